@@ -1,0 +1,1 @@
+"""deploylib: gate, build, release, deploy, validate and roll back web apps with doit."""

@@ -1,0 +1,168 @@
+"""deploy.toml: the dataclasses that describe it, and the loader that validates it up front.
+
+The dataclasses are the schema (see `schema.py` for how a table becomes one, or a clear error).
+Rules that span sections run afterwards in `_check_consistency`. Nothing here touches git, the
+network or a target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploylib.errors import ConfigError
+from deploylib.schema import Variant, Where, build, option, reject_unknown, subtable
+from deploylib.targets import TARGET_TYPES, target_options
+from deploylib.validate.checks import SmokeCheck
+
+BUMP_LEVELS = ("major", "minor", "patch")
+ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def _semver_problem(value: str) -> str:
+    import semver
+
+    return "" if semver.Version.is_valid(value) else "is not a semantic version"
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"')
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"')
+    output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"')
+    env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}')
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    branch: str = option("main", doc='the branch releases are made from, e.g. "main"')
+    remote: str = option("origin", doc='the git remote tags and release commits are pushed to')
+    tag_format: str = option(
+        "v{version}", doc='a tag name containing {version}, e.g. "v{version}"',
+        check=lambda v: "" if "{version}" in v else "does not contain {version}")
+    initial_version: str = option("0.1.0", doc='a semantic version such as "0.1.0"', check=_semver_problem)
+    major_on_zero: bool = option(False, doc="true or false: whether a breaking change before 1.0.0 bumps major")
+    changelog: str = option("CHANGELOG.md", doc='the changelog file, relative to the repository')
+    templates: str = option("", doc='a folder of changelog templates overriding the defaults, '
+                                    'e.g. "changelog_templates"')
+    push: bool = option(True, doc="true or false: push the release commit and tag to the remote")
+    bump_rules: dict[str, str] = option(
+        factory=lambda: {"feat": "minor", "fix": "patch", "perf": "patch"},
+        doc='a table mapping a commit type to "major", "minor" or "patch", e.g. {feat = "minor"}',
+        check=lambda rules: next((f'maps "{k}" to "{v}", which is not one of major, minor, patch'
+                                  for k, v in rules.items() if v not in BUMP_LEVELS), ""))
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    require_staging: bool = option(
+        False, doc="true or false: other environments take only an artifact validated on staging first")
+    staging: str = option("test", doc="the name of the staging environment, e.g. \"test\"")
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
+                             variant=(target_options, tuple(TARGET_TYPES)))
+    checks: tuple[SmokeCheck, ...] = option(
+        (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"')
+    url: str = option("", doc='the base URL checks run against, e.g. "https://example.com" '
+                                      "(empty: the target serves its live release itself)",
+                    check=lambda v: "" if not v or re.match(r"^https?://[^/\s]+", v) else "is not an http(s) URL")
+    confirm: bool | None = option(None, doc="true or false: ask before deploying (default: true for production)")
+    keep_releases: int = option(5, doc="a whole number of releases to keep, at least 2",
+                              check=lambda v: "" if v >= 2 else "must be at least 2 so a rollback is always possible")
+    lock_wait: float = option(0.0, doc="seconds to wait for another deploy's lock, e.g. 60",
+                            check=lambda v: "" if v >= 0 else "must not be negative")
+    rollback: bool = option(True, doc="true or false: roll back automatically when validation fails")
+    name: str = ""  # filled from the table's key, not read from TOML
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the file the configuration came from
+    root: Path  # the repository it configures; relative paths are relative to it
+    gate: GateConfig
+    build: BuildConfig
+    release: ReleaseConfig
+    deploy: DeployConfig
+    environments: dict[str, EnvironmentConfig]
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments) or "none"
+            raise ConfigError(f'{self.path.name}: there is no environment "{name}"; '
+                              f"the configured environments are: {known}.") from None
+
+    def needs_confirmation(self, env: EnvironmentConfig) -> bool:
+        return env.name == "production" if env.confirm is None else env.confirm
+
+    def staging_for(self, env: EnvironmentConfig) -> EnvironmentConfig | None:
+        """The environment that must validate an artifact before `env` may take it."""
+        if not self.deploy.require_staging or env.name == self.deploy.staging:
+            return None
+        return self.environments[self.deploy.staging]
+
+
+_SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release": ReleaseConfig,
+                              "deploy": DeployConfig}
+
+
+def load_file(path: Path, root: Path, table: tuple[str, ...] = ()) -> Config:
+    """Read and validate a configuration file; `table` is ("tool", "deploylib") for pyproject.toml."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror}).") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path.name} is not valid TOML: {err}. Fix the syntax at that line "
+                          "and run the command again.") from None
+    for key in table:
+        data = data.get(key, {})
+    return parse(data, path, root, prefix=".".join(table))
+
+
+def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Config:
+    """Validate an already-parsed configuration table."""
+    ctx = Where(path.name, prefix)
+    reject_unknown(data, [*_SECTIONS, "environments"], ctx, "")
+    sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}
+    envs_table = subtable(data, "environments", ctx, "")
+    environments = {}
+    for name, table in envs_table.items():
+        where = f"environments.{name}"
+        if not ENV_NAME.match(name):
+            raise ConfigError(f"{ctx.file}: [{ctx.section(where)}] is not a usable environment name: use letters, "
+                              "digits, - and _, starting with a letter (it becomes a task name like deploy:NAME).")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{ctx.file}: [{ctx.section('environments')}] {name} must be a table of settings.")
+        environments[name] = dataclasses.replace(build(EnvironmentConfig, table, ctx, where), name=name)
+    config = Config(path=path, root=root, environments=environments, **sections)
+    _check_consistency(config, ctx)
+    return config
+
+
+def _check_consistency(config: Config, ctx: Where) -> None:
+    """Rules that involve more than one key."""
+    for env in config.environments.values():
+        if not env.checks:
+            raise ConfigError(
+                f"{ctx.key(f'environments.{env.name}', 'checks')} is missing: deploylib never deploys without "
+                f"validating. Add at least one check, e.g. [[{ctx.section(f'environments.{env.name}')}.checks]] "
+                'path = "/" status = 200.')
+    if config.environments and not config.build.command:
+        raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
+                          'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
+    if config.deploy.require_staging and config.environments and config.deploy.staging not in config.environments:
+        raise ConfigError(f'{ctx.key("deploy", "staging")} = "{config.deploy.staging}" names no configured '
+                          f"environment (require_staging is true). Configured: {', '.join(config.environments)}.")

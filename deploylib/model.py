@@ -1,0 +1,116 @@
+"""Plain values passed between stages. No I/O here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+def short_digest(digest: str) -> str:
+    """The 12 hex characters users see: `sha256:ab12…` → `ab12…`."""
+    return digest.split(":", 1)[-1][:12]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One build's output, packed reproducibly: identical inputs give an identical digest."""
+
+    digest: str  # "sha256:<hex>" of the tar bytes
+    tar: Path
+    manifest: Path  # JSON {relative path: {"sha256": hex, "size": n, "mode": int}}
+    version: str
+    commit: str  # the source commit it was built from
+
+    @property
+    def release_id(self) -> str:
+        return f"{self.version}-{short_digest(self.digest)}"
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["tar"], data["manifest"] = str(self.tar), str(self.manifest)
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Artifact:
+        data = json.loads(text)
+        return cls(
+            digest=data["digest"],
+            tar=Path(data["tar"]),
+            manifest=Path(data["manifest"]),
+            version=data["version"],
+            commit=data["commit"],
+        )
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release as a target holds it: unpacked, verified, and possibly live."""
+
+    id: str  # "<version>-<short digest>", the directory name on the target
+    version: str
+    digest: str
+    commit: str
+    activated_at: str = ""  # ISO time of the switch that made it live, when known
+    activated_by: str = ""
+
+
+class Verdict(StrEnum):
+    """Outcome of one check, with Argo Rollouts' meanings."""
+
+    PASS = "pass"
+    FAIL = "fail"  # measured, and wrong
+    ERROR = "error"  # could not measure (connection refused, timeout)
+    INCONCLUSIVE = "inconclusive"  # measured nothing useful (no data)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    verdict: Verdict
+    expected: str
+    seen: str
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.PASS
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One recorded action: a deploy, validate or rollback on one environment."""
+
+    id: int
+    action: str  # deploy | validate | rollback
+    environment: str
+    version: str
+    digest: str
+    commit: str
+    status: str  # running | succeeded | failed | rolled-back | interrupted
+    started_at: str
+    finished_at: str
+    duration: float
+    actor: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What happened when a release failed validation, for the incident report."""
+
+    environment: str
+    failed: Release
+    restored: Release | None
+    outcome: str  # "rolled back" | "rollback failed" | "not rolled back"
+    timeline: list[tuple[str, str]]  # (UTC time, what happened)
+    failed_checks: list[CheckResult]
+    recheck: list[CheckResult]  # the same checks against the restored release
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,142 @@
+"""Dataclasses as a configuration schema: build one from a TOML table, or say exactly what is wrong.
+
+A field made with `option(doc=…)` is read from TOML; `doc` is the expected form quoted in errors
+and `check` returns a problem ("" when fine). A field with `variant` is a table whose `type` key
+picks the dataclass for the rest of it (deploy targets use this). Error messages name the file,
+the table, the key, the value seen and the form expected, with "did you mean" for typos.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from deploylib.errors import ConfigError
+
+
+def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,
+           factory: Callable[[], Any] | None = None,
+           variant: tuple[Callable[[str], type | None], tuple[str, ...]] | None = None) -> Any:
+    """Declare a configuration field; `variant` is (resolve kind → dataclass, known kinds)."""
+    meta = {"doc": doc, "check": check, "variant": variant}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A table whose `type` chose the dataclass `options` was built from."""
+
+    type: str
+    options: Any
+
+
+class Where:
+    """Where a value sits, for error messages: file and dotted table path."""
+
+    def __init__(self, file: str, prefix: str = "") -> None:
+        self.file, self.prefix = file, prefix
+
+    def section(self, where: str) -> str:
+        return ".".join(p for p in (self.prefix, where) if p) or "top level"
+
+    def key(self, where: str, key: str) -> str:
+        return f"{self.file}: [{self.section(where)}] {key}"
+
+
+def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: str) -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            raise ConfigError(f'{ctx.file}: [{ctx.section(where)}] has an unknown key "{key}".{hint} '
+                              f"Known keys here: {', '.join(known)}.")
+
+
+def subtable(data: dict[str, Any], key: str, ctx: Where, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{ctx.key(where, key)} must be a table ([{ctx.section(key)}]), got {show(value)}.")
+    return value
+
+
+def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
+    """Make a `cls` from a TOML table, or raise a ConfigError naming what is wrong."""
+    hints = typing.get_type_hints(cls)
+    fields = [f for f in dataclasses.fields(cls) if "doc" in f.metadata]
+    reject_unknown(table, [f.name for f in fields], ctx, where)
+    values = {}
+    for f in fields:
+        if f.name not in table:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{ctx.key(where, f.name)} is missing: it must be {f.metadata['doc']}.")
+            continue
+        value = _convert(table[f.name], hints[f.name], f, ctx, where)
+        problem = f.metadata["check"](value) if f.metadata["check"] else ""
+        if problem:
+            raise ConfigError(f"{ctx.key(where, f.name)} = {show(table[f.name])} {problem}; "
+                              f"it must be {f.metadata['doc']}.")
+        values[f.name] = value
+    return cls(**values)
+
+
+def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where: str) -> Any:
+    if f.metadata["variant"]:
+        return _variant(value, f, ctx, where)
+    wrong = ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        hint = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise wrong
+        return tuple(build(args[0], item, ctx, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, args[1]) for v in value.values()):
+            raise wrong
+        return dict(value)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, args[0]) for v in value):
+            raise wrong
+        return list(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise wrong
+    return value
+
+
+def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str) -> Variant:
+    resolve, known = f.metadata["variant"]
+    sub = f"{where}.{f.name}"
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
+    options = dict(value)
+    kind = options.pop("type")
+    cls = resolve(kind)
+    if cls is None:
+        close = difflib.get_close_matches(kind, known, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        raise ConfigError(f'{ctx.key(sub, "type")} = "{kind}" is not a known type.{hint} '
+                          f"Known types: {', '.join(known)}.")
+    return Variant(type=kind, options=build(cls, options, ctx, sub))
+
+
+_TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),
+               (dict, "a table"), (list, "an array"))
+
+
+def show(value: Any) -> str:
+    """A TOML value as an error message quotes it: `"abc" (a string)`, `42 (a whole number)`."""
+    kind = next((name for t, name in _TOML_NAMES if isinstance(value, t)), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return kind
+    text = f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) else repr(value)
+    return f"{text[:80]} ({kind})"
