@@ -1,0 +1,151 @@
+"""The git adapter. Reads run plain `git` (one process per question, one `git log` stream for
+history) because they sit on the no-op path; writes go through GitPython's porcelain, which
+reports per-ref push results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploylib.errors import GitError
+
+
+def run_git(repo: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
+    except NotADirectoryError:
+        raise GitError(f"{repo} is not a folder, so it cannot be a git repository.") from None
+    if done.returncode != 0:
+        raise GitError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class RepoState:
+    head: str  # "" in a repository without commits
+    branch: str  # "" when HEAD is detached
+    upstream: str
+    ahead: int
+    behind: int
+    changes: tuple[str, ...]  # porcelain lines for modified, staged and untracked (not ignored) paths
+    shallow: bool
+
+
+def repo_state(repo: Path) -> RepoState:
+    """Branch, HEAD, upstream distance and uncommitted changes from a single `git status`."""
+    out = run_git(repo, "status", "--porcelain=v2", "--branch", "--untracked-files=normal")
+    head = branch = upstream = ""
+    ahead = behind = 0
+    changes = []
+    for line in out.splitlines():
+        if line.startswith("# branch.oid "):
+            head = line.split()[2] if line.split()[2] != "(initial)" else ""
+        elif line.startswith("# branch.head "):
+            branch = "" if line.split()[2] == "(detached)" else line.split(" ", 2)[2]
+        elif line.startswith("# branch.upstream "):
+            upstream = line.split(" ", 2)[2]
+        elif line.startswith("# branch.ab "):
+            ahead, behind = int(line.split()[2]), -int(line.split()[3])
+        elif not line.startswith("#"):
+            changes.append(_porcelain_path(line))
+    shallow = (repo / ".git" / "shallow").exists()
+    return RepoState(head, branch, upstream, ahead, behind, tuple(changes), shallow)
+
+
+def _porcelain_path(line: str) -> str:
+    """`1 .M N... … path` / `? path` → the path (with the old path for renames)."""
+    if line.startswith("?"):
+        return line[2:]
+    fields = line.split(" ", 8 if line.startswith("1") else 9 if line.startswith("2") else 10)
+    return fields[-1].replace("\t", " <- ")
+
+
+def reachable_tags(repo: Path, pattern: str) -> list[str]:
+    """Tag names matching a glob that are reachable from HEAD."""
+    return run_git(repo, "tag", "--merged", "HEAD", "--list", pattern).split()
+
+
+def log_messages(repo: Path, revisions: str) -> list[tuple[str, str]]:
+    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first, one process."""
+    out = run_git(repo, "log", "-z", "--format=%H%x1f%B", revisions)
+    records = []
+    for record in out.split("\0"):
+        if record:
+            sha, _, message = record.partition("\x1f")
+            records.append((sha.strip(), message))
+    return records
+
+
+def tag_commit(repo: Path, tag: str) -> str:
+    """The commit a tag points at, or "" when there is no such tag."""
+    try:
+        return run_git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}").strip()
+    except GitError:
+        return ""
+
+
+def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
+    """A digest of HEAD's tracked files except `excluded` paths: unchanged by a release commit that only
+    touches the changelog, so an up-to-date build stays up to date after it is released."""
+    skip = set(excluded)
+    listing = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+    kept = [entry for entry in listing.split("\0") if entry and entry.split("\t", 1)[1] not in skip]
+    return hashlib.sha256("\0".join(kept).encode()).hexdigest()
+
+
+def commit_paths(repo: Path, paths: list[str], message: str) -> str:
+    """Commit the given paths (only them) and return the new commit's sha."""
+    import git
+
+    handle = git.Repo(repo)
+    try:
+        handle.git.add("--", *paths)
+        handle.git.commit("-m", message, "--", *paths)
+    except git.GitCommandError as err:
+        raise GitError(f"Cannot commit {', '.join(paths)} in {repo}: {err.stderr.strip()}") from None
+    return handle.head.commit.hexsha
+
+
+def create_tag(repo: Path, name: str, message: str, commit: str) -> None:
+    """An annotated tag on `commit`."""
+    import git
+
+    try:
+        git.Repo(repo).create_tag(name, ref=commit, message=message)
+    except git.GitCommandError as err:
+        raise GitError(f"Cannot create the tag {name} in {repo}: {err.stderr.strip()}") from None
+
+
+def push(repo: Path, remote: str, refspecs: list[str]) -> None:
+    """Push all refspecs atomically: either every ref updates on the remote or none does."""
+    import git
+
+    handle = git.Repo(repo)
+    try:
+        results = handle.remote(remote).push(refspecs, atomic=True)
+        failed = [r for r in results if r.flags & (r.ERROR | r.REJECTED | r.REMOTE_REJECTED | r.REMOTE_FAILURE)]
+    except ValueError:
+        raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
+                       "[release] remote in deploy.toml.") from None
+    except git.GitCommandError as err:
+        detail = err.stderr.strip()
+        kind = "protected" if "protected" in detail or "hook declined" in detail else ""
+        raise GitError(_push_message(remote, refspecs, detail, kind)) from None
+    if failed:
+        detail = "; ".join(f"{r.remote_ref_string}: {r.summary.strip()}" for r in failed)
+        raise GitError(_push_message(remote, refspecs, detail, ""))
+
+
+def _push_message(remote: str, refspecs: list[str], detail: str, kind: str) -> str:
+    what = ", ".join(refspecs)
+    if kind == "protected":
+        return (f"The push of {what} to {remote} was refused by branch protection: {detail}. Allow the release "
+                "user to push to the branch, or push the release commit and tag by hand; nothing was pushed.")
+    return (f"The push of {what} to {remote} failed: {detail}. Nothing was pushed (atomic push); "
+            "fix the cause and run the release again: it resumes where it stopped.")
