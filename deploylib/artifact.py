@@ -1,0 +1,146 @@
+"""Reproducible artifacts: pack a build output, check its digest, unpack it safely, verify a tree.
+
+The tar holds regular files and folders only, in sorted order, with fixed mtimes, owners and
+modes, so the same build output always gives the same bytes and the same sha256 digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from deploylib.errors import ArtifactError, BuildError
+from deploylib.model import Artifact
+
+Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode"}
+
+_CHUNK = 1 << 20
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _entries(source: Path) -> list[tuple[str, Path]]:
+    """(relative posix path, path) of every folder and file below `source`, sorted; symlinks refused."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(source):
+        dirnames.sort()
+        for name in [*dirnames, *filenames]:
+            path = Path(dirpath, name)
+            rel = path.relative_to(source).as_posix()
+            if path.is_symlink():
+                raise BuildError(f"The build output contains a symlink, {path}. Artifacts hold regular files only "
+                                 "so a release cannot point outside itself: copy the file instead.")
+            found.append((rel, path))
+    return sorted(found)
+
+
+def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
+    """Pack `source` into `store/<hex>.tar` with its manifest; identical trees give identical digests."""
+    store.mkdir(parents=True, exist_ok=True)
+    manifest: Manifest = {}
+    fd, tmp_name = tempfile.mkstemp(dir=store, prefix=".pack-", suffix=".tar")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+            for rel, path in _entries(source):
+                info = tarfile.TarInfo(rel)
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                if path.is_dir():
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                    continue
+                data = path.read_bytes()
+                info.mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+                manifest[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mode": info.mode}
+        digest = "sha256:" + _file_sha256(tmp)
+        hex_digest = digest.split(":", 1)[1]
+        tar_path = store / f"{hex_digest}.tar"
+        manifest_path = store / f"{hex_digest}.manifest.json"
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, tar_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Artifact(digest=digest, tar=tar_path, manifest=manifest_path, version=version, commit=commit)
+
+
+def load_manifest(artifact: Artifact) -> Manifest:
+    try:
+        manifest: Manifest = json.loads(artifact.manifest.read_text())
+    except (OSError, ValueError) as err:
+        raise ArtifactError(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read ({err}). "
+                            "Rebuild: doit forget build && doit build.") from None
+    return manifest
+
+
+def check_digest(artifact: Artifact) -> None:
+    """Raise unless the artifact's bytes still hash to its digest."""
+    try:
+        actual = "sha256:" + _file_sha256(artifact.tar)
+    except OSError as err:
+        raise ArtifactError(f"The artifact {artifact.tar} cannot be read ({err.strerror}). "
+                            "Rebuild it: doit forget build && doit build.") from None
+    if actual != artifact.digest:
+        raise ArtifactError(f"The artifact {artifact.tar} is corrupt: its sha256 is {actual}, but it was built as "
+                            f"{artifact.digest}. Nothing was deployed. Rebuild it: doit forget build && doit build.")
+
+
+def _safe_member_path(name: str, where: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ArtifactError(f"{where} contains the entry {name!r}, which would unpack outside the release "
+                            "directory. Nothing was deployed; rebuild the artifact from a clean build output.")
+    return path
+
+
+def unpack(artifact: Artifact, dest: Path) -> None:
+    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere."""
+    check_digest(artifact)
+    dest.mkdir(parents=True)
+    with tarfile.open(artifact.tar, mode="r:") as tar:
+        for member in tar:
+            rel = _safe_member_path(member.name, str(artifact.tar))
+            target = dest.joinpath(*rel.parts)
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isfile():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None  # a regular file always has content
+                with target.open("wb") as out:
+                    while chunk := source.read(_CHUNK):
+                        out.write(chunk)
+                target.chmod(member.mode & 0o755)
+            else:
+                raise ArtifactError(f"{artifact.tar} contains {member.name!r}, which is a link or special file. "
+                                    "Artifacts hold regular files only; nothing was deployed.")
+
+
+def verify_tree(root: Path, manifest: Manifest) -> list[str]:
+    """Differences between the files under `root` and the manifest: missing, changed and extra files."""
+    problems = []
+    seen = set()
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            rel = Path(dirpath, name).relative_to(root).as_posix()
+            seen.add(rel)
+            expected = manifest.get(rel)
+            if expected is None:
+                problems.append(f"unexpected file {rel}")
+            elif _file_sha256(Path(dirpath, name)) != expected["sha256"]:
+                problems.append(f"{rel} differs from the artifact")
+    problems.extend(f"{rel} is missing" for rel in sorted(set(manifest) - seen))
+    return problems

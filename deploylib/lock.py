@@ -1,0 +1,103 @@
+"""Deploy locks on a local filesystem, and who holds them.
+
+The lock is an `flock` on a file that also records its holder. The kernel drops an flock when
+its process dies (Ctrl-C, SIGKILL, a cancelled CI job), so a lock can never go stale; the file
+left behind only tells the next deploy whose lock it recovered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deploylib.errors import LockHeld, TargetError
+
+_POLL_SECONDS = 0.2
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    user: str
+    host: str
+    pid: int
+    action: str  # deploy | rollback | validate
+    version: str
+    since: str
+
+    @classmethod
+    def me(cls, action: str, version: str) -> LockHolder:
+        return cls(user=actor_name(), host=socket.gethostname(), pid=os.getpid(), action=action,
+                   version=version, since=utc_now())
+
+    def describe(self) -> str:
+        return f"{self.action} of {self.version or '?'} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
+
+
+def actor_name() -> str:
+    """Who is deploying, for the ledger and the lock: $DEPLOYLIB_ACTOR, else the login name."""
+    try:
+        return os.environ.get("DEPLOYLIB_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary uid in a container
+        return f"uid{os.getuid()}"
+
+
+class FileLock:
+    """An exclusive lock on `path`, held for the duration of a with-block."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextlib.contextmanager
+    def hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
+        """Yield the holder of a lock that was left behind by a process that died, if any."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise TargetError(f"Cannot create the deploy lock {self.path}: {err.strerror}. "
+                              "Check that the deploy path exists and is writable by this user.") from None
+        try:
+            self._acquire(fd, wait)
+            left_behind = self.holder()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(asdict(holder)).encode(), 0)
+            try:
+                yield left_behind
+            finally:
+                os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def _acquire(self, fd: int, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    other = self.holder()
+                    who = other.describe() if other else "another process"
+                    raise LockHeld(f"{self.path.parent} is locked by {who}. Wait for it to finish, or raise "
+                                   "lock_wait for this environment in deploy.toml to wait longer.") from None
+                time.sleep(_POLL_SECONDS)
+
+    def holder(self) -> LockHolder | None:
+        """Who holds (or last held, if the lock is free) the lock, as its file says."""
+        try:
+            return LockHolder(**json.loads(self.path.read_text() or "null"))
+        except (OSError, TypeError, ValueError):
+            return None

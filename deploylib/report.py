@@ -1,0 +1,122 @@
+"""Everything the user sees: stage lines, summaries, tables, prompts and incident reports.
+
+The only module that prints. Stage lines read `  ✓ name   detail`; a failure's message goes to
+stderr as one paragraph.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from deploylib.model import CheckResult, Incident, LedgerEntry, Release, short_digest
+
+OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
+_RULE = "─" * 64
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def stage(mark: str, name: str, detail: str = "") -> None:
+    _out(f"  {mark} {name:<22} {detail}".rstrip())
+
+
+def note(text: str) -> None:
+    _out(f"    {text}")
+
+
+def command_line(line: str) -> None:
+    """One line of a user command's output (tests, build), indented under its stage."""
+    _out(f"    │ {line}")
+
+
+def checks(results: Iterable[CheckResult], prefix: str = "check") -> None:
+    for result in results:
+        mark = OK if result.passed else FAIL
+        detail = f"{result.seconds * 1000:.0f} ms" if result.passed else f"{result.verdict.value}: {result.seen}"
+        stage(mark, f"{prefix} {result.name}", detail)
+        if not result.passed:
+            note(f"expected {result.expected}")
+
+
+def summary(rows: Sequence[tuple[str, str]]) -> None:
+    _out(f"  {_RULE}")
+    for key, value in rows:
+        _out(f"  {key:<10} {value}")
+    _out(f"  {_RULE}")
+
+
+def failure(message: str) -> None:
+    wrapped = textwrap.fill(message, width=100, initial_indent="✗ ", subsequent_indent="  ",
+                            break_on_hyphens=False, break_long_words=False)
+    print(wrapped, file=sys.stderr, flush=True)
+
+
+def ask(question: str) -> bool:
+    """Ask on the terminal; Enter means yes."""
+    try:
+        answer = input(f"  {question} [Y/n] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("", "y", "yes")
+
+
+def release_label(release: Release | None) -> str:
+    if release is None:
+        return "nothing"
+    return f"{release.version} ({short_digest(release.digest)})"
+
+
+def status(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        _out(json.dumps({"environments": rows}))
+        return
+    _table(["environment", "version", "digest", "commit", "deployed", "by", "target"],
+           [[r["name"], r["version"] or "not deployed", short_digest(r["digest"]) if r["digest"] else "",
+             r["commit"][:7], r["deployed_at"], r["deployed_by"], r["target"]] for r in rows])
+
+
+def history(entries: list[LedgerEntry], as_json: bool) -> None:
+    if as_json:
+        _out(json.dumps({"entries": [e.to_dict() for e in entries]}))
+        return
+    if not entries:
+        _out("  The ledger is empty: nothing was deployed from here yet.")
+        return
+    _table(["#", "action", "environment", "version", "digest", "status", "started", "finished", "duration", "by"],
+           [[str(e.id), e.action, e.environment, e.version, short_digest(e.digest), e.status, e.started_at,
+             e.finished_at, f"{e.duration:.2f} s" if e.finished_at else "", e.actor] for e in entries])
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    for row in [header, *rows]:
+        _out("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+
+
+def incident_markdown(incident: Incident) -> str:
+    lines = [f"# Incident: {release_label(incident.failed)} failed validation on {incident.environment}", "",
+             f"- **Outcome:** {incident.outcome}",
+             f"- **Failed release:** {incident.failed.version} `{incident.failed.digest}` "
+             f"(commit {incident.failed.commit[:12]})",
+             "- **Restored release:** " + (f"{incident.restored.version} `{incident.restored.digest}` (commit "
+                                           f"{incident.restored.commit[:12]})" if incident.restored else "none"),
+             "", "## Timeline", "", "| time (UTC) | event |", "|---|---|"]
+    lines += [f"| {when} | {what} |" for when, what in incident.timeline]
+    lines += ["", "## Failed checks", "", "| check | verdict | expected | seen | time |", "|---|---|---|---|---|"]
+    lines += [_check_row(r) for r in incident.failed_checks]
+    if incident.recheck:
+        lines += ["", "## Checks against the restored release", "", "| check | verdict | expected | seen | time |",
+                  "|---|---|---|---|---|"]
+        lines += [_check_row(r) for r in incident.recheck]
+    return "\n".join(lines) + "\n"
+
+
+def _check_row(result: CheckResult) -> str:
+    cells = [result.name, result.verdict.value, result.expected, result.seen, f"{result.seconds * 1000:.0f} ms"]
+    return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"

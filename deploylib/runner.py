@@ -1,0 +1,49 @@
+"""Running the user's commands (tests, build): output streamed as it comes, the end of it kept."""
+
+from __future__ import annotations
+
+import collections
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+_KEPT_LINES = 30
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    code: int
+    seconds: float
+    tail: str  # the last lines of combined stdout and stderr
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+    def explain(self) -> str:
+        """Why it failed, in words: exit 127 means the shell did not find the program."""
+        if self.code == 127:
+            return f"`{self.command}` could not be run: command not found (exit 127)"
+        if self.code < 0:
+            return f"`{self.command}` was killed by signal {-self.code}"
+        return f"`{self.command}` exited with code {self.code}"
+
+
+def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None) -> CommandResult:
+    """Run `command` with /bin/sh in `cwd`, passing each output line to `echo` as it arrives."""
+    started = time.perf_counter()
+    kept: collections.deque[str] = collections.deque(maxlen=_KEPT_LINES)
+    process = subprocess.Popen(command, shell=True, cwd=cwd, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               text=True, errors="replace")
+    assert process.stdout is not None
+    with process.stdout:
+        for line in process.stdout:
+            kept.append(line.rstrip("\n"))
+            echo(line.rstrip("\n"))
+    code = process.wait()
+    return CommandResult(command, code, time.perf_counter() - started, "\n".join(kept))

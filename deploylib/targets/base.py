@@ -1,0 +1,56 @@
+"""The one interface every deploy target implements."""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from deploylib.lock import LockHolder
+from deploylib.model import Artifact, Release
+
+
+class Target(ABC):
+    """Where an environment's releases live. Deploy = `deploy` then `activate`;
+    rollback = `activate(previous)`. Every method either completes or leaves the live release as it was."""
+
+    Options: ClassVar[type]
+
+    def __init__(self, options: Any, root: Path, environment: str) -> None:
+        self.options, self.root, self.environment = options, root, environment
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where this target is, for messages: e.g. "local directory /srv/site"."""
+
+    @abstractmethod
+    def live(self) -> Release | None:
+        """The release serving now, or None when nothing was ever activated."""
+
+    @abstractmethod
+    def releases(self) -> list[Release]:
+        """Every complete release the target holds, oldest activation first (never-activated first of all)."""
+
+    @abstractmethod
+    def deploy(self, artifact: Artifact) -> Release:
+        """Upload, unpack and verify the artifact as a release; it is not live yet."""
+
+    @abstractmethod
+    def activate(self, release: Release, by: str) -> None:
+        """Make `release` the live one, atomically."""
+
+    @abstractmethod
+    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
+        """Hold the target's deploy lock for a with-block, yielding the holder of a lock left behind by a
+        process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds."""
+
+    @abstractmethod
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        """Remove all but the newest `keep` releases, never one in `protect`; return what could not be removed."""
+
+    def serve(self) -> AbstractContextManager[str | None]:
+        """Serve the live release for validation and yield its base URL; None when the target cannot serve itself."""
+        return contextlib.nullcontext(None)
+

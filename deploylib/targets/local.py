@@ -1,0 +1,170 @@
+"""A directory on this machine, in Capistrano's layout.
+
+    <path>/releases/<version>-<short digest>/   one unpacked, verified release
+    <path>/releases/<id>.json                   its metadata, written last: a release without it is incomplete
+    <path>/current -> releases/<id>             switched atomically: a new symlink renamed over the old one
+    <path>/revisions.log                        one JSON line per activation (who, when, which)
+    <path>/.deploy.lock                         the deploy lock (see lock.py)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from deploylib.artifact import load_manifest, unpack, verify_tree
+from deploylib.errors import ArtifactError, TargetError
+from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.model import Artifact, Release
+from deploylib.schema import option
+from deploylib.serve import static_server
+from deploylib.targets.base import Target
+
+_PARTIAL = ".partial-"
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    path: str = option(doc='a folder path, absolute or relative to the repository, e.g. "/srv/www/site"')
+    port: int = option(0, doc="the 127.0.0.1 port deploylib serves the live release on for validation "
+                              "when the environment has no url (0: any free port)",
+                       check=lambda v: "" if 0 <= v <= 65535 else "is not a TCP port")
+
+
+class LocalTarget(Target):
+    Options = LocalOptions
+    options: LocalOptions
+
+    def __init__(self, options: LocalOptions, root: Path, environment: str) -> None:
+        super().__init__(options, root, environment)
+        self.base = Path(os.path.abspath(root / options.path))
+        self.releases_dir = self.base / "releases"
+        self.current = self.base / "current"
+        self.revisions = self.base / "revisions.log"
+
+    def describe(self) -> str:
+        return f"local directory {self.base}"
+
+    def _read_release(self, release_id: str) -> Release | None:
+        try:
+            data = json.loads((self.releases_dir / f"{release_id}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return Release(**data)
+
+    def _activations(self) -> dict[str, dict[str, str]]:
+        """The latest activation line of each release id in revisions.log."""
+        latest: dict[str, dict[str, str]] = {}
+        try:
+            lines = self.revisions.read_text().splitlines()
+        except FileNotFoundError:
+            return latest
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                latest[entry["id"]] = entry
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn last line from a crash: the activation it began is not trusted
+        return latest
+
+    def _with_activation(self, release: Release, activations: dict[str, dict[str, str]]) -> Release:
+        entry = activations.get(release.id, {})
+        return replace(release, activated_at=entry.get("time", ""), activated_by=entry.get("by", ""))
+
+    def live(self) -> Release | None:
+        try:
+            release_id = Path(os.readlink(self.current)).name
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise TargetError(f"Cannot read {self.current}: {err.strerror}.") from None
+        release = self._read_release(release_id)
+        if release is None:
+            raise TargetError(f"{self.current} points at {release_id}, which has no metadata in {self.releases_dir}. "
+                              "The target was changed by hand; redeploy to repair it.")
+        return self._with_activation(release, self._activations())
+
+    def releases(self) -> list[Release]:
+        activations = self._activations()
+        found = [self._read_release(p.stem) for p in self.releases_dir.glob("*.json")]
+        complete = [self._with_activation(r, activations) for r in found
+                    if r is not None and (self.releases_dir / r.id).is_dir()]
+        return sorted(complete, key=lambda r: (r.activated_at, r.id))
+
+    def deploy(self, artifact: Artifact) -> Release:
+        manifest = load_manifest(artifact)
+        release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
+                          commit=artifact.commit)
+        dest = self.releases_dir / release.id
+        try:
+            self.releases_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_partials()
+            if self._read_release(release.id) is None or verify_tree(dest, manifest):
+                # Missing, incomplete, or tampered with: unpack afresh beside it, then swap it in.
+                partial = self.releases_dir / f"{_PARTIAL}{release.id}-{os.getpid()}"
+                unpack(artifact, partial)
+                problems = verify_tree(partial, manifest)
+                if problems:
+                    raise ArtifactError(f"{artifact.release_id} unpacked into {partial} does not match its manifest: "
+                                        f"{'; '.join(problems[:5])}. Nothing was switched.")
+                if dest.exists():
+                    shutil.rmtree(dest)
+                os.rename(partial, dest)
+                _write_atomically(self.releases_dir / f"{release.id}.json", json.dumps(asdict(release)) + "\n")
+        except PermissionError as err:
+            raise TargetError(f"Permission denied writing {err.filename or self.base}: the deploy user cannot "
+                              f"write to {self.base}. Fix its ownership or permissions.") from None
+        return release
+
+    def activate(self, release: Release, by: str) -> None:
+        if self._read_release(release.id) is None or not (self.releases_dir / release.id).is_dir():
+            raise TargetError(f"Release {release.id} is not complete on {self.describe()}; it cannot be made live.")
+        temp_link = self.base / f".current-{os.getpid()}"
+        temp_link.unlink(missing_ok=True)
+        os.symlink(Path("releases") / release.id, temp_link)
+        os.replace(temp_link, self.current)  # rename(2) is atomic: readers see the old or the new release
+        _fsync_dir(self.base)
+        with self.revisions.open("a") as log:
+            log.write(json.dumps({"time": utc_now(), "id": release.id, "version": release.version,
+                                  "digest": release.digest, "by": by}) + "\n")
+
+    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
+        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
+
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        problems = []
+        for release in self.releases()[:-keep or None]:
+            if release.id in protect:
+                continue
+            try:
+                (self.releases_dir / f"{release.id}.json").unlink()  # first, so a half-removed release is not listed
+                shutil.rmtree(self.releases_dir / release.id)
+            except OSError as err:
+                problems.append(f"{self.releases_dir / release.id}: {err.strerror}")
+        return problems
+
+    def serve(self) -> AbstractContextManager[str | None]:
+        return static_server(self.current, self.options.port, f"{self.environment} ({self.current})")
+
+    def _remove_partials(self) -> None:
+        """Left by a deploy that was killed while unpacking; never live, so safe to delete."""
+        for partial in self.releases_dir.glob(f"{_PARTIAL}*"):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    temp.write_text(text)
+    os.replace(temp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

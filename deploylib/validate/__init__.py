@@ -1,0 +1,1 @@
+"""Validation of a live release: checks and their evaluation."""
