@@ -1,0 +1,51 @@
+"""The embedded default: a sandbox app repository made from examples/demo-site, with a short
+conventional history and a local bare `origin`, so the whole workflow runs with no network."""
+
+from __future__ import annotations
+
+import shutil
+
+from deploylib.resources import shipped
+from deploylib.workspace import Workspace
+
+# The sandbox's history: (commit message, paths it adds, tag). Paths not named go in the first commit.
+HISTORY: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("chore: scaffold the demo site and its build", (), ""),
+    ("feat: home page with styles, script and logo",
+     ("src/index.html", "src/css/site.css", "src/js/app.js", "src/img/logo.svg"), "v1.0.0"),
+    ("feat(about): add an about page", ("src/about.html",), ""),
+    ("docs: explain how the demo is built and deployed", ("README.md",), ""),
+)
+_IDENTITY = ("deploylib demo", "demo@deploylib.invalid")
+
+
+def ensure_sandbox(ws: Workspace) -> None:
+    """Create the demo app repository and its bare origin, once."""
+    app = ws.app
+    if (app / ".git").exists():
+        return
+    import git
+
+    template = shipped("examples/demo-site")
+    if app.exists():
+        shutil.rmtree(app)  # a half-made sandbox from an interrupted first run
+    shutil.copytree(template, app, ignore=shutil.ignore_patterns("dist", "__pycache__", "CHANGELOG.md"))
+    origin = app.parent / "origin.git"
+    shutil.rmtree(origin, ignore_errors=True)
+    git.Repo.init(origin, bare=True, initial_branch="main")
+    repo = git.Repo.init(app, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", _IDENTITY[0])
+        config.set_value("user", "email", _IDENTITY[1])
+    named = {path for _, paths, _ in HISTORY for path in paths}
+    everything = [p.relative_to(app).as_posix() for p in sorted(app.rglob("*"))
+                  if p.is_file() and ".git" not in p.parts]
+    for index, (message, paths, tag) in enumerate(HISTORY):
+        batch = list(paths) if index else [p for p in everything if p not in named]
+        repo.index.add(batch)
+        repo.index.commit(message)
+        if tag:
+            repo.create_tag(tag, message=f"Release {tag[1:]}")
+    repo.create_remote("origin", str(origin))
+    repo.git.push("--set-upstream", "--follow-tags", "origin", "main")
+

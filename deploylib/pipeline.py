@@ -1,0 +1,307 @@
+"""The deploy story as plain code: preflight → lock → upload → switch → validate →
+(rollback → re-validate → incident) → record. Also manual validation and rollback.
+
+Invariant: whatever happens (a failed check, an error, Ctrl-C, SIGTERM), the release that was
+live before a deploy is live again unless the new one passed validation, and every action has
+a closed ledger row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+
+from deploylib import report
+from deploylib.artifact import check_digest
+from deploylib.config import EnvironmentConfig
+from deploylib.errors import Aborted, ConfigError, DeployError, Escalation, GateFailed, ValidationFailed
+from deploylib.ledger import Ledger
+from deploylib.lock import LockHolder, actor_name, utc_now
+from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest
+from deploylib.targets import open_target
+from deploylib.targets.base import Target
+from deploylib.validate.checks import run_checks
+from deploylib.workspace import Workspace
+
+
+@dataclass
+class Timeline:
+    """What happened when, for the incident report."""
+
+    events: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, what: str) -> None:
+        self.events.append((utc_now(), what))
+
+
+def confirm(env: EnvironmentConfig, what: str, assume_yes: bool) -> None:
+    """Ask before changing a production-like environment; without a terminal, proceed only when told to."""
+    if assume_yes:
+        report.stage(report.OK, "confirm", "confirmed by --yes")
+    elif os.environ.get("DEPLOYLIB_YES") == "1":
+        report.stage(report.OK, "confirm", "confirmed by DEPLOYLIB_YES=1")
+    elif os.isatty(0):
+        if not report.ask(f"{what}. Proceed?"):
+            raise Aborted(f"Not confirmed: nothing was changed on {env.name}.")
+        report.stage(report.OK, "confirm", "confirmed on the terminal")
+    else:
+        raise Aborted(f"{what} needs confirmation, and there is no terminal to ask on. Re-run with --yes "
+                      f"(e.g. doit deploy:{env.name} --yes) or set DEPLOYLIB_YES=1; nothing was changed.")
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a cancelled CI job) turned into an exception, so cleanup runs as for Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_exception() -> Iterator[None]:
+    def raise_terminated(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _base_url(ws: Workspace, env: EnvironmentConfig, target: Target) -> Iterator[str]:
+    """Where the checks go: the configured url, else the target serving its live release itself."""
+    with target.serve() as served:
+        url = env.url or served
+        if not url:
+            raise ConfigError(f'{ws.config.path.name}: [environments.{env.name}] url is missing: the '
+                              f"{env.target.type} target cannot serve releases for validation itself. Set url to "
+                              "the address the site answers on.")
+        yield url
+
+
+def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
+              label: str = "validate") -> list[CheckResult]:
+    """Run the environment's checks against `release` (live at base_url); report and record them."""
+    entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
+                         {"during": during, "url": base_url})
+    started = time.perf_counter()
+    results = run_checks(base_url, env.checks)
+    passed = sum(r.passed for r in results)
+    report.checks(results, prefix=label)
+    report.stage(report.OK if passed == len(results) else report.FAIL, label,
+                 f"{passed}/{len(results)} checks passed against {base_url} in {time.perf_counter() - started:.2f} s")
+    ledger.finish(entry, "succeeded" if passed == len(results) else "failed",
+                  {"checks": [{"name": r.name, "verdict": r.verdict.value, "seen": r.seen, "seconds": r.seconds}
+                              for r in results]})
+    return results
+
+
+def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -> None:
+    """Deploy `artifact` to an environment and keep it live only if it passes validation."""
+    started = time.perf_counter()
+    env = ws.config.environment(env_name)
+    target, ledger = open_target(env, ws.app), ws.ledger
+    _preflight(ws, env, artifact, ledger)
+    if ws.config.needs_confirmation(env):
+        confirm(env, f"Deploy {artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
+    holder = LockHolder.me("deploy", artifact.version)
+    with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
+        _recover(ledger, env, left_behind)
+        previous = target.live()
+        entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
+                             {"target": target.describe(), "previous": previous.digest if previous else ""})
+        timeline = Timeline()
+        try:
+            release = target.deploy(artifact)
+            timeline.add(f"{release.id} uploaded and verified on {target.describe()}")
+            report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
+            with _sigterm_as_exception():
+                try:
+                    target.activate(release, holder.user)
+                    timeline.add(f"switched {env.name} from {report.release_label(previous)} to {release.id}")
+                    report.stage(report.OK, f"switch:{env.name}", f"{report.release_label(previous)} → {release.id}")
+                    results = _validate(ledger, env, release, base_url, during="deploy")
+                except BaseException:
+                    _restore_after_interruption(target, previous, release, holder.user)
+                    raise
+        except BaseException as err:
+            ledger.finish(entry, "failed" if isinstance(err, Exception) else "interrupted", {"error": str(err)})
+            raise
+        if all(r.passed for r in results):
+            ledger.finish(entry, "succeeded")
+            _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
+            report.summary([("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"),
+                            ("status", f"live and validated: {len(results)}/{len(results)} checks passed"),
+                            ("duration", f"{time.perf_counter() - started:.2f} s"),
+                            ("rollback", f"doit rollback --env {env.name}" +
+                             (f"   (restores {report.release_label(previous)})" if previous else
+                              "   (first release here: nothing to restore)"))])
+            return
+        ledger.finish(entry, "rolled-back" if previous and env.rollback else "failed",
+                      {"failed_checks": [r.name for r in results if not r.passed]})
+        timeline.add(f"validation failed: {', '.join(r.name for r in results if not r.passed)}")
+        _recover_from_failed_validation(ws, env, target, ledger, release, previous, results, base_url, timeline,
+                                        holder.user, started)
+
+
+def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger) -> None:
+    """Refusals that need no lock and change nothing."""
+    if ledger.failed(env.name, artifact.digest):
+        raise GateFailed(f"{artifact.release_id} failed validation on {env.name} before and was rolled back; "
+                         "deploylib will not deploy it there again. Fix forward with a new commit.")
+    staging = ws.config.staging_for(env)
+    if staging and not ledger.validated(staging.name, artifact.digest):
+        raise GateFailed(f"{artifact.release_id} has not passed validation on {staging.name}, and require_staging "
+                         f"is true. Deploy it there first: doit deploy:{staging.name}.")
+    check_digest(artifact)
+
+
+def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | None) -> None:
+    """A lock left by a process that died: close its ledger rows and say so."""
+    if left_behind is not None:
+        closed = ledger.mark_interrupted(env.name)
+        report.stage(report.WARN, "lock", f"recovered the lock left by {left_behind.describe()}, no longer running"
+                     + (f"; marked {closed} unfinished ledger entr{'y' if closed == 1 else 'ies'} interrupted"
+                        if closed else ""))
+
+
+def _restore_after_interruption(target: Target, previous: Release | None, release: Release, by: str) -> None:
+    """Interrupted (or crashed) between switch and a passing validation: put the previous release back."""
+    live = target.live()
+    if previous is not None and live is not None and live.id == release.id:
+        target.activate(previous, by)
+        report.stage(report.WARN, "restore", f"interrupted: switched back to {previous.id}")
+
+
+def _cleanup(target: Target, env: EnvironmentConfig, protect: set[str]) -> None:
+    problems = target.cleanup(env.keep_releases, protect)
+    for problem in problems:
+        report.stage(report.WARN, "cleanup", f"could not remove {problem} (the deploy itself succeeded)")
+
+
+def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger,
+                                    release: Release, previous: Release | None, results: list[CheckResult],
+                                    base_url: str, timeline: Timeline, by: str, started: float) -> None:
+    """Roll back to the release live before the deploy, re-validate it, write the incident, and raise."""
+    failed = [r for r in results if not r.passed]
+    recheck: list[CheckResult] = []
+    if not env.rollback:
+        outcome = "not rolled back (rollback = false)"
+    elif previous is None:
+        outcome = "rollback impossible: no release was live before"
+    else:
+        entry = ledger.start("rollback", env.name, previous.version, previous.digest, previous.commit, by,
+                             {"from": release.digest, "reason": "validation failed"})
+        target.activate(previous, by)
+        timeline.add(f"rolled back {env.name} to {previous.id}")
+        report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
+        recheck = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
+        healthy = all(r.passed for r in recheck)
+        ledger.finish(entry, "succeeded" if healthy else "failed")
+        timeline.add(f"restored release {'passes' if healthy else 'FAILS'} validation")
+        outcome = "rolled back" if healthy else "rollback failed: the restored release fails validation too"
+    incident = Incident(env.name, release, previous, outcome, timeline.events, failed, recheck)
+    path = write_incident(ws, incident)
+    report.summary([("release", f"{release.version} ({short_digest(release.digest)}) on {env.name}: FAILED "
+                                f"{len(failed)}/{len(results)} checks"),
+                    ("status", outcome),
+                    ("serving", report.release_label(target.live())),
+                    ("incident", str(path)),
+                    ("duration", f"{time.perf_counter() - started:.2f} s")])
+    if outcome == "rolled back":
+        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({', '.join(r.name for r in failed)}) "
+                               f"and was rolled back: {report.release_label(previous)} is serving again and passes "
+                               f"its checks. The release is marked bad. Incident report: {path}")
+    if outcome.startswith("not rolled back"):
+        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({', '.join(r.name for r in failed)}) "
+                               f"and stays live because rollback = false. Roll back by hand with doit rollback "
+                               f"--env {env.name}. Incident report: {path}")
+    raise Escalation(f"ESCALATION: {release.id} failed validation on {env.name} and {outcome}. {env.name} is serving "
+                     f"{report.release_label(target.live())}, which is NOT healthy. Act by hand now: pick a release "
+                     f"that works (doit status, doit history) and run doit rollback --env {env.name} --to VERSION, "
+                     f"or deploy a fix. Incident report: {path}")
+
+
+def write_incident(ws: Workspace, incident: Incident) -> str:
+    ws.incidents.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = ws.incidents / f"{stamp}-{incident.environment}"
+    base.with_suffix(".md").write_text(report.incident_markdown(incident))
+    base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2) + "\n")
+    return str(base.with_suffix(".md"))
+
+
+def validate(ws: Workspace, env_name: str) -> None:
+    """Check the live release of an environment now; report only (`doit rollback` restores)."""
+    env = ws.config.environment(env_name)
+    target, ledger = open_target(env, ws.app), ws.ledger
+    live = target.live()
+    if live is None:
+        raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
+                          f"validate. Deploy first: doit deploy:{env.name}.")
+    with _base_url(ws, env, target) as base_url:
+        results = _validate(ledger, env, live, base_url, during="manual")
+    if not all(r.passed for r in results):
+        failed = sum(not r.passed for r in results)
+        raise ValidationFailed(f"{live.id}, live on {env.name}, fails {failed} of {len(results)} checks. To restore "
+                               f"the previous release: doit rollback --env {env.name}.")
+
+
+def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) -> None:
+    """Make an earlier release live again: the last good one before the current, or `to_version`."""
+    started = time.perf_counter()
+    env = ws.config.environment(env_name)
+    target, ledger = open_target(env, ws.app), ws.ledger
+    live = target.live()
+    choice = _rollback_choice(target, ledger, env, live, to_version)
+    if ws.config.needs_confirmation(env):
+        confirm(env, f"Roll {env.name} back from {report.release_label(live)} to {report.release_label(choice)}",
+                assume_yes)
+    holder = LockHolder.me("rollback", choice.version)
+    with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
+        _recover(ledger, env, left_behind)
+        entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
+                             {"from": live.digest if live else "", "reason": "requested"})
+        try:
+            target.activate(choice, holder.user)
+        except DeployError as err:
+            ledger.finish(entry, "failed", {"error": str(err)})
+            raise
+        report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
+        results = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
+        healthy = all(r.passed for r in results)
+        ledger.finish(entry, "succeeded" if healthy else "failed")
+    report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),
+                    ("status", "live and validated" if healthy else "live but FAILING its checks"),
+                    ("duration", f"{time.perf_counter() - started:.2f} s")])
+    if not healthy:
+        raise Escalation(f"ESCALATION: {env.name} was rolled back to {choice.id}, but it fails its checks too. "
+                         f"Choose another release (doit status, doit history) with doit rollback --env {env.name} "
+                         "--to VERSION, or deploy a fix.")
+
+
+def _rollback_choice(target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,
+                     to_version: str) -> Release:
+    releases = target.releases()
+    if to_version:
+        matching = [r for r in releases if r.version == to_version]
+        if not matching:
+            known = ", ".join(dict.fromkeys(r.version for r in reversed(releases))) or "none"
+            raise DeployError(f"{env.name} holds no release {to_version} ({target.describe()}). Releases kept there, "
+                              f"newest first: {known}.")
+        return matching[-1]
+    candidates = [r for r in reversed(releases) if r.activated_at and (live is None or r.id != live.id)
+                  and not ledger.failed(env.name, r.digest)]
+    if not candidates:
+        raise DeployError(f"{env.name} has no earlier good release to roll back to ({target.describe()} holds "
+                          f"{len(releases)} release(s); releases that failed validation are skipped).")
+    return candidates[0]

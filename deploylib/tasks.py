@@ -1,0 +1,258 @@
+"""The doit layer: every task deploylib offers, built from the workspace's configuration.
+
+    gate ─► build ─► release ─► deploy:test ─► deploy:production      (validation and automatic
+    (HEAD,   (sources,  (version      (uptodate: live    (require_staging:  rollback run inside
+    config)  version)   tagged)        digest == build)   validated on test) each deploy)
+
+Stages are chained by the build record (`file_dep`) and `uptodate` checks, never by `task_dep`
+alone, so a no-op re-run shows every task as up to date. This module only wires: it turns a
+`DeployError` into its message and exit code, and keeps uptodate checks from ever raising.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from deploylib import pipeline, report
+from deploylib.errors import ConfigError, DeployError
+from deploylib.model import Release
+from deploylib.workspace import Workspace, discover, ensure_state_dir
+
+__all__ = ["DOIT_CONFIG", "task_deploylib"]
+
+
+def doit_config(root: Path) -> dict[str, Any]:
+    """doit settings; the state folder must exist before doit opens its dependency file there."""
+    state = ensure_state_dir(root)
+    return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(state / "doit.sqlite3"),
+            "verbosity": 2}
+
+
+DOIT_CONFIG = doit_config(Path.cwd())
+
+
+class Probe:
+    """Facts the uptodate checks and actions of one doit run share, read once and forgotten
+    whenever an action changes the repository."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._facts: dict[str, Any] = {}
+
+    def forget(self) -> None:
+        self._facts.clear()
+
+    def _get(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self._facts:
+            self._facts[name] = compute()
+        return self._facts[name]
+
+    def state(self) -> Any:
+        from deploylib.git import repo_state
+
+        return self._get("state", lambda: repo_state(self.ws.app))
+
+    def plan(self) -> Any:
+        from deploylib.release import plan_release
+
+        return self._get("plan", lambda: plan_release(self.ws, self.state().head))
+
+    def fingerprint(self) -> str:
+        """Tracked sources at HEAD, less the files a release commit writes."""
+        from deploylib.git import source_fingerprint
+
+        release_files = [self.ws.config.release.changelog]
+        return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files)))
+
+    def gate_key(self) -> str:
+        return json.dumps([self.fingerprint(), self.ws.config.gate.tests, self.ws.config.release.branch])
+
+    def build_key(self) -> str:
+        from deploylib.build import build_key
+
+        return build_key(self.ws, self.fingerprint(), self.plan().version)
+
+
+def _guarded(check: Callable[..., bool]) -> Callable[..., bool]:
+    """An uptodate check that cannot raise: any error means "not up to date", and the task then
+    runs and reports the real problem cleanly."""
+
+    def uptodate(task: Any, values: dict[str, Any]) -> bool:
+        try:
+            return check(values)
+        except Exception:
+            return False
+
+    return uptodate
+
+
+def _action(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a stage; a DeployError becomes its message on stderr and its documented exit code."""
+
+    def action(**params: Any) -> Any:
+        try:
+            return run(**params)
+        except DeployError as err:
+            report.failure(str(err))
+            raise SystemExit(int(err.exit_code)) from None
+
+    action.__name__ = run.__name__
+    return action
+
+
+_YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False,
+        "help": "confirm a production change without asking (also: DEPLOYLIB_YES=1)"}
+_JSON = {"name": "as_json", "long": "json", "type": bool, "default": False, "help": "print one JSON object"}
+
+
+def task_deploylib() -> Iterator[dict[str, Any]]:
+    """All of deploylib's tasks (doit lists them by their own names)."""
+    try:
+        ws = discover(Path.cwd())
+    except ConfigError as err:
+        from doit.exceptions import InvalidDodoFile
+
+        raise InvalidDodoFile(str(err)) from None
+    probe = Probe(ws)
+    yield _status(ws)
+    yield _history(ws)
+    yield _gate(ws, probe)
+    if ws.config.build.command:
+        yield _build(ws, probe)
+    yield _release(ws, probe)
+    yield from _deploy(ws)
+    yield from _validate(ws)
+    yield _rollback(ws)
+
+
+def _status(ws: Workspace) -> dict[str, Any]:
+    def status(as_json: bool) -> None:
+        from deploylib.targets import open_target
+
+        rows = []
+        for env in ws.config.environments.values():
+            target = open_target(env, ws.app)
+            live = target.live() or Release(id="", version="", digest="", commit="")
+            rows.append({"name": env.name, "version": live.version, "digest": live.digest, "commit": live.commit,
+                         "deployed_at": live.activated_at, "deployed_by": live.activated_by,
+                         "target": target.describe()})
+        report.status(rows, as_json)
+
+    return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",
+            "actions": [_action(status)], "params": [_JSON], "uptodate": [False], "verbosity": 2}
+
+
+def _history(ws: Workspace) -> dict[str, Any]:
+    def history(as_json: bool, env: str, limit: int) -> None:
+        if env:
+            ws.config.environment(env)
+        report.history(ws.ledger.entries(env, limit), as_json)
+
+    return {"basename": "history", "doc": "List recorded deploys, validations and rollbacks, newest first",
+            "actions": [_action(history)], "uptodate": [False], "verbosity": 2,
+            "params": [_JSON,
+                       {"name": "env", "long": "env", "type": str, "default": "", "help": "only this environment"},
+                       {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
+
+
+def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
+    def gate() -> dict[str, str]:
+        from deploylib.demo import ensure_sandbox
+        from deploylib.gates import run_gates
+
+        if ws.demo:
+            ensure_sandbox(ws)
+        probe.forget()
+        run_gates(ws)
+        return {"key": probe.gate_key()}
+
+    def current(values: dict[str, Any]) -> bool:
+        state = probe.state()
+        return not state.changes and state.branch == ws.config.release.branch and values.get("key") == probe.gate_key()
+
+    return {"basename": "gate", "doc": "Check the repository may ship: clean tree, release branch, tests pass",
+            "actions": [_action(gate)], "uptodate": [_guarded(current)], "verbosity": 2}
+
+
+def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
+    def build() -> dict[str, str]:
+        from deploylib.build import run_build
+
+        plan = probe.plan()
+        report.stage(report.OK, "version", plan.describe())
+        run_build(ws, plan, probe.state().head)
+        return {"key": probe.build_key()}
+
+    def current(values: dict[str, Any]) -> bool:
+        from deploylib.build import read_record
+
+        return values.get("key") == probe.build_key() and read_record(ws).tar.exists()
+
+    return {"basename": "build", "doc": "Build the site and pack it into a reproducible, digest-named artifact",
+            "actions": [_action(build)], "task_dep": ["gate"], "targets": [str(ws.build_record)],
+            "uptodate": [_guarded(current)], "verbosity": 2}
+
+
+def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
+    def release() -> dict[str, str]:
+        from deploylib.release import publish
+
+        plan = probe.plan()
+        publish(ws, plan)
+        probe.forget()
+        return {"version": plan.version}
+
+    def current(values: dict[str, Any]) -> bool:
+        plan = probe.plan()
+        return not plan.is_release and values.get("version") == plan.version
+
+    chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": ["gate"]}
+    return {"basename": "release", "doc": "Version from Conventional Commits, changelog, release commit and tag, push",
+            "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2, **chained}
+
+
+def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
+    yield {"basename": "deploy", "name": None,
+           "doc": "Deploy the build to an environment, validate it, roll back automatically if it fails"}
+    for env in ws.config.environments.values():
+        def deploy(yes: bool, env_name: str = env.name) -> None:
+            from deploylib.build import read_record
+
+            pipeline.deploy(ws, env_name, read_record(ws), yes)
+
+        def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
+            from deploylib.build import read_record
+            from deploylib.targets import open_target
+
+            live = open_target(ws.config.environment(env_name), ws.app).live()
+            return live is not None and live.digest == read_record(ws).digest
+
+        staging = ws.config.staging_for(env)
+        yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",
+               "actions": [_action(deploy)], "file_dep": [str(ws.build_record)], "params": [_YES],
+               "task_dep": ["release", *([f"deploy:{staging.name}"] if staging else [])],
+               "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2}
+
+
+def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
+    yield {"basename": "validate", "name": None, "doc": "Run an environment's checks against its live release now"}
+    for env in ws.config.environments.values():
+        def validate(env_name: str = env.name) -> None:
+            pipeline.validate(ws, env_name)
+
+        yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
+               "actions": [_action(validate)], "uptodate": [False], "verbosity": 2}
+
+
+def _rollback(ws: Workspace) -> dict[str, Any]:
+    def rollback(env: str, to: str, yes: bool) -> None:
+        pipeline.rollback(ws, env, to, yes)
+
+    return {"basename": "rollback",
+            "doc": "Restore the last good release (production unless --env; --to VERSION picks one)",
+            "actions": [_action(rollback)], "uptodate": [False], "io": {"capture": False}, "verbosity": 2,
+            "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
+                       {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES]}
