@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -52,9 +51,8 @@ def summary(rows: Sequence[tuple[str, str]]) -> None:
 
 
 def failure(message: str) -> None:
-    wrapped = textwrap.fill(message, width=100, initial_indent="✗ ", subsequent_indent="  ",
-                            break_on_hyphens=False, break_long_words=False)
-    print(wrapped, file=sys.stderr, flush=True)
+    """The one-paragraph message of a failure, on one line so logs can be searched for it."""
+    print(f"✗ {message}", file=sys.stderr, flush=True)
 
 
 def ask(question: str) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from deploylib import pipeline, report
+from deploylib import report
 from deploylib.errors import ConfigError, DeployError
 from deploylib.model import Release
 from deploylib.workspace import Workspace, discover, ensure_state_dir
@@ -219,6 +219,7 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
            "doc": "Deploy the build to an environment, validate it, roll back automatically if it fails"}
     for env in ws.config.environments.values():
         def deploy(yes: bool, env_name: str = env.name) -> None:
+            from deploylib import pipeline
             from deploylib.build import read_record
 
             pipeline.deploy(ws, env_name, read_record(ws), yes)
@@ -241,6 +242,8 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
     yield {"basename": "validate", "name": None, "doc": "Run an environment's checks against its live release now"}
     for env in ws.config.environments.values():
         def validate(env_name: str = env.name) -> None:
+            from deploylib import pipeline
+
             pipeline.validate(ws, env_name)
 
         yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
@@ -249,6 +252,8 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
 
 def _rollback(ws: Workspace) -> dict[str, Any]:
     def rollback(env: str, to: str, yes: bool) -> None:
+        from deploylib import pipeline
+
         pipeline.rollback(ws, env, to, yes)
 
     return {"basename": "rollback",

@@ -21,7 +21,6 @@ from deploylib.errors import ArtifactError, TargetError
 from deploylib.lock import FileLock, LockHolder, utc_now
 from deploylib.model import Artifact, Release
 from deploylib.schema import option
-from deploylib.serve import static_server
 from deploylib.targets.base import Target
 
 _PARTIAL = ".partial-"
@@ -56,23 +55,24 @@ class LocalTarget(Target):
             return None
         return Release(**data)
 
-    def _activations(self) -> dict[str, dict[str, str]]:
-        """The latest activation line of each release id in revisions.log."""
-        latest: dict[str, dict[str, str]] = {}
+    def _activations(self) -> dict[str, tuple[int, dict[str, str]]]:
+        """Each release id's latest activation in revisions.log, with its line number: the order of
+        activations, which timestamps (one-second resolution) cannot always tell."""
+        latest: dict[str, tuple[int, dict[str, str]]] = {}
         try:
             lines = self.revisions.read_text().splitlines()
         except FileNotFoundError:
             return latest
-        for line in lines:
+        for number, line in enumerate(lines):
             try:
                 entry = json.loads(line)
-                latest[entry["id"]] = entry
+                latest[entry["id"]] = (number, entry)
             except (ValueError, KeyError, TypeError):
                 continue  # a torn last line from a crash: the activation it began is not trusted
         return latest
 
-    def _with_activation(self, release: Release, activations: dict[str, dict[str, str]]) -> Release:
-        entry = activations.get(release.id, {})
+    def _with_activation(self, release: Release, activations: dict[str, tuple[int, dict[str, str]]]) -> Release:
+        entry = activations.get(release.id, (-1, {}))[1]
         return replace(release, activated_at=entry.get("time", ""), activated_by=entry.get("by", ""))
 
     def live(self) -> Release | None:
@@ -91,9 +91,9 @@ class LocalTarget(Target):
     def releases(self) -> list[Release]:
         activations = self._activations()
         found = [self._read_release(p.stem) for p in self.releases_dir.glob("*.json")]
-        complete = [self._with_activation(r, activations) for r in found
-                    if r is not None and (self.releases_dir / r.id).is_dir()]
-        return sorted(complete, key=lambda r: (r.activated_at, r.id))
+        complete = [r for r in found if r is not None and (self.releases_dir / r.id).is_dir()]
+        complete.sort(key=lambda r: (activations.get(r.id, (-1, {}))[0], r.id))
+        return [self._with_activation(r, activations) for r in complete]
 
     def deploy(self, artifact: Artifact) -> Release:
         manifest = load_manifest(artifact)
@@ -148,6 +148,8 @@ class LocalTarget(Target):
         return problems
 
     def serve(self) -> AbstractContextManager[str | None]:
+        from deploylib.serve import static_server
+
         return static_server(self.current, self.options.port, f"{self.environment} ({self.current})")
 
     def _remove_partials(self) -> None:

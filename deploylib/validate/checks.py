@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,6 +94,8 @@ def _observe(session: requests.Session, url: str, timeout: float) -> Observed:
 
 def run_checks(base_url: str, checks: tuple[SmokeCheck, ...]) -> list[CheckResult]:
     """Run every check at once; results come back in the configured order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import requests
 
     with requests.Session() as session, ThreadPoolExecutor(max_workers=min(16, len(checks) or 1)) as pool:

@@ -1,0 +1,97 @@
+"""Shared fixtures: real git repositories, a real nginx, and running `doit` as a user does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def require(program: str) -> str:
+    """The path of a program the test needs. Missing: a failure under CI (which installs it), else a skip."""
+    path = shutil.which(program) or next((p for p in (f"/usr/sbin/{program}", f"/sbin/{program}")
+                                          if os.access(p, os.X_OK)), None)
+    if path:
+        return path
+    message = f"{program} is not installed (.ci/run installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def run_doit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`doit ARGS` in `cwd`, as a user would type it, with no terminal on stdin."""
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh folder holding deploylib's dodo.py, as in a new clone: doit runs the embedded demo here."""
+    root = tmp_path / "clone"
+    root.mkdir()
+    shutil.copy(REPO / "dodo.py", root / "dodo.py")
+    return root
+
+
+class Nginx:
+    """A real nginx serving one folder (a target's `current`) on a free 127.0.0.1 port."""
+
+    def __init__(self, binary: str, prefix: Path, root: Path) -> None:
+        self.binary, self.prefix, self.port = binary, prefix, free_port()
+        (prefix / "logs").mkdir(parents=True)
+        user = "user root;" if os.geteuid() == 0 else ""  # workers must read pytest's 0700 temp folders
+        temp = "".join(f"{kind}_temp_path {prefix}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                           "scgi"))
+        self.conf = prefix / "nginx.conf"
+        self.conf.write_text(f"""{user} worker_processes 1; pid {prefix}/nginx.pid; error_log {prefix}/logs/error.log;
+events {{ worker_connections 64; }}
+http {{ access_log off; open_file_cache off; {temp}
+  types {{ text/html html; text/css css; application/javascript js; image/svg+xml svg; application/json map; }}
+  server {{ listen 127.0.0.1:{self.port}; root {root}; }} }}
+""")
+
+    def start(self) -> None:
+        # In daemon mode nginx returns only after its listening socket is bound: no waiting needed.
+        subprocess.run([self.binary, "-p", str(self.prefix), "-c", str(self.conf)], check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run([self.binary, "-p", str(self.prefix), "-c", str(self.conf), "-s", "stop"], capture_output=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[type[Nginx]]:
+    """Start nginx instances with `nginx(root)`; every one is stopped after the test."""
+    binary = require("nginx")
+    started: list[Nginx] = []
+
+    def start(root: Path) -> Nginx:
+        server = Nginx(binary, tmp_path / f"nginx{len(started)}", root)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start  # type: ignore[misc]
+    for server in started:
+        server.stop()

@@ -1,0 +1,233 @@
+"""`doit deploy:production` on the embedded default, end to end, as a user runs it in a fresh clone."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import git, run_doit
+
+pytestmark = pytest.mark.slow
+YES = {"DEPLOYLIB_YES": "1"}
+
+
+def demo(root: Path) -> Path:
+    return root / ".deploylib" / "demo"
+
+
+def status(root: Path) -> dict[str, dict]:
+    result = run_doit(root, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return {env["name"]: env for env in json.loads(result.stdout.splitlines()[-1])["environments"]}
+
+
+def ledger_rows(root: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(root / ".deploylib" / "ledger.sqlite3") as db:
+        return db.execute("SELECT action, environment, version, status FROM entries ORDER BY id").fetchall()
+
+
+def commit_in_app(root: Path, path: str, old: str, new: str, message: str) -> None:
+    file = demo(root) / "app" / path
+    file.write_text(file.read_text().replace(old, new))
+    git(demo(root) / "app", "commit", "-qam", message)
+
+
+@pytest.fixture
+def deployed(workspace: Path) -> Path:
+    result = run_doit(workspace, "deploy:production", env=YES)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return workspace
+
+
+def test_a_fresh_clone_deploys_the_demo_and_production_serves_it(deployed: Path, nginx) -> None:
+    server = nginx(demo(deployed) / "targets" / "production" / "current")
+    page = requests.get(server.url("/"), timeout=5)
+    assert page.status_code == 200 and "deploylib demo" in page.text and "Release 1.1.0" in page.text
+    assert requests.get(server.url("/about.html"), timeout=5).status_code == 200
+    assert requests.get(server.url("/css/site.min.css"), timeout=5).headers["content-type"] == "text/css"
+
+
+def test_the_report_shows_every_stage_and_a_summary(workspace: Path) -> None:
+    out = run_doit(workspace, "deploy:production", env=YES).stdout
+    for line in ["✓ gate clean tree", "✓ gate release branch", "✓ gate tests", "✓ version", "✓ build",
+                 "✓ release", "✓ release push", "✓ deploy:test", "✓ switch:test", "✓ validate home page",
+                 "✓ confirm                confirmed by DEPLOYLIB_YES=1", "✓ deploy:production",
+                 "deployed   1.1.0", "status     live and validated: 5/5 checks passed",
+                 "rollback   doit rollback --env production"]:
+        assert line in out
+    assert out.index("✓ deploy:test") < out.index("✓ confirm") < out.index("✓ deploy:production")
+
+
+def test_running_it_again_runs_no_stage(deployed: Path) -> None:
+    result = run_doit(deployed, "deploy:production", env=YES)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["-- gate", "-- build", "-- release", "-- deploy:test",
+                                          "-- deploy:production"]
+
+
+def test_test_and_production_run_the_same_artifact_and_the_release_is_tagged(deployed: Path) -> None:
+    envs = status(deployed)
+    assert envs["test"]["digest"] == envs["production"]["digest"]
+    assert envs["production"]["version"] == "1.1.0" and envs["production"]["digest"].startswith("sha256:")
+    origin = demo(deployed) / "origin.git"
+    assert git(origin, "rev-parse", "v1.1.0^{commit}") == git(demo(deployed) / "app", "rev-parse", "HEAD")
+    assert "## [1.1.0]" in (demo(deployed) / "app" / "CHANGELOG.md").read_text()
+
+
+def test_status_json_is_one_object_on_its_own_line(deployed: Path) -> None:
+    line = run_doit(deployed, "status", "--json").stdout.splitlines()[-1]
+    production = next(e for e in json.loads(line)["environments"] if e["name"] == "production")
+    assert set(production) >= {"name", "version", "digest", "commit", "deployed_at"}
+    assert len(production["commit"]) == 40
+
+
+def test_history_lists_the_ledger_newest_first(deployed: Path) -> None:
+    entries = json.loads(run_doit(deployed, "history", "--json").stdout.splitlines()[-1])["entries"]
+    assert [(e["action"], e["environment"], e["status"]) for e in entries] == [
+        ("validate", "production", "succeeded"), ("deploy", "production", "succeeded"),
+        ("validate", "test", "succeeded"), ("deploy", "test", "succeeded")]
+    assert all(e["digest"].startswith("sha256:") and e["finished_at"] and e["duration"] >= 0 for e in entries)
+
+
+def test_a_bare_doit_only_shows_status_and_never_deploys(workspace: Path) -> None:
+    result = run_doit(workspace)
+    assert result.returncode == 0 and "status" in result.stdout
+    assert not (demo(workspace) / "targets").exists()
+
+
+def test_doit_list_shows_the_workflow(workspace: Path) -> None:
+    names = [line.split()[0] for line in run_doit(workspace, "list").stdout.splitlines()]
+    assert names == ["build", "deploy", "gate", "history", "release", "rollback", "status", "validate"]
+    subtasks = run_doit(workspace, "list", "--all").stdout
+    for name in ["deploy:test", "deploy:production", "validate:test", "validate:production"]:
+        assert name in subtasks
+
+
+def test_a_broken_home_page_fails_validation_and_is_rolled_back(deployed: Path) -> None:
+    before = status(deployed)
+    commit_in_app(deployed, "src/index.html", "<h1>deploylib demo</h1>", "<h1>Oops</h1>", "fix: shorter heading")
+    commit_in_app(deployed, "src/index.html", "<title>deploylib demo", "<title>Oops", "fix: shorter title")
+    commit_in_app(deployed, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
+    result = run_doit(deployed, "deploy:production", env=YES)
+    assert result.returncode == 4
+    assert "failed validation on test (home page) and was rolled back" in result.stderr
+    after = status(deployed)
+    assert after["production"] == before["production"]  # production never saw the broken release
+    assert after["test"]["digest"] == before["test"]["digest"]  # test serves the previous release again
+    incidents = sorted((deployed / ".deploylib" / "incidents").glob("*-test.md"))
+    assert len(incidents) == 1
+    report = incidents[0].read_text()
+    assert "home page | fail" in report and "body lacks 'deploylib demo'" in report and "rolled back" in report
+    assert ledger_rows(deployed)[-4:] == [("deploy", "test", "1.1.1", "rolled-back"),
+                                          ("validate", "test", "1.1.1", "failed"),
+                                          ("rollback", "test", "1.1.0", "succeeded"),
+                                          ("validate", "test", "1.1.0", "succeeded")]
+
+
+def test_a_release_that_failed_is_not_deployed_again(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "<h1>deploylib demo</h1>", "<h1>Oops</h1>", "fix: heading")
+    commit_in_app(deployed, "src/index.html", "<title>deploylib demo", "<title>Oops", "fix: title")
+    commit_in_app(deployed, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
+    assert run_doit(deployed, "deploy:production", env=YES).returncode == 4
+    again = run_doit(deployed, "deploy:production", env=YES)
+    assert again.returncode == 1 and "will not deploy it there again" in again.stderr
+
+
+def test_a_good_change_is_promoted_and_doit_rollback_restores_the_previous_release(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hello there.", "feat: warmer greeting")
+    assert run_doit(deployed, "deploy:production", env=YES).returncode == 0
+    assert status(deployed)["production"]["version"] == "1.2.0"
+    result = run_doit(deployed, "rollback", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "rolled back production to 1.1.0" in result.stdout.replace("  ", " ")
+    assert status(deployed)["production"]["version"] == "1.1.0"
+    assert status(deployed)["test"]["version"] == "1.2.0"  # only production was rolled back
+    assert ledger_rows(deployed)[-2:] == [("rollback", "production", "1.1.0", "succeeded"),
+                                          ("validate", "production", "1.1.0", "succeeded")]
+
+
+def test_rollback_to_a_named_version_of_another_environment(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hello there.", "feat: warmer greeting")
+    assert run_doit(deployed, "deploy:production", env=YES).returncode == 0
+    assert run_doit(deployed, "rollback", "--env", "test", "--to", "1.1.0").returncode == 0
+    assert status(deployed)["test"]["version"] == "1.1.0"
+    missing = run_doit(deployed, "rollback", "--env", "test", "--to", "0.9.0")
+    assert missing.returncode == 1 and "holds no release 0.9.0" in missing.stderr and "1.2.0" in missing.stderr
+
+
+def test_production_is_not_deployed_without_confirmation_and_no_terminal(workspace: Path) -> None:
+    result = run_doit(workspace, "deploy:production")
+    assert result.returncode == 6
+    assert "no terminal to ask on" in result.stderr and "--yes" in result.stderr and "DEPLOYLIB_YES=1" in result.stderr
+    envs = status(workspace)
+    assert envs["test"]["version"] == "1.1.0" and envs["production"]["version"] == ""
+
+
+def test_the_yes_option_confirms(workspace: Path) -> None:
+    assert run_doit(workspace, "deploy:production", "--yes").returncode == 0
+    assert status(workspace)["production"]["version"] == "1.1.0"
+
+
+def test_on_a_terminal_production_asks_and_no_means_no(workspace: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(workspace),
+                          encoding="utf-8", timeout=120)
+    child.expect_exact("Deploy 1.1.0")
+    child.expect_exact("Proceed? [Y/n]")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 6
+    assert status(workspace)["production"]["version"] == ""
+    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(workspace),
+                          encoding="utf-8", timeout=120)
+    child.expect_exact("Proceed? [Y/n]")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert status(workspace)["production"]["version"] == "1.1.0"
+
+
+def test_a_dirty_tree_stops_at_the_gate_and_nothing_changes(deployed: Path) -> None:
+    before = status(deployed)
+    (demo(deployed) / "app" / "src" / "index.html").write_text("uncommitted")
+    result = run_doit(deployed, "deploy:production", env=YES)
+    assert result.returncode == 1
+    assert "Gate failed: clean tree: uncommitted changes: src/index.html" in result.stderr
+    assert status(deployed) == before
+
+
+def test_a_corrupt_artifact_is_refused_and_nothing_live_changes(deployed: Path) -> None:
+    before = status(deployed)
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hi.", "feat: shorter greeting")
+    assert run_doit(deployed, "build").returncode == 0
+    record = json.loads((deployed / ".deploylib" / "build.json").read_text())
+    tar = Path(record["tar"])
+    tar.write_bytes(tar.read_bytes()[:-2048])
+    result = run_doit(deployed, "deploy:production", env=YES)
+    assert result.returncode == 1 and "is corrupt" in result.stderr and "Traceback" not in result.stderr
+    assert status(deployed) == before
+
+
+def test_a_held_lock_refuses_the_deploy_naming_the_holder(deployed: Path) -> None:
+    import subprocess
+
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hi.", "feat: shorter greeting")
+    lock = demo(deployed) / "targets" / "test" / ".deploy.lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from pathlib import Path; from deploylib.lock import FileLock, LockHolder\n"
+        f"with FileLock(Path({str(lock)!r})).hold(LockHolder.me('deploy', '7.7.7'), 0):\n"
+        "    print('held', flush=True); sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        result = run_doit(deployed, "deploy:production", env=YES)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 7 and "is locked by deploy of 7.7.7" in result.stderr

@@ -1,0 +1,157 @@
+"""deploylib in a user's own repository: their deploy.toml, dodo.py copied unchanged, no demo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, git, run_doit
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """
+[gate]
+tests = "grep -q Welcome site/index.html"
+
+[build]
+command = "rm -rf out && mkdir -p out && cp -R site/. out/"
+output = "out"
+
+[release]
+push = false
+
+[environments.production]
+target = {{ type = "local", path = "../live"{port} }}
+confirm = false
+
+[[environments.production.checks]]
+name = "home"
+path = "/"
+contains = "<h1>Welcome</h1>"
+"""
+
+
+def make_repo(root: Path, config: str) -> Path:
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
+    (root / "deploy.toml").write_text(config)
+    (root / ".gitignore").write_text("out/\n")
+    shutil.copy(REPO / "dodo.py", root / "dodo.py")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    git(root, "config", "user.name", "Site Owner")
+    git(root, "config", "user.email", "owner@example.invalid")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "feat: first page")
+    return root
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "site", CONFIG.format(port=""))
+
+
+def live_version(root: Path) -> str:
+    line = run_doit(root, "status", "--json").stdout.splitlines()[-1]
+    return json.loads(line)["environments"][0]["version"]
+
+
+def test_the_same_tasks_deploy_a_users_repository(site: Path) -> None:
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
+    assert live_version(site) == "0.1.0"  # first release: the default initial version
+    assert git(site, "tag", "--list") == "v0.1.0"
+    assert not (site / ".deploylib" / "demo").exists()
+
+
+def test_a_failing_production_release_is_rolled_back_and_reported(site: Path) -> None:
+    assert run_doit(site, "deploy:production").returncode == 0
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")  # passes the gate, fails the check
+    git(site, "commit", "-qam", "fix: smaller heading")
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 4
+    assert "0.1.0 (" in result.stderr and "is serving again and passes its checks" in result.stderr
+    assert live_version(site) == "0.1.0"
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
+    incident = json.loads(next((site / ".deploylib" / "incidents").glob("*-production.json")).read_text())
+    assert incident["outcome"] == "rolled back" and incident["failed"]["version"] == "0.1.1"
+    assert [c["name"] for c in incident["failed_checks"]] == ["home"]
+
+
+def test_when_the_restored_release_fails_too_deploylib_escalates(site: Path) -> None:
+    assert run_doit(site, "deploy:production").returncode == 0
+    (site / "deploy.toml").write_text(CONFIG.format(port="").replace("<h1>Welcome</h1>", "<h1>Welcome!</h1>"))
+    git(site, "commit", "-qam", "fix: expect the new heading")  # ...which no release has
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 5
+    assert result.stderr.startswith("✗ ESCALATION:") and "NOT healthy" in result.stderr
+    assert "doit rollback --env production --to VERSION" in result.stderr
+    incident = json.loads(next((site / ".deploylib" / "incidents").glob("*-production.json")).read_text())
+    assert incident["outcome"].startswith("rollback failed")
+
+
+def test_a_repository_with_only_a_release_section_can_release(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "lib", "[release]\npush = false\ninitial_version = \"1.0.0\"\n")
+    result = run_doit(repo, "release")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(repo, "tag", "--list") == "v1.0.0"
+    assert run_doit(repo, "release").stdout.strip() == "-- gate\n-- release"
+
+
+def test_a_broken_deploy_toml_is_one_clear_message_and_changes_nothing(site: Path) -> None:
+    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('path = "/"', 'pth = "/"'))
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 3
+    assert result.stderr.startswith("ERROR: deploy.toml: [environments.production.checks[0]] has an unknown key "
+                                    '"pth". Did you mean "path"?')
+    assert "Traceback" not in result.stderr
+    assert not (site.parent / "live").exists()
+
+
+def test_a_deploy_toml_syntax_error_names_the_line(site: Path) -> None:
+    (site / "deploy.toml").write_text("[build\ncommand = 'x'\n")
+    result = run_doit(site, "list")
+    assert result.returncode == 3 and "deploy.toml is not valid TOML" in result.stderr and "line 1" in result.stderr
+
+
+def test_environments_without_a_build_command_are_refused_up_front(site: Path) -> None:
+    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('command = "rm', 'xcommand = "rm')
+                                      .replace("xcommand", "# command"))
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 3 and "[build] command is missing" in result.stderr
+
+
+def test_a_build_command_that_does_not_exist_fails_the_build_clearly(site: Path) -> None:
+    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('rm -rf out && mkdir -p out && cp -R site/. out/',
+                                                                     "no-such-build-tool --prod"))
+    git(site, "commit", "-qam", "chore: new build tool")
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1
+    assert "`no-such-build-tool --prod` could not be run: command not found (exit 127)" in result.stderr
+    assert not (site.parent / "live").exists()
+
+
+def test_failing_tests_stop_at_the_gate(site: Path) -> None:
+    (site / "site" / "index.html").write_text("<h1>Hello</h1>")
+    git(site, "commit", "-qam", "feat: new greeting")
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1 and "Gate failed: tests: `grep -q Welcome site/index.html` exited with code 1" \
+        in result.stderr
+    assert not (site / ".deploylib" / "build.json").exists()
+
+
+def test_a_port_in_use_is_a_clear_error_and_the_live_release_stays(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        site = make_repo(tmp_path / "site", CONFIG.format(port=f", port = {port}"))
+        result = run_doit(site, "deploy:production")
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr and "port = 0" in result.stderr
+    assert not (tmp_path / "live" / "current").exists()

@@ -1,0 +1,50 @@
+"""The SQLite ledger on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploylib.ledger import Ledger
+
+
+def test_an_action_is_recorded_when_it_starts_and_closed_when_it_ends(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    entry = ledger.start("deploy", "production", "1.0.0", "sha256:aa", "c1", "alice", {"target": "x"})
+    assert ledger.entries()[0].status == "running"
+    ledger.finish(entry, "succeeded", {"checks": 3})
+    recorded = ledger.entries()[0]
+    assert (recorded.action, recorded.status, recorded.actor) == ("deploy", "succeeded", "alice")
+    assert recorded.details == {"target": "x", "checks": 3}
+    assert recorded.finished_at and recorded.duration >= 0
+
+
+def test_entries_come_newest_first_and_filter_by_environment(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    for env in ("test", "production", "test"):
+        ledger.finish(ledger.start("deploy", env, "1", "d", "c", "a"), "succeeded")
+    assert [e.id for e in ledger.entries()] == [3, 2, 1]
+    assert [e.id for e in ledger.entries("test")] == [3, 1]
+
+
+def test_rows_left_running_by_a_dead_process_are_marked_interrupted(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger.start("deploy", "production", "1", "d", "c", "a")
+    assert ledger.mark_interrupted("production") == 1
+    assert ledger.entries()[0].status == "interrupted"
+
+
+def test_validated_and_failed_digests(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger.finish(ledger.start("validate", "test", "1", "sha256:good", "c", "a", {"during": "deploy"}), "succeeded")
+    ledger.finish(ledger.start("validate", "test", "2", "sha256:bad", "c", "a", {"during": "deploy"}), "failed")
+    ledger.finish(ledger.start("validate", "test", "3", "sha256:flaky", "c", "a", {"during": "manual"}), "failed")
+    assert ledger.validated("test", "sha256:good") and not ledger.validated("test", "sha256:bad")
+    assert ledger.failed("test", "sha256:bad")
+    assert not ledger.failed("test", "sha256:flaky")  # a later manual check does not mark a release bad
+    assert not ledger.validated("production", "sha256:good")
+
+
+def test_a_missing_ledger_reads_as_empty(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "none.sqlite3")
+    assert ledger.entries() == [] and not ledger.validated("x", "d")
+    assert not (tmp_path / "none.sqlite3").exists()

@@ -1,0 +1,100 @@
+"""Artifacts: reproducible bytes, corruption detection, safe unpacking, tree verification."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from deploylib.artifact import check_digest, load_manifest, pack, unpack, verify_tree
+from deploylib.errors import ArtifactError, BuildError
+from deploylib.model import Artifact
+
+
+def site(root: Path) -> Path:
+    (root / "css").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>hi</h1>")
+    (root / "css" / "a.css").write_text("body{}")
+    return root
+
+
+def test_identical_trees_give_identical_digests_whatever_their_mtimes(tmp_path: Path) -> None:
+    first = pack(site(tmp_path / "a"), tmp_path / "store1", "1.0.0", "c")
+    second_tree = site(tmp_path / "b")
+    os.utime(second_tree / "index.html", (1, 1))
+    second = pack(second_tree, tmp_path / "store2", "1.0.0", "c")
+    assert first.digest == second.digest
+    assert first.tar.read_bytes() == second.tar.read_bytes()
+
+
+def test_a_changed_file_changes_the_digest(tmp_path: Path) -> None:
+    first = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    (tmp_path / "a" / "index.html").write_text("<h1>changed</h1>")
+    assert pack(tmp_path / "a", tmp_path / "store", "1.0.0", "c").digest != first.digest
+
+
+def test_the_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    assert sorted(load_manifest(artifact)) == ["css/a.css", "index.html"]
+
+
+def test_symlinks_in_the_build_output_are_refused(tmp_path: Path) -> None:
+    tree = site(tmp_path / "a")
+    (tree / "escape").symlink_to("/etc/passwd")
+    with pytest.raises(BuildError, match="contains a symlink"):
+        pack(tree, tmp_path / "store", "1.0.0", "c")
+
+
+def test_a_corrupt_artifact_is_detected(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    with artifact.tar.open("r+b") as handle:
+        handle.seek(600)
+        handle.write(b"X")
+    with pytest.raises(ArtifactError, match="is corrupt"):
+        check_digest(artifact)
+
+
+def test_unpack_then_verify_matches(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    unpack(artifact, tmp_path / "out")
+    assert verify_tree(tmp_path / "out", load_manifest(artifact)) == []
+
+
+def test_verify_reports_changed_missing_and_extra_files(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    unpack(artifact, tmp_path / "out")
+    (tmp_path / "out" / "index.html").write_text("tampered")
+    (tmp_path / "out" / "css" / "a.css").unlink()
+    (tmp_path / "out" / "extra.txt").write_text("x")
+    problems = verify_tree(tmp_path / "out", load_manifest(artifact))
+    assert sorted(problems) == ["css/a.css is missing", "index.html differs from the artifact",
+                                "unexpected file extra.txt"]
+
+
+def hostile(tmp_path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Artifact:
+    """A tar a malicious or broken build could produce, with a matching digest."""
+    import hashlib
+
+    path = tmp_path / "hostile.tar"
+    with tarfile.open(path, "w") as tar:
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data) if data else None)
+    digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    return Artifact(digest=digest, tar=path, manifest=tmp_path / "m.json", version="1", commit="c")
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/evil", "a/../../escape"])
+def test_unpack_refuses_paths_outside_the_release(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ArtifactError, match="outside the release directory"):
+        unpack(hostile(tmp_path, tarfile.TarInfo(name), b"x"), tmp_path / "out")
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_unpack_refuses_symlinks(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("link")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc"
+    with pytest.raises(ArtifactError, match="link or special file"):
+        unpack(hostile(tmp_path, link), tmp_path / "out")

@@ -1,0 +1,114 @@
+"""deploy.toml validation: good files load; each mistake gets one message naming file, key and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploylib.config import load_file, parse
+from deploylib.errors import ConfigError
+from deploylib.resources import shipped
+
+MINIMAL_ENV = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
+
+
+def load(data: dict, tmp_path: Path = Path("/repo")):
+    return parse(data, tmp_path / "deploy.toml", tmp_path)
+
+
+def error_of(data: dict) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(data)
+    return str(caught.value)
+
+
+def test_the_demo_configuration_loads() -> None:
+    config = load_file(shipped("examples/demo-site") / "deploy.toml", Path("/app"))
+    assert list(config.environments) == ["test", "production"]
+    assert config.deploy.require_staging
+    assert config.staging_for(config.environments["production"]).name == "test"
+    assert config.environments["production"].target.options.path == "../targets/production"
+
+
+def test_an_empty_file_is_valid_with_defaults() -> None:
+    config = load({})
+    assert (config.release.tag_format, config.release.branch, config.environments) == ("v{version}", "main", {})
+
+
+def test_a_release_only_file_is_valid() -> None:
+    assert load({"release": {"branch": "trunk"}}).release.branch == "trunk"
+
+
+def test_production_asks_for_confirmation_by_default() -> None:
+    config = load({"build": {"command": "make"}, "environments": {"production": MINIMAL_ENV, "test": MINIMAL_ENV}})
+    assert config.needs_confirmation(config.environments["production"])
+    assert not config.needs_confirmation(config.environments["test"])
+
+
+@pytest.mark.parametrize(("data", "fragments"), [
+    ({"buld": {}}, ['unknown key "buld"', 'Did you mean "build"?']),
+    ({"build": {"comand": "make"}}, ["[build]", 'unknown key "comand"', 'Did you mean "command"?']),
+    ({"build": {"command": 42}}, ["[build] command must be", "42 (a whole number)"]),
+    ({"build": "make"}, ["[top level] build must be a table"]),
+    ({"release": {"tag_format": "v"}}, ["[release] tag_format", "does not contain {version}"]),
+    ({"release": {"initial_version": "1.0"}}, ["initial_version", "is not a semantic version"]),
+    ({"release": {"bump_rules": {"feat": "huge"}}}, ["bump_rules", '"feat" to "huge"', "major, minor, patch"]),
+    ({"release": {"push": "yes"}}, ["[release] push must be true or false", '"yes" (a string)']),
+    ({"build": {"command": "make"}, "environments": {"prod": {"checks": [{"path": "/"}]}}},
+     ["[environments.prod] target is missing"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "ftp"}}}},
+     ['"ftp" is not a known type', "Known types: local"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "locl"}}}},
+     ['Did you mean "local"?']),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "local"}}}},
+     ["[environments.prod.target] path is missing"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "local",
+                                                                                       "pth": "x"}}}},
+     ['unknown key "pth"', 'Did you mean "path"?']),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {
+        "type": "local", "path": "x", "port": 70000}}}}, ["port = 70000", "is not a TCP port"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {"target": MINIMAL_ENV["target"]}}},
+     ["checks is missing", "never deploys without validating"]),
+    ({"environments": {"prod": MINIMAL_ENV}}, ["[build] command is missing", "environments are configured"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "checks": [{"path": "health"}]}}},
+     ['path = "health"', 'does not start with "/"']),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "checks": [{"path": "/",
+                                                                                         "status": 700}]}}},
+     ["status = 700", "is not an HTTP status"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "url": "example.com"}}},
+     ['url = "example.com"', "is not an http(s) URL"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "lock_wait": -1}}},
+     ["lock_wait = -1", "must not be negative"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "keep_releases": 1}}},
+     ["keep_releases = 1", "rollback is always possible"]),
+    ({"build": {"command": "make"}, "environments": {"bad name": MINIMAL_ENV}},
+     ["[environments.bad name] is not a usable environment name"]),
+    ({"build": {"command": "make"}, "deploy": {"require_staging": True, "staging": "stage"},
+      "environments": {"production": MINIMAL_ENV}}, ['staging = "stage" names no configured environment']),
+])
+def test_mistakes_are_named(data: dict, fragments: list[str]) -> None:
+    message = error_of(data)
+    assert message.startswith("deploy.toml: ") or message.startswith("deploy.toml ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_toml_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "deploy.toml"
+    path.write_text("[build]\ncommand = \n")
+    with pytest.raises(ConfigError, match=r"deploy.toml is not valid TOML: .*line 2"):
+        load_file(path, tmp_path)
+
+
+def test_pyproject_table_errors_name_the_full_table(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.deploylib.build]\ncommand = 1\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml: \[tool.deploylib.build\] command must be"):
+        load_file(path, tmp_path, ("tool", "deploylib"))
+
+
+def test_asking_for_an_unknown_environment_lists_the_known_ones() -> None:
+    config = load({"build": {"command": "make"}, "environments": {"production": MINIMAL_ENV}})
+    with pytest.raises(ConfigError, match='no environment "prod".*production'):
+        config.environment("prod")
