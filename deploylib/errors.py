@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     ESCALATED = 5  # validation failed and the rollback failed too: act by hand (see the message)
     ABORTED = 6  # production deploy not confirmed
     LOCKED = 7  # another deploy holds the environment's lock
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM; a deploy in progress put the previous release back first
 
 
 class DeployError(Exception):
@@ -69,6 +70,12 @@ class Aborted(DeployError):
     """The user declined (or could not be asked) to confirm a production change."""
 
     exit_code = ExitCode.ABORTED
+
+
+class Interrupted(DeployError):
+    """The run was interrupted (Ctrl-C, SIGTERM) after the previous release was put back."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class ValidationFailed(DeployError):

@@ -21,7 +21,7 @@ from types import FrameType
 from deploylib import report
 from deploylib.artifact import check_digest
 from deploylib.config import EnvironmentConfig
-from deploylib.errors import Aborted, ConfigError, DeployError, Escalation, GateFailed, ValidationFailed
+from deploylib.errors import Aborted, ConfigError, DeployError, Escalation, GateFailed, Interrupted, ValidationFailed
 from deploylib.ledger import Ledger
 from deploylib.lock import LockHolder, actor_name, utc_now
 from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest
@@ -57,7 +57,8 @@ def confirm(env: EnvironmentConfig, what: str, assume_yes: bool) -> None:
 
 
 class _Terminated(BaseException):
-    """SIGTERM (a cancelled CI job) turned into an exception, so cleanup runs as for Ctrl-C."""
+    """SIGTERM (a cancelled CI job) turned into an exception, so cleanup runs as for Ctrl-C.
+    A BaseException, like KeyboardInterrupt, so no `except Exception` on the way swallows it."""
 
 
 @contextlib.contextmanager
@@ -94,7 +95,11 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
     entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
                          {"during": during, "url": base_url})
     started = time.perf_counter()
-    results = run_checks(base_url, env.checks)
+    try:
+        results = run_checks(base_url, env.checks)
+    except BaseException as err:  # interrupted mid-check: the row must not stay "running"
+        ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
+        raise
     passed = sum(r.passed for r in results)
     report.checks(results, prefix=label)
     report.stage(report.OK if passed == len(results) else report.FAIL, label,
@@ -133,9 +138,13 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -
                 except BaseException:
                     _restore_after_interruption(target, previous, release, holder.user)
                     raise
-        except BaseException as err:
-            ledger.finish(entry, "failed" if isinstance(err, Exception) else "interrupted", {"error": str(err)})
+        except Exception as err:
+            ledger.finish(entry, "failed", {"error": str(err)})
             raise
+        except BaseException as err:  # Ctrl-C, SIGTERM: the previous release is back (see above)
+            ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
+            raise Interrupted(f"Interrupted while deploying {artifact.release_id} to {env.name}; "
+                              f"{report.release_label(target.live())} is serving.") from None
         if all(r.passed for r in results):
             ledger.finish(entry, "succeeded")
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})

@@ -207,7 +207,11 @@ def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
     def current(values: dict[str, Any]) -> bool:
         plan = probe.plan()
-        return not plan.is_release and values.get("version") == plan.version
+        if plan.is_release:
+            return False
+        if plan.commits or not ws.config.release.push:
+            return True  # nothing to tag, or nothing to push
+        return values.get("version") == plan.version  # HEAD is tagged: done once a run has pushed it
 
     chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": ["gate"]}
     return {"basename": "release", "doc": "Version from Conventional Commits, changelog, release commit and tag, push",

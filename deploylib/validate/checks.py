@@ -98,6 +98,10 @@ def run_checks(base_url: str, checks: tuple[SmokeCheck, ...]) -> list[CheckResul
 
     import requests
 
-    with requests.Session() as session, ThreadPoolExecutor(max_workers=min(16, len(checks) or 1)) as pool:
-        observed = pool.map(lambda c: _observe(session, url_for(base_url, c.path), c.timeout_s), checks)
-        return [evaluate(check, seen) for check, seen in zip(checks, observed, strict=False)]
+    pool = ThreadPoolExecutor(max_workers=min(16, len(checks) or 1))
+    with requests.Session() as session:
+        try:
+            futures = [pool.submit(_observe, session, url_for(base_url, c.path), c.timeout_s) for c in checks]
+            return [evaluate(check, future.result()) for check, future in zip(checks, futures, strict=True)]
+        finally:  # when interrupted, do not wait for requests still in flight
+            pool.shutdown(wait=False, cancel_futures=True)

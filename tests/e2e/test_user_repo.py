@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -155,3 +156,71 @@ def test_a_port_in_use_is_a_clear_error_and_the_live_release_stays(tmp_path: Pat
     assert result.returncode == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr and "port = 0" in result.stderr
     assert not (tmp_path / "live" / "current").exists()
+
+
+class HeldOpen:
+    """An HTTP server that answers "Welcome" at once, or, while `hold` is set, signals `arrived`
+    and keeps the request open until `release` is set: a validation caught in the act."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.hold, self.arrived, self.release = threading.Event(), threading.Event(), threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                if outer.hold.is_set():
+                    outer.arrived.set()
+                    outer.release.wait(timeout=60)
+                body = b"<h1>Welcome</h1>"
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except BrokenPipeError:
+                    pass  # the client was terminated mid-request, as the test intends
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sigterm_during_validation_puts_the_previous_release_back(tmp_path: Path) -> None:
+    import signal
+    import sys
+
+    held = HeldOpen()
+    try:
+        config = CONFIG.format(port="").replace('confirm = false', f'confirm = false\nurl = "{held.url}"')
+        # the held request times out after 4 s, which is when the terminated process can exit
+        site = make_repo(tmp_path / "site", config.replace('name = "home"', 'name = "home"\ntimeout_s = 4'))
+        assert run_doit(site, "deploy:production").returncode == 0
+        (site / "site" / "index.html").write_text("<h1>Welcome</h1><p>new</p>")
+        git(site, "commit", "-qam", "feat: more text")
+        held.hold.set()
+        doit = subprocess.Popen([sys.executable, "-m", "doit", "deploy:production"], cwd=site, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        assert held.arrived.wait(timeout=120), "the deploy never started validating"
+        doit.send_signal(signal.SIGTERM)  # as a cancelled CI job does, with 0.2.0 live and unvalidated
+        out, err = doit.communicate(timeout=120)
+    finally:
+        held.close()
+    assert doit.returncode == 130, out + err
+    assert "Interrupted while deploying 0.2.0" in err and "0.1.0 (" in err and "Traceback" not in err
+    assert live_version(site) == "0.1.0"
+    with sqlite3.connect(site / ".deploylib" / "ledger.sqlite3") as db:
+        rows = db.execute("SELECT action, version, status FROM entries ORDER BY id").fetchall()
+    assert ("deploy", "0.2.0", "interrupted") in rows
+    assert all(status != "running" for _, _, status in rows)
