@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from deploylib import report
-from deploylib.artifact import check_digest
 from deploylib.config import EnvironmentConfig
 from deploylib.errors import Aborted, ConfigError, DeployError, Escalation, GateFailed, Interrupted, ValidationFailed
 from deploylib.ledger import Ledger
@@ -171,7 +170,6 @@ def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger
     if staging and not ledger.validated(staging.name, artifact.digest):
         raise GateFailed(f"{artifact.release_id} has not passed validation on {staging.name}, and require_staging "
                          f"is true. Deploy it there first: doit deploy:{staging.name}.")
-    check_digest(artifact)
 
 
 def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | None) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 import requests
 
@@ -35,6 +36,13 @@ def commit_in_app(root: Path, path: str, old: str, new: str, message: str) -> No
     file = demo(root) / "app" / path
     file.write_text(file.read_text().replace(old, new))
     git(demo(root) / "app", "commit", "-qam", message)
+
+
+def break_the_home_page(root: Path) -> None:
+    """Commit a home page without the text its check wants (and keep the demo's own tests passing)."""
+    commit_in_app(root, "src/index.html", "<h1>deploylib demo</h1>", "<h1>Oops</h1>", "fix: shorter heading")
+    commit_in_app(root, "src/index.html", "<title>deploylib demo", "<title>Oops", "fix: shorter title")
+    commit_in_app(root, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
 
 
 @pytest.fixture
@@ -110,9 +118,7 @@ def test_doit_list_shows_the_workflow(workspace: Path) -> None:
 
 def test_a_broken_home_page_fails_validation_and_is_rolled_back(deployed: Path) -> None:
     before = status(deployed)
-    commit_in_app(deployed, "src/index.html", "<h1>deploylib demo</h1>", "<h1>Oops</h1>", "fix: shorter heading")
-    commit_in_app(deployed, "src/index.html", "<title>deploylib demo", "<title>Oops", "fix: shorter title")
-    commit_in_app(deployed, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
+    break_the_home_page(deployed)
     result = run_doit(deployed, "deploy:production", env=YES)
     assert result.returncode == 4
     assert "failed validation on test (home page) and was rolled back" in result.stderr
@@ -130,9 +136,7 @@ def test_a_broken_home_page_fails_validation_and_is_rolled_back(deployed: Path) 
 
 
 def test_a_release_that_failed_is_not_deployed_again(deployed: Path) -> None:
-    commit_in_app(deployed, "src/index.html", "<h1>deploylib demo</h1>", "<h1>Oops</h1>", "fix: heading")
-    commit_in_app(deployed, "src/index.html", "<title>deploylib demo", "<title>Oops", "fix: title")
-    commit_in_app(deployed, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
+    break_the_home_page(deployed)
     assert run_doit(deployed, "deploy:production", env=YES).returncode == 4
     again = run_doit(deployed, "deploy:production", env=YES)
     assert again.returncode == 1 and "will not deploy it there again" in again.stderr
@@ -173,24 +177,25 @@ def test_the_yes_option_confirms(workspace: Path) -> None:
     assert status(workspace)["production"]["version"] == "1.1.0"
 
 
-def test_on_a_terminal_production_asks_and_no_means_no(workspace: Path) -> None:
-    pexpect = pytest.importorskip("pexpect")
-    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(workspace),
-                          encoding="utf-8", timeout=120)
+def deploy_on_a_terminal(root: Path, answer: str) -> int:
+    """Run `doit deploy:production` on a real pty, answer its prompt, and return the exit status."""
+    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(root), encoding="utf-8",
+                          timeout=120)
     child.expect_exact("Deploy 1.1.0")
     child.expect_exact("Proceed? [Y/n]")
-    child.sendline("n")
+    child.sendline(answer)
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 6
+    return int(child.exitstatus)
+
+
+def test_on_a_terminal_production_asks_and_no_means_no(workspace: Path) -> None:
+    assert deploy_on_a_terminal(workspace, "n") == 6
     assert status(workspace)["production"]["version"] == ""
-    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(workspace),
-                          encoding="utf-8", timeout=120)
-    child.expect_exact("Proceed? [Y/n]")
-    child.sendline("")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+
+
+def test_on_a_terminal_enter_means_yes(workspace: Path) -> None:
+    assert deploy_on_a_terminal(workspace, "") == 0
     assert status(workspace)["production"]["version"] == "1.1.0"
 
 

@@ -39,12 +39,26 @@ def repo(tmp_path: Path) -> Path:
     return work
 
 
+def clone(source: str, dest: Path, *options: str) -> Path:
+    subprocess.run(["git", "clone", "-q", *options, source, str(dest)], check=True)
+    git(dest, "config", "user.name", "Other")
+    git(dest, "config", "user.email", "other@example.invalid")
+    return dest
+
+
 def workspace(repo: Path, **release: object) -> Workspace:
     return Workspace(repo, parse({"release": release}, repo / "deploy.toml", repo), demo=False)
 
 
 def plan(ws: Workspace):
     return plan_release(ws, git(ws.app, "rev-parse", "HEAD"))
+
+
+def refused(repo: Path, error: type[Exception], match: str, **release: object) -> None:
+    """Publishing the planned release from `repo` raises `error` (and, per the tests, writes nothing)."""
+    ws = workspace(repo, **release)
+    with pytest.raises(error, match=match):
+        publish(ws, plan(ws))
 
 
 def test_plan_reads_only_the_commits_since_the_last_tag(repo: Path) -> None:
@@ -114,40 +128,29 @@ def test_a_failed_push_is_resumed_by_the_next_run_without_a_second_tag(repo: Pat
 def test_release_refuses_a_dirty_tree_and_writes_nothing(repo: Path) -> None:
     commit(repo, "feat: a")
     (repo / "start.txt").write_text("edited")
-    ws = workspace(repo)
-    with pytest.raises(ReleaseError, match="uncommitted changes"):
-        publish(ws, plan(ws))
+    refused(repo, ReleaseError, "uncommitted changes")
     assert not (repo / "CHANGELOG.md").exists() and git(repo, "tag", "--list", "v1.1.0") == ""
 
 
 def test_release_refuses_a_detached_head(repo: Path) -> None:
     commit(repo, "feat: a")
     git(repo, "checkout", "-q", "--detach")
-    ws = workspace(repo)
-    with pytest.raises(ReleaseError, match="detached"):
-        publish(ws, plan(ws))
+    refused(repo, ReleaseError, "detached")
 
 
 def test_release_refuses_another_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
     commit(repo, "feat: a")
-    ws = workspace(repo)
-    with pytest.raises(ReleaseError, match="made from main, but .* feature is checked out"):
-        publish(ws, plan(ws))
+    refused(repo, ReleaseError, "made from main, but .* feature is checked out")
 
 
 def test_release_refuses_a_branch_behind_its_upstream(repo: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(other)], check=True)
-    git(other, "config", "user.name", "Other")
-    git(other, "config", "user.email", "o@example.invalid")
+    other = clone(str(tmp_path / "origin.git"), tmp_path / "other")
     commit(other, "fix: elsewhere", "other.txt")
     git(other, "push", "-q", "origin", "main")
     commit(repo, "feat: here")
     git(repo, "fetch", "-q")
-    ws = workspace(repo)
-    with pytest.raises(ReleaseError, match="behind its upstream"):
-        publish(ws, plan(ws))
+    refused(repo, ReleaseError, "behind its upstream")
 
 
 def test_release_refuses_a_tag_that_points_elsewhere(repo: Path) -> None:
@@ -156,30 +159,20 @@ def test_release_refuses_a_tag_that_points_elsewhere(repo: Path) -> None:
     git(repo, "tag", "v1.1.0")  # the next version's tag, made by hand on a branch that was never merged
     git(repo, "checkout", "-q", "main")
     commit(repo, "feat: a")
-    ws = workspace(repo)
-    with pytest.raises(ReleaseError, match="tag v1.1.0 already exists .* not on HEAD"):
-        publish(ws, plan(ws))
+    refused(repo, ReleaseError, "tag v1.1.0 already exists .* not on HEAD")
     assert git(repo, "log", "-1", "--format=%s") == "feat: a" and not (repo / "CHANGELOG.md").exists()
 
 
 def test_a_shallow_clone_is_refused_with_how_to_fetch_history(repo: Path, tmp_path: Path) -> None:
     commit(repo, "feat: a")
     git(repo, "push", "-q", "origin", "main")
-    shallow = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{tmp_path / 'origin.git'}", str(shallow)],
-                   check=True)
-    git(shallow, "config", "user.name", "S")
-    git(shallow, "config", "user.email", "s@example.invalid")
-    ws = workspace(shallow)
-    with pytest.raises(GitError, match="shallow clone.*git fetch --unshallow --tags"):
-        publish(ws, plan(ws))
+    shallow = clone(f"file://{tmp_path / 'origin.git'}", tmp_path / "shallow", "--depth", "1")
+    refused(shallow, GitError, "shallow clone.*git fetch --unshallow --tags")
 
 
 def test_a_missing_remote_is_named(repo: Path) -> None:
     commit(repo, "feat: a")
-    ws = workspace(repo, remote="upstream")
-    with pytest.raises(GitError, match='no remote "upstream"'):
-        publish(ws, plan(ws))
+    refused(repo, GitError, 'no remote "upstream"', remote="upstream")
 
 
 def test_nothing_releasable_writes_nothing(repo: Path) -> None:
