@@ -62,6 +62,19 @@ def release_notes(version: str, date: str, commits: Iterable[Commit]) -> Release
     return ReleaseNotes(version=version, date=date, sections=sections)
 
 
+def history(commits: Iterable[Commit], releases: dict[str, tuple[str, str]]) -> list[ReleaseNotes]:
+    """Split history (newest first) into releases: a tagged commit opens its release, and every
+    older commit up to the next tagged one belongs to it. `releases` maps sha → (version, date).
+    Commits newer than the newest tag are unreleased and left out."""
+    grouped: list[tuple[str, str, list[Commit]]] = []
+    for commit in commits:
+        if commit.sha in releases:
+            grouped.append((*releases[commit.sha], []))
+        if grouped:
+            grouped[-1][2].append(commit)
+    return [release_notes(version, date, members) for version, date, members in grouped]
+
+
 def render(template: str, override_dir: Path | None, **context: Any) -> str:
     """Render a template from the project's folder if it has one, else deploylib's default."""
     import jinja2

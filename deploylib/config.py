@@ -18,6 +18,7 @@ from deploylib.errors import ConfigError
 from deploylib.schema import Variant, Where, build, option, reject_unknown, subtable
 from deploylib.targets import TARGET_TYPES, target_options
 from deploylib.validate.checks import SmokeCheck
+from deploylib.version_files import spec_problem
 
 BUMP_LEVELS = ("major", "minor", "patch")
 ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -42,6 +43,17 @@ class BuildConfig:
 
 
 @dataclass(frozen=True)
+class GitHubConfig:
+    repository: str = option("", doc='"OWNER/NAME" of the GitHub repository (empty: no GitHub release)',
+                             check=lambda v: "" if not v or re.fullmatch(r"[\w.-]+/[\w.-]+", v) else
+                             "is not OWNER/NAME")
+    api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
+                                                         '"https://github.example.com/api/v3" for GitHub Enterprise',
+                          check=lambda v: "" if re.match(r"^https?://[^/\s]+", v) else "is not an http(s) URL")
+    upload_artifact: bool = option(True, doc="true or false: attach the build artifact to the GitHub release")
+
+
+@dataclass(frozen=True)
 class ReleaseConfig:
     branch: str = option("main", doc='the branch releases are made from, e.g. "main"')
     remote: str = option("origin", doc='the git remote tags and release commits are pushed to')
@@ -54,6 +66,11 @@ class ReleaseConfig:
     templates: str = option("", doc='a folder of changelog templates overriding the defaults, '
                                     'e.g. "changelog_templates"')
     push: bool = option(True, doc="true or false: push the release commit and tag to the remote")
+    version_files: list[str] = option(
+        factory=list, doc='an array of files to write the version into: "package.json", "pyproject.toml" or '
+                          '"PATH:PATTERN" such as \'src/app/__init__.py:__version__ = "{version}"\'',
+        check=lambda specs: next((f'"{spec}" {problem}' for spec in specs if (problem := spec_problem(spec))), ""))
+    github: GitHubConfig = option(factory=GitHubConfig, doc="a table [release.github] with repository = \"OWNER/NAME\"")
     bump_rules: dict[str, str] = option(
         factory=lambda: {"feat": "minor", "fix": "patch", "perf": "patch"},
         doc='a table mapping a commit type to "major", "minor" or "patch", e.g. {feat = "minor"}',
@@ -163,6 +180,9 @@ def _check_consistency(config: Config, ctx: Where) -> None:
     if config.environments and not config.build.command:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
+    if config.release.github.repository and config.environments and not config.release.push:
+        raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
+                          "release needs its tag pushed. Set push = true, or remove [release.github].")
     if config.deploy.require_staging and config.environments and config.deploy.staging not in config.environments:
         raise ConfigError(f'{ctx.key("deploy", "staging")} = "{config.deploy.staging}" names no configured '
                           f"environment (require_staging is true). Configured: {', '.join(config.environments)}.")

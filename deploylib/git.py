@@ -82,6 +82,21 @@ def log_messages(repo: Path, revisions: str) -> list[tuple[str, str]]:
     return records
 
 
+def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
+    """(tag name, commit it names, creation date YYYY-MM-DD) of every tag, in one process."""
+    out = run_git(repo, "for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00"
+                  "%(creatordate:short)", "refs/tags")
+    refs = []
+    for line in out.splitlines():
+        name, obj, peeled, date = line.split("\0")
+        refs.append((name, peeled or obj, date))  # annotated tags name their commit through the tag object
+    return refs
+
+
+def tags_on_head(repo: Path) -> list[str]:
+    return run_git(repo, "tag", "--points-at", "HEAD").split()
+
+
 def tag_commit(repo: Path, tag: str) -> str:
     """The commit a tag points at, or "" when there is no such tag."""
     try:

@@ -7,16 +7,32 @@ whose tag already exists on HEAD instead of duplicating it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import semver
 
 from deploylib import changelog, report
 from deploylib.errors import GitError, ReleaseError
-from deploylib.git import commit_paths, create_tag, log_messages, push, reachable_tags, repo_state, run_git, tag_commit
-from deploylib.versioning.bump import VersionPlan, plan_version
-from deploylib.versioning.commits import parse
+from deploylib.forge import open_forge
+from deploylib.git import (
+    commit_paths,
+    create_tag,
+    log_messages,
+    push,
+    reachable_tags,
+    repo_state,
+    run_git,
+    tag_commit,
+    tag_refs,
+    tags_on_head,
+)
+from deploylib.model import Artifact
+from deploylib.version_files import planned_edits
+from deploylib.versioning.bump import PlanOptions, VersionPlan, plan_version
+from deploylib.versioning.commits import Commit, parse
 from deploylib.workspace import Workspace
 
 
@@ -32,63 +48,169 @@ def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
     return semver.Version.parse(found[1])
 
 
-def last_release_tag(ws: Workspace) -> tuple[str, str]:
-    """(tag, version) of the highest semantic version tagged on HEAD's history; ("", "") if none."""
+def _release_tags(ws: Workspace) -> list[tuple[semver.Version, str]]:
+    """(version, tag) of every tag on HEAD's history that matches tag_format; others are ignored."""
     fmt = ws.config.release.tag_format
-    versions = [(v, t) for t in reachable_tags(ws.app, fmt.replace("{version}", "*"))
-                if (v := _tag_version(fmt, t)) is not None and not v.prerelease]
-    if not versions:
+    return [(v, t) for t in reachable_tags(ws.app, fmt.replace("{version}", "*"))
+            if (v := _tag_version(fmt, t)) is not None]
+
+
+def last_release_tag(ws: Workspace) -> tuple[str, str]:
+    """(tag, version) of the highest stable version tagged on HEAD's history; ("", "") if none."""
+    return _last_stable(_release_tags(ws))
+
+
+def _last_stable(tags: list[tuple[semver.Version, str]]) -> tuple[str, str]:
+    stable = [(v, t) for v, t in tags if not v.prerelease]
+    if not stable:
         return "", ""
-    version, tag = max(versions, key=lambda pair: pair[0])
+    version, tag = max(stable, key=lambda pair: pair[0])  # by semver: v0.10.0 > v0.9.0
     return tag, str(version)
 
 
-def plan_release(ws: Workspace, head: str) -> VersionPlan:
+def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
     cfg = ws.config.release
-    tag, previous = last_release_tag(ws)
+    tags = _release_tags(ws)
+    tag, previous = _last_stable(tags)
     commits = tuple(parse(message, sha) for sha, message in log_messages(ws.app, f"{tag}..HEAD" if tag else "HEAD"))
-    return plan_version(previous, commits, cfg.bump_rules, cfg.initial_version, cfg.major_on_zero, head)
+    prereleases: list[str] = []
+    on_head: list[str] = []
+    if options.prerelease:  # only then are prerelease tags and HEAD's tags worth reading
+        prereleases = [str(v) for v, _ in tags if v.prerelease]
+        on_head = [str(v) for t in tags_on_head(ws.app) if (v := _tag_version(cfg.tag_format, t)) is not None]
+    return plan_version(previous, commits, cfg.bump_rules, cfg.initial_version, cfg.major_on_zero, head, options,
+                        prereleases, on_head)
 
 
-def publish(ws: Workspace, plan: VersionPlan) -> str:
-    """Make the release `plan` describes (changelog, commit, annotated tag, push); return the tag or ""."""
-    cfg = ws.config.release
-    if not plan.is_release:
-        if plan.commits:
-            report.stage(report.SKIP, "release", plan.describe())
-            return ""
-        return _resume(ws, tag_name(ws, plan.version))
+def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
+    """Every stable release on HEAD's history with its commits and links, newest first: one git log,
+    one for-each-ref, whatever the length of history."""
+    fmt = ws.config.release.tag_format
+    releases = {}
+    for name, commit, date in tag_refs(ws.app):
+        version = _tag_version(fmt, name)
+        if version is not None and not version.prerelease:
+            releases[commit] = (str(version), date)
+    commits = [parse(message, sha) for sha, message in log_messages(ws.app, "HEAD")]
+    history = changelog.history(commits, releases)
+    web = _web_url(ws)
+    linked = []
+    for index, notes in enumerate(history):
+        older = history[index + 1].version if index + 1 < len(history) else ""
+        compare = f"{web}/compare/{tag_name(ws, older)}...{tag_name(ws, notes.version)}" if web and older else ""
+        linked.append(dataclasses.replace(notes, repo_url=web, compare_url=compare))
+    return linked
+
+
+def write_changelog(ws: Workspace, full: bool) -> None:
+    """Update the changelog with the latest release's section, or (full) regenerate it from history."""
+    path = ws.app / ws.config.release.changelog
+    if full:
+        history = release_history(ws)
+        path.write_text(changelog.render("CHANGELOG.md.j2", _templates(ws), releases=history), encoding="utf-8")
+        report.stage(report.OK, "changelog", f"{path} regenerated from {len(history)} release(s)")
+        return
+    tag, version = last_release_tag(ws)
+    if not tag:
+        raise ReleaseError(f"There is no release tag ({ws.config.release.tag_format}) on HEAD's history in "
+                           f"{ws.app}, so there is no section to write.")
+    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=[_notes_of_tag(ws, version, tag)])
+    path.write_text(changelog.update(path.read_text() if path.exists() else "", rendered, version), encoding="utf-8")
+    report.stage(report.OK, "changelog", f"{path}: section {version} written")
+
+
+def preview(ws: Workspace, plan: VersionPlan) -> None:
+    """What `publish` would do, written nowhere: the next version and the release notes."""
+    report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
+    report.plain(plan.describe())
+    if plan.is_release:
+        notes = _notes(ws, plan.version, plan.previous, plan.commits)
+        report.plain(changelog.render("release_notes.md.j2", _templates(ws), release=notes).rstrip("\n"))
+
+
+def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
+    """Make the release `plan` describes, or finish one a failed run left half done; return the tag or ""."""
+    if not plan.is_release and plan.commits:
+        report.stage(report.SKIP, "release", plan.describe())
+        return ""
     tag = tag_name(ws, plan.version)
+    forge = open_forge(ws.config.release)  # a missing token stops us before anything is written
+    if plan.is_release:
+        _write_release(ws, plan, tag)
+        notes = _notes(ws, plan.version, plan.previous, plan.commits)
+    else:  # HEAD already carries the tag
+        _push_if_missing(ws, tag)
+        notes = _notes_of_tag(ws, plan.version, tag)
+    if forge is not None:
+        attach = ws.config.release.github.upload_artifact and artifact is not None and artifact.version == plan.version
+        assets = [(f"{ws.app.name}-{plan.version}.tar", artifact.tar)] if attach and artifact else []
+        body = changelog.render("release_notes.md.j2", _templates(ws), release=notes)
+        url = forge.publish_release(tag, tag, body, bool(semver.Version.parse(plan.version).prerelease),
+                                    tag_commit(ws.app, tag), assets)
+        report.stage(report.OK, "release github", f"{url}" + (f" with {assets[0][0]}" if assets else ""))
+    return tag
+
+
+def _templates(ws: Workspace) -> Path | None:
+    return ws.app / ws.config.release.templates if ws.config.release.templates else None
+
+
+def _web_url(ws: Workspace) -> str:
+    """The repository's web address from the API address: api.github.com → github.com, HOST/api/v3 → HOST."""
+    github = ws.config.release.github
+    if not github.repository:
+        return ""
+    host = github.api_url.rstrip("/").removesuffix("/api/v3").replace("://api.github.com", "://github.com")
+    return f"{host}/{github.repository}"
+
+
+def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...]) -> changelog.ReleaseNotes:
+    notes = changelog.release_notes(version, datetime.now(UTC).strftime("%Y-%m-%d"), commits)
+    web = _web_url(ws)
+    compare = f"{web}/compare/{tag_name(ws, previous)}...{tag_name(ws, version)}" if web and previous else ""
+    return dataclasses.replace(notes, repo_url=web, compare_url=compare)
+
+
+def _notes_of_tag(ws: Workspace, version: str, tag: str) -> changelog.ReleaseNotes:
+    """Notes for a release that is already tagged: the commits since the stable release before it."""
+    current = semver.Version.parse(version)
+    earlier = [(v, t) for v, t in _release_tags(ws) if not v.prerelease and v < current]
+    previous, prev_tag = max(earlier, key=lambda pair: pair[0]) if earlier else ("", "")
+    commits = tuple(parse(m, sha) for sha, m in log_messages(ws.app, f"{prev_tag}..{tag}" if prev_tag else tag))
+    return _notes(ws, version, str(previous), commits)
+
+
+def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
+    """Refuse, or write everything: changelog and version files, release commit, annotated tag, push."""
+    cfg = ws.config.release
     state = repo_state(ws.app)
     _refuse_unless_releasable(ws, state.head, state.branch, state.changes, state.behind, state.shallow, tag)
-    date = datetime.now(UTC).strftime("%Y-%m-%d")
-    notes = changelog.release_notes(plan.version, date, plan.commits)
-    override = ws.app / cfg.templates if cfg.templates else None
-    rendered = changelog.render("CHANGELOG.md.j2", override, releases=[notes])
+    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws),
+                                releases=[_notes(ws, plan.version, plan.previous, plan.commits)])
     path = ws.app / cfg.changelog
-    path.write_text(changelog.update(path.read_text() if path.exists() else "", rendered, plan.version))
-    commit = commit_paths(ws.app, [cfg.changelog], f"chore(release): {tag}")
+    edits = planned_edits(ws.app, cfg.version_files, plan.version)
+    edits[cfg.changelog] = changelog.update(path.read_text() if path.exists() else "", rendered, plan.version)
+    for name, text in edits.items():  # every edit was computed (and could fail) before this first write
+        (ws.app / name).write_text(text, encoding="utf-8")
+    commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
         push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])
         report.stage(report.OK, "release push", f"{cfg.branch} and {tag} pushed to {cfg.remote}")
-    return tag
 
 
-def _resume(ws: Workspace, tag: str) -> str:
-    """HEAD is already released: finish the steps a failed run left undone (the push)."""
+def _push_if_missing(ws: Workspace, tag: str) -> None:
+    """HEAD is already released: push what a failed run left unpushed."""
     cfg = ws.config.release
     if not cfg.push:
         report.stage(report.OK, "release", f"{tag} already released on HEAD")
-        return tag
-    remote_tag = run_git(ws.app, "ls-remote", "--tags", cfg.remote, f"refs/tags/{tag}").strip()
-    if remote_tag:
+        return
+    if run_git(ws.app, "ls-remote", "--tags", cfg.remote, f"refs/tags/{tag}").strip():
         report.stage(report.OK, "release", f"{tag} already released and pushed")
-        return tag
+        return
     push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])
     report.stage(report.OK, "release push", f"{tag} existed only here; pushed it and {cfg.branch} to {cfg.remote}")
-    return tag
 
 
 def _refuse_unless_releasable(ws: Workspace, head: str, branch: str, changes: tuple[str, ...], behind: int,

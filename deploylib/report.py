@@ -25,6 +25,11 @@ def stage(mark: str, name: str, detail: str = "") -> None:
     _out(f"  {mark} {name:<22} {detail}".rstrip())
 
 
+def plain(text: str) -> None:
+    """Text exactly as given, e.g. release notes or a machine-readable line."""
+    _out(text)
+
+
 def note(text: str) -> None:
     _out(f"    {text}")
 

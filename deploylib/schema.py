@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import types
 import typing
 from collections.abc import Callable
@@ -53,7 +54,7 @@ class Where:
 def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: str) -> None:
     for key in table:
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [k for k in known if k.startswith(key)]
             hint = f' Did you mean "{close[0]}"?' if close else ""
             raise ConfigError(f'{ctx.file}: [{ctx.section(where)}] has an unknown key "{key}".{hint} '
                               f"Known keys here: {', '.join(known)}.")
@@ -94,6 +95,10 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     if origin is typing.Union or origin is types.UnionType:
         hint = next(a for a in args if a is not type(None))
         origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise wrong
+        return build(hint, value, ctx, f"{where}.{f.name}")
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise wrong
@@ -136,7 +141,10 @@ _TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number
 def show(value: Any) -> str:
     """A TOML value as an error message quotes it: `"abc" (a string)`, `42 (a whole number)`."""
     kind = next((name for t, name in _TOML_NAMES if isinstance(value, t)), type(value).__name__)
-    if isinstance(value, (dict, list)):
+    if isinstance(value, dict):
         return kind
+    if isinstance(value, list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 80 else f"{text[:77]}…"
     text = f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) else repr(value)
     return f"{text[:80]} ({kind})"

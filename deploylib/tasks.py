@@ -11,17 +11,21 @@ alone, so a no-op re-run shows every task as up to date. This module only wires:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from doit import task_params
+
 from deploylib import report
 from deploylib.errors import ConfigError, DeployError
 from deploylib.model import Release
+from deploylib.versioning.bump import PlanOptions
 from deploylib.workspace import Workspace, discover, ensure_state_dir
 
-__all__ = ["DOIT_CONFIG", "task_deploylib"]
+__all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
 
 def doit_config(root: Path) -> dict[str, Any]:
@@ -38,8 +42,8 @@ class Probe:
     """Facts the uptodate checks and actions of one doit run share, read once and forgotten
     whenever an action changes the repository."""
 
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
+    def __init__(self, ws: Workspace, options: PlanOptions) -> None:
+        self.ws, self.options = ws, options
         self._facts: dict[str, Any] = {}
 
     def forget(self) -> None:
@@ -58,13 +62,15 @@ class Probe:
     def plan(self) -> Any:
         from deploylib.release import plan_release
 
-        return self._get("plan", lambda: plan_release(self.ws, self.state().head))
+        return self._get("plan", lambda: plan_release(self.ws, self.state().head, self.options))
 
     def fingerprint(self) -> str:
         """Tracked sources at HEAD, less the files a release commit writes."""
         from deploylib.git import source_fingerprint
+        from deploylib.version_files import VersionFile
 
-        release_files = [self.ws.config.release.changelog]
+        release = self.ws.config.release
+        release_files = [release.changelog, *(VersionFile.parse(spec).path for spec in release.version_files)]
         return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files)))
 
     def gate_key(self) -> str:
@@ -92,6 +98,7 @@ def _guarded(check: Callable[..., bool]) -> Callable[..., bool]:
 def _action(run: Callable[..., Any]) -> Callable[..., Any]:
     """Run a stage; a DeployError becomes its message on stderr and its documented exit code."""
 
+    @functools.wraps(run)  # doit reads the signature through __wrapped__ and passes only those params
     def action(**params: Any) -> Any:
         try:
             return run(**params)
@@ -99,7 +106,6 @@ def _action(run: Callable[..., Any]) -> Callable[..., Any]:
             report.failure(str(err))
             raise SystemExit(int(err.exit_code)) from None
 
-    action.__name__ = run.__name__
     return action
 
 
@@ -108,21 +114,50 @@ _YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": Fal
 _JSON = {"name": "as_json", "long": "json", "type": bool, "default": False, "help": "print one JSON object"}
 
 
-def task_deploylib() -> Iterator[dict[str, Any]]:
-    """All of deploylib's tasks (doit lists them by their own names)."""
+def _workspace() -> Workspace:
+    """The workspace, or doit's clean "ERROR: …" and exit code 3 for a bad configuration."""
     try:
-        ws = discover(Path.cwd())
+        return discover(Path.cwd())
     except ConfigError as err:
         from doit.exceptions import InvalidDodoFile
 
         raise InvalidDodoFile(str(err)) from None
-    probe = Probe(ws)
-    yield _status(ws)
-    yield _history(ws)
+
+
+# The options that change which version is built and tagged. doit parses a creator's @task_params
+# when its name ("release") is on the command line, before any task exists, so the gate, build and
+# release tasks made here all see them: `doit release --version 2.0.0` builds 2.0.0, then tags it.
+_PLAN_PARAMS = [
+    {"name": "dry_run", "long": "dry-run", "type": bool, "default": False,
+     "help": "print the next version and its release notes; write nothing"},
+    {"name": "version", "long": "version", "type": str, "default": "", "help": "release this version (X.Y.Z)"},
+    {"name": "prerelease", "long": "prerelease", "type": str, "default": "",
+     "help": "release a prerelease with this token: 1.5.0-rc.1, then rc.2"},
+    {"name": "hotfix", "long": "hotfix", "type": bool, "default": False,
+     "help": "a patch release, whatever the commits ask for"},
+]
+
+
+@task_params(_PLAN_PARAMS)
+def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> Iterator[dict[str, Any]]:
+    """The stages that make a release: gate, build, release."""
+    ws = _workspace()
+    probe = Probe(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
+    if dry_run:
+        yield _release_preview(ws, probe)
+        return
     yield _gate(ws, probe)
     if ws.config.build.command:
         yield _build(ws, probe)
     yield _release(ws, probe)
+
+
+def task_deploylib() -> Iterator[dict[str, Any]]:
+    """The rest of deploylib's tasks (doit lists them by their own names)."""
+    ws = _workspace()
+    yield _status(ws)
+    yield _history(ws)
+    yield _changelog(ws)
     yield from _deploy(ws)
     yield from _validate(ws)
     yield _rollback(ws)
@@ -198,10 +233,11 @@ def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
 def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def release() -> dict[str, str]:
+        from deploylib.build import read_record
         from deploylib.release import publish
 
         plan = probe.plan()
-        publish(ws, plan)
+        publish(ws, plan, read_record(ws) if ws.config.build.command else None)
         probe.forget()
         return {"version": plan.version}
 
@@ -216,6 +252,32 @@ def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
     chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": ["gate"]}
     return {"basename": "release", "doc": "Version from Conventional Commits, changelog, release commit and tag, push",
             "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2, **chained}
+
+
+def _release_preview(ws: Workspace, probe: Probe) -> dict[str, Any]:
+    def preview() -> None:
+        from deploylib.demo import ensure_sandbox
+        from deploylib.release import preview
+
+        if ws.demo:
+            ensure_sandbox(ws)
+        preview(ws, probe.plan())
+
+    return {"basename": "release", "doc": "Print the next version and its release notes; write nothing",
+            "actions": [_action(preview)], "uptodate": [False], "verbosity": 2}
+
+
+def _changelog(ws: Workspace) -> dict[str, Any]:
+    def changelog(full: bool) -> None:
+        from deploylib.release import write_changelog
+
+        write_changelog(ws, full)
+
+    return {"basename": "changelog",
+            "doc": "Write the latest release's section into the changelog (--full: regenerate it from all tags)",
+            "actions": [_action(changelog)], "uptodate": [False], "verbosity": 2,
+            "params": [{"name": "full", "long": "full", "type": bool, "default": False,
+                        "help": "regenerate the whole file from every tag in history"}]}
 
 
 def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.github import CONTRACT, FakeGitHub
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -41,6 +43,23 @@ def run_doit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subpro
     """`doit ARGS` in `cwd`, as a user would type it, with no terminal on stdin."""
     return subprocess.run([sys.executable, "-m", "doit", *args], cwd=cwd, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}, timeout=300)
+
+
+GITHUB_TOKEN = "ghs_secret_token_value"
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A local GitHub API honouring ../shared/github-api/subset.json; checks no body broke the contract."""
+    if not CONTRACT.exists():
+        message = f"GitHub's contract is missing at {CONTRACT} (../shared/github-api/subset.json)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    fake = FakeGitHub(GITHUB_TOKEN).start()
+    yield fake
+    fake.stop()
+    assert fake.contract_errors == []  # every body either side sent matched GitHub's published schemas
 
 
 @pytest.fixture

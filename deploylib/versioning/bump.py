@@ -14,12 +14,21 @@ LEVELS = ("patch", "minor", "major")  # in increasing order
 
 
 @dataclass(frozen=True)
+class PlanOptions:
+    """What the person releasing asked for on the command line."""
+
+    version: str = ""  # an explicit version, instead of the computed one
+    prerelease: str = ""  # a prerelease token such as "rc": 1.5.0-rc.1, then rc.2
+    hotfix: bool = False  # a patch release, whatever the commits ask for
+
+
+@dataclass(frozen=True)
 class VersionPlan:
     """What the release stage will do: the version to build and whether it is a new release."""
 
     version: str  # the version the build carries
     previous: str  # the last released version ("" before the first release)
-    level: str  # "major" | "minor" | "patch" | "first" | "" (nothing releasable)
+    level: str  # "major" | "minor" | "patch" | "first" | "override" | "" (nothing releasable)
     commits: tuple[Commit, ...]  # every commit since the previous release, newest first
     reason: str = ""  # what asked for the bump, e.g. "breaking change, feat"
 
@@ -30,6 +39,8 @@ class VersionPlan:
     def describe(self) -> str:
         if self.level == "first":
             return f"first release {self.version}"
+        if self.level == "override":
+            return f"{self.previous or 'nothing'} → {self.version} (version given on the command line)"
         if self.level:
             return f"{self.previous} → {self.version} ({self.level}: {self.reason})"
         if not self.commits:
@@ -51,19 +62,63 @@ def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str
 
 
 def plan_version(previous: str, commits: tuple[Commit, ...], rules: Mapping[str, str], initial_version: str,
-                 major_on_zero: bool, head_sha: str) -> VersionPlan:
-    """The next version after `previous` ("" if never released) given the commits made since."""
-    if not previous:
-        return VersionPlan(initial_version, "", "first", commits)
-    try:
-        current = semver.Version.parse(previous)
-    except ValueError:
-        raise ReleaseError(f"The last release tag names {previous!r}, which is not a semantic version.") from None
+                 major_on_zero: bool, head_sha: str, options: PlanOptions = PlanOptions(),
+                 prereleases: Iterable[str] = (), head_versions: Iterable[str] = ()) -> VersionPlan:
+    """The next version after `previous` ("" if never released) given the commits made since.
+
+    `prereleases` are the prerelease versions already tagged (to number the next one) and
+    `head_versions` the versions tagged on HEAD itself (so a finished release is not repeated).
+    """
+    current = _parse(previous, "The last release tag names") if previous else None
+    if options.version:
+        return _override(options.version, current, commits)
     level, reason = bump_level(commits, rules)
-    if level == "major" and current.major == 0 and not major_on_zero:
-        level = "minor"  # 0.x: breaking changes are expected; 1.0.0 is a deliberate step
-    if level:
-        return VersionPlan(str(current.next_version(part=level)), previous, level, commits, reason)
-    if commits:  # unreleased work that no rule bumps: build metadata keeps it distinct from the release
+    if options.hotfix and (commits or current is None):
+        level, reason = "patch", "hotfix"
+    if current is None:
+        plan = VersionPlan(initial_version, "", "first", commits)
+    elif level:
+        if level == "major" and current.major == 0 and not major_on_zero:
+            level = "minor"  # 0.x: breaking changes are expected; 1.0.0 is a deliberate step
+        plan = VersionPlan(str(current.next_version(part=level)), previous, level, commits, reason)
+    elif commits:  # unreleased work that no rule bumps: build metadata keeps it distinct from the release
         return VersionPlan(str(current.replace(build=f"{len(commits)}.g{head_sha[:7]}")), previous, "", commits)
-    return VersionPlan(previous, previous, "", commits)
+    else:
+        return VersionPlan(previous, previous, "", commits)
+    if options.prerelease:
+        plan = _prerelease(plan, options.prerelease, prereleases, head_versions)
+    return plan
+
+
+def _parse(version: str, what: str) -> semver.Version:
+    try:
+        return semver.Version.parse(version)
+    except ValueError:
+        raise ReleaseError(f"{what} {version!r}, which is not a semantic version (MAJOR.MINOR.PATCH, "
+                           "e.g. 1.4.0 or 2.0.0-rc.1).") from None
+
+
+def _override(version: str, current: semver.Version | None, commits: tuple[Commit, ...]) -> VersionPlan:
+    wanted = _parse(version, "--version names")
+    if current is not None and wanted <= current:
+        raise ReleaseError(f"--version {version} is not newer than the last release {current}; give a higher "
+                           "version, or leave --version out to compute it from the commits.")
+    return VersionPlan(str(wanted), str(current) if current else "", "override", commits)
+
+
+def _prerelease(plan: VersionPlan, token: str, existing: Iterable[str], head_versions: Iterable[str]) -> VersionPlan:
+    """1.5.0 → 1.5.0-rc.N, one past the highest rc of 1.5.0 already tagged (or the one on HEAD, if any)."""
+    if not token.isalnum():
+        raise ReleaseError(f"--prerelease {token!r} must be letters and digits only, e.g. rc, beta or alpha.")
+    numbers = {}
+    for text in existing:
+        version = semver.Version.parse(text)
+        parts = (version.prerelease or "").split(".")
+        if version.finalize_version() == semver.Version.parse(plan.version) and len(parts) == 2 and \
+                parts[0] == token and parts[1].isdigit():
+            numbers[int(parts[1])] = text
+    on_head = [numbers[n] for n in sorted(numbers) if numbers[n] in set(head_versions)]
+    if on_head:  # HEAD already carries this prerelease: nothing new to release
+        return VersionPlan(on_head[-1], plan.previous, "", ())
+    version = f"{plan.version}-{token}.{max(numbers, default=0) + 1}"
+    return VersionPlan(version, plan.previous, plan.level, plan.commits, plan.reason)

@@ -224,3 +224,62 @@ def test_sigterm_during_validation_puts_the_previous_release_back(tmp_path: Path
         rows = db.execute("SELECT action, version, status FROM entries ORDER BY id").fetchall()
     assert ("deploy", "0.2.0", "interrupted") in rows
     assert all(status != "running" for _, _, status in rows)
+
+
+def test_release_dry_run_prints_the_plan_and_writes_nothing(site: Path) -> None:
+    git(site, "commit", "-q", "--allow-empty", "-m", "feat(ui): dark mode (#7)")
+    before = git(site, "status", "--porcelain")
+    result = run_doit(site, "release", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "next version: 0.1.0" in lines
+    assert "- **ui:** dark mode (#7)" in result.stdout
+    assert git(site, "tag", "--list") == "" and git(site, "status", "--porcelain") == before
+    assert not (site / ".deploylib" / "build.json").exists() and not (site / "CHANGELOG.md").exists()
+
+
+def test_release_with_an_explicit_version_builds_and_tags_that_version(site: Path) -> None:
+    result = run_doit(site, "release", "--version", "2.0.0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(site, "tag", "--list") == "v2.0.0"
+    assert json.loads((site / ".deploylib" / "build.json").read_text())["version"] == "2.0.0"
+    assert run_doit(site, "deploy:production").returncode == 0
+    assert live_version(site) == "2.0.0"
+
+
+def test_an_invalid_version_is_refused_before_anything_is_written(site: Path) -> None:
+    result = run_doit(site, "release", "--version", "2.0")
+    assert result.returncode == 1 and "--version names '2.0', which is not a semantic version" in result.stderr
+    assert git(site, "tag", "--list") == "" and not (site / ".deploylib" / "build.json").exists()
+
+
+def with_origin(site: Path) -> None:
+    origin = site.parent / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    git(site, "remote", "add", "origin", str(origin))
+    git(site, "push", "-q", "-u", "origin", "main")
+
+
+def test_a_deploy_publishes_the_github_release_with_the_deployed_artifact(tmp_path: Path, github) -> None:
+    from tests.conftest import GITHUB_TOKEN
+
+    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+        "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
+    with_origin(site)
+    result = run_doit(site, "deploy:production", env={"GITHUB_TOKEN": GITHUB_TOKEN})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert GITHUB_TOKEN not in result.stdout + result.stderr
+    tar = Path(json.loads((site / ".deploylib" / "build.json").read_text())["tar"])
+    assert github.release_assets("v0.1.0") == {"site-0.1.0.tar": tar.read_bytes()}
+    again = run_doit(site, "deploy:production", env={"GITHUB_TOKEN": GITHUB_TOKEN})
+    assert again.stdout.splitlines() == ["-- gate", "-- build", "-- release", "-- deploy:production"]
+
+
+def test_a_missing_token_stops_before_the_release_is_written(tmp_path: Path, github) -> None:
+    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+        "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
+    with_origin(site)
+    env = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
+    result = run_doit(site, "deploy:production", env=env)
+    assert result.returncode == 1 and "neither GITHUB_TOKEN nor GH_TOKEN is set" in result.stderr
+    assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()

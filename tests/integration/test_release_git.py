@@ -12,7 +12,7 @@ from deploylib.config import parse
 from deploylib.errors import GitError, ReleaseError
 from deploylib.release import last_release_tag, plan_release, publish
 from deploylib.workspace import Workspace
-from tests.conftest import git
+from tests.conftest import GITHUB_TOKEN, git
 
 _FILES = itertools.count()
 
@@ -58,7 +58,7 @@ def refused(repo: Path, error: type[Exception], match: str, **release: object) -
     """Publishing the planned release from `repo` raises `error` (and, per the tests, writes nothing)."""
     ws = workspace(repo, **release)
     with pytest.raises(error, match=match):
-        publish(ws, plan(ws))
+        publish(ws, plan(ws), None)
 
 
 def test_plan_reads_only_the_commits_since_the_last_tag(repo: Path) -> None:
@@ -93,7 +93,7 @@ def test_a_custom_tag_format(repo: Path) -> None:
 def test_publish_commits_the_changelog_tags_and_pushes_atomically(repo: Path) -> None:
     commit(repo, "feat(ui): dark mode")
     ws = workspace(repo)
-    tag = publish(ws, plan(ws))
+    tag = publish(ws, plan(ws), None)
     assert tag == "v1.1.0"
     assert git(repo, "log", "-1", "--format=%s") == "chore(release): v1.1.0"
     assert git(repo, "cat-file", "-t", "v1.1.0") == "tag"  # annotated
@@ -106,7 +106,7 @@ def test_publish_commits_the_changelog_tags_and_pushes_atomically(repo: Path) ->
 def test_after_a_release_there_is_nothing_to_release(repo: Path) -> None:
     commit(repo, "feat: a")
     ws = workspace(repo)
-    publish(ws, plan(ws))
+    publish(ws, plan(ws), None)
     again = plan(ws)
     assert (again.version, again.is_release, again.commits) == ("1.1.0", False, ())
 
@@ -117,10 +117,10 @@ def test_a_failed_push_is_resumed_by_the_next_run_without_a_second_tag(repo: Pat
     origin = repo.parent / "origin.git"
     origin.rename(repo.parent / "away.git")
     with pytest.raises(GitError, match="push of .* failed"):
-        publish(ws, plan(ws))
+        publish(ws, plan(ws), None)
     assert git(repo, "tag", "--list", "v1.1.0") == "v1.1.0"  # tagged locally, not pushed
     (repo.parent / "away.git").rename(origin)
-    assert publish(ws, plan(ws)) == "v1.1.0"
+    assert publish(ws, plan(ws), None) == "v1.1.0"
     assert git(origin, "rev-parse", "v1.1.0^{commit}") == git(repo, "rev-parse", "HEAD")
     assert git(repo, "log", "--format=%s").count("chore(release)") == 1
 
@@ -178,5 +178,98 @@ def test_a_missing_remote_is_named(repo: Path) -> None:
 def test_nothing_releasable_writes_nothing(repo: Path) -> None:
     commit(repo, "docs: a")
     ws = workspace(repo)
-    assert publish(ws, plan(ws)) == ""
+    assert publish(ws, plan(ws), None) == ""
     assert not (repo / "CHANGELOG.md").exists()
+
+
+def test_version_files_are_updated_in_the_release_commit(repo: Path) -> None:
+    (repo / "package.json").write_text('{\n  "name": "site",\n  "version": "1.0.0"\n}\n')
+    (repo / "version.py").write_text('__version__ = "1.0.0"\n')
+    commit(repo, "feat: a")
+    ws = workspace(repo, version_files=["package.json", 'version.py:__version__ = "{version}"'])
+    publish(ws, plan(ws), None)
+    assert (repo / "package.json").read_text() == '{\n  "name": "site",\n  "version": "1.1.0"\n}\n'
+    assert (repo / "version.py").read_text() == '__version__ = "1.1.0"\n'
+    changed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(changed) == ["CHANGELOG.md", "package.json", "version.py"]
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_broken_version_file_stops_the_release_before_anything_is_written(repo: Path) -> None:
+    (repo / "version.py").write_text("nothing to see\n")
+    commit(repo, "feat: a")
+    refused(repo, ReleaseError, "version.py does not contain the pattern", version_files=['version.py:V = "{version}"'])
+    assert not (repo / "CHANGELOG.md").exists() and git(repo, "tag", "--list", "v1.1.0") == ""
+
+
+def test_prereleases_count_up_and_then_finish(repo: Path) -> None:
+    from deploylib.versioning.bump import PlanOptions
+
+    ws = workspace(repo)
+    rc = PlanOptions(prerelease="rc")
+    commit(repo, "feat: a")
+    assert publish(ws, plan_release(ws, git(repo, "rev-parse", "HEAD"), rc), None) == "v1.1.0-rc.1"
+    assert not plan_release(ws, git(repo, "rev-parse", "HEAD"), rc).is_release  # rc.1 is on HEAD already
+    commit(repo, "fix: b")
+    assert publish(ws, plan_release(ws, git(repo, "rev-parse", "HEAD"), rc), None) == "v1.1.0-rc.2"
+    assert publish(ws, plan(ws), None) == "v1.1.0"  # finishing: every commit since v1.0.0 counts
+    assert "## [1.1.0]" in (repo / "CHANGELOG.md").read_text()
+
+
+def test_the_full_changelog_is_regenerated_from_every_tag(repo: Path) -> None:
+    from deploylib.release import write_changelog
+
+    ws = workspace(repo)
+    for message in ("feat: one", "fix: two", "feat: three"):
+        commit(repo, message)
+        publish(ws, plan(ws), None)
+    (repo / "CHANGELOG.md").write_text("lost\n")
+    write_changelog(ws, full=True)
+    text = (repo / "CHANGELOG.md").read_text()
+    assert [line for line in text.splitlines() if line.startswith("## ")] == [
+        f"## [{v}] - {date}" for v, date in [("1.2.0", _today()), ("1.1.1", _today()), ("1.1.0", _today()),
+                                             ("1.0.0", _today())]]
+    assert text.index("three") < text.index("two") < text.index("one")
+
+
+def test_writing_the_latest_section_twice_does_not_duplicate_it(repo: Path) -> None:
+    from deploylib.release import write_changelog
+
+    commit(repo, "feat: one")
+    ws = workspace(repo)
+    publish(ws, plan(ws), None)
+    write_changelog(ws, full=False)
+    write_changelog(ws, full=False)
+    assert (repo / "CHANGELOG.md").read_text().count("## [1.1.0]") == 1
+
+
+def _today() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+
+
+def test_a_github_release_is_published_with_notes_links_and_the_artifact(repo: Path, tmp_path: Path, github,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from deploylib.model import Artifact
+
+    monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
+    commit(repo, "feat(ui): dark mode (#12)")
+    tar = tmp_path / "abc.tar"
+    tar.write_bytes(b"artifact")
+    ws = workspace(repo, github={"repository": "acme/site", "api_url": github.api_url})
+    publish(ws, plan(ws), Artifact("sha256:abc", tar, tmp_path / "m.json", "1.1.0", "c"))
+    release = next(iter(github.releases.values()))
+    assert release["tag_name"] == "v1.1.0"
+    assert f"[#12]({github.api_url}/acme/site/pull/12)" in release["body"]
+    assert f"{github.api_url}/acme/site/compare/v1.0.0...v1.1.0" in release["body"]
+    assert github.release_assets("v1.1.0") == {"work-1.1.0.tar": b"artifact"}
+
+
+def test_a_missing_token_stops_a_github_release_before_anything_is_written(repo: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    commit(repo, "feat: a")
+    refused(repo, ReleaseError, "neither GITHUB_TOKEN nor GH_TOKEN is set", github={"repository": "acme/site"})
+    assert git(repo, "tag", "--list", "v1.1.0") == "" and not (repo / "CHANGELOG.md").exists()

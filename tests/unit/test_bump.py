@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.versioning.bump import bump_level, plan_version
+from deploylib.versioning.bump import PlanOptions, bump_level, plan_version
 from deploylib.versioning.commits import parse
 
 RULES = {"feat": "minor", "fix": "patch", "perf": "patch"}
@@ -69,3 +69,62 @@ def test_plan_says_what_asked_for_the_bump() -> None:
 def test_previous_version_that_is_not_semver_is_an_error() -> None:
     with pytest.raises(ReleaseError, match="not a semantic version"):
         plan_version("banana", commits("fix: a"), RULES, "0.1.0", False, "f" * 40)
+
+
+def plan_with(options: PlanOptions, previous: str = "1.4.0", messages: tuple[str, ...] = ("feat: a",),
+              prereleases: tuple[str, ...] = (), head_versions: tuple[str, ...] = ()):
+    return plan_version(previous, commits(*messages), RULES, "0.1.0", False, "f" * 40, options, prereleases,
+                        head_versions)
+
+
+@pytest.mark.parametrize(("prereleases", "head_versions", "version", "is_release"), [
+    ((), (), "1.5.0-rc.1", True),
+    (("1.5.0-rc.1",), (), "1.5.0-rc.2", True),
+    (("1.5.0-rc.1", "1.5.0-rc.2"), (), "1.5.0-rc.3", True),
+    (("1.5.0-beta.4",), (), "1.5.0-rc.1", True),  # another token counts separately
+    (("1.4.1-rc.9",), (), "1.5.0-rc.1", True),  # another version's prereleases do not count
+    (("1.5.0-rc.1",), ("1.5.0-rc.1",), "1.5.0-rc.1", False),  # HEAD already carries it
+])
+def test_prerelease_numbering(prereleases: tuple[str, ...], head_versions: tuple[str, ...], version: str,
+                              is_release: bool) -> None:
+    plan = plan_with(PlanOptions(prerelease="rc"), prereleases=prereleases, head_versions=head_versions)
+    assert (plan.version, plan.is_release) == (version, is_release)
+
+
+def test_releasing_without_a_prerelease_token_finishes_the_prerelease() -> None:
+    assert plan_with(PlanOptions(), prereleases=("1.5.0-rc.1", "1.5.0-rc.2")).version == "1.5.0"
+
+
+def test_a_prerelease_token_must_be_alphanumeric() -> None:
+    with pytest.raises(ReleaseError, match="letters and digits"):
+        plan_with(PlanOptions(prerelease="rc-1"))
+
+
+@pytest.mark.parametrize(("version", "expected"), [("2.0.0", "2.0.0"), ("1.4.1", "1.4.1"),
+                                                   ("2.0.0-rc.1", "2.0.0-rc.1"), ("1.5.0+build.7", "1.5.0+build.7")])
+def test_an_explicit_version_is_used_as_given(version: str, expected: str) -> None:
+    plan = plan_with(PlanOptions(version=version))
+    assert (plan.version, plan.level, plan.is_release) == (expected, "override", True)
+
+
+@pytest.mark.parametrize(("version", "message"), [("1.2", "not a semantic version"), ("v2.0.0", "not a semantic"),
+                                                  ("1.4.0", "not newer than the last release 1.4.0"),
+                                                  ("1.3.9", "not newer")])
+def test_an_invalid_explicit_version_is_refused(version: str, message: str) -> None:
+    with pytest.raises(ReleaseError, match=message):
+        plan_with(PlanOptions(version=version))
+
+
+@pytest.mark.parametrize(("messages", "version"), [(("feat!: big",), "1.4.1"), (("docs: typo",), "1.4.1"),
+                                                   (("fix: a",), "1.4.1")])
+def test_a_hotfix_is_always_a_patch(messages: tuple[str, ...], version: str) -> None:
+    plan = plan_with(PlanOptions(hotfix=True), messages=messages)
+    assert (plan.version, plan.level, plan.reason) == (version, "patch", "hotfix")
+
+
+def test_a_hotfix_with_nothing_new_releases_nothing() -> None:
+    assert not plan_with(PlanOptions(hotfix=True), messages=()).is_release
+
+
+def test_a_prerelease_of_a_first_release() -> None:
+    assert plan_with(PlanOptions(prerelease="alpha"), previous="").version == "0.1.0-alpha.1"
