@@ -1,0 +1,305 @@
+"""A local GitHub REST server for tests, honest to GitHub's published contract.
+
+Every request body it accepts and every response body it sends is validated against the
+OpenAPI subset in ../shared/github-api/subset.json; a mismatch is recorded in
+`contract_errors` (tests assert it stays empty) and answered with 500. It imitates what the
+contract's README asks of a local server: 422 `already_exists`, 404 for drafts by tag, Link
+pagination, rate-limit headers and limits, Bearer auth, and uploads on a host of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "github-api" / "subset.json"
+DOCS = "https://docs.github.com/rest"
+
+
+class Contract:
+    """Validators for the bodies of the subset's operations."""
+
+    def __init__(self, path: Path) -> None:
+        from jsonschema.validators import Draft4Validator  # noqa: F401 - registers the draft used below
+        from openapi_schema_validator import OAS30Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4
+
+        self.spec = json.loads(path.read_text())
+        self.registry = Registry().with_resource("s", Resource.from_contents(self.spec, default_specification=DRAFT4))
+        self._validator = OAS30Validator
+
+    def _pointer(self, *parts: str) -> str:
+        return "s#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+    def errors(self, route: str, method: str, body: Any, status: int | None = None) -> list[str]:
+        """Schema violations of a request body (status None) or of a response body."""
+        operation = self.spec["paths"][route][method]
+        if status is None:
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                return []
+            pointer = self._pointer("paths", route, method, "requestBody", "content", "application/json", "schema")
+        else:
+            response = operation["responses"][str(status)]
+            if "$ref" in response:
+                name = response["$ref"].rsplit("/", 1)[1]
+                response = self.spec["components"]["responses"][name]
+                base = ("components", "responses", name)
+            else:
+                base = ("paths", route, method, "responses", str(status))
+            if "application/json" not in response.get("content", {}):
+                return [] if body is None else [f"{method} {route} {status} has no JSON body in the contract"]
+            pointer = self._pointer(*base, "content", "application/json", "schema")
+        validator = self._validator({"$ref": pointer}, registry=self.registry)
+        return [f"{method.upper()} {route} {status or 'request'}: {e.message}" for e in validator.iter_errors(body)]
+
+
+@dataclass
+class Fault:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = "Server Error"
+
+
+class FakeGitHub:
+    """Start with `FakeGitHub(token).start()`; `api_url` is what [release.github] api_url points at."""
+
+    def __init__(self, token: str, owner: str = "acme", repo: str = "site") -> None:
+        self.token, self.owner, self.repo = token, owner, repo
+        self.contract = Contract(CONTRACT)
+        self.contract_errors: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
+        self.faults: list[Fault] = []  # answered, first in first out, before the real handling
+        self.releases: dict[int, dict[str, Any]] = {}
+        self.assets: dict[int, dict[str, Any]] = {}  # id -> asset with "_release" and "_data"
+        self._ids = iter(range(1, 10**6))
+        self._lock = threading.Lock()
+        self.api = _serve(self, uploads=False)
+        self.uploads = _serve(self, uploads=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api.server_address[1]}"
+
+    @property
+    def uploads_url(self) -> str:
+        return f"http://127.0.0.1:{self.uploads.server_address[1]}"
+
+    def start(self) -> FakeGitHub:
+        for server in (self.api, self.uploads):
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for server in (self.api, self.uploads):
+            server.shutdown()
+            server.server_close()
+
+    # -- objects shaped as the contract's schemas ---------------------------------------------
+
+    def user(self) -> dict[str, Any]:
+        base = f"{self.api_url}/users/deploy-bot"
+        return {"login": "deploy-bot", "id": 1, "node_id": "U_1", "avatar_url": "https://example.invalid/a.png",
+                "gravatar_id": "", "url": base, "html_url": "https://github.com/deploy-bot",
+                "followers_url": f"{base}/followers", "following_url": f"{base}/following{{/other_user}}",
+                "gists_url": f"{base}/gists{{/gist_id}}", "starred_url": f"{base}/starred{{/owner}}{{/repo}}",
+                "subscriptions_url": f"{base}/subscriptions", "organizations_url": f"{base}/orgs",
+                "repos_url": f"{base}/repos", "events_url": f"{base}/events{{/privacy}}",
+                "received_events_url": f"{base}/received_events", "type": "Bot", "site_admin": False}
+
+    def add_release(self, tag: str, draft: bool = False, **fields: Any) -> dict[str, Any]:
+        release_id = next(self._ids)
+        repo_api = f"{self.api_url}/repos/{self.owner}/{self.repo}"
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        release = {"url": f"{repo_api}/releases/{release_id}",
+                   "html_url": f"https://github.com/{self.owner}/{self.repo}/releases/tag/{tag}",
+                   "assets_url": f"{repo_api}/releases/{release_id}/assets",
+                   "upload_url": f"{self.uploads_url}/repos/{self.owner}/{self.repo}/releases/{release_id}/assets"
+                                 "{?name,label}",
+                   "tarball_url": f"{repo_api}/tarball/{tag}", "zipball_url": f"{repo_api}/zipball/{tag}",
+                   "id": release_id, "node_id": f"RE_{release_id}", "tag_name": tag, "target_commitish": "main",
+                   "name": tag, "body": "", "draft": draft, "prerelease": False, "created_at": now,
+                   "published_at": None if draft else now, "author": self.user(), "assets": []}
+        release.update(fields)
+        self.releases[release_id] = release
+        return release
+
+    def release_view(self, release: dict[str, Any]) -> dict[str, Any]:
+        assets = [self.asset_view(a) for a in self.assets.values() if a["_release"] == release["id"]]
+        return {**release, "assets": assets}
+
+    def asset_view(self, asset: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in asset.items() if not k.startswith("_")}
+
+    def release_assets(self, tag: str) -> dict[str, bytes]:
+        """name -> bytes of the assets of the release for `tag`, for assertions."""
+        release = next(r for r in self.releases.values() if r["tag_name"] == tag)
+        return {a["name"]: a["_data"] for a in self.assets.values() if a["_release"] == release["id"]}
+
+
+def _serve(fake: FakeGitHub, uploads: bool) -> ThreadingHTTPServer:
+    class Handler(_Handler):
+        pass
+
+    Handler.fake, Handler.is_uploads = fake, uploads
+    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+_ROUTES = [  # (method, regex on the path, contract route)
+    ("get", r"/repos/[^/]+/[^/]+/releases/tags/(?P<tag>.+)", "/repos/{owner}/{repo}/releases/tags/{tag}"),
+    ("get", r"/repos/[^/]+/[^/]+/releases", "/repos/{owner}/{repo}/releases"),
+    ("post", r"/repos/[^/]+/[^/]+/releases", "/repos/{owner}/{repo}/releases"),
+    ("patch", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)", "/repos/{owner}/{repo}/releases/{release_id}"),
+    ("get", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("delete", r"/repos/[^/]+/[^/]+/releases/assets/(?P<id>\d+)",
+     "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+]
+_UPLOAD = ("post", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets",
+           "/repos/{owner}/{repo}/releases/{release_id}/assets")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+    is_uploads: bool
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib names
+        self._handle("get")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("post")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._handle("patch")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle("delete")
+
+    def _handle(self, method: str) -> None:
+        fake = self.fake
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        with fake._lock:
+            fake.requests.append((method.upper(), url.path))
+            if fake.faults:
+                fault = fake.faults.pop(0)
+                return self._send(fault.status, {"message": fault.message, "documentation_url": DOCS}, None,
+                                  extra=fault.headers)
+            auth = self.headers.get("Authorization", "")
+            if auth not in (f"Bearer {fake.token}", f"token {fake.token}"):
+                return self._send(401, {"message": "Bad credentials", "documentation_url": DOCS}, None)
+            version = self.headers.get("X-GitHub-Api-Version")
+            if version and version != "2022-11-28":
+                return self._send(400, {"message": f"API version {version} is not supported.",
+                                        "documentation_url": DOCS}, None)
+            routes = [_UPLOAD] if self.is_uploads else _ROUTES
+            for route_method, pattern, route in routes:
+                found = re.fullmatch(pattern, url.path)
+                if found and route_method == method:
+                    return self._route(method, route, found.groupdict(), query, raw)
+            return self._send(404, {"message": "Not Found", "documentation_url": DOCS}, None)
+
+    def _route(self, method: str, route: str, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        body: Any = None
+        if method in ("post", "patch") and not self.is_uploads:
+            body = json.loads(raw or b"{}")
+            errors = fake.contract.errors(route, method, body)
+            if errors:
+                fake.contract_errors.extend(errors)
+                return self._send(422, {"message": "Invalid request.", "documentation_url": DOCS}, route)
+        not_found = {"message": "Not Found", "documentation_url": DOCS}
+        if route.endswith("/releases/tags/{tag}"):
+            release = next((r for r in fake.releases.values() if r["tag_name"] == params["tag"] and not r["draft"]),
+                           None)  # "a published release with the specified tag": never a draft
+            return self._send(200, fake.release_view(release), route) if release else self._send(404, not_found, route)
+        if route.endswith("/releases") and method == "get":
+            releases = sorted(fake.releases.values(), key=lambda r: -r["id"])
+            return self._page(route, [fake.release_view(r) for r in releases], query)
+        if route.endswith("/releases") and method == "post":
+            if any(r["tag_name"] == body["tag_name"] for r in fake.releases.values()):
+                return self._send(422, {"message": "Validation Failed", "documentation_url": DOCS, "errors": [
+                    {"resource": "Release", "code": "already_exists", "field": "tag_name"}]}, route)
+            release = fake.add_release(body["tag_name"], **{k: v for k, v in body.items() if k != "tag_name"})
+            return self._send(201, fake.release_view(release), route, extra={"Location": release["url"]})
+        if route.endswith("/{release_id}") and method == "patch":
+            release = fake.releases.get(int(params["id"]))
+            if release is None:
+                return self._send(404, not_found, route)
+            release.update(body)
+            if not release["draft"] and release["published_at"] is None:
+                release["published_at"] = release["created_at"]
+            return self._send(200, fake.release_view(release), route)
+        if route.endswith("/assets") and method == "get":
+            assets = [fake.asset_view(a) for a in fake.assets.values() if a["_release"] == int(params["id"])]
+            return self._page(route, assets, query)
+        if route.endswith("/assets/{asset_id}"):
+            if fake.assets.pop(int(params["id"]), None) is None:
+                return self._send(404, not_found, route)
+            return self._send(204, None, route)
+        return self._upload(route, int(params["id"]), query, raw)
+
+    def _upload(self, route: str, release_id: int, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        name = query.get("name", "")
+        if release_id not in fake.releases or not name:
+            return self._send(404, {"message": "Not Found", "documentation_url": DOCS}, None)
+        if any(a["name"] == name and a["_release"] == release_id for a in fake.assets.values()):
+            return self._send(422, {"message": "Validation Failed", "documentation_url": DOCS, "errors": [
+                {"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]}, route)
+        import hashlib
+
+        asset_id = next(fake._ids)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        asset = {"url": f"{fake.api_url}/repos/{fake.owner}/{fake.repo}/releases/assets/{asset_id}",
+                 "browser_download_url": f"https://github.com/{fake.owner}/{fake.repo}/releases/download/x/{name}",
+                 "id": asset_id, "node_id": f"RA_{asset_id}", "name": name, "label": None, "state": "uploaded",
+                 "content_type": self.headers.get("Content-Type", "application/octet-stream"), "size": len(raw),
+                 "digest": "sha256:" + hashlib.sha256(raw).hexdigest(), "download_count": 0, "created_at": now,
+                 "updated_at": now, "uploader": fake.user(), "_release": release_id, "_data": raw}
+        fake.assets[asset_id] = asset
+        return self._send(201, fake.asset_view(asset), route)
+
+    def _page(self, route: str, items: list[Any], query: dict[str, str]) -> None:
+        """One page of a list, with a Link header naming the others (omitted when one page holds all)."""
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        base = f"{self.fake.api_url}{urlsplit(self.path).path}?per_page={per_page}&page="
+        if page < last:
+            links += [f'<{base}{page + 1}>; rel="next"', f'<{base}{last}>; rel="last"']
+        if page > 1:
+            links += [f'<{base}{page - 1}>; rel="prev"', f'<{base}1>; rel="first"']
+        extra = {"Link": ", ".join(links)} if links else {}
+        return self._send(200, items[(page - 1) * per_page:page * per_page], route, extra=extra)
+
+    def _send(self, status: int, body: Any, route: str | None, extra: dict[str, str] | None = None) -> None:
+        fake = self.fake
+        if route is not None:
+            errors = fake.contract.errors(route, self.command.lower(), body, status)
+            if errors:  # the fake itself broke the contract: make the test fail loudly
+                fake.contract_errors.extend(errors)
+                status, body = 500, {"message": "fake server broke the contract", "documentation_url": DOCS}
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        headers = {"Content-Type": "application/json; charset=utf-8", "Content-Length": str(len(data)),
+                   "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", "x-ratelimit-used": "1",
+                   "x-ratelimit-reset": str(int(time.time()) + 3600), "x-ratelimit-resource": "core",
+                   **(extra or {})}
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
