@@ -49,20 +49,24 @@ class ReleaseNotes:
     repo_url: str = ""
 
 
-def release_notes(version: str, date: str, commits: Iterable[Commit]) -> ReleaseNotes:
+OTHER = "Other"  # commits that are not conventional (merges aside), listed only when include_other is on
+
+
+def release_notes(version: str, date: str, commits: Iterable[Commit], include_other: bool = False) -> ReleaseNotes:
     """Group commits into titled sections; a breaking change appears under Breaking Changes as well."""
-    grouped: dict[str, list[Entry]] = {key: [] for key, _ in SECTIONS}
+    grouped: dict[str, list[Entry]] = {key: [] for key, _ in (*SECTIONS, (OTHER, OTHER))}
     for commit in commits:
         if commit.breaking:
             grouped["breaking"].append(Entry(commit.breaking, commit.scope, commit.sha, commit.short_sha, commit.pr))
-        if commit.type in grouped:
-            grouped[commit.type].append(Entry(commit.description, commit.scope, commit.sha, commit.short_sha,
-                                              commit.pr))
-    sections = [Section(title, grouped[key]) for key, title in SECTIONS if grouped[key]]
+        key = commit.type or (OTHER if include_other and not commit.merge else "")
+        if key in grouped:
+            grouped[key].append(Entry(commit.description, commit.scope, commit.sha, commit.short_sha, commit.pr))
+    sections = [Section(title, grouped[key]) for key, title in (*SECTIONS, (OTHER, OTHER)) if grouped[key]]
     return ReleaseNotes(version=version, date=date, sections=sections)
 
 
-def history(commits: Iterable[Commit], releases: dict[str, tuple[str, str]]) -> list[ReleaseNotes]:
+def history(commits: Iterable[Commit], releases: dict[str, tuple[str, str]],
+            include_other: bool = False) -> list[ReleaseNotes]:
     """Split history (newest first) into releases: a tagged commit opens its release, and every
     older commit up to the next tagged one belongs to it. `releases` maps sha → (version, date).
     Commits newer than the newest tag are unreleased and left out."""
@@ -72,17 +76,36 @@ def history(commits: Iterable[Commit], releases: dict[str, tuple[str, str]]) -> 
             grouped.append((*releases[commit.sha], []))
         if grouped:
             grouped[-1][2].append(commit)
-    return [release_notes(version, date, members) for version, date, members in grouped]
+    return [release_notes(version, date, members, include_other) for version, date, members in grouped]
+
+
+_VALUE_TYPES = (ReleaseNotes, Section, Entry)
+
+
+def _environment(folders: list[str]) -> Any:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Sandbox(SandboxedEnvironment):
+        """The sandbox's per-access safety checks cost more than the rest of rendering a long history.
+        The fields of our own value dataclasses are plain data, so they are read directly; every other
+        attribute, and every other object, goes through the full check."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) in _VALUE_TYPES and attribute in obj.__dataclass_fields__:
+                return getattr(obj, attribute)
+            return super().getattr(obj, attribute)
+
+    return Sandbox(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, trim_blocks=True,
+                   lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 
 
 def render(template: str, override_dir: Path | None, **context: Any) -> str:
     """Render a template from the project's folder if it has one, else deploylib's default."""
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     folders = [str(d) for d in (override_dir, shipped("changelog_templates")) if d and d.is_dir()]
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = _environment(folders)
     try:
         tmpl = env.get_template(template)
         return tmpl.render(**context)

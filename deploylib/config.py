@@ -62,6 +62,9 @@ class ReleaseConfig:
         check=lambda v: "" if "{version}" in v else "does not contain {version}")
     initial_version: str = option("0.1.0", doc='a semantic version such as "0.1.0"', check=_semver_problem)
     major_on_zero: bool = option(False, doc="true or false: whether a breaking change before 1.0.0 bumps major")
+    include_other: bool = option(False, doc='true or false: list commits that are not conventional under "Other"')
+    parse_squash_bodies: bool = option(False, doc='true or false: read each "* feat: …" line of a squash '
+                                                  "merge's body as a commit of its own")
     changelog: str = option("CHANGELOG.md", doc='the changelog file, relative to the repository')
     templates: str = option("", doc='a folder of changelog templates overriding the defaults, '
                                     'e.g. "changelog_templates"')

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,20 +66,31 @@ def _porcelain_path(line: str) -> str:
     return fields[-1].replace("\t", " <- ")
 
 
-def reachable_tags(repo: Path, pattern: str) -> list[str]:
-    """Tag names matching a glob that are reachable from HEAD."""
-    return run_git(repo, "tag", "--merged", "HEAD", "--list", pattern).split()
+def is_ancestor(repo: Path, commit: str, of: str = "HEAD") -> bool:
+    """Is `commit` in the history of `of`? Walks back from `of` only as far as it must."""
+    done = subprocess.run(["git", "merge-base", "--is-ancestor", commit, of], cwd=repo, capture_output=True)
+    return done.returncode == 0
 
 
-def log_messages(repo: Path, revisions: str) -> list[tuple[str, str]]:
-    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first, one process."""
-    out = run_git(repo, "log", "-z", "--format=%H%x1f%B", revisions)
-    records = []
-    for record in out.split("\0"):
-        if record:
-            sha, _, message = record.partition("\x1f")
-            records.append((sha.strip(), message))
-    return records
+def log_messages(repo: Path, revisions: str) -> Iterator[tuple[str, str]]:
+    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first, from one
+    `git log` process, yielded as it streams so the caller's parsing overlaps git's reading."""
+    try:
+        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%B", revisions], cwd=repo,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
+    assert process.stdout is not None and process.stderr is not None
+    pending = b""
+    with process:
+        while chunk := process.stdout.read1(1 << 16):
+            *records, pending = (pending + chunk).split(b"\0")
+            for record in records:
+                sha, _, message = record.partition(b"\x1f")
+                yield sha.decode().strip(), message.decode("utf-8", "replace")
+        error = process.stderr.read().decode().strip()
+    if process.returncode != 0:
+        raise GitError(f"git log {revisions} failed in {repo}: {error}")
 
 
 def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
@@ -91,10 +102,6 @@ def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
         name, obj, peeled, date = line.split("\0")
         refs.append((name, peeled or obj, date))  # annotated tags name their commit through the tag object
     return refs
-
-
-def tags_on_head(repo: Path) -> list[str]:
-    return run_git(repo, "tag", "--points-at", "HEAD").split()
 
 
 def tag_commit(repo: Path, tag: str) -> str:
@@ -149,17 +156,15 @@ def push(repo: Path, remote: str, refspecs: list[str]) -> None:
         raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
                        "[release] remote in deploy.toml.") from None
     except git.GitCommandError as err:
-        detail = err.stderr.strip()
-        kind = "protected" if "protected" in detail or "hook declined" in detail else ""
-        raise GitError(_push_message(remote, refspecs, detail, kind)) from None
+        raise GitError(_push_message(remote, refspecs, err.stderr.strip())) from None
     if failed:
         detail = "; ".join(f"{r.remote_ref_string}: {r.summary.strip()}" for r in failed)
-        raise GitError(_push_message(remote, refspecs, detail, ""))
+        raise GitError(_push_message(remote, refspecs, detail))
 
 
-def _push_message(remote: str, refspecs: list[str], detail: str, kind: str) -> str:
+def _push_message(remote: str, refspecs: list[str], detail: str) -> str:
     what = ", ".join(refspecs)
-    if kind == "protected":
+    if any(sign in detail for sign in ("protected", "hook declined", "remote rejected")):
         return (f"The push of {what} to {remote} was refused by branch protection: {detail}. Allow the release "
                 "user to push to the branch, or push the release commit and tag by hand; nothing was pushed.")
     return (f"The push of {what} to {remote} failed: {detail}. Nothing was pushed (atomic push); "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,19 +21,18 @@ from deploylib.forge import open_forge
 from deploylib.git import (
     commit_paths,
     create_tag,
+    is_ancestor,
     log_messages,
     push,
-    reachable_tags,
     repo_state,
     run_git,
     tag_commit,
     tag_refs,
-    tags_on_head,
 )
 from deploylib.model import Artifact
 from deploylib.version_files import planned_edits
 from deploylib.versioning.bump import PlanOptions, VersionPlan, plan_version
-from deploylib.versioning.commits import Commit, parse
+from deploylib.versioning.commits import Commit, parse, parse_squash
 from deploylib.workspace import Workspace
 
 
@@ -48,51 +48,58 @@ def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
     return semver.Version.parse(found[1])
 
 
-def _release_tags(ws: Workspace) -> list[tuple[semver.Version, str]]:
-    """(version, tag) of every tag on HEAD's history that matches tag_format; others are ignored."""
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    version: semver.Version
+    commit: str
+    date: str  # YYYY-MM-DD
+
+
+def _version_tags(ws: Workspace) -> list[Tag]:
+    """Every tag matching tag_format, highest version first (semver order: v0.10.0 > v0.9.0); other tags are
+    ignored. One for-each-ref, which unlike `git tag --merged` does not walk history."""
     fmt = ws.config.release.tag_format
-    return [(v, t) for t in reachable_tags(ws.app, fmt.replace("{version}", "*"))
-            if (v := _tag_version(fmt, t)) is not None]
+    found = [Tag(name, v, commit, date) for name, commit, date in tag_refs(ws.app) if (v := _tag_version(fmt, name))]
+    return sorted(found, key=lambda tag: tag.version, reverse=True)
+
+
+def _last_stable(ws: Workspace, tags: list[Tag]) -> Tag | None:
+    """The highest stable version tagged on HEAD's history: candidates are checked highest first, so
+    git walks back only from HEAD to the last release, whatever the length of history."""
+    return next((t for t in tags if not t.version.prerelease and is_ancestor(ws.app, t.commit)), None)
 
 
 def last_release_tag(ws: Workspace) -> tuple[str, str]:
-    """(tag, version) of the highest stable version tagged on HEAD's history; ("", "") if none."""
-    return _last_stable(_release_tags(ws))
+    """(tag, version) of the last stable release on HEAD's history; ("", "") if none."""
+    tag = _last_stable(ws, _version_tags(ws))
+    return (tag.name, str(tag.version)) if tag else ("", "")
 
 
-def _last_stable(tags: list[tuple[semver.Version, str]]) -> tuple[str, str]:
-    stable = [(v, t) for v, t in tags if not v.prerelease]
-    if not stable:
-        return "", ""
-    version, tag = max(stable, key=lambda pair: pair[0])  # by semver: v0.10.0 > v0.9.0
-    return tag, str(version)
+def read_commits(ws: Workspace, revisions: str) -> tuple[Commit, ...]:
+    """The commits in `revisions`, newest first; squash bodies split up when parse_squash_bodies is on."""
+    if ws.config.release.parse_squash_bodies:
+        return tuple(c for sha, message in log_messages(ws.app, revisions) for c in parse_squash(message, sha))
+    return tuple(parse(message, sha) for sha, message in log_messages(ws.app, revisions))
 
 
 def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
     cfg = ws.config.release
-    tags = _release_tags(ws)
-    tag, previous = _last_stable(tags)
-    commits = tuple(parse(message, sha) for sha, message in log_messages(ws.app, f"{tag}..HEAD" if tag else "HEAD"))
-    prereleases: list[str] = []
-    on_head: list[str] = []
-    if options.prerelease:  # only then are prerelease tags and HEAD's tags worth reading
-        prereleases = [str(v) for v, _ in tags if v.prerelease]
-        on_head = [str(v) for t in tags_on_head(ws.app) if (v := _tag_version(cfg.tag_format, t)) is not None]
-    return plan_version(previous, commits, cfg.bump_rules, cfg.initial_version, cfg.major_on_zero, head, options,
-                        prereleases, on_head)
+    tags = _version_tags(ws)
+    last = _last_stable(ws, tags)
+    commits = read_commits(ws, f"{last.name}..HEAD" if last else "HEAD")
+    prereleases = [str(t.version) for t in tags if t.version.prerelease and is_ancestor(ws.app, t.commit)] \
+        if options.prerelease else []  # only then are prerelease tags worth checking
+    on_head = [str(t.version) for t in tags if t.commit == head]
+    return plan_version(str(last.version) if last else "", commits, cfg.bump_rules, cfg.initial_version,
+                        cfg.major_on_zero, head, options, prereleases, on_head)
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     """Every stable release on HEAD's history with its commits and links, newest first: one git log,
     one for-each-ref, whatever the length of history."""
-    fmt = ws.config.release.tag_format
-    releases = {}
-    for name, commit, date in tag_refs(ws.app):
-        version = _tag_version(fmt, name)
-        if version is not None and not version.prerelease:
-            releases[commit] = (str(version), date)
-    commits = [parse(message, sha) for sha, message in log_messages(ws.app, "HEAD")]
-    history = changelog.history(commits, releases)
+    releases = {t.commit: (str(t.version), t.date) for t in _version_tags(ws) if not t.version.prerelease}
+    history = changelog.history(read_commits(ws, "HEAD"), releases, ws.config.release.include_other)
     web = _web_url(ws)
     linked = []
     for index, notes in enumerate(history):
@@ -165,7 +172,8 @@ def _web_url(ws: Workspace) -> str:
 
 
 def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...]) -> changelog.ReleaseNotes:
-    notes = changelog.release_notes(version, datetime.now(UTC).strftime("%Y-%m-%d"), commits)
+    notes = changelog.release_notes(version, datetime.now(UTC).strftime("%Y-%m-%d"), commits,
+                                    ws.config.release.include_other)
     web = _web_url(ws)
     compare = f"{web}/compare/{tag_name(ws, previous)}...{tag_name(ws, version)}" if web and previous else ""
     return dataclasses.replace(notes, repo_url=web, compare_url=compare)
@@ -174,10 +182,10 @@ def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ..
 def _notes_of_tag(ws: Workspace, version: str, tag: str) -> changelog.ReleaseNotes:
     """Notes for a release that is already tagged: the commits since the stable release before it."""
     current = semver.Version.parse(version)
-    earlier = [(v, t) for v, t in _release_tags(ws) if not v.prerelease and v < current]
-    previous, prev_tag = max(earlier, key=lambda pair: pair[0]) if earlier else ("", "")
-    commits = tuple(parse(m, sha) for sha, m in log_messages(ws.app, f"{prev_tag}..{tag}" if prev_tag else tag))
-    return _notes(ws, version, str(previous), commits)
+    earlier = next((t for t in _version_tags(ws) if not t.version.prerelease and t.version < current
+                    and is_ancestor(ws.app, t.commit, tag)), None)
+    commits = read_commits(ws, f"{earlier.name}..{tag}" if earlier else tag)
+    return _notes(ws, version, str(earlier.version) if earlier else "", commits)
 
 
 def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
@@ -185,6 +193,10 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
     cfg = ws.config.release
     state = repo_state(ws.app)
     _refuse_unless_releasable(ws, state.head, state.branch, state.changes, state.behind, state.shallow, tag)
+    if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits):
+        raise GitError(f"No release tags ({cfg.tag_format}) were found in {ws.app}, yet its history has release "
+                       "commits: the tags were not fetched (CI clones often skip them), so the version would "
+                       f"restart at {plan.version}. Fetch them first: git fetch --tags.")
     rendered = changelog.render("CHANGELOG.md.j2", _templates(ws),
                                 releases=[_notes(ws, plan.version, plan.previous, plan.commits)])
     path = ws.app / cfg.changelog

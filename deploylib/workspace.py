@@ -11,11 +11,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploylib.config import Config, load_file
 from deploylib.errors import ConfigError
-from deploylib.ledger import Ledger
 from deploylib.resources import shipped
+
+if TYPE_CHECKING:
+    from deploylib.ledger import Ledger
 
 STATE_DIR = ".deploylib"
 
@@ -50,6 +53,8 @@ class Workspace:
 
     @property
     def ledger(self) -> Ledger:
+        from deploylib.ledger import Ledger  # sqlite3: only the stages that record need it
+
         return Ledger(self.state / "ledger.sqlite3")
 
 

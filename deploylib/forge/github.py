@@ -30,13 +30,13 @@ class GitHubError(ReleaseError):
 
 
 class GitHub(Forge):
-    def __init__(self, api_url: str, repository: str, token: str, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, api_url: str, repository: str, token: str, sleep: Callable[[float], None] | None = None,
                  timeout: float = 30.0) -> None:
         import requests
 
         self.api = api_url.rstrip("/")
         self.repository = repository
-        self.sleep, self.timeout = sleep, timeout
+        self.sleep, self.timeout = time.sleep if sleep is None else sleep, timeout
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "deploylib"})

@@ -37,6 +37,11 @@ class VersionPlan:
         return bool(self.level)
 
     def describe(self) -> str:
+        odd = sum(1 for c in self.commits if not c.conventional and not c.merge)
+        note = f"; {odd} commit(s) not conventional" if odd else ""
+        return self._describe() + note
+
+    def _describe(self) -> str:
         if self.level == "first":
             return f"first release {self.version}"
         if self.level == "override":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>\S.*)$")
 _FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][\w-]*)(?::[ \t]+| #)(?P<value>.*)$")
@@ -25,12 +26,25 @@ class Commit:
     type: str  # lower-case; "" when the message is not conventional
     scope: str
     description: str  # the header's text without a trailing "(#123)"
-    body: str
-    footers: tuple[tuple[str, str], ...]
+    rest: str  # everything after the subject line: body and footers
     breaking: str  # what breaks: the BREAKING CHANGE footer, else the description when marked with "!"
     pr: str = ""  # the pull request number of a squash-merge subject "… (#123)"
     merge: bool = False
     reverts: str = ""  # the header a `Revert "…"` commit undoes
+
+    # Body and footers are split only when asked for: planning and changelogs need just the
+    # BREAKING CHANGE footer, which `parse` finds on its own, and long histories are mostly read.
+    @cached_property
+    def _parts(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return _split_footers(self.rest)
+
+    @property
+    def body(self) -> str:
+        return self._parts[0]
+
+    @property
+    def footers(self) -> tuple[tuple[str, str], ...]:
+        return self._parts[1]
 
     @property
     def conventional(self) -> bool:
@@ -42,27 +56,25 @@ class Commit:
 
 
 def parse(message: str, sha: str = "") -> Commit:
-    lines = message.strip("\n").splitlines() or [""]
-    subject = lines[0].strip()
-    body, footers = _split_footers("\n".join(lines[1:]).strip("\n"))
-    description, pr = subject, ""
-    if found := _PR_SUFFIX.search(subject):
-        pr = found["pr"]
+    first, _, rest = message.strip("\n").partition("\n")
+    subject, rest = first.strip(), rest.strip("\n")
+    pr = found["pr"] if "(#" in subject and (found := _PR_SUFFIX.search(subject)) else ""
     if _MERGE.match(subject):
-        return Commit(sha, subject, "", "", subject, body, footers, "", pr, merge=True)
+        return Commit(sha, subject, "", "", subject, rest, "", pr, merge=True)
     if revert := _REVERT.match(subject):
         inner = parse(revert["header"])
-        return Commit(sha, subject, "revert", inner.scope, inner.description, body, footers, "", pr,
-                      reverts=revert["header"])
+        return Commit(sha, subject, "revert", inner.scope, inner.description, rest, "", pr, reverts=revert["header"])
     header = _HEADER.match(subject)
     if not header:
-        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", description), body, footers, "", pr)
-    description = _PR_SUFFIX.sub("", header["desc"]).strip()
-    breaking = next((value for token, value in footers if token in BREAKING_TOKENS), "")
+        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, "", pr)
+    description = (_PR_SUFFIX.sub("", header["desc"]) if pr else header["desc"]).strip()
+    breaking = ""
+    if "BREAKING" in rest:
+        breaking = next((value for token, value in _split_footers(rest)[1] if token in BREAKING_TOKENS), "")
     if header["bang"] and not breaking:
         breaking = description
-    return Commit(sha, subject, header["type"].lower(), (header["scope"] or "").strip(), description, body,
-                  footers, breaking, pr)
+    return Commit(sha, subject, header["type"].lower(), (header["scope"] or "").strip(), description, rest,
+                  breaking, pr)
 
 
 def parse_squash(message: str, sha: str = "") -> list[Commit]:

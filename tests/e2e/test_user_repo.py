@@ -283,3 +283,23 @@ def test_a_missing_token_stops_before_the_release_is_written(tmp_path: Path, git
     result = run_doit(site, "deploy:production", env=env)
     assert result.returncode == 1 and "neither GITHUB_TOKEN nor GH_TOKEN is set" in result.stderr
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
+
+
+def deploylib(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "deploylib", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_deploylib_next_version_answers_without_doit(site: Path) -> None:
+    assert deploylib(site, "next-version").stdout == "0.1.0\n"
+    assert run_doit(site, "release").returncode == 0
+    assert deploylib(site, "next-version").stdout == "none\n"
+    git(site, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    assert deploylib(site, "next-version", "--prerelease", "rc").stdout == "0.2.0-rc.1\n"
+
+
+def test_deploylib_reports_a_bad_configuration_like_doit(site: Path) -> None:
+    (site / "deploy.toml").write_text("[release]\nbranch = 1\n")
+    result = deploylib(site, "next-version")
+    assert result.returncode == 3 and "[release] branch must be" in result.stderr and "Traceback" not in result.stderr

@@ -273,3 +273,48 @@ def test_a_missing_token_stops_a_github_release_before_anything_is_written(repo:
     commit(repo, "feat: a")
     refused(repo, ReleaseError, "neither GITHUB_TOKEN nor GH_TOKEN is set", github={"repository": "acme/site"})
     assert git(repo, "tag", "--list", "v1.1.0") == "" and not (repo / "CHANGELOG.md").exists()
+
+
+def test_a_push_refused_by_branch_protection_is_its_own_error(repo: Path, tmp_path: Path) -> None:
+    hook = tmp_path / "origin.git" / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    commit(repo, "feat: a")
+    refused(repo, GitError, "refused by branch protection")
+
+
+def test_missing_tags_in_a_clone_are_detected_instead_of_restarting_the_version(repo: Path, tmp_path: Path) -> None:
+    commit(repo, "feat: a")
+    ws = workspace(repo)
+    publish(ws, plan(ws), None)  # v1.1.0 with its chore(release) commit
+    bare = clone(f"file://{tmp_path / 'origin.git'}", tmp_path / "notags", "--no-tags")
+    assert git(bare, "tag", "--list") == ""
+    commit(bare, "fix: b")
+    refused(bare, GitError, "tags were not fetched.*git fetch --tags")
+
+
+def test_squash_bodies_count_as_commits_when_asked(repo: Path) -> None:
+    commit(repo, "fix: tidy (#9)\n\n* fix: spacing\n\n* feat!: remove the v1 endpoints")
+    assert plan(workspace(repo)).version == "1.0.1"
+    assert plan(workspace(repo, parse_squash_bodies=True)).version == "2.0.0"
+
+
+def test_a_github_release_that_failed_is_finished_by_the_next_run(repo: Path, github,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from deploylib.forge.github import GitHubError
+    from tests.fakes.github import Fault
+
+    monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
+    monkeypatch.setattr("deploylib.forge.github.time.sleep", lambda seconds: None)  # retries without waiting
+    commit(repo, "feat: a")
+    ws = workspace(repo, github={"repository": "acme/site", "api_url": github.api_url})
+    github.faults += [Fault(502, message="Bad Gateway")] * 6
+    with pytest.raises(GitHubError):
+        publish(ws, plan(ws), None)
+    assert git(repo, "tag", "--list", "v1.1.0") == "v1.1.0" and not github.releases  # tagged, not published
+    again = plan(ws)
+    assert not again.is_release  # HEAD carries v1.1.0: finish it, do not make v1.1.1
+    assert publish(ws, again, None) == "v1.1.0"
+    assert [r["tag_name"] for r in github.releases.values()] == ["v1.1.0"]
+    assert "- a (" in next(iter(github.releases.values()))["body"]  # the notes of the commits since v1.0.0
+    assert git(repo, "tag", "--list") == "v1.0.0\nv1.1.0"

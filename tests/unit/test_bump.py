@@ -128,3 +128,8 @@ def test_a_hotfix_with_nothing_new_releases_nothing() -> None:
 
 def test_a_prerelease_of_a_first_release() -> None:
     assert plan_with(PlanOptions(prerelease="alpha"), previous="").version == "0.1.0-alpha.1"
+
+
+def test_the_plan_reports_commits_that_are_not_conventional() -> None:
+    plan = plan_version("1.0.0", commits("feat: a", "Tidy up", "Merge branch 'x'"), RULES, "0.1.0", False, "f" * 40)
+    assert plan.describe() == "1.0.0 → 1.1.0 (minor: feat); 1 commit(s) not conventional"

@@ -93,3 +93,12 @@ def test_history_assigns_each_commit_to_the_release_whose_tag_follows_it() -> No
     assert [(r.version, r.date) for r in releases] == [("1.1.0", "2026-02-01"), ("1.0.0", "2026-01-01")]
     assert [e.description for s in releases[0].sections for e in s.entries] == ["two", "one-b"]
     assert [e.description for s in releases[1].sections for e in s.entries] == ["one"]
+
+
+def test_commits_that_are_not_conventional_are_listed_under_other_only_when_asked() -> None:
+    messages = ("feat: a", "Tidy things up", "Merge branch 'x'")
+    plain = release_notes("1.0.0", "2026-11-24", [parse(m, "0" * 40) for m in messages])
+    other = release_notes("1.0.0", "2026-11-24", [parse(m, "0" * 40) for m in messages], include_other=True)
+    assert [s.title for s in plain.sections] == ["Features"]
+    assert [(s.title, [e.description for e in s.entries]) for s in other.sections] == [
+        ("Features", ["a"]), ("Other", ["Tidy things up"])]

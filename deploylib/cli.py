@@ -1,0 +1,49 @@
+"""`deploylib`: the release stage's questions without doit's start-up, for scripts and CI.
+
+    deploylib next-version [--prerelease rc] [--hotfix]   the version the next release gets, or "none"
+    deploylib changelog [--full]                          as `doit changelog`
+
+The workflow itself (gate, build, release, deploy, rollback) runs through doit; see dodo.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from deploylib import report
+from deploylib.errors import DeployError, ExitCode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deploylib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    nxt = commands.add_parser("next-version", help="print the version the next release gets, or none")
+    nxt.add_argument("--prerelease", default="", help="a prerelease token, e.g. rc")
+    nxt.add_argument("--hotfix", action="store_true", help="a patch release, whatever the commits ask for")
+    log = commands.add_parser("changelog", help="write the latest release's section into the changelog")
+    log.add_argument("--full", action="store_true", help="regenerate the whole file from every tag")
+    args = parser.parse_args(argv)
+    from deploylib.release import plan_release, write_changelog
+    from deploylib.versioning.bump import PlanOptions
+    from deploylib.workspace import discover
+
+    try:
+        ws = discover(Path.cwd())
+        if args.command == "next-version":
+            from deploylib.git import run_git
+
+            head = run_git(ws.app, "rev-parse", "HEAD").strip()
+            plan = plan_release(ws, head, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
+            report.plain(plan.version if plan.is_release else "none")
+        else:
+            write_changelog(ws, args.full)
+    except DeployError as err:
+        report.failure(str(err))
+        return int(err.exit_code)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
