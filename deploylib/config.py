@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from deploylib.errors import ConfigError
-from deploylib.schema import Variant, Where, build, option, reject_unknown, subtable
+from deploylib.notify import NotifierConfig
+from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable
 from deploylib.targets import TARGET_TYPES, target_options
-from deploylib.validate.checks import SmokeCheck
+from deploylib.validate import CHECK_KINDS, check_class
+from deploylib.validate.base import Check
+from deploylib.validate.monitor import WindowPolicy
 from deploylib.version_files import spec_problem
 
 BUMP_LEVELS = ("major", "minor", "patch")
@@ -91,9 +94,12 @@ class DeployConfig:
 @dataclass(frozen=True)
 class EnvironmentConfig:
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
-                             variant=(target_options, tuple(TARGET_TYPES)))
-    checks: tuple[SmokeCheck, ...] = option(
-        (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"')
+                             variant=Kinds(target_options, tuple(TARGET_TYPES)))
+    checks: tuple[Check, ...] = option(
+        (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"',
+        variant=Kinds(check_class, tuple(CHECK_KINDS), key="kind", default="smoke", wrap=False))
+    validation: WindowPolicy = option(factory=WindowPolicy, doc="a table [environments.NAME.validation] with the "
+                                                                "monitoring window, e.g. duration = 60 interval = 10")
     url: str = option("", doc='the base URL checks run against, e.g. "https://example.com" '
                                       "(empty: the target serves its live release itself)",
                     check=lambda v: "" if not v or re.match(r"^https?://[^/\s]+", v) else "is not an http(s) URL")
@@ -115,6 +121,7 @@ class Config:
     release: ReleaseConfig
     deploy: DeployConfig
     environments: dict[str, EnvironmentConfig]
+    notify: tuple[NotifierConfig, ...] = ()
 
     def environment(self, name: str) -> EnvironmentConfig:
         try:
@@ -155,7 +162,7 @@ def load_file(path: Path, root: Path, table: tuple[str, ...] = ()) -> Config:
 def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Config:
     """Validate an already-parsed configuration table."""
     ctx = Where(path.name, prefix)
-    reject_unknown(data, [*_SECTIONS, "environments"], ctx, "")
+    reject_unknown(data, [*_SECTIONS, "environments", "notify"], ctx, "")
     sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}
     envs_table = subtable(data, "environments", ctx, "")
     environments = {}
@@ -167,7 +174,12 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Con
         if not isinstance(table, dict):
             raise ConfigError(f"{ctx.file}: [{ctx.section('environments')}] {name} must be a table of settings.")
         environments[name] = dataclasses.replace(build(EnvironmentConfig, table, ctx, where), name=name)
-    config = Config(path=path, root=root, environments=environments, **sections)
+    notify = data.get("notify", [])
+    if not isinstance(notify, list) or not all(isinstance(item, dict) for item in notify):
+        raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] format = \"slack\" "
+                          'url_env = "SLACK_WEBHOOK_URL".')
+    notifiers = tuple(build(NotifierConfig, item, ctx, f"notify[{i}]") for i, item in enumerate(notify))
+    config = Config(path=path, root=root, environments=environments, notify=notifiers, **sections)
     _check_consistency(config, ctx)
     return config
 
@@ -183,6 +195,10 @@ def _check_consistency(config: Config, ctx: Where) -> None:
     if config.environments and not config.build.command:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
+    for index, notifier in enumerate(config.notify):
+        if bool(notifier.url) == bool(notifier.url_env):
+            raise ConfigError(f"{ctx.key(f'notify[{index}]', 'url_env')}: give exactly one of url_env (the name of "
+                              "an environment variable holding the webhook URL, preferred: it is a secret) or url.")
     if config.release.github.repository and config.environments and not config.release.push:
         raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
                           "release needs its tag pushed. Set push = true, or remove [release.github].")

@@ -73,6 +73,8 @@ class CheckResult:
     expected: str
     seen: str
     seconds: float
+    severity: str = "critical"  # critical: a failure rolls back; minor: reported, the release stays
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. the flow step that broke, load figures
 
     @property
     def passed(self) -> bool:
@@ -109,8 +111,10 @@ class Incident:
     restored: Release | None
     outcome: str  # "rolled back" | "rollback failed" | "not rolled back"
     timeline: list[tuple[str, str]]  # (UTC time, what happened)
-    failed_checks: list[CheckResult]
+    failed_checks: list[CheckResult]  # every result that did not pass, in every round
     recheck: list[CheckResult]  # the same checks against the restored release
+    commits: list[str] = field(default_factory=list)  # "sha subject" the failed release added
+    reasons: list[str] = field(default_factory=list)  # why the monitor decided to roll back
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

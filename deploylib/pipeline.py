@@ -20,13 +20,24 @@ from types import FrameType
 
 from deploylib import report
 from deploylib.config import EnvironmentConfig
-from deploylib.errors import Aborted, ConfigError, DeployError, Escalation, GateFailed, Interrupted, ValidationFailed
+from deploylib.errors import (
+    Aborted,
+    ConfigError,
+    DeployError,
+    Escalation,
+    GateFailed,
+    GitError,
+    Interrupted,
+    ValidationFailed,
+)
+from deploylib.git import log_messages
 from deploylib.ledger import Ledger
 from deploylib.lock import LockHolder, actor_name, utc_now
 from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest
+from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
-from deploylib.validate.checks import run_checks
+from deploylib.validate.runner import ValidationReport
 from deploylib.workspace import Workspace
 
 
@@ -88,25 +99,37 @@ def _base_url(ws: Workspace, env: EnvironmentConfig, target: Target) -> Iterator
         yield url
 
 
+
 def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
-              label: str = "validate") -> list[CheckResult]:
-    """Run the environment's checks against `release` (live at base_url); report and record them."""
+              label: str = "validate") -> ValidationReport:
+    """Run the environment's checks against `release` (live at base_url) over its monitoring window;
+    report each round and record the whole report in the ledger."""
+    from deploylib.validate.runner import validate as run
+
     entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
                          {"during": during, "url": base_url})
-    started = time.perf_counter()
+
+    def show(number: int, results: list[CheckResult]) -> None:
+        report.checks(results if number == 1 else [r for r in results if not r.passed],
+                      prefix=label if number == 1 else f"{label} round {number}")
+
     try:
-        results = run_checks(base_url, env.checks)
+        found = run(base_url, env.checks, env.validation, show)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
         ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
         raise
-    passed = sum(r.passed for r in results)
-    report.checks(results, prefix=label)
-    report.stage(report.OK if passed == len(results) else report.FAIL, label,
-                 f"{passed}/{len(results)} checks passed against {base_url} in {time.perf_counter() - started:.2f} s")
-    ledger.finish(entry, "succeeded" if passed == len(results) else "failed",
-                  {"checks": [{"name": r.name, "verdict": r.verdict.value, "seen": r.seen, "seconds": r.seconds}
-                              for r in results]})
-    return results
+    latest, decision = found.latest, found.decision
+    passed = sum(r.passed for r in latest)
+    rounds = f" over {len(found.rounds)} rounds" if len(found.rounds) > 1 else ""
+    report.stage(report.FAIL if decision.rollback else report.WARN if decision.warnings else report.OK, label,
+                 f"{passed}/{len(latest)} checks passed{rounds} against {base_url} in {found.seconds:.2f} s")
+    for warning in decision.warnings:
+        report.note(f"warning: {warning}")
+    ledger.finish(entry, "failed" if decision.rollback else "succeeded", {
+        "outcome": decision.outcome, "reasons": decision.reasons, "warnings": decision.warnings,
+        "rounds": [[{"name": r.name, "verdict": r.verdict.value, "severity": r.severity, "expected": r.expected,
+                     "seen": r.seen, "seconds": round(r.seconds, 4)} for r in results] for results in found.rounds]})
+    return found
 
 
 def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -> None:
@@ -117,12 +140,23 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -
     _preflight(ws, env, artifact, ledger)
     if ws.config.needs_confirmation(env):
         confirm(env, f"Deploy {artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
+    notes = Notifications(ws.config.notify)
+    try:
+        _deploy_locked(ws, env, target, ledger, artifact, notes, started)
+    finally:
+        notes.flush()
+
+
+def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
+                   notes: Notifications, started: float) -> None:
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
         _recover(ledger, env, left_behind)
         previous = target.live()
         entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
                              {"target": target.describe(), "previous": previous.digest if previous else ""})
+        notes.emit(Event("started", env.name, artifact.version, artifact.digest,
+                         f"deploying {artifact.release_id} (live: {report.release_label(previous)})"))
         timeline = Timeline()
         try:
             release = target.deploy(artifact)
@@ -133,32 +167,40 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -
                     target.activate(release, holder.user)
                     timeline.add(f"switched {env.name} from {report.release_label(previous)} to {release.id}")
                     report.stage(report.OK, f"switch:{env.name}", f"{report.release_label(previous)} → {release.id}")
-                    results = _validate(ledger, env, release, base_url, during="deploy")
+                    found = _validate(ledger, env, release, base_url, during="deploy")
                 except BaseException:
                     _restore_after_interruption(target, previous, release, holder.user)
                     raise
         except Exception as err:
             ledger.finish(entry, "failed", {"error": str(err)})
+            notes.emit(Event("failed", env.name, artifact.version, artifact.digest, str(err)))
             raise
         except BaseException as err:  # Ctrl-C, SIGTERM: the previous release is back (see above)
             ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
             raise Interrupted(f"Interrupted while deploying {artifact.release_id} to {env.name}; "
                               f"{report.release_label(target.live())} is serving.") from None
-        if all(r.passed for r in results):
-            ledger.finish(entry, "succeeded")
+        decision = found.decision
+        if not decision.rollback:
+            ledger.finish(entry, "succeeded", {"warnings": decision.warnings})
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
+            kind = "degraded" if decision.warnings else "succeeded"
+            notes.emit(Event(kind, env.name, release.version, release.digest,
+                             "; ".join(decision.warnings) or f"{release.id} is live and validated"))
+            checked = len(found.latest)
             report.summary([("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"),
-                            ("status", f"live and validated: {len(results)}/{len(results)} checks passed"),
+                            ("status", f"live and validated: {sum(r.passed for r in found.latest)}/{checked} checks "
+                                       "passed" + (f"; {len(decision.warnings)} warning(s)" if decision.warnings
+                                                   else "")),
                             ("duration", f"{time.perf_counter() - started:.2f} s"),
                             ("rollback", f"doit rollback --env {env.name}" +
                              (f"   (restores {report.release_label(previous)})" if previous else
                               "   (first release here: nothing to restore)"))])
             return
         ledger.finish(entry, "rolled-back" if previous and env.rollback else "failed",
-                      {"failed_checks": [r.name for r in results if not r.passed]})
-        timeline.add(f"validation failed: {', '.join(r.name for r in results if not r.passed)}")
-        _recover_from_failed_validation(ws, env, target, ledger, release, previous, results, base_url, timeline,
-                                        holder.user, started)
+                      {"reasons": decision.reasons})
+        timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
+        _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, base_url, timeline,
+                                        holder.user, started, notes)
 
 
 def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger) -> None:
@@ -195,11 +237,24 @@ def _cleanup(target: Target, env: EnvironmentConfig, protect: set[str]) -> None:
         report.stage(report.WARN, "cleanup", f"could not remove {problem} (the deploy itself succeeded)")
 
 
+def _commits_between(ws: Workspace, older: Release | None, newer: Release) -> list[str]:
+    """`short sha subject` of the commits the failed release added over the restored one, for the incident."""
+    if older is None or not older.commit or not newer.commit:
+        return []
+    try:
+        return [f"{sha[:7]} {message.strip().splitlines()[0] if message.strip() else ''}"
+                for sha, message in log_messages(ws.app, f"{older.commit}..{newer.commit}")]
+    except GitError:  # the commits are not in this repository (e.g. deployed from elsewhere)
+        return []
+
+
 def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger,
-                                    release: Release, previous: Release | None, results: list[CheckResult],
-                                    base_url: str, timeline: Timeline, by: str, started: float) -> None:
+                                    release: Release, previous: Release | None, found: ValidationReport,
+                                    base_url: str, timeline: Timeline, by: str, started: float,
+                                    notes: Notifications) -> None:
     """Roll back to the release live before the deploy, re-validate it, write the incident, and raise."""
-    failed = [r for r in results if not r.passed]
+    failed = found.problems
+    notes.emit(Event("failed", env.name, release.version, release.digest, "; ".join(found.decision.reasons)))
     recheck: list[CheckResult] = []
     if not env.rollback:
         outcome = "not rolled back (rollback = false)"
@@ -211,31 +266,40 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         target.activate(previous, by)
         timeline.add(f"rolled back {env.name} to {previous.id}")
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
-        recheck = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
-        healthy = all(r.passed for r in recheck)
+        again = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
+        recheck = again.latest
+        healthy = not again.decision.rollback
         ledger.finish(entry, "succeeded" if healthy else "failed")
         timeline.add(f"restored release {'passes' if healthy else 'FAILS'} validation")
         outcome = "rolled back" if healthy else "rollback failed: the restored release fails validation too"
-    incident = Incident(env.name, release, previous, outcome, timeline.events, failed, recheck)
+    incident = Incident(env.name, release, previous, outcome, timeline.events, failed, recheck,
+                        _commits_between(ws, previous, release), found.decision.reasons)
     path = write_incident(ws, incident)
+    serving = target.live()
     report.summary([("release", f"{release.version} ({short_digest(release.digest)}) on {env.name}: FAILED "
-                                f"{len(failed)}/{len(results)} checks"),
+                                f"{len(found.decision.reasons)} critical check(s)"),
                     ("status", outcome),
-                    ("serving", report.release_label(target.live())),
+                    ("serving", report.release_label(serving)),
                     ("incident", str(path)),
                     ("duration", f"{time.perf_counter() - started:.2f} s")])
+    names = ", ".join(dict.fromkeys(r.name for r in failed if r.severity == "critical"))
     if outcome == "rolled back":
-        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({', '.join(r.name for r in failed)}) "
-                               f"and was rolled back: {report.release_label(previous)} is serving again and passes "
-                               f"its checks. The release is marked bad. Incident report: {path}")
+        notes.emit(Event("rolled-back", env.name, previous.version if previous else "", previous.digest
+                         if previous else "", f"{release.id} failed ({names}); {report.release_label(previous)} "
+                         f"is serving again and passes its checks. Incident: {path}"))
+        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({names}) and was rolled back: "
+                               f"{report.release_label(previous)} is serving again and passes its checks. The "
+                               f"release is marked bad. Incident report: {path}")
     if outcome.startswith("not rolled back"):
-        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({', '.join(r.name for r in failed)}) "
-                               f"and stays live because rollback = false. Roll back by hand with doit rollback "
-                               f"--env {env.name}. Incident report: {path}")
-    raise Escalation(f"ESCALATION: {release.id} failed validation on {env.name} and {outcome}. {env.name} is serving "
-                     f"{report.release_label(target.live())}, which is NOT healthy. Act by hand now: pick a release "
-                     f"that works (doit status, doit history) and run doit rollback --env {env.name} --to VERSION, "
-                     f"or deploy a fix. Incident report: {path}")
+        raise ValidationFailed(f"{release.id} failed validation on {env.name} ({names}) and stays live because "
+                               f"rollback = false. Roll back by hand with doit rollback --env {env.name}. Incident "
+                               f"report: {path}")
+    message = (f"ESCALATION: {release.id} failed validation on {env.name} and {outcome}. {env.name} is serving "
+               f"{report.release_label(serving)}, which is NOT healthy. Act by hand now: pick a release that "
+               f"works (doit status, doit history) and run doit rollback --env {env.name} --to VERSION, or deploy "
+               f"a fix. Incident report: {path}")
+    notes.emit(Event("rollback-failed", env.name, release.version, release.digest, message))
+    raise Escalation(message)
 
 
 def write_incident(ws: Workspace, incident: Incident) -> str:
@@ -256,11 +320,10 @@ def validate(ws: Workspace, env_name: str) -> None:
         raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
                           f"validate. Deploy first: doit deploy:{env.name}.")
     with _base_url(ws, env, target) as base_url:
-        results = _validate(ledger, env, live, base_url, during="manual")
-    if not all(r.passed for r in results):
-        failed = sum(not r.passed for r in results)
-        raise ValidationFailed(f"{live.id}, live on {env.name}, fails {failed} of {len(results)} checks. To restore "
-                               f"the previous release: doit rollback --env {env.name}.")
+        found = _validate(ledger, env, live, base_url, during="manual")
+    if found.decision.rollback:
+        raise ValidationFailed(f"{live.id}, live on {env.name}, fails validation ({'; '.join(found.decision.reasons)}"
+                               f"). To restore the previous release: doit rollback --env {env.name}.")
 
 
 def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) -> None:
@@ -273,27 +336,35 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) ->
     if ws.config.needs_confirmation(env):
         confirm(env, f"Roll {env.name} back from {report.release_label(live)} to {report.release_label(choice)}",
                 assume_yes)
+    notes = Notifications(ws.config.notify)
     holder = LockHolder.me("rollback", choice.version)
-    with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
-        _recover(ledger, env, left_behind)
-        entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
-                             {"from": live.digest if live else "", "reason": "requested"})
-        try:
-            target.activate(choice, holder.user)
-        except DeployError as err:
-            ledger.finish(entry, "failed", {"error": str(err)})
-            raise
-        report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
-        results = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
-        healthy = all(r.passed for r in results)
-        ledger.finish(entry, "succeeded" if healthy else "failed")
-    report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),
-                    ("status", "live and validated" if healthy else "live but FAILING its checks"),
-                    ("duration", f"{time.perf_counter() - started:.2f} s")])
-    if not healthy:
-        raise Escalation(f"ESCALATION: {env.name} was rolled back to {choice.id}, but it fails its checks too. "
-                         f"Choose another release (doit status, doit history) with doit rollback --env {env.name} "
-                         "--to VERSION, or deploy a fix.")
+    try:
+        with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
+            _recover(ledger, env, left_behind)
+            entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
+                                 {"from": live.digest if live else "", "reason": "requested"})
+            try:
+                target.activate(choice, holder.user)
+            except DeployError as err:
+                ledger.finish(entry, "failed", {"error": str(err)})
+                raise
+            report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
+            found = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
+            healthy = not found.decision.rollback
+            ledger.finish(entry, "succeeded" if healthy else "failed")
+        report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),
+                        ("status", "live and validated" if healthy else "live but FAILING its checks"),
+                        ("duration", f"{time.perf_counter() - started:.2f} s")])
+        if not healthy:
+            message = (f"ESCALATION: {env.name} was rolled back to {choice.id}, but it fails its checks too. Choose "
+                       f"another release (doit status, doit history) with doit rollback --env {env.name} --to "
+                       "VERSION, or deploy a fix.")
+            notes.emit(Event("rollback-failed", env.name, choice.version, choice.digest, message))
+            raise Escalation(message)
+        notes.emit(Event("rolled-back", env.name, choice.version, choice.digest,
+                         f"rolled back by hand from {report.release_label(live)}"))
+    finally:
+        notes.flush()
 
 
 def _rollback_choice(target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,

@@ -109,10 +109,15 @@ def incident_markdown(incident: Incident) -> str:
              f"(commit {incident.failed.commit[:12]})",
              "- **Restored release:** " + (f"{incident.restored.version} `{incident.restored.digest}` (commit "
                                            f"{incident.restored.commit[:12]})" if incident.restored else "none"),
-             "", "## Timeline", "", "| time (UTC) | event |", "|---|---|"]
+             ""]
+    if incident.reasons:
+        lines += ["## Why it was rolled back", "", *(f"- {reason}" for reason in incident.reasons), ""]
+    lines += ["## Timeline", "", "| time (UTC) | event |", "|---|---|"]
     lines += [f"| {when} | {what} |" for when, what in incident.timeline]
     lines += ["", "## Failed checks", "", "| check | verdict | expected | seen | time |", "|---|---|---|---|---|"]
     lines += [_check_row(r) for r in incident.failed_checks]
+    if incident.commits:
+        lines += ["", "## Commits in the failed release", "", *(f"- {commit}" for commit in incident.commits)]
     if incident.recheck:
         lines += ["", "## Checks against the restored release", "", "| check | verdict | expected | seen | time |",
                   "|---|---|---|---|---|"]

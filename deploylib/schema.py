@@ -20,10 +20,20 @@ from typing import Any
 from deploylib.errors import ConfigError
 
 
+@dataclass(frozen=True)
+class Kinds:
+    """A table (or each table of an array) whose `key` picks the dataclass for the rest of it."""
+
+    resolve: Callable[[str], type | None]
+    known: tuple[str, ...]
+    key: str = "type"
+    default: str = ""  # the kind when the key is absent ("" makes the key required)
+    wrap: bool = True  # build a Variant(kind, options), or just the options (when they know their kind)
+
+
 def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,
-           factory: Callable[[], Any] | None = None,
-           variant: tuple[Callable[[str], type | None], tuple[str, ...]] | None = None) -> Any:
-    """Declare a configuration field; `variant` is (resolve kind → dataclass, known kinds)."""
+           factory: Callable[[], Any] | None = None, variant: Kinds | None = None) -> Any:
+    """Declare a configuration field: `doc` is the expected form shown in errors."""
     meta = {"doc": doc, "check": check, "variant": variant}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
@@ -88,10 +98,14 @@ def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
 
 
 def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where: str) -> Any:
-    if f.metadata["variant"]:
-        return _variant(value, f, ctx, where)
     wrong = ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if f.metadata["variant"]:
+        if origin is not tuple:
+            return _variant(value, f, ctx, where, f"{where}.{f.name}")
+        if not isinstance(value, list):
+            raise wrong
+        return tuple(_variant(item, f, ctx, where, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
     if origin is typing.Union or origin is types.UnionType:
         hint = next(a for a in args if a is not type(None))
         origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -118,20 +132,20 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     return value
 
 
-def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str) -> Variant:
-    resolve, known = f.metadata["variant"]
-    sub = f"{where}.{f.name}"
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub: str) -> Any:
+    kinds: Kinds = f.metadata["variant"]
+    if not isinstance(value, dict) or not isinstance(value.get(kinds.key, kinds.default or None), str):
         raise ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
     options = dict(value)
-    kind = options.pop("type")
-    cls = resolve(kind)
+    kind = options.pop(kinds.key, kinds.default)
+    cls = kinds.resolve(kind)
     if cls is None:
-        close = difflib.get_close_matches(kind, known, n=1)
+        close = difflib.get_close_matches(kind, kinds.known, n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
-        raise ConfigError(f'{ctx.key(sub, "type")} = "{kind}" is not a known type.{hint} '
-                          f"Known types: {', '.join(known)}.")
-    return Variant(type=kind, options=build(cls, options, ctx, sub))
+        raise ConfigError(f'{ctx.key(sub, kinds.key)} = "{kind}" is not a known {kinds.key}.{hint} '
+                          f"Known: {', '.join(kinds.known)}.")
+    built = build(cls, options, ctx, sub)
+    return Variant(type=kind, options=built) if kinds.wrap else built
 
 
 _TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deploylib.model import Verdict
-from deploylib.validate.checks import Observed, SmokeCheck, evaluate, url_for
+from deploylib.validate.base import Observed, url_for
+from deploylib.validate.smoke import SmokeCheck
 
 CHECK = SmokeCheck(path="/", name="home", status=200, contains="Welcome", max_latency_ms=500)
 
@@ -18,15 +19,14 @@ CHECK = SmokeCheck(path="/", name="home", status=200, contains="Welcome", max_la
     (Observed(None, "", 0.01, error="ConnectionError: refused"), Verdict.ERROR, "no answer: ConnectionError"),
 ])
 def test_evaluate(seen: Observed, verdict: Verdict, fragment: str) -> None:
-    result = evaluate(CHECK, seen)
-    assert result.verdict is verdict
-    assert fragment in result.seen
-    assert result.name == "home"
+    verdict_seen, what = CHECK.judge(seen)
+    assert verdict_seen is verdict
+    assert fragment in what
 
 
 def test_a_failure_shows_an_excerpt_of_the_body() -> None:
-    result = evaluate(CHECK, Observed(503, "Service   Unavailable\n\nretry later", 0.01))
-    assert "'Service Unavailable retry later'" in result.seen
+    _, what = CHECK.judge(Observed(503, "Service   Unavailable\n\nretry later", 0.01))
+    assert "'Service Unavailable retry later'" in what
 
 
 def test_the_label_defaults_to_the_path() -> None:

@@ -58,7 +58,7 @@ def test_production_asks_for_confirmation_by_default() -> None:
     ({"build": {"command": "make"}, "environments": {"prod": {"checks": [{"path": "/"}]}}},
      ["[environments.prod] target is missing"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "ftp"}}}},
-     ['"ftp" is not a known type', "Known types: local"]),
+     ['"ftp" is not a known type', "Known: local"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "locl"}}}},
      ['Did you mean "local"?']),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "local"}}}},

@@ -1,0 +1,188 @@
+"""What every check kind shares: its common options, one HTTP observation, and expectations on a
+response (status, text, regex, JSON values, latency) judged without any I/O."""
+
+from __future__ import annotations
+
+import re
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from deploylib.model import CheckResult, Verdict
+from deploylib.schema import option
+
+if TYPE_CHECKING:
+    import requests
+
+SEVERITIES = ("critical", "minor")
+_EXCERPT = 200
+
+
+def _regex_problem(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        return f"is not a valid regular expression ({err})"
+    return ""
+
+
+def path_problem(value: str) -> str:
+    return "" if value.startswith("/") or re.match(r"^https?://[^/\s]+", value) else \
+        'does not start with "/" or http(s)://'
+
+
+def paths_problem(paths: list[str]) -> str:
+    return next((f'"{path}" {why}' for path in paths if (why := path_problem(path))), "")
+
+
+def path_option(default: Any = "/", doc: str = 'a path starting with "/" or a full http(s) URL, e.g. "/health"') -> Any:
+    return option(default, doc=doc, check=path_problem)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check(ABC):
+    """One kind of check; `measure` makes a single attempt, the runner adds retries and rounds."""
+
+    name: str = option("", doc="a short name shown in reports and incidents")
+    severity: str = option("critical", doc='"critical" (a failure rolls back) or "minor" (a failure is reported '
+                                           "and notified; the release stays)",
+                           check=lambda v: "" if v in SEVERITIES else "is not critical or minor")
+    timeout_s: float = option(10.0, doc="seconds to wait for an answer before the check errors, e.g. 10",
+                              check=lambda v: "" if v > 0 else "must be positive")
+    retries: int = option(0, doc="extra attempts before a failure counts, for slow starts, e.g. 3",
+                          check=lambda v: "" if v >= 0 else "must not be negative")
+    retry_delay_s: float = option(1.0, doc="seconds between those attempts, e.g. 0.5",
+                                  check=lambda v: "" if v >= 0 else "must not be negative")
+    verify_tls: bool = option(True, doc="true or false: verify the server's TLS certificate")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.describe()
+
+    @abstractmethod
+    def describe(self) -> str:
+        """What is checked, as a default name, e.g. "GET /health"."""
+
+    @abstractmethod
+    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+        """One attempt against the release at `base_url`."""
+
+    def result(self, verdict: Verdict, expected: str, seen: str, seconds: float, **details: Any) -> CheckResult:
+        return CheckResult(self.label, verdict, expected, seen, seconds, self.severity, details)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one HTTP request produced: a response, or the reason there was none."""
+
+    status: int | None
+    body: str
+    seconds: float
+    error: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def url_for(base_url: str, path: str) -> str:
+    return path if re.match(r"^https?://", path) else base_url.rstrip("/") + path
+
+
+def observe(session: requests.Session, method: str, url: str, timeout: float, verify: bool = True,
+            **kwargs: Any) -> Observed:
+    import requests
+
+    started = time.perf_counter()
+    try:
+        response = session.request(method, url, timeout=timeout, verify=verify, allow_redirects=True, **kwargs)
+        return Observed(response.status_code, response.text, time.perf_counter() - started,
+                        headers={k.lower(): v for k, v in response.headers.items()})
+    except requests.RequestException as err:
+        return Observed(None, "", time.perf_counter() - started, error=f"{type(err).__name__}: {err}")
+
+
+def excerpt(body: str) -> str:
+    text = " ".join(body.split())
+    return repr(text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else ""))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expectations:
+    """What a response must look like: shared by smoke checks and the steps of a flow."""
+
+    status: int = option(200, doc="the HTTP status expected, e.g. 200",
+                         check=lambda v: "" if 100 <= v <= 599 else "is not an HTTP status")
+    contains: str = option("", doc="text the response body must contain")
+    not_contains: str = option("", doc="text the response body must not contain, e.g. \"Traceback\"")
+    regex: str = option("", doc="a regular expression the body must match", check=_regex_problem)
+    not_regex: str = option("", doc="a regular expression the body must not match", check=_regex_problem)
+    json: dict[str, Any] = option(factory=dict, doc='a table of dotted JSON paths and the values they must equal, '
+                                                     'e.g. {"status" = "ok", "db.up" = true}')
+    max_latency_ms: int = option(2000, doc="the slowest acceptable answer in milliseconds, e.g. 500",
+                                 check=lambda v: "" if v > 0 else "must be positive")
+
+    def expectation(self) -> str:
+        parts = [f"status {self.status}", f"≤ {self.max_latency_ms} ms"]
+        parts += [f"body contains {self.contains!r}"] if self.contains else []
+        parts += [f"body lacks {self.not_contains!r}"] if self.not_contains else []
+        parts += [f"body matches /{self.regex}/"] if self.regex else []
+        parts += [f"body does not match /{self.not_regex}/"] if self.not_regex else []
+        parts += [f"JSON {path} = {value!r}" for path, value in self.json.items()]
+        return ", ".join(parts)
+
+    def judge(self, seen: Observed) -> tuple[Verdict, str]:
+        """The verdict on one observation and what was seen, in words."""
+        if seen.status is None:
+            return Verdict.ERROR, f"no answer: {seen.error}"
+        ms = round(seen.seconds * 1000)
+        if seen.status != self.status:
+            return Verdict.FAIL, f"status {seen.status} in {ms} ms; body: {excerpt(seen.body)}"
+        if self.contains and self.contains not in seen.body:
+            return Verdict.FAIL, f"status {seen.status}, body lacks {self.contains!r}: {excerpt(seen.body)}"
+        if self.not_contains and self.not_contains in seen.body:
+            return Verdict.FAIL, f"status {seen.status}, body contains {self.not_contains!r}: {excerpt(seen.body)}"
+        if self.regex and not re.search(self.regex, seen.body):
+            return Verdict.FAIL, f"status {seen.status}, body does not match /{self.regex}/: {excerpt(seen.body)}"
+        if self.not_regex and re.search(self.not_regex, seen.body):
+            return Verdict.FAIL, f"status {seen.status}, body matches /{self.not_regex}/: {excerpt(seen.body)}"
+        if self.json:
+            problem = _json_problem(seen.body, self.json)
+            if problem:
+                return Verdict.FAIL, f"status {seen.status}, {problem}"
+        if ms > self.max_latency_ms:
+            return Verdict.FAIL, f"status {seen.status} in {ms} ms, over the {self.max_latency_ms} ms budget"
+        return Verdict.PASS, f"status {seen.status} in {ms} ms"
+
+
+MISSING = object()
+
+
+def json_value(document: Any, path: str) -> Any:
+    """`a.b.0.c` into parsed JSON; MISSING when a step does not exist."""
+    for part in path.split("."):
+        if isinstance(document, dict) and part in document:
+            document = document[part]
+        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
+            document = document[int(part)]
+        else:
+            return MISSING
+    return document
+
+
+def _json_problem(body: str, wanted: dict[str, Any]) -> str:
+    import json
+
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return f"body is not JSON: {excerpt(body)}"
+    for path, expected in wanted.items():
+        actual = json_value(document, path)
+        if actual is MISSING:
+            return f"JSON has no {path}"
+        if actual != expected:
+            return f"JSON {path} is {actual!r}, expected {expected!r}"
+    return ""

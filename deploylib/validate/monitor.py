@@ -1,0 +1,99 @@
+"""The monitoring window's verdict, with Argo Rollouts' meanings: pure, no I/O.
+
+Each check measures once per round. A check has *failed* when its failures exceed
+`failure_limit`; it is in *error* when its errors in a row exceed `consecutive_error_limit`, or the
+window ends on an error (it never could be measured); it is *inconclusive* when its no-data results
+exceed `inconclusive_limit`. Critical checks decide the outcome, and the policy says which outcomes
+roll back; minor checks only ever warn. A decision to roll back ends the window early.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deploylib.model import CheckResult, Verdict
+from deploylib.schema import option
+
+ACTIONS = ("rollback", "warn")
+_WORST_FIRST = ("fail", "error", "inconclusive", "pass")
+
+
+def _action(value: str) -> str:
+    return "" if value in ACTIONS else "is not rollback or warn"
+
+
+def _not_negative(value: float) -> str:
+    return "" if value >= 0 else "must not be negative"
+
+
+@dataclass(frozen=True)
+class WindowPolicy:
+    initial_delay: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
+                                  check=_not_negative)
+    interval: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=_not_negative)
+    duration: float = option(0.0, doc="seconds to keep checking after the switch (0: one round), e.g. 60",
+                             check=_not_negative)
+    failure_limit: int = option(0, doc="failed results a check may have before it fails (Argo's failureLimit)",
+                                check=_not_negative)
+    consecutive_error_limit: int = option(4, doc="errors in a row a check may have (Argo's consecutiveErrorLimit)",
+                                          check=_not_negative)
+    inconclusive_limit: int = option(0, doc="no-data results a check may have before it is inconclusive",
+                                     check=_not_negative)
+    on_fail: str = option("rollback", doc='"rollback" or "warn": what a failed critical check does', check=_action)
+    on_error: str = option("rollback", doc='"rollback" or "warn": what a critical check in error does',
+                           check=_action)
+    on_inconclusive: str = option("warn", doc='"rollback" or "warn": what an inconclusive critical check does',
+                                  check=_action)
+    concurrency: int = option(16, doc="checks run at once, e.g. 16",
+                              check=lambda v: "" if 1 <= v <= 256 else "must be between 1 and 256")
+
+    def action(self, outcome: str) -> str:
+        return {"fail": self.on_fail, "error": self.on_error, "inconclusive": self.on_inconclusive}.get(outcome, "")
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # the worst state of a critical check: pass | fail | error | inconclusive
+    rollback: bool  # the policy says this outcome takes the release down
+    reasons: list[str]  # per critical check that is not passing, why
+    warnings: list[str]  # minor checks that are not passing, and critical outcomes the policy only warns on
+
+
+def check_state(verdicts: list[Verdict], policy: WindowPolicy, final: bool) -> tuple[str, str]:
+    """(state, why) of one check from its results so far, oldest first."""
+    failures = verdicts.count(Verdict.FAIL)
+    trailing_errors = len(verdicts) - len(list(_rstrip(verdicts, Verdict.ERROR)))
+    no_data = verdicts.count(Verdict.INCONCLUSIVE)
+    if failures > policy.failure_limit:
+        return "fail", f"{failures} failed result(s), failure_limit {policy.failure_limit}"
+    if trailing_errors > policy.consecutive_error_limit or (final and verdicts and verdicts[-1] is Verdict.ERROR):
+        return "error", f"{trailing_errors} error(s) in a row: it could not be measured"
+    if no_data > policy.inconclusive_limit:
+        return "inconclusive", f"{no_data} result(s) without data"
+    return "pass", ""
+
+
+def _rstrip(verdicts: list[Verdict], value: Verdict) -> list[Verdict]:
+    end = len(verdicts)
+    while end and verdicts[end - 1] is value:
+        end -= 1
+    return verdicts[:end]
+
+
+def decide(rounds: list[list[CheckResult]], policy: WindowPolicy, final: bool) -> Decision:
+    by_check: dict[str, list[CheckResult]] = {}
+    for results in rounds:
+        for result in results:
+            by_check.setdefault(result.name, []).append(result)
+    outcome, reasons, warnings = "pass", [], []
+    for name, results in by_check.items():
+        state, why = check_state([r.verdict for r in results], policy, final)
+        if state == "pass":
+            continue
+        if results[-1].severity == "minor":
+            warnings.append(f"{name} (minor): {state}, {why}")
+            continue
+        if _WORST_FIRST.index(state) < _WORST_FIRST.index(outcome):
+            outcome = state
+        (reasons if policy.action(state) == "rollback" else warnings).append(f"{name}: {state}, {why}")
+    return Decision(outcome, policy.action(outcome) == "rollback", reasons, warnings)

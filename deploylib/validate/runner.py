@@ -1,0 +1,82 @@
+"""Running the checks: each round at once (threads), each check retried for a slow start, rounds
+repeated over the monitoring window until it ends or the monitor decides to roll back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deploylib.model import CheckResult
+from deploylib.validate.base import Check
+from deploylib.validate.monitor import Decision, WindowPolicy, decide
+
+if TYPE_CHECKING:
+    import requests
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    rounds: list[list[CheckResult]]
+    decision: Decision
+    seconds: float
+
+    @property
+    def latest(self) -> list[CheckResult]:
+        return self.rounds[-1] if self.rounds else []
+
+    @property
+    def problems(self) -> list[CheckResult]:
+        """Every result that did not pass, in any round, oldest first."""
+        return [r for results in self.rounds for r in results if not r.passed]
+
+
+def attempt(check: Check, base_url: str, session: requests.Session,
+            sleep: Callable[[float], None] = time.sleep) -> CheckResult:
+    """Measure, trying again up to `retries` times while the answer is not a pass (a slow start)."""
+    result = check.measure(base_url, session)
+    for _ in range(check.retries):
+        if result.passed:
+            break
+        sleep(check.retry_delay_s)
+        result = check.measure(base_url, session)
+    return result
+
+
+def run_round(base_url: str, checks: Sequence[Check], concurrency: int) -> list[CheckResult]:
+    """Every check at once; the round takes about as long as its slowest check. Results in config order."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(checks)) or 1)
+    with requests.Session() as session:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10) + 16)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        try:
+            futures = [pool.submit(attempt, check, base_url, session) for check in checks]
+            return [future.result() for future in futures]
+        finally:  # when interrupted, do not wait for requests still in flight
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def validate(base_url: str, checks: Sequence[Check], policy: WindowPolicy,
+             on_round: Callable[[int, list[CheckResult]], None],
+             sleep: Callable[[float], None] = time.sleep) -> ValidationReport:
+    """Rounds of checks from `initial_delay` until `duration` has passed (one round when it is 0), stopping
+    early once the monitor decides to roll back."""
+    started = time.monotonic()
+    sleep(policy.initial_delay)
+    window_start = time.monotonic()
+    rounds: list[list[CheckResult]] = []
+    while True:
+        rounds.append(run_round(base_url, checks, policy.concurrency))
+        on_round(len(rounds), rounds[-1])
+        more = policy.duration > 0 and time.monotonic() - window_start + policy.interval < policy.duration
+        decision = decide(rounds, policy, final=not more)
+        if decision.rollback or not more:
+            return ValidationReport(rounds, decision, time.monotonic() - started)
+        sleep(policy.interval)
+

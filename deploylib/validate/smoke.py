@@ -1,0 +1,33 @@
+"""Smoke checks: one request, judged against its expectations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deploylib.model import CheckResult
+from deploylib.schema import option
+from deploylib.validate.base import Check, Expectations, observe, path_option, url_for
+
+if TYPE_CHECKING:
+    import requests
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmokeCheck(Expectations, Check):
+    path: str = path_option(doc='a path starting with "/" or a full http(s) URL, e.g. "/health"')
+    method: str = option("GET", doc=f"an HTTP method: {', '.join(METHODS)}",
+                         check=lambda v: "" if v in METHODS else "is not an HTTP method")
+    headers: dict[str, str] = option(factory=dict, doc='a table of request headers, e.g. {Accept = "text/html"}')
+    body: str = option("", doc="the request body, e.g. for a POST")
+
+    def describe(self) -> str:
+        return self.path if self.method == "GET" else f"{self.method} {self.path}"
+
+    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+        seen = observe(session, self.method, url_for(base_url, self.path), self.timeout_s, self.verify_tls,
+                       headers=self.headers, data=self.body.encode() if self.body else None)
+        verdict, what = self.judge(seen)
+        return self.result(verdict, self.expectation(), what, seen.seconds)
