@@ -9,6 +9,7 @@ a closed ledger row.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -113,8 +114,11 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
         report.checks(results if number == 1 else [r for r in results if not r.passed],
                       prefix=label if number == 1 else f"{label} round {number}")
 
+    # A new release is watched over the whole window; a restored one, or a check by hand, gets one round.
+    policy = env.validation if during == "deploy" else dataclasses.replace(env.validation, initial_delay=0,
+                                                                            interval=0, duration=0)
     try:
-        found = run(base_url, env.checks, env.validation, show)
+        found = run(base_url, env.checks, policy, show)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
         ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
         raise

@@ -118,7 +118,8 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
             raise wrong
         return tuple(build(args[0], item, ctx, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
     if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(v, args[1]) for v in value.values()):
+        if not isinstance(value, dict) or (args[1] is not Any and not all(isinstance(v, args[1])
+                                                                          for v in value.values())):
             raise wrong
         return dict(value)
     if origin is list:

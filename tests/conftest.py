@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.app import App
 from tests.fakes.github import CONTRACT, FakeGitHub
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,3 +115,11 @@ def nginx(tmp_path: Path) -> Iterator[type[Nginx]]:
     yield start  # type: ignore[misc]
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    """A programmable HTTP app on 127.0.0.1 (see tests/fakes/app.py)."""
+    server = App().start()
+    yield server
+    server.stop()

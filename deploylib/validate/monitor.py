@@ -44,7 +44,7 @@ class WindowPolicy:
                            check=_action)
     on_inconclusive: str = option("warn", doc='"rollback" or "warn": what an inconclusive critical check does',
                                   check=_action)
-    concurrency: int = option(16, doc="checks run at once, e.g. 16",
+    concurrency: int = option(64, doc="checks run at once, e.g. 64",
                               check=lambda v: "" if 1 <= v <= 256 else "must be between 1 and 256")
 
     def action(self, outcome: str) -> str:

@@ -112,3 +112,48 @@ def test_asking_for_an_unknown_environment_lists_the_known_ones() -> None:
     config = load({"build": {"command": "make"}, "environments": {"production": MINIMAL_ENV}})
     with pytest.raises(ConfigError, match='no environment "prod".*production'):
         config.environment("prod")
+
+
+@pytest.mark.parametrize(("env_extra", "fragments"), [
+    ({"checks": [{"kind": "smok", "path": "/"}]}, ['kind = "smok" is not a known kind', 'Did you mean "smoke"?']),
+    ({"checks": [{"path": "/", "regex": "(unclosed"}]}, ["regex", "is not a valid regular expression"]),
+    ({"checks": [{"kind": "flow", "steps": [{"path": "api"}]}]}, ['steps[0]] path = "api"', 'does not start with']),
+    ({"checks": [{"kind": "flow", "steps": [{"path": "/", "capture": {"t": "body:x"}}]}]},
+     ["not json:PATH, header:NAME or regex:PATTERN"]),
+    ({"checks": [{"kind": "load", "requests": 0}]}, ["requests = 0", "between 1 and 100000"]),
+    ({"checks": [{"kind": "load", "prometheus_metric": "bad metric"}]}, ["is not a metric"]),
+    ({"checks": [{"path": "/", "severity": "fatal"}]}, ['severity = "fatal"', "is not critical or minor"]),
+    ({"validation": {"interval": -5}}, ["[environments.prod.validation] interval = -5", "must not be negative"]),
+    ({"validation": {"on_fail": "ignore"}}, ['on_fail = "ignore"', "is not rollback or warn"]),
+    ({"validation": {"intervall": 5}}, ['unknown key "intervall"', 'Did you mean "interval"?']),
+    ({"url": "ftp://example.com"}, ["is not an http(s) URL"]),
+])
+def test_validation_mistakes_are_named(env_extra: dict, fragments: list[str]) -> None:
+    message = error_of({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, **env_extra}}})
+    for fragment in fragments:
+        assert fragment in message
+
+
+@pytest.mark.parametrize(("notify", "fragment"), [
+    ([{"format": "teams", "url_env": "X"}], 'format = "teams" (a string) is not json or slack'),
+    ([{"url_env": "X", "events": ["deployed"]}], "unknown event(s) deployed"),
+    ([{"url_env": "X", "url": "https://x"}], "give exactly one of url_env"),
+    ([{}], "give exactly one of url_env"),
+    ({"url": "https://x"}, "[top level] notify must be an array of tables"),
+])
+def test_notifier_mistakes_are_named(notify: object, fragment: str) -> None:
+    assert fragment in error_of({"notify": notify})
+
+
+def test_checks_of_every_kind_load() -> None:
+    from deploylib.validate.assets import AssetsCheck, PageCheck
+    from deploylib.validate.flow import FlowCheck
+    from deploylib.validate.load import LoadCheck
+    from deploylib.validate.smoke import SmokeCheck
+
+    config = load({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "checks": [
+        {"path": "/", "json": {"ok": True, "db.count": 3}},
+        {"kind": "flow", "steps": [{"path": "/login", "method": "POST"}]},
+        {"kind": "assets"}, {"kind": "page", "path": "/", "budget_ms": 1500}, {"kind": "load", "requests": 10}]}}})
+    kinds = [type(check) for check in config.environments["prod"].checks]
+    assert kinds == [SmokeCheck, FlowCheck, AssetsCheck, PageCheck, LoadCheck]
