@@ -192,3 +192,15 @@ def test_validate_by_hand_reports_without_switching(shop: Path, app: App) -> Non
     result = run_doit(shop, "validate:production")
     assert result.returncode == 4 and "doit rollback --env production" in result.stderr
     assert live(shop) == "0.1.0"
+
+
+def test_a_failure_with_nothing_to_roll_back_to_escalates_with_a_critical_notification(shop: Path,
+                                                                                        app: App) -> None:
+    (shop / "site" / "auth.json").write_text('{"enabled": false}')
+    git(shop, "commit", "-qam", "feat: launch with the new session store")
+    result = deploy(shop, app)
+    assert result.returncode == 5
+    assert result.stderr.startswith("✗ ESCALATION:") and "rollback impossible" in result.stderr
+    assert events(app) == ["started", "failed", "rollback-failed"]
+    critical = [json.loads(r.body) for r in app.received if r.path == "/hook"][-1]
+    assert critical["severity"] == "critical" and "Act by hand now" in critical["message"]
