@@ -7,6 +7,7 @@ deploy. Webhook URLs are secrets (they carry tokens): only their scheme and host
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -78,20 +79,30 @@ def redact(url: str) -> str:
 
 
 class Notifications:
-    """Sends events to the configured webhooks in the background; `flush` waits a little, then reports."""
+    """Sends events to the configured webhooks in the background, one worker per webhook so each
+    receives its events in the order they happened; `flush` waits a little, then reports."""
 
     def __init__(self, configs: tuple[NotifierConfig, ...]) -> None:
         self.configs = configs
+        self._queues: dict[int, queue.SimpleQueue[Event | None]] = {}
         self._threads: list[threading.Thread] = []
         self._problems: list[str] = []
 
     def emit(self, event: Event) -> None:
-        for config in self.configs:
-            if event.kind in config.events:
-                thread = threading.Thread(target=self._send, args=(config, event), daemon=True,
-                                          name=f"notify {event.kind}")
+        for index, config in enumerate(self.configs):
+            if event.kind not in config.events:
+                continue
+            if index not in self._queues:
+                self._queues[index] = queue.SimpleQueue()
+                thread = threading.Thread(target=self._work, args=(config, self._queues[index]), daemon=True,
+                                          name=f"notify {config.format}")
                 thread.start()
                 self._threads.append(thread)
+            self._queues[index].put(event)
+
+    def _work(self, config: NotifierConfig, events: queue.SimpleQueue[Event | None]) -> None:
+        while (event := events.get()) is not None:
+            self._send(config, event)
 
     def _send(self, config: NotifierConfig, event: Event) -> None:
         import requests
@@ -115,6 +126,8 @@ class Notifications:
 
     def flush(self) -> None:
         """Wait a bounded time for sends still running, then report what could not be delivered."""
+        for events in self._queues.values():
+            events.put(None)  # each worker stops after the events already queued
         deadline = time.monotonic() + _FLUSH_SECONDS
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -122,4 +135,4 @@ class Notifications:
             report.stage(report.WARN, "notify", f"{problem}; the deploy is not affected")
         if any(thread.is_alive() for thread in self._threads):
             report.stage(report.WARN, "notify", "a webhook is still not answering; gave up waiting")
-        self._threads, self._problems = [], []
+        self._queues, self._threads, self._problems = {}, [], []
