@@ -33,9 +33,24 @@ def _semver_problem(value: str) -> str:
     return "" if semver.Version.is_valid(value) else "is not a semantic version"
 
 
+WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and validation are never waived
+
+
 @dataclass(frozen=True)
 class GateConfig:
     tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"')
+    audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"')
+    require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
+                                             "outstanding changes requested (GitHub)")
+    require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (GitHub)")
+    blocking_labels: list[str] = option(factory=list, doc='an array of issue labels; an open issue with one of them '
+                                                          'blocks deploys, e.g. ["critical", "P0"] (GitHub)')
+    require_pushed: bool = option(True, doc="true or false: HEAD must be pushed to its upstream branch")
+    hotfix_waives: list[str] = option(
+        factory=lambda: ["review", "staging"], doc=f"an array of gates a hotfix may skip, among "
+                                                   f"{', '.join(WAIVABLE_GATES)} (tests and validation never)",
+        check=lambda gates: next((f'"{g}" cannot be waived; waivable: {", ".join(WAIVABLE_GATES)}'
+                                  for g in gates if g not in WAIVABLE_GATES), ""))
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,12 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         if bool(notifier.url) == bool(notifier.url_env):
             raise ConfigError(f"{ctx.key(f'notify[{index}]', 'url_env')}: give exactly one of url_env (the name of "
                               "an environment variable holding the webhook URL, preferred: it is a secret) or url.")
+    gate = config.gate
+    remote_gates = [name for name, on in (("require_review", gate.require_review), ("require_ci", gate.require_ci),
+                                          ("blocking_labels", bool(gate.blocking_labels))) if on]
+    if remote_gates and not config.release.github.repository:
+        raise ConfigError(f"{ctx.key('gate', remote_gates[0])} asks GitHub, but [release.github] repository is not "
+                          'set. Add it (repository = "OWNER/NAME"), or turn the gate off.')
     if config.release.github.repository and config.environments and not config.release.push:
         raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
                           "release needs its tag pushed. Set push = true, or remove [release.github].")

@@ -1,17 +1,23 @@
-"""Pre-deployment gates. Each gate passes, fails, or is skipped with a reason; all are reported."""
+"""Pre-deployment gates. Each gate passes, fails, or is skipped with a reason, and every one is
+reported. The judgements are pure functions of what git and GitHub said; `run_gates` asks them."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from deploylib import report
-from deploylib.errors import GateFailed
-from deploylib.git import RepoState, repo_state
+from deploylib.errors import DeployError, GateFailed
+from deploylib.git import RepoState, repo_state, run_git
 from deploylib.runner import run_shell
 from deploylib.workspace import Workspace
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
+_BAD_CONCLUSIONS = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,23 +43,136 @@ def repository_gates(state: RepoState, branch: str) -> list[GateResult]:
     return [clean, on_branch]
 
 
-def run_gates(ws: Workspace) -> None:
-    """Run every gate, report each, and raise GateFailed if any failed."""
-    results = repository_gates(repo_state(ws.app), ws.config.release.branch)
+def pushed_gate(state: RepoState, release_pushes: bool) -> GateResult:
+    """What is deployed must be on the remote: already, or pushed by this run's release."""
+    if not state.upstream:
+        return GateResult("pushed", SKIP, f"{state.branch or 'HEAD'} has no upstream branch to compare with")
+    if state.behind:
+        return GateResult("pushed", FAIL, f"{state.behind} commit(s) behind {state.upstream}; pull first")
+    if state.ahead and not release_pushes:
+        return GateResult("pushed", FAIL, f"{state.ahead} commit(s) not pushed to {state.upstream}; push them first")
+    if state.ahead:
+        return GateResult("pushed", PASS, f"{state.ahead} commit(s) ahead of {state.upstream}: the release pushes them")
+    return GateResult("pushed", PASS, f"HEAD is on {state.upstream}")
+
+
+def judge_review(sha: str, pulls: list[Json], reviews_of: Callable[[int], list[Json]]) -> GateResult:
+    """The pull request that brought `sha` in must be approved, with no changes still requested."""
+    if not pulls:
+        return GateResult("review", FAIL, f"{sha[:7]} came in by a direct push: no pull request, so no review")
+    pull = next((p for p in pulls if p.get("merged_at")), pulls[0])
+    latest: dict[str, str] = {}
+    for review in reviews_of(pull["number"]):  # oldest first: a later verdict replaces an earlier one
+        state, who = review["state"], (review.get("user") or {}).get("login", "someone")
+        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[who] = state
+    changes = sorted(who for who, state in latest.items() if state == "CHANGES_REQUESTED")
+    approved = sorted(who for who, state in latest.items() if state == "APPROVED")
+    if changes:
+        return GateResult("review", FAIL, f"PR #{pull['number']} has changes requested by {', '.join(changes)}")
+    if not approved:
+        return GateResult("review", FAIL, f"PR #{pull['number']} has no approving review")
+    return GateResult("review", PASS, f"PR #{pull['number']} approved by {', '.join(approved)}")
+
+
+def judge_ci(sha: str, combined: Json, runs: list[Json]) -> GateResult:
+    """Every commit status and check run of `sha` must have finished green."""
+    bad = [r["name"] for r in runs if r.get("status") == "completed" and r.get("conclusion") in _BAD_CONCLUSIONS]
+    bad += [s["context"] for s in combined.get("statuses", []) if s["state"] in ("error", "failure")]
+    waiting = [r["name"] for r in runs if r.get("status") != "completed"]
+    waiting += [s["context"] for s in combined.get("statuses", []) if s["state"] == "pending"]
+    count = f"{combined.get('total_count', 0)} status(es) and {len(runs)} check run(s)"
+    if bad:
+        return GateResult("ci", FAIL, f"{sha[:7]}: failing: {', '.join(bad)}")
+    if waiting:
+        return GateResult("ci", FAIL, f"{sha[:7]}: still running: {', '.join(waiting)}; wait for CI to finish")
+    if not runs and not combined.get("total_count"):
+        return GateResult("ci", FAIL, f"{sha[:7]}: no CI status or check run reported")
+    return GateResult("ci", PASS, f"{sha[:7]}: {count} green")
+
+
+def judge_issues(found: dict[str, list[Json]]) -> GateResult:
+    """No open issue may carry a blocking label."""
+    open_ones = [f"#{issue['number']} {issue['title']!r} ({label})" for label, issues in found.items()
+                 for issue in issues]
+    if open_ones:
+        return GateResult("issues", FAIL, f"open blocking issue(s): {'; '.join(open_ones[:5])}")
+    return GateResult("issues", PASS, f"no open issue labelled {', '.join(found)}")
+
+
+def source_commit(ws: Workspace) -> str:
+    """HEAD, or the commit below deploylib's own release commits: what a pull request brought in."""
+    for line in run_git(ws.app, "log", "--first-parent", "-n", "50", "--format=%H%x1f%s", "HEAD").splitlines():
+        sha, _, subject = line.partition("\x1f")
+        if not subject.startswith("chore(release): "):
+            return sha
+    return run_git(ws.app, "rev-parse", "HEAD").strip()
+
+
+def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
+    from deploylib.forge import open_forge
+
+    cfg = ws.config.gate
+    wanted = [name for name, on in (("review", cfg.require_review), ("ci", cfg.require_ci),
+                                    ("issues", bool(cfg.blocking_labels))) if on]
+    results = [GateResult(name, SKIP, "waived for this hotfix") for name in wanted if name in waived]
+    wanted = [name for name in wanted if name not in waived]
+    if not wanted:
+        return results
+    try:
+        forge = open_forge(ws.config.release)
+        assert forge is not None, "config validation requires [release.github] for these gates"
+        sha = source_commit(ws)
+        for name in wanted:
+            if name == "review":
+                results.append(judge_review(sha, forge.pulls_for_commit(sha), forge.reviews))
+            elif name == "ci":
+                results.append(judge_ci(sha, *forge.commit_checks(sha)))
+            else:
+                results.append(judge_issues({label: forge.open_issues(label) for label in cfg.blocking_labels}))
+    except DeployError as err:  # no token, GitHub down: the gate could not pass
+        results += [GateResult(name, FAIL, f"could not ask GitHub: {err}") for name in wanted
+                    if name not in {r.name for r in results}]
+    return results
+
+
+def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -> GateResult:
+    """Run a gate's command, or reuse a pass recorded for the same sources and command."""
+    cache = ws.state / "gates.json"
+    passed: dict[str, str] = json.loads(cache.read_text()) if cache_key and cache.exists() else {}
+    if cache_key and passed.get(name) == cache_key:
+        return GateResult(name, PASS, "passed for these sources before (cached)")
+    report.stage("…", f"gate {name}", f"running {command}")
+    outcome = run_shell(command, ws.app, report.command_line)
+    if not outcome.ok:
+        return GateResult(name, FAIL, outcome.explain())
+    if cache_key:
+        cache.write_text(json.dumps({**passed, name: cache_key}))
+    return GateResult(name, PASS, f"passed in {outcome.seconds:.2f} s")
+
+
+def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset()) -> None:
+    """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
+    and test command, so tests that passed for them are not run again."""
+    state = repo_state(ws.app)
+    results = [*repository_gates(state, ws.config.release.branch)]
+    if ws.config.gate.require_pushed:
+        results.append(pushed_gate(state, ws.config.release.push))
     for result in results:
         report.stage(_MARKS[result.outcome], f"gate {result.name}", result.detail)
-    command = ws.config.gate.tests
+    cfg, later = ws.config.gate, []
     if any(r.outcome == FAIL for r in results):
-        tests = GateResult("tests", SKIP, "not run: an earlier gate failed")
-    elif not command:
-        tests = GateResult("tests", SKIP, "no [gate] tests command configured")
+        later.append(GateResult("tests", SKIP, "not run: an earlier gate failed"))
     else:
-        report.stage("…", "gate tests", f"running {command}")
-        outcome = run_shell(command, ws.app, report.command_line)
-        tests = GateResult("tests", PASS if outcome.ok else FAIL,
-                           f"passed in {outcome.seconds:.2f} s" if outcome.ok else outcome.explain())
-    report.stage(_MARKS[tests.outcome], "gate tests", tests.detail)
-    failed = [r for r in [*results, tests] if r.outcome == FAIL]
+        later += _github_gates(ws, waived)
+        later.append(_command_gate(ws, "tests", cfg.tests, tests_key) if cfg.tests else
+                     GateResult("tests", SKIP, "no [gate] tests command configured"))
+        if cfg.audit:
+            later.append(GateResult("audit", SKIP, "waived for this hotfix") if "audit" in waived else
+                         _command_gate(ws, "audit", cfg.audit))
+    for result in later:
+        report.stage(_MARKS[result.outcome], f"gate {result.name}", result.detail)
+    failed = [r for r in [*results, *later] if r.outcome == FAIL]
     if failed:
         raise GateFailed("Gate failed: " + "; ".join(f"{r.name}: {r.detail}" for r in failed) +
                          f" (in {ws.app}). Nothing was built or deployed; fix this and run the command again.")

@@ -74,7 +74,8 @@ class Probe:
         return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files)))
 
     def gate_key(self) -> str:
-        return json.dumps([self.fingerprint(), self.ws.config.gate.tests, self.ws.config.release.branch])
+        gate = self.ws.config.gate
+        return json.dumps([self.fingerprint(), gate.tests, gate.audit, self.ws.config.release.branch])
 
     def build_key(self) -> str:
         from deploylib.build import build_key
@@ -201,10 +202,15 @@ def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
         if ws.demo:
             ensure_sandbox(ws)
         probe.forget()
-        run_gates(ws)
+        run_gates(ws, probe.gate_key())
         return {"key": probe.gate_key()}
 
+    cfg = ws.config.gate
+    asks_github = cfg.require_review or cfg.require_ci or bool(cfg.blocking_labels)
+
     def current(values: dict[str, Any]) -> bool:
+        if asks_github:
+            return False  # a review can be dismissed and CI turn red after the fact: ask every time
         state = probe.state()
         return not state.changes and state.branch == ws.config.release.branch and values.get("key") == probe.gate_key()
 

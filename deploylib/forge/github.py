@@ -148,6 +148,35 @@ class GitHub(Forge):
                       headers={"Content-Type": content_type})
 
 
+    # -- gates and deployments ---------------------------------------------------------------------
+
+    def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
+        return list(self._pages(f"/commits/{sha}/pulls", {}))
+
+    def reviews(self, number: int) -> list[dict[str, Any]]:
+        return list(self._pages(f"/pulls/{number}/reviews", {}))
+
+    def commit_checks(self, sha: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        combined: dict[str, Any] = self._request("GET", f"/commits/{sha}/status", (200,)).json()
+        runs: list[dict[str, Any]] = self._request("GET", f"/commits/{sha}/check-runs", (200,),
+                                                   params={"filter": "latest", "per_page": 100}).json()["check_runs"]
+        return combined, runs
+
+    def open_issues(self, label: str) -> list[dict[str, Any]]:
+        return [i for i in self._pages("/issues", {"state": "open", "labels": label}) if "pull_request" not in i]
+
+    def create_deployment(self, ref: str, environment: str, description: str) -> int:
+        # auto_merge off and no required contexts: deploylib's own gates decided; GitHub only records it.
+        body = {"ref": ref, "environment": environment, "description": description[:140], "auto_merge": False,
+                "required_contexts": [], "production_environment": environment == "production"}
+        deployment: dict[str, Any] = self._request("POST", "/deployments", (201,), json=body).json()
+        return int(deployment["id"])
+
+    def deployment_status(self, deployment: int, state: str, description: str, url: str = "") -> None:
+        body = {"state": state, "description": description[:140], **({"environment_url": url} if url else {})}
+        self._request("POST", f"/deployments/{deployment}/statuses", (201,), json=body)
+
+
 def _path(url: str) -> str:
     return "/" + url.split("://", 1)[-1].split("/", 1)[-1]
 

@@ -61,6 +61,48 @@ class Contract:
         validator = self._validator({"$ref": pointer}, registry=self.registry)
         return [f"{method.upper()} {route} {status or 'request'}: {e.message}" for e in validator.iter_errors(body)]
 
+    def instance(self, schema_name: str, **fields: Any) -> dict[str, Any]:
+        """A minimal object valid under components/schemas/<name>: every required property filled from
+        its schema (strings, numbers, nested objects), then `fields` laid over it."""
+        built = self._minimal(self.spec["components"]["schemas"][schema_name])
+        return _merge(built, fields)
+
+    def _minimal(self, schema: dict[str, Any]) -> Any:
+        if "$ref" in schema:
+            return self._minimal(self.spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+        if schema.get("nullable"):
+            return None
+        for key in ("allOf", "anyOf", "oneOf"):
+            if key in schema:
+                parts = [self._minimal(s) for s in (schema[key] if key == "allOf" else schema[key][:1])]
+                merged: dict[str, Any] = {}
+                for part in parts:
+                    if not isinstance(part, dict):
+                        return part
+                    merged.update(part)
+                return merged
+        if "enum" in schema:
+            return schema["enum"][0]
+        kind = schema.get("type", "object")
+        if kind == "object":
+            properties = schema.get("properties", {})
+            return {name: self._minimal(properties.get(name, {"type": "string"}))
+                    for name in schema.get("required", [])}
+        if kind == "array":
+            return []
+        if kind == "string":
+            return {"date-time": "2026-01-01T00:00:00Z", "uri": "https://example.invalid/x"}.get(
+                schema.get("format", ""), "x")
+        return {"integer": 1, "number": 1, "boolean": False}[kind]
+
+
+def _merge(base: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in fields.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) \
+            else value
+    return merged
+
 
 @dataclass
 class Fault:
@@ -79,6 +121,13 @@ class FakeGitHub:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self.faults: list[Fault] = []  # answered, first in first out, before the real handling
         self.releases: dict[int, dict[str, Any]] = {}
+        self.pulls: dict[str, list[dict[str, Any]]] = {}  # commit sha -> pull requests associated with it
+        self.reviews: dict[int, list[dict[str, Any]]] = {}  # pull number -> reviews, oldest first
+        self.statuses: dict[str, list[dict[str, Any]]] = {}  # ref -> commit statuses, newest first
+        self.check_runs: dict[str, list[dict[str, Any]]] = {}  # ref -> check runs
+        self.issues: list[dict[str, Any]] = []
+        self.deployments: dict[int, dict[str, Any]] = {}
+        self.deployment_statuses: dict[int, list[dict[str, Any]]] = {}  # deployment id -> statuses, newest first
         self.assets: dict[int, dict[str, Any]] = {}  # id -> asset with "_release" and "_data"
         self._ids = iter(range(1, 10**6))
         self._lock = threading.Lock()
@@ -139,6 +188,39 @@ class FakeGitHub:
     def asset_view(self, asset: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in asset.items() if not k.startswith("_")}
 
+    def add_pull(self, sha: str, number: int, merged: bool = True) -> None:
+        pull = self.contract.instance("pull-request-simple", number=number, state="closed" if merged else "open",
+                                      merged_at="2026-01-01T00:00:00Z" if merged else None, title=f"PR {number}")
+        self.pulls.setdefault(sha, []).append(pull)
+
+    def add_review(self, number: int, login: str, state: str) -> None:
+        review = self.contract.instance("pull-request-review", id=next(self._ids), state=state,
+                                        user=self.contract.instance("simple-user", login=login))
+        self.reviews.setdefault(number, []).append(review)
+
+    def add_status(self, ref: str, context: str, state: str) -> None:
+        status = self.contract.instance("simple-commit-status", id=next(self._ids), context=context, state=state)
+        self.statuses.setdefault(ref, []).insert(0, status)
+
+    def add_check_run(self, ref: str, name: str, status: str, conclusion: str | None) -> None:
+        run = self.contract.instance("check-run", id=next(self._ids), head_sha=ref, name=name, status=status,
+                                     conclusion=conclusion)
+        self.check_runs.setdefault(ref, []).append(run)
+
+    def add_issue(self, title: str, labels: list[str], pull_request: bool = False) -> None:
+        number = next(self._ids)
+        issue = self.contract.instance("issue", id=number, number=number, title=title, state="open",
+                                       labels=[{"name": label} for label in labels])
+        if pull_request:
+            issue["pull_request"] = {"url": "https://example.invalid/pull", "html_url": None, "diff_url": None,
+                                     "patch_url": None}
+        self.issues.append(issue)
+
+    def deployment_states(self, environment: str) -> list[tuple[str, list[str]]]:
+        """(ref, states oldest first) of every deployment to `environment`, oldest first, for assertions."""
+        return [(d["ref"], [s["state"] for s in reversed(self.deployment_statuses[d["id"]])])
+                for d in sorted(self.deployments.values(), key=lambda d: d["id"]) if d["environment"] == environment]
+
     def release_assets(self, tag: str) -> dict[str, bytes]:
         """name -> bytes of the assets of the release for `tag`, for assertions."""
         release = next(r for r in self.releases.values() if r["tag_name"] == tag)
@@ -161,6 +243,14 @@ _ROUTES = [  # (method, regex on the path, contract route)
     ("get", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
     ("delete", r"/repos/[^/]+/[^/]+/releases/assets/(?P<id>\d+)",
      "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<sha>.+)/pulls", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
+    ("get", r"/repos/[^/]+/[^/]+/pulls/(?P<id>\d+)/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
+    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<ref>.+)/status", "/repos/{owner}/{repo}/commits/{ref}/status"),
+    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<ref>.+)/check-runs", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
+    ("get", r"/repos/[^/]+/[^/]+/issues", "/repos/{owner}/{repo}/issues"),
+    ("post", r"/repos/[^/]+/[^/]+/deployments", "/repos/{owner}/{repo}/deployments"),
+    ("post", r"/repos/[^/]+/[^/]+/deployments/(?P<id>\d+)/statuses",
+     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
 ]
 _UPLOAD = ("post", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets",
            "/repos/{owner}/{repo}/releases/{release_id}/assets")
@@ -221,6 +311,8 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.contract_errors.extend(errors)
                 return self._send(422, {"message": "Invalid request.", "documentation_url": DOCS}, route)
         not_found = {"message": "Not Found", "documentation_url": DOCS}
+        if "/commits/" in route or route.endswith(("/reviews", "/issues")) or "/deployments" in route:
+            return self._checks_and_deployments(route, params, query, body)
         if route.endswith("/releases/tags/{tag}"):
             release = next((r for r in fake.releases.values() if r["tag_name"] == params["tag"] and not r["draft"]),
                            None)  # "a published release with the specified tag": never a draft
@@ -250,6 +342,51 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, not_found, route)
             return self._send(204, None, route)
         return self._upload(route, int(params["id"]), query, raw)
+
+    def _checks_and_deployments(self, route: str, params: dict[str, str], query: dict[str, str], body: Any) -> None:
+        fake = self.fake
+        if route.endswith("/pulls"):
+            return self._page(route, fake.pulls.get(params["sha"], []), query)
+        if route.endswith("/reviews"):
+            return self._page(route, fake.reviews.get(int(params["id"]), []), query)
+        if route.endswith("/status"):
+            latest: dict[str, dict[str, Any]] = {}
+            for status in fake.statuses.get(params["ref"], []):  # newest first: the first per context counts
+                latest.setdefault(status["context"], status)
+            states = {s["state"] for s in latest.values()}
+            state = "failure" if states & {"error", "failure"} else "pending" if not states or "pending" in states \
+                else "success"
+            combined = fake.contract.instance("combined-commit-status", state=state, sha=params["ref"],
+                                              total_count=len(latest), statuses=list(latest.values()))
+            return self._send(200, combined, route)
+        if route.endswith("/check-runs"):
+            runs = fake.check_runs.get(params["ref"], [])
+            return self._send(200, {"total_count": len(runs), "check_runs": runs}, route)
+        if route.endswith("/issues"):
+            wanted = set(filter(None, query.get("labels", "").split(",")))
+            state = query.get("state", "open")
+            found = [i for i in fake.issues if (state == "all" or i["state"] == state)
+                     and wanted <= {label["name"] for label in i["labels"]}]
+            return self._page(route, found, query)
+        if route.endswith("/deployments"):
+            deployment_id = next(fake._ids)
+            deployment = fake.contract.instance(
+                "deployment", id=deployment_id, ref=body["ref"], sha=body["ref"], task=body.get("task", "deploy"),
+                environment=body.get("environment", "production"), description=body.get("description"),
+                payload=body.get("payload", {}), creator=fake.user(),
+                statuses_url=f"{fake.api_url}/repos/{fake.owner}/{fake.repo}/deployments/{deployment_id}/statuses")
+            fake.deployments[deployment_id] = deployment
+            fake.deployment_statuses[deployment_id] = []
+            return self._send(201, deployment, route)
+        deployment_id = int(params["id"])
+        if deployment_id not in fake.deployments:
+            return self._send(404, {"message": "Not Found", "documentation_url": DOCS}, None)
+        status = fake.contract.instance("deployment-status", id=next(fake._ids), state=body["state"],
+                                        description=body.get("description", ""), creator=fake.user(),
+                                        environment=fake.deployments[deployment_id]["environment"],
+                                        environment_url=body.get("environment_url", ""))
+        fake.deployment_statuses[deployment_id].insert(0, status)
+        return self._send(201, status, route)
 
     def _upload(self, route: str, release_id: int, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
