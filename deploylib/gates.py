@@ -12,7 +12,7 @@ from deploylib import report
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
 from deploylib.runner import run_shell
-from deploylib.workspace import Workspace
+from deploylib.workspace import Workspace, ensure_state_dir
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
@@ -138,7 +138,7 @@ def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
 
 def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -> GateResult:
     """Run a gate's command, or reuse a pass recorded for the same sources and command."""
-    cache = ws.state / "gates.json"
+    cache = ensure_state_dir(ws.root) / "gates.json"
     passed: dict[str, str] = json.loads(cache.read_text()) if cache_key and cache.exists() else {}
     if cache_key and passed.get(name) == cache_key:
         return GateResult(name, PASS, "passed for these sources before (cached)")

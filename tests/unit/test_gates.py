@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from deploylib.gates import FAIL, PASS, repository_gates
+import pytest
+
+from deploylib.gates import FAIL, PASS, SKIP, judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
 from deploylib.git import RepoState
 
 
@@ -28,3 +30,63 @@ def test_another_branch_fails() -> None:
 def test_detached_head_fails() -> None:
     _, branch = repository_gates(state(branch=""), "main")
     assert branch.outcome == FAIL and "detached" in branch.detail
+
+
+def review(login: str, state: str) -> dict:
+    return {"state": state, "user": {"login": login}}
+
+
+@pytest.mark.parametrize(("reviews", "outcome", "detail"), [
+    ([review("ana", "APPROVED")], PASS, "PR #5 approved by ana"),
+    ([], FAIL, "PR #5 has no approving review"),
+    ([review("ana", "COMMENTED")], FAIL, "no approving review"),
+    ([review("ana", "APPROVED"), review("bob", "CHANGES_REQUESTED")], FAIL, "changes requested by bob"),
+    ([review("bob", "CHANGES_REQUESTED"), review("bob", "APPROVED")], PASS, "approved by bob"),  # resolved
+    ([review("bob", "CHANGES_REQUESTED"), review("bob", "COMMENTED")], FAIL, "changes requested by bob"),
+    ([review("ana", "APPROVED"), review("ana", "DISMISSED")], FAIL, "no approving review"),
+])
+def test_review_judgement(reviews: list[dict], outcome: str, detail: str) -> None:
+    result = judge_review("a" * 40, [{"number": 5, "merged_at": "2026-01-01T00:00:00Z"}], lambda n: reviews)
+    assert result.outcome == outcome and detail in result.detail
+
+
+def test_a_direct_push_has_no_review() -> None:
+    result = judge_review("abcdef0" + "0" * 33, [], lambda n: [])
+    assert result.outcome == FAIL and result.detail == "abcdef0 came in by a direct push: no pull request, so no review"
+
+
+def ci(*statuses: tuple[str, str]) -> dict:
+    return {"total_count": len(statuses), "statuses": [{"context": c, "state": s} for c, s in statuses]}
+
+
+def run(name: str, status: str, conclusion: str | None = None) -> dict:
+    return {"name": name, "status": status, "conclusion": conclusion}
+
+
+@pytest.mark.parametrize(("combined", "runs", "outcome", "detail"), [
+    (ci(("ci/test", "success")), [run("build", "completed", "success")], PASS, "1 status(es) and 1 check run(s) green"),
+    (ci(), [run("build", "completed", "neutral"), run("lint", "completed", "skipped")], PASS, "green"),
+    (ci(("ci/test", "failure")), [], FAIL, "failing: ci/test"),
+    (ci(), [run("build", "completed", "timed_out")], FAIL, "failing: build"),
+    (ci(("ci/test", "pending")), [], FAIL, "still running: ci/test"),
+    (ci(), [run("build", "in_progress")], FAIL, "still running: build"),
+    (ci(), [], FAIL, "no CI status or check run reported"),
+])
+def test_ci_judgement(combined: dict, runs: list[dict], outcome: str, detail: str) -> None:
+    result = judge_ci("a" * 40, combined, runs)
+    assert result.outcome == outcome and detail in result.detail
+
+
+def test_blocking_issues() -> None:
+    assert judge_issues({"critical": [], "P0": []}).outcome == PASS
+    result = judge_issues({"critical": [{"number": 7, "title": "checkout down"}]})
+    assert result.outcome == FAIL and "#7 'checkout down' (critical)" in result.detail
+
+
+@pytest.mark.parametrize(("upstream", "ahead", "behind", "release_pushes", "outcome"), [
+    ("origin/main", 0, 0, False, PASS), ("origin/main", 2, 0, True, PASS), ("origin/main", 2, 0, False, FAIL),
+    ("origin/main", 0, 1, True, FAIL), ("", 3, 0, False, SKIP),
+])
+def test_pushed_gate(upstream: str, ahead: int, behind: int, release_pushes: bool, outcome: str) -> None:
+    state = RepoState("a" * 40, "main", upstream, ahead, behind, (), False)
+    assert pushed_gate(state, release_pushes).outcome == outcome
