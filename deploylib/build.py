@@ -38,11 +38,43 @@ def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
     if not output.is_dir() or not any(output.iterdir()):
         raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
                          f'"{cfg.output}"). Point output at the folder the build writes.')
+    build_gates(ws, output, list(result.output))
     artifact = pack(output, ws.artifacts, plan.version, commit)
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
                                      f"{short_digest(artifact.digest)} ({artifact.tar.stat().st_size // 1024} KiB)")
     return artifact
+
+
+def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
+    """The configured build gates, each reported; any failure fails the build before anything is packed."""
+    from deploylib.build_gates import budget_results, missing_source_maps, unminified, warning_lines
+    from deploylib.model import FAIL, PASS, GateResult
+
+    cfg = ws.config.build
+    if not (cfg.fail_on_warnings or cfg.require_source_maps or cfg.require_minified or cfg.budgets):
+        return
+    files = {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
+    results = []
+    if cfg.fail_on_warnings:
+        found = warning_lines(lines, cfg.warning_patterns)
+        results.append(GateResult("warnings", FAIL, f"{len(found)} warning line(s): " + " | ".join(found[:3]))
+                       if found else GateResult("warnings", PASS, "no warning in the build output"))
+    if cfg.require_source_maps:
+        missing = missing_source_maps(files)
+        results.append(GateResult("source maps", FAIL, "no source map for " + ", ".join(missing[:5])) if missing
+                       else GateResult("source maps", PASS, "every .js and .css file has one"))
+    if cfg.require_minified:
+        loose = unminified(files)
+        results.append(GateResult("minified", FAIL, "look unminified: " + ", ".join(loose[:5])) if loose
+                       else GateResult("minified", PASS, "every .js and .css file looks minified"))
+    results += budget_results(files, cfg.budgets)
+    for gate in results:
+        report.stage(report.OK if gate.outcome == PASS else report.FAIL, f"build {gate.name}", gate.detail)
+    failed = [gate for gate in results if gate.outcome == FAIL]
+    if failed:
+        raise BuildError("Build gate failed: " + "; ".join(f"{g.name}: {g.detail}" for g in failed) +
+                         f" (in {output}). Nothing was released or deployed.")
 
 
 def write_record(path: Path, artifact: Artifact) -> None:

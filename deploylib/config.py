@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deploylib.build_gates import Budget
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
 from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable
 from deploylib.targets import TARGET_TYPES, target_options
 from deploylib.validate import CHECK_KINDS, check_class
-from deploylib.validate.base import Check
+from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
 from deploylib.version_files import spec_problem
 
@@ -58,6 +59,14 @@ class BuildConfig:
     command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"')
     output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"')
     env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}')
+    fail_on_warnings: bool = option(False, doc="true or false: a warning line in the build's output fails the build")
+    warning_patterns: list[str] = option(
+        factory=lambda: [r"(?i)\bwarn(ing)?s?\b"], doc='an array of regular expressions a warning line matches',
+        check=lambda patterns: next((f'"{p}" {why}' for p in patterns if (why := regex_problem(p))), ""))
+    require_source_maps: bool = option(False, doc="true or false: every .js and .css file needs a source map")
+    require_minified: bool = option(False, doc="true or false: .js and .css files must look minified")
+    budgets: tuple[Budget, ...] = option((), doc='an array of tables, e.g. [[build.budgets]] glob = "**/*.js" '
+                                                 'max = "500 KB" max_gzip = "150 KB"')
 
 
 @dataclass(frozen=True)

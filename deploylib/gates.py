@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from deploylib import report
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
+from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import run_shell
 from deploylib.workspace import Workspace, ensure_state_dir
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
 _BAD_CONCLUSIONS = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
 Json = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class GateResult:
-    name: str
-    outcome: str  # pass | fail | skip
-    detail: str
 
 
 def repository_gates(state: RepoState, branch: str) -> list[GateResult]:

@@ -45,6 +45,18 @@ class Artifact:
         )
 
 
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate's outcome: pass, fail, or skip (with the reason in `detail`)."""
+
+    name: str
+    outcome: str  # PASS | FAIL | SKIP
+    detail: str
+
+
 @dataclass(frozen=True)
 class Release:
     """A release as a target holds it: unpacked, verified, and possibly live."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import os
 import subprocess
 import time
@@ -18,7 +17,11 @@ class CommandResult:
     command: str
     code: int
     seconds: float
-    tail: str  # the last lines of combined stdout and stderr
+    output: tuple[str, ...]  # every line of combined stdout and stderr
+
+    @property
+    def tail(self) -> str:
+        return "\n".join(self.output[-_KEPT_LINES:])
 
     @property
     def ok(self) -> bool:
@@ -36,7 +39,7 @@ class CommandResult:
 def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None) -> CommandResult:
     """Run `command` with /bin/sh in `cwd`, passing each output line to `echo` as it arrives."""
     started = time.perf_counter()
-    kept: collections.deque[str] = collections.deque(maxlen=_KEPT_LINES)
+    kept: list[str] = []
     process = subprocess.Popen(command, shell=True, cwd=cwd, env={**os.environ, **(env or {})},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                text=True, errors="replace")
@@ -46,4 +49,4 @@ def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[st
             kept.append(line.rstrip("\n"))
             echo(line.rstrip("\n"))
     code = process.wait()
-    return CommandResult(command, code, time.perf_counter() - started, "\n".join(kept))
+    return CommandResult(command, code, time.perf_counter() - started, tuple(kept))

@@ -19,7 +19,7 @@ SEVERITIES = ("critical", "minor")
 _EXCERPT = 200
 
 
-def _regex_problem(value: str) -> str:
+def regex_problem(value: str) -> str:
     try:
         re.compile(value)
     except re.error as err:
@@ -117,8 +117,8 @@ class Expectations:
                          check=lambda v: "" if 100 <= v <= 599 else "is not an HTTP status")
     contains: str = option("", doc="text the response body must contain")
     not_contains: str = option("", doc="text the response body must not contain, e.g. \"Traceback\"")
-    regex: str = option("", doc="a regular expression the body must match", check=_regex_problem)
-    not_regex: str = option("", doc="a regular expression the body must not match", check=_regex_problem)
+    regex: str = option("", doc="a regular expression the body must match", check=regex_problem)
+    not_regex: str = option("", doc="a regular expression the body must not match", check=regex_problem)
     json: dict[str, Any] = option(factory=dict, doc='a table of dotted JSON paths and the values they must equal, '
                                                      'e.g. {"status" = "ok", "db.up" = true}')
     max_latency_ms: int = option(2000, doc="the slowest acceptable answer in milliseconds, e.g. 500",

@@ -303,3 +303,13 @@ def test_deploylib_reports_a_bad_configuration_like_doit(site: Path) -> None:
     (site / "deploy.toml").write_text("[release]\nbranch = 1\n")
     result = deploylib(site, "next-version")
     assert result.returncode == 3 and "[release] branch must be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path: Path) -> None:
+    config = CONFIG.format(port="").replace('output = "out"', 'output = "out"\n[[build.budgets]]\nglob = "**/*.html"\n'
+                                            'max = "10 B"\n')
+    site = make_repo(tmp_path / "site", config)
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1
+    assert "Build gate failed: budget: **/*.html: 16 B / 10 B (1 files); biggest: index.html 16 B" in result.stderr
+    assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()

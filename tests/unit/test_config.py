@@ -157,3 +157,21 @@ def test_checks_of_every_kind_load() -> None:
         {"kind": "assets"}, {"kind": "page", "path": "/", "budget_ms": 1500}, {"kind": "load", "requests": 10}]}}})
     kinds = [type(check) for check in config.environments["prod"].checks]
     assert kinds == [SmokeCheck, FlowCheck, AssetsCheck, PageCheck, LoadCheck]
+
+
+@pytest.mark.parametrize(("build", "fragment"), [
+    ({"budgets": [{"glob": "**/*.js", "max": "5OOKB"}]}, 'max = "5OOKB" (a string) is not a size such as "500 KB"'),
+    ({"budgets": [{"glob": "**/*.js", "max_gzip": "lots"}]}, 'max_gzip = "lots"'),
+    ({"warning_patterns": ["(["]}, "is not a valid regular expression"),
+])
+def test_build_gate_mistakes_are_named(build: dict, fragment: str) -> None:
+    assert fragment in error_of({"build": {"command": "make", **build}})
+
+
+def test_gates_that_ask_github_need_a_repository() -> None:
+    assert "[gate] require_review asks GitHub, but [release.github] repository is not set" in error_of(
+        {"gate": {"require_review": True}})
+
+
+def test_tests_cannot_be_waived_for_a_hotfix() -> None:
+    assert '"tests" cannot be waived' in error_of({"gate": {"hotfix_waives": ["tests"]}})

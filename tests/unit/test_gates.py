@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deploylib.gates import FAIL, PASS, SKIP, judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
+from deploylib.gates import judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
 from deploylib.git import RepoState
+from deploylib.model import FAIL, PASS, SKIP
 
 
 def state(branch: str = "main", changes: tuple[str, ...] = ()) -> RepoState:

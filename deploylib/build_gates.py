@@ -1,0 +1,113 @@
+"""Build gates, judged on the build output alone (pure: files in, results out): size budgets on raw
+and gzip sizes, a source map for every script and stylesheet, scripts and stylesheets minified,
+and no warning lines in the build's output."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import PurePosixPath
+
+from deploylib.model import FAIL, PASS, GateResult
+from deploylib.schema import option
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+_CODE = (".js", ".mjs", ".css")
+_MAP_COMMENT = re.compile(rb"[#@] sourceMappingURL=(\S+?)\s*(?:\*/)?\s*$")
+
+
+def parse_size(text: str) -> int:
+    """"500 KB" → 500000, "1.5 MiB" → 1572864, "2048" → 2048; anything else raises ValueError."""
+    found = _SIZE.match(text)
+    if not found:
+        raise ValueError(text)
+    return int(float(found[1]) * _UNITS[(found[2] or "").lower()])
+
+
+def _size_problem(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        parse_size(text)
+    except ValueError:
+        return 'is not a size such as "500 KB", "1.5 MiB" or "2048"'
+    return ""
+
+
+def human(size: int) -> str:
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:.1f} KB" if size < 1000**2 else f"{size / 1000**2:.2f} MB"
+
+
+@dataclass(frozen=True)
+class Budget:
+    glob: str = option("**", doc='the files the budget covers, relative to the build output, e.g. "**/*.js"')
+    max: str = option("", doc='the most their raw sizes may add up to, e.g. "500 KB"', check=_size_problem)
+    max_gzip: str = option("", doc='the most their gzip sizes may add up to, e.g. "150 KB"', check=_size_problem)
+
+
+def _matches(path: str, glob: str) -> bool:
+    return fnmatch(path, glob) or (glob.startswith("**/") and fnmatch(path, glob[3:]))
+
+
+def budget_results(files: dict[str, bytes], budgets: tuple[Budget, ...]) -> list[GateResult]:
+    """Each budget against the files it covers: sizes, the limit, and the biggest files when over."""
+    results = []
+    for budget in budgets:
+        covered = {path: data for path, data in files.items() if _matches(path, budget.glob)}
+        raw = sum(len(data) for data in covered.values())
+        zipped = sum(len(gzip.compress(data, mtime=0)) for data in covered.values()) if budget.max_gzip else 0
+        parts, over = [f"{human(raw)}"], False
+        if budget.max:
+            parts[0] += f" / {budget.max}"
+            over |= raw > parse_size(budget.max)
+        if budget.max_gzip:
+            parts.append(f"gzip {human(zipped)} / {budget.max_gzip}")
+            over |= zipped > parse_size(budget.max_gzip)
+        detail = f"{budget.glob}: {', '.join(parts)} ({len(covered)} files)"
+        if over:
+            biggest = sorted(covered, key=lambda p: -len(covered[p]))[:3]
+            detail += "; biggest: " + ", ".join(f"{p} {human(len(covered[p]))}" for p in biggest)
+        results.append(GateResult("budget", FAIL if over else PASS, detail))
+    return results
+
+
+def missing_source_maps(files: dict[str, bytes]) -> list[str]:
+    """Scripts and stylesheets with no source map: neither `<file>.map` nor a declared one that exists."""
+    missing = []
+    for path, data in files.items():
+        if not path.endswith(_CODE):
+            continue
+        declared = [_MAP_COMMENT.search(line) for line in data.rstrip().splitlines()[-3:]]
+        targets = {f"{path}.map"} | {str(PurePosixPath(path).parent / m[1].decode()).lstrip("./")
+                                     for m in declared if m and not m[1].startswith(b"data:")}
+        inline = any(m and m[1].startswith(b"data:") for m in declared)
+        if not inline and not targets & files.keys():
+            missing.append(path)
+    return sorted(missing)
+
+
+def looks_unminified(data: bytes) -> bool:
+    """Indented lines or comment lines (licence and source-map comments aside) in more than a tenth of the
+    lines, and at least three of them: what a minifier removes."""
+    lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+
+    def telling(line: str) -> bool:
+        code = line.lstrip()
+        return line[:1] in (" ", "\t") or (code.startswith(("//", "/*")) and not code.startswith(("/*!", "//#", "/*#")))
+
+    found = sum(1 for line in lines if telling(line))
+    return found >= 3 and found > len(lines) / 10
+
+
+def unminified(files: dict[str, bytes]) -> list[str]:
+    return sorted(path for path, data in files.items() if path.endswith(_CODE) and looks_unminified(data))
+
+
+def warning_lines(lines: list[str], patterns: list[str]) -> list[str]:
+    compiled = [re.compile(p) for p in patterns]
+    return [line for line in lines if any(p.search(line) for p in compiled)]

@@ -1,0 +1,67 @@
+"""Build gates judged on a build output: sizes, source maps, minification, warnings."""
+
+from __future__ import annotations
+
+import pytest
+
+from deploylib.build_gates import (
+    Budget,
+    budget_results,
+    looks_unminified,
+    missing_source_maps,
+    parse_size,
+    unminified,
+    warning_lines,
+)
+from deploylib.model import FAIL, PASS
+
+
+@pytest.mark.parametrize(("text", "size"), [("500 KB", 500_000), ("500KB", 500_000), ("1.5 MiB", 1_572_864),
+                                            ("2048", 2048), ("10 b", 10), ("2 GB", 2_000_000_000), ("3kib", 3072)])
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["5OOKB", "500 KBs", "KB", "-1 KB", "1,5 MB", ""])
+def test_sizes_that_do_not_parse(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_size(text)
+
+
+FILES = {"index.html": b"<html>" * 100, "js/app.js": b"x" * 3000, "js/vendor.js": b"y" * 9000,
+         "css/site.css": b"a{}" * 100}
+
+
+def test_a_budget_within_limits_passes_and_shows_the_sizes() -> None:
+    (result,) = budget_results(FILES, (Budget(glob="**/*.js", max="20 KB", max_gzip="1 KB"),))
+    assert result.outcome == PASS and result.detail.startswith("**/*.js: 12.0 KB / 20 KB, gzip ")
+    assert "(2 files)" in result.detail
+
+
+def test_a_budget_over_its_limit_names_the_biggest_files() -> None:
+    (result,) = budget_results(FILES, (Budget(glob="**/*.js", max="10 KB"),))
+    assert result.outcome == FAIL and "biggest: js/vendor.js 9.0 KB, js/app.js 3.0 KB" in result.detail
+
+
+def test_a_total_budget_covers_every_file() -> None:
+    (result,) = budget_results(FILES, (Budget(max="12 KB"),))
+    assert result.outcome == FAIL and "(4 files)" in result.detail
+
+
+def test_source_maps_next_to_a_file_or_declared_in_it_count() -> None:
+    files = {"a.js": b"x()", "a.js.map": b"{}", "b.css": b"b{}\n/*# sourceMappingURL=maps/b.map */",
+             "maps/b.map": b"{}", "c.js": b"x()\n//# sourceMappingURL=data:application/json;base64,e30=",
+             "d.js": b"x()", "e.css": b"e{}\n/*# sourceMappingURL=gone.map */"}
+    assert missing_source_maps(files) == ["d.js", "e.css"]
+
+
+def test_indented_or_commented_code_looks_unminified() -> None:
+    source = b"/* the header */\nbody {\n  margin: 0;\n  padding: 0;\n}\n// note\n"
+    minified = b"/*! licence */\nbody{margin:0;padding:0}\n/*# sourceMappingURL=a.css.map */"
+    assert looks_unminified(source) and not looks_unminified(minified)
+    assert unminified({"a.css": source, "b.css": minified, "c.html": source}) == ["a.css"]
+
+
+def test_warning_lines_are_found_by_pattern() -> None:
+    lines = ["building…", "WARNING: chunk is 600 KB", "warn - unused export", "done, 0 warnings? no"]
+    assert warning_lines(lines, [r"(?i)\bwarn(ing)?\b"]) == ["WARNING: chunk is 600 KB", "warn - unused export"]
