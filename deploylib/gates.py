@@ -143,6 +143,12 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -
     return GateResult(name, PASS, f"passed in {outcome.seconds:.2f} s")
 
 
+def tests_key(ws: Workspace, fingerprint: str) -> str:
+    """What a cached gate pass is valid for: these sources, these commands, this branch."""
+    gate = ws.config.gate
+    return json.dumps([fingerprint, gate.tests, gate.audit, ws.config.release.branch])
+
+
 def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset()) -> None:
     """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
     and test command, so tests that passed for them are not run again."""

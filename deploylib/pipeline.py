@@ -136,31 +136,41 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
     return found
 
 
-def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool) -> None:
-    """Deploy `artifact` to an environment and keep it live only if it passes validation."""
+def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False) -> None:
+    """Deploy `artifact` to an environment and keep it live only if it passes validation. A hotfix skips
+    the staging requirement when [gate] hotfix_waives says so, and is marked as such everywhere."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
-    _preflight(ws, env, artifact, ledger)
+    _preflight(ws, env, artifact, ledger, hotfix)
     if ws.config.needs_confirmation(env):
-        confirm(env, f"Deploy {artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
+        what = "HOTFIX " if hotfix else ""
+        confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
     notes = Notifications(ws.config.notify)
     try:
-        _deploy_locked(ws, env, target, ledger, artifact, notes, started)
+        _deploy_locked(ws, env, target, ledger, artifact, notes, started, hotfix)
     finally:
         notes.flush()
 
 
 def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
-                   notes: Notifications, started: float) -> None:
+                   notes: Notifications, started: float, hotfix: bool) -> None:
+    from deploylib.deployments import DeploymentRecord
+    from deploylib.release import tag_name
+
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
         _recover(ledger, env, left_behind)
         previous = target.live()
         entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
-                             {"target": target.describe(), "previous": previous.digest if previous else ""})
+                             {"target": target.describe(), "previous": previous.digest if previous else "",
+                              "hotfix": hotfix})
         notes.emit(Event("started", env.name, artifact.version, artifact.digest,
-                         f"deploying {artifact.release_id} (live: {report.release_label(previous)})"))
+                         f"deploying {'hotfix ' if hotfix else ''}{artifact.release_id} "
+                         f"(live: {report.release_label(previous)})"))
+        ref = artifact.commit if "+" in artifact.version else tag_name(ws, artifact.version)
+        record = DeploymentRecord(ws, env.name, ref, f"{'hotfix ' if hotfix else ''}{artifact.release_id}")
+        record.status("in_progress", f"deploying {artifact.release_id}")
         timeline = Timeline()
         try:
             release = target.deploy(artifact)
@@ -178,6 +188,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         except Exception as err:
             ledger.finish(entry, "failed", {"error": str(err)})
             notes.emit(Event("failed", env.name, artifact.version, artifact.digest, str(err)))
+            record.status("failure", str(err))
             raise
         except BaseException as err:  # Ctrl-C, SIGTERM: the previous release is back (see above)
             ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
@@ -186,12 +197,14 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         decision = found.decision
         if not decision.rollback:
             ledger.finish(entry, "succeeded", {"warnings": decision.warnings})
+            record.status("success", f"{release.id} is live and validated")
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
             kind = "degraded" if decision.warnings else "succeeded"
             notes.emit(Event(kind, env.name, release.version, release.digest,
                              "; ".join(decision.warnings) or f"{release.id} is live and validated"))
             checked = len(found.latest)
-            report.summary([("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"),
+            report.summary([("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"
+                                         + ("  [HOTFIX]" if hotfix else "")),
                             ("status", f"live and validated: {sum(r.passed for r in found.latest)}/{checked} checks "
                                        "passed" + (f"; {len(decision.warnings)} warning(s)" if decision.warnings
                                                    else "")),
@@ -202,20 +215,32 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             return
         ledger.finish(entry, "rolled-back" if previous and env.rollback else "failed",
                       {"reasons": decision.reasons})
+        record.status("failure", "; ".join(decision.reasons))
         timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
-        _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, base_url, timeline,
-                                        holder.user, started, notes)
+        try:
+            _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, base_url, timeline,
+                                            holder.user, started, notes)
+        except ValidationFailed:
+            if previous is not None and env.rollback:
+                record.status("inactive", f"rolled back to {previous.id}")
+            raise
 
 
-def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger) -> None:
-    """Refusals that need no lock and change nothing."""
+def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger, hotfix: bool) -> None:
+    """Refusals that need no lock and change nothing; the staging gate is reported either way."""
     if ledger.failed(env.name, artifact.digest):
         raise GateFailed(f"{artifact.release_id} failed validation on {env.name} before and was rolled back; "
                          "deploylib will not deploy it there again. Fix forward with a new commit.")
     staging = ws.config.staging_for(env)
-    if staging and not ledger.validated(staging.name, artifact.digest):
+    if staging is None:
+        return
+    if hotfix and "staging" in ws.config.gate.hotfix_waives:
+        report.stage(report.SKIP, "gate staging", f"waived for this hotfix (not validated on {staging.name})")
+    elif not ledger.validated(staging.name, artifact.digest):
         raise GateFailed(f"{artifact.release_id} has not passed validation on {staging.name}, and require_staging "
                          f"is true. Deploy it there first: doit deploy:{staging.name}.")
+    else:
+        report.stage(report.OK, "gate staging", f"{artifact.release_id} passed validation on {staging.name}")
 
 
 def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | None) -> None:

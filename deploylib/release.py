@@ -36,6 +36,14 @@ from deploylib.versioning.commits import Commit, parse, parse_squash
 from deploylib.workspace import Workspace
 
 
+def release_files(ws: Workspace) -> list[str]:
+    """The files a release commit writes: left out of source fingerprints, which it must not change."""
+    from deploylib.version_files import VersionFile
+
+    cfg = ws.config.release
+    return [cfg.changelog, *(VersionFile.parse(spec).path for spec in cfg.version_files)]
+
+
 def tag_name(ws: Workspace, version: str) -> str:
     return ws.config.release.tag_format.replace("{version}", version)
 

@@ -12,7 +12,6 @@ alone, so a no-op re-run shows every task as up to date. This module only wires:
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,15 +66,14 @@ class Probe:
     def fingerprint(self) -> str:
         """Tracked sources at HEAD, less the files a release commit writes."""
         from deploylib.git import source_fingerprint
-        from deploylib.version_files import VersionFile
+        from deploylib.release import release_files
 
-        release = self.ws.config.release
-        release_files = [release.changelog, *(VersionFile.parse(spec).path for spec in release.version_files)]
-        return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files)))
+        return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files(self.ws))))
 
     def gate_key(self) -> str:
-        gate = self.ws.config.gate
-        return json.dumps([self.fingerprint(), gate.tests, gate.audit, self.ws.config.release.branch])
+        from deploylib.gates import tests_key
+
+        return tests_key(self.ws, self.fingerprint())
 
     def build_key(self) -> str:
         from deploylib.build import build_key
@@ -162,6 +160,11 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     yield from _deploy(ws)
     yield from _validate(ws)
     yield _rollback(ws)
+    if ws.config.environments:
+        yield _shortcut(ws, "promote", "Deploy the artifact validated on staging to production (same digest, no "
+                                       "rebuild)")
+        yield _shortcut(ws, "hotfix", "Fast track a fix: patch release, configured gates waived, tests and "
+                                      "validation never")
 
 
 def _status(ws: Workspace) -> dict[str, Any]:
@@ -320,6 +323,20 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
                "actions": [_action(validate)], "uptodate": [False], "verbosity": 2}
+
+
+def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
+    """`doit promote` and `doit hotfix`: plain tasks (not groups), production unless --env says otherwise."""
+    def shortcut(env: str, yes: bool) -> None:
+        from deploylib import fasttrack
+
+        getattr(fasttrack, name)(ws, env, yes)
+
+    shortcut.__name__ = name
+    return {"basename": name, "doc": doc, "actions": [_action(shortcut)], "uptodate": [False],
+            "io": {"capture": False}, "verbosity": 2,
+            "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
+                       _YES]}
 
 
 def _rollback(ws: Workspace) -> dict[str, Any]:

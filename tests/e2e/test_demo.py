@@ -110,7 +110,8 @@ def test_a_bare_doit_only_shows_status_and_never_deploys(workspace: Path) -> Non
 
 def test_doit_list_shows_the_workflow(workspace: Path) -> None:
     names = [line.split()[0] for line in run_doit(workspace, "list").stdout.splitlines()]
-    assert names == ["build", "changelog", "deploy", "gate", "history", "release", "rollback", "status", "validate"]
+    assert names == ["build", "changelog", "deploy", "gate", "history", "hotfix", "promote", "release", "rollback",
+                     "status", "validate"]
     subtasks = run_doit(workspace, "list", "--all").stdout
     for name in ["deploy:test", "deploy:production", "validate:test", "validate:production"]:
         assert name in subtasks
@@ -236,3 +237,37 @@ def test_a_held_lock_refuses_the_deploy_naming_the_holder(deployed: Path) -> Non
         holder.kill()
         holder.wait()
     assert result.returncode == 7 and "is locked by deploy of 7.7.7" in result.stderr
+
+
+def test_promote_deploys_the_artifact_validated_on_test_without_rebuilding(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hello there.", "feat: warmer greeting")
+    assert run_doit(deployed, "deploy:test").returncode == 0
+    envs = status(deployed)
+    assert envs["test"]["version"] == "1.2.0" and envs["production"]["version"] == "1.1.0"
+    result = run_doit(deployed, "promote", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert ".  build" not in result.stdout and "validated there; no rebuild" in result.stdout
+    assert status(deployed)["production"]["digest"] == envs["test"]["digest"]
+
+
+def test_a_hotfix_goes_straight_to_production_with_tests_and_validation(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hello, again.", "feat: new greeting")
+    result = run_doit(deployed, "hotfix", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "waiving review, staging; tests and validation still run" in out
+    assert "gate tests" in out and "waived for this hotfix (not validated on test)" in out
+    assert "1.1.0 → 1.1.1 (patch: hotfix)" in out and "[HOTFIX]" in out
+    envs = status(deployed)
+    assert envs["production"]["version"] == "1.1.1" and envs["test"]["version"] == "1.1.0"
+    assert ledger_rows(deployed)[-2][:2] == ("deploy", "production")
+    with sqlite3.connect(deployed / ".deploylib" / "ledger.sqlite3") as db:
+        details = db.execute("SELECT details FROM entries WHERE action='deploy' ORDER BY id DESC LIMIT 1").fetchone()
+    assert json.loads(details[0])["hotfix"] is True
+
+
+def test_a_hotfix_never_waives_the_tests(deployed: Path) -> None:
+    commit_in_app(deployed, "tests/test_site.py", '"deploylib demo"', '"not on the page"', "fix: urgent")
+    result = run_doit(deployed, "hotfix", "--yes")
+    assert result.returncode == 1 and "Gate failed: tests:" in result.stderr
+    assert status(deployed)["production"]["version"] == "1.1.0"

@@ -313,3 +313,56 @@ def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path
     assert result.returncode == 1
     assert "Build gate failed: budget: **/*.html: 16 B / 10 B (1 files); biggest: index.html 16 B" in result.stderr
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
+
+
+TWO_ENVS = """
+[build]
+command = "rm -rf out && mkdir -p out && cp -R site/. out/"
+output = "out"
+
+[release]
+push = false
+
+[deploy]
+staging = "test"
+
+[environments.test]
+target = { type = "local", path = "../test" }
+rollback = false
+[[environments.test.checks]]
+path = "/"
+contains = "<h1>Welcome</h1>"
+
+[environments.production]
+target = { type = "local", path = "../live" }
+confirm = false
+[[environments.production.checks]]
+path = "/"
+contains = "Welcome"
+"""
+
+
+def test_promotion_refuses_a_digest_that_failed_validation_on_staging(tmp_path: Path) -> None:
+    site = make_repo(tmp_path / "site", TWO_ENVS)
+    assert run_doit(site, "deploy:test").returncode == 0
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")
+    git(site, "commit", "-qam", "fix: smaller heading")
+    assert run_doit(site, "deploy:test").returncode == 4  # stays live on test: rollback = false there
+    result = run_doit(site, "promote")
+    assert result.returncode == 1 and "has not passed validation there; it cannot be promoted" in result.stderr
+    assert not (tmp_path / "live").exists()
+
+
+def test_each_deploy_is_recorded_as_a_github_deployment(tmp_path: Path, github) -> None:
+    from tests.conftest import GITHUB_TOKEN
+
+    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+        "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
+    with_origin(site)
+    env = {"GITHUB_TOKEN": GITHUB_TOKEN}
+    assert run_doit(site, "deploy:production", env=env).returncode == 0
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")
+    git(site, "commit", "-qam", "fix: smaller heading")
+    assert run_doit(site, "deploy:production", env=env).returncode == 4
+    assert github.deployment_states("production") == [
+        ("v0.1.0", ["in_progress", "success"]), ("v0.1.1", ["in_progress", "failure", "inactive"])]

@@ -1,0 +1,66 @@
+"""The two shortcuts that still never skip what matters: promotion (the artifact validated on staging,
+to production, no rebuild) and the hotfix fast track (a patch release with the configured gates
+waived; tests and validation always run). Both end in the same deploy as every other path."""
+
+from __future__ import annotations
+
+from deploylib import pipeline, report
+from deploylib.errors import DeployError, GateFailed
+from deploylib.model import Artifact, short_digest
+from deploylib.targets import open_target
+from deploylib.workspace import Workspace
+
+
+def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
+    """Deploy to `env_name` exactly the artifact live and validated on the staging environment."""
+    env = ws.config.environment(env_name)
+    staging_name = ws.config.deploy.staging
+    if staging_name not in ws.config.environments or staging_name == env.name:
+        raise DeployError(f'Promotion takes the artifact validated on the staging environment ([deploy] staging = '
+                          f'"{staging_name}"), which must be another configured environment than {env.name}.')
+    staging = ws.config.environment(staging_name)
+    live = open_target(staging, ws.app).live()
+    if live is None:
+        raise DeployError(f"Nothing is live on {staging.name}, so there is nothing to promote. Deploy there first: "
+                          f"doit deploy:{staging.name}.")
+    if not ws.ledger.validated(staging.name, live.digest):
+        raise GateFailed(f"{live.id}, live on {staging.name}, has not passed validation there; it cannot be "
+                         f"promoted. Validate it (doit validate:{staging.name}) or deploy a release that passes.")
+    hex_digest = live.digest.split(":", 1)[1]
+    artifact = Artifact(live.digest, ws.artifacts / f"{hex_digest}.tar", ws.artifacts / f"{hex_digest}.manifest.json",
+                        live.version, live.commit)
+    if not artifact.tar.exists():
+        raise DeployError(f"The artifact {short_digest(live.digest)} live on {staging.name} is not in this machine's "
+                          f"artifact store ({ws.artifacts}); promote from where it was built.")
+    current = open_target(env, ws.app).live()
+    if current is not None and current.digest == live.digest:
+        report.stage(report.OK, f"promote:{env.name}", f"{live.id} is already live on {env.name}")
+        return
+    report.stage(report.OK, f"promote:{env.name}", f"{live.id} from {staging.name} (validated there; no rebuild)")
+    pipeline.deploy(ws, env.name, artifact, assume_yes)
+
+
+def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
+    """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`."""
+    from deploylib.build import run_build
+    from deploylib.demo import ensure_sandbox
+    from deploylib.gates import run_gates, tests_key
+    from deploylib.git import repo_state, source_fingerprint
+    from deploylib.release import plan_release, publish, release_files
+    from deploylib.versioning.bump import PlanOptions
+
+    ws.config.environment(env_name)
+    if ws.demo:
+        ensure_sandbox(ws)
+    waived = frozenset(ws.config.gate.hotfix_waives)
+    report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
+                                        "; tests and validation still run")
+    run_gates(ws, tests_key(ws, source_fingerprint(ws.app, release_files(ws))), waived)
+    head = repo_state(ws.app).head
+    plan = plan_release(ws, head, PlanOptions(hotfix=True))
+    if not plan.is_release:
+        raise DeployError(f"There is nothing to hotfix: no commit since the last release ({plan.version}).")
+    report.stage(report.OK, "version", plan.describe())
+    artifact = run_build(ws, plan, head)
+    publish(ws, plan, artifact)
+    pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True)
