@@ -31,7 +31,7 @@ from deploylib.errors import (
     Interrupted,
     ValidationFailed,
 )
-from deploylib.git import log_messages
+from deploylib.git import log_messages, run_git
 from deploylib.ledger import Ledger
 from deploylib.lock import LockHolder, actor_name, utc_now
 from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest
@@ -143,6 +143,8 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
     _preflight(ws, env, artifact, ledger, hotfix)
+    if not _anything_new(ws, env, target, artifact):
+        return
     if ws.config.needs_confirmation(env):
         what = "HOTFIX " if hotfix else ""
         confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
@@ -241,6 +243,24 @@ def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger
                          f"is true. Deploy it there first: doit deploy:{staging.name}.")
     else:
         report.stage(report.OK, "gate staging", f"{artifact.release_id} passed validation on {staging.name}")
+
+
+def _anything_new(ws: Workspace, env: EnvironmentConfig, target: Target, artifact: Artifact) -> bool:
+    """Report how far the build is ahead of what the environment runs; False when it runs this very build."""
+    live = target.live()
+    if live is None:
+        report.stage(report.OK, "gate ahead", f"first deploy to {env.name}")
+        return True
+    if live.digest == artifact.digest:
+        report.stage(report.OK, "gate ahead", f"nothing new: {live.id} is already live on {env.name}; not deploying")
+        return False
+    try:
+        ahead = int(run_git(ws.app, "rev-list", "--count", f"{live.commit}..{artifact.commit}").strip())
+        what = f"{ahead} commit(s) ahead of {env.name} ({live.version})"
+    except GitError:  # the live release came from commits this repository does not have
+        what = f"{env.name} runs {live.version} from commits not in this repository"
+    report.stage(report.OK, "gate ahead", what)
+    return True
 
 
 def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | None) -> None:

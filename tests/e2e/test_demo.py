@@ -271,3 +271,11 @@ def test_a_hotfix_never_waives_the_tests(deployed: Path) -> None:
     result = run_doit(deployed, "hotfix", "--yes")
     assert result.returncode == 1 and "Gate failed: tests:" in result.stderr
     assert status(deployed)["production"]["version"] == "1.1.0"
+
+
+def test_a_deploy_of_what_already_runs_says_so_and_changes_nothing(deployed: Path) -> None:
+    rows = ledger_rows(deployed)
+    assert run_doit(deployed, "forget", "deploy:production").returncode == 0  # make doit run the task anyway
+    result = run_doit(deployed, "deploy:production", env=YES)
+    assert result.returncode == 0 and "nothing new: 1.1.0-" in result.stdout and "not deploying" in result.stdout
+    assert ledger_rows(deployed) == rows
