@@ -9,7 +9,7 @@ from pathlib import Path
 from deploylib import report
 from deploylib.artifact import pack
 from deploylib.errors import ArtifactError, BuildError
-from deploylib.model import Artifact, short_digest
+from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.runner import run_shell
 from deploylib.versioning.bump import VersionPlan
 from deploylib.workspace import Workspace
@@ -49,10 +49,10 @@ def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
 def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
     """The configured build gates, each reported; any failure fails the build before anything is packed."""
     from deploylib.build_gates import budget_results, missing_source_maps, unminified, warning_lines
-    from deploylib.model import FAIL, PASS, GateResult
 
     cfg = ws.config.build
-    if not (cfg.fail_on_warnings or cfg.require_source_maps or cfg.require_minified or cfg.budgets):
+    if not (cfg.fail_on_warnings or cfg.require_source_maps or cfg.require_minified or cfg.budgets
+            or cfg.lighthouse.scores):
         return
     files = {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
     results = []
@@ -69,12 +69,49 @@ def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
         results.append(GateResult("minified", FAIL, "look unminified: " + ", ".join(loose[:5])) if loose
                        else GateResult("minified", PASS, "every .js and .css file looks minified"))
     results += budget_results(files, cfg.budgets)
+    if cfg.lighthouse.scores:
+        results += lighthouse(ws, output)
     for gate in results:
         report.stage(report.OK if gate.outcome == PASS else report.FAIL, f"build {gate.name}", gate.detail)
     failed = [gate for gate in results if gate.outcome == FAIL]
     if failed:
         raise BuildError("Build gate failed: " + "; ".join(f"{g.name}: {g.detail}" for g in failed) +
                          f" (in {output}). Nothing was released or deployed.")
+
+
+def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
+    """Serve the build on 127.0.0.1 and run the real Lighthouse CLI on each page with headless Chromium."""
+    import json
+    import os
+    import shlex
+    import shutil
+    import tempfile
+
+    from deploylib.build_gates import judge_lighthouse
+    from deploylib.serve import static_server
+
+    cfg = ws.config.build.lighthouse
+    chrome = cfg.chrome_path or os.environ.get("CHROME_PATH") or next(
+        (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), "")
+    if not chrome:
+        raise BuildError("[build.lighthouse] needs Chromium or Chrome, and none was found: install chromium, or set "
+                         "chrome_path (or $CHROME_PATH) to the browser.")
+    flags = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+             "--disable-sync --no-first-run")
+    results = []
+    with static_server(output, 0, "the build for Lighthouse") as url, tempfile.TemporaryDirectory() as scratch:
+        for page in cfg.pages:
+            report_path = Path(scratch) / "report.json"
+            command = (f"{cfg.command} {shlex.quote(url + page)} --chrome-path={shlex.quote(chrome)} "
+                       f"--chrome-flags={shlex.quote(flags)} --only-categories={','.join(cfg.scores)} "
+                       f"--output=json --output-path={shlex.quote(str(report_path))} --quiet")
+            ran = run_shell(command, ws.app, lambda line: None, {"CHROME_PATH": chrome})
+            if not ran.ok:
+                raise BuildError(f"Lighthouse could not audit {page}: {ran.explain()}. Is the CLI installed (npm "
+                                 f"install -g lighthouse), or [build.lighthouse] command right? Last output: "
+                                 f"{ran.tail[-300:]}")
+            results.append(judge_lighthouse(page, json.loads(report_path.read_text()), cfg.scores))
+    return results
 
 
 def write_record(path: Path, artifact: Artifact) -> None:

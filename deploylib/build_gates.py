@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import PurePosixPath
+from typing import Any
 
 from deploylib.model import FAIL, PASS, GateResult
 from deploylib.schema import option
@@ -111,3 +112,35 @@ def unminified(files: dict[str, bytes]) -> list[str]:
 def warning_lines(lines: list[str], patterns: list[str]) -> list[str]:
     compiled = [re.compile(p) for p in patterns]
     return [line for line in lines if any(p.search(line) for p in compiled)]
+
+
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+
+
+def _scores_problem(scores: dict[str, int]) -> str:
+    for name, minimum in scores.items():
+        if name not in LIGHTHOUSE_CATEGORIES:
+            return f'names "{name}", which is not one of {", ".join(LIGHTHOUSE_CATEGORIES)}'
+        if not isinstance(minimum, int) or not 0 <= minimum <= 100:
+            return f"gives {name} = {minimum!r}, which is not a score from 0 to 100"
+    return ""
+
+
+@dataclass(frozen=True)
+class LighthouseConfig:
+    scores: dict[str, int] = option(factory=dict, doc="a table of the lowest acceptable scores, e.g. "
+                                                      "{performance = 90, accessibility = 90} (empty: no Lighthouse)",
+                                    check=_scores_problem)
+    pages: list[str] = option(factory=lambda: ["/"], doc='an array of pages of the build to audit, e.g. ["/"]')
+    command: str = option("lighthouse", doc='the Lighthouse CLI, e.g. "npx lighthouse" or a path to it')
+    chrome_path: str = option("", doc='the Chromium or Chrome to drive (empty: $CHROME_PATH, else chromium on PATH)')
+
+
+def judge_lighthouse(page: str, report: dict[str, Any], minimums: dict[str, int]) -> GateResult:
+    """A page's Lighthouse report against the minimum scores: "Lighthouse score: performance 95, …"."""
+    scores = {name: round((report.get("categories", {}).get(name, {}).get("score") or 0) * 100) for name in minimums}
+    low = [f"{name} {scores[name]} < {minimum}" for name, minimum in minimums.items() if scores[name] < minimum]
+    shown = ", ".join(f"{name} {score}" for name, score in scores.items())
+    if low:
+        return GateResult("lighthouse", FAIL, f"{page}: {', '.join(low)}")
+    return GateResult("lighthouse", PASS, f"Lighthouse score: {shown} ({page})")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploylib.build_gates import Budget
+from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
 from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable
@@ -65,6 +65,8 @@ class BuildConfig:
         check=lambda patterns: next((f'"{p}" {why}' for p in patterns if (why := regex_problem(p))), ""))
     require_source_maps: bool = option(False, doc="true or false: every .js and .css file needs a source map")
     require_minified: bool = option(False, doc="true or false: .js and .css files must look minified")
+    lighthouse: LighthouseConfig = option(factory=LighthouseConfig, doc="a table [build.lighthouse] with scores = "
+                                                                         "{performance = 90}")
     budgets: tuple[Budget, ...] = option((), doc='an array of tables, e.g. [[build.budgets]] glob = "**/*.js" '
                                                  'max = "500 KB" max_gzip = "150 KB"')
 

@@ -87,7 +87,9 @@ def test_a_failing_production_release_is_rolled_back_and_reported(site: Path) ->
 def test_when_the_restored_release_fails_too_deploylib_escalates(site: Path) -> None:
     assert run_doit(site, "deploy:production").returncode == 0
     (site / "deploy.toml").write_text(CONFIG.format(port="").replace("<h1>Welcome</h1>", "<h1>Welcome!</h1>"))
-    git(site, "commit", "-qam", "fix: expect the new heading")  # ...which no release has
+    (site / "site" / "robots.txt").write_text("User-agent: *\n")  # a new release, without the new heading either
+    git(site, "add", "-A")
+    git(site, "commit", "-qm", "fix: expect the new heading")  # ...which no release has
     result = run_doit(site, "deploy:production")
     assert result.returncode == 5
     assert result.stderr.startswith("✗ ESCALATION:") and "NOT healthy" in result.stderr

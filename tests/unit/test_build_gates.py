@@ -65,3 +65,13 @@ def test_indented_or_commented_code_looks_unminified() -> None:
 def test_warning_lines_are_found_by_pattern() -> None:
     lines = ["building…", "WARNING: chunk is 600 KB", "warn - unused export", "done, 0 warnings? no"]
     assert warning_lines(lines, [r"(?i)\bwarn(ing)?\b"]) == ["WARNING: chunk is 600 KB", "warn - unused export"]
+
+
+def test_lighthouse_scores_against_their_minimums() -> None:
+    from deploylib.build_gates import judge_lighthouse
+
+    report = {"categories": {"performance": {"score": 0.95}, "accessibility": {"score": 0.72}, "seo": {"score": None}}}
+    ok = judge_lighthouse("/", report, {"performance": 90})
+    assert ok.outcome == PASS and ok.detail == "Lighthouse score: performance 95 (/)"
+    low = judge_lighthouse("/", report, {"performance": 90, "accessibility": 90, "seo": 50})
+    assert low.outcome == FAIL and low.detail == "/: accessibility 72 < 90, seo 0 < 50"

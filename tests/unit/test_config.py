@@ -175,3 +175,11 @@ def test_gates_that_ask_github_need_a_repository() -> None:
 
 def test_tests_cannot_be_waived_for_a_hotfix() -> None:
     assert '"tests" cannot be waived' in error_of({"gate": {"hotfix_waives": ["tests"]}})
+
+
+@pytest.mark.parametrize(("lighthouse", "fragment"), [
+    ({"scores": {"speed": 90}}, 'names "speed", which is not one of performance'),
+    ({"scores": {"performance": 190}}, "performance = 190, which is not a score from 0 to 100"),
+])
+def test_lighthouse_mistakes_are_named(lighthouse: dict, fragment: str) -> None:
+    assert fragment in error_of({"build": {"command": "make", "lighthouse": lighthouse}})
