@@ -17,6 +17,7 @@ from typing import Any
 from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
+from deploylib.runner import program_problem
 from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable
 from deploylib.targets import TARGET_TYPES, target_options
 from deploylib.validate import CHECK_KINDS, check_class
@@ -226,6 +227,11 @@ def _check_consistency(config: Config, ctx: Where) -> None:
             raise ConfigError(f"{ctx.key(f'notify[{index}]', 'url_env')}: give exactly one of url_env (the name of "
                               "an environment variable holding the webhook URL, preferred: it is a secret) or url.")
     gate = config.gate
+    for key in ("tests", "audit"):
+        command = getattr(gate, key)
+        problem = program_problem(command, config.root) if command else ""
+        if problem:
+            raise ConfigError(f'{ctx.key("gate", key)} = "{command}" {problem}. Install it, or fix the command.')
     remote_gates = [name for name, on in (("require_review", gate.require_review), ("require_ci", gate.require_ci),
                                           ("blocking_labels", bool(gate.blocking_labels))) if on]
     if remote_gates and not config.release.github.repository:

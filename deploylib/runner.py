@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -34,6 +37,26 @@ class CommandResult:
         if self.code < 0:
             return f"`{self.command}` was killed by signal {-self.code}"
         return f"`{self.command}` exited with code {self.code}"
+
+
+_SHELL_WORDS = {"cd", "set", "export", "exec", "test", "[", "true", "false", "echo", ":", ".", "source", "if",
+                "for", "while", "case", "(", "{", "!", "command", "env", "sh", "bash", "printf", "read", "eval"}
+
+
+def program_problem(command: str, root: Path) -> str:
+    """Why the program a shell command starts cannot be found, or "": the first word after any
+    VAR=value assignments, looked up on PATH (or as a path in `root`); shell syntax is left alone."""
+    try:
+        words = shlex.split(command)
+    except ValueError as err:
+        return f"is not a valid shell command ({err})"
+    words = [w for w in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)] or [""]
+    program = words[0]
+    if not program or program in _SHELL_WORDS:
+        return ""
+    if "/" in program:
+        return "" if (root / program).exists() else f"runs {program}, which does not exist in {root}"
+    return "" if shutil.which(program) else f"runs {program}, which is not installed or not on PATH"
 
 
 def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None) -> CommandResult:

@@ -368,3 +368,12 @@ def test_each_deploy_is_recorded_as_a_github_deployment(tmp_path: Path, github) 
     assert run_doit(site, "deploy:production", env=env).returncode == 4
     assert github.deployment_states("production") == [
         ("v0.1.0", ["in_progress", "success"]), ("v0.1.1", ["in_progress", "failure", "inactive"])]
+
+
+def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path) -> None:
+    config = CONFIG.format(port="").replace('command = "rm -rf out', 'command = "echo WARNING: legacy API used && rm -rf out')
+    site = make_repo(tmp_path / "site", config.replace('output = "out"', 'output = "out"\nfail_on_warnings = true'))
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1
+    assert "Build gate failed: warnings: 1 warning line(s): WARNING: legacy API used" in result.stderr
+    assert not (tmp_path / "live").exists()

@@ -115,3 +115,8 @@ def test_without_a_token_the_github_gates_fail_clearly(repo: Path, github, monke
     monkeypatch.delenv("GITHUB_TOKEN")
     with pytest.raises(GateFailed, match="review: could not ask GitHub: .*neither GITHUB_TOKEN nor GH_TOKEN"):
         run_gates(workspace(repo, github, require_review=True), "k")
+
+
+def test_a_passing_audit_is_shown(repo: Path, github, capsys) -> None:
+    run_gates(workspace(repo, github, audit="true"), "k")
+    assert any(line.startswith("✓ gate audit passed in") for line in stage_lines(capsys.readouterr().out))

@@ -183,3 +183,21 @@ def test_tests_cannot_be_waived_for_a_hotfix() -> None:
 ])
 def test_lighthouse_mistakes_are_named(lighthouse: dict, fragment: str) -> None:
     assert fragment in error_of({"build": {"command": "make", "lighthouse": lighthouse}})
+
+
+@pytest.mark.parametrize(("command", "problem"), [
+    ("pytest -q", ""), ("python3 -m unittest", ""), ("CI=1 FOO=bar python3 -m pytest", ""),
+    ("cd web && npm test", ""), ("no-such-test-runner --all", "runs no-such-test-runner, which is not installed"),
+    ("./scripts/test.sh", "runs ./scripts/test.sh, which does not exist in"), ("pytest 'unclosed", "not a valid shell"),
+])
+def test_the_program_a_command_starts(command: str, problem: str, tmp_path: Path) -> None:
+    from deploylib.runner import program_problem
+
+    found = program_problem(command, tmp_path)
+    assert (problem in found) if problem else found == ""
+
+
+def test_a_gate_command_that_does_not_exist_stops_at_config_load() -> None:
+    assert error_of({"gate": {"audit": "no-such-audit --high"}}) == (
+        'deploy.toml: [gate] audit = "no-such-audit --high" runs no-such-audit, which is not installed or not on '
+        "PATH. Install it, or fix the command.")
