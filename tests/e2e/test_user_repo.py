@@ -371,7 +371,8 @@ def test_each_deploy_is_recorded_as_a_github_deployment(tmp_path: Path, github) 
 
 
 def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path) -> None:
-    config = CONFIG.format(port="").replace('command = "rm -rf out', 'command = "echo WARNING: legacy API used && rm -rf out')
+    config = CONFIG.format(port="").replace('command = "rm -rf out',
+                                            'command = "echo WARNING: legacy API used && rm -rf out')
     site = make_repo(tmp_path / "site", config.replace('output = "out"', 'output = "out"\nfail_on_warnings = true'))
     result = run_doit(site, "deploy:production")
     assert result.returncode == 1
