@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 TARGET_TYPES: dict[str, str] = {
     "local": "deploylib.targets.local:LocalTarget",
+    "command": "deploylib.targets.command:CommandTarget",
 }
 
 

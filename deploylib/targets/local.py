@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deploylib.artifact import load_manifest, unpack, verify_tree
-from deploylib.errors import ArtifactError, TargetError
+from deploylib.errors import TargetError
 from deploylib.lock import FileLock, LockHolder, utc_now
 from deploylib.model import Artifact, Release
 from deploylib.schema import option
 from deploylib.targets.base import Target
-
-_PARTIAL = ".partial-"
+from deploylib.targets.store import ReleaseStore
 
 
 @dataclass(frozen=True)
@@ -41,19 +38,12 @@ class LocalTarget(Target):
     def __init__(self, options: LocalOptions, root: Path, environment: str) -> None:
         super().__init__(options, root, environment)
         self.base = Path(os.path.abspath(root / options.path))
-        self.releases_dir = self.base / "releases"
+        self.store = ReleaseStore(self.base / "releases")
         self.current = self.base / "current"
         self.revisions = self.base / "revisions.log"
 
     def describe(self) -> str:
         return f"local directory {self.base}"
-
-    def _read_release(self, release_id: str) -> Release | None:
-        try:
-            data = json.loads((self.releases_dir / f"{release_id}.json").read_text())
-        except (OSError, ValueError):
-            return None
-        return Release(**data)
 
     def _activations(self) -> dict[str, tuple[int, dict[str, str]]]:
         """Each release id's latest activation in revisions.log, with its line number: the order of
@@ -82,46 +72,27 @@ class LocalTarget(Target):
             return None
         except OSError as err:
             raise TargetError(f"Cannot read {self.current}: {err.strerror}.") from None
-        release = self._read_release(release_id)
+        release = self.store.read(release_id)
         if release is None:
-            raise TargetError(f"{self.current} points at {release_id}, which has no metadata in {self.releases_dir}. "
+            raise TargetError(f"{self.current} points at {release_id}, which is not complete in {self.store.folder}. "
                               "The target was changed by hand; redeploy to repair it.")
         return self._with_activation(release, self._activations())
 
     def releases(self) -> list[Release]:
         activations = self._activations()
-        found = [self._read_release(p.stem) for p in self.releases_dir.glob("*.json")]
-        complete = [r for r in found if r is not None and (self.releases_dir / r.id).is_dir()]
+        complete = self.store.all()
         complete.sort(key=lambda r: (activations.get(r.id, (-1, {}))[0], r.id))
         return [self._with_activation(r, activations) for r in complete]
 
     def deploy(self, artifact: Artifact) -> Release:
-        manifest = load_manifest(artifact)
-        release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
-                          commit=artifact.commit)
-        dest = self.releases_dir / release.id
         try:
-            self.releases_dir.mkdir(parents=True, exist_ok=True)
-            self._remove_partials()
-            if self._read_release(release.id) is None or verify_tree(dest, manifest):
-                # Missing, incomplete, or tampered with: unpack afresh beside it, then swap it in.
-                partial = self.releases_dir / f"{_PARTIAL}{release.id}-{os.getpid()}"
-                unpack(artifact, partial)
-                problems = verify_tree(partial, manifest)
-                if problems:
-                    raise ArtifactError(f"{artifact.release_id} unpacked into {partial} does not match its manifest: "
-                                        f"{'; '.join(problems[:5])}. Nothing was switched.")
-                if dest.exists():
-                    shutil.rmtree(dest)
-                os.rename(partial, dest)
-                _write_atomically(self.releases_dir / f"{release.id}.json", json.dumps(asdict(release)) + "\n")
+            return self.store.put(artifact)
         except PermissionError as err:
             raise TargetError(f"Permission denied writing {err.filename or self.base}: the deploy user cannot "
                               f"write to {self.base}. Fix its ownership or permissions.") from None
-        return release
 
     def activate(self, release: Release, by: str) -> None:
-        if self._read_release(release.id) is None or not (self.releases_dir / release.id).is_dir():
+        if self.store.read(release.id) is None:
             raise TargetError(f"Release {release.id} is not complete on {self.describe()}; it cannot be made live.")
         temp_link = self.base / f".current-{os.getpid()}"
         temp_link.unlink(missing_ok=True)
@@ -136,32 +107,13 @@ class LocalTarget(Target):
         return FileLock(self.base / ".deploy.lock").hold(holder, wait)
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
-        problems = []
-        for release in self.releases()[:-keep or None]:
-            if release.id in protect:
-                continue
-            try:
-                (self.releases_dir / f"{release.id}.json").unlink()  # first, so a half-removed release is not listed
-                shutil.rmtree(self.releases_dir / release.id)
-            except OSError as err:
-                problems.append(f"{self.releases_dir / release.id}: {err.strerror}")
-        return problems
+        old = [r for r in self.releases()[:-keep or None] if r.id not in protect]
+        return [problem for r in old if (problem := self.store.remove(r))]
 
     def serve(self) -> AbstractContextManager[str | None]:
         from deploylib.serve import static_server
 
         return static_server(self.current, self.options.port, f"{self.environment} ({self.current})")
-
-    def _remove_partials(self) -> None:
-        """Left by a deploy that was killed while unpacking; never live, so safe to delete."""
-        for partial in self.releases_dir.glob(f"{_PARTIAL}*"):
-            shutil.rmtree(partial, ignore_errors=True)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_text(text)
-    os.replace(temp, path)
 
 
 def _fsync_dir(path: Path) -> None:

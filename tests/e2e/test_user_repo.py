@@ -378,3 +378,46 @@ def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path
     assert result.returncode == 1
     assert "Build gate failed: warnings: 1 warning line(s): WARNING: legacy API used" in result.stderr
     assert not (tmp_path / "live").exists()
+
+
+COMMAND_TARGET = """
+[build]
+command = "rm -rf out && mkdir -p out && cp -R site/. out/"
+output = "out"
+
+[release]
+push = false
+
+[environments.production]
+target = {{ type = "command", deploy = "python3 publish.py" }}
+url = "{url}"
+confirm = false
+[[environments.production.checks]]
+path = "/"
+contains = "<h1>Welcome</h1>"
+"""
+
+PUBLISH_SCRIPT = """import os, shutil
+shutil.rmtree("../served", ignore_errors=True)
+shutil.copytree(os.environ["DEPLOY_DIR"], "../served")
+print("published", os.environ["DEPLOY_VERSION"], os.environ["DEPLOY_DIGEST"][:19], "for", os.environ["DEPLOY_ENV"])
+"""
+
+
+def test_a_command_target_deploys_with_the_users_command_and_rolls_back_with_it(tmp_path: Path, app) -> None:
+    served = tmp_path / "served"
+    app.route("/", lambda request: (200, {}, (served / "index.html").read_text()))
+    site = make_repo(tmp_path / "site", COMMAND_TARGET.format(url=app.url))
+    (site / "publish.py").write_text(PUBLISH_SCRIPT)
+    git(site, "add", "-A")
+    git(site, "commit", "-qm", "chore: publish script")
+    first = run_doit(site, "deploy:production")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "│ published 0.1.0 sha256:" in first.stdout and "for production" in first.stdout  # streamed
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")
+    git(site, "commit", "-qam", "fix: smaller heading")
+    second = run_doit(site, "deploy:production")
+    assert second.returncode == 4  # no rollback command: the deploy command ran again on 0.1.0's artifact
+    assert second.stdout.count("│ published") == 2 and "│ published 0.1.0" in second.stdout
+    assert (served / "index.html").read_text() == "<h1>Welcome</h1>"
+    assert live_version(site) == "0.1.0"

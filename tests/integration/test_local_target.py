@@ -36,7 +36,7 @@ def test_nothing_is_live_before_the_first_activation(target: LocalTarget) -> Non
 
 def test_deploy_unpacks_a_verified_release_that_is_not_live_yet(target: LocalTarget, tmp_path: Path) -> None:
     release = target.deploy(build(tmp_path, "1.0.0", "one"))
-    assert (target.releases_dir / release.id / "index.html").read_text() == "<h1>one</h1>"
+    assert (target.store.folder / release.id / "index.html").read_text() == "<h1>one</h1>"
     assert target.live() is None
 
 
@@ -62,17 +62,17 @@ def test_activating_an_older_release_is_a_rollback(target: LocalTarget, tmp_path
 def test_redeploying_the_same_artifact_reuses_the_release(target: LocalTarget, tmp_path: Path) -> None:
     artifact = build(tmp_path, "1.0.0", "one")
     first = target.deploy(artifact)
-    inode = (target.releases_dir / first.id / "index.html").stat().st_ino
+    inode = (target.store.folder / first.id / "index.html").stat().st_ino
     assert target.deploy(artifact) == first
-    assert (target.releases_dir / first.id / "index.html").stat().st_ino == inode
+    assert (target.store.folder / first.id / "index.html").stat().st_ino == inode
 
 
 def test_a_tampered_release_is_replaced_on_redeploy(target: LocalTarget, tmp_path: Path) -> None:
     artifact = build(tmp_path, "1.0.0", "one")
     release = target.deploy(artifact)
-    (target.releases_dir / release.id / "index.html").write_text("defaced")
+    (target.store.folder / release.id / "index.html").write_text("defaced")
     target.deploy(artifact)
-    assert (target.releases_dir / release.id / "index.html").read_text() == "<h1>one</h1>"
+    assert (target.store.folder / release.id / "index.html").read_text() == "<h1>one</h1>"
 
 
 def test_a_corrupt_artifact_is_refused_and_the_live_release_stays(target: LocalTarget, tmp_path: Path) -> None:
@@ -83,13 +83,13 @@ def test_a_corrupt_artifact_is_refused_and_the_live_release_stays(target: LocalT
     with pytest.raises(ArtifactError, match="corrupt"):
         target.deploy(bad)
     assert target.live().id == good.id
-    assert not (target.releases_dir / bad.release_id).exists()
+    assert not (target.store.folder / bad.release_id).exists()
 
 
 def test_a_partial_unpack_left_by_a_killed_deploy_is_never_listed_and_is_cleaned(target: LocalTarget,
                                                                                  tmp_path: Path) -> None:
     good = target.deploy(build(tmp_path, "1.0.0", "one"))
-    partial = target.releases_dir / ".partial-1.1.0-abc-999"
+    partial = target.store.folder / ".partial-1.1.0-abc-999"
     partial.mkdir()
     assert [r.id for r in target.releases()] == [good.id]
     target.deploy(build(tmp_path, "1.1.0", "two"))
@@ -98,7 +98,7 @@ def test_a_partial_unpack_left_by_a_killed_deploy_is_never_listed_and_is_cleaned
 
 def test_a_release_without_metadata_cannot_be_activated(target: LocalTarget, tmp_path: Path) -> None:
     release = target.deploy(build(tmp_path, "1.0.0", "one"))
-    (target.releases_dir / f"{release.id}.json").unlink()
+    (target.store.folder / f"{release.id}.json").unlink()
     with pytest.raises(TargetError, match="not complete"):
         target.activate(release, "ci")
 
@@ -123,7 +123,7 @@ def test_cleanup_reports_what_it_cannot_remove_without_failing(target: LocalTarg
 
     monkeypatch.setattr(shutil, "rmtree", owned_by_the_web_server)
     problems = target.cleanup(keep=2, protect=set())
-    assert problems == [f"{target.releases_dir / releases[0].id}: Permission denied"]
+    assert problems == [f"{target.store.folder / releases[0].id}: Permission denied"]
 
 
 def test_an_unwritable_deploy_path_is_a_clear_error(tmp_path: Path) -> None:
@@ -160,4 +160,4 @@ def test_nginx_serving_current_sees_the_atomic_switch(target: LocalTarget, tmp_p
     assert requests.get(server.url("/index.html"), timeout=5).text == "<h1>two</h1>"
     target.activate(one, "ci")
     assert requests.get(server.url("/index.html"), timeout=5).text == "<h1>one</h1>"
-    shutil.rmtree(target.releases_dir / two.id)  # nginx never needed the other release's files
+    shutil.rmtree(target.store.folder / two.id)  # nginx never needed the other release's files

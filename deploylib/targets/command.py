@@ -1,0 +1,111 @@
+"""A target driven by the user's own commands (`npm run deploy`, a CLI of their host, a script).
+
+`deploy` unpacks and verifies the artifact under .deploylib/targets/<env>/releases/<id>; `activate`
+runs the deploy command on it (or, for an older release, the rollback command when there is one)
+with DEPLOY_VERSION, DEPLOY_DIGEST, DEPLOY_ARTIFACT, DEPLOY_DIR and DEPLOY_ENV set, output streamed.
+A non-zero exit is a failed deploy. What is live comes from the `live` command when configured
+(it prints the live digest), else from deploylib's own record of the last successful activation.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from deploylib import report
+from deploylib.errors import TargetError
+from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.model import Artifact, Release
+from deploylib.runner import run_shell
+from deploylib.schema import option
+from deploylib.targets.base import Target
+from deploylib.targets.store import ReleaseStore, write_atomically
+from deploylib.workspace import STATE_DIR
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    deploy: str = option(doc='the command that publishes a release from $DEPLOY_DIR, e.g. "npm run deploy"')
+    rollback: str = option("", doc="the command that brings back an older release (empty: run deploy on it)")
+    live: str = option("", doc="a command that prints the live release's digest (empty: deploylib's own record)")
+
+
+class CommandTarget(Target):
+    Options = CommandOptions
+    options: CommandOptions
+
+    def __init__(self, options: CommandOptions, root: Path, environment: str) -> None:
+        super().__init__(options, root, environment)
+        self.base = root / STATE_DIR / "targets" / environment
+        self.store = ReleaseStore(self.base / "releases")
+        self.record = self.base / "activations.json"  # every successful activation, oldest first
+
+    def describe(self) -> str:
+        return f"command target ({self.options.deploy})"
+
+    def _activations(self) -> list[dict[str, str]]:
+        try:
+            activations: list[dict[str, str]] = json.loads(self.record.read_text())
+            return activations
+        except (OSError, ValueError):
+            return []
+
+    def _with_activation(self, release: Release) -> Release:
+        entry = next((a for a in reversed(self._activations()) if a["id"] == release.id), {})
+        return replace(release, activated_at=entry.get("time", ""), activated_by=entry.get("by", ""))
+
+    def live(self) -> Release | None:
+        if self.options.live:
+            ran = run_shell(self.options.live, self.root, lambda line: None, self._env())
+            if not ran.ok:
+                raise TargetError(f"The live command of {self.environment} failed: {ran.explain()}.")
+            digest = ran.tail.strip().split()[-1] if ran.tail.strip() else ""
+            if not digest:
+                return None
+            known = next((r for r in self.releases() if r.digest == digest), None)
+            return known or Release(id=digest, version="unknown", digest=digest, commit="")
+        activations = self._activations()
+        release = self.store.read(activations[-1]["id"]) if activations else None
+        return self._with_activation(release) if release else None
+
+    def releases(self) -> list[Release]:
+        order = {a["id"]: n for n, a in enumerate(self._activations())}
+        found = self.store.all()
+        found.sort(key=lambda r: (order.get(r.id, -1), r.id))
+        return [self._with_activation(r) for r in found]
+
+    def deploy(self, artifact: Artifact) -> Release:
+        return self.store.put(artifact)
+
+    def _env(self, release: Release | None = None) -> dict[str, str]:
+        env = {"DEPLOY_ENV": self.environment}
+        if release is not None:
+            hex_digest = release.digest.split(":", 1)[-1]
+            env |= {"DEPLOY_VERSION": release.version, "DEPLOY_DIGEST": release.digest,
+                    "DEPLOY_DIR": str(self.store.folder / release.id),
+                    "DEPLOY_ARTIFACT": str(self.root / STATE_DIR / "artifacts" / f"{hex_digest}.tar")}
+        return env
+
+    def activate(self, release: Release, by: str) -> None:
+        if self.store.read(release.id) is None:
+            raise TargetError(f"Release {release.id} is not unpacked for {self.environment}; it cannot be run.")
+        older = any(a["id"] == release.id for a in self._activations())
+        command = self.options.rollback if older and self.options.rollback else self.options.deploy
+        report.stage("…", f"run:{self.environment}", command)
+        ran = run_shell(command, self.root, report.command_line, self._env(release))
+        if not ran.ok:
+            raise TargetError(f"The {'rollback' if command == self.options.rollback else 'deploy'} command for "
+                              f"{self.environment} failed: {ran.explain()}. What it changed is up to it; "
+                              f"deploylib still records {self.environment} as it was.")
+        write_atomically(self.record, json.dumps([*self._activations(), {"id": release.id, "time": utc_now(),
+                                                                        "by": by}]))
+
+    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
+        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
+
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        """Remove the oldest unpacked releases (their artifacts stay in .deploylib/artifacts)."""
+        old = [r for r in self.releases()[:-keep or None] if r.id not in protect]
+        return [problem for r in old if (problem := self.store.remove(r))]

@@ -1,0 +1,118 @@
+"""The contract every target type keeps, run against each of them on real filesystems."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploylib.artifact import pack
+from deploylib.errors import ArtifactError, LockHeld
+from deploylib.lock import LockHolder
+from deploylib.model import Artifact
+from deploylib.targets.base import Target
+from deploylib.targets.command import CommandOptions, CommandTarget
+from deploylib.targets.local import LocalOptions, LocalTarget
+
+# The command target's commands: publish $DEPLOY_DIR into ./served and say which digest is live.
+PUBLISH = (f"{sys.executable} -c \"import os, shutil; shutil.rmtree('served', ignore_errors=True); "
+           "shutil.copytree(os.environ['DEPLOY_DIR'], 'served'); "
+           "open('live.txt', 'w').write(os.environ['DEPLOY_DIGEST'])\"")
+LIVE = f"{sys.executable} -c \"import os; print(open('live.txt').read() if os.path.exists('live.txt') else '')\""
+
+
+def make_target(kind: str, root: Path) -> Target:
+    if kind == "local":
+        return LocalTarget(LocalOptions(path="site"), root=root, environment="production")
+    return CommandTarget(CommandOptions(deploy=PUBLISH, live=LIVE), root=root, environment="production")
+
+
+def served(kind: str, root: Path) -> Path:
+    return root / ("site/current" if kind == "local" else "served")
+
+
+@pytest.fixture(params=["local", "command"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def target(kind: str, tmp_path: Path) -> Target:
+    return make_target(kind, tmp_path)
+
+
+def build(tmp_path: Path, version: str, body: str) -> Artifact:
+    tree = tmp_path / f"build-{version}"
+    tree.mkdir()
+    (tree / "index.html").write_text(body)
+    return pack(tree, tmp_path / ".deploylib" / "artifacts", version, f"commit{version}")
+
+
+def test_deploy_prepares_a_release_without_making_it_live(target: Target, tmp_path: Path) -> None:
+    release = target.deploy(build(tmp_path, "1.0.0", "one"))
+    assert [r.id for r in target.releases()] == [release.id]
+    assert target.live() is None
+
+
+def test_activate_makes_it_live_and_it_is_reported(target: Target, kind: str, tmp_path: Path) -> None:
+    release = target.deploy(build(tmp_path, "1.0.0", "one"))
+    target.activate(release, "ci")
+    live = target.live()
+    assert live is not None and (live.digest, live.version) == (release.digest, "1.0.0")
+    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+
+
+def test_redeploying_the_same_artifact_is_a_no_op(target: Target, tmp_path: Path) -> None:
+    artifact = build(tmp_path, "1.0.0", "one")
+    assert target.deploy(artifact) == target.deploy(artifact)
+    assert len(target.releases()) == 1
+
+
+def test_activating_an_older_release_brings_it_back(target: Target, kind: str, tmp_path: Path) -> None:
+    old, new = (target.deploy(build(tmp_path, v, b)) for v, b in (("1.0.0", "one"), ("1.1.0", "two")))
+    target.activate(old, "ci")
+    target.activate(new, "ci")
+    target.activate(old, "ci")
+    assert target.live().digest == old.digest
+    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+    assert [r.id for r in target.releases()][-1] == old.id  # the latest activation comes last
+
+
+def test_a_second_deploy_is_refused_while_the_lock_is_held(target: Target, tmp_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from pathlib import Path\n"
+        "from deploylib.lock import LockHolder\n"
+        f"from tests.integration.test_target_contract import make_target\n"
+        f"t = make_target({target.__class__.__name__.removesuffix('Target').lower()!r}, Path({str(tmp_path)!r}))\n"
+        "with t.lock(LockHolder.me('deploy', '9.9.9'), 0):\n"
+        "    print('held', flush=True); sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(LockHeld, match="deploy of 9.9.9"), target.lock(LockHolder.me("deploy", "1.0.0"), 0):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_failed_deploy_leaves_the_live_release_alone(target: Target, kind: str, tmp_path: Path) -> None:
+    good = target.deploy(build(tmp_path, "1.0.0", "one"))
+    target.activate(good, "ci")
+    broken = build(tmp_path, "1.1.0", "two")
+    broken.tar.write_bytes(broken.tar.read_bytes()[:-2048])
+    with pytest.raises(ArtifactError):
+        target.deploy(broken)
+    assert target.live().digest == good.digest
+    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+
+
+def test_cleanup_keeps_the_newest_and_the_protected(target: Target, tmp_path: Path) -> None:
+    releases = []
+    for n in range(4):
+        releases.append(target.deploy(build(tmp_path, f"1.{n}.0", str(n))))
+        target.activate(releases[-1], "ci")
+    assert target.cleanup(keep=2, protect={releases[0].id}) == []
+    assert {r.id for r in target.releases()} == {releases[0].id, releases[2].id, releases[3].id}
