@@ -13,7 +13,9 @@ import os
 import stat
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
@@ -106,27 +108,32 @@ def _safe_member_path(name: str, where: str) -> PurePosixPath:
     return path
 
 
-def unpack(artifact: Artifact, dest: Path) -> None:
-    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere."""
+def members(artifact: Artifact) -> Iterator[tuple[PurePosixPath, tarfile.TarInfo, IO[bytes] | None]]:
+    """(safe relative path, entry, content for files) of every entry, after checking the digest; an entry
+    that would escape the release, or a link or special file, stops everything with an error."""
     check_digest(artifact)
-    dest.mkdir(parents=True)
     with tarfile.open(artifact.tar, mode="r:") as tar:
         for member in tar:
             rel = _safe_member_path(member.name, str(artifact.tar))
-            target = dest.joinpath(*rel.parts)
-            if member.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-            elif member.isfile():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(member)
-                assert source is not None  # a regular file always has content
-                with target.open("wb") as out:
-                    while chunk := source.read(_CHUNK):
-                        out.write(chunk)
-                target.chmod(member.mode & 0o755)
-            else:
+            if not (member.isdir() or member.isfile()):
                 raise ArtifactError(f"{artifact.tar} contains {member.name!r}, which is a link or special file. "
                                     "Artifacts hold regular files only; nothing was deployed.")
+            yield rel, member, tar.extractfile(member) if member.isfile() else None
+
+
+def unpack(artifact: Artifact, dest: Path) -> None:
+    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere."""
+    dest.mkdir(parents=True)
+    for rel, member, source in members(artifact):
+        target = dest.joinpath(*rel.parts)
+        if source is None:
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                out.write(chunk)
+        target.chmod(member.mode & 0o755)
 
 
 def verify_tree(root: Path, manifest: Manifest) -> list[str]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 TARGET_TYPES: dict[str, str] = {
     "local": "deploylib.targets.local:LocalTarget",
     "command": "deploylib.targets.command:CommandTarget",
+    "github-pages": "deploylib.targets.ghpages:PagesTarget",
 }
 
 

@@ -14,6 +14,7 @@ from deploylib.lock import LockHolder
 from deploylib.model import Artifact
 from deploylib.targets.base import Target
 from deploylib.targets.command import CommandOptions, CommandTarget
+from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from deploylib.targets.local import LocalOptions, LocalTarget
 
 # The command target's commands: publish $DEPLOY_DIR into ./served and say which digest is live.
@@ -26,14 +27,22 @@ LIVE = f"{sys.executable} -c \"import os; print(open('live.txt').read() if os.pa
 def make_target(kind: str, root: Path) -> Target:
     if kind == "local":
         return LocalTarget(LocalOptions(path="site"), root=root, environment="production")
+    if kind == "pages":
+        if not (root / "remote.git").exists():
+            subprocess.run(["git", "init", "-q", "--bare", str(root / "remote.git")], check=True)
+        return PagesTarget(PagesOptions(remote="remote.git"), root=root, environment="production")
     return CommandTarget(CommandOptions(deploy=PUBLISH, live=LIVE), root=root, environment="production")
 
 
-def served(kind: str, root: Path) -> Path:
-    return root / ("site/current" if kind == "local" else "served")
+def served(kind: str, root: Path, name: str = "index.html") -> str:
+    """A file as the target serves it: from `current`, the published folder, or the branch's tip."""
+    if kind == "pages":
+        return subprocess.run(["git", "--git-dir", str(root / "remote.git"), "show", f"gh-pages:{name}"],
+                              capture_output=True, text=True, check=True).stdout
+    return (root / ("site/current" if kind == "local" else "served") / name).read_text()
 
 
-@pytest.fixture(params=["local", "command"])
+@pytest.fixture(params=["local", "command", "pages"])
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -61,7 +70,7 @@ def test_activate_makes_it_live_and_it_is_reported(target: Target, kind: str, tm
     target.activate(release, "ci")
     live = target.live()
     assert live is not None and (live.digest, live.version) == (release.digest, "1.0.0")
-    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+    assert served(kind, tmp_path) == "one"
 
 
 def test_redeploying_the_same_artifact_is_a_no_op(target: Target, tmp_path: Path) -> None:
@@ -76,16 +85,16 @@ def test_activating_an_older_release_brings_it_back(target: Target, kind: str, t
     target.activate(new, "ci")
     target.activate(old, "ci")
     assert target.live().digest == old.digest
-    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+    assert served(kind, tmp_path) == "one"
     assert [r.id for r in target.releases()][-1] == old.id  # the latest activation comes last
 
 
-def test_a_second_deploy_is_refused_while_the_lock_is_held(target: Target, tmp_path: Path) -> None:
+def test_a_second_deploy_is_refused_while_the_lock_is_held(target: Target, kind: str, tmp_path: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys; from pathlib import Path\n"
         "from deploylib.lock import LockHolder\n"
         f"from tests.integration.test_target_contract import make_target\n"
-        f"t = make_target({target.__class__.__name__.removesuffix('Target').lower()!r}, Path({str(tmp_path)!r}))\n"
+        f"t = make_target({kind!r}, Path({str(tmp_path)!r}))\n"
         "with t.lock(LockHolder.me('deploy', '9.9.9'), 0):\n"
         "    print('held', flush=True); sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True, cwd=Path(__file__).resolve().parents[2])
@@ -106,7 +115,7 @@ def test_a_failed_deploy_leaves_the_live_release_alone(target: Target, kind: str
     with pytest.raises(ArtifactError):
         target.deploy(broken)
     assert target.live().digest == good.digest
-    assert (served(kind, tmp_path) / "index.html").read_text() == "one"
+    assert served(kind, tmp_path) == "one"
 
 
 def test_cleanup_keeps_the_newest_and_the_protected(target: Target, tmp_path: Path) -> None:

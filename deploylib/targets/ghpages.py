@@ -1,0 +1,263 @@
+"""GitHub Pages, or any git remote serving a branch: each release is one commit on the branch.
+
+`deploy` builds the commit in a bare cache repository with one `git fast-import` stream read straight
+from the artifact (no working tree, no file lists on a command line): the artifact's files, a
+`.nojekyll`, and the CNAME (a configured domain wins, else the artifact's own, else the one already on
+the branch — never silently dropped), with the branch's tip as parent so history is kept and a
+one-file change pushes a few objects. `activate` pushes it with --force-with-lease on the tip it was
+built on, so a concurrent publish is detected, not overwritten. The commit message carries the version
+and digest, so what is live is read back from the remote's tip. Rollback publishes the older release's
+tree as a new commit, or (rollback = "reset") moves the branch back to that release's commit.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploylib.artifact import members
+from deploylib.errors import TargetError
+from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.model import Artifact, Release
+from deploylib.schema import option
+from deploylib.targets.base import Target
+from deploylib.targets.store import write_atomically
+from deploylib.workspace import STATE_DIR
+
+_TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
+_IDENTITY = "deploylib <deploylib@localhost>"
+
+
+@dataclass(frozen=True)
+class PagesOptions:
+    remote: str = option(doc='the git remote to publish to, e.g. "git@github.com:acme/site.git" or a path')
+    branch: str = option("gh-pages", doc='the branch that is served, e.g. "gh-pages"')
+    cname: str = option("", doc='the custom domain to write into CNAME, e.g. "www.example.com"')
+    rollback: str = option("commit", doc='"commit" (publish the older tree as a new commit) or "reset" (move the '
+                                         "branch back to the older release's commit)",
+                           check=lambda v: "" if v in ("commit", "reset") else "is not commit or reset")
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A release's commit in the cache, and the tip it was built on (the lease)."""
+
+    release: Release
+    commit: str
+    tree: str
+    base: str  # the branch tip when it was built ("" for the branch's first commit)
+
+
+class PagesTarget(Target):
+    Options = PagesOptions
+    options: PagesOptions
+
+    def __init__(self, options: PagesOptions, root: Path, environment: str) -> None:
+        super().__init__(options, root, environment)
+        self.base = root / STATE_DIR / "targets" / environment
+        self.cache = self.base / "pages.git"
+        self.record = self.base / "releases.json"  # release id -> commit, tree, activations
+        local = root / options.remote
+        self.remote = str(local) if not _looks_remote(options.remote) and local.exists() else options.remote
+
+    def describe(self) -> str:
+        return f"branch {self.options.branch} of {self.options.remote}"
+
+    # -- git in the cache ----------------------------------------------------------------------------
+
+    def _git(self, *args: str, data: bytes | None = None) -> str:
+        done = subprocess.run(["git", "-C", str(self.cache), *args], input=data, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise TargetError(f"git {args[0]} failed for {self.describe()}: "
+                              f"{done.stderr.decode(errors='replace').strip()}")
+        return done.stdout.decode(errors="replace")
+
+    def _ensure_cache(self) -> None:
+        if not (self.cache / "HEAD").exists():
+            self.cache.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["git", "init", "-q", "--bare", str(self.cache)], check=True, capture_output=True)
+
+    def _remote_tip(self) -> str:
+        """The branch's commit on the remote, "" when the remote has no such branch."""
+        done = subprocess.run(["git", "ls-remote", "--heads", self.remote, self.options.branch], capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0:
+            raise TargetError(f"Cannot reach {self.options.remote}: {done.stderr.strip()}. Check the remote in "
+                              f"deploy.toml and your access to it.")
+        return next((line.split()[0] for line in done.stdout.splitlines()
+                     if line.endswith(f"refs/heads/{self.options.branch}")), "")
+
+    def _fetch_tip(self) -> str:
+        self._ensure_cache()
+        tip = self._remote_tip()
+        if tip:
+            self._git("fetch", "-q", "--no-tags", self.remote,
+                      f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
+        return tip
+
+    # -- the record of releases -------------------------------------------------------------------
+
+    def _records(self) -> dict[str, dict[str, object]]:
+        try:
+            records: dict[str, dict[str, object]] = json.loads(self.record.read_text())
+            return records
+        except (OSError, ValueError):
+            return {}
+
+    def _save(self, records: dict[str, dict[str, object]]) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.record, json.dumps(records, indent=1))
+
+    def _release(self, release_id: str, record: dict[str, object]) -> Release:
+        activations = record.get("activations") or [{}]
+        last = activations[-1] if isinstance(activations, list) else {}
+        return Release(id=release_id, version=str(record["version"]), digest=str(record["digest"]),
+                       commit=str(record["source"]), activated_at=str(last.get("time", "")),
+                       activated_by=str(last.get("by", "")))
+
+    # -- the Target interface --------------------------------------------------------------------
+
+    def live(self) -> Release | None:
+        tip = self._remote_tip()
+        if not tip:
+            return None
+        self._fetch_tip()
+        trailers = dict(line.split(": ", 1) for line in self._git("log", "-1", "--format=%B", tip).splitlines()
+                        if line.startswith(_TRAILERS) and ": " in line)
+        if "deploylib-digest" not in trailers:
+            return Release(id=tip[:12], version="unknown", digest="", commit="")  # published by something else
+        release_id = trailers.get("deploylib-release", "")
+        record = self._records().get(release_id)
+        if record is not None:
+            return self._release(release_id, record)
+        return Release(id=release_id, version=trailers.get("deploylib-version", ""),
+                       digest=trailers["deploylib-digest"], commit=trailers.get("deploylib-commit", ""))
+
+    def releases(self) -> list[Release]:
+        """Oldest activation first, by the activations' sequence numbers (timestamps tie within a second)."""
+        records = self._records()
+        order = sorted(records, key=lambda rid: (_last_activation(records[rid]), rid))
+        return [self._release(rid, records[rid]) for rid in order]
+
+    def deploy(self, artifact: Artifact) -> Release:
+        tip = self._fetch_tip()
+        release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
+                          commit=artifact.commit)
+        built = self._commit(release, tip, self._tree_stream(artifact, tip))
+        records = self._records()
+        records[release.id] = {**records.get(release.id, {}), "version": release.version, "digest": release.digest,
+                               "source": release.commit, "commit": built.commit, "tree": built.tree,
+                               "base": built.base}
+        self._save(records)
+        return release
+
+    def _tree_stream(self, artifact: Artifact, tip: str) -> list[bytes]:
+        """fast-import file commands for the artifact's files, .nojekyll and the CNAME."""
+        commands: list[bytes] = [b"deleteall\n"]
+        names = set()
+        for rel, member, source in members(artifact):
+            if source is not None:
+                names.add(rel.as_posix())
+                mode = b"100755" if member.mode & 0o100 else b"100644"
+                commands.append(b"M " + mode + b" inline " + _quote(rel.as_posix()) + b"\n" + _data(source.read()))
+        commands.append(b"M 100644 inline .nojekyll\n" + _data(b""))
+        if self.options.cname:
+            commands.append(b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n"))
+        elif "CNAME" not in names and tip:
+            kept = self._git("ls-tree", tip, "CNAME").split()
+            if kept:  # the domain already on the branch stays
+                commands.append(f"M 100644 {kept[2]} CNAME\n".encode())
+        return commands
+
+    def _commit(self, release: Release, parent: str, files: list[bytes]) -> _Built:
+        ref = f"refs/deploylib/{release.id}"
+        message = (f"Deploy {release.version} ({release.digest})\n\n"
+                   f"deploylib-release: {release.id}\ndeploylib-version: {release.version}\n"
+                   f"deploylib-digest: {release.digest}\ndeploylib-commit: {release.commit}\n").encode()
+        now = int(time.time())
+        head = [f"commit {ref}\n".encode(), f"committer {_IDENTITY} {now} +0000\n".encode(), _data(message)]
+        if parent:
+            head.append(f"from {parent}\n".encode())
+        self._git("fast-import", "--quiet", "--force", data=b"".join(head + files) + b"\n")
+        commit = self._git("rev-parse", ref).strip()
+        return _Built(release, commit, self._git("rev-parse", f"{commit}^{{tree}}").strip(), parent)
+
+    def activate(self, release: Release, by: str) -> None:
+        records = self._records()
+        record = records.get(release.id)
+        if record is None:
+            raise TargetError(f"Release {release.id} was never built for {self.describe()}; it cannot be published.")
+        tip = self._fetch_tip()
+        commit = str(record["commit"])
+        if tip and tip != record["base"] and tip != commit:
+            ours = {str(a.get("commit")) for r in records.values() for a in r.get("activations") or []}
+            if tip not in ours:
+                raise TargetError(f"{self.describe()} moved since {release.id} was prepared on it: someone else "
+                                  "published. Nothing was overwritten; run the deploy again to build on top of it.")
+            # The branch holds another of our releases (a rollback, or releases prepared together):
+            # publish this release's tree on top of the tip, or move the branch back to its commit.
+            if self.options.rollback == "commit":
+                files = [b"deleteall\n", *self._tree_entries(str(record["tree"]))]
+                commit = self._commit(release, tip, files).commit
+        lease = f"--force-with-lease=refs/heads/{self.options.branch}:{tip}"
+        done = subprocess.run(["git", "-C", str(self.cache), "push", "-q", lease, self.remote,
+                               f"{commit}:refs/heads/{self.options.branch}"], capture_output=True, text=True)
+        if done.returncode != 0:
+            detail = done.stderr.strip()
+            if "stale info" in detail or "rejected" in detail:
+                raise TargetError(f"{self.describe()} changed while deploylib was publishing (someone else "
+                                  f"published): nothing was overwritten. Run the deploy again. ({detail})")
+            raise TargetError(f"Publishing to {self.describe()} failed: {detail}")
+        number = max((_last_activation(r) for r in records.values()), default=0) + 1
+        record["activations"] = [*list(record.get("activations") or []), {"time": utc_now(), "by": by,
+                                                                          "commit": commit, "n": number}]
+        self._save(records)
+
+    def _tree_entries(self, tree: str) -> list[bytes]:
+        """fast-import commands that reproduce an existing tree by blob ids (no content is read)."""
+        entries = []
+        for line in self._git("ls-tree", "-r", "-z", tree).split("\0"):
+            if line:
+                meta, path = line.split("\t", 1)
+                mode, _, sha = meta.split()
+                entries.append(f"M {mode} {sha} ".encode() + _quote(path) + b"\n")
+        return entries
+
+    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
+        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
+
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        """Forget the oldest releases' cache refs; the branch keeps its history on the remote."""
+        records = self._records()
+        old = [r.id for r in self.releases()[:-keep or None] if r.id not in protect]
+        for release_id in old:
+            self._git("update-ref", "-d", f"refs/deploylib/{release_id}")
+            records.pop(release_id, None)
+        self._save(records)
+        return []
+
+
+def _last_activation(record: dict[str, object]) -> int:
+    """The sequence number of a release's latest activation; -1 when it never was."""
+    activations = record.get("activations") or []
+    return int(activations[-1]["n"]) if isinstance(activations, list) and activations else -1
+
+
+def _looks_remote(remote: str) -> bool:
+    return "://" in remote or (":" in remote and not remote.startswith(("/", ".")))
+
+
+def _data(payload: bytes) -> bytes:
+    return f"data {len(payload)}\n".encode() + payload + b"\n"
+
+
+def _quote(path: str) -> bytes:
+    """A path as fast-import reads it: C-style quoted when it has spaces, quotes or control characters."""
+    if any(c in path for c in ' "\\\n\t') or not path.isprintable():
+        return json.dumps(path).encode()
+    return path.encode()
+

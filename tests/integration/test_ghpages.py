@@ -1,0 +1,127 @@
+"""The GitHub Pages target against real bare remotes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from deploylib.artifact import pack
+from deploylib.errors import ArtifactError, TargetError
+from deploylib.model import Artifact
+from deploylib.targets.ghpages import PagesOptions, PagesTarget
+from tests.conftest import git
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "remote.git")], check=True)
+    return tmp_path / "remote.git"
+
+
+def pages(tmp_path: Path, **options: str) -> PagesTarget:
+    return PagesTarget(PagesOptions(remote="remote.git", **options), root=tmp_path, environment="production")
+
+
+def site(tmp_path: Path, version: str, files: dict[str, str]) -> Artifact:
+    tree = tmp_path / f"site-{version}"
+    for name, text in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+    return pack(tree, tmp_path / ".deploylib" / "artifacts", version, f"src{version}")
+
+
+def publish(target: PagesTarget, artifact: Artifact) -> None:
+    target.activate(target.deploy(artifact), "ci")
+
+
+def branch(remote: Path, *args: str) -> str:
+    return git(remote, *args)
+
+
+FILES = {f"docs/page{n}.html": f"page {n}" for n in range(20)} | {"index.html": "home"}
+
+
+def test_a_one_file_change_is_one_new_commit_with_a_few_objects(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    first = branch(remote, "rev-parse", "gh-pages")
+    publish(target, site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed"}))
+    assert branch(remote, "rev-parse", "gh-pages^") == first  # history kept
+    new_objects = branch(remote, "rev-list", "--objects", f"{first}..gh-pages").splitlines()
+    assert len(new_objects) == 4  # the commit, the root tree, docs/, and the changed page
+    assert branch(remote, "log", "-1", "--format=%s", "gh-pages").startswith("Deploy 1.0.1 (sha256:")
+
+
+def test_nojekyll_is_written_and_a_configured_domain_wins(tmp_path: Path, remote: Path) -> None:
+    publish(pages(tmp_path, cname="www.example.com"), site(tmp_path, "1.0.0", {"index.html": "home"}))
+    assert branch(remote, "show", "gh-pages:.nojekyll") == ""
+    assert branch(remote, "show", "gh-pages:CNAME") == "www.example.com"
+
+
+def test_a_domain_already_on_the_branch_is_kept(tmp_path: Path, remote: Path) -> None:
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True, capture_output=True)
+    git(other, "checkout", "-q", "--orphan", "gh-pages")
+    (other / "CNAME").write_text("docs.example.org\n")
+    git(other, "add", "CNAME")
+    git(other, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "set the domain")
+    git(other, "push", "-q", "origin", "gh-pages")
+    publish(pages(tmp_path), site(tmp_path, "1.0.0", {"index.html": "home"}))
+    assert branch(remote, "show", "gh-pages:CNAME") == "docs.example.org"
+
+
+def test_a_concurrent_publish_is_detected_not_overwritten(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    prepared = target.deploy(site(tmp_path, "1.1.0", {"index.html": "two"}))
+    someone = tmp_path / "someone"
+    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(someone)], check=True, capture_output=True)
+    (someone / "index.html").write_text("theirs")
+    git(someone, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "their publish")
+    git(someone, "push", "-q", "origin", "gh-pages")
+    with pytest.raises(TargetError, match="someone else published. Nothing was overwritten"):
+        target.activate(prepared, "ci")
+    assert branch(remote, "show", "gh-pages:index.html") == "theirs"
+
+
+def test_rollback_by_reset_moves_the_branch_back(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path, rollback="reset")
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    first = branch(remote, "rev-parse", "gh-pages")
+    old = target.live()
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))
+    target.activate(old, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == first
+
+
+def test_live_is_read_back_from_the_tip(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    assert target.live() is None  # no branch yet
+    artifact = site(tmp_path, "1.0.0", {"index.html": "one"})
+    publish(target, artifact)
+    again = pages(tmp_path)  # a fresh target object reads what the remote says
+    live = again.live()
+    assert live is not None and (live.version, live.digest, live.commit) == ("1.0.0", artifact.digest, "src1.0.0")
+
+
+def test_an_unreachable_remote_is_named(tmp_path: Path) -> None:
+    target = PagesTarget(PagesOptions(remote=str(tmp_path / "missing.git")), root=tmp_path, environment="production")
+    with pytest.raises(TargetError, match="Cannot reach .*missing.git"):
+        target.deploy(site(tmp_path, "1.0.0", {"index.html": "one"}))
+
+
+def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path: Path, remote: Path) -> None:
+    path = tmp_path / "evil.tar"
+    with tarfile.open(path, "w") as tar:
+        link = tarfile.TarInfo("escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link, io.BytesIO())
+    artifact = Artifact("sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(), path, tmp_path / "m.json", "1", "c")
+    with pytest.raises(ArtifactError, match="link or special file"):
+        pages(tmp_path).deploy(artifact)
+    assert branch(remote, "branch", "--list") == ""
