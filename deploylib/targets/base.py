@@ -8,8 +8,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from deploylib.lock import LockHolder
+from deploylib.lock import FileLock, LockHolder
 from deploylib.model import Artifact, Release
+from deploylib.workspace import STATE_DIR
 
 
 class Target(ABC):
@@ -41,10 +42,20 @@ class Target(ABC):
     def activate(self, release: Release, by: str) -> None:
         """Make `release` the live one, atomically."""
 
-    @abstractmethod
+    @property
+    def state_folder(self) -> Path:
+        """deploylib's own files for this target on this machine."""
+        return self.root / STATE_DIR / "targets" / self.environment
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state_folder / ".deploy.lock"
+
     def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
         """Hold the target's deploy lock for a with-block, yielding the holder of a lock left behind by a
-        process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds."""
+        process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds.
+        By default an flock on this machine; a target reached over the network overrides this."""
+        return FileLock(self.lock_file).hold(holder, wait)
 
     @abstractmethod
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:

@@ -10,13 +10,12 @@ A non-zero exit is a failed deploy. What is live comes from the `live` command w
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deploylib import report
 from deploylib.errors import TargetError
-from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.lock import utc_now
 from deploylib.model import Artifact, Release
 from deploylib.runner import run_shell
 from deploylib.schema import option
@@ -38,7 +37,7 @@ class CommandTarget(Target):
 
     def __init__(self, options: CommandOptions, root: Path, environment: str) -> None:
         super().__init__(options, root, environment)
-        self.base = root / STATE_DIR / "targets" / environment
+        self.base = self.state_folder
         self.store = ReleaseStore(self.base / "releases")
         self.record = self.base / "activations.json"  # every successful activation, oldest first
 
@@ -101,9 +100,6 @@ class CommandTarget(Target):
                               f"deploylib still records {self.environment} as it was.")
         write_atomically(self.record, json.dumps([*self._activations(), {"id": release.id, "time": utc_now(),
                                                                         "by": by}]))
-
-    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
-        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Remove the oldest unpacked releases (their artifacts stay in .deploylib/artifacts)."""

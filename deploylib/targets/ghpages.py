@@ -15,18 +15,16 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.artifact import members
 from deploylib.errors import TargetError
-from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.lock import utc_now
 from deploylib.model import Artifact, Release
 from deploylib.schema import option
 from deploylib.targets.base import Target
 from deploylib.targets.store import write_atomically
-from deploylib.workspace import STATE_DIR
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
 _IDENTITY = "deploylib <deploylib@localhost>"
@@ -58,7 +56,7 @@ class PagesTarget(Target):
 
     def __init__(self, options: PagesOptions, root: Path, environment: str) -> None:
         super().__init__(options, root, environment)
-        self.base = root / STATE_DIR / "targets" / environment
+        self.base = self.state_folder
         self.cache = self.base / "pages.git"
         self.record = self.base / "releases.json"  # release id -> commit, tree, activations
         local = root / options.remote
@@ -226,9 +224,6 @@ class PagesTarget(Target):
                 mode, _, sha = meta.split()
                 entries.append(f"M {mode} {sha} ".encode() + _quote(path) + b"\n")
         return entries
-
-    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
-        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Forget the oldest releases' cache refs; the branch keeps its history on the remote."""

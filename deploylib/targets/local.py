@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deploylib.errors import TargetError
-from deploylib.lock import FileLock, LockHolder, utc_now
+from deploylib.lock import utc_now
 from deploylib.model import Artifact, Release
 from deploylib.schema import option
 from deploylib.targets.base import Target
@@ -103,8 +103,9 @@ class LocalTarget(Target):
             log.write(json.dumps({"time": utc_now(), "id": release.id, "version": release.version,
                                   "digest": release.digest, "by": by}) + "\n")
 
-    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
-        return FileLock(self.base / ".deploy.lock").hold(holder, wait)
+    @property
+    def lock_file(self) -> Path:
+        return self.base / ".deploy.lock"  # in the target folder: shared by everyone deploying to it
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         old = [r for r in self.releases()[:-keep or None] if r.id not in protect]
