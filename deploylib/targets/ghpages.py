@@ -12,6 +12,7 @@ tree as a new commit, or (rollback = "reset") moves the branch back to that rele
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -90,9 +91,12 @@ class PagesTarget(Target):
                      if line.endswith(f"refs/heads/{self.options.branch}")), "")
 
     def _fetch_tip(self) -> str:
+        """The remote's tip, fetched into the cache unless the cache already has that commit."""
         self._ensure_cache()
         tip = self._remote_tip()
-        if tip:
+        known = tip and subprocess.run(["git", "-C", str(self.cache), "cat-file", "-e", f"{tip}^{{commit}}"],
+                                       capture_output=True).returncode == 0
+        if tip and not known:
             self._git("fetch", "-q", "--no-tags", self.remote,
                       f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
         return tip
@@ -154,22 +158,36 @@ class PagesTarget(Target):
         return release
 
     def _tree_stream(self, artifact: Artifact, tip: str) -> list[bytes]:
-        """fast-import file commands for the artifact's files, .nojekyll and the CNAME."""
+        """fast-import file commands for the artifact's files, .nojekyll and the CNAME. A file whose blob is
+        already on the branch's tip is referenced by its id, so only changed files are written."""
+        on_tip = self._blobs(tip) if tip else {}
         commands: list[bytes] = [b"deleteall\n"]
         names = set()
         for rel, member, source in members(artifact):
             if source is not None:
-                names.add(rel.as_posix())
+                path, data = rel.as_posix(), source.read()
+                names.add(path)
                 mode = b"100755" if member.mode & 0o100 else b"100644"
-                commands.append(b"M " + mode + b" inline " + _quote(rel.as_posix()) + b"\n" + _data(source.read()))
+                blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's object id
+                if on_tip.get(path) == blob:
+                    commands.append(b"M " + mode + b" " + blob.encode() + b" " + _quote(path) + b"\n")
+                else:
+                    commands.append(b"M " + mode + b" inline " + _quote(path) + b"\n" + _data(data))
         commands.append(b"M 100644 inline .nojekyll\n" + _data(b""))
         if self.options.cname:
             commands.append(b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n"))
-        elif "CNAME" not in names and tip:
-            kept = self._git("ls-tree", tip, "CNAME").split()
-            if kept:  # the domain already on the branch stays
-                commands.append(f"M 100644 {kept[2]} CNAME\n".encode())
+        elif "CNAME" not in names and "CNAME" in on_tip:  # the domain already on the branch stays
+            commands.append(f"M 100644 {on_tip['CNAME']} CNAME\n".encode())
         return commands
+
+    def _blobs(self, commit: str) -> dict[str, str]:
+        """path -> blob id of every file in a commit's tree, from one ls-tree."""
+        found = {}
+        for line in self._git("ls-tree", "-r", "-z", commit).split("\0"):
+            if line:
+                meta, path = line.split("\t", 1)
+                found[path] = meta.split()[2]
+        return found
 
     def _commit(self, release: Release, parent: str, files: list[bytes]) -> _Built:
         ref = f"refs/deploylib/{release.id}"
