@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from deploylib.lock import utc_now
-from deploylib.model import LedgerEntry
+from deploylib.model import LedgerEntry, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (

@@ -16,16 +16,14 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from deploylib.errors import LockHeld, TargetError
+from deploylib.model import utc_now
 
 _POLL_SECONDS = 0.2
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

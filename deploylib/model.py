@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+
+def utc_now() -> str:
+    """The time values are stamped with: UTC, to the second, ISO 8601 with a Z."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def short_digest(digest: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from deploylib import report
-from deploylib.lock import utc_now
+from deploylib.model import utc_now
 from deploylib.schema import option
 
 EVENTS = ("started", "succeeded", "degraded", "failed", "rolled-back", "rollback-failed")

@@ -33,8 +33,8 @@ from deploylib.errors import (
 )
 from deploylib.git import log_messages, run_git
 from deploylib.ledger import Ledger
-from deploylib.lock import LockHolder, actor_name, utc_now
-from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest
+from deploylib.lock import LockHolder, actor_name
+from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest, utc_now
 from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from deploylib import report
 from deploylib.errors import TargetError
-from deploylib.lock import utc_now
-from deploylib.model import Artifact, Release
+from deploylib.model import Artifact, Release, utc_now
 from deploylib.runner import run_shell
 from deploylib.schema import option
 from deploylib.targets.base import Target

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from deploylib.artifact import members
 from deploylib.errors import TargetError
-from deploylib.lock import utc_now
-from deploylib.model import Artifact, Release
+from deploylib.model import Artifact, Release, utc_now
 from deploylib.schema import option
 from deploylib.targets.base import Target
 from deploylib.targets.store import write_atomically
