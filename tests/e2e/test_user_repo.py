@@ -15,17 +15,19 @@ from tests.conftest import REPO, git, run_doit
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[gate]
-tests = "grep -q Welcome site/index.html"
-
-[build]
+BUILD_AND_RELEASE = """[build]
 command = "rm -rf out && mkdir -p out && cp -R site/. out/"
 output = "out"
 
 [release]
 push = false
+"""
 
+CONFIG = """
+[gate]
+tests = "grep -q Welcome site/index.html"
+
+""" + BUILD_AND_RELEASE + """
 [environments.production]
 target = {{ type = "local", path = "../live"{port} }}
 confirm = false
@@ -317,14 +319,7 @@ def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
 
 
-TWO_ENVS = """
-[build]
-command = "rm -rf out && mkdir -p out && cp -R site/. out/"
-output = "out"
-
-[release]
-push = false
-
+TWO_ENVS = BUILD_AND_RELEASE + """
 [deploy]
 staging = "test"
 
@@ -380,14 +375,7 @@ def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path
     assert not (tmp_path / "live").exists()
 
 
-COMMAND_TARGET = """
-[build]
-command = "rm -rf out && mkdir -p out && cp -R site/. out/"
-output = "out"
-
-[release]
-push = false
-
+COMMAND_TARGET = BUILD_AND_RELEASE + """
 [environments.production]
 target = {{ type = "command", deploy = "python3 publish.py" }}
 url = "{url}"

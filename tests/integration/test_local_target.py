@@ -103,15 +103,6 @@ def test_a_release_without_metadata_cannot_be_activated(target: LocalTarget, tmp
         target.activate(release, "ci")
 
 
-def test_cleanup_keeps_the_newest_and_the_protected(target: LocalTarget, tmp_path: Path) -> None:
-    releases = []
-    for n in range(6):
-        releases.append(target.deploy(build(tmp_path, f"1.{n}.0", str(n))))
-        target.activate(releases[-1], "ci")
-    assert target.cleanup(keep=3, protect={releases[0].id}) == []
-    assert {r.id for r in target.releases()} == {releases[0].id, *(r.id for r in releases[-3:])}
-
-
 def test_cleanup_reports_what_it_cannot_remove_without_failing(target: LocalTarget, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     releases = [target.deploy(build(tmp_path, f"1.{n}.0", str(n))) for n in range(3)]
