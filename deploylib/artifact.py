@@ -6,6 +6,7 @@ modes, so the same build output always gives the same bytes and the same sha256 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -121,8 +122,11 @@ def members(artifact: Artifact) -> Iterator[tuple[PurePosixPath, tarfile.TarInfo
             yield rel, member, tar.extractfile(member) if member.isfile() else None
 
 
-def unpack(artifact: Artifact, dest: Path) -> None:
-    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere."""
+def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_manifest: Manifest | None = None) -> None:
+    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere.
+    Files identical to those of an earlier release unpacked in `like` (per its manifest) are hard-linked
+    from it: less to write, and they keep their modification times, so rsync sees them unchanged."""
+    manifest = load_manifest(artifact) if like_manifest else {}
     dest.mkdir(parents=True)
     for rel, member, source in members(artifact):
         target = dest.joinpath(*rel.parts)
@@ -130,6 +134,11 @@ def unpack(artifact: Artifact, dest: Path) -> None:
             target.mkdir(parents=True, exist_ok=True)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
+        key = rel.as_posix()
+        if like and like_manifest and key in manifest and like_manifest.get(key) == manifest[key]:
+            with contextlib.suppress(OSError):  # gone or on another filesystem: write it instead
+                os.link(like.joinpath(*rel.parts), target)
+                continue
         with target.open("wb") as out:
             while chunk := source.read(_CHUNK):
                 out.write(chunk)

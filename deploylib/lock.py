@@ -14,16 +14,15 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from deploylib.errors import LockHeld, TargetError
 from deploylib.model import utc_now
 
 _POLL_SECONDS = 0.2
-
-
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,29 @@ class LockHolder:
 
     def describe(self) -> str:
         return f"{self.action} of {self.version or '?'} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
+
+
+def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str,
+                 alive: Callable[[int], bool]) -> str:
+    """Why a lock left on a remote host protects nothing any more, or "" while its holder may still run:
+    its process is gone (checked when it ran on this machine), or it is older than `ttl_s`."""
+    if holder.host == this_host and holder.pid > 0 and not alive(holder.pid):
+        return f"its process {holder.pid} on {this_host} is gone"
+    try:
+        age = (now - datetime.fromisoformat(holder.since.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return ""
+    return f"it is {int(age)} s old, past lock_ttl ({int(ttl_s)} s)" if age > ttl_s else ""
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def actor_name() -> str:
@@ -92,6 +114,20 @@ class FileLock:
                     raise LockHeld(f"{self.path.parent} is locked by {who}. Wait for it to finish, or raise "
                                    "lock_wait for this environment in deploy.toml to wait longer.") from None
                 time.sleep(_POLL_SECONDS)
+
+    def busy(self) -> LockHolder | None:
+        """Who holds the lock now, or None when it is free; the lock and its file are left as they are."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self.holder() or LockHolder("?", "?", 0, "?", "", "?")
+        finally:
+            os.close(fd)  # also drops the flock taken just now
+        return None
 
     def holder(self) -> LockHolder | None:
         """Who holds (or last held, if the lock is free) the lock, as its file says."""

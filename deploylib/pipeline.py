@@ -180,12 +180,9 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
             with _sigterm_as_exception():
                 try:
-                    target.activate(release, holder.user)
-                    timeline.add(f"switched {env.name} from {report.release_label(previous)} to {release.id}")
-                    report.stage(report.OK, f"switch:{env.name}", f"{report.release_label(previous)} → {release.id}")
-                    found = _validate(ledger, env, release, base_url, during="deploy")
+                    found = _roll_out(ledger, env, target, release, previous, base_url, holder.user, timeline)
                 except BaseException:
-                    _restore_after_interruption(target, previous, release, holder.user)
+                    _restore_after_interruption(target, previous, holder.user)
                     raise
         except Exception as err:
             ledger.finish(entry, "failed", {"error": str(err)})
@@ -272,12 +269,30 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | N
                         if closed else ""))
 
 
-def _restore_after_interruption(target: Target, previous: Release | None, release: Release, by: str) -> None:
-    """Interrupted (or crashed) between switch and a passing validation: put the previous release back."""
-    live = target.live()
-    if previous is not None and live is not None and live.id == release.id:
+def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release, previous: Release | None,
+              base_url: str, by: str, timeline: Timeline) -> ValidationReport:
+    """Switch to `release` step by step (one step for most targets, host batches for some), validating
+    after each; stop at the first validation that calls for a rollback and return it."""
+    found: ValidationReport | None = None
+    with contextlib.closing(target.rollout(release, by)) as steps:
+        for step in steps:
+            where = f"{step.name}: " if step.name else ""
+            timeline.add(f"switched {where or env.name + ' '}from {report.release_label(previous)} to {release.id}")
+            report.stage(report.OK, f"switch:{env.name}", f"{where}{report.release_label(previous)} → {release.id}")
+            for url in step.urls or (base_url,):
+                found = _validate(ledger, env, release, url, during="deploy")
+                if found.decision.rollback:
+                    return found
+    assert found is not None, "a rollout has at least one step"
+    return found
+
+
+def _restore_after_interruption(target: Target, previous: Release | None, by: str) -> None:
+    """Interrupted (or crashed) during the switch or before a passing validation: put the previous release
+    back on every part of the target (activating what is already live changes nothing)."""
+    if previous is not None:
         target.activate(previous, by)
-        report.stage(report.WARN, "restore", f"interrupted: switched back to {previous.id}")
+        report.stage(report.WARN, "restore", f"interrupted: {previous.id} is live again")
 
 
 def _cleanup(target: Target, env: EnvironmentConfig, protect: set[str]) -> None:
@@ -373,6 +388,20 @@ def validate(ws: Workspace, env_name: str) -> None:
     if found.decision.rollback:
         raise ValidationFailed(f"{live.id}, live on {env.name}, fails validation ({'; '.join(found.decision.reasons)}"
                                f"). To restore the previous release: doit rollback --env {env.name}.")
+
+
+def unlock(ws: Workspace, env_name: str) -> None:
+    """Break an environment's deploy lock by force (a deploy died and the lock cannot tell by itself)."""
+    env = ws.config.environment(env_name)
+    target = open_target(env, ws.app)
+    holder = target.unlock()
+    if holder is None:
+        report.stage(report.OK, f"unlock:{env.name}", f"{target.describe()} was not locked")
+        return
+    closed = ws.ledger.mark_interrupted(env.name)
+    report.stage(report.WARN, f"unlock:{env.name}", f"broke the lock of {holder.describe()} on {target.describe()}"
+                 + (f"; marked {closed} unfinished ledger entr{'y' if closed == 1 else 'ies'} interrupted"
+                    if closed else ""))
 
 
 def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) -> None:

@@ -159,6 +159,7 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     yield _changelog(ws)
     yield from _deploy(ws)
     yield from _validate(ws)
+    yield from _unlock(ws)
     yield _rollback(ws)
     if ws.config.environments:
         yield _shortcut(ws, "promote", "Deploy the artifact validated on staging to production (same digest, no "
@@ -323,6 +324,19 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
                "actions": [_action(validate)], "uptodate": [False], "verbosity": 2}
+
+
+def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:
+    yield {"basename": "unlock", "name": None,
+           "doc": "Break an environment's deploy lock left by a deploy that died: doit unlock:ENV"}
+    for env in ws.config.environments.values():
+        def unlock(env_name: str = env.name) -> None:
+            from deploylib import pipeline
+
+            pipeline.unlock(ws, env_name)
+
+        yield {"basename": "unlock", "name": env.name, "doc": f"break {env.name}'s deploy lock",
+               "actions": [_action(unlock)], "uptodate": [False], "verbosity": 2}
 
 
 def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from deploylib.errors import LockHeld
 from deploylib.lock import FileLock, LockHolder
 from deploylib.model import Artifact, Release
 from deploylib.workspace import STATE_DIR
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One step of a rollout: the part of the target that now serves the new release, and the
+    addresses to check it on (none: the environment's url)."""
+
+    name: str  # "" when the step is the whole target
+    urls: tuple[str, ...] = ()
 
 
 class Target(ABC):
@@ -51,11 +63,28 @@ class Target(ABC):
     def lock_file(self) -> Path:
         return self.state_folder / ".deploy.lock"
 
+    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+        """Make `release` live step by step, yielding after each step so it can be validated before the
+        next; closing the iterator early stops the rollout. One step by default; a target with several
+        hosts switches them in batches. Undo a partial rollout with `activate(previous)`."""
+        self.activate(release, by)
+        yield Batch("")
+
     def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
         """Hold the target's deploy lock for a with-block, yielding the holder of a lock left behind by a
         process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds.
         By default an flock on this machine; a target reached over the network overrides this."""
         return FileLock(self.lock_file).hold(holder, wait)
+
+    def unlock(self) -> LockHolder | None:
+        """Break the deploy lock by force and return who held it (None: it was free). An flock cannot be
+        broken, and never needs to be: it dies with its holder, so this only reports a live one."""
+        holder = FileLock(self.lock_file).busy()
+        if holder is not None:
+            raise LockHeld(f"{self.describe()} is locked by {holder.describe()}, which is still running; this kind "
+                           "of lock ends with its process. Wait for it, or stop that process "
+                           f"(kill {holder.pid}).")
+        return None
 
     @abstractmethod
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:

@@ -19,6 +19,7 @@ from deploylib.model import Artifact, Release, utc_now
 from deploylib.runner import run_shell
 from deploylib.schema import option
 from deploylib.targets.base import Target
+from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore, write_atomically
 from deploylib.workspace import STATE_DIR
 
@@ -102,5 +103,4 @@ class CommandTarget(Target):
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Remove the oldest unpacked releases (their artifacts stay in .deploylib/artifacts)."""
-        old = [r for r in self.releases()[:-keep or None] if r.id not in protect]
-        return [problem for r in old if (problem := self.store.remove(r))]
+        return [problem for r in to_remove(self.releases(), keep, protect) if (problem := self.store.remove(r))]

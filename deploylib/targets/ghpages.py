@@ -208,6 +208,8 @@ class PagesTarget(Target):
             raise TargetError(f"Release {release.id} was never built for {self.describe()}; it cannot be published.")
         tip = self._fetch_tip()
         commit = str(record["commit"])
+        if tip and tip in {commit, *(str(a.get("commit")) for a in record.get("activations") or [])}:
+            return  # already live: nothing to publish
         if tip and tip != record["base"] and tip != commit:
             ours = {str(a.get("commit")) for r in records.values() for a in r.get("activations") or []}
             if tip not in ours:

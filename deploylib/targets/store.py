@@ -1,18 +1,21 @@
 """A folder of unpacked, verified releases on this machine: `<dir>/<id>/` and its metadata
 `<dir>/<id>.json`, written last, so a release without metadata is incomplete and never listed.
-Used by the targets whose releases live locally (the local directory, the command target's copies)."""
+Beside them, `<id>.manifest.json`: what the next release's files are compared with, so unchanged
+ones are hard-linked instead of written again. Used by the targets whose releases (or a staging
+copy of them) live on this machine: the local directory, the command target, SSH hosts' staging.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
-from deploylib.artifact import load_manifest, unpack, verify_tree
+from deploylib.artifact import Manifest, load_manifest, unpack, verify_tree
 from deploylib.errors import ArtifactError
 from deploylib.model import Artifact, Release
+from deploylib.targets.layout import parse_release, release_json
 
 _PARTIAL = ".partial-"
 
@@ -24,16 +27,31 @@ class ReleaseStore:
     def read(self, release_id: str) -> Release | None:
         """A complete release, or None."""
         try:
-            release = Release(**json.loads((self.folder / f"{release_id}.json").read_text()))
-        except (OSError, ValueError, TypeError):
+            release = parse_release((self.folder / f"{release_id}.json").read_text())
+        except OSError:
             return None
-        return release if (self.folder / release_id).is_dir() else None
+        return release if release and (self.folder / release_id).is_dir() else None
 
     def all(self) -> list[Release]:
-        return [r for p in self.folder.glob("*.json") if (r := self.read(p.stem))]
+        return [r for p in self.folder.glob("*.json") if not p.stem.endswith(".manifest") and (r := self.read(p.stem))]
 
-    def put(self, artifact: Artifact) -> Release:
-        """Unpack and verify `artifact` as a release; an existing, intact copy is reused as it is."""
+    def path(self, release: Release) -> Path:
+        return self.folder / release.id
+
+    def newest(self) -> Release | None:
+        """The release stored last: the natural base for the next one's hard links."""
+        return max(self.all(), key=lambda r: (self.folder / f"{r.id}.json").stat().st_mtime, default=None)
+
+    def _manifest(self, release_id: str) -> Manifest | None:
+        try:
+            manifest: Manifest = json.loads((self.folder / f"{release_id}.manifest.json").read_text())
+            return manifest
+        except (OSError, ValueError):
+            return None
+
+    def put(self, artifact: Artifact, like: Release | None = None) -> Release:
+        """Unpack and verify `artifact` as a release, hard-linking the files it shares with `like`; an
+        existing, intact copy is reused as it is."""
         manifest = load_manifest(artifact)
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
@@ -44,7 +62,9 @@ class ReleaseStore:
         if self.read(release.id) is not None and not verify_tree(dest, manifest):
             return release
         partial = self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}"
-        unpack(artifact, partial)  # missing, incomplete or tampered with: unpack afresh beside it
+        like_manifest = self._manifest(like.id) if like and self.read(like.id) else None
+        # missing, incomplete or tampered with: unpack afresh beside it
+        unpack(artifact, partial, self.folder / like.id if like and like_manifest else None, like_manifest)
         problems = verify_tree(partial, manifest)
         if problems:
             raise ArtifactError(f"{artifact.release_id} unpacked into {partial} does not match its manifest: "
@@ -52,13 +72,15 @@ class ReleaseStore:
         if dest.exists():
             shutil.rmtree(dest)
         os.rename(partial, dest)
-        write_atomically(self.folder / f"{release.id}.json", json.dumps(asdict(release)) + "\n")
+        write_atomically(self.folder / f"{release.id}.manifest.json", json.dumps(manifest) + "\n")
+        write_atomically(self.folder / f"{release.id}.json", release_json(release))
         return release
 
     def remove(self, release: Release) -> str:
         """Delete a release, metadata first so a half-removed one is never listed; returns a problem or ""."""
         try:
             (self.folder / f"{release.id}.json").unlink()
+            (self.folder / f"{release.id}.manifest.json").unlink(missing_ok=True)
             shutil.rmtree(self.folder / release.id)
         except OSError as err:
             return f"{self.folder / release.id}: {err.strerror}"
