@@ -9,11 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.fakes.app import App
 from tests.fakes.github import CONTRACT, FakeGitHub
+
+if TYPE_CHECKING:
+    from tests.sshd import SshHosts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -115,6 +119,19 @@ def nginx(tmp_path: Path) -> Iterator[type[Nginx]]:
     yield start  # type: ignore[misc]
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def ssh_hosts() -> Iterator[SshHosts]:
+    """Three real sshd processes on 127.0.0.1 (web1, web2, web3) for the whole session; tests deploy to
+    folders of their own on them."""
+    from tests.sshd import SshHosts
+
+    sshd = require("sshd")
+    require("rsync")
+    hosts = SshHosts(sshd, count=3)
+    yield hosts
+    hosts.stop()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ TARGET_TYPES: dict[str, str] = {
     "local": "deploylib.targets.local:LocalTarget",
     "command": "deploylib.targets.command:CommandTarget",
     "github-pages": "deploylib.targets.ghpages:PagesTarget",
+    "ssh": "deploylib.targets.ssh:SshTarget",
 }
 
 

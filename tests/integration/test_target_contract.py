@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from deploylib.targets.base import Target
 from deploylib.targets.command import CommandOptions, CommandTarget
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from deploylib.targets.local import LocalOptions, LocalTarget
+from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
 
 # The command target's commands: publish $DEPLOY_DIR into ./served and say which digest is live.
 PUBLISH = (f"{sys.executable} -c \"import os, shutil; shutil.rmtree('served', ignore_errors=True); "
@@ -24,7 +26,14 @@ PUBLISH = (f"{sys.executable} -c \"import os, shutil; shutil.rmtree('served', ig
 LIVE = f"{sys.executable} -c \"import os; print(open('live.txt').read() if os.path.exists('live.txt') else '')\""
 
 
+SSH_HOSTS = ("web1", "web2", "web3")
+
+
 def make_target(kind: str, root: Path) -> Target:
+    if kind == "ssh":  # the session's sshd hosts (see the target fixture), each deploying to a folder of its own
+        hosts = tuple(SshHostOptions(address=name, path=str(root / name)) for name in SSH_HOSTS)
+        return SshTarget(SshOptions(hosts=hosts, path="site", ssh_config="ssh_config"), root=root,
+                         environment="production")
     if kind == "local":
         return LocalTarget(LocalOptions(path="site"), root=root, environment="production")
     if kind == "pages":
@@ -35,20 +44,27 @@ def make_target(kind: str, root: Path) -> Target:
 
 
 def served(kind: str, root: Path, name: str = "index.html") -> str:
-    """A file as the target serves it: from `current`, the published folder, or the branch's tip."""
+    """A file as the target serves it: from `current` (on every host alike), the published folder, or the
+    branch's tip."""
+    if kind == "ssh":
+        seen = {(root / host / "current" / name).read_text() for host in SSH_HOSTS}
+        assert len(seen) == 1, f"the hosts serve different files: {seen}"
+        return seen.pop()
     if kind == "pages":
         return subprocess.run(["git", "--git-dir", str(root / "remote.git"), "show", f"gh-pages:{name}"],
                               capture_output=True, text=True, check=True).stdout
     return (root / ("site/current" if kind == "local" else "served") / name).read_text()
 
 
-@pytest.fixture(params=["local", "command", "pages"])
+@pytest.fixture(params=["local", "command", "pages", "ssh"])
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def target(kind: str, tmp_path: Path) -> Target:
+def target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
+    if kind == "ssh":
+        shutil.copy(request.getfixturevalue("ssh_hosts").config, tmp_path / "ssh_config")
     return make_target(kind, tmp_path)
 
 

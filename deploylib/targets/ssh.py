@@ -1,0 +1,424 @@
+"""Servers reached over SSH, each in Capistrano's layout (see layout.py) plus `shared/`.
+
+deploy   the artifact is unpacked once on this machine (a staging copy hard-linking unchanged files
+         from the previous one, so they keep their times), then rsync'd to every host at once into
+         releases/.partial-<id> with --link-dest on the host's live release, so only the delta
+         moves; verified there with sha256sum against the manifest; `shared` paths linked in;
+         renamed to releases/<id>; its metadata written last (until then it is incomplete).
+rollout  the canary (first) host alone, then `batch_size` hosts at a time, validated in between;
+         each switch is a temporary symlink renamed over `current` (`mv -T`).
+lock     a `.deploy-lock` folder made with mkdir (atomic) on every host, holding who/where/pid/when.
+live     what the last host serves: a rollout switches it last, so after an interrupted rollout the
+         environment still counts as serving the release it had, and the next deploy completes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import shlex
+import socket
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+from deploylib import report
+from deploylib.artifact import Manifest, load_manifest
+from deploylib.errors import ArtifactError, LockHeld, TargetError
+from deploylib.lock import LockHolder, process_alive, stale_reason
+from deploylib.model import Artifact, Release
+from deploylib.schema import option
+from deploylib.ssh import Endpoint
+from deploylib.targets.base import Batch, Target
+from deploylib.targets.layout import (
+    Activations,
+    activations,
+    in_activation_order,
+    parse_release,
+    release_json,
+    revision_line,
+    to_remove,
+    with_activation,
+)
+from deploylib.targets.store import ReleaseStore
+
+_LOCK_POLL_S = 0.5
+_VERIFY_FAILED = 4  # the finish script's exit code when the tree does not match the manifest
+T = TypeVar("T")
+q = shlex.quote
+
+
+def _shared_problem(paths: list[str]) -> str:
+    for path in paths:
+        parts = PurePosixPath(path.rstrip("/")).parts
+        if not parts or path.startswith("/") or ".." in parts or "." in parts:
+            return f'has "{path}", which is not a plain relative path inside the release'
+    return ""
+
+
+@dataclass(frozen=True)
+class SshHostOptions:
+    address: str = option(doc='"[user@]host" or an alias from your ssh config, e.g. "deploy@web1.example.com"',
+                          check=lambda v: "" if v.strip() and not v.startswith("-") and " " not in v
+                          else "is not a host address")
+    port: int = option(0, doc="the ssh port (0: from your ssh config, else 22)",
+                       check=lambda v: "" if 0 <= v <= 65535 else "is not a TCP port")
+    path: str = option("", doc="this host's deploy folder, when it differs from the target's path")
+    url: str = option("", doc='where checks reach this host directly, e.g. "http://web1.internal:8080" '
+                              "(empty: the environment's url)")
+
+
+@dataclass(frozen=True)
+class SshOptions:
+    hosts: tuple[SshHostOptions, ...] = option(
+        doc='an array of tables, e.g. hosts = [{address = "deploy@web1"}, {address = "deploy@web2"}]',
+        check=lambda hosts: "" if hosts and len({h.address for h in hosts}) == len(hosts)
+        else "must list at least one host, each once")
+    path: str = option(doc='the deploy folder on the hosts, absolute or relative to the login\'s home, '
+                           'e.g. "/srv/www/site"', check=lambda v: "" if v.strip() else "is empty")
+    shared: list[str] = option(factory=list, doc='an array of paths kept across releases in <path>/shared and '
+                                                 'linked into each one; a trailing / marks a folder, e.g. '
+                                                 '["uploads/", ".env"]', check=_shared_problem)
+    batch_size: int = option(0, doc="how many hosts switch at a time after the canary (0: all the rest at once)",
+                             check=lambda v: "" if v >= 0 else "is negative")
+    canary: bool = option(True, doc="true or false: switch and validate the first host alone before the others")
+    ssh_config: str = option("", doc="an ssh config file to use instead of ~/.ssh/config")
+    strict_host_keys: bool = option(True, doc="true or false: refuse hosts whose key is not in known_hosts "
+                                              "(false accepts a new host's key, never a changed one)")
+    lock_ttl: int = option(3600, doc="seconds after which a deploy lock whose holder cannot be checked is stale",
+                           check=lambda v: "" if v > 0 else "must be positive")
+
+
+@dataclass(frozen=True)
+class HostState:
+    current: str  # the release id `current` points at ("" when none)
+    releases: dict[str, Release]  # complete releases by id
+    activations: Activations
+
+
+class Host:
+    """One server: its endpoint and deploy folder, and the scripts deploylib runs there."""
+
+    def __init__(self, endpoint: Endpoint, path: str, url: str) -> None:
+        self.endpoint, self.path, self.url = endpoint, path.rstrip("/") or "/", url
+        self.name = endpoint.address
+        self.cd = f"cd -- {q(self.path)}"
+
+    def where(self, sub: str = "") -> str:
+        return f"{self.name}:{self.path}{'/' + sub if sub else ''}"
+
+    def inspect(self) -> HostState:
+        _, out = self.endpoint.run(f"""{self.cd} 2>/dev/null || exit 0
+printf 'current %s\\n' "$(readlink current 2>/dev/null)"
+for f in releases/*.json; do
+  [ -f "$f" ] && [ -d "${{f%.json}}" ] && printf 'release %s\\n' "$(cat -- "$f")"
+done
+[ -f revisions.log ] && tail -n 1000 revisions.log | sed 's/^/revision /'
+exit 0
+""", f"reading {self.where()}")
+        current, releases, revisions = "", {}, []
+        for line in out.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "current":
+                current = PurePosixPath(rest).name if rest else ""
+            elif kind == "release" and (release := parse_release(rest)):
+                releases[release.id] = release
+            elif kind == "revision":
+                revisions.append(rest)
+        return HostState(current, releases, activations(revisions))
+
+    def prepare_command(self) -> str:
+        """Run before an upload: make the layout's folders and drop uploads a killed deploy left."""
+        base = q(self.path)
+        return f"mkdir -p -- {base}/releases {base}/shared && rm -rf -- {base}/releases/.partial-*"
+
+    def finish(self, release: Release, manifest: Manifest, shared: list[str]) -> bool:
+        """Verify the upload in releases/.partial-<id> against the manifest; when it matches, link the
+        shared paths, move it into place and write its metadata (last). If releases/<id> is complete
+        already (a redeploy), the upload is dropped and that release is verified instead, shared paths
+        aside. False when the tree checked does not match."""
+        rid, partial = q(release.id), q(f".partial-{release.id}")
+        complete = {p: m for p, m in manifest.items() if not _under(p, shared)}
+        script = f"""set -e
+{self.cd}/releases
+if [ -f {q(release.id + '.json')} ] && [ -d {rid} ]; then
+  rm -rf -- {partial}
+  cd {rid}
+  {self._verify(complete)}
+  exit 0
+fi
+cd {partial}
+{self._verify(manifest)}
+cd ../..
+""" + "".join(self._link_shared(release.id, path) for path in shared) + f"""\
+rm -rf -- releases/{rid}
+mv -- releases/{partial} releases/{rid}
+printf '%s' {q(release_json(release))} > releases/.{rid}.json.tmp
+mv -f -- releases/.{rid}.json.tmp releases/{q(release.id + '.json')}
+"""
+        code, _ = self.endpoint.run(script, f"verifying {self.where('releases/' + release.id)}",
+                                    ok_codes=(0, _VERIFY_FAILED))
+        return code == 0
+
+    @staticmethod
+    def _verify(expected: Manifest) -> str:
+        """Script lines failing with _VERIFY_FAILED unless the current folder holds exactly `expected`."""
+        sums = "".join(f"{m['sha256']}  ./{p}\n" for p, m in sorted(expected.items()))
+        return f"""if command -v sha256sum >/dev/null 2>&1; then sum=sha256sum; else sum="shasum -a 256"; fi
+count=$(find . -type f | wc -l | tr -d ' ')
+if [ "$count" -ne {len(expected)} ]; then
+  echo "holds $count files, the artifact {len(expected)}" >&2; exit {_VERIFY_FAILED}
+fi
+bad=$($sum -c 2>&1 <<'DEPLOYLIB_SUMS' | grep -v ': OK$' | head -n 3 | tr '\\n' ' '
+{sums}DEPLOYLIB_SUMS
+)
+if [ -n "$bad" ]; then echo "differs from the artifact: $bad" >&2; exit {_VERIFY_FAILED}; fi"""
+
+    def _link_shared(self, release_id: str, path: str) -> str:
+        """Script lines replacing `path` in the release by a relative link into shared/."""
+        name = path.rstrip("/")
+        depth = len(PurePosixPath(name).parts) - 1 + 2  # up to releases/<id>, then to the deploy folder
+        link = "../" * depth + f"shared/{name}"
+        in_release = f"releases/.partial-{release_id}/{name}"
+        missing = f"{self.where()}/shared/{name} is missing: create it on the host (shared paths outlive releases)"
+        make = (f"mkdir -p -- {q('shared/' + name)}\n" if path.endswith("/") else
+                f"[ -e {q('shared/' + name)} ] || {{ echo {q(missing)} >&2; exit 3; }}\n")
+        return (make + f"rm -rf -- {q(in_release)}\nmkdir -p -- \"$(dirname -- {q(in_release)})\"\n"
+                f"ln -s -- {q(link)} {q(in_release)}\n")
+
+    def activate(self, release: Release, by: str) -> None:
+        rid = q(release.id)
+        self.endpoint.run(f"""set -e
+{self.cd}
+if ! [ -f releases/{q(release.id + '.json')} ] || ! [ -d releases/{rid} ]; then
+  echo "release {release.id} is not complete in {self.path}/releases" >&2; exit 3
+fi
+if [ "$(readlink current 2>/dev/null || true)" = releases/{rid} ]; then exit 0; fi
+ln -s releases/{rid} .current-$$
+mv -T .current-$$ current
+printf '%s' {q(revision_line(release, by))} >> revisions.log
+""", f"switching {self.where('current')} to {release.id}")
+
+    def remove(self, release_ids: list[str]) -> list[str]:
+        """Delete releases, metadata first; return what could not be removed (never raises)."""
+        script = self.cd + "\n" + "".join(
+            f"rm -f -- releases/{q(rid + '.json')}; rm -rf -- releases/{q(rid)} 2>/dev/null || "
+            f"echo {q(self.where('releases/' + rid))}\n" for rid in release_ids)
+        try:
+            _, out = self.endpoint.run(script, f"removing old releases in {self.where('releases')}")
+        except TargetError as err:
+            return [str(err)]
+        return [f"{line} (permission denied or busy)" for line in out.splitlines() if line]
+
+    def try_lock(self, holder_json: str) -> tuple[bool, str]:
+        """(True, "") when this host's lock was free and is now ours, else (False, the holder's JSON)."""
+        _, out = self.endpoint.run(f"""mkdir -p -- {q(self.path)} || exit 3
+{self.cd} || exit 3
+if mkdir .deploy-lock 2>/dev/null; then
+  printf '%s' {q(holder_json)} > .deploy-lock/holder.json && echo acquired
+else
+  printf 'held '; cat .deploy-lock/holder.json 2>/dev/null; echo
+fi
+""", f"locking {self.where()}")
+        return out.startswith("acquired"), out.partition("held ")[2].strip()
+
+    def drop_lock(self, holder_json: str | None) -> str:
+        """Remove the lock if `holder_json` still holds it (any holder when None); return who held it."""
+        same = ("" if holder_json is None else
+                f'[ "$(cat .deploy-lock/holder.json 2>/dev/null)" = {q(holder_json)} ] || exit 0\n')
+        _, out = self.endpoint.run(f"""{self.cd} 2>/dev/null || exit 0
+[ -d .deploy-lock ] || exit 0
+{same}printf 'held '; cat .deploy-lock/holder.json 2>/dev/null; echo
+mv .deploy-lock .deploy-lock.gone-$$ 2>/dev/null && rm -rf .deploy-lock.gone-$$
+exit 0
+""", f"unlocking {self.where()}")
+        return out.partition("held ")[2].strip()
+
+
+def _under(path: str, shared: list[str]) -> bool:
+    return any(path == s.rstrip("/") or path.startswith(s.rstrip("/") + "/") for s in shared)
+
+
+def _holder(text: str) -> LockHolder | None:
+    try:
+        return LockHolder(**json.loads(text))
+    except (ValueError, TypeError):
+        return None
+
+
+class SshTarget(Target):
+    Options = SshOptions
+    options: SshOptions
+
+    def __init__(self, options: SshOptions, root: Path, environment: str) -> None:
+        super().__init__(options, root, environment)
+        config = str(root / options.ssh_config) if options.ssh_config else ""
+        self.hosts = [Host(Endpoint(h.address, h.port, config, options.strict_host_keys), h.path or options.path,
+                           h.url) for h in options.hosts]
+        self.staging = ReleaseStore(self.state_folder / "staging")
+        self.bytes_sent: dict[str, int] = {}  # by host, for the last deploy
+
+    def describe(self) -> str:
+        paths = {h.path for h in self.hosts}
+        where = f":{paths.pop()}" if len(paths) == 1 else ""
+        return f"ssh {', '.join(h.name for h in self.hosts)}{where}"
+
+    def _each(self, hosts: list[Host], work: Callable[[Host], T]) -> list[T]:
+        """`work` on every host at once; after all finished, the first host's error (in host order) is raised."""
+        if len(hosts) == 1:
+            return [work(hosts[0])]
+        with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+            futures = [pool.submit(work, host) for host in hosts]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise errors[0]  # type: ignore[misc]
+        return [f.result() for f in futures]
+
+    def _states(self) -> list[HostState]:
+        return self._each(self.hosts, Host.inspect)
+
+    def live(self) -> Release | None:
+        state = self._states()[-1]
+        if not state.current:
+            return None
+        release = state.releases.get(state.current)
+        if release is None:
+            raise TargetError(f"{self.hosts[-1].where('current')} points at {state.current}, which is not a complete "
+                              "release there. The host was changed by hand; redeploy to repair it.")
+        return with_activation(release, state.activations)
+
+    def releases(self) -> list[Release]:
+        """Releases complete on every host (only those can be rolled back to), in the last host's order."""
+        states = self._states()
+        complete = [r for rid, r in states[-1].releases.items() if all(rid in s.releases for s in states)]
+        return in_activation_order(complete, states[-1].activations)
+
+    def deploy(self, artifact: Artifact) -> Release:
+        manifest = load_manifest(artifact)
+        awkward = next((p for p in manifest if "\n" in p or "\\" in p), None)
+        if awkward is not None:
+            raise ArtifactError(f"{artifact.release_id} holds a file named {awkward!r}: names with newlines or "
+                                "backslashes cannot be verified on SSH hosts. Rename it in the build.")
+        release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
+                          commit=artifact.commit)
+        staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest()))
+        sent = self._each(self.hosts, lambda host: self._upload(host, staged, release, manifest))
+        total = sum(sent)
+        report.stage(report.OK, f"upload:{self.environment}",
+                     f"{_size(total)} sent to {len(self.hosts)} host(s), unchanged files hard-linked" if total
+                     else f"{release.id} was already complete on every host")
+        self.bytes_sent = dict(zip((h.name for h in self.hosts), sent, strict=True))
+        return release
+
+    def _upload(self, host: Host, staged: Path, release: Release, manifest: Manifest) -> int:
+        dest = f"{host.path}/releases/.partial-{release.id}"
+        # Unchanged files are hard-linked from the live release (`current`, followed by rsync).
+        sent = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command())
+        if host.finish(release, manifest, self.options.shared):
+            return sent
+        # A file hard-linked from the live release was changed there in place: copy by content instead.
+        sent += host.endpoint.push(staged, dest, "../../current", checksum=True)
+        if not host.finish(release, manifest, self.options.shared):
+            raise ArtifactError(f"{host.where('releases/' + release.id)} does not match the manifest of {release.id}"
+                                " (changed on the host?). Nothing was switched; remove that folder on the host, or "
+                                "deploy a new build.")
+        return sent
+
+    def activate(self, release: Release, by: str) -> None:
+        self._each(self.hosts, lambda host: host.activate(release, by))
+
+    def _batches(self) -> list[list[Host]]:
+        canary = self.hosts[:1] if self.options.canary and len(self.hosts) > 1 else []
+        rest = self.hosts[len(canary):]
+        size = self.options.batch_size or len(rest)
+        return ([canary] if canary else []) + [rest[i:i + size] for i in range(0, len(rest), size)]
+
+    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+        batches = self._batches()
+        for number, batch in enumerate(batches, 1):
+            self._each(batch, lambda host: host.activate(release, by))
+            kind = "canary" if number == 1 and self.options.canary and len(self.hosts) > 1 else \
+                f"batch {number}/{len(batches)}"
+            yield Batch(f"{kind} {', '.join(h.name for h in batch)}", tuple(h.url for h in batch if h.url))
+
+    def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
+        return self._hold(holder, wait)
+
+    @contextlib.contextmanager
+    def _hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
+        mine = json.dumps(asdict(holder))
+        deadline = time.monotonic() + wait
+        left_behind: list[LockHolder] = []
+        while True:
+            results = self._each(self.hosts, lambda host: self._take(host, mine, left_behind))
+            blocked = [(host, other) for host, other in zip(self.hosts, results, strict=True) if other is not None]
+            if not blocked:
+                break
+            self._release([h for h, other in zip(self.hosts, results, strict=True) if other is None], mine)
+            if time.monotonic() >= deadline:
+                host, other = blocked[0]
+                raise LockHeld(f"{self.environment} is locked on {host.where()} by "
+                               f"{other.describe() if other else 'an unknown holder'}. Wait for it to finish, raise "
+                               f"lock_wait in deploy.toml to wait longer, or, if that deploy is dead, break the lock: "
+                               f"doit unlock:{self.environment}.")
+            time.sleep(_LOCK_POLL_S * (0.5 + random.random()))  # jitter: two waiters do not retry in step
+        try:
+            yield left_behind[0] if left_behind else None
+        finally:
+            self._release(self.hosts, mine)
+
+    def _take(self, host: Host, mine: str, left_behind: list[LockHolder]) -> LockHolder | None:
+        """Take the host's lock, breaking a stale one; None when taken, else its live holder."""
+        for _ in range(2):
+            taken, seen = host.try_lock(mine)
+            if taken:
+                return None
+            other = _holder(seen)
+            if other is None:  # being created this very moment, or unreadable: not ours to judge
+                return LockHolder("unknown", host.name, 0, "deploy", "", "unknown")
+            why = stale_reason(other, self.options.lock_ttl, datetime.now(UTC), socket.gethostname(), process_alive)
+            if not why:
+                return other
+            host.drop_lock(seen)
+            left_behind.append(other)
+            report.stage(report.WARN, "lock", f"{host.where()}: broke a stale lock ({why})")
+        return other
+
+    def _release(self, hosts: list[Host], mine: str) -> None:
+        for host in hosts:
+            try:
+                host.drop_lock(mine)
+            except TargetError as err:  # the next deploy finds the lock stale; the deploy itself is done
+                report.stage(report.WARN, "lock", f"could not release the lock on {host.where()}: {err}")
+
+    def unlock(self) -> LockHolder | None:
+        held = [h for h in self._each(self.hosts, lambda host: host.drop_lock(None)) if h]
+        return _holder(held[0]) if held else None
+
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        problems: list[str] = []
+        try:
+            states = self._states()
+        except TargetError as err:
+            return [str(err)]
+        for host, state in zip(self.hosts, states, strict=True):
+            old = to_remove(in_activation_order(list(state.releases.values()), state.activations), keep, protect)
+            if old:
+                problems += host.remove([r.id for r in old])
+        for staged in self.staging.all():  # only the newest staging copies are worth keeping
+            if staged.id not in protect:
+                self.staging.remove(staged)
+        return problems
+
+    def serve(self) -> AbstractContextManager[str | None]:
+        return contextlib.nullcontext(self.hosts[0].url or None)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} kB" if count >= 1e3 else f"{count} B"
