@@ -108,6 +108,36 @@ def test_pyproject_table_errors_name_the_full_table(tmp_path: Path) -> None:
         load_file(path, tmp_path, ("tool", "deploylib"))
 
 
+def ssh_env(**target: object) -> dict:
+    return {"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {
+        "type": "ssh", "path": "/srv/site", "hosts": [{"address": "web1"}], **target}}}}
+
+
+@pytest.mark.parametrize(("target", "fragments"), [
+    ({"hosts": []}, ["[environments.prod.target] hosts = []", "at least one host"]),
+    ({"hosts": [{"address": "web1"}, {"address": "web1"}]}, ["each once"]),
+    ({"hosts": ["web1"]}, ["hosts must be an array of tables"]),
+    ({"hosts": [{"adress": "web1"}]}, ["[environments.prod.target.hosts[0]]", 'Did you mean "address"?']),
+    ({"hosts": [{"address": "-oProxyCommand=x"}]}, ["is not a host address"]),
+    ({"shared": ["../etc"]}, ['"../etc", which is not a plain relative path']),
+    ({"shared": ["/var/uploads"]}, ['"/var/uploads", which is not a plain relative path']),
+    ({"batch_size": -1}, ["batch_size = -1 (a whole number) is negative"]),
+    ({"lock_ttl": 0}, ["lock_ttl = 0 (a whole number) must be positive"]),
+])
+def test_ssh_target_mistakes_are_named(target: dict, fragments: list[str]) -> None:
+    message = error_of(ssh_env(**target))
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_an_ssh_target_with_several_hosts_loads() -> None:
+    config = load(ssh_env(hosts=[{"address": "deploy@web1", "url": "http://web1:8080"},
+                                 {"address": "web2", "port": 2222, "path": "/srv/other"}],
+                          shared=["uploads/", ".env"], batch_size=1))
+    options = config.environments["prod"].target.options
+    assert [h.address for h in options.hosts] == ["deploy@web1", "web2"] and options.canary
+
+
 def test_asking_for_an_unknown_environment_lists_the_known_ones() -> None:
     config = load({"build": {"command": "make"}, "environments": {"production": MINIMAL_ENV}})
     with pytest.raises(ConfigError, match='no environment "prod".*production'):
