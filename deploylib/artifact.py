@@ -126,23 +126,28 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_manife
     """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere.
     Files identical to those of an earlier release unpacked in `like` (per its manifest) are hard-linked
     from it: less to write, and they keep their modification times, so rsync sees them unchanged."""
-    manifest = load_manifest(artifact) if like_manifest else {}
+    manifest = load_manifest(artifact) if like and like_manifest else {}
     dest.mkdir(parents=True)
-    for rel, member, source in members(artifact):
-        target = dest.joinpath(*rel.parts)
-        if source is None:
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+    base, earlier = str(dest), str(like)
+    for rel, member, source in members(artifact):  # plain strings below: this loop runs per file
         key = rel.as_posix()
-        if like and like_manifest and key in manifest and like_manifest.get(key) == manifest[key]:
-            with contextlib.suppress(OSError):  # gone or on another filesystem: write it instead
-                os.link(like.joinpath(*rel.parts), target)
+        target = f"{base}/{key}"
+        if source is None:
+            os.makedirs(target, exist_ok=True)
+            continue
+        if key in manifest and like_manifest.get(key) == manifest[key]:  # type: ignore[union-attr]
+            with contextlib.suppress(OSError):  # gone, or on another filesystem: write it instead
+                os.link(f"{earlier}/{key}", target)
                 continue
-        with target.open("wb") as out:
+        try:
+            out = open(target, "wb")  # noqa: SIM115 - closed below; the folder usually exists already
+        except FileNotFoundError:  # a tar without folder entries
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            out = open(target, "wb")  # noqa: SIM115
+        with out:
             while chunk := source.read(_CHUNK):
                 out.write(chunk)
-        target.chmod(member.mode & 0o755)
+        os.chmod(target, member.mode & 0o755)
 
 
 def verify_tree(root: Path, manifest: Manifest) -> list[str]:
