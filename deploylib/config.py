@@ -18,7 +18,7 @@ from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
 from deploylib.runner import program_problem
-from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable
+from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable, url_problem
 from deploylib.targets import TARGET_TYPES, target_options
 from deploylib.validate import CHECK_KINDS, check_class
 from deploylib.validate.base import Check, regex_problem
@@ -79,7 +79,7 @@ class GitHubConfig:
                              "is not OWNER/NAME")
     api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
                                                          '"https://github.example.com/api/v3" for GitHub Enterprise',
-                          check=lambda v: "" if re.match(r"^https?://[^/\s]+", v) else "is not an http(s) URL")
+                          check=lambda v: url_problem(v or "-"))
     upload_artifact: bool = option(True, doc="true or false: attach the build artifact to the GitHub release")
 
 
@@ -129,7 +129,7 @@ class EnvironmentConfig:
                                                                 "monitoring window, e.g. duration = 60 interval = 10")
     url: str = option("", doc='the base URL checks run against, e.g. "https://example.com" '
                                       "(empty: the target serves its live release itself)",
-                    check=lambda v: "" if not v or re.match(r"^https?://[^/\s]+", v) else "is not an http(s) URL")
+                    check=url_problem)
     confirm: bool | None = option(None, doc="true or false: ask before deploying (default: true for production)")
     keep_releases: int = option(5, doc="a whole number of releases to keep, at least 2",
                               check=lambda v: "" if v >= 2 else "must be at least 2 so a rollback is always possible")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -29,6 +30,11 @@ class Kinds:
     key: str = "type"
     default: str = ""  # the kind when the key is absent ("" makes the key required)
     wrap: bool = True  # build a Variant(kind, options), or just the options (when they know their kind)
+
+
+def url_problem(value: str) -> str:
+    """A check for URL options: "" for an http(s) URL or an empty (unset) value."""
+    return "" if not value or re.match(r"^https?://[^/\s]+", value) else "is not an http(s) URL"
 
 
 def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,

@@ -33,7 +33,7 @@ from deploylib.artifact import Manifest, load_manifest
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.lock import LockHolder, process_alive, stale_reason
 from deploylib.model import Artifact, Release
-from deploylib.schema import option
+from deploylib.schema import option, url_problem
 from deploylib.ssh import Endpoint
 from deploylib.targets.base import Batch, Target
 from deploylib.targets.layout import (
@@ -71,7 +71,7 @@ class SshHostOptions:
                        check=lambda v: "" if 0 <= v <= 65535 else "is not a TCP port")
     path: str = option("", doc="this host's deploy folder, when it differs from the target's path")
     url: str = option("", doc='where checks reach this host directly, e.g. "http://web1.internal:8080" '
-                              "(empty: the environment's url)")
+                              "(empty: the environment's url)", check=url_problem)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,8 @@ def ssh_env(**target: object) -> dict:
     ({"shared": ["/var/uploads"]}, ['"/var/uploads", which is not a plain relative path']),
     ({"batch_size": -1}, ["batch_size = -1 (a whole number) is negative"]),
     ({"lock_ttl": 0}, ["lock_ttl = 0 (a whole number) must be positive"]),
+    ({"hosts": [{"address": "web1", "url": "web1:8080"}]}, ['[environments.prod.target.hosts[0]] url = "web1:8080"',
+                                                           "is not an http(s) URL"]),
 ])
 def test_ssh_target_mistakes_are_named(target: dict, fragments: list[str]) -> None:
     message = error_of(ssh_env(**target))
