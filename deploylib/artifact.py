@@ -21,7 +21,7 @@ from typing import IO
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 
-Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode"}
+Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode", "offset", "blob"}
 
 _CHUNK = 1 << 20
 
@@ -68,7 +68,11 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
                 info.mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-                manifest[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mode": info.mode}
+                manifest[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mode": info.mode,
+                                 # where its bytes start in the tar, and git's id for them: a publish to a
+                                 # branch reads only the files the branch does not have yet
+                                 "offset": tar.offset - -(-len(data) // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE,
+                                 "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()}  # noqa: S324
         digest = "sha256:" + _file_sha256(tmp)
         hex_digest = digest.split(":", 1)[1]
         tar_path = store / f"{hex_digest}.tar"
@@ -101,12 +105,60 @@ def check_digest(artifact: Artifact) -> None:
                             f"{artifact.digest}. Nothing was deployed. Rebuild it: doit forget build && doit build.")
 
 
-def _safe_member_path(name: str, where: str) -> PurePosixPath:
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+def same_content(a: dict[str, object] | None, b: dict[str, object]) -> bool:
+    """Whether two manifest entries describe the same file (wherever it sits in its tar)."""
+    return a is not None and (a["sha256"], a["mode"]) == (b["sha256"], b["mode"])
+
+
+class FileReader:
+    """Random access to an artifact's files through its manifest, after checking the digest: for a
+    consumer that needs only some files' bytes (the rest it knows by their ids)."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
+        self.manifest = load_manifest(artifact)
+        if any("offset" not in entry for entry in self.manifest.values()):
+            raise ArtifactError(f"{artifact.release_id} was built by an older deploylib: its manifest has no file "
+                                "offsets. Rebuild it: doit forget build && doit build.")
+        for path in self.manifest:
+            _safe_member_path(path, str(artifact.manifest))
+        check_digest(artifact)
+
+    def __enter__(self) -> FileReader:
+        self._tar = self.artifact.tar.open("rb")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tar.close()
+
+    def read(self, path: str) -> bytes:
+        """A file's bytes, checked against its manifest entry."""
+        entry = self.manifest[path]
+        offset, size = int(entry["offset"]), int(entry["size"])  # type: ignore[call-overload]
+        self._tar.seek(offset - tarfile.BLOCKSIZE)  # the entry's header, just before its bytes
+        try:
+            header = tarfile.TarInfo.frombuf(self._tar.read(tarfile.BLOCKSIZE), "utf-8", "surrogateescape")
+        except tarfile.HeaderError:
+            header = None
+        if header is None or not header.isfile() or header.size != size:
+            raise ArtifactError(f"{self.artifact.tar} holds no regular file where its manifest puts {path!r} (a "
+                                "link or special file, or a manifest that does not belong to it). Artifacts hold "
+                                "regular files only; nothing was deployed. Rebuild: doit forget build && doit build.")
+        data = self._tar.read(size)
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ArtifactError(f"{self.artifact.tar} does not hold {path} where its manifest says: the manifest "
+                                f"{self.artifact.manifest} does not belong to it. Rebuild: doit forget build && "
+                                "doit build.")
+        return data
+
+
+def _safe_member_path(name: str, where: str) -> str:
+    """`name` when it stays inside the release it unpacks into (plain string work: it runs per file)."""
+    parts = name.split("/")
+    if name.startswith("/") or ".." in parts or not name.strip("/."):
         raise ArtifactError(f"{where} contains the entry {name!r}, which would unpack outside the release "
                             "directory. Nothing was deployed; rebuild the artifact from a clean build output.")
-    return path
+    return name
 
 
 def members(artifact: Artifact) -> Iterator[tuple[PurePosixPath, tarfile.TarInfo, IO[bytes] | None]]:
@@ -115,7 +167,7 @@ def members(artifact: Artifact) -> Iterator[tuple[PurePosixPath, tarfile.TarInfo
     check_digest(artifact)
     with tarfile.open(artifact.tar, mode="r:") as tar:
         for member in tar:
-            rel = _safe_member_path(member.name, str(artifact.tar))
+            rel = PurePosixPath(_safe_member_path(member.name, str(artifact.tar)))
             if not (member.isdir() or member.isfile()):
                 raise ArtifactError(f"{artifact.tar} contains {member.name!r}, which is a link or special file. "
                                     "Artifacts hold regular files only; nothing was deployed.")
@@ -135,7 +187,7 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_manife
         if source is None:
             os.makedirs(target, exist_ok=True)
             continue
-        if key in manifest and like_manifest.get(key) == manifest[key]:  # type: ignore[union-attr]
+        if key in manifest and same_content(like_manifest.get(key), manifest[key]):  # type: ignore[union-attr]
             with contextlib.suppress(OSError):  # gone, or on another filesystem: write it instead
                 os.link(f"{earlier}/{key}", target)
                 continue

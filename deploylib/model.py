@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+STATE_DIR = ".deploylib"  # deploylib's own files in a repository
+
 
 def utc_now() -> str:
     """The time values are stamped with: UTC, to the second, ISO 8601 with a Z."""

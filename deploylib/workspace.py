@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from deploylib.config import Config, load_file
 from deploylib.errors import ConfigError
+from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
 
 if TYPE_CHECKING:
     from deploylib.ledger import Ledger
 
-STATE_DIR = ".deploylib"
 
 
 @dataclass(frozen=True)

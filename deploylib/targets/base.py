@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 
 from deploylib.errors import LockHeld
 from deploylib.lock import FileLock, LockHolder
-from deploylib.model import Artifact, Release
-from deploylib.workspace import STATE_DIR
+from deploylib.model import STATE_DIR, Artifact, Release
 
 
 @dataclass(frozen=True)

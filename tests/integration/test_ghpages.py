@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import tarfile
 from pathlib import Path
@@ -121,7 +122,10 @@ def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path
         link = tarfile.TarInfo("escape")
         link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
         tar.addfile(link, io.BytesIO())
-    artifact = Artifact("sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(), path, tmp_path / "m.json", "1", "c")
+    manifest = tmp_path / "m.json"  # crafted to call the link a file
+    manifest.write_text(json.dumps({"escape": {"sha256": hashlib.sha256(b"").hexdigest(), "size": 0, "mode": 420,
+                                               "offset": 512, "blob": "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"}}))
+    artifact = Artifact("sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(), path, manifest, "1", "c")
     with pytest.raises(ArtifactError, match="link or special file"):
         pages(tmp_path).deploy(artifact)
     assert branch(remote, "branch", "--list") == ""
