@@ -141,3 +141,40 @@ def test_cleanup_keeps_the_newest_and_the_protected(target: Target, tmp_path: Pa
         target.activate(releases[-1], "ci")
     assert target.cleanup(keep=2, protect={releases[0].id}) == []
     assert {r.id for r in target.releases()} == {releases[0].id, releases[2].id, releases[3].id}
+
+
+@pytest.mark.parametrize("point", ["uploading", "switching"])
+def test_a_deploy_killed_mid_way_leaves_a_complete_release_live_and_the_next_one_succeeds(
+        target: Target, kind: str, tmp_path: Path, point: str) -> None:
+    old = target.deploy(build(tmp_path, "1.0.0", "one"))
+    target.activate(old, "ci")
+    tree = tmp_path / "build-big"
+    for n in range(400):  # big enough that the kill lands inside the upload
+        (tree / f"d{n % 9}").mkdir(parents=True, exist_ok=True)
+        (tree / f"d{n % 9}" / f"f{n}.html").write_text(f"file {n} " * 50)
+    (tree / "index.html").write_text("two")
+    new = pack(tree, tmp_path / ".deploylib" / "artifacts", "2.0.0", "commit2")
+    doomed = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from pathlib import Path\n"
+        "from deploylib.lock import LockHolder\n"
+        "from deploylib.model import Artifact\n"
+        "from tests.integration.test_target_contract import make_target\n"
+        f"t = make_target({kind!r}, Path({str(tmp_path)!r}))\n"
+        f"artifact = Artifact.from_json({new.to_json()!r})\n"
+        "with t.lock(LockHolder.me('deploy', '2.0.0'), 0):\n"
+        "    print('uploading', flush=True); release = t.deploy(artifact)\n"
+        "    print('switching', flush=True); t.activate(release, 'doomed')\n"
+        "    print('done', flush=True); sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, cwd=Path(__file__).resolve().parents[2])
+    assert doomed.stdout is not None
+    while (line := doomed.stdout.readline()) and line.strip() != point:
+        pass
+    doomed.kill()  # SIGKILL: no cleanup of any kind runs
+    doomed.wait()
+    assert line.strip() == point
+    live = target.live()
+    assert live is not None and live.digest in (old.digest, new.digest)  # a complete release, never a partial one
+    assert served(kind, tmp_path) == ("one" if live.digest == old.digest else "two")
+    with target.lock(LockHolder.me("deploy", "2.0.0"), 0):  # a dead holder never blocks the next deploy
+        target.activate(target.deploy(new), "ci")
+    assert served(kind, tmp_path) == "two"
