@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from deploylib.artifact import pack
+from deploylib.model import Artifact
 from tests.fakes.app import App
 from tests.fakes.github import CONTRACT, FakeGitHub
 
@@ -38,6 +40,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def build_artifact(root: Path, version: str, files: dict[str, str]) -> Artifact:
+    """An artifact of `files` (path -> text), packed as the build stage packs one, from commit "commit<version>"."""
+    tree = root / f"build-{version}"
+    for name, text in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+    return pack(tree, root / ".deploylib" / "artifacts", version, f"commit{version}")
 
 
 def git(repo: Path, *args: str) -> str:

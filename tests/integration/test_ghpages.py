@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import pack
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
+from tests.conftest import build_artifact as site
 from tests.conftest import git
 
 
@@ -26,14 +26,6 @@ def remote(tmp_path: Path) -> Path:
 
 def pages(tmp_path: Path, **options: str) -> PagesTarget:
     return PagesTarget(PagesOptions(remote="remote.git", **options), root=tmp_path, environment="production")
-
-
-def site(tmp_path: Path, version: str, files: dict[str, str]) -> Artifact:
-    tree = tmp_path / f"site-{version}"
-    for name, text in files.items():
-        (tree / name).parent.mkdir(parents=True, exist_ok=True)
-        (tree / name).write_text(text)
-    return pack(tree, tmp_path / ".deploylib" / "artifacts", version, f"src{version}")
 
 
 def publish(target: PagesTarget, artifact: Artifact) -> None:
@@ -107,7 +99,7 @@ def test_live_is_read_back_from_the_tip(tmp_path: Path, remote: Path) -> None:
     publish(target, artifact)
     again = pages(tmp_path)  # a fresh target object reads what the remote says
     live = again.live()
-    assert live is not None and (live.version, live.digest, live.commit) == ("1.0.0", artifact.digest, "src1.0.0")
+    assert live is not None and (live.version, live.digest, live.commit) == ("1.0.0", artifact.digest, "commit1.0.0")
 
 
 def test_an_unreachable_remote_is_named(tmp_path: Path) -> None:

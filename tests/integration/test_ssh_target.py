@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import pack
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.lock import LockHolder
 from deploylib.model import Artifact
 from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
+from tests.conftest import build_artifact as build
 from tests.conftest import free_port
 from tests.sshd import UNPRIVILEGED, SshHosts
 
@@ -38,14 +38,6 @@ def ssh_target(root: Path, config: Path, hosts: tuple[str, ...] = HOSTS, **optio
     listed = tuple(SshHostOptions(address=name, path=str(root / name)) for name in hosts)
     return SshTarget(SshOptions(hosts=listed, path="site", ssh_config=str(config), **options),  # type: ignore[arg-type]
                      root=root, environment="production")
-
-
-def build(root: Path, version: str, files: dict[str, str]) -> Artifact:
-    tree = root / f"build-{version}"
-    for name, text in files.items():
-        (tree / name).parent.mkdir(parents=True, exist_ok=True)
-        (tree / name).write_text(text)
-    return pack(tree, root / ".deploylib" / "artifacts", version, f"commit{version}")
 
 
 def site(pages: int, changed: str = "") -> dict[str, str]:
@@ -237,14 +229,19 @@ def unprivileged(ssh_hosts: SshHosts) -> str:
     return UNPRIVILEGED
 
 
+def login_target(root: Path, ssh_hosts: SshHosts, user: str, path: Path) -> SshTarget:
+    """web1 reached as `user`, deploying to `path`."""
+    config = ssh_hosts.write_config(root / "ssh_config", user=user)
+    return SshTarget(SshOptions(hosts=(SshHostOptions(address="web1"),), path=str(path), ssh_config=str(config)),
+                     root=root, environment="production")
+
+
 def test_permission_denied_on_the_deploy_path_names_host_and_path(tmp_path: Path, ssh_hosts: SshHosts,
                                                                   unprivileged: str, open_folder: Path) -> None:
     forbidden = open_folder / "forbidden"
     forbidden.mkdir()
     forbidden.chmod(0o555)
-    config = ssh_hosts.write_config(tmp_path / "ssh_config", user=unprivileged)
-    target = SshTarget(SshOptions(hosts=(SshHostOptions(address="web1"),), path=str(forbidden / "site"),
-                                  ssh_config=str(config)), root=tmp_path, environment="production")
+    target = login_target(tmp_path, ssh_hosts, unprivileged, forbidden / "site")
     with pytest.raises(TargetError, match=r"web1: .*forbidden/site.*Permission denied.*fix the folder's owner"):
         target.deploy(build(tmp_path, "1.0.0", {"index.html": "one"}))
 
@@ -256,9 +253,7 @@ def test_cleanup_reports_what_it_cannot_remove_and_keeps_going(tmp_path: Path, s
     home = open_folder / "home"
     home.mkdir()
     home.chmod(0o777)
-    config = ssh_hosts.write_config(tmp_path / "ssh_config", user=unprivileged)
-    target = SshTarget(SshOptions(hosts=(SshHostOptions(address="web1"),), path=str(home / "site"),
-                                  ssh_config=str(config)), root=tmp_path, environment="production")
+    target = login_target(tmp_path, ssh_hosts, unprivileged, home / "site")
     releases = []
     for n in range(3):
         releases.append(target.deploy(build(tmp_path, f"1.{n}.0", {"index.html": str(n)})))

@@ -18,6 +18,7 @@ from deploylib.targets.command import CommandOptions, CommandTarget
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from deploylib.targets.local import LocalOptions, LocalTarget
 from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
+from tests.conftest import build_artifact
 
 # The command target's commands: publish $DEPLOY_DIR into ./served and say which digest is live.
 PUBLISH = (f"{sys.executable} -c \"import os, shutil; shutil.rmtree('served', ignore_errors=True); "
@@ -69,10 +70,7 @@ def target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
 
 
 def build(tmp_path: Path, version: str, body: str) -> Artifact:
-    tree = tmp_path / f"build-{version}"
-    tree.mkdir()
-    (tree / "index.html").write_text(body)
-    return pack(tree, tmp_path / ".deploylib" / "artifacts", version, f"commit{version}")
+    return build_artifact(tmp_path, version, {"index.html": body})
 
 
 def test_deploy_prepares_a_release_without_making_it_live(target: Target, tmp_path: Path) -> None:
