@@ -152,3 +152,14 @@ def test_nginx_serving_current_sees_the_atomic_switch(target: LocalTarget, tmp_p
     target.activate(one, "ci")
     assert requests.get(server.url("/index.html"), timeout=5).text == "<h1>one</h1>"
     shutil.rmtree(target.store.folder / two.id)  # nginx never needed the other release's files
+
+
+def test_files_unchanged_since_the_live_release_are_hard_linked_not_copied(target: LocalTarget,
+                                                                           tmp_path: Path) -> None:
+    old = target.deploy(build(tmp_path, "1.0.0", "one", files=3))
+    target.activate(old, "ci")
+    new = target.deploy(build(tmp_path, "1.1.0", "two", files=3))
+    releases = tmp_path / "site" / "releases"
+    assert (releases / old.id / "page2.html").stat().st_ino == (releases / new.id / "page2.html").stat().st_ino
+    assert (releases / new.id / "index.html").read_text() == "<h1>two</h1>"
+    assert (releases / old.id / "index.html").read_text() == "<h1>one</h1>"
