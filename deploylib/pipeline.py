@@ -180,7 +180,8 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
             with _sigterm_as_exception():
                 try:
-                    found = _roll_out(ledger, env, target, release, previous, base_url, holder.user, timeline)
+                    found, checked = _roll_out(ledger, env, target, release, previous, base_url, holder.user,
+                                               timeline)
                 except BaseException:
                     _restore_after_interruption(target, previous, holder.user)
                     raise
@@ -217,7 +218,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         record.status("failure", "; ".join(decision.reasons))
         timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
         try:
-            _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, base_url, timeline,
+            _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, checked, timeline,
                                             holder.user, started, notes)
         except ValidationFailed:
             if previous is not None and env.rollback:
@@ -270,21 +271,25 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | N
 
 
 def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release, previous: Release | None,
-              base_url: str, by: str, timeline: Timeline) -> ValidationReport:
+              base_url: str, by: str, timeline: Timeline) -> tuple[ValidationReport, list[str]]:
     """Switch to `release` step by step (one step for most targets, host batches for some), validating
-    after each; stop at the first validation that calls for a rollback and return it."""
+    after each; stop at the first validation that calls for a rollback. Returns the last report and the
+    addresses of every part switched (where a rollback must be checked again)."""
     found: ValidationReport | None = None
+    switched: list[str] = []
     with contextlib.closing(target.rollout(release, by)) as steps:
         for step in steps:
             where = f"{step.name}: " if step.name else ""
             timeline.add(f"switched {where or env.name + ' '}from {report.release_label(previous)} to {release.id}")
             report.stage(report.OK, f"switch:{env.name}", f"{where}{report.release_label(previous)} → {release.id}")
-            for url in step.urls or (base_url,):
+            urls = step.urls or (base_url,)
+            switched.extend(urls)
+            for url in urls:
                 found = _validate(ledger, env, release, url, during="deploy")
                 if found.decision.rollback:
-                    return found
+                    return found, switched
     assert found is not None, "a rollout has at least one step"
-    return found
+    return found, switched
 
 
 def _restore_after_interruption(target: Target, previous: Release | None, by: str) -> None:
@@ -314,7 +319,7 @@ def _commits_between(ws: Workspace, older: Release | None, newer: Release) -> li
 
 def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger,
                                     release: Release, previous: Release | None, found: ValidationReport,
-                                    base_url: str, timeline: Timeline, by: str, started: float,
+                                    checked: list[str], timeline: Timeline, by: str, started: float,
                                     notes: Notifications) -> None:
     """Roll back to the release live before the deploy, re-validate it, write the incident, and raise."""
     failed = found.problems
@@ -330,9 +335,11 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         target.activate(previous, by)
         timeline.add(f"rolled back {env.name} to {previous.id}")
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
-        again = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
-        recheck = again.latest
-        healthy = not again.decision.rollback
+        healthy = True
+        for url in dict.fromkeys(checked):  # every part the failed release reached
+            again = _validate(ledger, env, previous, url, during="rollback", label="re-validate")
+            recheck += again.latest
+            healthy = healthy and not again.decision.rollback
         ledger.finish(entry, "succeeded" if healthy else "failed")
         timeline.add(f"restored release {'passes' if healthy else 'FAILS'} validation")
         outcome = "rolled back" if healthy else "rollback failed: the restored release fails validation too"
