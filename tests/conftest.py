@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -30,10 +30,14 @@ def require(program: str) -> str:
                                           if os.access(p, os.X_OK)), None)
     if path:
         return path
-    message = f"{program} is not installed (.ci/run installs it)"
+    missing(f"{program} is not installed (.ci/run installs it)")
+
+
+def missing(what: str) -> NoReturn:
+    """Something a test needs is not here: a failure under CI (which provides everything), else a skip."""
     if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+        pytest.fail(what)
+    pytest.skip(what)
 
 
 def free_port() -> int:
@@ -68,10 +72,7 @@ GITHUB_TOKEN = "ghs_secret_token_value"
 def github() -> Iterator[FakeGitHub]:
     """A local GitHub API honouring ../shared/github-api/subset.json; checks no body broke the contract."""
     if not CONTRACT.exists():
-        message = f"GitHub's contract is missing at {CONTRACT} (../shared/github-api/subset.json)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"GitHub's contract is missing at {CONTRACT} (../shared/github-api/subset.json)")
     fake = FakeGitHub(GITHUB_TOKEN).start()
     yield fake
     fake.stop()
