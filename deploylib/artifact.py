@@ -1,21 +1,27 @@
-"""Reproducible artifacts: pack a build output, check its digest, unpack it safely, verify a tree.
+"""Reproducible artifacts: pack a build output, check a tar against its digest and manifest, unpack it
+safely, verify a tree.
 
 The tar holds regular files and folders only, in sorted order, with fixed mtimes, owners and
-modes, so the same build output always gives the same bytes and the same sha256 digest.
+modes, so the same build output always gives the same bytes and the same sha256 digest. Its
+manifest lists every file, one JSON line each in the same sorted order (the file as a whole is one
+JSON object), so it is read and written as a stream: memory does not grow with the file count.
+Each file is read once when packed; a file whose size and mtime match the previous pack's record
+keeps its recorded hashes (git's index does the same, and trusts no record as new as itself).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import stat
 import tarfile
 import tempfile
-from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO
 
 from deploylib.errors import ArtifactError, BuildError
@@ -24,67 +30,256 @@ from deploylib.model import Artifact
 Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode", "offset", "blob"}
 
 _CHUNK = 1 << 20
+_BLOCK = tarfile.BLOCKSIZE
+_HASHES = "pack-hashes.jsonl"  # in the artifact store: the last pack's [path, size, mtime_ns, sha256, blob]
+_RACY_NS = 2_000_000_000  # a file changed this close to a pack may have changed within its mtime's tick
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a manifest. `offset` is where its bytes start in the tar and `blob` git's id for them
+    (a publish to a branch reads only files the branch lacks); `mtime` (ns) is set in a release store's
+    copy of the manifest: the file's mtime there, so an unchanged file is known without hashing it."""
+
+    path: str
+    sha256: str
+    size: int
+    mode: int
+    offset: int = 0
+    blob: str = ""
+    mtime: int = 0
+
+    def line(self) -> str:
+        fields = {"sha256": self.sha256, "size": self.size, "mode": self.mode, "offset": self.offset,
+                  "blob": self.blob, **({"mtime": self.mtime} if self.mtime else {})}
+        return f"{json.dumps(self.path)}: {json.dumps(fields, sort_keys=True)}"
 
 
-def _entries(source: Path) -> list[tuple[str, Path]]:
-    """(relative posix path, path) of every folder and file below `source`, sorted; symlinks refused."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(source):
-        dirnames.sort()
-        for name in [*dirnames, *filenames]:
-            path = Path(dirpath, name)
-            rel = path.relative_to(source).as_posix()
-            if path.is_symlink():
-                raise BuildError(f"The build output contains a symlink, {path}. Artifacts hold regular files only "
-                                 "so a release cannot point outside itself: copy the file instead.")
-            found.append((rel, path))
-    return sorted(found)
+def name_problem(name: str) -> str:
+    """Why a relative file name cannot be in an artifact, or "" (plain string work: it runs per file).
+    Refused: names leaving the release (absolute, `.`/`..` parts), control characters (newlines break
+    line-based verification on hosts) and bytes that are not UTF-8 (a manifest is JSON text)."""
+    if name.startswith("/") or any(part in ("", ".", "..") for part in name.rstrip("/").split("/")):
+        return "would unpack outside the release directory"
+    if not name.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "has a control character in its name"
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return "has a name that is not valid UTF-8"
+    return ""
+
+
+def _safe_member_path(name: str, where: str) -> str:
+    problem = name_problem(name)
+    if problem == "would unpack outside the release directory":
+        raise ArtifactError(f"{where} contains the entry {name!r}, which would unpack outside the release "
+                            "directory. Nothing was deployed; rebuild the artifact from a clean build output.")
+    if problem:
+        raise ArtifactError(f"{where} contains the entry {name!r}, which {problem}. Nothing was deployed; rename "
+                            "it in the build and rebuild.")
+    return name
+
+
+# -- packing ---------------------------------------------------------------------------------------
+
+_KINDS = {stat.S_IFIFO: "a fifo (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symlink"}
+
+
+def _special(path: str, mode: int) -> BuildError:
+    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    if kind == "a symlink":
+        return BuildError(f"The build output contains a symlink, {path}. Artifacts hold regular files only "
+                          "so a release cannot point outside itself: copy the file instead.")
+    return BuildError(f"The build output contains {path}, which is {kind}. Artifacts hold regular files and "
+                      "folders only (it was not read); make the build write a regular file there, or delete it "
+                      "before the build ends. Nothing was released.")
+
+
+def _scan(source: Path) -> list[tuple[str, str, bool]]:
+    """(relative posix path, path, is a folder) of everything below `source`, sorted; anything but regular
+    files and folders, or a name no artifact can hold, is refused without being opened."""
+    found: list[tuple[str, str, bool]] = []
+    pending = [("", str(source))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                rel = prefix + item.name
+                if item.is_dir(follow_symlinks=False):
+                    pending.append((rel + "/", item.path))
+                    found.append((rel, item.path, True))
+                elif item.is_file(follow_symlinks=False):
+                    found.append((rel, item.path, False))
+                else:
+                    raise _special(item.path, item.stat(follow_symlinks=False).st_mode)
+                if problem := name_problem(rel):
+                    raise BuildError(f"The build output contains {item.path!r}, which {problem}. Rename it in "
+                                     "the build; nothing was released.")
+    found.sort()
+    return found
+
+
+def _header(name: str, mode: int, size: int, kind: bytes) -> bytes:
+    """A GNU tar header as tarfile writes it for our fixed fields (owner 0, mtime 0), built directly:
+    tarfile's own builder costs more than the rest of packing a small file."""
+    raw = name.encode()
+    if len(raw) > 100 or size >= 8 ** 11:  # long names and huge files: tarfile's GNU extensions
+        info = tarfile.TarInfo(name)
+        info.type, info.mode, info.size, info.mtime = kind, mode, size, 0
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "strict")
+    buf = bytearray(_BLOCK)
+    buf[0:len(raw)] = raw
+    buf[100:148] = b"%07o\x00" % mode + b"0000000\x00" * 2 + b"%011o\x00" % size + b"00000000000\x00"
+    buf[148:157] = b"        " + kind
+    buf[257:265] = b"ustar  \x00"
+    buf[329:345] = b"0000000\x00" * 2
+    buf[148:156] = b"%06o\x00 " % sum(buf)
+    return bytes(buf)
+
+
+class _TarWriter:
+    """A tar written in large writes and hashed as it is written (no second read for the digest)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle, self.digest, self.offset = handle, hashlib.sha256(), 0
+        self._pending = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        self.offset += len(data)
+        if len(self._pending) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        self.digest.update(self._pending)
+        self.handle.write(self._pending)
+        self._pending.clear()
+
+    def pad(self) -> None:
+        self.write(bytes(-self.offset % _BLOCK))
+
+    def close(self) -> None:
+        self.write(bytes(2 * _BLOCK))  # end of archive, then padding to tar's 10 KiB record, as tarfile does
+        self.write(bytes(-self.offset % tarfile.RECORDSIZE))
+        self.flush()
+
+
+class _KnownHashes:
+    """The previous pack's hashes, read in step with this pack's sorted walk (one line at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        self._lines: Iterator[str] = iter(())
+        self._trusted_before = 0
+        self._current: list[object] | None = None
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            handle = path.open()
+            self._trusted_before = int(json.loads(handle.readline())["packed"]) - _RACY_NS
+            self._lines = handle
+            self._handle = handle
+
+    def close(self) -> None:
+        if hasattr(self, "_handle"):
+            self._handle.close()
+
+    def get(self, rel: str, size: int, mtime: int) -> tuple[str, str] | None:
+        """(sha256, blob) recorded for `rel` when its size and mtime are unchanged and old enough to trust."""
+        while self._current is None or str(self._current[0]) < rel:
+            try:
+                self._current = json.loads(next(self._lines))
+            except (StopIteration, ValueError):
+                self._lines, self._current = iter(()), None
+                return None
+        path, old_size, old_mtime, sha256, blob = self._current  # type: ignore[misc]
+        if path == rel and old_size == size and old_mtime == mtime and mtime < self._trusted_before:
+            return str(sha256), str(blob)
+        return None
 
 
 def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
-    """Pack `source` into `store/<hex>.tar` with its manifest; identical trees give identical digests."""
+    """Pack `source` into `store/<hex>.tar` with its manifest; identical trees give identical digests.
+    Raises BuildError for anything in `source` an artifact cannot hold (links, fifos, devices, sockets,
+    unusable names), before reading any file."""
     store.mkdir(parents=True, exist_ok=True)
-    manifest: Manifest = {}
+    entries = _scan(source)
+    started = time.time_ns()
+    known = _KnownHashes(store / _HASHES)
     fd, tmp_name = tempfile.mkstemp(dir=store, prefix=".pack-", suffix=".tar")
     tmp = Path(tmp_name)
+    manifest_tmp, hashes_tmp = Path(f"{tmp_name}.manifest"), Path(f"{tmp_name}.hashes")
     try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
-            for rel, path in _entries(source):
-                info = tarfile.TarInfo(rel)
-                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-                if path.is_dir():
-                    info.type, info.mode = tarfile.DIRTYPE, 0o755
-                    tar.addfile(info)
+        with os.fdopen(fd, "wb") as raw, manifest_tmp.open("w") as manifest, hashes_tmp.open("w") as hashes:
+            tar = _TarWriter(raw)
+            hashes.write(json.dumps({"packed": started}) + "\n")
+            manifest.write("{")
+            first = True
+            for rel, path, is_dir in entries:
+                if is_dir:
+                    tar.write(_header(rel + "/", 0o755, 0, tarfile.DIRTYPE))
                     continue
-                data = path.read_bytes()
-                info.mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-                manifest[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mode": info.mode,
-                                 # where its bytes start in the tar, and git's id for them: a publish to a
-                                 # branch reads only the files the branch does not have yet
-                                 "offset": tar.offset - -(-len(data) // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE,
-                                 "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()}  # noqa: S324
-        digest = "sha256:" + _file_sha256(tmp)
-        hex_digest = digest.split(":", 1)[1]
+                entry = _pack_file(tar, rel, path, known)
+                manifest.write(("\n" if first else ",\n") + entry.line())
+                first = False
+                hashes.write(json.dumps([rel, entry.size, entry.mtime, entry.sha256, entry.blob]) + "\n")
+            manifest.write("\n}\n")
+            tar.close()
+        hex_digest = tar.digest.hexdigest()
         tar_path = store / f"{hex_digest}.tar"
         manifest_path = store / f"{hex_digest}.manifest.json"
-        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        os.replace(manifest_tmp, manifest_path)
         os.replace(tmp, tar_path)
+        os.replace(hashes_tmp, store / _HASHES)
     finally:
-        tmp.unlink(missing_ok=True)
-    return Artifact(digest=digest, tar=tar_path, manifest=manifest_path, version=version, commit=commit)
+        known.close()
+        for leftover in (tmp, manifest_tmp, hashes_tmp):
+            leftover.unlink(missing_ok=True)
+    return Artifact(digest=f"sha256:{hex_digest}", tar=tar_path, manifest=manifest_path, version=version,
+                    commit=commit)
+
+
+def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> Entry:
+    """Append one file to the tar; its manifest entry (with its mtime, for the next pack's record).
+    Opened without following links and without blocking, and checked again once open: a file swapped
+    for a fifo or device after the scan is refused instead of hanging the build."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise BuildError(f"Cannot read {path} from the build output: {err.strerror}. Nothing was released.") from None
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _special(path, info.st_mode)
+        size, mode = info.st_size, 0o755 if info.st_mode & stat.S_IXUSR else 0o644
+        tar.write(_header(rel, mode, size, tarfile.REGTYPE))
+        offset = tar.offset
+        hashes = known.get(rel, size, info.st_mtime_ns)
+        sha256, blob = (None, None) if hashes else (hashlib.sha256(), hashlib.sha1(b"blob %d\0" % size))  # noqa: S324
+        left = size
+        while left:
+            chunk = handle.read(min(left, _CHUNK))
+            if not chunk:
+                raise BuildError(f"{path} shrank while it was packed: is another build writing the output? "
+                                 "Nothing was released; run the build again.")
+            left -= len(chunk)
+            tar.write(chunk)
+            if sha256 and blob:
+                sha256.update(chunk)
+                blob.update(chunk)
+        tar.pad()
+    if sha256 and blob:
+        hashes = sha256.hexdigest(), blob.hexdigest()
+    assert hashes is not None
+    return Entry(rel, hashes[0], size, mode, offset, hashes[1], info.st_mtime_ns)
+
+
+# -- manifests -------------------------------------------------------------------------------------
 
 
 def load_manifest(artifact: Artifact) -> Manifest:
+    """The whole manifest as a dict (for consumers that look files up by name)."""
     try:
         manifest: Manifest = json.loads(artifact.manifest.read_text())
     except (OSError, ValueError) as err:
@@ -93,21 +288,419 @@ def load_manifest(artifact: Artifact) -> Manifest:
     return manifest
 
 
+def _entry(path: object, fields: object, where: Path) -> Entry:
+    try:
+        assert isinstance(path, str) and isinstance(fields, dict)
+        entry = Entry(path, fields["sha256"], fields["size"], fields["mode"], fields.get("offset", 0),
+                      fields.get("blob", ""), fields.get("mtime", 0))
+        assert isinstance(entry.sha256, str) and len(entry.sha256) == 64
+        assert all(type(n) is int and n >= 0 for n in (entry.size, entry.offset, entry.mtime))
+        assert entry.mode in (0o644, 0o755) and isinstance(entry.blob, str)
+    except (AssertionError, KeyError, TypeError):
+        raise ArtifactError(f"The manifest {where} has an unusable entry for {path!r}: {json.dumps(fields)[:200]}. "
+                            "Nothing was deployed; rebuild: doit forget build && doit build.") from None
+    return entry
+
+
+def read_entries(path: Path) -> Iterator[Entry]:
+    """A manifest's entries in path order, read line by line (a manifest written in another layout is
+    read whole). Raises ArtifactError for an unreadable file, a bad entry, or paths out of order or
+    given twice."""
+    last = None
+    for name, fields in _manifest_items(path):
+        entry = _entry(name, fields, path)
+        if last is not None and entry.path <= last:
+            how = "twice" if entry.path == last else "out of order"
+            raise ArtifactError(f"The manifest {path} lists {entry.path!r} {how}. Nothing was deployed; "
+                                "rebuild: doit forget build && doit build.")
+        last = entry.path
+        yield entry
+
+
+def _manifest_items(path: Path) -> Iterator[tuple[object, object]]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            if handle.readline() == "{\n":
+                for line in handle:
+                    if line == "}\n":
+                        return
+                    item = json.loads("{" + line.rstrip("\n").rstrip(",") + "}")
+                    if len(item) != 1:
+                        break
+                    yield from item.items()
+                else:
+                    raise ValueError("it ends before its closing brace")
+            handle.seek(0)
+            yield from sorted(json.loads(handle.read(), object_pairs_hook=_refuse_twice).items())
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ArtifactError(f"The manifest {path} cannot be read ({err}). Nothing was deployed; rebuild: "
+                            "doit forget build && doit build.") from None
+
+
+def _refuse_twice(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("it lists a path twice")
+    return found
+
+
+class ManifestWriter:
+    """Write entries one line at a time into `path` (through a temporary file renamed at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self._temp = path, path.with_name(f".{path.name}.{os.getpid()}")
+        self._handle = self._temp.open("w")
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget what was added so far."""
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write("{")
+        self._separator = "\n"
+
+    def add(self, entry: Entry) -> None:
+        self._handle.write(self._separator + entry.line())
+        self._separator = ",\n"
+
+    def commit(self) -> None:
+        self._handle.write("\n}\n")
+        self._handle.close()
+        os.replace(self._temp, self.path)
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+
+
+# -- checking a tar --------------------------------------------------------------------------------
+
+
 def check_digest(artifact: Artifact) -> None:
     """Raise unless the artifact's bytes still hash to its digest."""
+    digest = hashlib.sha256()
     try:
-        actual = "sha256:" + _file_sha256(artifact.tar)
+        with artifact.tar.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
     except OSError as err:
         raise ArtifactError(f"The artifact {artifact.tar} cannot be read ({err.strerror}). "
                             "Rebuild it: doit forget build && doit build.") from None
+    _compare_digest(artifact, "sha256:" + digest.hexdigest())
+
+
+def _compare_digest(artifact: Artifact, actual: str) -> None:
     if actual != artifact.digest:
         raise ArtifactError(f"The artifact {artifact.tar} is corrupt: its sha256 is {actual}, but it was built as "
                             f"{artifact.digest}. Nothing was deployed. Rebuild it: doit forget build && doit build.")
 
 
-def same_content(a: dict[str, object] | None, b: dict[str, object]) -> bool:
-    """Whether two manifest entries describe the same file (wherever it sits in its tar)."""
-    return a is not None and (a["sha256"], a["mode"]) == (b["sha256"], b["mode"])
+class _Malformed(Exception):
+    """The tar is not a well-formed artifact; reported once its digest is known (corruption first)."""
+
+
+class _Blocks:
+    """Sequential reads of a tar, every byte hashed once as it is read."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle, self.digest = handle, hashlib.sha256()
+        self._buf, self._pos, self._base = b"", 0, 0
+
+    @property
+    def offset(self) -> int:
+        return self._base + self._pos
+
+    def _fill(self, wanted: int) -> None:
+        while len(self._buf) - self._pos < wanted:
+            chunk = self.handle.read(_CHUNK)
+            if not chunk:
+                raise _Malformed(f"it is truncated at byte {self._base + len(self._buf)}")
+            self.digest.update(chunk)
+            self._base += self._pos
+            self._buf, self._pos = self._buf[self._pos:] + chunk, 0
+
+    def take(self, size: int) -> bytes:
+        self._fill(size)
+        data = self._buf[self._pos:self._pos + size]
+        self._pos += size
+        return data
+
+    def skip(self, size: int) -> None:
+        buffered = len(self._buf) - self._pos
+        if size <= buffered:
+            self._pos += size
+            return
+        self._base, self._buf, self._pos, size = self._base + len(self._buf), b"", 0, size - buffered
+        while size >= _CHUNK:
+            chunk = self.handle.read(_CHUNK)
+            if not chunk:
+                raise _Malformed(f"it is truncated at byte {self._base}")
+            self.digest.update(chunk)
+            self._base, size = self._base + len(chunk), size - len(chunk)
+        self._fill(size)
+        self._pos = size
+
+    def drain(self) -> str:
+        while chunk := self.handle.read(_CHUNK):
+            self.digest.update(chunk)
+        return "sha256:" + self.digest.hexdigest()
+
+
+def _number(field: bytes) -> int:
+    if field[:1] in (b"\x80", b"\xff"):  # GNU base-256
+        return int.from_bytes(field[1:], "big", signed=field[:1] == b"\xff")
+    text = field.split(b"\0", 1)[0].strip()
+    return int(text or b"0", 8)
+
+
+def _pax(data: bytes) -> dict[str, str]:
+    """A pax extended header's records (`<length> <key>=<value>\\n`)."""
+    found, at = {}, 0
+    while at < len(data) and data[at:at + 1] != b"\0":
+        length = int(data[at:data.index(b" ", at)])
+        key, _, value = data[data.index(b" ", at) + 1:at + length - 1].partition(b"=")
+        found[key.decode()] = value.decode()
+        at += length
+    return found
+
+
+def check_tar(artifact: Artifact) -> list[str]:
+    """Read the tar once: its digest, and every entry against the manifest (the same files, in the same
+    order, at the same offsets, regular files and folders only, no name used twice, nothing escaping).
+    Returns its folders. Raises ArtifactError before anything is unpacked."""
+    try:
+        with artifact.tar.open("rb") as handle:
+            blocks = _Blocks(handle)
+            try:
+                return _walk(blocks, artifact)
+            except _Malformed as err:
+                _compare_digest(artifact, blocks.drain())
+                raise ArtifactError(f"{artifact.tar} is not a well-formed artifact: {err}. Nothing was deployed; "
+                                    "rebuild it: doit forget build && doit build.") from None
+    except OSError as err:
+        raise ArtifactError(f"The artifact {artifact.tar} cannot be read ({err.strerror}). "
+                            "Rebuild it: doit forget build && doit build.") from None
+
+
+def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
+    where = str(artifact.tar)
+    expected: Iterator[Entry] | None = None  # opened at the first file: a bad entry is named before it
+    files: set[str] = set()
+    folders: dict[str, None] = {}
+    long_name: str | None = None
+    pax: dict[str, str] = {}
+    while True:
+        at = blocks.offset
+        header = blocks.take(_BLOCK)
+        if header == bytes(_BLOCK):
+            break
+        try:
+            if _number(header[148:156]) != sum(header[:148]) + 256 + sum(header[156:]):
+                raise ValueError
+            size, mode, kind = _number(header[124:136]), _number(header[100:108]), header[156:157]
+            name = header[:100].split(b"\0", 1)[0].decode()
+            if header[257:263] == b"ustar\0" and header[345:500].strip(b"\0"):
+                name = header[345:500].split(b"\0", 1)[0].decode() + "/" + name
+        except (ValueError, UnicodeDecodeError):
+            raise _Malformed(f"there is no valid tar header at byte {at}") from None
+        size = int(pax.get("size", size))
+        if kind in (b"L", b"x"):
+            data = blocks.take(size)
+            blocks.skip(-size % _BLOCK)
+            try:
+                if kind == b"L":
+                    long_name = data.split(b"\0", 1)[0].decode()
+                else:
+                    pax = _pax(data)
+            except (ValueError, UnicodeDecodeError):
+                raise _Malformed(f"the extended header at byte {at} is unreadable") from None
+            continue
+        name = long_name or pax.get("path", name)
+        long_name, pax = None, {}
+        _safe_member_path(name, where)
+        if kind == tarfile.DIRTYPE:
+            _no_clash(name.rstrip("/"), False, files, folders)
+            blocks.skip(size + -size % _BLOCK)
+            continue
+        if kind not in (tarfile.REGTYPE, tarfile.AREGTYPE):
+            raise ArtifactError(f"{where} contains {name!r}, which is a link or special file. "
+                                "Artifacts hold regular files only; nothing was deployed.")
+        _no_clash(name, True, files, folders)
+        if expected is None:
+            expected = read_entries(artifact.manifest)
+        entry = next(expected, None)
+        if entry is None or (entry.path, entry.size, entry.mode, entry.offset) != (name, size, mode & 0o777,
+                                                                                    blocks.offset):
+            raise _Malformed(f"its entry {name!r} ({size} bytes, mode {mode & 0o777:o}, at byte {blocks.offset}) is "
+                             f"not the manifest's next file ({_describe(entry)})")
+        blocks.skip(size + -size % _BLOCK)
+    left = next(expected or read_entries(artifact.manifest), None)
+    _compare_digest(artifact, blocks.drain())
+    if left is not None:
+        raise ArtifactError(f"{where} does not hold {left.path}, which its manifest {artifact.manifest} lists: the "
+                            "manifest does not belong to it. Nothing was deployed; rebuild: doit forget build && "
+                            "doit build.")
+    return list(folders)
+
+
+def _describe(entry: Entry | None) -> str:
+    return "none left" if entry is None else f"{entry.path!r}, {entry.size} bytes, mode {entry.mode:o}"
+
+
+def _no_clash(name: str, is_file: bool, files: set[str], folders: dict[str, None]) -> None:
+    """A name must be used once, as a file or as a folder (either order), and no file may stand where a
+    folder is. Folders implied by a file's path count as folders."""
+    parts = name.split("/")
+    parents = ["/".join(parts[:n]) for n in range(1, len(parts))]
+    clash = next((p for p in parents if p in files), None)
+    if clash is None and (name in files or (is_file and name in folders)):
+        clash = name
+    if clash is not None:
+        raise _Malformed(f"{clash!r} is used twice, as a file and as a folder or as two files")
+    folders.update(dict.fromkeys(parents))
+    if is_file:
+        files.add(name)
+    else:
+        folders[name] = None
+
+
+# -- unpacking -------------------------------------------------------------------------------------
+
+
+def _aligned(entries: Iterable[Entry], earlier: Iterable[Entry]) -> Iterator[tuple[Entry, Entry | None]]:
+    """Each entry with the earlier manifest's entry of the same path, both in path order."""
+    others = iter(earlier)
+    other = next(others, None)
+    for entry in entries:
+        while other is not None and other.path < entry.path:
+            other = next(others, None)
+        yield entry, other if other is not None and other.path == entry.path else None
+
+
+def unchanged(path: str, entry: Entry) -> bool:
+    """Whether the file at `path` is still as its store entry records it (size, mtime, mode): cheap."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISREG(info.st_mode) and info.st_size == entry.size and info.st_mtime_ns == entry.mtime
+            and info.st_mode & 0o777 == entry.mode)
+
+
+def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entries: Iterable[Entry] = (),
+           record: Callable[[Entry], None] = lambda entry: None) -> None:
+    """Check the tar (see check_tar), then unpack it into `dest` (which must not exist). A file the
+    earlier release in `like` holds with the same content (per its store entries `like_entries`) and
+    that is unchanged there is hard-linked from it; every other file is read at its offset and
+    hashed as it is written. `record` receives each file's entry with its mtime in `dest`."""
+    folders = check_tar(artifact)
+    dest.mkdir(parents=True)
+    base, earlier = str(dest), str(like)
+    for folder in folders:
+        os.makedirs(f"{base}/{folder}", exist_ok=True)
+    with artifact.tar.open("rb") as tar:
+        for entry, old in _aligned(read_entries(artifact.manifest), like_entries if like else ()):
+            target = f"{base}/{entry.path}"
+            if old is not None and (old.sha256, old.mode) == (entry.sha256, entry.mode):
+                source = f"{earlier}/{entry.path}"
+                if unchanged(source, old):
+                    with contextlib.suppress(OSError):  # on another filesystem: write it instead
+                        _link(source, target)
+                        record(replace(entry, mtime=old.mtime))
+                        continue
+            record(replace(entry, mtime=_write(tar, entry, target, artifact)))
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.link(source, target)
+
+
+def _write(tar: IO[bytes], entry: Entry, target: str, artifact: Artifact) -> int:
+    """Copy one file's bytes from the tar, checking them against the manifest; returns its mtime (ns)."""
+    try:
+        out = open(target, "wb")  # noqa: SIM115 - closed below; the folder usually exists already
+    except FileNotFoundError:  # a tar without folder entries
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        out = open(target, "wb")  # noqa: SIM115
+    digest = hashlib.sha256()
+    with out:
+        tar.seek(entry.offset)
+        left = entry.size
+        while left:
+            chunk = tar.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            left -= len(chunk)
+            digest.update(chunk)
+            out.write(chunk)
+        os.fchmod(out.fileno(), entry.mode)
+        out.flush()
+        mtime = os.fstat(out.fileno()).st_mtime_ns
+    if left or digest.hexdigest() != entry.sha256:
+        raise ArtifactError(f"{artifact.tar} does not hold {entry.path} as its manifest {artifact.manifest} says: "
+                            "the tar changed while it was unpacked, or the manifest does not belong to it. Nothing "
+                            "was switched; rebuild: doit forget build && doit build.")
+    return mtime
+
+
+# -- verifying a tree ------------------------------------------------------------------------------
+
+
+def _files(root: str) -> dict[str, os.DirEntry[str]]:
+    """Everything below `root` that is not a folder, by relative path."""
+    found: dict[str, os.DirEntry[str]] = {}
+    pending = [("", root)]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{item.name}/", item.path))
+                else:
+                    found[prefix + item.name] = item
+    return found
+
+
+def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:
+    """Differences between the files under `root` and the manifest: missing, changed and extra files.
+    An entry with an mtime (a release store's) whose file still has that size, mtime and mode is taken
+    as unchanged; every other file is hashed."""
+    entries = (_entry(path, fields, root) for path, fields in sorted(manifest.items())) \
+        if isinstance(manifest, dict) else manifest
+    found = _files(str(root))
+    problems = []
+    for entry in entries:
+        item = found.pop(entry.path, None)
+        if item is None:
+            problems.append(f"{entry.path} is missing")
+            continue
+        info = item.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(f"{entry.path} is not a regular file")
+        elif entry.mtime and (info.st_size, info.st_mtime_ns) == (entry.size, entry.mtime):
+            if info.st_mode & 0o777 != entry.mode:
+                problems.append(f"{entry.path} has mode {info.st_mode & 0o777:o}, not {entry.mode:o}")
+        elif info.st_size != entry.size or _file_sha256(item.path) != entry.sha256:
+            problems.append(f"{entry.path} differs from the artifact")
+        elif entry.mtime and info.st_mode & 0o777 != entry.mode:
+            problems.append(f"{entry.path} has mode {info.st_mode & 0o777:o}, not {entry.mode:o}")
+    problems.extend(f"unexpected file {rel}" for rel in sorted(found))
+    return problems
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- random access (a consumer that needs only some files' bytes) ------------------------------------
 
 
 class FileReader:
@@ -147,73 +740,6 @@ class FileReader:
         data = self._tar.read(size)
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise ArtifactError(f"{self.artifact.tar} does not hold {path} where its manifest says: the manifest "
-                                f"{self.artifact.manifest} does not belong to it. Rebuild: doit forget build && "
-                                "doit build.")
+                                f"{self.artifact.manifest} does not belong to it. Bad tar: rebuild with "
+                                "doit forget build && doit build.")
         return data
-
-
-def _safe_member_path(name: str, where: str) -> str:
-    """`name` when it stays inside the release it unpacks into (plain string work: it runs per file)."""
-    parts = name.split("/")
-    if name.startswith("/") or ".." in parts or not name.strip("/."):
-        raise ArtifactError(f"{where} contains the entry {name!r}, which would unpack outside the release "
-                            "directory. Nothing was deployed; rebuild the artifact from a clean build output.")
-    return name
-
-
-def members(artifact: Artifact) -> Iterator[tuple[PurePosixPath, tarfile.TarInfo, IO[bytes] | None]]:
-    """(safe relative path, entry, content for files) of every entry, after checking the digest; an entry
-    that would escape the release, or a link or special file, stops everything with an error."""
-    check_digest(artifact)
-    with tarfile.open(artifact.tar, mode="r:") as tar:
-        for member in tar:
-            rel = PurePosixPath(_safe_member_path(member.name, str(artifact.tar)))
-            if not (member.isdir() or member.isfile()):
-                raise ArtifactError(f"{artifact.tar} contains {member.name!r}, which is a link or special file. "
-                                    "Artifacts hold regular files only; nothing was deployed.")
-            yield rel, member, tar.extractfile(member) if member.isfile() else None
-
-
-def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_manifest: Manifest | None = None) -> None:
-    """Unpack into `dest` (which must not exist), refusing entries that would escape it or link elsewhere.
-    Files identical to those of an earlier release unpacked in `like` (per its manifest) are hard-linked
-    from it: less to write, and they keep their modification times, so rsync sees them unchanged."""
-    manifest = load_manifest(artifact) if like and like_manifest else {}
-    dest.mkdir(parents=True)
-    base, earlier = str(dest), str(like)
-    for rel, member, source in members(artifact):  # plain strings below: this loop runs per file
-        key = rel.as_posix()
-        target = f"{base}/{key}"
-        if source is None:
-            os.makedirs(target, exist_ok=True)
-            continue
-        if key in manifest and same_content(like_manifest.get(key), manifest[key]):  # type: ignore[union-attr]
-            with contextlib.suppress(OSError):  # gone, or on another filesystem: write it instead
-                os.link(f"{earlier}/{key}", target)
-                continue
-        try:
-            out = open(target, "wb")  # noqa: SIM115 - closed below; the folder usually exists already
-        except FileNotFoundError:  # a tar without folder entries
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            out = open(target, "wb")  # noqa: SIM115
-        with out:
-            while chunk := source.read(_CHUNK):
-                out.write(chunk)
-        os.chmod(target, member.mode & 0o755)
-
-
-def verify_tree(root: Path, manifest: Manifest) -> list[str]:
-    """Differences between the files under `root` and the manifest: missing, changed and extra files."""
-    problems = []
-    seen = set()
-    for dirpath, _dirnames, filenames in os.walk(root):
-        for name in filenames:
-            rel = Path(dirpath, name).relative_to(root).as_posix()
-            seen.add(rel)
-            expected = manifest.get(rel)
-            if expected is None:
-                problems.append(f"unexpected file {rel}")
-            elif _file_sha256(Path(dirpath, name)) != expected["sha256"]:
-                problems.append(f"{rel} differs from the artifact")
-    problems.extend(f"{rel} is missing" for rel in sorted(set(manifest) - seen))
-    return problems

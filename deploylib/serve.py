@@ -1,7 +1,8 @@
 """A static HTTP server on 127.0.0.1 for validating a local target's live release.
 
 It serves `root` by path on every request, so when `root` is a symlink switched by rename the
-very next request sees the new release, as nginx does.
+very next request sees the new release, as nginx does. It stops at once when the with-block ends:
+its loop waits on the listening socket and a wake-up pipe, never on a poll interval.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import os
+import selectors
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +34,19 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+def _serve_until(server: _Server, wake: int) -> None:
+    """Handle connections until `wake` becomes readable (socketserver's serve_forever would notice a
+    shutdown only at its next poll, up to half a second later)."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(server, selectors.EVENT_READ)
+        selector.register(wake, selectors.EVENT_READ)
+        while True:
+            ready = selector.select()
+            if any(key.fileobj == wake for key, _events in ready):
+                return
+            server._handle_request_noblock()  # noqa: SLF001 - the step serve_forever itself runs
+
+
 @contextlib.contextmanager
 def static_server(root: Path, port: int, what: str) -> Iterator[str]:
     """Serve `root` for a with-block and yield its base URL; port 0 picks a free port."""
@@ -43,11 +59,14 @@ def static_server(root: Path, port: int, what: str) -> Iterator[str]:
                               "validation. Stop whatever listens there, or set another port (port = 0 picks "
                               "a free one) in that target's table in deploy.toml.") from None
         raise TargetError(f"Cannot serve {what} on 127.0.0.1:{port}: {err.strerror}.") from None
-    thread = threading.Thread(target=server.serve_forever, name=f"serve {what}", daemon=True)
+    wake_read, wake_write = os.pipe()
+    thread = threading.Thread(target=_serve_until, args=(server, wake_read), name=f"serve {what}", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
+        os.write(wake_write, b"x")
         thread.join()
+        server.server_close()
+        os.close(wake_read)
+        os.close(wake_write)

@@ -87,8 +87,7 @@ class CommandTarget(Target):
         return env
 
     def activate(self, release: Release, by: str) -> None:
-        if self.store.read(release.id) is None:
-            raise TargetError(f"Release {release.id} is not unpacked for {self.environment}; it cannot be run.")
+        self.store.check(release, f"the {self.environment} command target")
         older = any(a["id"] == release.id for a in self._activations())
         command = self.options.rollback if older and self.options.rollback else self.options.deploy
         report.stage("…", f"run:{self.environment}", command)

@@ -81,8 +81,7 @@ class LocalTarget(Target):
                               f"write to {self.base}. Fix its ownership or permissions.") from None
 
     def activate(self, release: Release, by: str) -> None:
-        if self.store.read(release.id) is None:
-            raise TargetError(f"Release {release.id} is not complete on {self.describe()}; it cannot be made live.")
+        self.store.check(release, self.describe())
         if self._current_id() == release.id:
             return
         temp_link = self.base / f".current-{os.getpid()}"

@@ -307,7 +307,7 @@ class SshTarget(Target):
                                 "backslashes cannot be verified on SSH hosts. Rename it in the build.")
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
-        staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest(), verify=False))
+        staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest()))
         sent = self._each(self.hosts, lambda host: self._upload(host, staged, release, manifest))
         total = sum(sent)
         report.stage(report.OK, f"upload:{self.environment}",

@@ -1,19 +1,26 @@
 """A folder of unpacked, verified releases on this machine: `<dir>/<id>/` and its metadata
 `<dir>/<id>.json`, written last, so a release without metadata is incomplete and never listed.
-Beside them, `<id>.manifest.json`: what the next release's files are compared with, so unchanged
-ones are hard-linked instead of written again. Used by the targets whose releases (or a staging
-copy of them) live on this machine: the local directory, the command target, SSH hosts' staging.
+Beside them, `<id>.manifest.json`: the artifact's manifest with each file's mtime in the release, so
+a release is verified cheaply (size, mtime and mode; hashes only for files that differ) before it is
+reused or made live, and the next release hard-links the files it shares with it.
+
+A release verified here is listed in `<artifact>.copies` beside its artifact: another store on this
+machine (a second environment) builds the same release by hard-linking that copy's files, checking
+each against the copy's records, without reading the tar again. Used by the targets whose releases
+(or a staging copy of them) live on this machine: the local directory, the command target, SSH
+hosts' staging.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
-from deploylib.artifact import Manifest, load_manifest, unpack, verify_tree
-from deploylib.errors import ArtifactError
+from deploylib.artifact import Entry, ManifestWriter, read_entries, unchanged, unpack, verify_tree
+from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.targets.layout import parse_release, release_json
 
@@ -42,50 +49,131 @@ class ReleaseStore:
         """The release stored last: the natural base for the next one's hard links."""
         return max(self.all(), key=lambda r: (self.folder / f"{r.id}.json").stat().st_mtime, default=None)
 
-    def _manifest(self, release_id: str) -> Manifest | None:
-        try:
-            manifest: Manifest = json.loads((self.folder / f"{release_id}.manifest.json").read_text())
-            return manifest
-        except (OSError, ValueError):
-            return None
+    def _records(self, release_id: str) -> Path:
+        return self.folder / f"{release_id}.manifest.json"
 
-    def put(self, artifact: Artifact, like: Release | None = None, verify: bool = True) -> Release:
-        """Unpack and verify `artifact` as a release, hard-linking the files it shares with `like`; an
-        existing, intact copy is reused as it is. `verify=False` trusts the unpacked files, for a copy
-        that is verified where it lands (an SSH host checks every file against the manifest)."""
-        manifest = load_manifest(artifact)
+    def problems(self, release_id: str) -> list[str]:
+        """How a stored release differs from its records ([] when intact): sizes, mtimes and modes
+        first, hashes only of files whose size or mtime changed."""
+        try:
+            return verify_tree(self.folder / release_id, read_entries(self._records(release_id)))
+        except (DeployError, OSError) as err:
+            return [str(err)]
+
+    def check(self, release: Release, where: str) -> None:
+        """Raise unless `release` is complete and its files still match its manifest (before it is made live)."""
+        if self.read(release.id) is None:
+            raise TargetError(f"Release {release.id} is not complete on {where}; it cannot be made live.")
+        problems = self.problems(release.id)
+        if problems:
+            raise ArtifactError(f"Release {release.id} on {where} does not match its manifest "
+                                f"({'; '.join(problems[:5])}): its files were changed after it was verified, so "
+                                "it is not made live. Deploy its artifact again to repair it, or choose another "
+                                "release.")
+
+    def put(self, artifact: Artifact, like: Release | None = None) -> Release:
+        """Unpack and verify `artifact` as a release, hard-linking the files it shares with `like`, or all
+        of them from a verified copy of the same release in another store; an existing, intact copy is
+        reused as it is."""
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
         dest = self.folder / release.id
         self.folder.mkdir(parents=True, exist_ok=True)
         for partial in self.folder.glob(f"{_PARTIAL}*"):  # left by a deploy killed while unpacking
             shutil.rmtree(partial, ignore_errors=True)
-        if self.read(release.id) is not None and not (verify and verify_tree(dest, manifest)):
+        if self.read(release.id) is not None and not self.problems(release.id):
+            self._list_copy(artifact, release)
             return release
         partial = self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}"
-        like_manifest = self._manifest(like.id) if like and self.read(like.id) else None
-        # missing, incomplete or tampered with: unpack afresh beside it
-        unpack(artifact, partial, self.folder / like.id if like and like_manifest else None, like_manifest)
-        problems = verify_tree(partial, manifest) if verify else []
-        if problems:
-            raise ArtifactError(f"{artifact.release_id} unpacked into {partial} does not match its manifest: "
-                                f"{'; '.join(problems[:5])}. Nothing was switched.")
+        records = ManifestWriter(self._records(release.id))
+        try:
+            if not self._clone(artifact, partial, records):
+                like_ok = like is not None and self.read(like.id) is not None
+                earlier = read_entries(self._records(like.id)) if like and like_ok else iter(())
+                unpack(artifact, partial, self.folder / like.id if like and like_ok else None,
+                       _tolerant(earlier), records.add)
+        except BaseException:
+            records.discard()
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        # missing, incomplete or tampered with: the fresh copy takes its place
         if dest.exists():
-            shutil.rmtree(dest)
+            aside = self.folder / f"{_PARTIAL}old-{release.id}-{os.getpid()}"
+            os.rename(dest, aside)
+            shutil.rmtree(aside)
         os.rename(partial, dest)
-        write_atomically(self.folder / f"{release.id}.manifest.json", json.dumps(manifest) + "\n")
+        records.commit()
         write_atomically(self.folder / f"{release.id}.json", release_json(release))
+        self._list_copy(artifact, release)
         return release
+
+    def _clone(self, artifact: Artifact, partial: Path, records: ManifestWriter) -> bool:
+        """Build the release from a verified copy in another store by hard links; False (nothing left
+        behind) when there is none, or a file there changed, or links cannot be made."""
+        for folder in _copies(artifact):
+            other = ReleaseStore(folder)
+            found = other.read(artifact.release_id)
+            if folder == self.folder or found is None or found.digest != artifact.digest:
+                continue
+            source = folder / artifact.release_id
+            try:
+                _link_tree(source, partial, read_entries(other._records(found.id)), records)
+                return True
+            except (OSError, DeployError):
+                shutil.rmtree(partial, ignore_errors=True)
+                records.restart()
+        return False
+
+    def _list_copy(self, artifact: Artifact, release: Release) -> None:
+        """Name this store in the artifact's list of verified copies (once)."""
+        if self.folder in _copies(artifact):
+            return
+        with contextlib.suppress(OSError), _copies_file(artifact).open("a") as listing:
+            listing.write(f"{self.folder}\n")
 
     def remove(self, release: Release) -> str:
         """Delete a release, metadata first so a half-removed one is never listed; returns a problem or ""."""
         try:
             (self.folder / f"{release.id}.json").unlink()
-            (self.folder / f"{release.id}.manifest.json").unlink(missing_ok=True)
+            self._records(release.id).unlink(missing_ok=True)
             shutil.rmtree(self.folder / release.id)
         except OSError as err:
             return f"{self.folder / release.id}: {err.strerror}"
         return ""
+
+
+def _copies_file(artifact: Artifact) -> Path:
+    return artifact.tar.with_suffix(".copies")
+
+
+def _copies(artifact: Artifact) -> list[Path]:
+    try:
+        return [Path(line) for line in _copies_file(artifact).read_text().splitlines() if line]
+    except OSError:
+        return []
+
+
+def _tolerant(entries: Iterator[Entry]) -> Iterator[Entry]:
+    """An earlier release's records, ending quietly where they cannot be read: they only save work."""
+    with contextlib.suppress(DeployError):
+        yield from entries
+
+
+class _Changed(DeployError):
+    """A file of the copy being cloned no longer matches its record."""
+
+
+def _link_tree(source: Path, dest: Path, entries: Iterator[Entry], records: ManifestWriter) -> None:
+    """Hard-link every recorded file of `source` into `dest` (its folders first), each checked unchanged."""
+    base, origin = str(dest), str(source)
+    for dirpath, _dirnames, _filenames in os.walk(origin):
+        os.makedirs(base + dirpath[len(origin):], exist_ok=True)
+    for entry in entries:
+        path = f"{origin}/{entry.path}"
+        if not unchanged(path, entry):
+            raise _Changed(path)
+        os.link(path, f"{base}/{entry.path}")
+        records.add(entry)
 
 
 def write_atomically(path: Path, text: str) -> None:
