@@ -5,8 +5,9 @@ The tar holds regular files and folders only, in sorted order, with fixed mtimes
 modes, so the same build output always gives the same bytes and the same sha256 digest. Its
 manifest lists every file, one JSON line each in the same sorted order (the file as a whole is one
 JSON object), so it is read and written as a stream: memory does not grow with the file count.
-Each file is read once when packed; a file whose size and mtime match the previous pack's record
-keeps its recorded hashes (git's index does the same, and trusts no record as new as itself).
+Each file is read once when packed, and hashed in that pass; a large file whose size and mtime match
+the previous pack's record keeps its recorded hashes (git's index does the same, and trusts no
+record as new as itself).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring_ascii as _json_string  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import IO
 
@@ -31,7 +34,8 @@ Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "
 
 _CHUNK = 1 << 20
 _BLOCK = tarfile.BLOCKSIZE
-_HASHES = "pack-hashes.jsonl"  # in the artifact store: the last pack's [path, size, mtime_ns, sha256, blob]
+_HASHES = "pack-hashes.json"  # in the artifact store: the last pack's entries of large files, with mtimes
+_REUSE_MIN = 1 << 16  # smaller files are hashed again: that costs less than reading their record
 _RACY_NS = 2_000_000_000  # a file changed this close to a pack may have changed within its mtime's tick
 
 
@@ -50,9 +54,10 @@ class Entry:
     mtime: int = 0
 
     def line(self) -> str:
-        fields = {"sha256": self.sha256, "size": self.size, "mode": self.mode, "offset": self.offset,
-                  "blob": self.blob, **({"mtime": self.mtime} if self.mtime else {})}
-        return f"{json.dumps(self.path)}: {json.dumps(fields, sort_keys=True)}"
+        """The entry as one line of a manifest (keys sorted, as json.dumps(sort_keys=True) would)."""
+        mtime = f', "mtime": {self.mtime}' if self.mtime else ""
+        return (f'{_json_string(self.path)}: {{"blob": "{self.blob}", "mode": {self.mode}{mtime}, "offset": '
+                f'{self.offset}, "sha256": "{self.sha256}", "size": {self.size}}}')
 
 
 def name_problem(name: str) -> str:
@@ -121,6 +126,10 @@ def _scan(source: Path) -> list[tuple[str, str, bool]]:
     return found
 
 
+_TEMPLATE = (b"0000000\x00" * 2, b"00000000000\x00", b"ustar  \x00", bytes(16))
+_FIXED_SUM = sum(b"".join(_TEMPLATE)) + 8 * 32  # every fixed field, the checksum field as spaces
+
+
 def _header(name: str, mode: int, size: int, kind: bytes) -> bytes:
     """A GNU tar header as tarfile writes it for our fixed fields (owner 0, mtime 0), built directly:
     tarfile's own builder costs more than the rest of packing a small file."""
@@ -131,14 +140,11 @@ def _header(name: str, mode: int, size: int, kind: bytes) -> bytes:
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "strict")
-    buf = bytearray(_BLOCK)
-    buf[0:len(raw)] = raw
-    buf[100:148] = b"%07o\x00" % mode + b"0000000\x00" * 2 + b"%011o\x00" % size + b"00000000000\x00"
-    buf[148:157] = b"        " + kind
-    buf[257:265] = b"ustar  \x00"
-    buf[329:345] = b"0000000\x00" * 2
-    buf[148:156] = b"%06o\x00 " % sum(buf)
-    return bytes(buf)
+    owners, mtime, magic, devices = _TEMPLATE
+    mode_field, size_field = b"%07o\x00" % mode, b"%011o\x00" % size
+    checksum = _FIXED_SUM + sum(raw) + sum(mode_field) + sum(size_field) + kind[0]
+    return b"".join((raw, bytes(100 - len(raw)), mode_field, owners, size_field, mtime, b"%06o\x00 " % checksum,
+                     kind, bytes(100), magic, bytes(64), devices, bytes(167)))
 
 
 class _TarWriter:
@@ -148,9 +154,10 @@ class _TarWriter:
         self.handle, self.digest, self.offset = handle, hashlib.sha256(), 0
         self._pending = bytearray()
 
-    def write(self, data: bytes) -> None:
-        self._pending += data
-        self.offset += len(data)
+    def write(self, *parts: bytes) -> None:
+        for data in parts:
+            self._pending += data
+            self.offset += len(data)
         if len(self._pending) >= _CHUNK:
             self.flush()
 
@@ -159,9 +166,6 @@ class _TarWriter:
         self.handle.write(self._pending)
         self._pending.clear()
 
-    def pad(self) -> None:
-        self.write(bytes(-self.offset % _BLOCK))
-
     def close(self) -> None:
         self.write(bytes(2 * _BLOCK))  # end of archive, then padding to tar's 10 KiB record, as tarfile does
         self.write(bytes(-self.offset % tarfile.RECORDSIZE))
@@ -169,34 +173,33 @@ class _TarWriter:
 
 
 class _KnownHashes:
-    """The previous pack's hashes, read in step with this pack's sorted walk (one line at a time)."""
+    """The previous pack's entries (with their files' mtimes), read in step with this pack's sorted walk.
+    The file's own mtime is when that pack started: an entry is trusted only when its file is older."""
 
     def __init__(self, path: Path) -> None:
-        self._lines: Iterator[str] = iter(())
-        self._trusted_before = 0
-        self._current: list[object] | None = None
-        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            handle = path.open()
-            self._trusted_before = int(json.loads(handle.readline())["packed"]) - _RACY_NS
-            self._lines = handle
-            self._handle = handle
-
-    def close(self) -> None:
-        if hasattr(self, "_handle"):
-            self._handle.close()
+        try:
+            self._trusted_before = path.stat().st_mtime_ns - _RACY_NS
+        except OSError:
+            self._trusted_before = 0
+        self._entries = _quietly(read_entries(path)) if self._trusted_before else iter(())
+        self._current: Entry | None = None
 
     def get(self, rel: str, size: int, mtime: int) -> tuple[str, str] | None:
         """(sha256, blob) recorded for `rel` when its size and mtime are unchanged and old enough to trust."""
-        while self._current is None or str(self._current[0]) < rel:
-            try:
-                self._current = json.loads(next(self._lines))
-            except (StopIteration, ValueError):
-                self._lines, self._current = iter(()), None
+        while self._current is None or self._current.path < rel:
+            self._current = next(self._entries, None)
+            if self._current is None:
                 return None
-        path, old_size, old_mtime, sha256, blob = self._current  # type: ignore[misc]
-        if path == rel and old_size == size and old_mtime == mtime and mtime < self._trusted_before:
-            return str(sha256), str(blob)
+        old = self._current
+        if old.path == rel and old.size == size and old.mtime == mtime and mtime < self._trusted_before:
+            return old.sha256, old.blob
         return None
+
+
+def _quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
+    """Entries up to where they cannot be read: for records that only save work."""
+    with contextlib.suppress(ArtifactError):
+        yield from entries
 
 
 def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
@@ -209,70 +212,72 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     known = _KnownHashes(store / _HASHES)
     fd, tmp_name = tempfile.mkstemp(dir=store, prefix=".pack-", suffix=".tar")
     tmp = Path(tmp_name)
-    manifest_tmp, hashes_tmp = Path(f"{tmp_name}.manifest"), Path(f"{tmp_name}.hashes")
+    manifest, hashes = ManifestWriter(Path(f"{tmp_name}.manifest")), ManifestWriter(Path(f"{tmp_name}.hashes"))
     try:
-        with os.fdopen(fd, "wb") as raw, manifest_tmp.open("w") as manifest, hashes_tmp.open("w") as hashes:
+        with os.fdopen(fd, "wb") as raw:
             tar = _TarWriter(raw)
-            hashes.write(json.dumps({"packed": started}) + "\n")
-            manifest.write("{")
-            first = True
             for rel, path, is_dir in entries:
                 if is_dir:
                     tar.write(_header(rel + "/", 0o755, 0, tarfile.DIRTYPE))
                     continue
-                entry = _pack_file(tar, rel, path, known)
-                manifest.write(("\n" if first else ",\n") + entry.line())
-                first = False
-                hashes.write(json.dumps([rel, entry.size, entry.mtime, entry.sha256, entry.blob]) + "\n")
-            manifest.write("\n}\n")
+                entry, mtime = _pack_file(tar, rel, path, known)
+                manifest.add(entry)
+                if entry.size >= _REUSE_MIN:
+                    hashes.add(replace(entry, mtime=mtime))
             tar.close()
         hex_digest = tar.digest.hexdigest()
         tar_path = store / f"{hex_digest}.tar"
         manifest_path = store / f"{hex_digest}.manifest.json"
-        os.replace(manifest_tmp, manifest_path)
+        manifest.commit(manifest_path)
         os.replace(tmp, tar_path)
-        os.replace(hashes_tmp, store / _HASHES)
+        hashes.commit(store / _HASHES)
+        os.utime(store / _HASHES, ns=(started, started))  # see _KnownHashes
     finally:
-        known.close()
-        for leftover in (tmp, manifest_tmp, hashes_tmp):
-            leftover.unlink(missing_ok=True)
+        manifest.discard()
+        hashes.discard()
+        tmp.unlink(missing_ok=True)
     return Artifact(digest=f"sha256:{hex_digest}", tar=tar_path, manifest=manifest_path, version=version,
                     commit=commit)
 
 
-def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> Entry:
-    """Append one file to the tar; its manifest entry (with its mtime, for the next pack's record).
+def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> tuple[Entry, int]:
+    """Append one file to the tar; its manifest entry and its mtime (ns, for the next pack's record).
     Opened without following links and without blocking, and checked again once open: a file swapped
     for a fifo or device after the scan is refused instead of hanging the build."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as err:
         raise BuildError(f"Cannot read {path} from the build output: {err.strerror}. Nothing was released.") from None
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _special(path, info.st_mode)
         size, mode = info.st_size, 0o755 if info.st_mode & stat.S_IXUSR else 0o644
-        tar.write(_header(rel, mode, size, tarfile.REGTYPE))
-        offset = tar.offset
-        hashes = known.get(rel, size, info.st_mtime_ns)
+        header = _header(rel, mode, size, tarfile.REGTYPE)
+        offset = tar.offset + len(header)
+        hashes = known.get(rel, size, info.st_mtime_ns) if size >= _REUSE_MIN else None
         sha256, blob = (None, None) if hashes else (hashlib.sha256(), hashlib.sha1(b"blob %d\0" % size))  # noqa: S324
         left = size
-        while left:
-            chunk = handle.read(min(left, _CHUNK))
-            if not chunk:
-                raise BuildError(f"{path} shrank while it was packed: is another build writing the output? "
-                                 "Nothing was released; run the build again.")
+        while True:
+            chunk = os.read(fd, min(left, _CHUNK)) if left else b""
             left -= len(chunk)
-            tar.write(chunk)
             if sha256 and blob:
                 sha256.update(chunk)
                 blob.update(chunk)
-        tar.pad()
+            if not left:
+                tar.write(header, chunk, bytes(-size % _BLOCK))
+                break
+            if not chunk:
+                raise BuildError(f"{path} shrank while it was packed: is another build writing the output? "
+                                 "Nothing was released; run the build again.")
+            tar.write(header, chunk)
+            header = b""
+    finally:
+        os.close(fd)
     if sha256 and blob:
         hashes = sha256.hexdigest(), blob.hexdigest()
     assert hashes is not None
-    return Entry(rel, hashes[0], size, mode, offset, hashes[1], info.st_mtime_ns)
+    return Entry(rel, hashes[0], size, mode, offset, hashes[1]), info.st_mtime_ns
 
 
 # -- manifests -------------------------------------------------------------------------------------
@@ -282,6 +287,8 @@ def load_manifest(artifact: Artifact) -> Manifest:
     """The whole manifest as a dict (for consumers that look files up by name)."""
     try:
         manifest: Manifest = json.loads(artifact.manifest.read_text())
+        if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
+            raise ValueError("it is not a JSON object of entries")
     except (OSError, ValueError) as err:
         raise ArtifactError(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read ({err}). "
                             "Rebuild: doit forget build && doit build.") from None
@@ -293,13 +300,18 @@ def _entry(path: object, fields: object, where: Path) -> Entry:
         assert isinstance(path, str) and isinstance(fields, dict)
         entry = Entry(path, fields["sha256"], fields["size"], fields["mode"], fields.get("offset", 0),
                       fields.get("blob", ""), fields.get("mtime", 0))
-        assert isinstance(entry.sha256, str) and len(entry.sha256) == 64
+        assert isinstance(entry.sha256, str) and len(entry.sha256) == 64 and _hex(entry.sha256)
         assert all(type(n) is int and n >= 0 for n in (entry.size, entry.offset, entry.mtime))
-        assert entry.mode in (0o644, 0o755) and isinstance(entry.blob, str)
+        assert entry.mode in (0o644, 0o755) and isinstance(entry.blob, str) and len(entry.blob) in (0, 40)
+        assert _hex(entry.blob)
     except (AssertionError, KeyError, TypeError):
         raise ArtifactError(f"The manifest {where} has an unusable entry for {path!r}: {json.dumps(fields)[:200]}. "
                             "Nothing was deployed; rebuild: doit forget build && doit build.") from None
     return entry
+
+
+def _hex(text: str) -> bool:
+    return not text.strip("0123456789abcdef")
 
 
 def read_entries(path: Path) -> Iterator[Entry]:
@@ -307,8 +319,8 @@ def read_entries(path: Path) -> Iterator[Entry]:
     read whole). Raises ArtifactError for an unreadable file, a bad entry, or paths out of order or
     given twice."""
     last = None
-    for name, fields in _manifest_items(path):
-        entry = _entry(name, fields, path)
+    for item in _manifest_items(path):
+        entry = item if isinstance(item, Entry) else _entry(*item, path)
         if last is not None and entry.path <= last:
             how = "twice" if entry.path == last else "out of order"
             raise ArtifactError(f"The manifest {path} lists {entry.path!r} {how}. Nothing was deployed; "
@@ -317,13 +329,23 @@ def read_entries(path: Path) -> Iterator[Entry]:
         yield entry
 
 
-def _manifest_items(path: Path) -> Iterator[tuple[object, object]]:
+_LINE = re.compile(r'("(?:[^"\\]|\\.)*"): \{"blob": "([0-9a-f]{40}|)", "mode": (420|493)(?:, "mtime": (\d+))?, '
+                   r'"offset": (\d+), "sha256": "([0-9a-f]{64})", "size": (\d+)\},?\n')
+
+
+def _manifest_items(path: Path) -> Iterator[tuple[object, object] | Entry]:
+    """Entries as written by ManifestWriter (matched, already valid), else (path, fields) pairs to check."""
     try:
         with path.open(encoding="utf-8") as handle:
             if handle.readline() == "{\n":
                 for line in handle:
                     if line == "}\n":
                         return
+                    if found := _LINE.fullmatch(line):
+                        name, blob, mode, mtime, offset, sha256, size = found.groups()
+                        yield Entry(json.loads(name) if "\\" in name else name[1:-1], sha256, int(size),
+                                    int(mode), int(offset), blob, int(mtime or 0))
+                        continue
                     item = json.loads("{" + line.rstrip("\n").rstrip(",") + "}")
                     if len(item) != 1:
                         break
@@ -331,7 +353,10 @@ def _manifest_items(path: Path) -> Iterator[tuple[object, object]]:
                 else:
                     raise ValueError("it ends before its closing brace")
             handle.seek(0)
-            yield from sorted(json.loads(handle.read(), object_pairs_hook=_refuse_twice).items())
+            whole = json.loads(handle.read(), object_pairs_hook=_refuse_twice)
+            if not isinstance(whole, dict):
+                raise ValueError("it is not a JSON object")
+            yield from sorted(whole.items())
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise ArtifactError(f"The manifest {path} cannot be read ({err}). Nothing was deployed; rebuild: "
                             "doit forget build && doit build.") from None
@@ -345,11 +370,11 @@ def _refuse_twice(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 
 class ManifestWriter:
-    """Write entries one line at a time into `path` (through a temporary file renamed at the end)."""
+    """Write entries one line at a time into the file `temp`, renamed into place by `commit`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self._temp = path, path.with_name(f".{path.name}.{os.getpid()}")
-        self._handle = self._temp.open("w")
+    def __init__(self, temp: Path) -> None:
+        self._temp = temp
+        self._handle = temp.open("w")
         self.restart()
 
     def restart(self) -> None:
@@ -363,12 +388,13 @@ class ManifestWriter:
         self._handle.write(self._separator + entry.line())
         self._separator = ",\n"
 
-    def commit(self) -> None:
+    def commit(self, path: Path) -> None:
         self._handle.write("\n}\n")
         self._handle.close()
-        os.replace(self._temp, self.path)
+        os.replace(self._temp, path)
 
     def discard(self) -> None:
+        """Remove the temporary file unless it was committed (harmless after commit)."""
         self._handle.close()
         self._temp.unlink(missing_ok=True)
 
@@ -606,9 +632,11 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entrie
                 if unchanged(source, old):
                     with contextlib.suppress(OSError):  # on another filesystem: write it instead
                         _link(source, target)
-                        record(replace(entry, mtime=old.mtime))
+                        record(Entry(entry.path, entry.sha256, entry.size, entry.mode, entry.offset, entry.blob,
+                                     old.mtime))
                         continue
-            record(replace(entry, mtime=_write(tar, entry, target, artifact)))
+            mtime = _write(tar, entry, target, artifact)
+            record(Entry(entry.path, entry.sha256, entry.size, entry.mode, entry.offset, entry.blob, mtime))
 
 
 def _link(source: str, target: str) -> None:

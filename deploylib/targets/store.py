@@ -30,6 +30,7 @@ _PARTIAL = ".partial-"
 class ReleaseStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._just_built: set[str] = set()  # put here and verified as they were written, not yet activated
 
     def read(self, release_id: str) -> Release | None:
         """A complete release, or None."""
@@ -64,6 +65,9 @@ class ReleaseStore:
         """Raise unless `release` is complete and its files still match its manifest (before it is made live)."""
         if self.read(release.id) is None:
             raise TargetError(f"Release {release.id} is not complete on {where}; it cannot be made live.")
+        if release.id in self._just_built:  # verified file by file moments ago, by put
+            self._just_built.discard(release.id)
+            return
         problems = self.problems(release.id)
         if problems:
             raise ArtifactError(f"Release {release.id} on {where} does not match its manifest "
@@ -82,10 +86,11 @@ class ReleaseStore:
         for partial in self.folder.glob(f"{_PARTIAL}*"):  # left by a deploy killed while unpacking
             shutil.rmtree(partial, ignore_errors=True)
         if self.read(release.id) is not None and not self.problems(release.id):
+            self._just_built.add(release.id)
             self._list_copy(artifact, release)
             return release
         partial = self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}"
-        records = ManifestWriter(self._records(release.id))
+        records = ManifestWriter(self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}.manifest.json")
         try:
             if not self._clone(artifact, partial, records):
                 like_ok = like is not None and self.read(like.id) is not None
@@ -102,8 +107,9 @@ class ReleaseStore:
             os.rename(dest, aside)
             shutil.rmtree(aside)
         os.rename(partial, dest)
-        records.commit()
+        records.commit(self._records(release.id))
         write_atomically(self.folder / f"{release.id}.json", release_json(release))
+        self._just_built.add(release.id)
         self._list_copy(artifact, release)
         return release
 
