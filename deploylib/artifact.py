@@ -102,7 +102,7 @@ def _special(path: str, mode: int) -> BuildError:
                       "before the build ends. Nothing was released.")
 
 
-def _scan(source: Path) -> list[tuple[str, str, bool]]:
+def scan_output(source: Path) -> list[tuple[str, str, bool]]:
     """(relative posix path, path, is a folder) of everything below `source`, sorted; anything but regular
     files and folders, or a name no artifact can hold, is refused without being opened."""
     found: list[tuple[str, str, bool]] = []
@@ -207,7 +207,7 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     Raises BuildError for anything in `source` an artifact cannot hold (links, fifos, devices, sockets,
     unusable names), before reading any file."""
     store.mkdir(parents=True, exist_ok=True)
-    entries = _scan(source)
+    entries = scan_output(source)
     started = time.time_ns()
     known = _KnownHashes(store / _HASHES)
     fd, tmp_name = tempfile.mkstemp(dir=store, prefix=".pack-", suffix=".tar")

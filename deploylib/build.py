@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from deploylib import report
-from deploylib.artifact import pack
+from deploylib.artifact import pack, scan_output
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.runner import run_shell
@@ -54,7 +54,8 @@ def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
     if not (cfg.fail_on_warnings or cfg.require_source_maps or cfg.require_minified or cfg.budgets
             or cfg.lighthouse.scores):
         return
-    files = {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
+    # the artifact's own scan: a link or special file is refused before anything is read
+    files = {rel: Path(path).read_bytes() for rel, path, is_dir in scan_output(output) if not is_dir}
     results = []
     if cfg.fail_on_warnings:
         found = warning_lines(lines, cfg.warning_patterns)
