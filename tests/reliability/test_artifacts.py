@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import stat
-import subprocess
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,8 @@ from deploylib.artifact import load_manifest, pack
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.targets.local import LocalOptions, LocalTarget
-from tests.conftest import REPO, build_artifact, git, run_doit
+from tests.conftest import build_artifact, git, run_doit
+from tests.e2e.test_user_repo import make_repo
 
 pytestmark = pytest.mark.reliability
 
@@ -165,10 +165,8 @@ else:
 
 
 def user_repo(root: Path, kind: str) -> Path:
-    (root / "site").mkdir(parents=True)
-    (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
-    (root / "hostile.py").write_text(HOSTILE_BUILD)
-    (root / "deploy.toml").write_text(f"""[build]
+    """A user's repository whose build puts one hostile entry (`kind`) into its output."""
+    repo = make_repo(root, f"""[build]
 command = "rm -rf out && mkdir -p out && cp -R site/. out/ && python3 hostile.py {kind} out"
 output = "out"
 
@@ -184,14 +182,10 @@ name = "home"
 path = "/"
 contains = "Welcome"
 """)
-    (root / ".gitignore").write_text("out/\n")
-    (root / "dodo.py").write_text((REPO / "dodo.py").read_text())
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    git(root, "config", "user.name", "Site Owner")
-    git(root, "config", "user.email", "owner@example.invalid")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "feat: first page")
-    return root
+    (repo / "hostile.py").write_text(HOSTILE_BUILD)
+    git(repo, "add", "hostile.py")
+    git(repo, "commit", "-qm", "build: a hostile step")
+    return repo
 
 
 @pytest.mark.parametrize(("kind", "what"), [("fifo", "a fifo"), ("chardev", "a character device"),
