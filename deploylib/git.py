@@ -1,6 +1,6 @@
-"""The git adapter. Reads run plain `git` (one process per question, one `git log` stream for
-history) because they sit on the no-op path; writes go through GitPython's porcelain, which
-reports per-ref push results.
+"""The git adapter: plain `git`, one process per question or write, one `git log` stream for
+history (no library to import: a release then costs only git's own time). A push reads git's
+`--porcelain` per-ref results.
 """
 
 from __future__ import annotations
@@ -123,43 +123,35 @@ def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
 
 def commit_paths(repo: Path, paths: list[str], message: str) -> str:
     """Commit the given paths (only them) and return the new commit's sha."""
-    import git
-
-    handle = git.Repo(repo)
     try:
-        handle.git.add("--", *paths)
-        handle.git.commit("-m", message, "--", *paths)
-    except git.GitCommandError as err:
-        raise GitError(f"Cannot commit {', '.join(paths)} in {repo}: {err.stderr.strip()}") from None
-    return handle.head.commit.hexsha
+        run_git(repo, "add", "--", *paths)
+        run_git(repo, "commit", "-q", "-m", message, "--", *paths)
+    except GitError as err:
+        raise GitError(f"Cannot commit {', '.join(paths)} in {repo}: {err}") from None
+    return run_git(repo, "rev-parse", "HEAD").strip()
 
 
 def create_tag(repo: Path, name: str, message: str, commit: str) -> None:
     """An annotated tag on `commit`."""
-    import git
-
     try:
-        git.Repo(repo).create_tag(name, ref=commit, message=message)
-    except git.GitCommandError as err:
-        raise GitError(f"Cannot create the tag {name} in {repo}: {err.stderr.strip()}") from None
+        run_git(repo, "tag", "-a", "-m", message, "--", name, commit)
+    except GitError as err:
+        raise GitError(f"Cannot create the tag {name} in {repo}: {err}") from None
 
 
 def push(repo: Path, remote: str, refspecs: list[str]) -> None:
     """Push all refspecs atomically: either every ref updates on the remote or none does."""
-    import git
-
-    handle = git.Repo(repo)
-    try:
-        results = handle.remote(remote).push(refspecs, atomic=True)
-        failed = [r for r in results if r.flags & (r.ERROR | r.REJECTED | r.REMOTE_REJECTED | r.REMOTE_FAILURE)]
-    except ValueError:
+    if remote not in run_git(repo, "remote").split():
         raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
-                       "[release] remote in deploy.toml.") from None
-    except git.GitCommandError as err:
-        raise GitError(_push_message(remote, refspecs, err.stderr.strip())) from None
-    if failed:
-        detail = "; ".join(f"{r.remote_ref_string}: {r.summary.strip()}" for r in failed)
-        raise GitError(_push_message(remote, refspecs, detail))
+                       "[release] remote in deploy.toml.")
+    done = subprocess.run(["git", "push", "--atomic", "--porcelain", remote, *refspecs], cwd=repo,
+                          capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        return
+    # porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag "!" for a ref that was refused
+    refused = [f"{fields[1].rpartition(':')[2]}: {fields[2].strip()}" for line in done.stdout.splitlines()
+               if line.startswith("!") and len(fields := line.split("\t")) >= 3]
+    raise GitError(_push_message(remote, refspecs, "; ".join(refused) or done.stderr.strip()))
 
 
 def _push_message(remote: str, refspecs: list[str], detail: str) -> str:
