@@ -181,7 +181,7 @@ class _KnownHashes:
             self._trusted_before = path.stat().st_mtime_ns - _RACY_NS
         except OSError:
             self._trusted_before = 0
-        self._entries = _quietly(read_entries(path)) if self._trusted_before else iter(())
+        self._entries = quietly(read_entries(path)) if self._trusted_before else iter(())
         self._current: Entry | None = None
 
     def get(self, rel: str, size: int, mtime: int) -> tuple[str, str] | None:
@@ -196,7 +196,7 @@ class _KnownHashes:
         return None
 
 
-def _quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
+def quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
     """Entries up to where they cannot be read: for records that only save work."""
     with contextlib.suppress(ArtifactError):
         yield from entries

@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploylib.artifact import Entry, ManifestWriter, read_entries, unchanged, unpack, verify_tree
+from deploylib.artifact import Entry, ManifestWriter, quietly, read_entries, unchanged, unpack, verify_tree
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.targets.layout import parse_release, release_json
@@ -84,7 +84,10 @@ class ReleaseStore:
         dest = self.folder / release.id
         self.folder.mkdir(parents=True, exist_ok=True)
         for partial in self.folder.glob(f"{_PARTIAL}*"):  # left by a deploy killed while unpacking
-            shutil.rmtree(partial, ignore_errors=True)
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
         if self.read(release.id) is not None and not self.problems(release.id):
             self._just_built.add(release.id)
             self._list_copy(artifact, release)
@@ -96,7 +99,7 @@ class ReleaseStore:
                 like_ok = like is not None and self.read(like.id) is not None
                 earlier = read_entries(self._records(like.id)) if like and like_ok else iter(())
                 unpack(artifact, partial, self.folder / like.id if like and like_ok else None,
-                       _tolerant(earlier), records.add)
+                       quietly(earlier), records.add)
         except BaseException:
             records.discard()
             shutil.rmtree(partial, ignore_errors=True)
@@ -157,12 +160,6 @@ def _copies(artifact: Artifact) -> list[Path]:
         return [Path(line) for line in _copies_file(artifact).read_text().splitlines() if line]
     except OSError:
         return []
-
-
-def _tolerant(entries: Iterator[Entry]) -> Iterator[Entry]:
-    """An earlier release's records, ending quietly where they cannot be read: they only save work."""
-    with contextlib.suppress(DeployError):
-        yield from entries
 
 
 class _Changed(DeployError):
