@@ -22,7 +22,7 @@ from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.targets.local import LocalOptions, LocalTarget
 from tests.conftest import build_artifact, git, run_doit
-from tests.e2e.test_user_repo import make_repo
+from tests.e2e.test_user_repo import CONFIG, make_repo
 
 pytestmark = pytest.mark.reliability
 
@@ -166,22 +166,9 @@ else:
 
 def user_repo(root: Path, kind: str) -> Path:
     """A user's repository whose build puts one hostile entry (`kind`) into its output."""
-    repo = make_repo(root, f"""[build]
-command = "rm -rf out && mkdir -p out && cp -R site/. out/ && python3 hostile.py {kind} out"
-output = "out"
-
-[release]
-push = false
-
-[environments.production]
-target = {{ type = "local", path = "../live" }}
-confirm = false
-
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "Welcome"
-""")
+    build = 'command = "rm -rf out && mkdir -p out && cp -R site/. out/'
+    assert build in CONFIG
+    repo = make_repo(root, CONFIG.format(port="").replace(build, f"{build} && python3 hostile.py {kind} out"))
     (repo / "hostile.py").write_text(HOSTILE_BUILD)
     git(repo, "add", "hostile.py")
     git(repo, "commit", "-qm", "build: a hostile step")
@@ -452,7 +439,7 @@ def test_an_intact_previous_release_is_activated_without_hashing_its_files(targe
 def test_doit_rollback_refuses_a_tampered_release_and_keeps_the_live_one(tmp_path: Path) -> None:
     repo = user_repo(tmp_path / "repo", "dots")
     assert run_doit(repo, "deploy:production").returncode == 0
-    (repo / "site" / "index.html").write_text("<h1>Welcome back</h1>")
+    (repo / "site" / "index.html").write_text("<h1>Welcome</h1><p>back</p>")
     git(repo, "commit", "-qam", "fix: warmer welcome")
     assert run_doit(repo, "deploy:production").returncode == 0
     old = next(p for p in (tmp_path / "live" / "releases").iterdir() if p.name.startswith("0.1.0-") and p.is_dir())
