@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from deploylib.model import FAIL, PASS, GateResult
-from deploylib.schema import option
+from deploylib.schema import nonempty_problem, option
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
@@ -45,7 +45,8 @@ def human(size: int) -> str:
 
 @dataclass(frozen=True)
 class Budget:
-    glob: str = option("**", doc='the files the budget covers, relative to the build output, e.g. "**/*.js"')
+    glob: str = option("**", doc='the files the budget covers, relative to the build output, e.g. "**/*.js"',
+                       check=nonempty_problem)
     max: str = option("", doc='the most their raw sizes may add up to, e.g. "500 KB"', check=_size_problem)
     max_gzip: str = option("", doc='the most their gzip sizes may add up to, e.g. "150 KB"', check=_size_problem)
 
@@ -133,7 +134,8 @@ class LighthouseConfig:
                                                       "{performance = 90, accessibility = 90} (empty: no Lighthouse)",
                                     check=_scores_problem)
     pages: list[str] = option(factory=lambda: ["/"], doc='an array of pages of the build to audit, e.g. ["/"]')
-    command: str = option("lighthouse", doc='the Lighthouse CLI, e.g. "npx lighthouse" or a path to it')
+    command: str = option("lighthouse", doc='the Lighthouse CLI, e.g. "npx lighthouse" or a path to it',
+                          check=nonempty_problem)
     chrome_path: str = option("", doc='the Chromium or Chrome to drive (empty: $CHROME_PATH, else chromium on PATH)')
 
 

@@ -8,8 +8,8 @@ network or a target.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,46 @@ from typing import Any
 from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
+from deploylib.refname import branch_problem, refname_problem, remote_problem
 from deploylib.runner import program_problem
-from deploylib.schema import Kinds, Variant, Where, build, option, reject_unknown, subtable, url_problem
+from deploylib.schema import (
+    Kinds,
+    Variant,
+    Where,
+    build,
+    nonempty_problem,
+    option,
+    reject_unknown,
+    seconds_problem,
+    subtable,
+    url_problem,
+)
 from deploylib.targets import TARGET_TYPES, target_options
+from deploylib.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.validate import CHECK_KINDS, check_class
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
 from deploylib.version_files import spec_problem
 
 BUMP_LEVELS = ("major", "minor", "patch")
-ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # usable in a doit task name (deploy:NAME): no ":", no space
+
+
+def _tag_format_problem(value: str) -> str:
+    """"" when each version makes a valid tag name: {version} once, and a git reference name around it."""
+    if value.count("{version}") != 1:
+        return "does not contain {version} exactly once"
+    for version in ("0.1.0", "1.2.3-rc.1+build.5"):  # SemVer 2.0's characters: digits, letters, . - +
+        problem = refname_problem("refs/tags/" + value.replace("{version}", version))
+        if problem:
+            return f'makes the tag "{value.replace("{version}", version)}", which {problem}'
+    return ""
+
+
+def _env_names_problem(env: dict[str, str]) -> str:
+    """"" when every key can name an environment variable (POSIX: no "=", not empty)."""
+    return next((f'has the variable name {json.dumps(name)}, which cannot name an environment variable'
+                 for name in env if not name or "=" in name), "")
 
 
 def _semver_problem(value: str) -> str:
@@ -46,7 +76,8 @@ class GateConfig:
                                              "outstanding changes requested (GitHub)")
     require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (GitHub)")
     blocking_labels: list[str] = option(factory=list, doc='an array of issue labels; an open issue with one of them '
-                                                          'blocks deploys, e.g. ["critical", "P0"] (GitHub)')
+                                                          'blocks deploys, e.g. ["critical", "P0"] (GitHub)',
+                                        check=lambda labels: "has an empty label" if "" in labels else "")
     require_pushed: bool = option(True, doc="true or false: HEAD must be pushed to its upstream branch")
     hotfix_waives: list[str] = option(
         factory=lambda: ["review", "staging"], doc=f"an array of gates a hotfix may skip, among "
@@ -58,12 +89,15 @@ class GateConfig:
 @dataclass(frozen=True)
 class BuildConfig:
     command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"')
-    output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"')
-    env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}')
+    output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"',
+                         check=nonempty_problem)
+    env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}',
+                                 check=_env_names_problem)
     fail_on_warnings: bool = option(False, doc="true or false: a warning line in the build's output fails the build")
     warning_patterns: list[str] = option(
         factory=lambda: [r"(?i)\bwarn(ing)?s?\b"], doc='an array of regular expressions a warning line matches',
-        check=lambda patterns: next((f'"{p}" {why}' for p in patterns if (why := regex_problem(p))), ""))
+        check=lambda patterns: next((f'"{p}" {why}' for p in patterns if (why := regex_problem(p) or
+                                                                            nonempty_problem(p))), ""))
     require_source_maps: bool = option(False, doc="true or false: every .js and .css file needs a source map")
     require_minified: bool = option(False, doc="true or false: .js and .css files must look minified")
     lighthouse: LighthouseConfig = option(factory=LighthouseConfig, doc="a table [build.lighthouse] with scores = "
@@ -79,23 +113,26 @@ class GitHubConfig:
                              "is not OWNER/NAME")
     api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
                                                          '"https://github.example.com/api/v3" for GitHub Enterprise',
-                          check=lambda v: url_problem(v or "-"))
+                          check=lambda v: nonempty_problem(v) or url_problem(v))
     upload_artifact: bool = option(True, doc="true or false: attach the build artifact to the GitHub release")
 
 
 @dataclass(frozen=True)
 class ReleaseConfig:
-    branch: str = option("main", doc='the branch releases are made from, e.g. "main"')
-    remote: str = option("origin", doc='the git remote tags and release commits are pushed to')
+    branch: str = option("main", doc='the branch releases are made from, a valid git branch name, e.g. "main"',
+                         check=branch_problem)
+    remote: str = option("origin", doc='the name of the git remote tags and release commits are pushed to, e.g. '
+                                       '"origin"', check=remote_problem)
     tag_format: str = option(
-        "v{version}", doc='a tag name containing {version}, e.g. "v{version}"',
-        check=lambda v: "" if "{version}" in v else "does not contain {version}")
+        "v{version}", doc='a tag name containing {version} once, e.g. "v{version}", that git accepts as a tag',
+        check=_tag_format_problem)
     initial_version: str = option("0.1.0", doc='a semantic version such as "0.1.0"', check=_semver_problem)
     major_on_zero: bool = option(False, doc="true or false: whether a breaking change before 1.0.0 bumps major")
     include_other: bool = option(False, doc='true or false: list commits that are not conventional under "Other"')
     parse_squash_bodies: bool = option(False, doc='true or false: read each "* feat: …" line of a squash '
                                                   "merge's body as a commit of its own")
-    changelog: str = option("CHANGELOG.md", doc='the changelog file, relative to the repository')
+    changelog: str = option("CHANGELOG.md", doc='the changelog file, relative to the repository',
+                            check=nonempty_problem)
     templates: str = option("", doc='a folder of changelog templates overriding the defaults, '
                                     'e.g. "changelog_templates"')
     push: bool = option(True, doc="true or false: push the release commit and tag to the remote")
@@ -134,7 +171,7 @@ class EnvironmentConfig:
     keep_releases: int = option(5, doc="a whole number of releases to keep, at least 2",
                               check=lambda v: "" if v >= 2 else "must be at least 2 so a rollback is always possible")
     lock_wait: float = option(0.0, doc="seconds to wait for another deploy's lock, e.g. 60",
-                            check=lambda v: "" if v >= 0 else "must not be negative")
+                            check=seconds_problem)
     rollback: bool = option(True, doc="true or false: roll back automatically when validation fails")
     name: str = ""  # filled from the table's key, not read from TOML
 
@@ -174,30 +211,26 @@ _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release
 
 def load_file(path: Path, root: Path, table: tuple[str, ...] = ()) -> Config:
     """Read and validate a configuration file; `table` is ("tool", "deploylib") for pyproject.toml."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror}).") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path.name} is not valid TOML: {err}. Fix the syntax at that line "
-                          "and run the command again.") from None
-    for key in table:
-        data = data.get(key, {})
-    return parse(data, path, root, prefix=".".join(table))
+    return parse(read_table(path, table), path, root, prefix=".".join(table))
 
 
 def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Config:
     """Validate an already-parsed configuration table."""
     ctx = Where(path.name, prefix)
+    deep = too_deep_key(data)
+    if deep:
+        raise ConfigError(f"{ctx.file}: {'.'.join(p for p in (prefix, deep) if p)} is nested more than {MAX_DEPTH} "
+                          "tables or arrays deep, more than deploylib reads. Flatten it.")
     reject_unknown(data, [*_SECTIONS, "environments", "notify"], ctx, "")
     sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}
     envs_table = subtable(data, "environments", ctx, "")
     environments = {}
     for name, table in envs_table.items():
         where = f"environments.{name}"
-        if not ENV_NAME.match(name):
-            raise ConfigError(f"{ctx.file}: [{ctx.section(where)}] is not a usable environment name: use letters, "
-                              "digits, - and _, starting with a letter (it becomes a task name like deploy:NAME).")
+        if not ENV_NAME.fullmatch(name):
+            raise ConfigError(f"{ctx.file}: [{ctx.section('environments')}] {json.dumps(name, ensure_ascii=False)} "
+                              "is not a usable environment name: use letters, digits, - and _, starting with a "
+                              "letter (it becomes a task name like deploy:NAME).")
         if not isinstance(table, dict):
             raise ConfigError(f"{ctx.file}: [{ctx.section('environments')}] {name} must be a table of settings.")
         environments[name] = dataclasses.replace(build(EnvironmentConfig, table, ctx, where), name=name)
@@ -219,7 +252,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
                 f"{ctx.key(f'environments.{env.name}', 'checks')} is missing: deploylib never deploys without "
                 f"validating. Add at least one check, e.g. [[{ctx.section(f'environments.{env.name}')}.checks]] "
                 'path = "/" status = 200.')
-    if config.environments and not config.build.command:
+    if config.environments and not config.build.command.strip():
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):

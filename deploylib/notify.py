@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from deploylib import report
 from deploylib.model import utc_now
-from deploylib.schema import option
+from deploylib.schema import option, positive_seconds_problem, url_problem
 
 EVENTS = ("started", "succeeded", "degraded", "failed", "rolled-back", "rollback-failed")
 SEVERITY = {"started": "info", "succeeded": "info", "degraded": "warning", "failed": "critical",
@@ -36,11 +36,10 @@ class NotifierConfig:
                          check=lambda v: "" if v in ("json", "slack") else "is not json or slack")
     url_env: str = option("", doc='the environment variable holding the webhook URL, e.g. "SLACK_WEBHOOK_URL"')
     url: str = option("", doc='the webhook URL itself (prefer url_env: webhook URLs are secrets)',
-                      check=lambda v: "" if not v or v.startswith(("http://", "https://")) else "is not an http(s) URL")
+                      check=url_problem)
     events: list[str] = option(factory=lambda: list(EVENTS), doc=f"an array of events among {', '.join(EVENTS)}",
                                check=_events_problem)
-    timeout_s: float = option(3.0, doc="seconds to wait for the webhook, e.g. 3",
-                              check=lambda v: "" if v > 0 else "must be positive")
+    timeout_s: float = option(3.0, doc="seconds to wait for the webhook, e.g. 3", check=positive_seconds_problem)
     retries: int = option(2, doc="extra attempts when the webhook fails, e.g. 2",
                           check=lambda v: "" if 0 <= v <= 5 else "must be between 0 and 5")
 

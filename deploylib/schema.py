@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import re
 import types
 import typing
@@ -32,9 +33,59 @@ class Kinds:
     wrap: bool = True  # build a Variant(kind, options), or just the options (when they know their kind)
 
 
+# The longest wait any option needs (a day). Far below what time.sleep, socket timeouts and
+# threading accept (threading.TIMEOUT_MAX, about 292 years), so a configured wait never overflows.
+MAX_SECONDS = 86_400
+_INT64 = 2**63  # TOML integers are 64-bit (TOML 1.0 "Integer"); SQLite stores no more
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*\.?")
+
+
+def hostname_problem(host: str) -> str:
+    """"" for a DNS name (ASCII labels of letters, digits, "-" and "_"; IDNs as xn--…) or an IP address."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return ""
+    except ValueError:
+        return "" if _HOST_NAME.fullmatch(host) else f'has "{host}" as its host, which is not a host name'
+
+
 def url_problem(value: str) -> str:
-    """A check for URL options: "" for an http(s) URL or an empty (unset) value."""
-    return "" if not value or re.match(r"^https?://[^/\s]+", value) else "is not an http(s) URL"
+    """The one check for http(s) URLs: "" for a URL with a scheme, a host and a valid port, or for "" (unset).
+
+    Spaces and control characters are refused anywhere (http.client refuses them in a request line)."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return ""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return "contains a space or a control character"
+    if not re.match(r"(?i)https?://", value):
+        return "is not an http(s) URL"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it validates the port (ValueError when it is not 0-65535)
+    except ValueError as err:
+        return f"is not a well-formed URL ({err})"
+    if not parts.hostname:
+        return "has no host"
+    return hostname_problem(parts.hostname)
+
+
+def nonempty_problem(value: str) -> str:
+    """A check for strings that cannot work empty: commands, paths, names."""
+    return "" if value.strip() else "is empty"
+
+
+def seconds_problem(value: float) -> str:
+    """A check for waits and windows in seconds: from 0 to MAX_SECONDS."""
+    return "" if 0 <= value <= MAX_SECONDS else f"must be between 0 and {MAX_SECONDS} seconds (a day)"
+
+
+def positive_seconds_problem(value: float) -> str:
+    """A check for timeouts in seconds: more than 0, at most MAX_SECONDS."""
+    return "" if 0 < value <= MAX_SECONDS else f"must be more than 0 and at most {MAX_SECONDS} seconds (a day)"
 
 
 def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,
@@ -123,6 +174,9 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise wrong
         return tuple(build(args[0], item, ctx, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
+    problem = _value_problem(value)
+    if problem:
+        raise ConfigError(f"{ctx.key(where, f.name)} = {show(value)} {problem}; it must be {f.metadata['doc']}.")
     if origin is dict:
         if not isinstance(value, dict) or (args[1] is not Any and not all(isinstance(v, args[1])
                                                                           for v in value.values())):
@@ -139,17 +193,42 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     return value
 
 
+def _value_problem(value: Any) -> str:
+    """What no option can use, wherever it sits inside the value: a NUL character (no command, path,
+    header or git name can carry one), inf or nan, or an integer beyond TOML's 64 bits."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\0" in item:
+            return "contains a NUL character (\\u0000)"
+        if isinstance(item, float) and not math.isfinite(item):
+            return "is not a finite number"
+        if isinstance(item, int) and not isinstance(item, bool) and not -_INT64 <= item < _INT64:
+            return "is beyond the 64-bit whole numbers TOML allows"
+        if isinstance(item, dict):
+            pending += [*item, *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return ""
+
+
 def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub: str) -> Any:
     kinds: Kinds = f.metadata["variant"]
-    if not isinstance(value, dict) or not isinstance(value.get(kinds.key, kinds.default or None), str):
+    if not isinstance(value, dict):
         raise ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
     options = dict(value)
     kind = options.pop(kinds.key, kinds.default)
+    if kinds.key not in value and not kinds.default:
+        raise ConfigError(f"{ctx.key(sub, kinds.key)} is missing: it must be one of {', '.join(kinds.known)}.")
+    if not isinstance(kind, str):
+        raise ConfigError(f"{ctx.key(sub, kinds.key)} must be a string, one of {', '.join(kinds.known)}; "
+                          f"got {show(kind)}.")
     cls = kinds.resolve(kind)
     if cls is None:
         close = difflib.get_close_matches(kind, kinds.known, n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
-        raise ConfigError(f'{ctx.key(sub, kinds.key)} = "{kind}" is not a known {kinds.key}.{hint} '
+        raise ConfigError(f"{ctx.key(sub, kinds.key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
+                          f"{kinds.key}.{hint} "
                           f"Known: {', '.join(kinds.known)}.")
     built = build(cls, options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
@@ -167,5 +246,8 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         text = json.dumps(value, default=str)
         return text if len(text) <= 80 else f"{text[:77]}…"
-    text = f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) else repr(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)  # escaped, so a newline or NUL stays visible in one line
+    else:
+        text = repr(value).lower() if isinstance(value, bool) else repr(value)
     return f"{text[:80]} ({kind})"

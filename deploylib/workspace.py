@@ -8,15 +8,14 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploylib.config import Config, load_file
-from deploylib.errors import ConfigError
 from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
+from deploylib.tomlfile import read_table
 
 if TYPE_CHECKING:
     from deploylib.ledger import Ledger
@@ -86,8 +85,5 @@ def discover(root: Path) -> Workspace:
 
 
 def _has_deploylib_table(pyproject: Path) -> bool:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{pyproject.name} is not valid TOML: {err}. Fix the syntax at that line.") from None
-    return isinstance(data.get("tool"), dict) and "deploylib" in data["tool"]
+    tool = read_table(pyproject).get("tool")
+    return isinstance(tool, dict) and "deploylib" in tool

@@ -21,7 +21,8 @@ from pathlib import Path
 from deploylib.artifact import FileReader
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release, utc_now
-from deploylib.schema import option
+from deploylib.refname import branch_problem
+from deploylib.schema import hostname_problem, nonempty_problem, option
 from deploylib.targets.base import Target
 from deploylib.targets.store import write_atomically
 
@@ -29,11 +30,22 @@ _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deplo
 _IDENTITY = "deploylib <deploylib@localhost>"
 
 
+def _remote_problem(remote: str) -> str:
+    """"" for a URL or path git can be given as a remote: not empty, no control characters, no leading "-"."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in remote):
+        return "contains a control character"
+    return 'starts with "-", which git would read as an option' if remote.startswith("-") else \
+        nonempty_problem(remote)
+
+
 @dataclass(frozen=True)
 class PagesOptions:
-    remote: str = option(doc='the git remote to publish to, e.g. "git@github.com:acme/site.git" or a path')
-    branch: str = option("gh-pages", doc='the branch that is served, e.g. "gh-pages"')
-    cname: str = option("", doc='the custom domain to write into CNAME, e.g. "www.example.com"')
+    remote: str = option(doc='the git remote to publish to, e.g. "git@github.com:acme/site.git" or a path',
+                         check=_remote_problem)
+    branch: str = option("gh-pages", doc='the branch that is served, a valid git branch name, e.g. "gh-pages"',
+                         check=branch_problem)
+    cname: str = option("", doc='the custom domain to write into CNAME, e.g. "www.example.com"',
+                        check=lambda v: hostname_problem(v) if v else "")
     rollback: str = option("commit", doc='"commit" (publish the older tree as a new commit) or "reset" (move the '
                                          "branch back to the older release's commit)",
                            check=lambda v: "" if v in ("commit", "reset") else "is not commit or reset")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release
-from deploylib.schema import option
+from deploylib.schema import nonempty_problem, option
 from deploylib.targets.base import Target
 from deploylib.targets.layout import (
     Activations,
@@ -26,7 +26,8 @@ from deploylib.targets.store import ReleaseStore
 
 @dataclass(frozen=True)
 class LocalOptions:
-    path: str = option(doc='a folder path, absolute or relative to the repository, e.g. "/srv/www/site"')
+    path: str = option(doc='a folder path, absolute or relative to the repository, e.g. "/srv/www/site"',
+                       check=nonempty_problem)
     port: int = option(0, doc="the 127.0.0.1 port deploylib serves the live release on for validation "
                               "when the environment has no url (0: any free port)",
                        check=lambda v: "" if 0 <= v <= 65535 else "is not a TCP port")

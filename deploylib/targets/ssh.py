@@ -33,7 +33,7 @@ from deploylib.artifact import Manifest, load_manifest
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.lock import LockHolder, process_alive, stale_reason
 from deploylib.model import Artifact, Release
-from deploylib.schema import option, url_problem
+from deploylib.schema import option, positive_seconds_problem, url_problem
 from deploylib.ssh import Endpoint
 from deploylib.targets.base import Batch, Target
 from deploylib.targets.layout import (
@@ -65,7 +65,7 @@ def _shared_problem(paths: list[str]) -> str:
 @dataclass(frozen=True)
 class SshHostOptions:
     address: str = option(doc='"[user@]host" or an alias from your ssh config, e.g. "deploy@web1.example.com"',
-                          check=lambda v: "" if v.strip() and not v.startswith("-") and " " not in v
+                          check=lambda v: "" if v and v.isprintable() and not v.startswith("-") and " " not in v
                           else "is not a host address")
     port: int = option(0, doc="the ssh port (0: from your ssh config, else 22)",
                        check=lambda v: "" if 0 <= v <= 65535 else "is not a TCP port")
@@ -92,7 +92,7 @@ class SshOptions:
     strict_host_keys: bool = option(True, doc="true or false: refuse hosts whose key is not in known_hosts "
                                               "(false accepts a new host's key, never a changed one)")
     lock_ttl: int = option(3600, doc="seconds after which a deploy lock whose holder cannot be checked is stale",
-                           check=lambda v: "" if v > 0 else "must be positive")
+                           check=positive_seconds_problem)
 
 
 @dataclass(frozen=True)

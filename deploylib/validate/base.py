@@ -3,6 +3,7 @@ response (status, text, regex, JSON values, latency) judged without any I/O."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from abc import ABC, abstractmethod
@@ -10,12 +11,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
+from deploylib.schema import option, positive_seconds_problem, seconds_problem, url_problem
 
 if TYPE_CHECKING:
     import requests
 
 SEVERITIES = ("critical", "minor")
+MAX_RETRIES = 100  # with the longest retry delay, still an end to a check
+# A header name is an RFC 9110 token; a value is text http.client can send (latin-1, no CR, LF or other
+# control characters but tab) that requests accepts (no leading whitespace).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff][\t\x20-\x7e\x80-\xff]*)?")
 _EXCERPT = 200
 
 
@@ -28,8 +34,23 @@ def regex_problem(value: str) -> str:
 
 
 def path_problem(value: str) -> str:
-    return "" if value.startswith("/") or re.match(r"^https?://[^/\s]+", value) else \
-        'does not start with "/" or http(s)://'
+    """"" for a path starting with "/" (control characters aside) or a full http(s) URL (see `url_problem`)."""
+    if value.startswith("/"):
+        return "contains a control character" if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) else ""
+    if re.match(r"(?i)https?://", value):
+        return url_problem(value)
+    return 'does not start with "/" or http(s)://'
+
+
+def headers_problem(headers: dict[str, str]) -> str:
+    """"" when http.client and requests can send every header: names are tokens, values latin-1 text."""
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            return f"has the header name {json.dumps(name, ensure_ascii=False)}, which is not an HTTP token"
+        if not _HEADER_VALUE.fullmatch(value):
+            return (f"has {name} = {json.dumps(value, ensure_ascii=False)}, which is not a header value "
+                    "(latin-1 text, no line breaks or control characters, no leading space)")
+    return ""
 
 
 def paths_problem(paths: list[str]) -> str:
@@ -49,11 +70,11 @@ class Check(ABC):
                                            "and notified; the release stays)",
                            check=lambda v: "" if v in SEVERITIES else "is not critical or minor")
     timeout_s: float = option(10.0, doc="seconds to wait for an answer before the check errors, e.g. 10",
-                              check=lambda v: "" if v > 0 else "must be positive")
-    retries: int = option(0, doc="extra attempts before a failure counts, for slow starts, e.g. 3",
-                          check=lambda v: "" if v >= 0 else "must not be negative")
-    retry_delay_s: float = option(1.0, doc="seconds between those attempts, e.g. 0.5",
-                                  check=lambda v: "" if v >= 0 else "must not be negative")
+                              check=positive_seconds_problem)
+    retries: int = option(0, doc=f"extra attempts before a failure counts, for slow starts, from 0 to {MAX_RETRIES}, "
+                                 "e.g. 3",
+                          check=lambda v: "" if 0 <= v <= MAX_RETRIES else f"must be between 0 and {MAX_RETRIES}")
+    retry_delay_s: float = option(1.0, doc="seconds between those attempts, e.g. 0.5", check=seconds_problem)
     verify_tls: bool = option(True, doc="true or false: verify the server's TLS certificate")
 
     @property

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from deploylib.model import CheckResult, Verdict
 from deploylib.schema import option
-from deploylib.validate.base import MISSING, Check, Expectations, Observed, json_value, observe, path_option, url_for
+from deploylib.validate.base import (
+    MISSING,
+    Check,
+    Expectations,
+    Observed,
+    headers_problem,
+    json_value,
+    observe,
+    path_option,
+    url_for,
+)
 from deploylib.validate.smoke import METHODS
 
 if TYPE_CHECKING:
@@ -39,7 +49,8 @@ class FlowStep(Expectations):
     name: str = option("", doc="what the step does, e.g. \"log in\"")
     method: str = option("GET", doc=f"an HTTP method: {', '.join(METHODS)}",
                          check=lambda v: "" if v in METHODS else "is not an HTTP method")
-    headers: dict[str, str] = option(factory=dict, doc='a table of request headers; "{name}" inserts a captured value')
+    headers: dict[str, str] = option(factory=dict, doc='a table of request headers; "{name}" inserts a captured value',
+                                     check=headers_problem)
     form: dict[str, str] = option(factory=dict, doc='a table of form fields to POST, e.g. {user = "demo"}')
     body: str = option("", doc='a raw request body; "{name}" inserts a captured value')
     capture: dict[str, str] = option(factory=dict, doc='a table of values to keep for later steps: '

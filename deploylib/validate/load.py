@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
+from deploylib.schema import option, seconds_problem
 from deploylib.validate.base import Check, observe, path_problem, paths_problem, url_for
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class LoadCheck(Check):
     requests: int = option(50, doc="how many requests in all, e.g. 200",
                            check=lambda v: "" if 1 <= v <= 100_000 else "must be between 1 and 100000")
     window_s: float = option(0.0, doc="seconds to spread them over (0: as fast as concurrency allows)",
-                             check=lambda v: "" if v >= 0 else "must not be negative")
+                             check=seconds_problem)
     concurrency: int = option(8, doc="requests in flight at once, e.g. 8",
                               check=lambda v: "" if 1 <= v <= 256 else "must be between 1 and 256")
     max_error_rate: float = option(1.0, doc="the highest acceptable percentage of errors (no answer or 5xx), e.g. 1",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
+from deploylib.schema import option, seconds_problem
 
 ACTIONS = ("rollback", "warn")
 _WORST_FIRST = ("fail", "error", "inconclusive", "pass")
@@ -22,17 +22,17 @@ def _action(value: str) -> str:
     return "" if value in ACTIONS else "is not rollback or warn"
 
 
-def _not_negative(value: float) -> str:
+def _not_negative(value: int) -> str:
     return "" if value >= 0 else "must not be negative"
 
 
 @dataclass(frozen=True)
 class WindowPolicy:
     initial_delay: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
-                                  check=_not_negative)
-    interval: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=_not_negative)
+                                  check=seconds_problem)
+    interval: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=seconds_problem)
     duration: float = option(0.0, doc="seconds to keep checking after the switch (0: one round), e.g. 60",
-                             check=_not_negative)
+                             check=seconds_problem)
     failure_limit: int = option(0, doc="failed results a check may have before it fails (Argo's failureLimit)",
                                 check=_not_negative)
     consecutive_error_limit: int = option(4, doc="errors in a row a check may have (Argo's consecutiveErrorLimit)",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from deploylib.model import CheckResult
 from deploylib.schema import option
-from deploylib.validate.base import Check, Expectations, observe, path_option, url_for
+from deploylib.validate.base import Check, Expectations, headers_problem, observe, path_option, url_for
 
 if TYPE_CHECKING:
     import requests
@@ -20,7 +20,8 @@ class SmokeCheck(Expectations, Check):
     path: str = path_option(doc='a path starting with "/" or a full http(s) URL, e.g. "/health"')
     method: str = option("GET", doc=f"an HTTP method: {', '.join(METHODS)}",
                          check=lambda v: "" if v in METHODS else "is not an HTTP method")
-    headers: dict[str, str] = option(factory=dict, doc='a table of request headers, e.g. {Accept = "text/html"}')
+    headers: dict[str, str] = option(factory=dict, doc='a table of request headers, e.g. {Accept = "text/html"}',
+                                     check=headers_problem)
     body: str = option("", doc="the request body, e.g. for a POST")
 
     def describe(self) -> str:
