@@ -233,3 +233,148 @@ def test_a_gate_command_that_does_not_exist_stops_at_config_load() -> None:
     assert error_of({"gate": {"audit": "no-such-audit --high"}}) == (
         'deploy.toml: [gate] audit = "no-such-audit --high" runs no-such-audit, which is not installed or not on '
         "PATH. Install it, or fix the command.")
+
+
+def env_with(**extra: object) -> dict:
+    return {"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, **extra}}}
+
+
+def check_with(**check: object) -> dict:
+    return env_with(checks=[{"path": "/", **check}])
+
+
+@pytest.mark.parametrize(("data", "fragments"), [
+    # git names, as git check-ref-format judges them
+    ({"release": {"branch": "a..b"}}, ['[release] branch = "a..b"', 'contains ".."', "valid git branch name"]),
+    ({"release": {"branch": ""}}, ['[release] branch = ""', "is empty"]),
+    ({"release": {"branch": "-f"}}, ["branch", 'starts with "-"']),
+    ({"release": {"remote": ""}}, ['[release] remote = ""', "is empty"]),
+    ({"release": {"remote": "my remote"}}, ["[release] remote", "contains ' '"]),
+    ({"release": {"tag_format": "v {version}"}}, ["[release] tag_format", 'makes the tag "v 0.1.0"']),
+    ({"release": {"tag_format": "{version}.lock"}}, ["tag_format", '".lock"']),
+    ({"release": {"tag_format": "{version}-{version}"}}, ["tag_format", "exactly once"]),
+    ({"release": {"tag_format": "{version}/"}}, ["tag_format", "empty part"]),
+    (env_with(target={"type": "github-pages", "remote": "x.git", "branch": "gh pages"}),
+     ["[environments.prod.target] branch", "contains ' '"]),
+    (env_with(target={"type": "github-pages", "remote": "--upload-pack=x"}), ["remote", 'starts with "-"']),
+    (env_with(target={"type": "github-pages", "remote": "x", "cname": "www.ex ample.com"}),
+     ["cname", "not a host name"]),
+    # URLs: one check everywhere
+    (env_with(url="http://"), ['[environments.prod] url = "http://"', "has no host"]),
+    (env_with(url="http://[::1"), ["url", "is not a well-formed URL"]),
+    (env_with(url="http://example.com\n"), ['url = "http://example.com\\n"', "control character"]),
+    (env_with(url="http://exa mple.com"), ["url", "a space"]),
+    (env_with(url="http://example.com:99999"), ["url", "is not a well-formed URL"]),
+    (env_with(url="http://-bad-.com"), ["url", "not a host name"]),
+    ({"release": {"github": {"api_url": ""}}}, ['[release.github] api_url = ""', "is empty"]),
+    ({"notify": [{"url": "https://"}]}, ["[notify[0]] url", "has no host"]),
+    (check_with(path="http://"), ["checks[0]] path", "has no host"]),
+    # emptiness that cannot work
+    ({"build": {"output": ""}}, ['[build] output = ""', "is empty"]),
+    ({"environments": {"prod": MINIMAL_ENV}, "build": {"command": "  "}}, ["[build] command is missing"]),
+    ({"release": {"changelog": ""}}, ["[release] changelog", "is empty"]),
+    (env_with(target={"type": "local", "path": ""}), ["[environments.prod.target] path", "is empty"]),
+    (env_with(target={"type": "command", "deploy": " "}), ["[environments.prod.target] deploy", "is empty"]),
+    (env_with(target={"type": "github-pages", "remote": ""}), ["[environments.prod.target] remote", "is empty"]),
+    ({"build": {"budgets": [{"glob": ""}]}}, ["[build.budgets[0]] glob", "is empty"]),
+    ({"build": {"lighthouse": {"command": ""}}}, ["[build.lighthouse] command", "is empty"]),
+    ({"build": {"warning_patterns": [""]}}, ["[build] warning_patterns", "is empty"]),
+    ({"build": {"env": {"A=B": "1"}}}, ["[build] env", 'variable name "A=B"']),
+    ({"gate": {"blocking_labels": [""]}}, ["[gate] blocking_labels", "empty label"]),
+    # NUL, inf, nan and integers beyond 64 bits, wherever they sit
+    ({"build": {"command": "make\0"}}, ['[build] command = "make\\u0000"', "NUL character"]),
+    ({"build": {"env": {"A": "\0"}}}, ["[build] env", "NUL character"]),
+    (check_with(json={"a": ["\0"]}), ["checks[0]] json", "NUL character"]),
+    (env_with(lock_wait=float("inf")), ["lock_wait = inf", "not a finite number"]),
+    (env_with(validation={"interval": float("nan")}), ["interval = nan", "not a finite number"]),
+    (env_with(keep_releases=2**64), ["keep_releases", "beyond the 64-bit"]),
+    # environment names become doit task names
+    ({"build": {"command": "make"}, "environments": {"prod\n": MINIMAL_ENV}}, ['[environments] "prod\\n"']),
+    ({"build": {"command": "make"}, "environments": {"a:b": MINIMAL_ENV}}, ['[environments] "a:b" is not a usable']),
+    # headers http.client can send
+    (check_with(headers={"X-Rocket": "🚀"}), ["checks[0]] headers", 'X-Rocket = "🚀"', "latin-1"]),
+    (check_with(headers={"X": "a\r\nInjected: 1"}), ["headers", "no line breaks"]),
+    (check_with(headers={"Bad Name": "1"}), ["headers", 'header name "Bad Name"']),
+    (check_with(headers={"": "1"}), ["headers", 'header name ""']),
+    (check_with(headers={"X": " lead"}), ["headers", "no leading space"]),
+    (env_with(checks=[{"kind": "flow", "steps": [{"path": "/", "headers": {"X": "é\n"}}]}]),
+     ["steps[0]] headers", "not a header value"]),
+    # waits and counts the code can use
+    (env_with(validation={"initial_delay": 9223372036854775807}), ["initial_delay = 9223372036854775807",
+                                                                    "between 0 and 86400 seconds"]),
+    (check_with(timeout_s=1e12), ["checks[0]] timeout_s", "at most 86400 seconds"]),
+    (check_with(retry_delay_s=1e12), ["retry_delay_s", "86400"]),
+    (check_with(retries=10**9), ["checks[0]] retries", "between 0 and 100"]),
+    (env_with(checks=[{"kind": "load", "window_s": 1e9}]), ["window_s", "86400"]),
+    ({"notify": [{"url_env": "X", "timeout_s": 1e10}]}, ["[notify[0]] timeout_s", "86400"]),
+    (env_with(lock_wait=86401), ["lock_wait = 86401", "86400"]),
+    # the kind key of a check, and of a target
+    (env_with(checks=[{"kind": []}]), ["[environments.prod.checks[0]] kind must be a string", "got []."]),
+    (env_with(target={"path": "x"}), ["[environments.prod.target] type is missing", "local"]),
+    (env_with(target={"type": 3, "path": "x"}), ["[environments.prod.target] type must be a string"]),
+])
+def test_values_that_cannot_work_are_refused_naming_key_and_form(data: dict, fragments: list[str]) -> None:
+    message = error_of(data)
+    assert message.startswith("deploy.toml")
+    for fragment in fragments:
+        assert fragment in message
+
+
+@pytest.mark.parametrize("data", [
+    {"release": {"branch": "release/1.x", "remote": "upstream", "tag_format": "release-{version}"}},
+    {"release": {"tag_format": "{version}", "github": {"api_url": "https://github.example.com/api/v3"}}},
+    env_with(url="http://[::1]:8080/site"),
+    env_with(url="https://xn--bcher-kva.example/"),
+    env_with(url="http://127.0.0.1:8080"),
+    check_with(headers={"Accept": "text/html", "X-Empty": "", "X-Latin": "café\tà"}),
+    check_with(contains="multi\nline", timeout_s=86400, retries=100),
+    env_with(target={"type": "github-pages", "remote": "git@github.com:acme/site.git", "branch": "pages/live",
+                     "cname": "www.example.com"}),
+    env_with(validation={"initial_delay": 0, "interval": 0.5, "duration": 86400}),
+])
+def test_usable_values_are_accepted(data: dict) -> None:
+    assert load(data).path.name == "deploy.toml"
+
+
+def write(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_bytes_that_are_not_utf8_name_their_offset_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "deploy.toml", b'[build]\ncommand = "mak\xe9"\n')
+    with pytest.raises(ConfigError, match=r"deploy.toml is not UTF-8 text: byte 0xe9 at offset 22 \(line 2\)"):
+        load_file(path, tmp_path)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("x = " + "[" * 1000 + "]" * 1000, "line 1: x nests arrays or inline tables more than 32 deep"),
+    ("[build]\nenv = " + "{a = " * 1000 + "1" + "}" * 1000, "line 2: env nests"),
+    ('[build]\ncommand = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\nx = ' + "[" * 40 + "]" * 40,
+     "line 3: x nests"),
+    ("[build.env]\n" + ".".join(["a"] * 1000) + " = 1", "deploy.toml: build.env.a.a.a"),
+    ("[" + ".".join(["a"] * 1000) + "]\nx = 1", "deploy.toml: a.a.a.a"),
+])
+def test_nesting_beyond_32_levels_is_refused_naming_the_key(text: str, fragment: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_file(write(tmp_path, "deploy.toml", text.encode()), tmp_path)
+    assert fragment in str(caught.value) and "32" in str(caught.value)
+
+
+def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(tmp_path: Path) -> None:
+    text = ('[build]\ncommand = "' + "[" * 40 + '"  # ' + "{" * 40 + "\n"
+            "env = {A = '''" + "[" * 40 + "''', B = \"\"\"\n" + "{" * 40 + '"""}\n')
+    config = load_file(write(tmp_path, "deploy.toml", text.encode()), tmp_path)
+    assert config.build.command == "[" * 40
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("[tool]\ndeploylib = [1, 2]\n", "pyproject.toml: [tool] deploylib must be a table ([tool.deploylib]), got [1, 2]"),
+    ("[tool]\ndeploylib = 3\n", "pyproject.toml: [tool] deploylib must be a table ([tool.deploylib]), got 3"),
+    ("tool = 3\n", "pyproject.toml: [top level] tool must be a table ([tool]), got 3"),
+])
+def test_a_deploylib_table_that_is_not_a_table_is_named(text: str, fragment: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_file(write(tmp_path, "pyproject.toml", text.encode()), tmp_path, ("tool", "deploylib"))
+    assert str(caught.value).startswith(fragment)
