@@ -219,7 +219,7 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Con
     ctx = Where(path.name, prefix)
     deep = too_deep_key(data)
     if deep:
-        raise ConfigError(f"{ctx.file}: {'.'.join(p for p in (prefix, deep) if p)} is nested more than {MAX_DEPTH} "
+        raise ConfigError(f"{ctx.file}: [{'.'.join(p for p in (prefix, deep) if p)}] is nested more than {MAX_DEPTH} "
                           "tables or arrays deep, more than deploylib reads. Flatten it.")
     reject_unknown(data, [*_SECTIONS, "environments", "notify"], ctx, "")
     sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import math
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,9 +135,15 @@ def subtable(data: dict[str, Any], key: str, ctx: Where, where: str) -> dict[str
     return value
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """typing.get_type_hints, once per class: it evaluates every annotation again on each call (slow)."""
+    return typing.get_type_hints(cls)
+
+
 def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
     """Make a `cls` from a TOML table, or raise a ConfigError naming what is wrong."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if "doc" in f.metadata]
     reject_unknown(table, [f.name for f in fields], ctx, where)
     values = {}
@@ -178,19 +185,33 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     if problem:
         raise ConfigError(f"{ctx.key(where, f.name)} = {show(value)} {problem}; it must be {f.metadata['doc']}.")
     if origin is dict:
-        if not isinstance(value, dict) or (args[1] is not Any and not all(isinstance(v, args[1])
-                                                                          for v in value.values())):
+        if not isinstance(value, dict):
             raise wrong
+        _reject_item(((f"{f.name} has {json.dumps(k, ensure_ascii=False)}", v) for k, v in value.items()), args[1],
+                     f, ctx, where)
         return dict(value)
     if origin is list:
-        if not isinstance(value, list) or not all(isinstance(v, args[0]) for v in value):
+        if not isinstance(value, list):
             raise wrong
+        _reject_item(((f"{f.name}[{i}]", v) for i, v in enumerate(value)), args[0], f, ctx, where)
         return list(value)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
         raise wrong
     return value
+
+
+def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, f: dataclasses.Field[Any], ctx: Where,
+                 where: str) -> None:
+    """Raise a ConfigError naming the first item (labelled `name[0]` or `name has "key"`) not of type `hint`."""
+    if hint is Any:
+        return
+    for label, item in items:
+        if not isinstance(item, hint) or (hint is int and isinstance(item, bool)):
+            expected = next(name for t, name in _TOML_NAMES if t is hint)
+            raise ConfigError(f"{ctx.key(where, label)} = {show(item)}, which is not {expected}; {f.name} must be "
+                              f"{f.metadata['doc']}.")
 
 
 def _value_problem(value: Any) -> str:

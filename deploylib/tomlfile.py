@@ -7,6 +7,7 @@ that is not a table.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from deploylib.errors import ConfigError
 from deploylib.schema import show
 
 MAX_DEPTH = 32  # tables and arrays inside each other; a deploylib configuration needs fewer than 10
+_SIGNIFICANT = re.compile(r"[\n#\"'\[\]{}=]")  # what `too_deep` looks at; it skips the rest in one step
 
 
 def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -41,7 +43,8 @@ def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path.name} is not valid TOML: {err}. Fix the syntax at that line "
+        where = f", line {text.count(chr(10)) + 1}" if str(err).endswith("(at end of document)") else ""
+        raise ConfigError(f"{path.name} is not valid TOML: {err}{where}. Fix the syntax at that line "
                           "and run the command again.") from None
     for depth, key in enumerate(table):
         value = data.get(key, {})
@@ -57,8 +60,8 @@ def too_deep(text: str) -> tuple[int, str] | None:
     """(line, key) of the first value in TOML `text` that nests arrays or inline tables more than
     MAX_DEPTH deep, or None. A scan that skips strings and comments, so tomllib never recurses deeper."""
     depth, line, key, start, at = 0, 1, "", 0, 0
-    while at < len(text):
-        char = text[at]
+    while (found := _SIGNIFICANT.search(text, at)) is not None:
+        at, char = found.start(), found[0]
         if char == "\n":
             line, start = line + 1, at + 1
         elif char == "#":
@@ -77,7 +80,7 @@ def too_deep(text: str) -> tuple[int, str] | None:
                 return line, key
         elif char in "]}":
             depth = max(0, depth - 1)
-        elif char == "=" and depth == 0:
+        elif depth == 0:  # "="
             key = text[start:at].strip()
         at += 1
     return None

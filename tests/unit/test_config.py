@@ -308,6 +308,9 @@ def check_with(**check: object) -> dict:
     (env_with(checks=[{"kind": "load", "window_s": 1e9}]), ["window_s", "86400"]),
     ({"notify": [{"url_env": "X", "timeout_s": 1e10}]}, ["[notify[0]] timeout_s", "86400"]),
     (env_with(lock_wait=86401), ["lock_wait = 86401", "86400"]),
+    # an item of the wrong type is named by its index or key
+    ({"gate": {"blocking_labels": ["a", 3]}}, ["[gate] blocking_labels[1] = 3 (a whole number), which is not a"]),
+    (check_with(headers={"X-Trace": 0}), ['checks[0]] headers has "X-Trace" = 0 (a whole number)']),
     # the kind key of a check, and of a target
     (env_with(checks=[{"kind": []}]), ["[environments.prod.checks[0]] kind must be a string", "got []."]),
     (env_with(target={"path": "x"}), ["[environments.prod.target] type is missing", "local"]),
@@ -348,14 +351,14 @@ def test_bytes_that_are_not_utf8_name_their_offset_and_line(tmp_path: Path) -> N
         load_file(path, tmp_path)
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("x = " + "[" * 1000 + "]" * 1000, "line 1: x nests arrays or inline tables more than 32 deep"),
-    ("[build]\nenv = " + "{a = " * 1000 + "1" + "}" * 1000, "line 2: env nests"),
-    ('[build]\ncommand = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\nx = ' + "[" * 40 + "]" * 40,
+@pytest.mark.parametrize(("text", "fragment"), [pytest.param(text, fragment, id=name) for name, text, fragment in [
+    ("arrays", "x = " + "[" * 1000 + "]" * 1000, "line 1: x nests arrays or inline tables more than 32 deep"),
+    ("inline tables", "[build]\nenv = " + "{a = " * 1000 + "1" + "}" * 1000, "line 2: env nests"),
+    ("after brackets in a string", '[build]\ncommand = "' + "[" * 40 + '"\nx = ' + "[" * 40 + "]" * 40,
      "line 3: x nests"),
-    ("[build.env]\n" + ".".join(["a"] * 1000) + " = 1", "deploy.toml: build.env.a.a.a"),
-    ("[" + ".".join(["a"] * 1000) + "]\nx = 1", "deploy.toml: a.a.a.a"),
-])
+    ("dotted keys", "[build.env]\n" + ".".join(["a"] * 1000) + " = 1", "deploy.toml: [build.env.a.a.a"),
+    ("a table header", "[" + ".".join(["a"] * 1000) + "]\nx = 1", "deploy.toml: [a.a.a.a"),
+]])
 def test_nesting_beyond_32_levels_is_refused_naming_the_key(text: str, fragment: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_file(write(tmp_path, "deploy.toml", text.encode()), tmp_path)

@@ -1,0 +1,129 @@
+"""Whether a configuration deploylib accepted can work, judged by the parts that will use it — the real
+git, requests, http.client, the longest wait time.sleep and threads take, doit's task names — not by
+deploylib's own checks, so the fuzz finds values those checks let through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import math
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from deploylib.config import Config
+
+SECONDS = {"initial_delay", "interval", "duration", "timeout_s", "retry_delay_s", "lock_wait", "window_s", "lock_ttl"}
+URLS = {"url", "api_url"}
+PATHS = {"path", "pages", "paths", "prometheus_url"}  # of checks: "/…" or a full URL ("" for an unset one)
+# (class, field) whose empty value cannot work: a path, a command, a remote, a file.
+NON_EMPTY = {("ReleaseConfig", "changelog"), ("BuildConfig", "output"), ("LocalOptions", "path"),
+             ("SshOptions", "path"), ("PagesOptions", "remote"), ("CommandOptions", "deploy"),
+             ("LighthouseConfig", "command"), ("Budget", "glob")}
+TASK_NAME = re.compile(r"[^\s:=\"'/\\]+")  # doit reads deploy:NAME from a command line
+
+
+class Git:
+    """`git check-ref-format`, asked once per name."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, ...], bool] = {}
+
+    def accepts(self, *args: str) -> bool:
+        if args not in self.seen:
+            done = subprocess.run(["git", "check-ref-format", *args], cwd=Path("/"), capture_output=True)
+            self.seen[args] = done.returncode == 0
+        return self.seen[args]
+
+
+def fields(node: Any, where: str = "") -> Iterator[tuple[str, str, str, Any]]:
+    """(table, class name, key, value) of every option under `node`, a loaded configuration."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Path):
+            continue
+        yield where, type(node).__name__, f.name, value
+        inner = [value] if dataclasses.is_dataclass(value) else list(value) if isinstance(value, tuple) else \
+            list(value.values()) if f.name == "environments" else []
+        for index, item in enumerate(inner):
+            item = getattr(item, "options", item)  # a Variant's options
+            if dataclasses.is_dataclass(item):
+                yield from fields(item, f"{where}.{f.name}[{index}]")
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item, *item.values()]
+        elif isinstance(item, list | tuple):
+            pending += list(item)
+        else:
+            yield item
+
+
+def url_unusable(url: str) -> str:
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return "control character or space"
+    try:
+        prepared = requests.Request("GET", url).prepare()
+    except (requests.RequestException, ValueError) as err:
+        return f"requests refuses it: {err}"
+    return "" if requests.utils.urlparse(prepared.url).hostname else "no host"
+
+
+def header_unusable(name: str, value: str) -> str:
+    try:
+        requests.utils.check_header_validity((name, value))
+        connection = http.client.HTTPConnection("example.com")  # connects only when the request is sent
+        connection.putrequest("GET", "/")
+        connection.putheader(name, value)
+    except (requests.exceptions.InvalidHeader, ValueError, UnicodeEncodeError) as err:
+        return f"{type(err).__name__}: {err}"
+    return ""
+
+
+def unusable(config: Config, git: Git) -> list[str]:
+    """Every accepted value in `config` that cannot work, as "table key = value: why"."""
+    found: list[str] = []
+    for name in config.environments:
+        if not TASK_NAME.fullmatch(name) or not name.isprintable() or name.startswith("-"):
+            found.append(f"environment {name!r}: not usable as a task name")
+    release = config.release
+    if not git.accepts("--branch", release.branch):
+        found.append(f"release.branch = {release.branch!r}: git refuses it")
+    if release.remote.startswith("-") or not git.accepts(f"refs/remotes/{release.remote}/x"):
+        found.append(f"release.remote = {release.remote!r}: git refuses it")
+    tag = release.tag_format.replace("{version}", "1.2.3-rc.1+build.5")
+    if release.tag_format.count("{version}") != 1 or not git.accepts(f"refs/tags/{tag}"):
+        found.append(f"release.tag_format = {release.tag_format!r}: no valid tag")
+    if config.environments and not config.build.command.strip():
+        found.append("build.command is empty, yet environments are configured")
+    for where, cls, key, value in fields(config):
+        shown = f"{where} {key} = {value!r}"
+        found += [f"{shown}: NUL" for leaf in leaves(value) if isinstance(leaf, str) and "\0" in leaf]
+        found += [f"{shown}: not finite" for leaf in leaves(value) if isinstance(leaf, float) and
+                  not math.isfinite(leaf)]
+        found += [f"{shown}: beyond 64 bits" for leaf in leaves(value) if isinstance(leaf, int) and
+                  not -(2**63) <= leaf < 2**63]
+        if key in SECONDS and not 0 <= value <= threading.TIMEOUT_MAX:
+            found.append(f"{shown}: no sleep or timeout takes it")
+        if key in URLS and value and (why := url_unusable(value)):
+            found.append(f"{shown}: {why}")
+        for path in ([value] if isinstance(value, str) and value else value) if key in PATHS and value else []:
+            why = url_unusable(path if path.startswith(("http://", "https://")) else f"http://example.com{path}")
+            found += [f"{shown}: {why}"] if why else []
+        if key == "headers":
+            found += [f"{shown}: {why}" for k, v in value.items() if (why := header_unusable(k, v))]
+        if (cls, key) in NON_EMPTY and not value.strip():
+            found.append(f"{shown}: empty")
+        if cls == "PagesOptions" and key == "branch" and not git.accepts("--branch", value):
+            found.append(f"{shown}: git refuses it")
+    return found
