@@ -128,12 +128,19 @@ def _scores_problem(scores: dict[str, int]) -> str:
     return ""
 
 
+def _pages_problem(pages: list[str]) -> str:
+    """Pages are appended to the local server's URL, so each is a path: "/" first, no spaces or control characters."""
+    return next((f'has "{page}", which is not a path starting with "/"' for page in pages
+                 if not page.startswith("/") or any(c.isspace() or not c.isprintable() for c in page)), "")
+
+
 @dataclass(frozen=True)
 class LighthouseConfig:
     scores: dict[str, int] = option(factory=dict, doc="a table of the lowest acceptable scores, e.g. "
                                                       "{performance = 90, accessibility = 90} (empty: no Lighthouse)",
                                     check=_scores_problem)
-    pages: list[str] = option(factory=lambda: ["/"], doc='an array of pages of the build to audit, e.g. ["/"]')
+    pages: list[str] = option(factory=lambda: ["/"], doc='an array of pages of the build to audit, each starting '
+                                                         'with "/", e.g. ["/"]', check=_pages_problem)
     command: str = option("lighthouse", doc='the Lighthouse CLI, e.g. "npx lighthouse" or a path to it',
                           check=nonempty_problem)
     chrome_path: str = option("", doc='the Chromium or Chrome to drive (empty: $CHROME_PATH, else chromium on PATH)')

@@ -59,6 +59,13 @@ def _env_names_problem(env: dict[str, str]) -> str:
                  for name in env if not name or "=" in name), "")
 
 
+def _repository_problem(value: str) -> str:
+    """"" for "" or OWNER/NAME in GitHub's characters (it becomes part of API paths, so never "." or "..")."""
+    if not value or (re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9_.-]+", value) and value.split("/")[1] not in (".", "..")):
+        return ""
+    return "is not OWNER/NAME (GitHub's characters: letters, digits, - and, in NAME, _ and .)"
+
+
 def _semver_problem(value: str) -> str:
     import semver
 
@@ -109,8 +116,7 @@ class BuildConfig:
 @dataclass(frozen=True)
 class GitHubConfig:
     repository: str = option("", doc='"OWNER/NAME" of the GitHub repository (empty: no GitHub release)',
-                             check=lambda v: "" if not v or re.fullmatch(r"[\w.-]+/[\w.-]+", v) else
-                             "is not OWNER/NAME")
+                             check=_repository_problem)
     api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
                                                          '"https://github.example.com/api/v3" for GitHub Enterprise',
                           check=lambda v: nonempty_problem(v) or url_problem(v))

@@ -308,6 +308,8 @@ def check_with(**check: object) -> dict:
     (env_with(checks=[{"kind": "load", "window_s": 1e9}]), ["window_s", "86400"]),
     ({"notify": [{"url_env": "X", "timeout_s": 1e10}]}, ["[notify[0]] timeout_s", "86400"]),
     (env_with(lock_wait=86401), ["lock_wait = 86401", "86400"]),
+    ({"release": {"github": {"repository": "acme/.."}}}, ['[release.github] repository = "acme/.."', "OWNER/NAME"]),
+    ({"build": {"lighthouse": {"pages": ["index.html"]}}}, ["[build.lighthouse] pages", 'not a path starting with']),
     # an item of the wrong type is named by its index or key
     ({"gate": {"blocking_labels": ["a", 3]}}, ["[gate] blocking_labels[1] = 3 (a whole number), which is not a"]),
     (check_with(headers={"X-Trace": 0}), ['checks[0]] headers has "X-Trace" = 0 (a whole number)']),
@@ -380,4 +382,18 @@ def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(tmp_path: 
 def test_a_deploylib_table_that_is_not_a_table_is_named(text: str, fragment: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_file(write(tmp_path, "pyproject.toml", text.encode()), tmp_path, ("tool", "deploylib"))
+    assert str(caught.value).startswith(fragment)
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"[tool]\ndeploylib = 3\n", "pyproject.toml: [tool] deploylib must be a table"),
+    (b'[project]\nname = "caf\xe9"\n', "pyproject.toml is not UTF-8 text: byte 0xe9 at offset 23 (line 2)"),
+])
+def test_finding_the_configuration_in_pyproject_refuses_an_unreadable_file(content: bytes, fragment: str,
+                                                                           tmp_path: Path) -> None:
+    from deploylib.workspace import discover
+
+    write(tmp_path, "pyproject.toml", content)
+    with pytest.raises(ConfigError) as caught:
+        discover(tmp_path)
     assert str(caught.value).startswith(fragment)
