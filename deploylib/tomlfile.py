@@ -31,10 +31,10 @@ def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
+        line, column = raw.count(b"\n", 0, err.start) + 1, err.start - raw.rfind(b"\n", 0, err.start)
         raise ConfigError(f"{path.name} is not UTF-8 text: byte 0x{raw[err.start]:02x} at offset {err.start} "
-                          f"(line {line}) cannot be decoded. TOML files are UTF-8: save it as UTF-8 and run the "
-                          "command again.") from None
+                          f"(line {line}, column {column}) cannot be decoded. TOML files are UTF-8: save it as UTF-8 "
+                          "and run the command again.") from None
     deep = too_deep(text)
     if deep:
         line, key = deep

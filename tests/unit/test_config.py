@@ -349,7 +349,7 @@ def write(tmp_path: Path, name: str, content: bytes) -> Path:
 
 def test_bytes_that_are_not_utf8_name_their_offset_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "deploy.toml", b'[build]\ncommand = "mak\xe9"\n')
-    with pytest.raises(ConfigError, match=r"deploy.toml is not UTF-8 text: byte 0xe9 at offset 22 \(line 2\)"):
+    with pytest.raises(ConfigError, match=r"deploy.toml is not UTF-8 text: byte 0xe9 at offset 22 \(line 2, column 15"):
         load_file(path, tmp_path)
 
 
@@ -387,7 +387,7 @@ def test_a_deploylib_table_that_is_not_a_table_is_named(text: str, fragment: str
 
 @pytest.mark.parametrize(("content", "fragment"), [
     (b"[tool]\ndeploylib = 3\n", "pyproject.toml: [tool] deploylib must be a table"),
-    (b'[project]\nname = "caf\xe9"\n', "pyproject.toml is not UTF-8 text: byte 0xe9 at offset 23 (line 2)"),
+    (b'[project]\nname = "caf\xe9"\n', "pyproject.toml is not UTF-8 text: byte 0xe9 at offset 21 (line 2, column 12)"),
 ])
 def test_finding_the_configuration_in_pyproject_refuses_an_unreadable_file(content: bytes, fragment: str,
                                                                            tmp_path: Path) -> None:
