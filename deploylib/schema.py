@@ -122,9 +122,11 @@ class Where:
 def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: str) -> None:
     for key in table:
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [k for k in known if k.startswith(key)]
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or \
+                [k for k in known if key and k.startswith(key)]
             hint = f' Did you mean "{close[0]}"?' if close else ""
-            raise ConfigError(f'{ctx.file}: [{ctx.section(where)}] has an unknown key "{key}".{hint} '
+            raise ConfigError(f"{ctx.file}: [{ctx.section(where)}] has an unknown key "
+                              f"{json.dumps(key, ensure_ascii=False)}.{hint} "
                               f"Known keys here: {', '.join(known)}.")
 
 

@@ -21,7 +21,7 @@ from deploylib.config import Config
 
 SECONDS = {"initial_delay", "interval", "duration", "timeout_s", "retry_delay_s", "lock_wait", "window_s", "lock_ttl"}
 URLS = {"url", "api_url"}
-PATHS = {"path", "pages", "paths", "prometheus_url"}  # of checks: "/…" or a full URL ("" for an unset one)
+PATHS = {"path", "pages", "paths", "prometheus_url"}  # requested by checks: "/…" or a full URL ("": unset)
 # (class, field) whose empty value cannot work: a path, a command, a remote, a file.
 NON_EMPTY = {("ReleaseConfig", "changelog"), ("BuildConfig", "output"), ("LocalOptions", "path"),
              ("SshOptions", "path"), ("PagesOptions", "remote"), ("CommandOptions", "deploy"),
@@ -117,7 +117,8 @@ def unusable(config: Config, git: Git) -> list[str]:
             found.append(f"{shown}: no sleep or timeout takes it")
         if key in URLS and value and (why := url_unusable(value)):
             found.append(f"{shown}: {why}")
-        for path in ([value] if isinstance(value, str) and value else value) if key in PATHS and value else []:
+        requested = key in PATHS and value and (cls.endswith("Check") or cls in ("FlowStep", "LighthouseConfig"))
+        for path in ([value] if isinstance(value, str) else value) if requested else []:
             why = url_unusable(path if path.startswith(("http://", "https://")) else f"http://example.com{path}")
             found += [f"{shown}: {why}"] if why else []
         if key == "headers":
