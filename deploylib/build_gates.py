@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from deploylib.model import FAIL, PASS, GateResult
+from deploylib.runner import command_problem
 from deploylib.schema import nonempty_problem, option
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
@@ -142,7 +143,7 @@ class LighthouseConfig:
     pages: list[str] = option(factory=lambda: ["/"], doc='an array of pages of the build to audit, each starting '
                                                          'with "/", e.g. ["/"]', check=_pages_problem)
     command: str = option("lighthouse", doc='the Lighthouse CLI, e.g. "npx lighthouse" or a path to it',
-                          check=nonempty_problem)
+                          check=command_problem)
     chrome_path: str = option("", doc='the Chromium or Chrome to drive (empty: $CHROME_PATH, else chromium on PATH)')
 
 

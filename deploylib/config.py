@@ -18,7 +18,7 @@ from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
 from deploylib.refname import branch_problem, refname_problem, remote_problem
-from deploylib.runner import program_problem
+from deploylib.runner import optional_command_problem, program_problem
 from deploylib.schema import (
     Kinds,
     Variant,
@@ -77,8 +77,9 @@ WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and val
 
 @dataclass(frozen=True)
 class GateConfig:
-    tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"')
-    audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"')
+    tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"', check=optional_command_problem)
+    audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
+                        check=optional_command_problem)
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
                                              "outstanding changes requested (GitHub)")
     require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (GitHub)")
@@ -95,7 +96,8 @@ class GateConfig:
 
 @dataclass(frozen=True)
 class BuildConfig:
-    command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"')
+    command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"',
+                          check=optional_command_problem)
     output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"',
                          check=nonempty_problem)
     env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}',
@@ -258,7 +260,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
                 f"{ctx.key(f'environments.{env.name}', 'checks')} is missing: deploylib never deploys without "
                 f"validating. Add at least one check, e.g. [[{ctx.section(f'environments.{env.name}')}.checks]] "
                 'path = "/" status = 200.')
-    if config.environments and not config.build.command.strip():
+    if config.environments and not config.build.command:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):

@@ -43,6 +43,24 @@ _SHELL_WORDS = {"cd", "set", "export", "exec", "test", "[", "true", "false", "ec
                 "for", "while", "case", "(", "{", "!", "command", "env", "sh", "bash", "printf", "read", "eval"}
 
 
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")  # VAR=value before the program
+
+
+def command_problem(command: str) -> str:
+    """"" when the shell command runs a program. A blank one, or only VAR=value assignments, would run
+    nothing and succeed: a test gate would pass, a rollback would restore nothing."""
+    try:
+        words = shlex.split(command)
+    except ValueError as err:
+        return f"is not a valid shell command ({err})"
+    return "" if any(not _ASSIGNMENT.match(word) for word in words) else "runs no program"
+
+
+def optional_command_problem(command: str) -> str:
+    """`command_problem` for an option whose empty value means "none"."""
+    return command_problem(command) if command else ""
+
+
 def program_problem(command: str, root: Path) -> str:
     """Why the program a shell command starts cannot be found, or "": the first word after any
     VAR=value assignments, looked up on PATH (or as a path in `root`); shell syntax is left alone."""
@@ -50,7 +68,7 @@ def program_problem(command: str, root: Path) -> str:
         words = shlex.split(command)
     except ValueError as err:
         return f"is not a valid shell command ({err})"
-    words = [w for w in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)] or [""]
+    words = [w for w in words if not _ASSIGNMENT.match(w)] or [""]
     program = words[0]
     if not program or program in _SHELL_WORDS:
         return ""

@@ -16,8 +16,8 @@ from pathlib import Path
 from deploylib import report
 from deploylib.errors import TargetError
 from deploylib.model import STATE_DIR, Artifact, Release, utc_now
-from deploylib.runner import run_shell
-from deploylib.schema import nonempty_problem, option
+from deploylib.runner import command_problem, optional_command_problem, run_shell
+from deploylib.schema import option
 from deploylib.targets.base import Target
 from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore, write_atomically
@@ -26,9 +26,11 @@ from deploylib.targets.store import ReleaseStore, write_atomically
 @dataclass(frozen=True)
 class CommandOptions:
     deploy: str = option(doc='the command that publishes a release from $DEPLOY_DIR, e.g. "npm run deploy"',
-                         check=nonempty_problem)
-    rollback: str = option("", doc="the command that brings back an older release (empty: run deploy on it)")
-    live: str = option("", doc="a command that prints the live release's digest (empty: deploylib's own record)")
+                         check=command_problem)
+    rollback: str = option("", doc="the command that brings back an older release (empty: run deploy on it)",
+                           check=optional_command_problem)
+    live: str = option("", doc="a command that prints the live release's digest (empty: deploylib's own record)",
+                       check=optional_command_problem)
 
 
 class CommandTarget(Target):

@@ -91,7 +91,7 @@ keys = st.one_of(st.sampled_from(["", " ", "\n", "é", "a.b", "kind", "type", "u
 values = st.one_of(
     scalars, st.lists(scalars, max_size=3), st.dictionaries(keys, scalars, max_size=3),
     st.builds(Deep, st.sampled_from([2, 31, 32, 33, 100, 1000]), st.sampled_from("[{")),
-    st.just([]), st.just({}), st.just([[[]]]), st.just([{}]),
+    st.builds(list), st.builds(dict), st.builds(lambda: [[[]]]), st.builds(lambda: [{}]),  # new each time: mutable
 )
 
 

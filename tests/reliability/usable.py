@@ -26,6 +26,9 @@ PATHS = {"path", "pages", "paths", "prometheus_url"}  # requested by checks: "/â
 NON_EMPTY = {("ReleaseConfig", "changelog"), ("BuildConfig", "output"), ("LocalOptions", "path"),
              ("SshOptions", "path"), ("PagesOptions", "remote"), ("CommandOptions", "deploy"),
              ("LighthouseConfig", "command"), ("Budget", "glob")}
+# (class, field) holding a shell command, when set: it must start a program, or it succeeds doing nothing.
+COMMANDS = {("GateConfig", "tests"), ("GateConfig", "audit"), ("BuildConfig", "command"), ("CommandOptions", "deploy"),
+            ("CommandOptions", "rollback"), ("CommandOptions", "live"), ("LighthouseConfig", "command")}
 TASK_NAME = re.compile(r"[^\s:=\"'/\\]+")  # doit reads deploy:NAME from a command line
 
 
@@ -90,6 +93,11 @@ def header_unusable(name: str, value: str) -> str:
     return ""
 
 
+def runs_nothing(command: str) -> bool:
+    """True when sh would run no program: nothing but blanks and VAR=value assignments."""
+    return all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", word) for word in command.split())
+
+
 def unusable(config: Config, git: Git) -> list[str]:
     """Every accepted value in `config` that cannot work, as "table key = value: why"."""
     found: list[str] = []
@@ -123,6 +131,8 @@ def unusable(config: Config, git: Git) -> list[str]:
             found += [f"{shown}: {why}"] if why else []
         if key == "headers":
             found += [f"{shown}: {why}" for k, v in value.items() if (why := header_unusable(k, v))]
+        if (cls, key) in COMMANDS and value and runs_nothing(value):
+            found.append(f"{shown}: the shell would run nothing")
         if (cls, key) in NON_EMPTY and not value.strip():
             found.append(f"{shown}: empty")
         if cls == "PagesOptions" and key == "branch" and not git.accepts("--branch", value):
