@@ -183,9 +183,10 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise wrong
         return tuple(build(args[0], item, ctx, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
-    problem = _value_problem(value)
+    inside, item, problem = _value_problem(f.name, value)
     if problem:
-        raise ConfigError(f"{ctx.key(where, f.name)} = {show(value)} {problem}; it must be {f.metadata['doc']}.")
+        raise ConfigError(f"{ctx.key(where, inside)} = {show(item)} {problem}; {f.name} must be "
+                          f"{f.metadata['doc']}.")
     if origin is dict:
         if not isinstance(value, dict):
             raise wrong
@@ -216,23 +217,28 @@ def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, f: dataclasses.Fie
                               f"{f.metadata['doc']}.")
 
 
-def _value_problem(value: Any) -> str:
-    """What no option can use, wherever it sits inside the value: a NUL character (no command, path,
-    header or git name can carry one), inf or nan, or an integer beyond TOML's 64 bits."""
-    pending = [value]
+def _value_problem(name: str, value: Any) -> tuple[str, Any, str]:
+    """(where, what, why) for the first part of option `name`'s value no option can use, or ("", None, "").
+
+    That is a NUL character (no command, path, header or git name can carry one), inf or nan, or an
+    integer beyond TOML's 64 bits; `where` names the item inside a table or array, e.g. headers.Accept."""
+    pending: list[tuple[str, Any]] = [(name, value)]
     while pending:
-        item = pending.pop()
+        where, item = pending.pop()
         if isinstance(item, str) and "\0" in item:
-            return "contains a NUL character (\\u0000)"
+            return where, item, "contains a NUL character (\\u0000)"
         if isinstance(item, float) and not math.isfinite(item):
-            return "is not a finite number"
+            return where, item, "is not a finite number"
         if isinstance(item, int) and not isinstance(item, bool) and not -_INT64 <= item < _INT64:
-            return "is beyond the 64-bit whole numbers TOML allows"
+            return where, item, "is beyond the 64-bit whole numbers TOML allows"
         if isinstance(item, dict):
-            pending += [*item, *item.values()]
+            for key, inner in item.items():
+                if "\0" in key:
+                    return f"{where} has the key {json.dumps(key)}", key, "contains a NUL character (\\u0000)"
+                pending.append((f"{where}.{toml_key(key)}", inner))
         elif isinstance(item, list):
-            pending += item
-    return ""
+            pending += [(f"{where}[{index}]", inner) for index, inner in enumerate(item)]
+    return "", None, ""
 
 
 def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub: str) -> Any:
@@ -255,6 +261,12 @@ def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub:
                           f"Known: {', '.join(kinds.known)}.")
     built = build(cls, options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, quoted otherwise."""
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else json.dumps(key, ensure_ascii=False)
 
 
 _TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),

@@ -6,14 +6,13 @@ that is not a table.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from deploylib.errors import ConfigError
-from deploylib.schema import show
+from deploylib.schema import show, toml_key
 
 MAX_DEPTH = 32  # tables and arrays inside each other; a deploylib configuration needs fewer than 10
 _SIGNIFICANT = re.compile(r"[\n#\"'\[\]{}=]")  # what `too_deep` looks at; it skips the rest in one step
@@ -112,13 +111,7 @@ def too_deep_key(data: dict[str, Any]) -> str:
         if depth > MAX_DEPTH:
             return key
         if isinstance(value, dict):
-            pending += [(f"{key}.{_name(k)}" if key else _name(k), v, depth + 1) for k, v in value.items()]
+            pending += [(f"{key}.{toml_key(k)}" if key else toml_key(k), v, depth + 1) for k, v in value.items()]
         elif isinstance(value, list):
             pending += [(f"{key}[{i}]", v, depth + 1) for i, v in enumerate(value)]
     return ""
-
-
-def _name(key: str) -> str:
-    """A key as TOML writes it: bare when it can be, quoted otherwise."""
-    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
-    return key if bare else json.dumps(key, ensure_ascii=False)

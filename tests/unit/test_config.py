@@ -286,7 +286,8 @@ def check_with(**check: object) -> dict:
     # NUL, inf, nan and integers beyond 64 bits, wherever they sit
     ({"build": {"command": "make\0"}}, ['[build] command = "make\\u0000"', "NUL character"]),
     ({"build": {"env": {"A": "\0"}}}, ["[build] env", "NUL character"]),
-    (check_with(json={"a": ["\0"]}), ["checks[0]] json", "NUL character"]),
+    (check_with(json={"a": ["\0"]}), ["checks[0]] json.a[0] = \"\\u0000\"", "NUL character"]),
+    (check_with(headers={"Authorization": 2**64}), ["checks[0]] headers.Authorization = 18446744073709551616"]),
     (env_with(lock_wait=float("inf")), ["lock_wait = inf", "not a finite number"]),
     (env_with(validation={"interval": float("nan")}), ["interval = nan", "not a finite number"]),
     (env_with(keep_releases=2**64), ["keep_releases", "beyond the 64-bit"]),
