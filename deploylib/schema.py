@@ -190,8 +190,7 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     if origin is dict:
         if not isinstance(value, dict):
             raise wrong
-        _reject_item(((f"{f.name} has {json.dumps(k, ensure_ascii=False)}", v) for k, v in value.items()), args[1],
-                     f, ctx, where)
+        _reject_item(((f"{f.name}.{toml_key(k)}", v) for k, v in value.items()), args[1], f, ctx, where)
         return dict(value)
     if origin is list:
         if not isinstance(value, list):
@@ -207,7 +206,7 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
 
 def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, f: dataclasses.Field[Any], ctx: Where,
                  where: str) -> None:
-    """Raise a ConfigError naming the first item (labelled `name[0]` or `name has "key"`) not of type `hint`."""
+    """Raise a ConfigError naming the first item (labelled `name[0]` or `name.key`) not of type `hint`."""
     if hint is Any:
         return
     for label, item in items:
@@ -257,8 +256,7 @@ def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub:
         close = difflib.get_close_matches(kind, kinds.known, n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
         raise ConfigError(f"{ctx.key(sub, kinds.key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
-                          f"{kinds.key}.{hint} "
-                          f"Known: {', '.join(kinds.known)}.")
+                          f"{kinds.key}.{hint} Known: {', '.join(kinds.known)}.")
     built = build(cls, options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
 

@@ -315,7 +315,7 @@ def check_with(**check: object) -> dict:
     ({"build": {"lighthouse": {"pages": ["index.html"]}}}, ["[build.lighthouse] pages", 'not a path starting with']),
     # an item of the wrong type is named by its index or key
     ({"gate": {"blocking_labels": ["a", 3]}}, ["[gate] blocking_labels[1] = 3 (a whole number), which is not a"]),
-    (check_with(headers={"X-Trace": 0}), ['checks[0]] headers has "X-Trace" = 0 (a whole number)']),
+    (check_with(headers={"X-Trace": 0}), ["checks[0]] headers.X-Trace = 0 (a whole number), which is not a string"]),
     # the kind key of a check, and of a target
     (env_with(checks=[{"kind": []}]), ["[environments.prod.checks[0]] kind must be a string", "got []."]),
     (env_with(target={"path": "x"}), ["[environments.prod.target] type is missing", "local"]),
