@@ -12,6 +12,7 @@ before deploylib runs. The loader test covers [tool.deploylib].
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -76,9 +77,15 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def names_a_key(message: str, mutant: Mutant) -> bool:
-    if mutant.textual:
-        return bool(NAMED.search(message)) or any(name in message for name in mutant.names)
-    return any(name in message for name in mutant.names)
+    """The message names a key the mutation touched, where a key stands: after "[", "] ", "." or a quote,
+    before a delimiter (so "a" is not found in "a table"); a touched [table] anywhere."""
+    for name in mutant.names:
+        if name.startswith("[") and name in message:
+            return True
+        for form in {name, json.dumps(name, ensure_ascii=False)[1:-1]}:
+            if re.search(r'(?:\[|\] |\.|")' + re.escape(form) + r'(?:[ =\[\].":,;]|$)', message):
+                return True
+    return mutant.textual and bool(NAMED.search(message))
 
 
 def judge(mutant: Mutant, outcome: BaseException | object, tally: Figures, git: Git) -> None:
