@@ -371,10 +371,11 @@ def test_nesting_beyond_32_levels_is_refused_naming_the_key(text: str, fragment:
 
 
 def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(tmp_path: Path) -> None:
-    text = ('[build]\ncommand = "' + "[" * 40 + '"  # ' + "{" * 40 + "\n"
-            "env = {A = '''" + "[" * 40 + "''', B = \"\"\"\n" + "{" * 40 + '"""}\n')
+    text = ('[build]\nenv = {A = "\\"' + "[" * 40 + '", B = \'' + "[" * 40 + "'}  # " + "{" * 40 + "\n"
+            '[release]\ntemplates = """\n' + "{" * 40 + '\\"' + '"""\n')
     config = load_file(write(tmp_path, "deploy.toml", text.encode()), tmp_path)
-    assert config.build.command == "[" * 40
+    assert config.build.env == {"A": '"' + "[" * 40, "B": "[" * 40}
+    assert config.release.templates == "{" * 40 + '"'
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
