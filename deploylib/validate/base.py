@@ -48,8 +48,8 @@ def headers_problem(headers: dict[str, str]) -> str:
         if not _HEADER_NAME.fullmatch(name):
             return f"has the header name {json.dumps(name, ensure_ascii=False)}, which is not an HTTP token"
         if not _HEADER_VALUE.fullmatch(value):
-            return (f"has {name} = {json.dumps(value, ensure_ascii=False)}, which is not a header value "
-                    "(latin-1 text, no line breaks or control characters, no leading space)")
+            return (f"has the header {json.dumps(name)} = {json.dumps(value, ensure_ascii=False)}, which is not a "
+                    "header value (latin-1 text, no line breaks or control characters, no leading space)")
     return ""
 
 

@@ -295,7 +295,7 @@ def check_with(**check: object) -> dict:
     ({"build": {"command": "make"}, "environments": {"prod\n": MINIMAL_ENV}}, ['[environments] "prod\\n"']),
     ({"build": {"command": "make"}, "environments": {"a:b": MINIMAL_ENV}}, ['[environments] "a:b" is not a usable']),
     # headers http.client can send
-    (check_with(headers={"X-Rocket": "🚀"}), ["checks[0]] headers", 'X-Rocket = "🚀"', "latin-1"]),
+    (check_with(headers={"X-Rocket": "🚀"}), ["checks[0]] headers", '"X-Rocket" = "🚀"', "latin-1"]),
     (check_with(headers={"X": "a\r\nInjected: 1"}), ["headers", "no line breaks"]),
     (check_with(headers={"Bad Name": "1"}), ["headers", 'header name "Bad Name"']),
     (check_with(headers={"": "1"}), ["headers", 'header name ""']),
