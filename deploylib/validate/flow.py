@@ -39,7 +39,7 @@ def _capture_problem(captures: dict[str, str]) -> str:
             try:
                 re.compile(what)
             except re.error as err:
-                return f"has {name} with an invalid regular expression ({err})"
+                return f'has {name} = "{source}", whose regular expression is invalid ({err})'
     return ""
 
 

@@ -77,13 +77,14 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def names_a_key(message: str, mutant: Mutant) -> bool:
-    """The message names a key the mutation touched, where a key stands: after "[", "] ", "." or a quote,
-    before a delimiter (so "a" is not found in "a table"); a touched [table] anywhere."""
+    """The message names a key the mutation touched, where a key stands: after "[", "] ", "." or a quote and
+    before a delimiter, or before " = " (so "a" is not found in "a table"); a touched [table] anywhere."""
     for name in mutant.names:
         if name.startswith("[") and name in message:
             return True
         for form in {name, json.dumps(name, ensure_ascii=False)[1:-1]}:
-            if re.search(r'(?:\[|\] |\.|")' + re.escape(form) + r'(?:[ =\[\].":,;]|$)', message):
+            if re.search(r'(?:\[|\] |\.|")' + re.escape(form) + r'(?:[ =\[\].":,;]|$)|(?:^|\s)' + re.escape(form)
+                         + " = ", message):
                 return True
     return mutant.textual and bool(NAMED.search(message))
 
