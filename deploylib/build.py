@@ -23,23 +23,28 @@ def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
 
 
 def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
-    """Build `plan.version` from the working tree and record the artifact in the build record."""
+    """Build `plan.version` from the working tree and record the artifact in the build record. A release's
+    version files and changelog are written first (deploylib.release.versioned_tree), so the build sees
+    the version it is tagged with; if the build or a build gate fails they are put back as they were."""
     cfg = ws.config.build
     if not cfg.command:
         raise BuildError(f'{ws.config.path.name}: [build] command is missing. Add the command that builds the site, '
                          'e.g. [build] command = "npm run build".')
+    from deploylib.release import versioned_tree
+
     env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit}
-    report.stage("…", "build", f"running {cfg.command} for {plan.version}")
-    result = run_shell(cfg.command, ws.app, report.command_line, env)
-    if not result.ok:
-        raise BuildError(f"The build failed: {result.explain()} in {ws.app}. Nothing was released or deployed; "
-                         "fix the build and run the command again.")
     output = ws.app / cfg.output
-    if not output.is_dir() or not any(output.iterdir()):
-        raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
-                         f'"{cfg.output}"). Point output at the folder the build writes.')
-    build_gates(ws, output, list(result.output))
-    artifact = pack(output, ws.artifacts, plan.version, commit)
+    with versioned_tree(ws, plan, commit):  # the build reads the version it is tagged with; undone if it fails
+        report.stage("…", "build", f"running {cfg.command} for {plan.version}")
+        result = run_shell(cfg.command, ws.app, report.command_line, env)
+        if not result.ok:
+            raise BuildError(f"The build failed: {result.explain()} in {ws.app}. Nothing was released or "
+                             "deployed; fix the build and run the command again.")
+        if not output.is_dir() or not any(output.iterdir()):
+            raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
+                             f'"{cfg.output}"). Point output at the folder the build writes.')
+        build_gates(ws, output, list(result.output))
+        artifact = pack(output, ws.artifacts, plan.version, commit)
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
                                      f"{short_digest(artifact.digest)} ({artifact.tar.stat().st_size // 1024} KiB)")

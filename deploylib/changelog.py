@@ -1,6 +1,10 @@
 """Changelog: the model of one release's notes (pure), rendering through a sandboxed Jinja2
 environment, and the incremental update that adds or replaces one version's section while
-leaving every other byte of the file as it was.
+leaving every other byte of the file as it was (Keep a Changelog 1.1: newest release first,
+an `## [Unreleased]` section above every release).
+
+Which commits a release holds is decided by the caller (deploylib.release, by reachability);
+here a revert and the commit it undoes, both in one release, cancel out (deploylib.versioning.reverts).
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deploylib import textfile
 from deploylib.errors import ReleaseError
 from deploylib.resources import shipped
 from deploylib.versioning.commits import Commit
+from deploylib.versioning.reverts import without_cancelled
 
 # Section order in the notes; commit types not listed here are left out of the changelog.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -55,7 +61,7 @@ OTHER = "Other"  # commits that are not conventional (merges aside), listed only
 def release_notes(version: str, date: str, commits: Iterable[Commit], include_other: bool = False) -> ReleaseNotes:
     """Group commits into titled sections; a breaking change appears under Breaking Changes as well."""
     grouped: dict[str, list[Entry]] = {key: [] for key, _ in (*SECTIONS, (OTHER, OTHER))}
-    for commit in commits:
+    for commit in without_cancelled(tuple(commits)):
         if commit.breaking:
             grouped["breaking"].append(Entry(commit.breaking, commit.scope, commit.sha, commit.short_sha, commit.pr))
         key = commit.type or (OTHER if include_other and not commit.merge else "")
@@ -63,20 +69,6 @@ def release_notes(version: str, date: str, commits: Iterable[Commit], include_ot
             grouped[key].append(Entry(commit.description, commit.scope, commit.sha, commit.short_sha, commit.pr))
     sections = [Section(title, grouped[key]) for key, title in (*SECTIONS, (OTHER, OTHER)) if grouped[key]]
     return ReleaseNotes(version=version, date=date, sections=sections)
-
-
-def history(commits: Iterable[Commit], releases: dict[str, tuple[str, str]],
-            include_other: bool = False) -> list[ReleaseNotes]:
-    """Split history (newest first) into releases: a tagged commit opens its release, and every
-    older commit up to the next tagged one belongs to it. `releases` maps sha → (version, date).
-    Commits newer than the newest tag are unreleased and left out."""
-    grouped: list[tuple[str, str, list[Commit]]] = []
-    for commit in commits:
-        if commit.sha in releases:
-            grouped.append((*releases[commit.sha], []))
-        if grouped:
-            grouped[-1][2].append(commit)
-    return [release_notes(version, date, members, include_other) for version, date, members in grouped]
 
 
 _VALUE_TYPES = (ReleaseNotes, Section, Entry)
@@ -96,8 +88,29 @@ def _environment(folders: list[str]) -> Any:
                 return getattr(obj, attribute)
             return super().getattr(obj, attribute)
 
-    return Sandbox(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, trim_blocks=True,
-                   lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env = Sandbox(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined, trim_blocks=True,
+                  lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env.filters["md"] = markdown_text
+    return env
+
+
+# What CommonMark and GitHub Flavored Markdown would take for markup or HTML inside a list item:
+# emphasis and strike-through marks, link brackets, raw HTML and entities, and the escape character.
+# An underscore inside a word (snake_case) is not emphasis in GFM and stays readable unescaped.
+_MARKUP = re.compile(r"[\\*\[\]<>&~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+
+
+def markdown_text(text: str) -> str:
+    """`text` written so that Markdown renders it as written (the `md` filter of the templates):
+    `__proto__` stays `__proto__`, `<Header>` is shown, not taken for HTML. Code spans (`x`) are
+    kept, since a subject's backticks mean code."""
+    parts, last = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        parts += [_MARKUP.sub(lambda m: "\\" + m.group(), text[last:span.start()]), span.group()]
+        last = span.end()
+    parts.append(_MARKUP.sub(lambda m: "\\" + m.group(), text[last:]))
+    return "".join(parts)
 
 
 def render(template: str, override_dir: Path | None, **context: Any) -> str:
@@ -132,32 +145,48 @@ def _template_line(err: BaseException) -> str:
 
 
 _HEADING = re.compile(r"^## ", re.MULTILINE)
+_UNRELEASED = re.compile(r"^## \[?unreleased\]?[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
 
 
 def _version_heading(version: str) -> re.Pattern[str]:
-    return re.compile(rf"^## \[?{re.escape(version)}\]?(?=[\s(\-]|$)", re.MULTILINE)
+    """`## [1.2.0]…` or `## 1.2.0 …`, never `## [1.2.0-rc.1]` (a prerelease is a section of its own)."""
+    return re.compile(rf"^## \[?{re.escape(version)}(?:\](?!\S)|\]\(|(?=[ \t(]|\r?$))", re.MULTILINE)
+
+
+def section_of(text: str, version: str) -> str:
+    """The `version` section of a changelog: its heading up to the next `## ` heading (or the end),
+    without trailing blank lines; "" when there is none."""
+    found = _version_heading(version).search(text)
+    if not found:
+        return ""
+    following = _HEADING.search(text, found.end())
+    return text[found.start():following.start() if following else len(text)].rstrip("\r\n")
 
 
 def update(existing: str, rendered: str, version: str) -> str:
     """Put the `version` section of a freshly rendered changelog into `existing`.
 
     A section for that version already there is replaced (never duplicated); otherwise the new one
-    goes above the newest release. Every other byte of `existing` is kept.
+    goes above the newest release, below an `## [Unreleased]` section if there is one. Every other
+    byte of `existing` is kept, and the new section takes the file's line endings.
     """
-    found = _version_heading(version).search(rendered)
-    if not found:
+    section = section_of(rendered, version)
+    if not section:
         raise ReleaseError(f"The changelog template rendered no '## [{version}]' heading; it must render one "
                            "section per release.")
-    following = _HEADING.search(rendered, found.end())
-    section = rendered[found.start():following.start() if following else len(rendered)].rstrip("\n") + "\n\n"
     if not existing.strip():
         return rendered
+    newline = textfile.newline_of(existing)
+    section = section.replace("\r\n", "\n").replace("\n", newline) + newline * 2
+    ending = existing[len(existing.rstrip("\r\n")):]  # how the file ends, kept: even without a newline
     old = _version_heading(version).search(existing)
     if old:
         after = _HEADING.search(existing, old.end())
-        end = after.start() if after else len(existing)
-        return existing[:old.start()] + (section if after else section.rstrip("\n") + "\n") + existing[end:]
-    first = _HEADING.search(existing)
+        if after:
+            return existing[:old.start()] + section + existing[after.start():]
+        return existing[:old.start()] + section.rstrip("\r\n") + ending
+    unreleased = _UNRELEASED.search(existing)
+    first = _HEADING.search(existing, unreleased.end() if unreleased else 0)
     if first:
         return existing[:first.start()] + section + existing[first.start():]
-    return existing.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    return existing.rstrip("\r\n") + newline * 2 + section.rstrip("\r\n") + ending

@@ -150,7 +150,7 @@ class ReleaseConfig:
         check=lambda specs: next((f'"{spec}" {problem}' for spec in specs if (problem := spec_problem(spec))), ""))
     github: GitHubConfig = option(factory=GitHubConfig, doc="a table [release.github] with repository = \"OWNER/NAME\"")
     bump_rules: dict[str, str] = option(
-        factory=lambda: {"feat": "minor", "fix": "patch", "perf": "patch"},
+        factory=lambda: {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"},
         doc='a table mapping a commit type to "major", "minor" or "patch", e.g. {feat = "minor"}',
         check=lambda rules: next((f'maps "{k}" to "{v}", which is not one of major, minor, patch'
                                   for k, v in rules.items() if v not in BUMP_LEVELS), ""))

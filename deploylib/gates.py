@@ -152,6 +152,9 @@ def tests_key(ws: Workspace, fingerprint: str) -> str:
 def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset()) -> None:
     """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
     and test command, so tests that passed for them are not run again."""
+    from deploylib.staged_edits import unstage
+
+    unstage(ws)  # a release's version edits that a killed build left behind are deploylib's, not changes
     state = repo_state(ws.app)
     results = [*repository_gates(state, ws.config.release.branch)]
     if ws.config.gate.require_pushed:

@@ -72,11 +72,12 @@ def is_ancestor(repo: Path, commit: str, of: str = "HEAD") -> bool:
     return done.returncode == 0
 
 
-def log_messages(repo: Path, revisions: str) -> Iterator[tuple[str, str]]:
-    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first, from one
-    `git log` process, yielded as it streams so the caller's parsing overlaps git's reading."""
+def log_messages(repo: Path, *revisions: str) -> Iterator[tuple[str, str]]:
+    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD", or "v1.1.0", "^v1.0.0"),
+    newest first, from one `git log` process, yielded as it streams so the caller's parsing overlaps
+    git's reading."""
     try:
-        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%B", revisions], cwd=repo,
+        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%B", *revisions, "--"], cwd=repo,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
@@ -90,18 +91,27 @@ def log_messages(repo: Path, revisions: str) -> Iterator[tuple[str, str]]:
                 yield sha.decode().strip(), message.decode("utf-8", "replace")
         error = process.stderr.read().decode().strip()
     if process.returncode != 0:
-        raise GitError(f"git log {revisions} failed in {repo}: {error}")
+        raise GitError(f"git log {' '.join(revisions)} failed in {repo}: {error}")
 
 
 def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
-    """(tag name, commit it names, creation date YYYY-MM-DD) of every tag, in one process."""
+    """(tag name, commit it names, creation date YYYY-MM-DD in UTC) of every tag, in one process. UTC, as
+    the release stage dates a new release, so a section reads the same written then or regenerated."""
+    from datetime import UTC, datetime
+
     out = run_git(repo, "for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00"
-                  "%(creatordate:short)", "refs/tags")
+                  "%(creatordate:unix)", "refs/tags")
     refs = []
     for line in out.splitlines():
-        name, obj, peeled, date = line.split("\0")
+        name, obj, peeled, stamp = line.split("\0")
+        date = datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d") if stamp else ""
         refs.append((name, peeled or obj, date))  # annotated tags name their commit through the tag object
     return refs
+
+
+def merged_tags(repo: Path, commit: str = "HEAD") -> set[str]:
+    """The names of the tags in `commit`'s history (one process; it walks history)."""
+    return set(run_git(repo, "tag", "--merged", commit).split())
 
 
 def tag_commit(repo: Path, tag: str) -> str:

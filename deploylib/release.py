@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import semver
 
-from deploylib import changelog, report
+from deploylib import changelog, report, staged_edits, textfile
 from deploylib.errors import GitError, ReleaseError
 from deploylib.forge import open_forge
 from deploylib.git import (
@@ -23,6 +25,7 @@ from deploylib.git import (
     create_tag,
     is_ancestor,
     log_messages,
+    merged_tags,
     push,
     repo_state,
     run_git,
@@ -84,18 +87,26 @@ def last_release_tag(ws: Workspace) -> tuple[str, str]:
     return (tag.name, str(tag.version)) if tag else ("", "")
 
 
-def read_commits(ws: Workspace, revisions: str) -> tuple[Commit, ...]:
+def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
     """The commits in `revisions`, newest first; squash bodies split up when parse_squash_bodies is on."""
     if ws.config.release.parse_squash_bodies:
-        return tuple(c for sha, message in log_messages(ws.app, revisions) for c in parse_squash(message, sha))
-    return tuple(parse(message, sha) for sha, message in log_messages(ws.app, revisions))
+        return tuple(c for sha, message in log_messages(ws.app, *revisions) for c in parse_squash(message, sha))
+    return tuple(parse(message, sha) for sha, message in log_messages(ws.app, *revisions))
+
+
+def _members(tip: str, tags: list[Tag], below: semver.Version | None = None) -> list[str]:
+    """The revisions naming the commits a release made at `tip` holds: those in `tip`'s history and in no
+    stable release's history (of a version lower than `below`, when given). Membership is reachability,
+    never dates, so planning, the incremental changelog and `changelog --full` agree on every history;
+    a prerelease's commits still count for the release that finishes it."""
+    return [tip, *(f"^{t.commit}" for t in tags if not t.version.prerelease and (below is None or t.version < below))]
 
 
 def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
     cfg = ws.config.release
     tags = _version_tags(ws)
     last = _last_stable(ws, tags)
-    commits = read_commits(ws, f"{last.name}..HEAD" if last else "HEAD")
+    commits = read_commits(ws, *_members("HEAD", tags))
     prereleases = [str(t.version) for t in tags if t.version.prerelease and is_ancestor(ws.app, t.commit)] \
         if options.prerelease else []  # only then are prerelease tags worth checking
     on_head = [str(t.version) for t in tags if t.commit == head]
@@ -104,33 +115,32 @@ def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions())
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
-    """Every stable release on HEAD's history with its commits and links, newest first: one git log,
-    one for-each-ref, whatever the length of history."""
-    releases = {t.commit: (str(t.version), t.date) for t in _version_tags(ws) if not t.version.prerelease}
-    history = changelog.history(read_commits(ws, "HEAD"), releases, ws.config.release.include_other)
-    web = _web_url(ws)
-    linked = []
-    for index, notes in enumerate(history):
-        older = history[index + 1].version if index + 1 < len(history) else ""
-        compare = f"{web}/compare/{tag_name(ws, older)}...{tag_name(ws, notes.version)}" if web and older else ""
-        linked.append(dataclasses.replace(notes, repo_url=web, compare_url=compare))
-    return linked
+    """Every stable release on HEAD's history with its commits and links, newest first: each release
+    read exactly as the incremental update reads it (`_notes_of_tag`), so their sections are equal."""
+    tags = _version_tags(ws)
+    reachable = merged_tags(ws.app)
+    return [_notes_of_tag(ws, tag, tags) for tag in tags if not tag.version.prerelease and tag.name in reachable]
 
 
 def write_changelog(ws: Workspace, full: bool) -> None:
-    """Update the changelog with the latest release's section, or (full) regenerate it from history."""
+    """Update the changelog with the latest release's section, or (full) regenerate it from history.
+    The file keeps its line endings and byte-order mark."""
     path = ws.app / ws.config.release.changelog
+    existing = textfile.read(path) if path.exists() else ""
     if full:
         history = release_history(ws)
-        path.write_text(changelog.render("CHANGELOG.md.j2", _templates(ws), releases=history), encoding="utf-8")
+        rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=history)
+        textfile.write(path, textfile.conform(rendered, existing))
         report.stage(report.OK, "changelog", f"{path} regenerated from {len(history)} release(s)")
         return
-    tag, version = last_release_tag(ws)
-    if not tag:
+    tags = _version_tags(ws)
+    last = _last_stable(ws, tags)
+    if not last:
         raise ReleaseError(f"There is no release tag ({ws.config.release.tag_format}) on HEAD's history in "
                            f"{ws.app}, so there is no section to write.")
-    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=[_notes_of_tag(ws, version, tag)])
-    path.write_text(changelog.update(path.read_text() if path.exists() else "", rendered, version), encoding="utf-8")
+    version = str(last.version)
+    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=[_notes_of_tag(ws, last, tags)])
+    textfile.write(path, changelog.update(existing, rendered, version))
     report.stage(report.OK, "changelog", f"{path}: section {version} written")
 
 
@@ -155,7 +165,8 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
         notes = _notes(ws, plan.version, plan.previous, plan.commits)
     else:  # HEAD already carries the tag
         _push_if_missing(ws, tag)
-        notes = _notes_of_tag(ws, plan.version, tag)
+        tags = _version_tags(ws)
+        notes = _notes_of_tag(ws, next(t for t in tags if t.name == tag), tags)
     if forge is not None:
         attach = ws.config.release.github.upload_artifact and artifact is not None and artifact.version == plan.version
         assets = [(f"{ws.app.name}-{plan.version}.tar", artifact.tar)] if attach and artifact else []
@@ -179,40 +190,75 @@ def _web_url(ws: Workspace) -> str:
     return f"{host}/{github.repository}"
 
 
-def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...]) -> changelog.ReleaseNotes:
-    notes = changelog.release_notes(version, datetime.now(UTC).strftime("%Y-%m-%d"), commits,
+def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...],
+           date: str = "") -> changelog.ReleaseNotes:
+    """The notes of `version` dated `date` (today in UTC, a new release's date, when not given)."""
+    notes = changelog.release_notes(version, date or datetime.now(UTC).strftime("%Y-%m-%d"), commits,
                                     ws.config.release.include_other)
     web = _web_url(ws)
     compare = f"{web}/compare/{tag_name(ws, previous)}...{tag_name(ws, version)}" if web and previous else ""
     return dataclasses.replace(notes, repo_url=web, compare_url=compare)
 
 
-def _notes_of_tag(ws: Workspace, version: str, tag: str) -> changelog.ReleaseNotes:
-    """Notes for a release that is already tagged: the commits since the stable release before it."""
-    current = semver.Version.parse(version)
-    earlier = next((t for t in _version_tags(ws) if not t.version.prerelease and t.version < current
-                    and is_ancestor(ws.app, t.commit, tag)), None)
-    commits = read_commits(ws, f"{earlier.name}..{tag}" if earlier else tag)
-    return _notes(ws, version, str(earlier.version) if earlier else "", commits)
+def _notes_of_tag(ws: Workspace, tag: Tag, tags: list[Tag]) -> changelog.ReleaseNotes:
+    """Notes for a release that is already tagged: its members (see `_members`), dated by the tag,
+    compared with the highest lower stable release in its history."""
+    earlier = next((t for t in tags if not t.version.prerelease and t.version < tag.version
+                    and is_ancestor(ws.app, t.commit, tag.commit)), None)
+    commits = read_commits(ws, *_members(tag.commit, tags, tag.version))
+    return _notes(ws, str(tag.version), str(earlier.version) if earlier else "", commits, tag.date)
 
 
-def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
-    """Refuse, or write everything: changelog and version files, release commit, annotated tag, push."""
+def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
+    """The new text of every file the release commit writes: the version files and the changelog,
+    all computed (and any problem raised) before one is written."""
     cfg = ws.config.release
-    state = repo_state(ws.app)
-    _refuse_unless_releasable(ws, state.head, state.branch, state.changes, state.behind, state.shallow, tag)
-    if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits):
-        raise GitError(f"No release tags ({cfg.tag_format}) were found in {ws.app}, yet its history has release "
-                       "commits: the tags were not fetched (CI clones often skip them), so the version would "
-                       f"restart at {plan.version}. Fetch them first: git fetch --tags.")
     rendered = changelog.render("CHANGELOG.md.j2", _templates(ws),
                                 releases=[_notes(ws, plan.version, plan.previous, plan.commits)])
     path = ws.app / cfg.changelog
     edits = planned_edits(ws.app, cfg.version_files, plan.version)
-    edits[cfg.changelog] = changelog.update(path.read_text() if path.exists() else "", rendered, plan.version)
+    edits[cfg.changelog] = changelog.update(textfile.read(path) if path.exists() else "", rendered, plan.version)
+    return edits
+
+
+@contextmanager
+def versioned_tree(ws: Workspace, plan: VersionPlan, head: str) -> Iterator[None]:
+    """The working tree as the release will commit it, for the build: version files and changelog edited
+    when `plan` is a release (and the tree is clean, as the gate made sure). Any failure inside puts
+    every file back as it was, so a failed build or build gate leaves the user's tree untouched."""
+    if not plan.is_release or repo_state(ws.app).changes:
+        yield
+        return
+    staged_edits.stage(ws, head, plan.version, release_edits(ws, plan))
+    try:
+        yield
+    except BaseException:
+        staged_edits.unstage(ws)
+        raise
+
+
+def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
+    """Refuse, or write everything: changelog and version files, release commit, annotated tag, push.
+    Edits the build already made (`versioned_tree`) are committed as they are, byte for byte."""
+    cfg = ws.config.release
+    state = repo_state(ws.app)
+    ready = staged_edits.staged(ws, state.head, plan.version)
+    try:
+        changes = tuple(c for c in state.changes if not (ready and c in ready.files))
+        _refuse_unless_releasable(ws, state.head, state.branch, changes, state.behind, state.shallow, tag)
+        if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits) \
+                and not any(is_ancestor(ws.app, t.commit) for t in _version_tags(ws)):
+            raise GitError(f"No release tags ({cfg.tag_format}) were found in {ws.app}, yet its history has "
+                           "release commits: the tags were not fetched (CI clones often skip them), so the version "
+                           f"would restart at {plan.version}. Fetch them first: git fetch --tags.")
+        edits = ready.files if ready else release_edits(ws, plan)
+    except BaseException:
+        staged_edits.unstage(ws)  # a refused release leaves the tree as the user had it
+        raise
     for name, text in edits.items():  # every edit was computed (and could fail) before this first write
-        (ws.app / name).write_text(text, encoding="utf-8")
+        textfile.write(ws.app / name, text)
     commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
+    staged_edits.forget(ws)
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:

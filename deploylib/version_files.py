@@ -1,9 +1,13 @@
 """Version numbers written into project files at release time, each edited in place so that
-everything else in the file (formatting, comments, key order) stays as it was.
+everything else in the file (formatting, comments, key order, line endings, a byte-order mark,
+a missing final newline) stays as it was.
 
-A spec is `package.json` (its top-level "version"), `pyproject.toml` (`project.version`), or
-`PATH:PATTERN` where PATTERN is the text around the version with `{version}` in its place,
-e.g. `src/app/__init__.py:__version__ = "{version}"`.
+A spec is `package.json` (its top-level "version"), `package-lock.json` or `npm-shrinkwrap.json`
+(the top-level "version" and `packages[""].version`, as npm writes both), `pyproject.toml`
+(`project.version`), or `PATH:PATTERN` where PATTERN is the text around the version with
+`{version}` in its place, e.g. `src/app/__init__.py:__version__ = "{version}"`. A pattern changes
+every place it matches that holds the same version as its first match (commitizen's
+`version_files` rule), so a version written twice is bumped twice and other versions are left alone.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from deploylib import textfile
 from deploylib.errors import ReleaseError
 
 _SEMVER = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
-_KNOWN = ("package.json", "pyproject.toml")
+_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
+_KNOWN = ("package.json", *_LOCKFILES, "pyproject.toml")
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 
 
 @dataclass(frozen=True)
@@ -38,57 +45,83 @@ def spec_problem(spec: str) -> str:
     if found.pattern:
         return "" if "{version}" in found.pattern else f'has a pattern without {{version}}: "{found.pattern}"'
     if PurePosixPath(found.path).name not in _KNOWN:
-        return f'names "{found.path}" without a pattern; only {" and ".join(_KNOWN)} are known by name'
+        return f'names "{found.path}" without a pattern; only {", ".join(_KNOWN)} are known by name'
     return ""
 
 
 def set_package_json(text: str, version: str) -> str:
-    """Replace the top-level "version" value, found by scanning, so nested "version" keys are untouched."""
-    if not isinstance(json.loads(text), dict) or "version" not in json.loads(text):
+    """Replace the top-level "version" value in place; nested "version" keys are untouched."""
+    return _set_json(text, version, [("version",)])
+
+
+def set_lockfile(text: str, version: str) -> str:
+    """package-lock.json / npm-shrinkwrap.json: the top-level "version" and, in lockfile versions 2
+    and 3, `packages[""].version` (the root package's entry), which npm keeps equal to it."""
+    return _set_json(text, version, [("version",), ("packages", "", "version")])
+
+
+def _set_json(text: str, version: str, paths: list[tuple[str, ...]]) -> str:
+    """Replace the string values at `paths` (the first is required), found by one scan of the text."""
+    document = json.loads(text.removeprefix(textfile.BOM))
+    if not isinstance(document, dict) or "version" not in document:
         raise ValueError('has no top-level "version" key')
-    depth, i = 0, 0
-    while i < len(text):
-        char = text[i]
-        if char == '"':
-            end = _string_end(text, i)
-            if depth == 1 and text[i:end + 1] == '"version"':
-                value = re.compile(r'\s*:\s*"((?:[^"\\]|\\.)*)"').match(text, end + 1)
-                if value:
-                    return text[:value.start(1)] + version + text[value.end(1):]
-            i = end
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-        i += 1
-    raise ValueError('has a top-level "version" that is not a string')
+    spans = _json_string_values(text, set(paths))
+    if paths[0] not in spans:
+        raise ValueError('has a top-level "version" that is not a string')
+    for start, end in sorted((spans[p] for p in paths if p in spans), reverse=True):
+        text = text[:start] + version + text[end:]
+    return text
 
 
-def _string_end(text: str, start: int) -> int:
-    i = start + 1
-    while text[i] != '"':
-        i += 2 if text[i] == "\\" else 1
-    return i
+def _json_string_values(text: str, wanted: set[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[int, int]]:
+    """(start, end) of the contents of each string value whose key path is in `wanted`, by tokens, so the
+    file's own layout is never re-serialised. Key paths run through objects only (arrays end them)."""
+    spans: dict[tuple[str, ...], tuple[int, int]] = {}
+    depth = max(len(p) for p in wanted)
+    keys: list[str | None] = []  # the key of each open object (None for an array)
+    expect_key = False
+    for token in _JSON_TOKEN.finditer(text):
+        lexeme = token.group()
+        if lexeme == "{":
+            keys.append("")
+            expect_key = True
+        elif lexeme == "[":
+            keys.append(None)
+        elif lexeme in "}]":
+            keys.pop()
+        elif lexeme == ",":
+            expect_key = bool(keys) and keys[-1] is not None
+        elif lexeme == ":":
+            expect_key = False
+        elif expect_key:
+            if len(keys) <= depth:
+                keys[-1] = json.loads(lexeme) if "\\" in lexeme else lexeme[1:-1]
+        elif None not in keys and (path := tuple(k for k in keys if k is not None)) in wanted:
+            spans[path] = (token.start() + 1, token.end() - 1)
+    return spans
 
 
 def set_pyproject(text: str, version: str) -> str:
     import tomlkit
 
-    document = tomlkit.parse(text)
+    document = tomlkit.parse(text.removeprefix(textfile.BOM))  # tomlkit keeps CRLF, not a BOM
     project = document.get("project")
     if project is None or "version" not in project:
         raise ValueError("has no [project] version (a dynamic version is set elsewhere: use PATH:PATTERN)")
     project["version"] = version
-    return tomlkit.dumps(document)
+    return (textfile.BOM if text.startswith(textfile.BOM) else "") + tomlkit.dumps(document)
 
 
 def set_pattern(text: str, pattern: str, version: str) -> str:
+    """Every match of `pattern` holding the version its first match holds gets `version`."""
     before, _, after = pattern.partition("{version}")
     regex = re.compile(re.escape(before) + f"({_SEMVER})" + re.escape(after))
-    found = regex.search(text)
-    if not found:
+    matches = list(regex.finditer(text))
+    if not matches:
         raise ValueError(f"does not contain the pattern {pattern!r} with a version in it")
-    return text[:found.start(1)] + version + text[found.end(1):]
+    for found in reversed([m for m in matches if m[1] == matches[0][1]]):
+        text = text[:found.start(1)] + version + text[found.end(1):]
+    return text
 
 
 def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
@@ -97,14 +130,19 @@ def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
     for spec in specs:
         found = VersionFile.parse(spec)
         try:
-            text = (root / found.path).read_text(encoding="utf-8")
+            text = textfile.read(root / found.path)
+        except UnicodeDecodeError:
+            raise ReleaseError(f"The version file {found.path} (from [release] version_files) is not UTF-8 text. "
+                               "Save it as UTF-8; nothing was written.") from None
         except OSError as err:
             raise ReleaseError(f"The version file {found.path} (from [release] version_files) cannot be read: "
                                f"{err.strerror}. Fix the path in deploy.toml; nothing was written.") from None
         try:
             if found.pattern:
                 edits[found.path] = set_pattern(text, found.pattern, version)
-            elif found.path.endswith("package.json"):
+            elif PurePosixPath(found.path).name in _LOCKFILES:
+                edits[found.path] = set_lockfile(text, version)
+            elif PurePosixPath(found.path).name == "package.json":
                 edits[found.path] = set_package_json(text, version)
             else:
                 edits[found.path] = set_pyproject(text, version)

@@ -1,19 +1,27 @@
 """Conventional Commits 1.0, parsed from message text alone.
 
 A message that is not conventional still parses (`conventional` is False) and never raises:
-history is whatever people wrote.
+history is whatever people wrote. Line endings do not matter: `\\r\\n`, `\\n` and a lone `\\r`
+(a message committed with `git commit --cleanup=verbatim` from Windows) read alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
 _HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>\S.*)$")
 _FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][\w-]*)(?::[ \t]+| #)(?P<value>.*)$")
+# A breaking-change note where git and GitHub put one in practice: any line after the subject, as the
+# last paragraph or not, indented or as a list item ("* BREAKING CHANGE: …" in a squash body), with
+# its text on the same line or on the lines after "BREAKING CHANGE:". The token itself must be upper
+# case and followed by a colon (Conventional Commits 1.0, items 12 and 16), so prose that merely
+# mentions a breaking change is not one.
+_BREAKING = re.compile(r"^[ \t]*(?:[*-][ \t]+)?BREAKING[ -]CHANGE:(?P<value>.*)$", re.MULTILINE)
 _PR_SUFFIX = re.compile(r"\s*\(#(?P<pr>\d+)\)$")
-_REVERT = re.compile(r'^Revert "(?P<header>.+)"$')
+_REVERT = re.compile(r'^(?P<verb>Revert|Reapply) "(?P<header>.+)"$')
 _MERGE = re.compile(r"^Merge (pull request|branch|remote-tracking branch|tag|commit) ")
 _SQUASH_ITEM = re.compile(r"^\* (?=\S)")
 BREAKING_TOKENS = ("BREAKING CHANGE", "BREAKING-CHANGE")
@@ -22,18 +30,18 @@ BREAKING_TOKENS = ("BREAKING CHANGE", "BREAKING-CHANGE")
 @dataclass(frozen=True)
 class Commit:
     sha: str
-    subject: str  # the first line as written
+    subject: str  # the first line as written (without its line ending)
     type: str  # lower-case; "" when the message is not conventional
     scope: str
     description: str  # the header's text without a trailing "(#123)"
-    rest: str  # everything after the subject line: body and footers
-    breaking: str  # what breaks: the BREAKING CHANGE footer, else the description when marked with "!"
+    rest: str  # everything after the subject line: body and footers, lines ending in "\n"
+    breaking: str  # what breaks: the BREAKING CHANGE note, else the description when marked with "!"
     pr: str = ""  # the pull request number of a squash-merge subject "… (#123)"
     merge: bool = False
-    reverts: str = ""  # the header a `Revert "…"` commit undoes
+    reverts: str = ""  # the header a `Revert "…"` (or `Reapply "…"`) commit undoes
 
     # Body and footers are split only when asked for: planning and changelogs need just the
-    # BREAKING CHANGE footer, which `parse` finds on its own, and long histories are mostly read.
+    # BREAKING CHANGE note, which `parse` finds on its own, and long histories are mostly read.
     @cached_property
     def _parts(self) -> tuple[str, tuple[tuple[str, str], ...]]:
         return _split_footers(self.rest)
@@ -55,40 +63,86 @@ class Commit:
         return self.sha[:7]
 
 
+def normalize_newlines(text: str) -> str:
+    """`\\r\\n` and a lone `\\r` become `\\n`; text without `\\r` is returned as is (the common, fast case)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def parse(message: str, sha: str = "") -> Commit:
-    first, _, rest = message.strip("\n").partition("\n")
+    first, _, rest = normalize_newlines(message).strip("\n").partition("\n")
     subject, rest = first.strip(), rest.strip("\n")
     pr = found["pr"] if "(#" in subject and (found := _PR_SUFFIX.search(subject)) else ""
     if _MERGE.match(subject):
         return Commit(sha, subject, "", "", subject, rest, "", pr, merge=True)
-    if revert := _REVERT.match(subject):
-        inner = parse(revert["header"])
-        return Commit(sha, subject, "revert", inner.scope, inner.description, rest, "", pr, reverts=revert["header"])
+    if (subject.startswith(("Revert ", "Reapply "))
+            and (revert := _REVERT.match(_PR_SUFFIX.sub("", subject) if pr else subject))):
+        return _revert(sha, subject, rest, pr, revert["verb"], revert["header"])
     header = _HEADER.match(subject)
     if not header:
         return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, "", pr)
     description = (_PR_SUFFIX.sub("", header["desc"]) if pr else header["desc"]).strip()
-    breaking = ""
-    if "BREAKING" in rest:
-        breaking = next((value for token, value in _split_footers(rest)[1] if token in BREAKING_TOKENS), "")
+    breaking = _breaking_note(rest) if "BREAKING" in rest else ""
     if header["bang"] and not breaking:
         breaking = description
     return Commit(sha, subject, header["type"].lower(), (header["scope"] or "").strip(), description, rest,
                   breaking, pr)
 
 
+def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str) -> Commit:
+    """`Revert "H"` undoes H. Reverting a revert (`Revert "Revert "G""`, or `Reapply "G"` as git 2.43
+    and later write it) brings G back: it is G again, recorded as undoing the revert, so it cancels
+    that revert when both are unreleased and counts as G when the revert was released."""
+    inner = parse(header)
+    if verb == "Reapply" or inner.reverts:
+        again = parse(header if verb == "Reapply" else inner.reverts)
+        undone = f'Revert "{header}"' if verb == "Reapply" else header
+        return Commit(sha, subject, again.type, again.scope, again.description, rest, again.breaking, pr,
+                      reverts=undone)
+    return Commit(sha, subject, "revert", inner.scope, inner.description, rest, "", pr, reverts=header)
+
+
+def _breaking_note(rest: str) -> str:
+    """The text of the first breaking-change note in `rest`: its line, continued on the following lines
+    up to a blank line or the next footer (or, after a bare "BREAKING CHANGE:", the next paragraph).
+    A note without any text still marks the commit: its value is then "(no description)"."""
+    found = _BREAKING.search(rest)
+    if not found:
+        return ""
+    lines = [found["value"].strip()]
+    for line in rest[found.end() + 1:].split("\n"):
+        if not line.strip():
+            if any(lines):
+                break
+            continue
+        if _FOOTER.match(line.strip()):
+            break
+        lines.append(line.strip())
+    return "\n".join(line for line in lines if line) or "(no description)"
+
+
 def parse_squash(message: str, sha: str = "") -> list[Commit]:
-    """A GitHub squash merge lists its commits as "* feat: …" bullets: each counts as a commit of its own."""
+    """A GitHub squash merge lists its commits as "* feat: …" bullets: each counts as a commit of its own.
+
+    GitHub's default squash message is the PR title, then for each commit `* <subject>` followed by
+    that commit's body and footers, unindented. So every line after a bullet, indented or not,
+    belongs to that bullet's commit up to the next conventional bullet; a bullet that is not a
+    conventional header ("* wip") is body text of the commit before it. The bullets' commits carry the
+    title's pull request number. Without a conventional bullet the message is one commit.
+    """
+    lines = normalize_newlines(message).strip("\n").split("\n")
     head = parse(message, sha)
     items: list[list[str]] = []
-    for line in message.splitlines()[1:]:
-        if _SQUASH_ITEM.match(line):
+    for line in lines[1:]:
+        if _SQUASH_ITEM.match(line) and _starts_commit(line[2:]):
             items.append([line[2:]])
-        elif items and (line.startswith("  ") or not line.strip()):
-            items[-1].append(line[2:] if line.startswith("  ") else "")
+        elif items:
+            items[-1].append(line[2:] if line.startswith("  ") else line)
     found = [parse("\n".join(item), sha) for item in items]
-    conventional = [commit for commit in found if commit.conventional]
-    return conventional if conventional else [head]
+    return [dataclasses.replace(c, pr=c.pr or head.pr) for c in found] if found else [head]
+
+
+def _starts_commit(line: str) -> bool:
+    return bool(_HEADER.match(line.strip()) or _REVERT.match(_PR_SUFFIX.sub("", line.strip())))
 
 
 def _split_footers(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:

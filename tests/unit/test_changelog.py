@@ -84,17 +84,6 @@ def test_the_sandbox_refuses_unsafe_attribute_access(tmp_path: Path) -> None:
         render("CHANGELOG.md.j2", tmp_path, releases=[notes()])
 
 
-def test_history_assigns_each_commit_to_the_release_whose_tag_follows_it() -> None:
-    from deploylib.changelog import history
-
-    log = [parse(m, sha) for sha, m in [("e", "fix: after the last tag"), ("d", "feat: two"), ("c", "fix: one-b"),
-                                        ("b", "feat: one"), ("a", "chore: start")]]
-    releases = history(log, {"d": ("1.1.0", "2026-02-01"), "b": ("1.0.0", "2026-01-01")})
-    assert [(r.version, r.date) for r in releases] == [("1.1.0", "2026-02-01"), ("1.0.0", "2026-01-01")]
-    assert [e.description for s in releases[0].sections for e in s.entries] == ["two", "one-b"]
-    assert [e.description for s in releases[1].sections for e in s.entries] == ["one"]
-
-
 def test_commits_that_are_not_conventional_are_listed_under_other_only_when_asked() -> None:
     messages = ("feat: a", "Tidy things up", "Merge branch 'x'")
     plain = release_notes("1.0.0", "2026-11-24", [parse(m, "0" * 40) for m in messages])

@@ -1,0 +1,83 @@
+"""The release's file edits (version files and changelog), written into the working tree before
+the build so the build sees the version it will be tagged with, then committed by the release.
+
+A record in the state folder (`release-edits.json`: HEAD, version, and for each file its new text
+and its text before, or null when it did not exist) makes the edits the release's own: the release
+commits exactly the bytes the build saw; a failed build puts every file back as it was; and edits a
+killed run left behind are put back before the next run judges the tree clean or dirty.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploylib import textfile
+from deploylib.workspace import Workspace, ensure_state_dir
+
+_RECORD = "release-edits.json"
+
+
+@dataclass(frozen=True)
+class Staged:
+    head: str  # the commit the edits were made on
+    version: str  # the version they write
+    files: dict[str, str]  # path (relative to the repository) -> new text
+    originals: dict[str, str | None]  # path -> text before, None when the file did not exist
+
+
+def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None:
+    """Write `edits` into the working tree, recording first what each file held."""
+    originals = {name: textfile.read(ws.app / name) if (ws.app / name).exists() else None for name in edits}
+    record = {"head": head, "version": version, "files": edits, "originals": originals}
+    ensure_state_dir(ws.root)
+    _path(ws).write_text(json.dumps(record))  # before the first edit: a kill after it can be undone
+    for name, text in edits.items():
+        textfile.write(ws.app / name, text)
+
+
+def staged(ws: Workspace, head: str, version: str) -> Staged | None:
+    """The edits staged for `version` on `head`, if the working tree still holds every one of them."""
+    found = _read(ws)
+    if found is None or (found.head, found.version) != (head, version) or not _in_tree(ws, found):
+        return None
+    return found
+
+
+def unstage(ws: Workspace) -> None:
+    """Put back every file the staged edits changed (a file edited since is left alone) and forget them."""
+    found = _read(ws)
+    if found is None:
+        return
+    for name, text in found.files.items():
+        path = ws.app / name
+        if not path.exists() or textfile.read(path) != text:
+            continue  # changed by someone since: theirs now
+        before = found.originals.get(name)
+        if before is None:
+            path.unlink()
+        else:
+            textfile.write(path, before)
+    forget(ws)
+
+
+def forget(ws: Workspace) -> None:
+    """Drop the record: the edits were committed (or never written)."""
+    _path(ws).unlink(missing_ok=True)
+
+
+def _in_tree(ws: Workspace, found: Staged) -> bool:
+    return all((ws.app / name).exists() and textfile.read(ws.app / name) == text for name, text in found.files.items())
+
+
+def _read(ws: Workspace) -> Staged | None:
+    try:
+        data = json.loads(_path(ws).read_text())
+        return Staged(data["head"], data["version"], data["files"], data["originals"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _path(ws: Workspace) -> Path:
+    return ws.state / _RECORD
