@@ -138,15 +138,29 @@ class GitHub(Forge):
         return url
 
     def _upload(self, release: dict[str, Any], name: str, path: Path) -> None:
-        """Upload an asset, replacing one of the same name (GitHub answers 422 to a duplicate name)."""
+        """Upload an asset, replacing one of the same name (GitHub answers 422 to a duplicate name).
+
+        An upload GitHub answered with 5xx may still have left a "starter" asset of that name (state
+        "starter", not downloadable), so the retry gets 422 (`already_exists`): that asset is then
+        deleted and the upload made again, once (python-semantic-release and goreleaser users report it
+        from the real API)."""
+        self._delete_assets(release, name)
+        upload_url = release["upload_url"].split("{", 1)[0]  # a URI template: …/assets{?name,label}
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        for attempt in range(2):
+            response = self._request("POST", upload_url, (201, 422), params={"name": name}, data=path.read_bytes(),
+                                     headers={"Content-Type": content_type})
+            if response.status_code == 201:
+                return
+            if attempt == 0:  # 422: "an asset with the same filename" (GitHub's contract), the starter asset
+                self._delete_assets(release, name)
+                continue
+            raise self._error("POST", upload_url, response)
+
+    def _delete_assets(self, release: dict[str, Any], name: str) -> None:
         for asset in self._pages(f"/releases/{release['id']}/assets", {}):
             if asset["name"] == name:
                 self._request("DELETE", f"/releases/assets/{asset['id']}", (204, 404))
-        upload_url = release["upload_url"].split("{", 1)[0]  # a URI template: …/assets{?name,label}
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self._request("POST", upload_url, (201,), params={"name": name}, data=path.read_bytes(),
-                      headers={"Content-Type": content_type})
-
 
     # -- gates and deployments ---------------------------------------------------------------------
 

@@ -109,6 +109,11 @@ class Fault:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = "Server Error"
+    # An asset upload answered with this fault still leaves a broken asset of that name behind, as the
+    # real API does after a 502 (its state is "starter" there; the published contract knows only
+    # "uploaded" and "open", so the fake says "open"). A retry then gets 422 already_exists. Such a
+    # fault waits for the next upload, letting the requests before it through.
+    leaves_starter_asset: bool = False
 
 
 class FakeGitHub:
@@ -283,8 +288,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         with fake._lock:
             fake.requests.append((method.upper(), url.path))
-            if fake.faults:
-                fault = fake.faults.pop(0)
+            applies = [i for i, f in enumerate(fake.faults) if self.is_uploads or not f.leaves_starter_asset]
+            if applies:
+                fault = fake.faults.pop(applies[0])
+                if fault.leaves_starter_asset and re.fullmatch(_UPLOAD[1], url.path):
+                    self._store_asset(url.path, query, b"", "open")
                 return self._send(fault.status, {"message": fault.message, "documentation_url": DOCS}, None,
                                   extra=fault.headers)
             auth = self.headers.get("Authorization", "")
@@ -394,20 +402,26 @@ class _Handler(BaseHTTPRequestHandler):
         if release_id not in fake.releases or not name:
             return self._send(404, {"message": "Not Found", "documentation_url": DOCS}, None)
         if any(a["name"] == name and a["_release"] == release_id for a in fake.assets.values()):
-            return self._send(422, {"message": "Validation Failed", "documentation_url": DOCS, "errors": [
-                {"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]}, route)
+            return self._send(422, None, route)  # the contract gives this answer no body
+        return self._send(201, fake.asset_view(self._store_asset(self.path, query, raw, "uploaded")), route)
+
+    def _store_asset(self, path: str, query: dict[str, str], raw: bytes, state: str) -> dict[str, Any]:
+        """Keep an asset of the release the upload path names, in `state` ("open": a broken upload)."""
         import hashlib
 
+        fake = self.fake
+        found = re.fullmatch(_UPLOAD[1], urlsplit(path).path)
+        release_id, name = int(found["id"]) if found else 0, query.get("name", "")
         asset_id = next(fake._ids)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         asset = {"url": f"{fake.api_url}/repos/{fake.owner}/{fake.repo}/releases/assets/{asset_id}",
                  "browser_download_url": f"https://github.com/{fake.owner}/{fake.repo}/releases/download/x/{name}",
-                 "id": asset_id, "node_id": f"RA_{asset_id}", "name": name, "label": None, "state": "uploaded",
+                 "id": asset_id, "node_id": f"RA_{asset_id}", "name": name, "label": None, "state": state,
                  "content_type": self.headers.get("Content-Type", "application/octet-stream"), "size": len(raw),
                  "digest": "sha256:" + hashlib.sha256(raw).hexdigest(), "download_count": 0, "created_at": now,
                  "updated_at": now, "uploader": fake.user(), "_release": release_id, "_data": raw}
         fake.assets[asset_id] = asset
-        return self._send(201, fake.asset_view(asset), route)
+        return asset
 
     def _page(self, route: str, items: list[Any], query: dict[str, str]) -> None:
         """One page of a list, with a Link header naming the others (omitted when one page holds all)."""

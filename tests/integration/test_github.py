@@ -137,3 +137,18 @@ def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
     gh = GitHub("http://127.0.0.1:9", "acme/site", TOKEN, sleep=Waits())  # port 9: nothing listens
     with pytest.raises(GitHubError, match="did not answer .* after 6 tries"):
         gh.publish_release("v1.2.0", "v1.2.0", "notes", False, "abc", [])
+
+
+def test_an_upload_answered_502_that_left_a_starter_asset_is_replaced(github: FakeGitHub, artifact: Path) -> None:
+    github.faults.append(Fault(502, message="Bad Gateway", leaves_starter_asset=True))
+    client(github).publish_release("v1.2.0", "v1.2.0", "notes", False, "abc", [("site.tar", artifact)])
+    assert github.release_assets("v1.2.0") == {"site.tar": artifact.read_bytes()}
+    assert [a["state"] for a in github.assets.values()] == ["uploaded"]  # the starter asset was deleted
+    writes = [method for method, path in github.requests if method in ("POST", "DELETE") and "assets" in path]
+    assert writes == ["POST", "POST", "DELETE", "POST"]  # 502; retried: 422; the starter deleted; uploaded
+
+
+def test_an_upload_that_keeps_meeting_an_existing_asset_is_an_error(github: FakeGitHub, artifact: Path) -> None:
+    github.faults += [Fault(502, message="Bad Gateway", leaves_starter_asset=True)] * 12
+    with pytest.raises(GitHubError, match="502"):
+        client(github).publish_release("v1.2.0", "v1.2.0", "notes", False, "abc", [("site.tar", artifact)])
