@@ -133,3 +133,17 @@ def test_a_prerelease_of_a_first_release() -> None:
 def test_the_plan_reports_commits_that_are_not_conventional() -> None:
     plan = plan_version("1.0.0", commits("feat: a", "Tidy up", "Merge branch 'x'"), RULES, "0.1.0", False, "f" * 40)
     assert plan.describe() == "1.0.0 → 1.1.0 (minor: feat); 1 commit(s) not conventional"
+
+
+DEFAULT_RULES = {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"}
+
+
+@pytest.mark.parametrize(("messages", "version"), [
+    (("docs: readme", f'Revert "feat(theme): dark mode"\n\nThis reverts commit {0:040x}.',
+      "feat(theme): dark mode"), "1.0.0+3.gfffffff"),  # cancelled: nothing releasable
+    ((f'Revert "feat(theme): dark mode"\n\nThis reverts commit {"9" * 40}.',), "1.0.1"),  # released earlier
+    (("feat(api): rename the export route\r\n\r\nA body.\r\n\r\nBREAKING CHANGE: /export is gone\r\n",), "2.0.0"),
+])
+def test_issue_histories_plan_the_stated_version(messages: tuple[str, ...], version: str) -> None:
+    history = tuple(parse(m, f"{len(messages) - 1 - i:040x}") for i, m in enumerate(messages))
+    assert plan_version("1.0.0", history, DEFAULT_RULES, "0.1.0", False, "f" * 40).version == version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.changelog import release_notes, render, update
+from deploylib.changelog import markdown_text, release_notes, render, section_of, update
 from deploylib.errors import ReleaseError
 from deploylib.versioning.commits import parse
 
@@ -91,3 +91,76 @@ def test_commits_that_are_not_conventional_are_listed_under_other_only_when_aske
     assert [s.title for s in plain.sections] == ["Features"]
     assert [(s.title, [e.description for e in s.entries]) for s in other.sections] == [
         ("Features", ["a"]), ("Other", ["Tidy things up"])]
+
+
+def section(version: str, *messages: str) -> str:
+    return render("CHANGELOG.md.j2", None, releases=[notes(version, *messages)])
+
+
+@pytest.mark.parametrize(("existing", "expected_start"), [
+    ("# Changelog\n\n## [Unreleased]\n\n- coming soon\n\n## [1.0.0] - 2026-01-01\n\n- first\n",
+     "# Changelog\n\n## [Unreleased]\n\n- coming soon\n\n## [1.1.0]"),
+    ("# Changelog\n\n## Unreleased\n\n## 1.0.0\n", "# Changelog\n\n## Unreleased\n\n## [1.1.0]"),
+    ("# Changelog\n\n## [unreleased]\n", "# Changelog\n\n## [unreleased]\n\n## [1.1.0]"),
+])
+def test_an_unreleased_section_stays_on_top(existing: str, expected_start: str) -> None:
+    assert update(existing, section("1.1.0", "feat: a"), "1.1.0").startswith(expected_start)
+
+
+@pytest.mark.parametrize("older", ["## [1.1.0-rc.2] - 2026-01-02\n\n- rc two\n",
+                                   "## 1.1.0-rc.1 (2026-01-01)\n\n- rc one\n",
+                                   "## [1.1.0-beta.1](https://x.invalid/compare) - 2026-01-01\n\n- beta\n"])
+def test_prerelease_sections_are_kept_byte_for_byte_when_the_release_is_finished(older: str) -> None:
+    existing = "# Changelog\n\n" + older + "\n## [1.0.0] - 2025-12-01\n\n- first\n"
+    new = update(existing, section("1.1.0", "feat: a"), "1.1.0")
+    assert new.count("## [1.1.0]") == 1 and new.endswith(existing[len("# Changelog\n\n"):])
+
+
+@pytest.mark.parametrize(("variant", "change"), [
+    ("crlf", lambda t: t.replace("\n", "\r\n")),
+    ("bom", lambda t: "\ufeff" + t),
+    ("no final newline", lambda t: t.rstrip("\n")),
+    ("bom crlf no final newline", lambda t: "\ufeff" + t.rstrip("\n").replace("\n", "\r\n")),
+])
+def test_the_update_keeps_line_endings_bom_and_final_newline(variant: str, change) -> None:
+    existing = change(OLD)
+    new = update(existing, section("1.1.0", "feat: a"), "1.1.0")
+    added = section_of(section("1.1.0", "feat: a"), "1.1.0")
+    nl = "\r\n" if "crlf" in variant else "\n"
+    assert new == existing.replace("## [1.0.0]", added.replace("\n", nl) + nl * 2 + "## [1.0.0]")
+
+
+def test_replacing_the_last_section_keeps_a_missing_final_newline() -> None:
+    once = update(OLD.rstrip("\n"), section("1.0.0", "feat: again"), "1.0.0")
+    assert once.endswith("again (0000000)") and "first" not in once
+
+
+@pytest.mark.parametrize(("description", "markdown"), [
+    ("remove needless __proto__ use", "remove needless \\_\\_proto\\_\\_ use"),
+    ("add <Header> to <App>", "add \\<Header\\> to \\<App\\>"),
+    ("keep snake_case and `__init__` code", "keep snake_case and `__init__` code"),
+    ("a * b, [x](y), ~~s~~, &amp;, C:\\temp", "a \\* b, \\[x\\](y), \\~\\~s\\~\\~, \\&amp;, C:\\\\temp"),
+    ("_private_ name", "\\_private\\_ name"),
+    ("unmatched ` backtick", "unmatched ` backtick"),
+])
+def test_markdown_in_subjects_renders_as_written(description: str, markdown: str) -> None:
+    assert markdown_text(description) == markdown
+
+
+@pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
+def test_both_templates_escape_subjects_and_scopes(template: str) -> None:
+    release = notes("1.1.0", "fix(assert): remove needless __proto__ use", "feat(<layout>): add <Header> to <App>")
+    text = render(template, None, releases=[release], release=release)
+    assert "remove needless \\_\\_proto\\_\\_ use" in text and "**\\<layout\\>:** add \\<Header\\> to \\<App\\>" in text
+
+
+def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
+    sha = "1" * 40
+    release = release_notes("1.1.0", "2026-11-24", [parse("docs: a", "3" * 40), parse(
+        f'Revert "feat(theme): dark mode"\n\nThis reverts commit {sha}.', "2" * 40), parse("feat(theme): dark mode", sha)])
+    assert release.sections == []
+
+
+def test_a_revert_of_an_earlier_release_is_listed_under_reverts() -> None:
+    release = release_notes("1.0.1", "2026-11-24", [parse('Revert "feat(theme): dark mode"', "2" * 40)])
+    assert [(s.title, [e.description for e in s.entries]) for s in release.sections] == [("Reverts", ["dark mode"])]

@@ -104,3 +104,91 @@ def test_squash_body_without_conventional_bullets_is_one_commit() -> None:
 def test_non_conventional_message_never_raises() -> None:
     for junk in ["\n\n\n", "(:", "!: x", "feat(unclosed: x", "::::", "\x00"]:
         assert parse(junk).type == ""
+
+
+# Line endings: \r\n, \n and a lone trailing \r read alike on every path (subject, body, footers).
+ISSUE_CRLF = "feat(api): rename the export route\r\n\r\nA body paragraph.\r\n\r\nBREAKING CHANGE: /export is gone\r\n"
+
+
+@pytest.mark.parametrize(("message", "subject", "breaking", "body"), [
+    (ISSUE_CRLF, "feat(api): rename the export route", "/export is gone", "A body paragraph."),
+    (ISSUE_CRLF.replace("\r\n", "\n"), "feat(api): rename the export route", "/export is gone", "A body paragraph."),
+    (ISSUE_CRLF.replace("\r\n", "\r"), "feat(api): rename the export route", "/export is gone", "A body paragraph."),
+    ("fix: x\r", "fix: x", "", ""),
+    ("fix!: dropped\r\n", "fix!: dropped", "dropped", ""),
+    ("feat: x\r\n\r\nBREAKING-CHANGE: hyphen\r\nRefs: #1\r\n", "feat: x", "hyphen", ""),
+    ("feat: x\r\n\r\nBREAKING CHANGE: spans\r\ntwo lines\r\n", "feat: x", "spans\ntwo lines", ""),
+])
+def test_line_endings_do_not_matter(message: str, subject: str, breaking: str, body: str) -> None:
+    commit = parse(message)
+    assert (commit.subject, commit.breaking, commit.body) == (subject, breaking, body)
+
+
+# A breaking-change note wherever git and GitHub put one in practice.
+@pytest.mark.parametrize(("message", "breaking"), [
+    ("feat: x\n\nBREAKING CHANGE: last paragraph", "last paragraph"),
+    ("feat: x\n\nBREAKING CHANGE: then trailers\nSigned-off-by: A <a@example.invalid>", "then trailers"),
+    ("feat: x\n\nBREAKING CHANGE: then a trailer paragraph\n\nCo-authored-by: B <b@example.invalid>",
+     "then a trailer paragraph"),
+    ("feat: x\n\nBREAKING CHANGE: before more prose\n\nMigrate by renaming the key.", "before more prose"),
+    ("feat: x\n\nSome prose.\nBREAKING CHANGE: no blank line before it", "no blank line before it"),
+    ("feat: x\nBREAKING CHANGE: right under the subject", "right under the subject"),
+    ("feat: x\n\nReviewed-by: C\nBREAKING CHANGE: after another trailer", "after another trailer"),
+    ("feat: x\n\nBREAKING CHANGE:\n  the text on the next line", "the text on the next line"),
+    ("feat: x\n\nBREAKING CHANGE:\n\nthe text in the next paragraph", "the text in the next paragraph"),
+    ("feat: x\n\n  BREAKING CHANGE: indented", "indented"),
+    ("feat: x\n\n* BREAKING CHANGE: as a list item", "as a list item"),
+    ("feat: x\n\n- BREAKING-CHANGE: hyphenated list item", "hyphenated list item"),
+    ("feat: x\n\nBREAKING CHANGE:", "(no description)"),
+    ("chore(deps): x\n\nBREAKING CHANGE: any type", "any type"),
+    ("feat: x\n\nbreaking change: lower case is not the token", ""),
+    ("feat: x\n\nThis is a BREAKING CHANGE: in prose", ""),
+    ("feat: x\n\nBREAKING CHANGES: plural is not the token", ""),
+    ("feat: BREAKING CHANGE: in the subject is only the description", ""),
+])
+def test_breaking_change_notes_are_found_where_they_are_written(message: str, breaking: str) -> None:
+    assert parse(message).breaking == breaking
+
+
+# GitHub squash bodies: the lines after a bullet, indented or not, belong to that bullet's commit.
+ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
+                "BREAKING CHANGE: export() now returns an iterator\n\n* fix(export): quote fields with commas")
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    (ISSUE_SQUASH, [("feat", "stream the CSV", "export() now returns an iterator"),
+                    ("fix", "quote fields with commas", "")]),
+    (ISSUE_SQUASH.replace("\n", "\r\n"), [("feat", "stream the CSV", "export() now returns an iterator"),
+                                          ("fix", "quote fields with commas", "")]),
+    ("T (#1)\n\n* feat: a\n\n  BREAKING CHANGE: indented under its bullet\n\n* fix: b",
+     [("feat", "a", "indented under its bullet"), ("fix", "b", "")]),
+    ("T (#1)\n\n* feat: a\n\nbody of a\n\n* wip\n\nBREAKING CHANGE: the wip commit's\n\n* fix: b",
+     [("feat", "a", "the wip commit's"), ("fix", "b", "")]),  # "* wip" is not a commit of its own
+    ("T (#1)\n\n* fix: a\n\n* feat!: b\n\n---------\n\nCo-authored-by: D <d@example.invalid>",
+     [("fix", "a", ""), ("feat", "b", "b")]),
+    ("feat: title only (#2)", [("feat", "title only", "")]),
+    ('Revert things (#3)\n\n* Revert "feat: a"\n\nThis reverts commit abcdef1.', [("revert", "a", "")]),
+])
+def test_squash_bodies(message: str, expected: list[tuple[str, str, str]]) -> None:
+    assert [(c.type, c.description, c.breaking) for c in parse_squash(message, "sha")] == expected
+
+
+def test_squash_bullets_carry_the_pull_request_of_the_title() -> None:
+    assert [c.pr for c in parse_squash(ISSUE_SQUASH, "sha")] == ["41", "41"]
+
+
+# Reverts: what each form undoes, and what it is.
+@pytest.mark.parametrize(("message", "type_", "description", "reverts", "pr"), [
+    ('Revert "feat(theme): dark mode"\n\nThis reverts commit 1234567.', "revert", "dark mode",
+     "feat(theme): dark mode", ""),
+    ('Revert "feat(theme): dark mode (#42)" (#43)\n\nReverts acme/site#42', "revert", "dark mode",
+     "feat(theme): dark mode (#42)", "43"),
+    ('Reapply "feat(theme): dark mode"', "feat", "dark mode", 'Revert "feat(theme): dark mode"', ""),
+    ('Revert "Revert "feat(theme): dark mode""', "feat", "dark mode", 'Revert "feat(theme): dark mode"', ""),
+    ('Revert "Tidy up"', "revert", "Tidy up", "Tidy up", ""),
+    ("revert: let us never again speak of the noodle incident\n\nRefs: 676104e, a215868", "revert",
+     "let us never again speak of the noodle incident", "", ""),
+])
+def test_revert_forms(message: str, type_: str, description: str, reverts: str, pr: str) -> None:
+    commit = parse(message)
+    assert (commit.type, commit.description, commit.reverts, commit.pr) == (type_, description, reverts, pr)

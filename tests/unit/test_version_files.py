@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.version_files import planned_edits, set_package_json, set_pattern, set_pyproject, spec_problem
+from deploylib.version_files import (
+    planned_edits,
+    set_lockfile,
+    set_package_json,
+    set_pattern,
+    set_pyproject,
+    spec_problem,
+)
 
 PACKAGE = """{
   "name": "site",
@@ -66,3 +73,80 @@ def test_every_edit_is_computed_before_any_file_is_written(tmp_path: Path) -> No
 def test_a_missing_version_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ReleaseError, match="version file package.json .* cannot be read"):
         planned_edits(tmp_path, ["package.json"], "1.5.0")
+
+
+LOCK = """{
+  "name": "site",
+  "version": "1.4.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "site",
+      "version": "1.4.0",
+      "dependencies": {"left-pad": "^1.4.0"}
+    },
+    "node_modules/left-pad": {
+      "version": "1.4.0",
+      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.4.0.tgz"
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("name", ["package-lock.json", "npm-shrinkwrap.json", "web/package-lock.json"])
+def test_lock_files_change_the_top_level_and_the_root_package_version(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text(LOCK)
+    assert spec_problem(name) == ""
+    edited = planned_edits(tmp_path, [name], "1.5.0")[name]
+    assert edited == LOCK.replace('"version": "1.4.0",\n  "lockfileVersion"', '"version": "1.5.0",\n  "lockfileVersion"'
+                                  ).replace('"site",\n      "version": "1.4.0"', '"site",\n      "version": "1.5.0"')
+
+
+def test_a_version_1_lock_file_has_only_the_top_level_version() -> None:
+    old = '{"name": "site", "version": "1.4.0", "lockfileVersion": 1, "dependencies": {"a": {"version": "1.4.0"}}}'
+    assert set_lockfile(old, "2.0.0") == old.replace('"version": "1.4.0", "lock', '"version": "2.0.0", "lock')
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{\n  "version": "1.4.0",\n  "packages": {"": {"version": "1.4.0"}}\n}',
+     '{\n  "version": "2.0.0",\n  "packages": {"": {"version": "2.0.0"}}\n}'),
+    ('{"version": "1.4.0", "x": ["version", {"version": "1.4.0"}]}', '{"version": "2.0.0", "x": ["version", '
+                                                                     '{"version": "1.4.0"}]}'),
+    ('{"v\\u0065rsion": "1.4.0", "name": "\\"version\\""}', '{"v\\u0065rsion": "2.0.0", "name": "\\"version\\""}'),
+])
+def test_lock_file_edits_find_keys_by_their_path(text: str, expected: str) -> None:
+    assert set_lockfile(text, "2.0.0") == expected
+
+
+def test_a_pattern_changes_every_place_holding_the_same_version() -> None:
+    text = 'A = "1.4.0"\nB = "0.9.0"\nA = "1.4.0"\n'
+    assert set_pattern(text, 'A = "{version}"', "1.5.0") == 'A = "1.5.0"\nB = "0.9.0"\nA = "1.5.0"\n'
+    lock = '"version": "1.4.0",\n"dep": {"version": "3.0.0"},\n"root": {"version": "1.4.0"}\n'
+    assert set_pattern(lock, '"version": "{version}"', "1.5.0") == lock.replace("1.4.0", "1.5.0")
+
+
+# Every kind of version file keeps its line endings, byte-order mark and missing final newline.
+KINDS = [
+    ("package.json", '{\n  "name": "site",\n  "version": "1.4.0"\n}\n'),
+    ("package-lock.json", '{\n  "version": "1.4.0",\n  "packages": {\n    "": {\n      "version": "1.4.0"\n    }\n  }\n}\n'),
+    ("pyproject.toml", '[project]\nname = "x"\nversion = "1.4.0"\n\n[tool.x]\na = 1\n'),
+    ('version.py:__version__ = "{version}"', '"""The version."""\n__version__ = "1.4.0"\n'),
+]
+
+
+@pytest.mark.parametrize(("spec", "text"), KINDS)
+@pytest.mark.parametrize(("variant", "change"), [
+    ("crlf", lambda t: t.replace("\n", "\r\n")),
+    ("bom", lambda t: "\ufeff" + t),
+    ("no final newline", lambda t: t.rstrip("\n")),
+    ("bom crlf no final newline", lambda t: "\ufeff" + t.rstrip("\n").replace("\n", "\r\n")),
+])
+def test_files_keep_their_line_endings_bom_and_final_newline(tmp_path: Path, spec: str, text: str, variant: str,
+                                                            change) -> None:
+    name = spec.split(":")[0]
+    (tmp_path / name).write_bytes(change(text).encode())
+    edited = planned_edits(tmp_path, [spec], "1.5.0")[name]
+    assert edited == change(text.replace("1.4.0", "1.5.0"))
