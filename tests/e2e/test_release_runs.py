@@ -1,0 +1,255 @@
+"""The release stage as users run it on real histories: `doit release --dry-run`, `deploylib next-version`
+and `doit release` agree on every case, the build sees the version it is tagged with, and a failed
+build leaves the tree as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from deploylib.changelog import section_of
+from tests.conftest import REPO, git, run_doit
+
+pytestmark = pytest.mark.slow
+
+
+def make_repo(root: Path, config: str = "[release]\npush = false\n", tag: str = "v1.0.0") -> Path:
+    """A repository with deploylib's dodo.py, `config` as deploy.toml and one commit, tagged `tag` ("": none)."""
+    root.mkdir(parents=True)
+    (root / "deploy.toml").write_text(config)
+    (root / ".gitignore").write_text("out/\n")
+    shutil.copy(REPO / "dodo.py", root / "dodo.py")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    git(root, "config", "user.name", "Owner")
+    git(root, "config", "user.email", "owner@example.invalid")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "chore: start")
+    if tag:
+        git(root, "tag", "-a", tag, "-m", tag)
+    return root
+
+
+def commit(repo: Path, message: str, *options: str) -> str:
+    """Commit a new file with `message` exactly as given (no clean-up, so \\r\\n stays)."""
+    name = f"f{len(list(repo.glob('f*.txt')))}.txt"
+    (repo / name).write_text(name)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "--cleanup=verbatim", "-m", message, *options)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def next_version(repo: Path, *options: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "deploylib", "next-version", *options], cwd=repo,
+                          capture_output=True, text=True, env=os.environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def dry_run(repo: Path, *options: str) -> str:
+    done = run_doit(repo, "release", "--dry-run", *options)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return next(line for line in done.stdout.splitlines() if "next version:" in line).split(": ", 1)[1]
+
+
+def release(repo: Path, *options: str) -> str:
+    """`doit release`; the tag it made on HEAD, or "none"."""
+    before = set(git(repo, "tag", "--list").split())
+    done = run_doit(repo, "release", *options)
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = set(git(repo, "tag", "--list").split()) - before
+    return made.pop().removeprefix("v") if made else "none"
+
+
+def agree(repo: Path, *options: str) -> str:
+    """The one version all three ways give (the real release last, as it writes)."""
+    answers = {"next-version": next_version(repo, *options), "dry-run": dry_run(repo, *options)}
+    answers["release"] = release(repo, *options)
+    assert len(set(answers.values())) == 1, answers
+    return answers["release"]
+
+
+def crlf_breaking(repo: Path) -> None:
+    commit(repo, "feat(api): rename the export route\r\n\r\nA body paragraph.\r\n\r\nBREAKING CHANGE: /export is gone\r\n")
+
+
+def squash(repo: Path) -> None:
+    commit(repo, "Rework the export (#41)\n\n* feat(export): stream the CSV\n\nBREAKING CHANGE: export() now returns "
+                 "an iterator\n\n* fix(export): quote fields with commas\n")
+
+
+def revert_pair(repo: Path) -> None:
+    commit(repo, "feat(theme): dark mode")
+    git(repo, "revert", "--no-edit", "HEAD")
+    commit(repo, "docs: explain themes")
+
+
+def revert_of_a_release(repo: Path) -> None:
+    git(repo, "revert", "--no-edit", "HEAD")  # v1.0.0 released it
+
+
+def reapplied(repo: Path) -> None:
+    commit(repo, "feat(theme): dark mode")
+    git(repo, "revert", "--no-edit", "HEAD")
+    git(repo, "revert", "--no-edit", "HEAD")
+
+
+def breaking_mid_body(repo: Path) -> None:
+    commit(repo, "fix: config keys\n\nBREAKING CHANGE: `out` is now `output`\n\nMigrate by renaming the key.\n")
+
+
+def merged_branch(repo: Path) -> None:
+    """The issue's history: "search box" is made before v1.0.0 but merged after it, so it is 1.1.0's."""
+    git(repo, "tag", "-d", "v1.0.0")
+    git(repo, "checkout", "-q", "-b", "search")
+    commit(repo, "feat: search box")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "feat: about page")
+    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "search")
+    commit(repo, "fix: footer links")
+
+
+def nothing(repo: Path) -> None:
+    commit(repo, "docs: only docs\r\n")
+
+
+CASES: list[tuple[Callable[[Path], None], str, str]] = [
+    (crlf_breaking, "", "2.0.0"),
+    (squash, "[release]\npush = false\nparse_squash_bodies = true\n", "2.0.0"),
+    (revert_pair, "", "none"),
+    (revert_of_a_release, "", "1.0.1"),
+    (reapplied, "", "1.1.0"),
+    (breaking_mid_body, "", "2.0.0"),
+    (merged_branch, "", "1.1.0"),
+    (nothing, "", "none"),
+]
+
+
+@pytest.mark.parametrize(("history", "config", "version"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_dry_run_next_version_and_release_agree(tmp_path: Path, history: Callable[[Path], None], config: str,
+                                                version: str) -> None:
+    repo = make_repo(tmp_path / "repo", config or "[release]\npush = false\n")
+    if history is revert_of_a_release:  # a feature released in 1.0.0
+        git(repo, "tag", "-d", "v1.0.0")
+        commit(repo, "feat(theme): dark mode")
+        git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    history(repo)
+    assert agree(repo) == version
+
+
+def test_a_release_holds_what_its_tag_reaches_in_the_changelog_written_either_way(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    merged_branch(repo)
+    assert agree(repo) == "1.1.0"
+    incremental = (repo / "CHANGELOG.md").read_text()
+    assert run_doit(repo, "changelog", "--full").returncode == 0
+    full = (repo / "CHANGELOG.md").read_text()
+    assert section_of(full, "1.1.0") == section_of(incremental, "1.1.0")
+    assert "search box" in section_of(full, "1.1.0") and "search box" not in section_of(full, "1.0.0")
+
+
+def test_a_first_prerelease_counts_up_then_finishes(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "new", tag="")
+    commit(repo, "feat: first feature")
+    assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.1"
+    commit(repo, "fix: a fix")
+    assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.2"
+    assert agree(repo) == "0.1.0"
+    assert git(repo, "tag", "--list") == "v0.1.0\nv0.1.0-rc.1\nv0.1.0-rc.2"
+    log = (repo / "CHANGELOG.md").read_text()
+    assert "## [0.1.0-rc.1]" in log and "## [0.1.0-rc.2]" in log and log.index("## [0.1.0]") < log.index("rc.2]")
+
+
+# A build that reads its version from package.json, as Vite's npm_package_version does.
+VERSIONED_BUILD = """[build]
+command = "mkdir -p out && python3 -c \\"import json; print(json.load(open('package.json'))['version'], end='')\\" > out/version.txt"
+output = "out"
+
+[release]
+push = false
+version_files = ["package.json", "package-lock.json"]
+"""
+PACKAGE = '{\r\n  "name": "site",\r\n  "version": "1.0.0"\r\n}\r\n'
+LOCK = '{\r\n  "name": "site",\r\n  "version": "1.0.0",\r\n  "lockfileVersion": 3,\r\n  "packages": {\r\n    "": {\r\n' \
+       '      "name": "site",\r\n      "version": "1.0.0"\r\n    }\r\n  }\r\n}\r\n'
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    repo = make_repo(tmp_path / "app", VERSIONED_BUILD, tag="")
+    (repo / "package.json").write_bytes(PACKAGE.encode())
+    (repo / "package-lock.json").write_bytes(LOCK.encode())
+    (repo / "CHANGELOG.md").write_bytes(b"# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [1.0.0] - 2026-01-01\r\n\r\n"
+                                        b"- first (aaaaaaa)")  # CRLF, and no final newline
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "chore: package files")
+    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    commit(repo, "feat: a feature")
+    return repo
+
+
+def artifact_file(repo: Path, name: str) -> str:
+    record = json.loads((repo / ".deploylib" / "build.json").read_text())
+    with tarfile.open(record["tar"]) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(name))
+        return tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+
+
+def test_the_build_sees_the_version_it_is_tagged_with(app: Path) -> None:
+    assert release(app) == "1.1.0"
+    assert artifact_file(app, "version.txt") == "1.1.0"
+    assert git(app, "status", "--porcelain") == ""
+    assert sorted(git(app, "show", "--name-only", "--format=", "HEAD").split()) == [
+        "CHANGELOG.md", "package-lock.json", "package.json"]
+
+
+def test_the_release_commit_changes_only_the_version_lines_and_the_new_section_keeping_crlf(app: Path) -> None:
+    release(app)
+    assert (app / "package.json").read_bytes() == PACKAGE.replace("1.0.0", "1.1.0").encode()
+    assert (app / "package-lock.json").read_bytes() == LOCK.replace("1.0.0", "1.1.0").encode()
+    changelog = (app / "CHANGELOG.md").read_bytes().decode()
+    assert changelog.startswith("# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [1.1.0] - ")
+    assert changelog.endswith("\r\n\r\n## [1.0.0] - 2026-01-01\r\n\r\n- first (aaaaaaa)")
+    assert "\n" not in changelog.replace("\r\n", "")
+
+
+def test_running_the_release_again_runs_nothing(app: Path) -> None:
+    release(app)
+    assert run_doit(app, "release").stdout.splitlines() == ["-- gate", "-- build", "-- release"]
+
+
+@pytest.mark.parametrize("failure", [
+    "exit 3",  # the build command fails
+    "mkdir -p out && echo 'warning: deprecated' && echo x > out/x",  # a build gate fails
+])
+def test_a_failed_build_leaves_the_tree_as_it_was(app: Path, failure: str) -> None:
+    config = (app / "deploy.toml").read_text()
+    build = config.split("\n")[1]
+    (app / "deploy.toml").write_text(config.replace(build, f'command = "{failure}"\nfail_on_warnings = true'))
+    git(app, "commit", "-qam", "build: break the build")
+    before = {p.name: p.read_bytes() for p in app.iterdir() if p.is_file()}
+    assert run_doit(app, "release").returncode != 0
+    assert git(app, "status", "--porcelain") == ""
+    assert {p.name: p.read_bytes() for p in app.iterdir() if p.is_file()} == before
+    assert git(app, "tag", "--list") == "v1.0.0"
+
+
+def test_edits_a_killed_build_left_behind_are_put_back_before_the_next_run(app: Path) -> None:
+    from deploylib import staged_edits
+    from deploylib.config import parse
+    from deploylib.workspace import Workspace
+
+    ws = Workspace(app, parse({"release": {"push": False, "version_files": ["package.json"]}}, app / "deploy.toml",
+                              app), demo=False)
+    staged_edits.stage(ws, git(app, "rev-parse", "HEAD"), "1.1.0", {"package.json": "half-done\n"})
+    assert git(app, "status", "--porcelain") == "M package.json"
+    assert release(app) == "1.1.0"
+    assert artifact_file(app, "version.txt") == "1.1.0"
