@@ -77,7 +77,8 @@ def agree(repo: Path, *options: str) -> str:
 
 
 def crlf_breaking(repo: Path) -> None:
-    commit(repo, "feat(api): rename the export route\r\n\r\nA body paragraph.\r\n\r\nBREAKING CHANGE: /export is gone\r\n")
+    commit(repo, "feat(api): rename the export route\r\n\r\nA body paragraph.\r\n\r\n"
+                 "BREAKING CHANGE: /export is gone\r\n")
 
 
 def squash(repo: Path) -> None:
@@ -170,7 +171,7 @@ def test_a_first_prerelease_counts_up_then_finishes(tmp_path: Path) -> None:
 
 # A build that reads its version from package.json, as Vite's npm_package_version does.
 VERSIONED_BUILD = """[build]
-command = "mkdir -p out && python3 -c \\"import json; print(json.load(open('package.json'))['version'], end='')\\" > out/version.txt"
+command = "python3 build.py"
 output = "out"
 
 [release]
@@ -178,8 +179,12 @@ push = false
 version_files = ["package.json", "package-lock.json"]
 """
 PACKAGE = '{\r\n  "name": "site",\r\n  "version": "1.0.0"\r\n}\r\n'
-LOCK = '{\r\n  "name": "site",\r\n  "version": "1.0.0",\r\n  "lockfileVersion": 3,\r\n  "packages": {\r\n    "": {\r\n' \
-       '      "name": "site",\r\n      "version": "1.0.0"\r\n    }\r\n  }\r\n}\r\n'
+LOCK = '{\r\n  "name": "site",\r\n  "version": "1.0.0",\r\n  "lockfileVersion": 3,\r\n  "packages": {\r\n' \
+       '    "": {\r\n      "name": "site",\r\n      "version": "1.0.0"\r\n    }\r\n  }\r\n}\r\n'
+BUILD = """import json, pathlib
+pathlib.Path("out").mkdir(exist_ok=True)
+pathlib.Path("out/version.txt").write_text(json.load(open("package.json"))["version"])
+"""
 
 
 @pytest.fixture
@@ -187,6 +192,7 @@ def app(tmp_path: Path) -> Path:
     repo = make_repo(tmp_path / "app", VERSIONED_BUILD, tag="")
     (repo / "package.json").write_bytes(PACKAGE.encode())
     (repo / "package-lock.json").write_bytes(LOCK.encode())
+    (repo / "build.py").write_text(BUILD)
     (repo / "CHANGELOG.md").write_bytes(b"# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [1.0.0] - 2026-01-01\r\n\r\n"
                                         b"- first (aaaaaaa)")  # CRLF, and no final newline
     git(repo, "add", "-A")

@@ -156,8 +156,9 @@ def test_both_templates_escape_subjects_and_scopes(template: str) -> None:
 
 def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
     sha = "1" * 40
-    release = release_notes("1.1.0", "2026-11-24", [parse("docs: a", "3" * 40), parse(
-        f'Revert "feat(theme): dark mode"\n\nThis reverts commit {sha}.', "2" * 40), parse("feat(theme): dark mode", sha)])
+    revert = parse(f'Revert "feat(theme): dark mode"\n\nThis reverts commit {sha}.', "2" * 40)
+    release = release_notes("1.1.0", "2026-11-24", [parse("docs: a", "3" * 40), revert,
+                                                    parse("feat(theme): dark mode", sha)])
     assert release.sections == []
 
 

@@ -131,7 +131,8 @@ def test_a_pattern_changes_every_place_holding_the_same_version() -> None:
 # Every kind of version file keeps its line endings, byte-order mark and missing final newline.
 KINDS = [
     ("package.json", '{\n  "name": "site",\n  "version": "1.4.0"\n}\n'),
-    ("package-lock.json", '{\n  "version": "1.4.0",\n  "packages": {\n    "": {\n      "version": "1.4.0"\n    }\n  }\n}\n'),
+    ("package-lock.json", '{\n  "version": "1.4.0",\n  "packages": {\n    "": {\n      "version": "1.4.0"\n'
+                          '    }\n  }\n}\n'),
     ("pyproject.toml", '[project]\nname = "x"\nversion = "1.4.0"\n\n[tool.x]\na = 1\n'),
     ('version.py:__version__ = "{version}"', '"""The version."""\n__version__ = "1.4.0"\n'),
 ]
