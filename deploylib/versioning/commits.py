@@ -121,7 +121,9 @@ def _breaking_note(rest: str) -> str:
 
 
 def parse_squash(message: str, sha: str = "") -> list[Commit]:
-    """A GitHub squash merge lists its commits as "* feat: …" bullets: each counts as a commit of its own.
+    """A GitHub squash merge lists its commits as "* feat: …" bullets: each counts as a commit of its own,
+    and so does the title (with the text before the first bullet) when it is conventional, as
+    python-semantic-release's squash parser reads it.
 
     GitHub's default squash message is the PR title, then for each commit `* <subject>` followed by
     that commit's body and footers, unindented. So every line after a bullet, indented or not,
@@ -130,15 +132,16 @@ def parse_squash(message: str, sha: str = "") -> list[Commit]:
     title's pull request number. Without a conventional bullet the message is one commit.
     """
     lines = normalize_newlines(message).strip("\n").split("\n")
-    head = parse(message, sha)
-    items: list[list[str]] = []
-    for line in lines[1:]:
-        if _SQUASH_ITEM.match(line) and _starts_commit(line[2:]):
+    items: list[list[str]] = [[]]
+    for line in lines:
+        if len(items[0]) and _SQUASH_ITEM.match(line) and _starts_commit(line[2:]):
             items.append([line[2:]])
-        elif items:
-            items[-1].append(line[2:] if line.startswith("  ") else line)
-    found = [parse("\n".join(item), sha) for item in items]
-    return [dataclasses.replace(c, pr=c.pr or head.pr) for c in found] if found else [head]
+        else:
+            items[-1].append(line[2:] if len(items) > 1 and line.startswith("  ") else line)
+    head = parse("\n".join(items[0]), sha)
+    found = [parse("\n".join(item), sha) for item in items[1:]]
+    bullets = [dataclasses.replace(c, pr=c.pr or head.pr) for c in found]
+    return [head, *bullets] if head.conventional or not bullets else bullets
 
 
 def _starts_commit(line: str) -> bool:

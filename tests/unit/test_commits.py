@@ -93,7 +93,7 @@ def test_squash_body_bullets_become_commits() -> None:
     message = "feat: big change (#40)\n\n* feat: add export\n\n* fix(ui): align table\n  with details\n\n* docs: readme"
     commits = parse_squash(message, "sha")
     assert [(c.type, c.scope, c.description) for c in commits] == [
-        ("feat", "", "add export"), ("fix", "ui", "align table"), ("docs", "", "readme")]
+        ("feat", "", "big change"), ("feat", "", "add export"), ("fix", "ui", "align table"), ("docs", "", "readme")]
 
 
 def test_squash_body_without_conventional_bullets_is_one_commit() -> None:
@@ -167,6 +167,8 @@ ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
     ("T (#1)\n\n* fix: a\n\n* feat!: b\n\n---------\n\nCo-authored-by: D <d@example.invalid>",
      [("fix", "a", ""), ("feat", "b", "b")]),
     ("feat: title only (#2)", [("feat", "title only", "")]),
+    ("fix(cmd): the title counts too (#1369)\n\n* test(cmd): a test\n\n* docs: a page",
+     [("fix", "the title counts too", ""), ("test", "a test", ""), ("docs", "a page", "")]),
     ('Revert things (#3)\n\n* Revert "feat: a"\n\nThis reverts commit abcdef1.', [("revert", "a", "")]),
 ])
 def test_squash_bodies(message: str, expected: list[tuple[str, str, str]]) -> None:
