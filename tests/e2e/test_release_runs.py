@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -16,25 +15,18 @@ from pathlib import Path
 import pytest
 
 from deploylib.changelog import section_of
-from tests.conftest import REPO, git, run_doit
+from tests.conftest import git, run_doit
+from tests.e2e.test_user_repo import make_repo as make_user_repo
 
 pytestmark = pytest.mark.slow
 
 
 def make_repo(root: Path, config: str = "[release]\npush = false\n", tag: str = "v1.0.0") -> Path:
-    """A repository with deploylib's dodo.py, `config` as deploy.toml and one commit, tagged `tag` ("": none)."""
-    root.mkdir(parents=True)
-    (root / "deploy.toml").write_text(config)
-    (root / ".gitignore").write_text("out/\n")
-    shutil.copy(REPO / "dodo.py", root / "dodo.py")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    git(root, "config", "user.name", "Owner")
-    git(root, "config", "user.email", "owner@example.invalid")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "chore: start")
+    """A user's repository (deploylib's dodo.py, `config` as deploy.toml, one commit), tagged `tag` ("": none)."""
+    repo = make_user_repo(root, config)
     if tag:
-        git(root, "tag", "-a", tag, "-m", tag)
-    return root
+        git(repo, "tag", "-a", tag, "-m", tag)
+    return repo
 
 
 def commit(repo: Path, message: str, *options: str) -> str:
