@@ -94,19 +94,22 @@ def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
     return tuple(parse(message, sha) for sha, message in log_messages(ws.app, *revisions))
 
 
-def _members(tip: str, tags: list[Tag], below: semver.Version | None = None) -> list[str]:
+def _members(tip: str, tags: list[Tag], upto: semver.Version | None, inclusive: bool = False) -> list[str]:
     """The revisions naming the commits a release made at `tip` holds: those in `tip`'s history and in no
-    stable release's history (of a version lower than `below`, when given). Membership is reachability,
-    never dates, so planning, the incremental changelog and `changelog --full` agree on every history;
-    a prerelease's commits still count for the release that finishes it."""
-    return [tip, *(f"^{t.commit}" for t in tags if not t.version.prerelease and (below is None or t.version < below))]
+    history of a stable release below `upto` (or up to it, when `inclusive`; none when `upto` is None).
+    Membership is reachability, never dates, so planning, the incremental changelog and
+    `changelog --full` agree on every history; a prerelease's commits still count for the release that
+    finishes it."""
+    lower = [t for t in tags if upto is not None and not t.version.prerelease
+             and (t.version <= upto if inclusive else t.version < upto)]
+    return [tip, *(f"^{t.commit}" for t in lower)]
 
 
 def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
     cfg = ws.config.release
     tags = _version_tags(ws)
     last = _last_stable(ws, tags)
-    commits = read_commits(ws, *_members("HEAD", tags))
+    commits = read_commits(ws, *_members("HEAD", tags, last.version if last else None, inclusive=True))
     prereleases = [str(t.version) for t in tags if t.version.prerelease and is_ancestor(ws.app, t.commit)] \
         if options.prerelease else []  # only then are prerelease tags worth checking
     on_head = [str(t.version) for t in tags if t.commit == head]

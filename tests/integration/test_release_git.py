@@ -318,3 +318,76 @@ def test_a_github_release_that_failed_is_finished_by_the_next_run(repo: Path, gi
     assert [r["tag_name"] for r in github.releases.values()] == ["v1.1.0"]
     assert "- a (" in next(iter(github.releases.values()))["body"]  # the notes of the commits since v1.0.0
     assert git(repo, "tag", "--list") == "v1.0.0\nv1.1.0"
+
+
+def test_every_section_written_at_release_time_is_the_one_full_regeneration_writes(repo: Path) -> None:
+    from deploylib.changelog import section_of
+    from deploylib.release import write_changelog
+
+    ws = workspace(repo)
+    commit(repo, "feat: a")
+    publish(ws, plan(ws), None)  # 1.1.0
+    git(repo, "checkout", "-q", "-b", "maint", "v1.1.0")
+    commit(repo, "fix: maintenance fix")
+    git(repo, "tag", "-a", "v1.1.1", "-m", "1.1.1")  # a maintenance release, tagged on its own branch
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "-b", "side")
+    commit(repo, "feat: made early, merged late")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "feat: b")
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "maint")
+    publish(ws, plan(ws), None)  # 1.2.0: b and the merge, not the maintenance fix 1.1.1 released
+    commit(repo, "fix: d")
+    commit(repo, "feat(theme): dark mode")
+    git(repo, "revert", "--no-edit", "HEAD")
+    publish(ws, plan(ws), None)  # 1.2.1: the revert pair cancels
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "side")
+    commit(repo, "fix(assert): remove needless __proto__ use\r\n\r\nBREAKING CHANGE: <Header> moved\r\n")
+    publish(ws, plan(ws), None)  # 2.0.0
+    incremental = (repo / "CHANGELOG.md").read_text()
+    write_changelog(ws, full=True)
+    full = (repo / "CHANGELOG.md").read_text()
+    for version in ("1.1.0", "1.2.0", "1.2.1", "2.0.0"):
+        assert section_of(full, version) == section_of(incremental, version) != "", version
+    assert "maintenance fix" in section_of(full, "1.1.1") and "maintenance fix" not in section_of(full, "1.2.0")
+    assert "made early" in section_of(full, "2.0.0") and "dark mode" not in full
+
+
+def test_a_release_tag_ahead_of_head_does_not_hide_heads_commits(repo: Path) -> None:
+    commit(repo, "feat: a")
+    git(repo, "checkout", "-q", "-b", "ahead")
+    commit(repo, "fix: b")
+    git(repo, "tag", "-a", "v1.1.0", "-m", "1.1.0")  # a later release HEAD is not part of
+    git(repo, "checkout", "-q", "main")
+    result = plan(workspace(repo))
+    assert (result.version, [c.description for c in result.commits]) == ("1.1.0", ["a"])
+
+
+def test_github_release_notes_show_markdown_and_html_in_subjects_as_written(repo: Path, github,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
+    commit(repo, "fix(assert): remove needless __proto__ use")
+    commit(repo, "feat(layout): add <Header> to <App>")
+    ws = workspace(repo, github={"repository": "acme/site", "api_url": github.api_url})
+    publish(ws, plan(ws), None)
+    body = next(iter(github.releases.values()))["body"]
+    assert "**assert:** remove needless \\_\\_proto\\_\\_ use" in body
+    assert "**layout:** add \\<Header\\> to \\<App\\>" in body
+    changelog = (repo / "CHANGELOG.md").read_text()
+    assert "remove needless \\_\\_proto\\_\\_ use" in changelog and "add \\<Header\\> to \\<App\\>" in changelog
+
+
+def test_a_crlf_changelog_and_package_json_keep_crlf_and_change_only_what_the_release_adds(repo: Path) -> None:
+    package = '{\r\n  "name": "site",\r\n  "version": "1.0.0"\r\n}\r\n'
+    log = "# Changelog\r\n\r\n## [1.0.0] - 2026-01-01\r\n\r\n- first (aaaaaaa)\r\n"
+    (repo / "package.json").write_bytes(package.encode())
+    (repo / "CHANGELOG.md").write_bytes(log.encode())
+    commit(repo, "feat: a")
+    ws = workspace(repo, version_files=["package.json"])
+    publish(ws, plan(ws), None)
+    assert (repo / "package.json").read_bytes() == package.replace("1.0.0", "1.1.0").encode()
+    new = (repo / "CHANGELOG.md").read_bytes().decode()
+    assert new.startswith("# Changelog\r\n\r\n## [1.1.0] - ") and new.endswith("\r\n\r\n" + log[len("# Changelog\r\n\r\n"):])
+    assert "\n" not in new.replace("\r\n", "")
+    diff = git(repo, "diff", "HEAD~1", "HEAD", "--numstat", "--", "package.json")
+    assert diff.split()[:2] == ["1", "1"]  # one line changed
