@@ -99,12 +99,15 @@ def _environment(folders: list[str]) -> Any:
 # An underscore inside a word (snake_case) is not emphasis in GFM and stays readable unescaped.
 _MARKUP = re.compile(r"[\\*\[\]<>&~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+_ANY_MARK = re.compile(r"[\\*\[\]<>&~_`]")
 
 
 def markdown_text(text: str) -> str:
     """`text` written so that Markdown renders it as written (the `md` filter of the templates):
     `__proto__` stays `__proto__`, `<Header>` is shown, not taken for HTML. Code spans (`x`) are
     kept, since a subject's backticks mean code."""
+    if not _ANY_MARK.search(text):  # most subjects: nothing to escape
+        return text
     parts, last = [], 0
     for span in _CODE_SPAN.finditer(text):
         parts += [_MARKUP.sub(lambda m: "\\" + m.group(), text[last:span.start()]), span.group()]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import GitError
+from deploylib.versioning.history import Entry
 
 
 def run_git(repo: Path, *args: str) -> str:
@@ -73,12 +74,17 @@ def is_ancestor(repo: Path, commit: str, of: str = "HEAD") -> bool:
 
 
 def log_messages(repo: Path, *revisions: str) -> Iterator[tuple[str, str]]:
-    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD", or "v1.1.0", "^v1.0.0"),
-    newest first, from one `git log` process, yielded as it streams so the caller's parsing overlaps
-    git's reading."""
+    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first."""
+    return ((entry.sha, entry.message) for entry in log_entries(repo, *revisions))
+
+
+def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
+    """Every commit in `revisions` (e.g. "v1.0.0..HEAD", or "v1.1.0", "^v1.0.0") with its parents, committer
+    time and full message, in git's order, from one `git log` process, yielded as it streams so the
+    caller's parsing overlaps git's reading."""
     try:
-        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%B", *revisions, "--"], cwd=repo,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
+                                   cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
     assert process.stdout is not None and process.stderr is not None
@@ -87,8 +93,9 @@ def log_messages(repo: Path, *revisions: str) -> Iterator[tuple[str, str]]:
         while chunk := process.stdout.read1(1 << 16):
             *records, pending = (pending + chunk).split(b"\0")
             for record in records:
-                sha, _, message = record.partition(b"\x1f")
-                yield sha.decode().strip(), message.decode("utf-8", "replace")
+                sha, parents, time, message = record.split(b"\x1f", 3)
+                yield Entry(sha.decode().strip(), tuple(parents.decode().split()), int(time or 0),
+                            message.decode("utf-8", "replace"))
         error = process.stderr.read().decode().strip()
     if process.returncode != 0:
         raise GitError(f"git log {' '.join(revisions)} failed in {repo}: {error}")
@@ -108,10 +115,6 @@ def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
         refs.append((name, peeled or obj, date))  # annotated tags name their commit through the tag object
     return refs
 
-
-def merged_tags(repo: Path, commit: str = "HEAD") -> set[str]:
-    """The names of the tags in `commit`'s history (one process; it walks history)."""
-    return set(run_git(repo, "tag", "--merged", commit).split())
 
 
 def tag_commit(repo: Path, tag: str) -> str:

@@ -24,8 +24,7 @@ from deploylib.git import (
     commit_paths,
     create_tag,
     is_ancestor,
-    log_messages,
-    merged_tags,
+    log_entries,
     push,
     repo_state,
     run_git,
@@ -34,6 +33,7 @@ from deploylib.git import (
 )
 from deploylib.model import Artifact
 from deploylib.version_files import planned_edits
+from deploylib.versioning import history
 from deploylib.versioning.bump import PlanOptions, VersionPlan, plan_version
 from deploylib.versioning.commits import Commit, parse, parse_squash
 from deploylib.workspace import Workspace
@@ -88,10 +88,15 @@ def last_release_tag(ws: Workspace) -> tuple[str, str]:
 
 
 def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
-    """The commits in `revisions`, newest first; squash bodies split up when parse_squash_bodies is on."""
+    """The commits in `revisions`, newest first in the canonical order (deploylib.versioning.history);
+    squash bodies split up when parse_squash_bodies is on."""
+    return _parsed(ws, history.newest_first(log_entries(ws.app, *revisions)))
+
+
+def _parsed(ws: Workspace, entries: list[history.Entry]) -> tuple[Commit, ...]:
     if ws.config.release.parse_squash_bodies:
-        return tuple(c for sha, message in log_messages(ws.app, *revisions) for c in parse_squash(message, sha))
-    return tuple(parse(message, sha) for sha, message in log_messages(ws.app, *revisions))
+        return tuple(c for e in entries for c in parse_squash(e.message, e.sha))
+    return tuple(parse(e.message, e.sha) for e in entries)
 
 
 def _members(tip: str, tags: list[Tag], upto: semver.Version | None, inclusive: bool = False) -> list[str]:
@@ -118,11 +123,16 @@ def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions())
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
-    """Every stable release on HEAD's history with its commits and links, newest first: each release
-    read exactly as the incremental update reads it (`_notes_of_tag`), so their sections are equal."""
+    """Every stable release on HEAD's history with its commits and links, newest first, from one `git log`
+    of every release's history: each release holds the same commits, in the same order, as when
+    `_notes_of_tag` reads it alone with a range (deploylib.versioning.history), so their sections are equal."""
     tags = _version_tags(ws)
-    reachable = merged_tags(ws.app)
-    return [_notes_of_tag(ws, tag, tags) for tag in tags if not tag.version.prerelease and tag.name in reachable]
+    stable = sorted((t for t in tags if not t.version.prerelease), key=lambda t: t.version)
+    graph = list(log_entries(ws.app, "HEAD", *dict.fromkeys(t.commit for t in stable)))
+    held = history.members(graph, [(t.name, t.commit) for t in stable])
+    on_head = history.reachable(graph, run_git(ws.app, "rev-parse", "HEAD").strip())
+    return [_notes_of(ws, tag, tags, _parsed(ws, held[tag.name])) for tag in reversed(stable)
+            if tag.commit in on_head]
 
 
 def write_changelog(ws: Workspace, full: bool) -> None:
@@ -204,11 +214,16 @@ def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ..
 
 
 def _notes_of_tag(ws: Workspace, tag: Tag, tags: list[Tag]) -> changelog.ReleaseNotes:
-    """Notes for a release that is already tagged: its members (see `_members`), dated by the tag,
-    compared with the highest lower stable release in its history."""
+    """Notes for a release that is already tagged: its members (see `_members`)."""
+    return _notes_of(ws, tag, tags, read_commits(ws, *_members(tag.commit, tags, tag.version)))
+
+
+def _notes_of(ws: Workspace, tag: Tag, tags: list[Tag], commits: tuple[Commit, ...]) -> changelog.ReleaseNotes:
+    """The notes of a tagged release holding `commits`, dated by the tag and, when the changelog links to
+    the repository, compared with the highest lower stable release in its history (only then is that
+    release looked for)."""
     earlier = next((t for t in tags if not t.version.prerelease and t.version < tag.version
-                    and is_ancestor(ws.app, t.commit, tag.commit)), None)
-    commits = read_commits(ws, *_members(tag.commit, tags, tag.version))
+                    and is_ancestor(ws.app, t.commit, tag.commit)), None) if _web_url(ws) else None
     return _notes(ws, str(tag.version), str(earlier.version) if earlier else "", commits, tag.date)
 
 

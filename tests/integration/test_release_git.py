@@ -387,7 +387,8 @@ def test_a_crlf_changelog_and_package_json_keep_crlf_and_change_only_what_the_re
     publish(ws, plan(ws), None)
     assert (repo / "package.json").read_bytes() == package.replace("1.0.0", "1.1.0").encode()
     new = (repo / "CHANGELOG.md").read_bytes().decode()
-    assert new.startswith("# Changelog\r\n\r\n## [1.1.0] - ") and new.endswith("\r\n\r\n" + log[len("# Changelog\r\n\r\n"):])
+    assert new.startswith("# Changelog\r\n\r\n## [1.1.0] - ")
+    assert new.endswith("\r\n\r\n" + log[len("# Changelog\r\n\r\n"):])
     assert "\n" not in new.replace("\r\n", "")
     diff = git(repo, "diff", "HEAD~1", "HEAD", "--numstat", "--", "package.json")
     assert diff.split()[:2] == ["1", "1"]  # one line changed

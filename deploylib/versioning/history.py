@@ -1,0 +1,82 @@
+"""Which release each commit belongs to, and the order a release lists its commits: pure functions of
+the commit graph (no git here), so the section a release gets is the same however it is computed.
+
+A release holds the commits its tag reaches that no stable release of a lower version reaches
+(reachability, never commit dates). Within a release, commits are listed newest first in one
+canonical order computed from those commits alone: a commit always before its parents, and among
+the commits that may come next, the latest committer time first (then the smaller sha). Computed
+from the release's own commits, the order is the same whether they were read as a range
+(`git log T ^lower…`, when a release is made) or picked out of the whole history (`changelog --full`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    sha: str
+    parents: tuple[str, ...]
+    time: int  # committer time, seconds since the epoch
+    message: str
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    """`entries` in the canonical order (see the module docstring). O(n log n)."""
+    items = list(entries)
+    if len(items) < 2:
+        return items
+    by_sha = {e.sha: e for e in items}
+    waiting = dict.fromkeys(by_sha, 0)  # sha -> children in the set not yet listed
+    for entry in items:
+        for parent in entry.parents:
+            if parent in waiting:
+                waiting[parent] += 1
+    ready = [(-e.time, e.sha) for e in items if waiting[e.sha] == 0]
+    heapq.heapify(ready)
+    ordered = []
+    while ready:
+        entry = by_sha[heapq.heappop(ready)[1]]
+        ordered.append(entry)
+        for parent in entry.parents:
+            if parent in waiting:
+                waiting[parent] -= 1
+                if waiting[parent] == 0:
+                    heapq.heappush(ready, (-by_sha[parent].time, parent))
+    return ordered
+
+
+def members(graph: Sequence[Entry], releases: Sequence[tuple[str, str]]) -> dict[str, list[Entry]]:
+    """For each release (key, commit sha), in ascending version order, the entries it holds, in the
+    canonical order. `graph` must hold every commit reachable from the releases' commits. Each commit
+    is visited once: a release's walk stops at commits a lower release already holds."""
+    by_sha = {e.sha: e for e in graph}
+    owned: set[str] = set()
+    found: dict[str, list[Entry]] = {}
+    for key, sha in releases:
+        mine, stack = [], [sha] if sha in by_sha and sha not in owned else []
+        owned.update(stack)
+        while stack:
+            entry = by_sha[stack.pop()]
+            mine.append(entry)
+            for parent in entry.parents:
+                if parent in by_sha and parent not in owned:
+                    owned.add(parent)
+                    stack.append(parent)
+        found[key] = newest_first(mine)
+    return found
+
+
+def reachable(graph: Sequence[Entry], tip: str) -> set[str]:
+    """The shas in `tip`'s history (itself included) within `graph`."""
+    by_sha = {e.sha: e for e in graph}
+    seen, stack = {tip} if tip in by_sha else set(), [tip] if tip in by_sha else []
+    while stack:
+        for parent in by_sha[stack.pop()].parents:
+            if parent in by_sha and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
