@@ -166,6 +166,21 @@ def section_of(text: str, version: str) -> str:
     return text[found.start():following.start() if following else len(text)].rstrip("\r\n")
 
 
+def with_unreleased(rendered: str, existing: str) -> str:
+    """A regenerated changelog (`rendered`) keeping the `## [Unreleased]` section of the file it
+    replaces, above the newest release (Keep a Changelog 1.1): it is the user's, not history's."""
+    found = _UNRELEASED.search(existing)
+    if not found:
+        return rendered
+    following = _HEADING.search(existing, found.end())
+    kept = existing[found.start():following.start() if following else len(existing)]
+    kept = kept.replace("\r\n", "\n").rstrip("\n") + "\n\n"
+    first = _HEADING.search(rendered)
+    if not first:
+        return rendered.rstrip("\n") + "\n\n" + kept.rstrip("\n") + "\n"
+    return rendered[:first.start()] + kept + rendered[first.start():]
+
+
 def update(existing: str, rendered: str, version: str) -> str:
     """Put the `version` section of a freshly rendered changelog into `existing`.
 

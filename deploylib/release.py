@@ -136,14 +136,14 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
 
 
 def write_changelog(ws: Workspace, full: bool) -> None:
-    """Update the changelog with the latest release's section, or (full) regenerate it from history.
-    The file keeps its line endings and byte-order mark."""
+    """Update the changelog with the latest release's section, or (full) regenerate it from history,
+    keeping its `## [Unreleased]` section. The file keeps its line endings and byte-order mark."""
     path = ws.app / ws.config.release.changelog
     existing = textfile.read(path) if path.exists() else ""
     if full:
         history = release_history(ws)
         rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=history)
-        textfile.write(path, textfile.conform(rendered, existing))
+        textfile.write(path, textfile.conform(changelog.with_unreleased(rendered, existing), existing))
         report.stage(report.OK, "changelog", f"{path} regenerated from {len(history)} release(s)")
         return
     tags = _version_tags(ws)

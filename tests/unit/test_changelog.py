@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.changelog import markdown_text, release_notes, render, section_of, update
+from deploylib.changelog import markdown_text, release_notes, render, section_of, update, with_unreleased
 from deploylib.errors import ReleaseError
 from deploylib.versioning.commits import parse
 
@@ -165,3 +165,11 @@ def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
 def test_a_revert_of_an_earlier_release_is_listed_under_reverts() -> None:
     release = release_notes("1.0.1", "2026-11-24", [parse('Revert "feat(theme): dark mode"', "2" * 40)])
     assert [(s.title, [e.description for e in s.entries]) for s in release.sections] == [("Reverts", ["dark mode"])]
+
+
+@pytest.mark.parametrize("unreleased", ["## [Unreleased]\n\n- coming soon\n", "## Unreleased\r\n\r\n- coming\r\n"])
+def test_a_regenerated_changelog_keeps_the_unreleased_section_on_top(unreleased: str) -> None:
+    existing = "# Changelog\n\n" + unreleased + "\n## [1.0.0] - 2026-01-01\n\n- old text\n"
+    regenerated = with_unreleased(section("1.1.0", "feat: a"), existing)
+    kept = unreleased.replace("\r\n", "\n").rstrip("\n")
+    assert regenerated.index(kept) < regenerated.index("## [1.1.0]") and "old text" not in regenerated
