@@ -124,13 +124,17 @@ def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions())
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     """Every stable release on HEAD's history with its commits and links, newest first, from one `git log`
-    of every release's history: each release holds the same commits, in the same order, as when
-    `_notes_of_tag` reads it alone with a range (deploylib.versioning.history), so their sections are equal."""
+    of HEAD's history (and one more for releases off it): each release holds the same commits, in the
+    same order, as when `_notes_of_tag` reads it alone with a range (deploylib.versioning.history), so
+    their sections are equal."""
     tags = _version_tags(ws)
     stable = sorted((t for t in tags if not t.version.prerelease), key=lambda t: t.version)
-    graph = list(log_entries(ws.app, "HEAD", *dict.fromkeys(t.commit for t in stable)))
+    graph = list(log_entries(ws.app, "HEAD"))
+    on_head = {entry.sha for entry in graph}
+    elsewhere = dict.fromkeys(t.commit for t in stable if t.commit not in on_head)  # e.g. maintenance lines
+    if elsewhere:  # their histories outside HEAD's, so what they released is not counted again
+        graph += log_entries(ws.app, *elsewhere, "^HEAD")
     held = history.members(graph, [(t.name, t.commit) for t in stable])
-    on_head = history.reachable(graph, run_git(ws.app, "rev-parse", "HEAD").strip())
     return [_notes_of(ws, tag, tags, _parsed(ws, held[tag.name])) for tag in reversed(stable)
             if tag.commit in on_head]
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple, not a dataclass: made once per commit of long histories
     sha: str
     parents: tuple[str, ...]
     time: int  # committer time, seconds since the epoch
@@ -25,17 +24,23 @@ class Entry:
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
-    """`entries` in the canonical order (see the module docstring). O(n log n)."""
+    """`entries` in the canonical order (see the module docstring). O(n log n); a single line of
+    history (the usual release) has only one possible order and is walked without sorting."""
     items = list(entries)
     if len(items) < 2:
         return items
     by_sha = {e.sha: e for e in items}
     waiting = dict.fromkeys(by_sha, 0)  # sha -> children in the set not yet listed
+    merges = False  # a commit with two parents in the set
     for entry in items:
-        for parent in entry.parents:
-            if parent in waiting:
-                waiting[parent] += 1
-    ready = [(-e.time, e.sha) for e in items if waiting[e.sha] == 0]
+        inside = [parent for parent in entry.parents if parent in waiting]
+        merges = merges or len(inside) > 1
+        for parent in inside:
+            waiting[parent] += 1
+    tips = [e for e in items if waiting[e.sha] == 0]
+    if len(tips) == 1 and not merges and max(waiting.values()) == 1:  # one line: its order is forced
+        return _line(tips[0], by_sha, len(items))
+    ready = [(-e.time, e.sha) for e in tips]
     heapq.heapify(ready)
     ordered = []
     while ready:
@@ -46,6 +51,14 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
                 waiting[parent] -= 1
                 if waiting[parent] == 0:
                     heapq.heappush(ready, (-by_sha[parent].time, parent))
+    return ordered
+
+
+def _line(tip: Entry, by_sha: dict[str, Entry], size: int) -> list[Entry]:
+    """The `size` commits from `tip` down its parents within `by_sha`, which form one line."""
+    ordered = [tip]
+    while len(ordered) < size:
+        ordered.append(by_sha[next(p for p in ordered[-1].parents if p in by_sha)])
     return ordered
 
 
@@ -69,14 +82,3 @@ def members(graph: Sequence[Entry], releases: Sequence[tuple[str, str]]) -> dict
         found[key] = newest_first(mine)
     return found
 
-
-def reachable(graph: Sequence[Entry], tip: str) -> set[str]:
-    """The shas in `tip`'s history (itself included) within `graph`."""
-    by_sha = {e.sha: e for e in graph}
-    seen, stack = {tip} if tip in by_sha else set(), [tip] if tip in by_sha else []
-    while stack:
-        for parent in by_sha[stack.pop()].parents:
-            if parent in by_sha and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen

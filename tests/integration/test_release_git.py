@@ -320,6 +320,16 @@ def test_a_github_release_that_failed_is_finished_by_the_next_run(repo: Path, gi
     assert git(repo, "tag", "--list") == "v1.0.0\nv1.1.0"
 
 
+def on_branch(repo: Path, branch: str, message: str, start: str, tag: str = "") -> None:
+    """A commit on a new branch from `start` (tagged `tag`, if given), then back to main."""
+    git(repo, "branch", branch, start)
+    git(repo, "switch", "-q", branch)
+    commit(repo, message)
+    if tag:
+        git(repo, "tag", "-a", tag, "-m", tag)
+    git(repo, "switch", "-q", "main")
+
+
 def test_every_section_written_at_release_time_is_the_one_full_regeneration_writes(repo: Path) -> None:
     from deploylib.changelog import section_of
     from deploylib.release import write_changelog
@@ -327,13 +337,8 @@ def test_every_section_written_at_release_time_is_the_one_full_regeneration_writ
     ws = workspace(repo)
     commit(repo, "feat: a")
     publish(ws, plan(ws), None)  # 1.1.0
-    git(repo, "checkout", "-q", "-b", "maint", "v1.1.0")
-    commit(repo, "fix: maintenance fix")
-    git(repo, "tag", "-a", "v1.1.1", "-m", "1.1.1")  # a maintenance release, tagged on its own branch
-    git(repo, "checkout", "-q", "main")
-    git(repo, "checkout", "-q", "-b", "side")
-    commit(repo, "feat: made early, merged late")
-    git(repo, "checkout", "-q", "main")
+    on_branch(repo, "maint", "fix: maintenance fix", "v1.1.0", tag="v1.1.1")  # a maintenance release
+    on_branch(repo, "side", "feat: made early, merged late", "main")
     commit(repo, "feat: b")
     git(repo, "merge", "-q", "--no-ff", "--no-edit", "maint")
     publish(ws, plan(ws), None)  # 1.2.0: b and the merge, not the maintenance fix 1.1.1 released

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploylib.versioning.history import Entry, members, newest_first, reachable
+from deploylib.versioning.history import Entry, members, newest_first
 
 # a - b - c(v1.0.0) - e - m(merge of d) - f(v1.1.0)
 #      \_ d ______________/                      d was made before v1.0.0, merged after it
@@ -33,5 +33,11 @@ def test_the_order_of_a_release_is_the_same_read_alone_or_picked_out_of_all_hist
     assert shas(newest_first(reversed(alone))) == shas(members(GRAPH, [("1.0.0", "c"), ("1.1.0", "f")])["1.1.0"])
 
 
-def test_reachable_is_a_tips_history() -> None:
-    assert reachable(GRAPH, "e") == {"e", "c", "b", "a"}
+def test_one_line_of_history_is_listed_down_its_parents_whatever_the_clocks_say() -> None:
+    line = [Entry("c", ("b",), 1, ""), Entry("b", ("a",), 9, ""), Entry("a", (), 5, "")]
+    assert shas(newest_first(reversed(line))) == "cba"
+
+
+def test_two_lines_are_interleaved_by_time() -> None:
+    assert shas(newest_first([Entry("x", (), 1, ""), Entry("y", ("x",), 3, ""), Entry("p", (), 2, "")])) == "ypx"
+
