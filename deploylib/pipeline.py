@@ -377,8 +377,9 @@ def write_incident(ws: Workspace, incident: Incident) -> str:
     ws.incidents.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = ws.incidents / f"{stamp}-{incident.environment}"
-    base.with_suffix(".md").write_text(report.incident_markdown(incident))
-    base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2) + "\n")
+    base.with_suffix(".md").write_text(report.incident_markdown(incident), encoding="utf-8")
+    base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
     return str(base.with_suffix(".md"))
 
 

@@ -19,11 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from deploylib.errors import TargetError
+from deploylib.validate.charset import codec_for, is_html, meta_label
+
+_TEXT_TYPES = ("application/javascript", "application/json", "image/svg+xml", "application/xml")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Requests are reported by the checks that make them, not logged here."""
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        """Text is sent with its charset, as a browser needs it: the one an HTML page declares in its
+        <meta> (when a browser knows it), else UTF-8."""
+        kind = str(super().guess_type(path))
+        if not kind.startswith("text/") and kind not in _TEXT_TYPES:
+            return kind
+        label = ""
+        if is_html(kind):
+            with contextlib.suppress(OSError), open(path, "rb") as page:
+                label = meta_label(page.read(1024))
+        return f"{kind}; charset={label if codec_for(label) else 'utf-8'}"
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")

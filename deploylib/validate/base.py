@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from deploylib.model import CheckResult, Verdict
 from deploylib.schema import option, positive_seconds_problem, seconds_problem, url_problem
+from deploylib.validate.charset import decode
 
 if TYPE_CHECKING:
     import requests
@@ -119,8 +120,10 @@ def observe(session: requests.Session, method: str, url: str, timeout: float, ve
     started = time.perf_counter()
     try:
         response = session.request(method, url, timeout=timeout, verify=verify, allow_redirects=True, **kwargs)
-        return Observed(response.status_code, response.text, time.perf_counter() - started,
-                        headers={k.lower(): v for k, v in response.headers.items()})
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        # Not response.text: requests reads text/* without a charset as ISO-8859-1 (RFC 2616); browsers don't.
+        return Observed(response.status_code, decode(response.content, headers.get("content-type", "")),
+                        time.perf_counter() - started, headers=headers)
     except requests.RequestException as err:
         return Observed(None, "", time.perf_counter() - started, error=f"{type(err).__name__}: {err}")
 

@@ -1,0 +1,71 @@
+"""Which text a response body is, decided as a browser decides it (WHATWG Encoding and HTML standards,
+"determining the character encoding"): a byte order mark, else the Content-Type header's charset,
+else (for HTML) a `<meta charset>` or `<meta http-equiv="Content-Type">` in the first 1024 bytes,
+else UTF-8. Pure functions: no I/O.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
+_PRESCAN_BYTES = 1024  # how far browsers look for a <meta> charset
+_META = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_HEADER = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# WHATWG labels that name a different encoding than Python's codec of the same name: browsers read
+# "iso-8859-1" and "us-ascii" pages as windows-1252, "gb2312" as GBK, and a <meta> saying UTF-16 as UTF-8.
+_WHATWG = {"us-ascii": "cp1252", "ascii": "cp1252", "ansi_x3.4-1968": "cp1252", "iso-8859-1": "cp1252",
+           "iso8859-1": "cp1252", "iso_8859-1": "cp1252", "latin1": "cp1252", "l1": "cp1252", "cp819": "cp1252",
+           "ibm819": "cp1252", "iso-ir-100": "cp1252", "x-cp1252": "cp1252", "iso-8859-9": "cp1254",
+           "latin5": "cp1254", "iso-8859-11": "cp874", "tis-620": "cp874", "gb2312": "gbk", "x-gbk": "gbk",
+           "chinese": "gbk"}
+
+
+def codec_for(label: str) -> str:
+    """The Python codec a browser uses for an encoding label, or "" for a label it does not know."""
+    name = label.strip().lower()
+    name = _WHATWG.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return ""
+
+
+def header_charset(content_type: str) -> str:
+    """The codec named by a Content-Type header's charset parameter, or ""."""
+    found = _HEADER.search(content_type.partition(";")[2])
+    return codec_for(found[1]) if found else ""
+
+
+def meta_label(head: bytes) -> str:
+    """The encoding label a page's `<meta>` declares in its first 1024 bytes, as written, or ""."""
+    found = _META.search(head[:_PRESCAN_BYTES])
+    return found[1].decode("ascii") if found else ""
+
+
+def meta_charset(head: bytes) -> str:
+    """The codec a page's `<meta>` declares, or "". A declared UTF-16 means UTF-8: a page whose <meta>
+    could be read as ASCII cannot be UTF-16."""
+    codec = codec_for(meta_label(head))
+    return "utf-8" if codec.startswith("utf-16") else codec
+
+
+def is_html(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media in ("", "text/html", "application/xhtml+xml")
+
+
+def sniff(body: bytes, content_type: str) -> tuple[str, int]:
+    """(codec, bytes of byte order mark to skip) for a body served with `content_type`."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return codec, len(bom)
+    codec = header_charset(content_type) or (meta_charset(body) if is_html(content_type) else "")
+    return codec or "utf-8", 0
+
+
+def decode(body: bytes, content_type: str) -> str:
+    """The text a browser shows for `body`; bytes that are not valid in the encoding become U+FFFD."""
+    codec, skip = sniff(body, content_type)
+    return body[skip:].decode(codec, errors="replace")

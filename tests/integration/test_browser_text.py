@@ -1,0 +1,80 @@
+"""Every check kind reads a page as a browser does: a UTF-8 page served without a charset is UTF-8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from deploylib.model import Verdict
+from deploylib.serve import static_server
+from deploylib.validate.assets import AssetsCheck, PageCheck
+from deploylib.validate.flow import FlowCheck, FlowStep
+from deploylib.validate.load import LoadCheck
+from deploylib.validate.runner import run_round
+from deploylib.validate.smoke import SmokeCheck
+from tests.fakes.app import App
+
+PAGE = "<h1>Welcome · café</h1>"
+NO_CHARSET = {"Content-Type": "text/html"}
+
+
+def one(check, url: str):  # noqa: ANN001, ANN201 - any check kind
+    return run_round(url, [check], concurrency=2)[0]
+
+
+def test_a_smoke_check_finds_text_on_a_page_served_without_a_charset(app: App) -> None:
+    app.route("/", (200, NO_CHARSET, PAGE.encode()))
+    assert one(SmokeCheck(path="/", contains="café", regex="Welcome · caf."), app.url).verdict is Verdict.PASS
+
+
+def test_a_failed_check_shows_the_text_as_the_page_shows_it(app: App) -> None:
+    app.route("/", (200, NO_CHARSET, PAGE.encode()))
+    result = one(SmokeCheck(path="/", not_contains="café"), app.url)
+    assert result.verdict is Verdict.FAIL and "Welcome · café" in result.seen and "Ã" not in result.seen
+
+
+def test_the_header_charset_is_honoured(app: App) -> None:
+    app.route("/", (200, {"Content-Type": "text/html; charset=windows-1252"}, PAGE.encode("cp1252")))
+    assert one(SmokeCheck(path="/", contains="café"), app.url).verdict is Verdict.PASS
+
+
+def test_a_meta_charset_is_honoured(app: App) -> None:
+    app.route("/", (200, NO_CHARSET, f"<meta charset=windows-1252>{PAGE}".encode("cp1252")))
+    assert one(SmokeCheck(path="/", contains="café"), app.url).verdict is Verdict.PASS
+
+
+def test_a_flow_step_sees_and_captures_decoded_text(app: App) -> None:
+    app.route("/menu", (200, NO_CHARSET, "<a href='/dish?name=crème'>crème brûlée</a>".encode()))
+    app.route("/dish", lambda r: (200, NO_CHARSET, f"dish {r.query.get('name')}".encode()))
+    flow = FlowCheck(steps=(FlowStep(path="/menu", contains="brûlée", capture={"name": "regex:name=(\\w+)"}),
+                            FlowStep(path="/dish?name={name}", contains="dish crème")))
+    result = one(flow, app.url)
+    assert result.verdict is Verdict.PASS, result.seen
+
+
+def test_assets_named_with_non_ascii_characters_are_found(app: App) -> None:
+    app.route("/", (200, NO_CHARSET, '<img src="/img/café.svg">'.encode()))
+    app.route("/img/caf%C3%A9.svg", (200, {"Content-Type": "image/svg+xml"}, "<svg/>"))
+    assert one(AssetsCheck(pages=["/"]), app.url).verdict is Verdict.PASS
+    assert one(PageCheck(path="/"), app.url).verdict is Verdict.PASS
+
+
+def test_a_load_check_reads_a_metric_with_a_non_ascii_label(app: App) -> None:
+    app.route("/", (200, NO_CHARSET, PAGE))
+    app.route("/metrics", (200, {"Content-Type": "text/plain"}, 'http_errors_total{route="/café"} 0\n'.encode()))
+    check = LoadCheck(paths=["/"], requests=4, prometheus_url="/metrics",
+                      prometheus_metric='http_errors_total{route="/café"}')
+    result = one(check, app.url)
+    assert result.verdict is Verdict.PASS, result.seen
+
+
+def test_deploylibs_own_server_sends_a_charset(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "old.html").write_bytes(f"<meta charset=windows-1252>{PAGE}".encode("cp1252"))
+    (tmp_path / "site.css").write_text("h1::after { content: 'é' }", encoding="utf-8")
+    with static_server(tmp_path, 0, "the site") as url:
+        assert requests.get(f"{url}/", timeout=5).headers["content-type"] == "text/html; charset=utf-8"
+        assert requests.get(f"{url}/old.html", timeout=5).headers["content-type"] == "text/html; charset=windows-1252"
+        assert requests.get(f"{url}/site.css", timeout=5).headers["content-type"] == "text/css; charset=utf-8"
+        assert one(SmokeCheck(path="/old.html", contains="café"), url).verdict is Verdict.PASS

@@ -1,0 +1,49 @@
+"""Response bodies are read as a browser reads them (WHATWG: BOM, header charset, <meta>, UTF-8)."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from deploylib.validate.charset import decode
+
+CAFE = "<h1>Welcome · café</h1>"
+
+
+@pytest.mark.parametrize(("body", "content_type", "text"), [
+    (CAFE.encode(), "text/html", CAFE),  # no charset anywhere: UTF-8, not ISO-8859-1
+    (CAFE.encode(), "", CAFE),  # no Content-Type at all
+    (CAFE.encode(), "text/plain", CAFE),
+    (CAFE.encode(), "application/json", CAFE),
+    (CAFE.encode(), "text/html; charset=utf-8", CAFE),
+    (CAFE.encode(), 'text/html; charset="UTF-8"', CAFE),  # quoted, upper case
+    (CAFE.encode("cp1252"), "text/html; charset=windows-1252", CAFE),
+    (CAFE.encode("cp1252"), "text/html; charset=iso-8859-1", CAFE),  # browsers read latin1 as windows-1252
+    ("“quoted”".encode("cp1252"), "text/html; charset=us-ascii", "“quoted”"),  # ascii label too
+    ("<meta charset=iso-8859-1><p>café</p>".encode("cp1252"), "text/html",
+     "<meta charset=iso-8859-1><p>café</p>"),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>café</p>'.encode("cp1252"),
+     "text/html", '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>café</p>'),
+    ("<meta charset='shift_jis'><p>日本</p>".encode("shift_jis"), "text/html", "<meta charset='shift_jis'><p>日本</p>"),
+    ("<meta charset=utf-16><p>café</p>".encode(), "text/html", "<meta charset=utf-16><p>café</p>"),  # means UTF-8
+    ("<meta charset=no-such-thing><p>café</p>".encode(), "text/html", "<meta charset=no-such-thing><p>café</p>"),
+    # the header wins over the <meta>
+    ("<meta charset=windows-1252><p>café</p>".encode(), "text/html; charset=utf-8",
+     "<meta charset=windows-1252><p>café</p>"),
+    # a <meta> only counts in HTML
+    ("<meta charset=windows-1252> café".encode(), "text/plain", "<meta charset=windows-1252> café"),
+    # a byte order mark wins over everything
+    (codecs.BOM_UTF8 + CAFE.encode(), "text/html; charset=windows-1252", CAFE),
+    (codecs.BOM_UTF16_LE + CAFE.encode("utf-16-le"), "text/html", CAFE),
+    (codecs.BOM_UTF16_BE + CAFE.encode("utf-16-be"), "text/html", CAFE),
+    (b"caf\xe9", "text/html", "caf\ufffd"),  # not UTF-8 and nothing declared: replaced, never an error
+    (b"", "text/html", ""),
+])
+def test_a_body_is_decoded_as_a_browser_decodes_it(body: bytes, content_type: str, text: str) -> None:
+    assert decode(body, content_type) == text
+
+
+def test_a_meta_beyond_the_first_1024_bytes_is_not_seen() -> None:
+    body = b" " * 1024 + "<meta charset=windows-1252>café".encode()
+    assert decode(body, "text/html").endswith("café")
