@@ -37,7 +37,7 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
         report.stage(report.OK, f"promote:{env.name}", f"{live.id} is already live on {env.name}")
         return
     report.stage(report.OK, f"promote:{env.name}", f"{live.id} from {staging.name} (validated there; no rebuild)")
-    pipeline.deploy(ws, env.name, artifact, assume_yes)
+    pipeline.deploy(ws, env.name, artifact, assume_yes, rerun=pipeline.command_line("promote", env.name))
 
 
 def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
@@ -63,4 +63,5 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
     report.stage(report.OK, "version", plan.describe())
     artifact = run_build(ws, plan, head)
     publish(ws, plan, artifact)
-    pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True)
+    pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True,
+                    rerun=pipeline.command_line("hotfix", env_name))

@@ -75,6 +75,7 @@ class Release:
     commit: str
     activated_at: str = ""  # ISO time of the switch that made it live, when known
     activated_by: str = ""
+    foreign: str = ""  # what is live when deploylib did not put it there, e.g. 'commit 1a2b3c4 "Fix" (…)'
 
 
 class Verdict(StrEnum):

@@ -52,8 +52,14 @@ class Timeline:
         self.events.append((utc_now(), what))
 
 
-def confirm(env: EnvironmentConfig, what: str, assume_yes: bool) -> None:
-    """Ask before changing a production-like environment; without a terminal, proceed only when told to."""
+def command_line(task: str, env_name: str, *options: str) -> str:
+    """A doit command as the user types it, for messages (--env only when it is not the default, production)."""
+    return " ".join(["doit", task, *(["--env", env_name] if env_name != "production" else []), *options])
+
+
+def confirm(env: EnvironmentConfig, what: str, assume_yes: bool, rerun: str) -> None:
+    """Ask before changing a production-like environment; without a terminal, proceed only when told to
+    (`rerun` is the command to repeat with --yes, e.g. "doit rollback")."""
     if assume_yes:
         report.stage(report.OK, "confirm", "confirmed by --yes")
     elif os.environ.get("DEPLOYLIB_YES") == "1":
@@ -64,7 +70,7 @@ def confirm(env: EnvironmentConfig, what: str, assume_yes: bool) -> None:
         report.stage(report.OK, "confirm", "confirmed on the terminal")
     else:
         raise Aborted(f"{what} needs confirmation, and there is no terminal to ask on. Re-run with --yes "
-                      f"(e.g. doit deploy:{env.name} --yes) or set DEPLOYLIB_YES=1; nothing was changed.")
+                      f"({rerun} --yes) or set DEPLOYLIB_YES=1; nothing was changed.")
 
 
 class _Terminated(BaseException):
@@ -136,9 +142,11 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
     return found
 
 
-def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False) -> None:
+def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False,
+           rerun: str = "") -> None:
     """Deploy `artifact` to an environment and keep it live only if it passes validation. A hotfix skips
-    the staging requirement when [gate] hotfix_waives says so, and is marked as such everywhere."""
+    the staging requirement when [gate] hotfix_waives says so, and is marked as such everywhere. `rerun`
+    is the command the user ran (default: doit deploy:ENV), repeated with --yes to confirm."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
@@ -147,7 +155,8 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
         return
     if ws.config.needs_confirmation(env):
         what = "HOTFIX " if hotfix else ""
-        confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes)
+        confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes,
+                rerun or f"doit deploy:{env.name}")
     notes = Notifications(ws.config.notify)
     try:
         _deploy_locked(ws, env, target, ledger, artifact, notes, started, hotfix)
@@ -248,6 +257,10 @@ def _anything_new(ws: Workspace, env: EnvironmentConfig, target: Target, artifac
     live = target.live()
     if live is None:
         report.stage(report.OK, "gate ahead", f"first deploy to {env.name}")
+        return True
+    if live.foreign:
+        report.stage(report.WARN, "gate ahead", f"{env.name} serves {live.foreign}; {artifact.release_id} is "
+                                                "published on top of it")
         return True
     if live.digest == artifact.digest:
         report.stage(report.OK, "gate ahead", f"nothing new: {live.id} is already live on {env.name}; not deploying")
@@ -373,6 +386,19 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
     raise Escalation(message)
 
 
+def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
+    """Why a digest is marked bad on an environment, from its newest incident report."""
+    for path in sorted(ws.incidents.glob(f"*-{env_name}.json"), reverse=True):
+        try:
+            incident = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if incident.get("failed", {}).get("digest") == digest:
+            reasons = "; ".join(incident.get("reasons") or []) or "its checks failed"
+            return f"it failed validation after its deploy ({reasons}); incident report {path.with_suffix('.md')}."
+    return "it failed validation after its deploy (no incident report is left on this machine)."
+
+
 def write_incident(ws: Workspace, incident: Incident) -> str:
     ws.incidents.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -412,16 +438,22 @@ def unlock(ws: Workspace, env_name: str) -> None:
                     if closed else ""))
 
 
-def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) -> None:
-    """Make an earlier release live again: the last good one before the current, or `to_version`."""
+def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, force: bool = False) -> None:
+    """Make an earlier release live again: the last good one before the current, or `to_version`. A release
+    marked bad, or replacing what deploylib did not publish, only with `force`."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
     live = target.live()
-    choice = _rollback_choice(target, ledger, env, live, to_version)
+    choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
+    picked = ["--to", to_version] if to_version else []
+    if live is not None and live.foreign and not force:
+        raise DeployError(f"{env.name} serves {live.foreign}. A rollback would replace it; deploylib never does "
+                          f"that unless told to. Nothing was changed. To replace it with {choice.id}: "
+                          f"{command_line('rollback', env.name, *picked, '--force')}.")
     if ws.config.needs_confirmation(env):
         confirm(env, f"Roll {env.name} back from {report.release_label(live)} to {report.release_label(choice)}",
-                assume_yes)
+                assume_yes, command_line("rollback", env.name, *picked, *(["--force"] if force else [])))
     notes = Notifications(ws.config.notify)
     holder = LockHolder.me("rollback", choice.version)
     try:
@@ -430,7 +462,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) ->
             entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
                                  {"from": live.digest if live else "", "reason": "requested"})
             try:
-                target.activate(choice, holder.user)
+                target.activate(choice, holder.user, force=force)
             except DeployError as err:
                 ledger.finish(entry, "failed", {"error": str(err)})
                 raise
@@ -453,8 +485,8 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool) ->
         notes.flush()
 
 
-def _rollback_choice(target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,
-                     to_version: str) -> Release:
+def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,
+                     to_version: str, force: bool) -> Release:
     releases = target.releases()
     if to_version:
         matching = [r for r in releases if r.version == to_version]
@@ -462,7 +494,14 @@ def _rollback_choice(target: Target, ledger: Ledger, env: EnvironmentConfig, liv
             known = ", ".join(dict.fromkeys(r.version for r in reversed(releases))) or "none"
             raise DeployError(f"{env.name} holds no release {to_version} ({target.describe()}). Releases kept there, "
                               f"newest first: {known}.")
-        return matching[-1]
+        choice = matching[-1]
+        if ledger.failed(env.name, choice.digest) and not force:
+            raise GateFailed(f"{choice.id} is marked bad on {env.name}: {_why_bad(ws, env.name, choice.digest)} "
+                             f"Restoring it would leave {env.name} failing its checks, so nothing was changed. Pick "
+                             f"another release (doit history --env {env.name}), or restore it anyway with "
+                             + command_line("rollback", env.name, "--to", to_version, "--force")
+                             + ".")
+        return choice
     candidates = [r for r in reversed(releases) if r.activated_at and (live is None or r.id != live.id)
                   and not ledger.failed(env.name, r.digest)]
     if not candidates:

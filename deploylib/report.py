@@ -72,6 +72,8 @@ def ask(question: str) -> bool:
 def release_label(release: Release | None) -> str:
     if release is None:
         return "nothing"
+    if release.foreign:
+        return release.foreign
     return f"{release.version} ({short_digest(release.digest)})"
 
 

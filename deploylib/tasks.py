@@ -360,13 +360,15 @@ def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
 
 
 def _rollback(ws: Workspace) -> dict[str, Any]:
-    def rollback(env: str, to: str, yes: bool) -> None:
+    def rollback(env: str, to: str, yes: bool, force: bool) -> None:
         from deploylib import pipeline
 
-        pipeline.rollback(ws, env, to, yes)
+        pipeline.rollback(ws, env, to, yes, force)
 
     return {"basename": "rollback",
             "doc": "Restore the last good release (production unless --env; --to VERSION picks one)",
             "actions": [_action(rollback)], "uptodate": [False], "io": {"capture": False}, "verbosity": 2,
             "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
-                       {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES]}
+                       {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES,
+                       {"name": "force", "long": "force", "type": bool, "default": False,
+                        "help": "restore a release marked bad, or replace what deploylib did not publish"}]}

@@ -50,8 +50,9 @@ class Target(ABC):
         """Upload, unpack and verify the artifact as a release; it is not live yet."""
 
     @abstractmethod
-    def activate(self, release: Release, by: str) -> None:
-        """Make `release` the live one, atomically."""
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
+        """Make `release` the live one, atomically. A target that can find something live that deploylib did
+        not put there (GitHub Pages) refuses to replace it with TargetError unless `force`."""
 
     @property
     def state_folder(self) -> Path:

@@ -89,7 +89,7 @@ class CommandTarget(Target):
                     "DEPLOY_ARTIFACT": str(self.root / STATE_DIR / "artifacts" / f"{hex_digest}.tar")}
         return env
 
-    def activate(self, release: Release, by: str) -> None:
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
         self.store.check(release, f"the {self.environment} command target")
         older = any(a["id"] == release.id for a in self._activations())
         command = self.options.rollback if older and self.options.rollback else self.options.deploy

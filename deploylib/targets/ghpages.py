@@ -61,6 +61,20 @@ class _Built:
     base: str  # the branch tip when it was built ("" for the branch's first commit)
 
 
+@dataclass(frozen=True)
+class _Made:
+    """What a commit on the branch says about itself."""
+
+    trailers: dict[str, str]  # deploylib's trailers, empty on a commit deploylib did not make
+    foreign: str  # a description of a commit deploylib did not make, "" for its own
+    author: str
+    when: str  # author time, ISO 8601
+
+    @property
+    def release(self) -> str:
+        return self.trailers.get("deploylib-release", "")
+
+
 class PagesTarget(Target):
     Options = PagesOptions
     options: PagesOptions
@@ -137,20 +151,28 @@ class PagesTarget(Target):
     # -- the Target interface --------------------------------------------------------------------
 
     def live(self) -> Release | None:
-        tip = self._remote_tip()
+        tip = self._fetch_tip()
         if not tip:
             return None
-        self._fetch_tip()
-        trailers = dict(line.split(": ", 1) for line in self._git("log", "-1", "--format=%B", tip).splitlines()
-                        if line.startswith(_TRAILERS) and ": " in line)
-        if "deploylib-digest" not in trailers:
-            return Release(id=tip[:12], version="unknown", digest="", commit="")  # published by something else
-        release_id = trailers.get("deploylib-release", "")
-        record = self._records().get(release_id)
+        made = self._made(tip)
+        if made.foreign:
+            return Release(id=tip[:12], version="", digest="", commit="", activated_at=made.when,
+                           activated_by=made.author, foreign=made.foreign)
+        record = self._records().get(made.release)
         if record is not None:
-            return self._release(release_id, record)
-        return Release(id=release_id, version=trailers.get("deploylib-version", ""),
-                       digest=trailers["deploylib-digest"], commit=trailers.get("deploylib-commit", ""))
+            return self._release(made.release, record)
+        return Release(id=made.release, version=made.trailers.get("deploylib-version", ""),
+                       digest=made.trailers["deploylib-digest"], commit=made.trailers.get("deploylib-commit", ""))
+
+    def _made(self, commit: str) -> _Made:
+        """Who made a commit (in the cache): deploylib, by its trailers, or someone else."""
+        shown = self._git("log", "-1", "--format=%an%x1f%aI%x1f%s%x1f%B", commit)
+        author, when, subject, body = shown.split("\x1f", 3)
+        trailers = dict(line.split(": ", 1) for line in body.splitlines()
+                        if line.startswith(_TRAILERS) and ": " in line)
+        foreign = "" if "deploylib-digest" in trailers else (
+            f'commit {commit[:7]} "{subject}" by {author}, authored {when}, not published by deploylib')
+        return _Made(trailers, foreign, author, when)
 
     def releases(self) -> list[Release]:
         """Oldest activation first, by the activations' sequence numbers (timestamps tie within a second)."""
@@ -214,9 +236,15 @@ class PagesTarget(Target):
         commit = self._git("rev-parse", ref).strip()
         return _Built(release, commit, self._git("rev-parse", f"{commit}^{{tree}}").strip(), parent)
 
-    def activate(self, release: Release, by: str) -> None:
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
+        """Publish `release`. Over a tip deploylib did not make (no trailers), or (rollback = "reset") over
+        history holding such commits, only with `force`. A tip that is this very release, published by a
+        run killed before it recorded so, is recognised by its trailers and the publish is completed."""
         records = self._records()
         record = records.get(release.id)
+        if record is None and release.foreign:
+            self._restore_foreign(release, force)
+            return
         if record is None:
             raise TargetError(f"Release {release.id} was never built for {self.describe()}; it cannot be published.")
         commit = str(record["commit"])
@@ -226,23 +254,56 @@ class PagesTarget(Target):
             tip = self._fetch_tip()
             if tip and tip in {commit, *(str(a.get("commit")) for a in record.get("activations") or [])}:
                 return  # already live: nothing to publish
-            if tip and tip != record["base"] and tip != commit:
-                ours = {str(a.get("commit")) for r in records.values() for a in r.get("activations") or []}
-                if tip not in ours:
-                    raise TargetError(f"{self.describe()} moved since {release.id} was prepared on it: someone else "
-                                      "published. Nothing was overwritten; run the deploy again to build on top of it.")
-                # The branch holds another of our releases (a rollback, or releases prepared together):
-                # publish this release's tree on top of the tip, or move the branch back to its commit.
+            made = self._made(tip) if tip else None
+            if made and made.release == release.id and self._git("rev-parse", f"{tip}^{{tree}}").strip() == \
+                    record["tree"]:
+                commit = tip  # published by a run that died before recording it: record it now
+            elif made and tip != record["base"] and tip != commit:
+                if made.foreign and not force:
+                    raise TargetError(self._foreign_refusal(made.foreign))
+                # The branch holds another release (a rollback, or releases prepared together): publish this
+                # release's tree on top of the tip, or move the branch back to its commit.
                 if self.options.rollback == "commit":
                     files = [b"deleteall\n", *self._tree_entries(str(record["tree"]))]
                     commit = self._commit(release, tip, files).commit
-            if not self._push(commit, lease=tip):
+                else:
+                    self._refuse_dropping_foreign(commit, tip, force)
+            if commit != tip and not self._push(commit, lease=tip):
                 raise TargetError(f"{self.describe()} changed while deploylib was publishing (someone else "
                                   "published): nothing was overwritten. Run the deploy again.")
         number = max((_last_activation(r) for r in records.values()), default=0) + 1
         record["activations"] = [*list(record.get("activations") or []), {"time": utc_now(), "by": by,
                                                                           "commit": commit, "n": number}]
         self._save(records)
+
+    def _foreign_refusal(self, what: str) -> str:
+        return (f"{self.describe()} serves {what}: someone else published. Nothing was overwritten: deploylib "
+                "never replaces a commit it did not make unless told to. Deploy again to publish on top of it, or "
+                "roll back over it with doit rollback --force.")
+
+    def _refuse_dropping_foreign(self, commit: str, tip: str, force: bool) -> None:
+        """Moving the branch from `tip` back to `commit` drops the commits between; refuse when one of them
+        is not deploylib's, unless `force`."""
+        if force:
+            return
+        dropped = [c for c in self._git("rev-list", f"{commit}..{tip}").split() if self._made(c).foreign]
+        if dropped:
+            raise TargetError(f'Moving {self.describe()} back (rollback = "reset") would drop '
+                              f"{self._made(dropped[0]).foreign}" + (f" and {len(dropped) - 1} more" if len(dropped) > 1
+                                                                    else "") + ". Nothing was changed; use "
+                              'doit rollback --force to drop it, or rollback = "commit" to keep history.')
+
+    def _restore_foreign(self, release: Release, force: bool) -> None:
+        """Put back a commit deploylib did not make (it was live before a deploy that failed validation):
+        the branch moves back to it, dropping only what was published on top of it."""
+        commit = self._git("rev-parse", f"{release.id}^{{commit}}").strip()
+        tip = self._fetch_tip()
+        if tip == commit:
+            return
+        self._refuse_dropping_foreign(commit, tip, force)
+        if not self._push(commit, lease=tip):
+            raise TargetError(f"{self.describe()} changed while deploylib was restoring {release.foreign} (someone "
+                              "else published): nothing was overwritten.")
 
     def _push(self, commit: str, lease: str) -> bool:
         """Set the branch to `commit` if it still is at `lease` ("" : absent); False when it is not."""

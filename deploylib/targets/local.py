@@ -81,7 +81,7 @@ class LocalTarget(Target):
             raise TargetError(f"Permission denied writing {err.filename or self.base}: the deploy user cannot "
                               f"write to {self.base}. Fix its ownership or permissions.") from None
 
-    def activate(self, release: Release, by: str) -> None:
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
         self.store.check(release, self.describe())
         if self._current_id() == release.id:
             return

@@ -330,7 +330,7 @@ class SshTarget(Target):
                                 "deploy a new build.")
         return sent
 
-    def activate(self, release: Release, by: str) -> None:
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
         self._each(self.hosts, lambda host: host.activate(release, by))
 
     def _batches(self) -> list[list[Host]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
+from deploylib.report import release_label
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from tests.conftest import build_artifact as site
 from tests.conftest import git
@@ -121,3 +123,77 @@ def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path
     with pytest.raises(ArtifactError, match="link or special file"):
         pages(tmp_path).deploy(artifact)
     assert branch(remote, "branch", "--list") == ""
+
+
+def someone_publishes(tmp_path: Path, remote: Path, text: str, subject: str = "their publish") -> str:
+    """A commit on gh-pages made by hand, not by deploylib; returns its sha."""
+    someone = tmp_path / "someone"
+    shutil.rmtree(someone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(someone)], check=True, capture_output=True)
+    (someone / "index.html").write_text(text)
+    git(someone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qam", subject)
+    git(someone, "push", "-q", "origin", "gh-pages")
+    return git(someone, "rev-parse", "HEAD")
+
+
+def test_a_foreign_commit_on_the_branch_is_described_not_called_unknown(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    theirs = someone_publishes(tmp_path, remote, "theirs", "Hotfix the docs by hand")
+    live = pages(tmp_path).live()
+    assert live is not None and live.digest == "" and live.id == theirs[:12]
+    assert live.foreign.startswith(f'commit {theirs[:7]} "Hotfix the docs by hand" by Jane Doe, authored 20')
+    assert release_label(live) == live.foreign and "unknown" not in release_label(live)
+
+
+def test_rollback_by_reset_never_drops_a_foreign_commit_unless_forced(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path, rollback="reset")
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    old = target.live()
+    theirs = someone_publishes(tmp_path, remote, "theirs")
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))  # on top of their commit
+    tip = branch(remote, "rev-parse", "gh-pages")
+    with pytest.raises(TargetError, match=f'would drop commit {theirs[:7]} "their publish" by Jane Doe'):
+        target.activate(old, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+    target.activate(old, "ci", force=True)
+    assert branch(remote, "show", "gh-pages:index.html") == "one"
+
+
+def test_rollback_over_a_live_foreign_commit_needs_force(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))
+    old = target.releases()[0]
+    theirs = someone_publishes(tmp_path, remote, "theirs")
+    with pytest.raises(TargetError, match=f"serves commit {theirs[:7]} .*--force"):
+        target.activate(old, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == theirs
+    target.activate(old, "ci", force=True)
+    assert branch(remote, "show", "gh-pages:index.html") == "one"
+    assert branch(remote, "rev-parse", "gh-pages^") == theirs  # published on top: their commit stays in history
+
+
+def test_a_foreign_release_live_before_a_deploy_is_restored_exactly(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    theirs = someone_publishes(tmp_path, remote, "theirs")
+    previous = target.live()
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))  # then fails validation:
+    target.activate(previous, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == theirs
+
+
+def test_a_publish_that_landed_after_its_run_was_killed_is_recognised_as_deploylibs(tmp_path: Path,
+                                                                                     remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    artifact = site(tmp_path, "2.0.0", {"index.html": "two"})
+    target.deploy(artifact)  # the killed run built its commit; its `git push` outlived it...
+    orphan = json.loads((tmp_path / ".deploylib/targets/production/releases.json").read_text())
+    release = target.deploy(artifact)  # ...the next run builds again before that push lands...
+    commit = orphan[release.id]["commit"]
+    git(tmp_path / ".deploylib/targets/production/pages.git", "push", "-q", str(remote), f"{commit}:refs/heads/gh-pages")
+    target.activate(release, "ci")  # ...and then finds its own release live: the publish is completed
+    assert branch(remote, "rev-parse", "gh-pages") == commit
+    assert target.live().id == release.id and target.releases()[-1].activated_by == "ci"
