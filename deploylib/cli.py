@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         ws = discover(Path.cwd())
+        if ws.demo:  # stdout stays the answer alone: VERSION=$(deploylib next-version)
+            from deploylib.demo import start_demo
+
+            start_demo(ws, aside=True)
         if args.command == "next-version":
             from deploylib.git import run_git
 

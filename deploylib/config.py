@@ -18,7 +18,7 @@ from deploylib.build_gates import Budget, LighthouseConfig
 from deploylib.errors import ConfigError
 from deploylib.notify import NotifierConfig
 from deploylib.refname import branch_problem, refname_problem, remote_problem
-from deploylib.runner import optional_command_problem, program_problem
+from deploylib.runner import optional_command_problem
 from deploylib.schema import (
     Kinds,
     Variant,
@@ -31,7 +31,7 @@ from deploylib.schema import (
     subtable,
     url_problem,
 )
-from deploylib.targets import TARGET_TYPES, target_options
+from deploylib.targets import TARGET_TYPES, serves_itself, target_options
 from deploylib.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.validate import CHECK_KINDS, check_class
 from deploylib.validate.base import Check, regex_problem
@@ -260,6 +260,11 @@ def _check_consistency(config: Config, ctx: Where) -> None:
                 f"{ctx.key(f'environments.{env.name}', 'checks')} is missing: deploylib never deploys without "
                 f"validating. Add at least one check, e.g. [[{ctx.section(f'environments.{env.name}')}.checks]] "
                 'path = "/" status = 200.')
+    for env in config.environments.values():
+        if not env.url and not serves_itself(env.target):
+            raise ConfigError(f"{ctx.key(f'environments.{env.name}', 'url')} is missing: a {env.target.type} target "
+                              "cannot serve releases for validation itself, so the checks need the address the site "
+                              'answers on. Add it, e.g. url = "https://acme.github.io/site".')
     if config.environments and not config.build.command:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
@@ -268,11 +273,6 @@ def _check_consistency(config: Config, ctx: Where) -> None:
             raise ConfigError(f"{ctx.key(f'notify[{index}]', 'url_env')}: give exactly one of url_env (the name of "
                               "an environment variable holding the webhook URL, preferred: it is a secret) or url.")
     gate = config.gate
-    for key in ("tests", "audit"):
-        command = getattr(gate, key)
-        problem = program_problem(command, config.root) if command else ""
-        if problem:
-            raise ConfigError(f'{ctx.key("gate", key)} = "{command}" {problem}. Install it, or fix the command.')
     remote_gates = [name for name, on in (("require_review", gate.require_review), ("require_ci", gate.require_ci),
                                           ("blocking_labels", bool(gate.blocking_labels))) if on]
     if remote_gates and not config.release.github.repository:

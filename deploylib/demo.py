@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+from deploylib import report
 from deploylib.resources import shipped
 from deploylib.workspace import Workspace
 
@@ -17,6 +18,16 @@ HISTORY: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("docs: explain how the demo is built and deployed", ("README.md",), ""),
 )
 _IDENTITY = ("deploylib demo", "demo@deploylib.invalid")
+
+
+def start_demo(ws: Workspace, aside: bool = False) -> None:
+    """Say that this run is the embedded demo (on stderr when `aside`, keeping stdout machine-readable),
+    then make sure its sandbox exists."""
+    if aside:
+        report.aside(ws.demo_notice)
+    else:
+        report.stage(report.WARN, "demo", ws.demo_notice)
+    ensure_sandbox(ws)
 
 
 def ensure_sandbox(ws: Workspace) -> None:
@@ -49,3 +60,24 @@ def ensure_sandbox(ws: Workspace) -> None:
     repo.create_remote("origin", str(origin))
     repo.git.push("--set-upstream", "--follow-tags", "origin", "main")
 
+
+
+def break_live_checks(ws: Workspace) -> str:
+    """Commit a change to the demo's about page that its source tests pass but its live check catches
+    (the page no longer says "About"), so the next deploy fails validation on the staging environment
+    and is rolled back there. Returns the commit's subject. Raises DeployError before the demo's first
+    deploy: with nothing live there would be nothing to roll back to."""
+    from deploylib.errors import DeployError
+    from deploylib.git import commit_paths
+    from deploylib.targets import open_target
+
+    staging = ws.config.environment(ws.config.deploy.staging)
+    if not (ws.app / ".git").exists() or open_target(staging, ws.app).live() is None:
+        raise DeployError(f"Nothing of the demo is live on {staging.name} yet, so a broken release would have "
+                          "nothing to roll back to. Deploy the demo first (doit deploy:production --yes), then "
+                          "run doit break-demo.")
+    page = ws.app / "src" / "about.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("About", "Team"), encoding="utf-8")
+    subject = "fix(about): call the page Team"
+    commit_paths(ws.app, ["src/about.html"], subject)
+    return subject

@@ -43,15 +43,17 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
 def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
     """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`."""
     from deploylib.build import run_build
-    from deploylib.demo import ensure_sandbox
+    from deploylib.demo import start_demo
     from deploylib.gates import run_gates, tests_key
     from deploylib.git import repo_state, source_fingerprint
+    from deploylib.preflight import preflight
     from deploylib.release import plan_release, publish, release_files
     from deploylib.versioning.bump import PlanOptions
 
     ws.config.environment(env_name)
     if ws.demo:
-        ensure_sandbox(ws)
+        start_demo(ws)
+    preflight(ws)
     waived = frozenset(ws.config.gate.hotfix_waives)
     report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
                                         "; tests and validation still run")

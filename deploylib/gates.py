@@ -11,7 +11,7 @@ from deploylib import report
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
 from deploylib.model import FAIL, PASS, SKIP, GateResult
-from deploylib.runner import run_shell
+from deploylib.runner import program_problem, run_shell
 from deploylib.workspace import Workspace, ensure_state_dir
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
@@ -35,13 +35,18 @@ def repository_gates(state: RepoState, branch: str) -> list[GateResult]:
     return [clean, on_branch]
 
 
-def pushed_gate(state: RepoState, release_pushes: bool) -> GateResult:
-    """What is deployed must be on the remote: already, or pushed by this run's release."""
+def pushed_gate(state: RepoState, push: bool, releases: bool = True) -> GateResult:
+    """What is deployed must be on the remote: already, or pushed by this run's release. `push` is
+    [release] push; `releases` says whether this run makes a release at all (no release, no push)."""
     if not state.upstream:
         return GateResult("pushed", SKIP, f"{state.branch or 'HEAD'} has no upstream branch to compare with")
     if state.behind:
         return GateResult("pushed", FAIL, f"{state.behind} commit(s) behind {state.upstream}; pull first")
-    if state.ahead and not release_pushes:
+    if state.ahead and push and not releases:
+        return GateResult("pushed", FAIL, f"{state.ahead} commit(s) not pushed to {state.upstream}, and no commit "
+                                          "since the last release asks for a new one, so this run pushes nothing; "
+                                          "push them first (git push)")
+    if state.ahead and not push:
         return GateResult("pushed", FAIL, f"{state.ahead} commit(s) not pushed to {state.upstream}; push them first")
     if state.ahead:
         return GateResult("pushed", PASS, f"{state.ahead} commit(s) ahead of {state.upstream}: the release pushes them")
@@ -134,6 +139,9 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -
     passed: dict[str, str] = json.loads(cache.read_text()) if cache_key and cache.exists() else {}
     if cache_key and passed.get(name) == cache_key:
         return GateResult(name, PASS, "passed for these sources before (cached)")
+    problem = program_problem(command, ws.app)
+    if problem:  # checked here, not at load: read-only tasks must not need the gate's programs
+        return GateResult(name, FAIL, f'[gate] {name} = "{command}" {problem}; install it, or fix the command')
     report.stage("…", f"gate {name}", f"running {command}")
     outcome = run_shell(command, ws.app, report.command_line)
     if not outcome.ok:
@@ -149,16 +157,17 @@ def tests_key(ws: Workspace, fingerprint: str) -> str:
     return json.dumps([fingerprint, gate.tests, gate.audit, ws.config.release.branch])
 
 
-def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset()) -> None:
+def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(), releases: bool = True) -> None:
     """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
-    and test command, so tests that passed for them are not run again."""
+    and test command, so tests that passed for them are not run again; `releases` says whether this run
+    makes a release (whose push takes unpushed commits along)."""
     from deploylib.staged_edits import unstage
 
     unstage(ws)  # a release's version edits that a killed build left behind are deploylib's, not changes
     state = repo_state(ws.app)
     results = [*repository_gates(state, ws.config.release.branch)]
     if ws.config.gate.require_pushed:
-        results.append(pushed_gate(state, ws.config.release.push))
+        results.append(pushed_gate(state, ws.config.release.push, releases))
     for result in results:
         report.stage(_MARKS[result.outcome], f"gate {result.name}", result.detail)
     cfg, later = ws.config.gate, []

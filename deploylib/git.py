@@ -16,15 +16,33 @@ from deploylib.versioning.history import Entry
 
 
 def run_git(repo: Path, *args: str) -> str:
+    if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
+        raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
     try:
         done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
-    except NotADirectoryError:
-        raise GitError(f"{repo} is not a folder, so it cannot be a git repository.") from None
     if done.returncode != 0:
-        raise GitError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip() or done.stdout.strip()}")
+        raise GitError(repository_problem(repo) or
+                       f"git {' '.join(args)} failed in {repo}: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
+
+
+def repository_problem(repo: Path) -> str:
+    """Why `repo` cannot be released at all, in words (not git's): not a git repository, or one without
+    commits; "" when it is fine."""
+    head = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True, text=True,
+                          check=False)
+    if head.returncode == 0:
+        return ""
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=repo, capture_output=True, text=True,
+                            check=False)
+    if inside.returncode != 0:
+        return (f"{repo} is not inside a git repository. deploylib releases and deploys the commits of a git "
+                "repository: run doit in your repository's root (where deploy.toml is), or make this folder one "
+                "with git init, then commit your site.")
+    return (f"The git repository at {repo} has no commits yet, so there is nothing to release. Commit your site "
+            'first, e.g. git add -A && git commit -m "feat: first version", then run the command again.')
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,11 @@ def summary(rows: Sequence[tuple[str, str]]) -> None:
     _out(f"  {_RULE}")
 
 
+def aside(message: str) -> None:
+    """A remark on stderr, for commands whose stdout is machine-readable (e.g. `deploylib next-version`)."""
+    print(f"{WARN} {message}", file=sys.stderr, flush=True)
+
+
 def failure(message: str) -> None:
     """The one-paragraph message of a failure, on one line so logs can be searched for it."""
     print(f"✗ {message}", file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from doit import task_params
+from doit.reporter import ConsoleReporter
 
 from deploylib import report
 from deploylib.errors import ConfigError, DeployError
@@ -29,11 +30,21 @@ from deploylib.workspace import Workspace, discover, ensure_state_dir
 __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
 
+class Reporter(ConsoleReporter):
+    """doit's console reporter, except that a task asked for machine-readable output (its meta names the
+    param, e.g. `doit status --json`) gets no ".  status" title: stdout is then the JSON and nothing else."""
+
+    def execute_task(self, task: Any) -> None:
+        flag = (task.meta or {}).get("machine_readable")
+        if not (flag and task.options.get(flag)):
+            super().execute_task(task)
+
+
 def doit_config(root: Path) -> dict[str, Any]:
     """doit settings; the state folder must exist before doit opens its dependency file there."""
     state = ensure_state_dir(root)
     return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(state / "doit.sqlite3"),
-            "verbosity": 2}
+            "verbosity": 2, "reporter": Reporter}
 
 
 DOIT_CONFIG = doit_config(Path.cwd())
@@ -167,6 +178,8 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     yield from _validate(ws)
     yield from _unlock(ws)
     yield _rollback(ws)
+    if ws.demo:
+        yield _break_demo(ws)
     if ws.config.environments:
         yield _shortcut(ws, "promote", "Deploy the artifact validated on staging to production (same digest, no "
                                        "rebuild)")
@@ -178,6 +191,8 @@ def _status(ws: Workspace) -> dict[str, Any]:
     def status(as_json: bool) -> None:
         from deploylib.targets import open_target
 
+        if ws.demo and not as_json:
+            report.stage(report.WARN, "demo", ws.demo_notice)
         rows = []
         for env in ws.config.environments.values():
             target = open_target(env, ws.app)
@@ -188,31 +203,36 @@ def _status(ws: Workspace) -> dict[str, Any]:
         report.status(rows, as_json)
 
     return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",
-            "actions": [_action(status)], "params": [_JSON], "uptodate": [False], "verbosity": 2}
+            "actions": [_action(status)], "params": [_JSON], "uptodate": [False], "verbosity": 2,
+            "meta": {"machine_readable": "as_json"}}
 
 
 def _history(ws: Workspace) -> dict[str, Any]:
     def history(as_json: bool, env: str, limit: int) -> None:
+        if ws.demo and not as_json:
+            report.stage(report.WARN, "demo", ws.demo_notice)
         if env:
             ws.config.environment(env)
         report.history(ws.ledger.entries(env, limit), as_json)
 
     return {"basename": "history", "doc": "List recorded deploys, validations and rollbacks, newest first",
             "actions": [_action(history)], "uptodate": [False], "verbosity": 2,
-            "params": [_JSON,
+            "meta": {"machine_readable": "as_json"}, "params": [_JSON,
                        {"name": "env", "long": "env", "type": str, "default": "", "help": "only this environment"},
                        {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
 
 
 def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def gate() -> dict[str, str]:
-        from deploylib.demo import ensure_sandbox
+        from deploylib.demo import start_demo
         from deploylib.gates import run_gates
+        from deploylib.preflight import preflight
 
         if ws.demo:
-            ensure_sandbox(ws)
+            start_demo(ws)
+        preflight(ws)
         probe.forget()
-        run_gates(ws, probe.gate_key())
+        run_gates(ws, probe.gate_key(), releases=probe.plan().is_release)
         return {"key": probe.gate_key()}
 
     cfg = ws.config.gate
@@ -272,11 +292,11 @@ def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
 def _release_preview(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def preview() -> None:
-        from deploylib.demo import ensure_sandbox
+        from deploylib.demo import start_demo
         from deploylib.release import preview
 
         if ws.demo:
-            ensure_sandbox(ws)
+            start_demo(ws)
         preview(ws, probe.plan())
 
     return {"basename": "release", "doc": "Print the next version and its release notes; write nothing",
@@ -357,6 +377,20 @@ def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
             "io": {"capture": False}, "verbosity": 2,
             "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
                        _YES]}
+
+
+def _break_demo(ws: Workspace) -> dict[str, Any]:
+    def break_demo() -> None:
+        from deploylib.demo import break_live_checks
+
+        subject = break_live_checks(ws)
+        report.stage(report.OK, "break-demo", f'committed "{subject}" in {ws.app}: the source tests pass, the '
+                                              "about page check will not")
+        report.note("now run doit deploy:production --yes: validation fails on test and test is rolled back")
+
+    return {"basename": "break-demo", "doc": "Demo only: commit a change that only the live checks catch, to see "
+                                             "a rollback",
+            "actions": [_action(break_demo)], "uptodate": [False], "verbosity": 2}
 
 
 def _rollback(ws: Workspace) -> dict[str, Any]:

@@ -8,11 +8,14 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploylib.config import Config, load_file
+from deploylib.errors import ConfigError
 from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
 from deploylib.tomlfile import read_table
@@ -51,6 +54,13 @@ class Workspace:
         return self.state / "build.json"
 
     @property
+    def demo_notice(self) -> str:
+        """What a run of the embedded demo says first, so nobody mistakes it for a deploy of their site."""
+        return (f"no deploy.toml in {self.root}: this is deploylib's embedded demo (a sandbox site in "
+                f"{self.app}, deployed to folders beside it), not your repository. To deploy your site, add a "
+                "deploy.toml (see the README).")
+
+    @property
     def ledger(self) -> Ledger:
         from deploylib.ledger import Ledger  # sqlite3: only the stages that record need it
 
@@ -78,12 +88,42 @@ def discover(root: Path) -> Workspace:
         return Workspace(root, load_file(deploy_toml, root), demo=False)
     if pyproject.is_file() and _has_deploylib_table(pyproject):
         return Workspace(root, load_file(pyproject, root, ("tool", "deploylib")), demo=False)
+    misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file())
+    if misnamed:
+        raise ConfigError(f"There is no deploy.toml in {root}, but there is {misnamed}. deploylib reads only "
+                          "deploy.toml (TOML), or [tool.deploylib] in pyproject.toml; without either it runs its "
+                          f"embedded demo, not your site. Rename {misnamed} to deploy.toml (in TOML form).")
     app = demo_app_dir(root)
     sandbox_config = app / "deploy.toml"
     config_file = sandbox_config if sandbox_config.is_file() else shipped("examples/demo-site") / "deploy.toml"
     return Workspace(root, load_file(config_file, app), demo=True)
 
 
+def misnamed_config(names: Iterable[str]) -> str:
+    """The first of these file names (of a folder without deploy.toml) that looks meant to be deploy.toml:
+    another case, suffix or format, or a typo; "" when none does. Scripts such as deploy.py or deploy.sh
+    are not configuration."""
+    for name in sorted(names):
+        lower = name.lower()
+        stem, suffix = Path(lower).stem, Path(lower).suffix
+        if (lower.startswith("deploy.toml") or (stem in _CONFIG_STEMS and suffix in _CONFIG_SUFFIXES)
+                or difflib.SequenceMatcher(None, lower, "deploy.toml").ratio() >= 0.85):
+            return name
+    return ""
+
+
+_CONFIG_STEMS = ("deploy", ".deploy", "deploylib", "deploy-config", "deploy_config")
+_CONFIG_SUFFIXES = (".toml", ".tml", ".tom", ".yaml", ".yml", ".json", ".ini", ".cfg", ".conf", ".txt")
+
+
 def _has_deploylib_table(pyproject: Path) -> bool:
     tool = read_table(pyproject).get("tool")
-    return isinstance(tool, dict) and "deploylib" in tool
+    tool = tool if isinstance(tool, dict) else {}
+    if "deploylib" in tool:
+        return True
+    near = difflib.get_close_matches("deploylib", [str(key) for key in tool], n=1, cutoff=0.75)
+    if near:
+        raise ConfigError(f"{pyproject.name} has [tool.{near[0]}] but no [tool.deploylib]: did you mean "
+                          "[tool.deploylib]? Without it deploylib runs its embedded demo, not your site. Rename the "
+                          "table.")
+    return False

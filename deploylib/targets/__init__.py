@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from deploylib.config import EnvironmentConfig
+    from deploylib.schema import Variant
     from deploylib.targets.base import Target
 
 TARGET_TYPES: dict[str, str] = {
@@ -34,6 +35,13 @@ def target_options(kind: str) -> type | None:
     """The dataclass describing a target type's options, or None for an unknown type."""
     cls = _target_class(kind)
     return cls.Options if cls else None
+
+
+def serves_itself(target: Variant) -> bool:
+    """Can an environment with this target be validated without a `url` (the target serves its live release)?"""
+    cls = _target_class(target.type)
+    assert cls is not None, "config validation admits known target types only"
+    return cls.serves_itself(target.options)
 
 
 def open_target(env: EnvironmentConfig, root: Path) -> Target:

@@ -90,6 +90,11 @@ class Target(ABC):
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Remove all but the newest `keep` releases, never one in `protect`; return what could not be removed."""
 
+    @classmethod
+    def serves_itself(cls, options: Any) -> bool:
+        """Whether `serve` yields a URL for these options, so an environment needs no `url` (checked at load)."""
+        return False
+
     def serve(self) -> AbstractContextManager[str | None]:
         """Serve the live release for validation and yield its base URL; None when the target cannot serve itself."""
         return contextlib.nullcontext(None)

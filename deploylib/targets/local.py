@@ -100,6 +100,10 @@ class LocalTarget(Target):
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         return [problem for r in to_remove(self.releases(), keep, protect) if (problem := self.store.remove(r))]
 
+    @classmethod
+    def serves_itself(cls, options: LocalOptions) -> bool:
+        return True
+
     def serve(self) -> AbstractContextManager[str | None]:
         from deploylib.serve import static_server
 

@@ -416,6 +416,10 @@ class SshTarget(Target):
                 self.staging.remove(staged)
         return problems
 
+    @classmethod
+    def serves_itself(cls, options: SshOptions) -> bool:
+        return bool(options.hosts[0].url)
+
     def serve(self) -> AbstractContextManager[str | None]:
         return contextlib.nullcontext(self.hosts[0].url or None)
 

@@ -84,10 +84,20 @@ def test_blocking_issues() -> None:
     assert result.outcome == FAIL and "#7 'checkout down' (critical)" in result.detail
 
 
-@pytest.mark.parametrize(("upstream", "ahead", "behind", "release_pushes", "outcome"), [
-    ("origin/main", 0, 0, False, PASS), ("origin/main", 2, 0, True, PASS), ("origin/main", 2, 0, False, FAIL),
-    ("origin/main", 0, 1, True, FAIL), ("", 3, 0, False, SKIP),
+@pytest.mark.parametrize(("upstream", "ahead", "behind", "push", "releases", "outcome"), [
+    ("origin/main", 0, 0, False, False, PASS),
+    ("origin/main", 0, 0, True, False, PASS),  # nothing unpushed, nothing to release
+    ("origin/main", 2, 0, True, True, PASS),  # the release's push takes them along
+    ("origin/main", 2, 0, False, True, FAIL),  # push = false: nothing would push them
+    ("origin/main", 1, 0, True, False, FAIL),  # an unpushed docs: commit: no release, so no push either
+    ("origin/main", 0, 1, True, True, FAIL),
+    ("", 3, 0, False, False, SKIP),
 ])
-def test_pushed_gate(upstream: str, ahead: int, behind: int, release_pushes: bool, outcome: str) -> None:
+def test_pushed_gate(upstream: str, ahead: int, behind: int, push: bool, releases: bool, outcome: str) -> None:
     state = RepoState("a" * 40, "main", upstream, ahead, behind, (), False)
-    assert pushed_gate(state, release_pushes).outcome == outcome
+    assert pushed_gate(state, push, releases).outcome == outcome
+
+
+def test_the_pushed_gate_says_why_an_unreleased_commit_is_not_pushed() -> None:
+    state = RepoState("a" * 40, "main", "origin/main", 1, 0, (), False)
+    assert "this run pushes nothing; push them first (git push)" in pushed_gate(state, True, False).detail

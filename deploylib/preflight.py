@@ -1,0 +1,48 @@
+"""The preflight: what the configuration implies about the machine, checked before the gate runs, so
+that a run that cannot finish writes nothing (no tag, no push, no deploy). Each problem is a
+ConfigError (exit 3). Checks that need only the file run at load instead (config.py).
+
+    repository   the configured repository is a git repository with at least one commit
+    remote       [release] push = true: the remote named by [release] remote exists
+    token        [release.github], or a gate that asks GitHub: GITHUB_TOKEN or GH_TOKEN is set
+"""
+
+from __future__ import annotations
+
+import os
+
+from deploylib import report
+from deploylib.errors import ConfigError
+from deploylib.git import repository_problem, run_git
+from deploylib.workspace import Workspace
+
+
+def preflight(ws: Workspace) -> None:
+    """Run every check; raise ConfigError naming the first problem, else report what was checked."""
+    from deploylib.forge import TOKEN_VARIABLES
+
+    problem = repository_problem(ws.app)
+    if problem:
+        raise ConfigError(problem)
+    checked = ["repository"]
+    release, gate, name = ws.config.release, ws.config.gate, ws.config.path.name
+    if release.push:
+        remotes = run_git(ws.app, "remote").split()
+        if release.remote not in remotes:
+            default = " (the default)" if release.remote == "origin" else ""
+            raise ConfigError(f'{name}: [release] push = true, but remote = "{release.remote}"{default} is not a '
+                              f"remote of {ws.app} (its remotes: {', '.join(remotes) or 'none'}). Nothing was "
+                              f"tagged or pushed. Add it (git remote add {release.remote} URL), name another "
+                              "([release] remote), or set push = false.")
+        checked.append(f"remote {release.remote}")
+    asks_github = [what for what, on in (("[release.github]", bool(release.github.repository)),
+                                         ("[gate] require_review", gate.require_review),
+                                         ("[gate] require_ci", gate.require_ci),
+                                         ("[gate] blocking_labels", bool(gate.blocking_labels))) if on]
+    if asks_github:
+        if not any(os.environ.get(variable) for variable in TOKEN_VARIABLES):
+            raise ConfigError(f"{name}: {', '.join(asks_github)} needs GitHub, but neither GITHUB_TOKEN nor "
+                              "GH_TOKEN is set. Nothing was tagged or pushed. Export a token that may read pull "
+                              "requests and checks and write releases (contents: write), then run again.")
+        checked.append("GitHub token")
+    report.stage(report.OK, "preflight", ", ".join(checked))

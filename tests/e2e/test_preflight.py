@@ -1,0 +1,157 @@
+"""Nothing is written until everything that can be checked has been checked, and what cannot run is
+said in words, not in git's or Python's: a user's repository with a deploy.toml, run with doit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, run_doit
+from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo
+
+pytestmark = pytest.mark.slow
+
+PUSHING = BUILD_AND_RELEASE.replace("push = false", "push = true")
+LOCAL_ENV = """
+[environments.production]
+target = { type = "local", path = "../live" }
+confirm = false
+[[environments.production.checks]]
+path = "/"
+contains = "Welcome"
+"""
+NO_TOKEN = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
+
+
+def nothing_written(repo: Path) -> None:
+    """No tag, no release commit, no build, nothing live."""
+    assert git(repo, "tag", "--list") == ""
+    assert git(repo, "log", "-1", "--format=%s").startswith("feat: first page")
+    assert not (repo / ".deploylib" / "build.json").exists() and not (repo.parent / "live").exists()
+
+
+def with_origin(repo: Path) -> Path:
+    """A bare origin holding the branch, set as upstream."""
+    origin = repo.parent / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "push", "-q", "-u", "origin", "main")
+    return origin
+
+
+@pytest.mark.parametrize(("config", "env", "fragment"), [
+    (PUSHING + """
+[environments.test]
+target = { type = "github-pages", remote = "../pages.git" }
+[[environments.test.checks]]
+path = "/"
+""", {}, "[environments.test] url is missing: a github-pages target cannot serve releases"),
+    (BUILD_AND_RELEASE + """
+[environments.test]
+target = { type = "command", deploy = "true" }
+[[environments.test.checks]]
+path = "/"
+""", {}, "[environments.test] url is missing: a command target cannot serve releases"),
+    (PUSHING + LOCAL_ENV, {}, '[release] push = true, but remote = "origin" (the default) is not a remote'),
+    (PUSHING.replace("push = true", 'push = true\nremote = "upstream"') + LOCAL_ENV, {},
+     '[release] push = true, but remote = "upstream" is not a remote'),
+    (BUILD_AND_RELEASE.replace("push = false", 'push = true\n[release.github]\nrepository = "acme/site"')
+     + LOCAL_ENV, NO_TOKEN, "[release.github] needs GitHub, but neither GITHUB_TOKEN nor GH_TOKEN is set"),
+], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-token"])
+def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
+        tmp_path: Path, config: str, env: dict[str, str], fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", config)
+    if "remote" not in fragment:
+        with_origin(repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:test" if "environments.test" in config else "deploy:production", env=env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["deploy:staging"], ["validate:staging"], ["rollback", "--env", "staging"], ["history", "--env", "staging"],
+    ["promote", "--env", "staging"], ["hotfix", "--env", "staging"],
+])
+def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(tmp_path: Path,
+                                                                                  command: list[str]) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    result = run_doit(repo, *command)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "staging" in result.stderr and "Traceback" not in result.stderr
+    nothing_written(repo)
+
+
+def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", PUSHING + LOCAL_ENV)
+    with_origin(repo)
+    assert run_doit(repo, "deploy:production").returncode == 0
+    (repo / "README.md").write_text("How to build the site.\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "docs: explain the build")  # not pushed, and no release would push it
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pushed: 1 commit(s) not pushed to origin/main" in result.stderr and "git push" in result.stderr
+    assert json.loads(run_doit(repo, "status", "--json").stdout)["environments"][0]["commit"] != \
+        git(repo, "rev-parse", "HEAD")
+
+
+def test_an_unpushed_commit_that_a_release_pushes_is_deployed_pushed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", PUSHING + LOCAL_ENV)
+    origin = with_origin(repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "fix: a typo")
+    assert run_doit(repo, "deploy:production").returncode == 0
+    deployed = json.loads(run_doit(repo, "status", "--json").stdout)["environments"][0]["commit"]
+    assert git(origin, "branch", "--contains", deployed) == "* main"
+
+
+@pytest.mark.parametrize("where", ["no repository", "no commits"])
+def test_a_folder_that_is_not_a_repository_with_commits_is_one_clear_paragraph(tmp_path: Path, where: str) -> None:
+    root = tmp_path / "site"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
+    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
+    if where == "no commits":
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}  # never find a repository above the test's folder
+    result = run_doit(root, "deploy:production", env=env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    said = result.stderr.strip()
+    assert "fatal:" not in said and "Traceback" not in said and len(said.splitlines()) == 1
+    assert ("is not inside a git repository" if where == "no repository" else "has no commits yet") in said
+    version = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=root, capture_output=True,
+                             text=True, env={**os.environ, **env})
+    assert version.returncode == 1 and "fatal:" not in version.stderr
+    assert ("is not inside a git repository" if where == "no repository" else "has no commits yet") in version.stderr
+
+
+def test_read_only_tasks_do_not_need_the_gates_programs(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port="").replace('tests = "grep -q Welcome site/index.html"',
+                                                                       'tests = "no-such-test-runner --all"'))
+    for command in (["status"], ["status", "--json"], ["history"], ["list"], ["release", "--dry-run"]):
+        result = run_doit(repo, *command)
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
+    version = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=repo, capture_output=True,
+                             text=True)
+    assert (version.returncode, version.stdout) == (0, "0.1.0\n")
+    deploy = run_doit(repo, "deploy:production")
+    assert deploy.returncode == 1 and "Gate failed: tests:" in deploy.stderr
+    assert "runs no-such-test-runner, which is not installed or not on PATH" in deploy.stderr
+    nothing_written(repo)
+
+
+@pytest.mark.parametrize("task", ["status", "history"])
+def test_json_output_is_the_whole_of_stdout(tmp_path: Path, task: str) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    assert run_doit(repo, "deploy:production").returncode == 0
+    result = run_doit(repo, task, "--json")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)  # the whole of stdout, not its last line
+    assert document[{"status": "environments", "history": "entries"}[task]]
