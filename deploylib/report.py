@@ -87,8 +87,12 @@ def status(rows: list[dict[str, Any]], as_json: bool) -> None:
         _out(json.dumps({"environments": rows}))
         return
     _table(["environment", "version", "digest", "commit", "deployed", "by", "target"],
-           [[r["name"], r["version"] or "not deployed", short_digest(r["digest"]) if r["digest"] else "",
-             r["commit"][:7], r["deployed_at"], r["deployed_by"], r["target"]] for r in rows])
+           [[r["name"], r["version"] or ("not deploylib's" if r["foreign"] else "not deployed"),
+             short_digest(r["digest"]) if r["digest"] else "", r["commit"][:7], r["deployed_at"], r["deployed_by"],
+             r["target"]] for r in rows])
+    for row in rows:
+        if row["foreign"]:
+            note(f"{row['name']} serves {row['foreign']}")
 
 
 def history(entries: list[LedgerEntry], as_json: bool) -> None:

@@ -199,7 +199,7 @@ def _status(ws: Workspace) -> dict[str, Any]:
             live = target.live() or Release(id="", version="", digest="", commit="")
             rows.append({"name": env.name, "version": live.version, "digest": live.digest, "commit": live.commit,
                          "deployed_at": live.activated_at, "deployed_by": live.activated_by,
-                         "target": target.describe()})
+                         "target": target.describe(), "foreign": live.foreign})
         report.status(rows, as_json)
 
     return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",

@@ -24,7 +24,7 @@ def demo(root: Path) -> Path:
 def status(root: Path) -> dict[str, dict]:
     result = run_doit(root, "status", "--json")
     assert result.returncode == 0, result.stderr
-    return {env["name"]: env for env in json.loads(result.stdout.splitlines()[-1])["environments"]}
+    return {env["name"]: env for env in json.loads(result.stdout)["environments"]}
 
 
 def ledger_rows(root: Path) -> list[tuple[str, str, str, str]]:
@@ -87,15 +87,15 @@ def test_test_and_production_run_the_same_artifact_and_the_release_is_tagged(dep
     assert "## [1.1.0]" in (demo(deployed) / "app" / "CHANGELOG.md").read_text()
 
 
-def test_status_json_is_one_object_on_its_own_line(deployed: Path) -> None:
-    line = run_doit(deployed, "status", "--json").stdout.splitlines()[-1]
-    production = next(e for e in json.loads(line)["environments"] if e["name"] == "production")
+def test_status_json_is_the_whole_of_stdout(deployed: Path) -> None:
+    out = run_doit(deployed, "status", "--json").stdout
+    production = next(e for e in json.loads(out)["environments"] if e["name"] == "production")
     assert set(production) >= {"name", "version", "digest", "commit", "deployed_at"}
     assert len(production["commit"]) == 40
 
 
 def test_history_lists_the_ledger_newest_first(deployed: Path) -> None:
-    entries = json.loads(run_doit(deployed, "history", "--json").stdout.splitlines()[-1])["entries"]
+    entries = json.loads(run_doit(deployed, "history", "--json").stdout)["entries"]  # the whole of stdout
     assert [(e["action"], e["environment"], e["status"]) for e in entries] == [
         ("validate", "production", "succeeded"), ("deploy", "production", "succeeded"),
         ("validate", "test", "succeeded"), ("deploy", "test", "succeeded")]
@@ -110,8 +110,8 @@ def test_a_bare_doit_only_shows_status_and_never_deploys(workspace: Path) -> Non
 
 def test_doit_list_shows_the_workflow(workspace: Path) -> None:
     names = [line.split()[0] for line in run_doit(workspace, "list").stdout.splitlines()]
-    assert names == ["build", "changelog", "deploy", "gate", "history", "hotfix", "promote", "release", "rollback",
-                     "status", "unlock", "validate"]
+    assert names == ["break-demo", "build", "changelog", "deploy", "gate", "history", "hotfix", "promote", "release",
+                     "rollback", "status", "unlock", "validate"]
     subtasks = run_doit(workspace, "list", "--all").stdout
     for name in ["deploy:test", "deploy:production", "validate:test", "validate:production", "unlock:production"]:
         assert name in subtasks
@@ -279,3 +279,97 @@ def test_a_deploy_of_what_already_runs_says_so_and_changes_nothing(deployed: Pat
     result = run_doit(deployed, "deploy:production", env=YES)
     assert result.returncode == 0 and "nothing new: 1.1.0-" in result.stdout and "not deploying" in result.stdout
     assert ledger_rows(deployed) == rows
+
+
+def readme_recipe() -> list[str]:
+    """The commands of the README's rollback recipe, exactly as written there."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("<!-- rollback recipe -->", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_readmes_rollback_recipe_shows_a_rollback(deployed: Path) -> None:
+    import subprocess
+
+    before = status(deployed)
+    commands = readme_recipe()
+    assert 1 <= len(commands) <= 2
+    results = [subprocess.run(command, shell=True, cwd=deployed, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL) for command in commands]
+    assert [r.returncode for r in results] == [0] * (len(commands) - 1) + [4], results[-1].stdout
+    assert "✓ gate tests" in results[-1].stdout  # the demo's own tests pass: only the live checks see it
+    assert "failed validation on test (about page) and was rolled back" in results[-1].stderr
+    after = status(deployed)
+    assert after["test"]["digest"] == before["test"]["digest"] and after["production"] == before["production"]
+    assert len(list((deployed / ".deploylib" / "incidents").glob("*-test.md"))) == 1
+
+
+def test_break_demo_before_the_first_deploy_says_to_deploy_first(workspace: Path) -> None:
+    result = run_doit(workspace, "break-demo")
+    assert result.returncode == 1 and "Deploy the demo first" in result.stderr
+
+
+def test_the_demo_says_it_is_the_demo(workspace: Path) -> None:
+    notice = "this is deploylib's embedded demo"
+    assert notice in run_doit(workspace, "deploy:test").stdout
+    assert notice in run_doit(workspace, "status").stdout
+    assert notice not in run_doit(workspace, "status", "--json").stdout
+
+
+def test_next_version_in_the_demo_answers_and_says_it_is_the_demo(workspace: Path) -> None:
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=workspace, capture_output=True,
+                            text=True)
+    assert (result.returncode, result.stdout) == (0, "1.1.0\n"), result.stderr
+    assert "embedded demo" in result.stderr and "git is not installed" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["deploy.tml", "deploy.yaml", "Deploy.toml", "deploy.toml.txt", "deplyo.toml"])
+def test_a_misnamed_config_file_is_named_and_the_demo_is_not_deployed(workspace: Path, name: str) -> None:
+    (workspace / name).write_text("[release]\npush = false\n")
+    result = run_doit(workspace, "deploy:production", env=YES)
+    assert result.returncode == 3
+    assert f"There is no deploy.toml in {workspace}, but there is {name}" in result.stderr
+    assert not demo(workspace).exists()
+
+
+def test_a_misnamed_deploylib_table_in_pyproject_is_named(workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text("[tool.deploy]\n[tool.deploy.release]\npush = false\n")
+    result = run_doit(workspace, "deploy:production", env=YES)
+    assert result.returncode == 3 and "did you mean [tool.deploylib]?" in result.stderr
+    assert not demo(workspace).exists()
+
+
+def release_1_2_0(root: Path) -> None:
+    commit_in_app(root, "src/index.html", "Hello.", "Hello there.", "feat: warmer greeting")
+    assert run_doit(root, "deploy:production", env=YES).returncode == 0
+
+
+def test_a_rollback_without_a_terminal_says_to_rerun_doit_rollback_yes(deployed: Path) -> None:
+    release_1_2_0(deployed)
+    result = run_doit(deployed, "rollback")
+    assert result.returncode == 6
+    assert "(doit rollback --yes)" in result.stderr and "deploy:production" not in result.stderr
+    assert status(deployed)["production"]["version"] == "1.2.0"
+
+
+def test_a_promotion_without_a_terminal_says_to_rerun_doit_promote_yes(deployed: Path) -> None:
+    commit_in_app(deployed, "src/index.html", "Hello.", "Hello there.", "feat: warmer greeting")
+    assert run_doit(deployed, "deploy:test").returncode == 0
+    result = run_doit(deployed, "promote")
+    assert result.returncode == 6 and "(doit promote --yes)" in result.stderr
+
+
+def test_a_rollback_to_a_release_marked_bad_is_refused_naming_its_incident_unless_forced(deployed: Path) -> None:
+    assert run_doit(deployed, "break-demo").returncode == 0
+    assert run_doit(deployed, "deploy:test").returncode == 4  # 1.1.1 fails on test: marked bad there
+    refused = run_doit(deployed, "rollback", "--env", "test", "--to", "1.1.1")
+    assert refused.returncode == 1
+    incident = next((deployed / ".deploylib" / "incidents").glob("*-test.md"))
+    assert "is marked bad on test" in refused.stderr and str(incident) in refused.stderr
+    assert "about page: fail" in refused.stderr and "doit rollback --env test --to 1.1.1 --force" in refused.stderr
+    assert status(deployed)["test"]["version"] == "1.1.0"
+    forced = run_doit(deployed, "rollback", "--env", "test", "--to", "1.1.1", "--force")
+    assert forced.returncode == 5  # restored as told, and it fails its checks, as the refusal warned
+    assert status(deployed)["test"]["version"] == "1.1.1"

@@ -193,7 +193,8 @@ def test_a_publish_that_landed_after_its_run_was_killed_is_recognised_as_deployl
     orphan = json.loads((tmp_path / ".deploylib/targets/production/releases.json").read_text())
     release = target.deploy(artifact)  # ...the next run builds again before that push lands...
     commit = orphan[release.id]["commit"]
-    git(tmp_path / ".deploylib/targets/production/pages.git", "push", "-q", str(remote), f"{commit}:refs/heads/gh-pages")
+    cache = tmp_path / ".deploylib/targets/production/pages.git"
+    git(cache, "push", "-q", str(remote), f"{commit}:refs/heads/gh-pages")
     target.activate(release, "ci")  # ...and then finds its own release live: the publish is completed
     assert branch(remote, "rev-parse", "gh-pages") == commit
     assert target.live().id == release.id and target.releases()[-1].activated_by == "ci"

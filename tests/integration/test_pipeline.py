@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from deploylib import pipeline
 from deploylib.artifact import pack
 from deploylib.config import parse
-from deploylib.errors import GateFailed
+from deploylib.errors import DeployError, GateFailed
 from deploylib.workspace import Workspace, ensure_state_dir
+from tests.conftest import git
 
 ENV = {"target": {"type": "local", "path": ""}, "checks": [{"path": "/", "contains": "hello"}], "confirm": False}
 
@@ -43,3 +45,51 @@ def test_production_takes_the_artifact_once_staging_validated_it(ws: Workspace, 
     pipeline.deploy(ws, "production", built, assume_yes=True)
     assert (ws.root / "p" / "current" / "index.html").read_text() == "hello"
     assert "passed validation on test" in capsys.readouterr().out
+
+
+@pytest.fixture
+def pages_ws(tmp_path: Path, app) -> Workspace:  # noqa: ANN001 - the App fixture
+    """An environment on a GitHub Pages branch (a bare remote), served by an app showing the branch's tip."""
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "pages.git")], check=True)
+    app.route("/", lambda request: (200, {}, git(tmp_path / "pages.git", "show", "gh-pages:index.html")))
+    ensure_state_dir(tmp_path)
+    data = {"build": {"command": "true"}, "environments": {"docs": {
+        **ENV, "url": app.url, "target": {"type": "github-pages", "remote": "pages.git"}}}}
+    return Workspace(tmp_path, parse(data, tmp_path / "deploy.toml", tmp_path), demo=False)
+
+
+def publish_by_hand(root: Path, text: str) -> str:
+    clone = root / "someone"
+    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(root / "pages.git"), str(clone)], check=True,
+                   capture_output=True)
+    (clone / "index.html").write_text(text)
+    git(clone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qam", "their publish")
+    git(clone, "push", "-q", "origin", "gh-pages")
+    return git(clone, "rev-parse", "HEAD")
+
+
+def test_a_deploy_over_a_foreign_commit_says_what_is_live(pages_ws: Workspace, capsys) -> None:
+    pipeline.deploy(pages_ws, "docs", artifact(pages_ws, "hello"), assume_yes=True)
+    theirs = publish_by_hand(pages_ws.root, "hello from Jane")
+    site = pages_ws.root / "site-2"
+    site.mkdir()
+    (site / "index.html").write_text("hello again")
+    pipeline.deploy(pages_ws, "docs", pack(site, pages_ws.artifacts, "1.1.0", "c0ffee"), assume_yes=True)
+    out = capsys.readouterr().out
+    assert f'docs serves commit {theirs[:7]} "their publish" by Jane Doe' in out
+    assert "commit(s) ahead" not in out and "unknown" not in out
+
+
+def test_a_rollback_never_replaces_a_foreign_commit_without_force(pages_ws: Workspace) -> None:
+    pipeline.deploy(pages_ws, "docs", artifact(pages_ws, "hello"), assume_yes=True)
+    site = pages_ws.root / "site-2"
+    site.mkdir()
+    (site / "index.html").write_text("hello again")
+    pipeline.deploy(pages_ws, "docs", pack(site, pages_ws.artifacts, "1.1.0", "c0ffee"), assume_yes=True)
+    theirs = publish_by_hand(pages_ws.root, "hello from Jane")
+    with pytest.raises(DeployError, match=f'docs serves commit {theirs[:7]} "their publish" .*doit rollback --env '
+                                          "docs --force"):
+        pipeline.rollback(pages_ws, "docs", "", assume_yes=True)
+    assert git(pages_ws.root / "pages.git", "rev-parse", "gh-pages") == theirs
+    pipeline.rollback(pages_ws, "docs", "", assume_yes=True, force=True)  # to deploylib's last release
+    assert git(pages_ws.root / "pages.git", "show", "gh-pages:index.html") == "hello again"

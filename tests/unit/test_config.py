@@ -229,10 +229,26 @@ def test_the_program_a_command_starts(command: str, problem: str, tmp_path: Path
     assert (problem in found) if problem else found == ""
 
 
-def test_a_gate_command_that_does_not_exist_stops_at_config_load() -> None:
-    assert error_of({"gate": {"audit": "no-such-audit --high"}}) == (
-        'deploy.toml: [gate] audit = "no-such-audit --high" runs no-such-audit, which is not installed or not on '
-        "PATH. Install it, or fix the command.")
+def test_a_gate_command_that_is_not_installed_loads_the_gate_judges_it() -> None:
+    assert load({"gate": {"audit": "no-such-audit --high"}}).gate.audit == "no-such-audit --high"
+
+
+@pytest.mark.parametrize(("target", "url", "problem"), [
+    ({"type": "github-pages", "remote": "../pages.git"}, "", "a github-pages target cannot serve releases"),
+    ({"type": "command", "deploy": "true"}, "", "a command target cannot serve releases"),
+    ({"type": "ssh", "path": "/srv", "hosts": [{"address": "web1", "path": "/srv"}]}, "",
+     "an ssh target cannot serve releases"),
+    ({"type": "ssh", "path": "/srv", "hosts": [{"address": "web1", "path": "/srv", "url": "http://web1"}]}, "", ""),
+    ({"type": "github-pages", "remote": "../pages.git"}, "https://acme.github.io/site", ""),
+    ({"type": "local", "path": "../live"}, "", ""),
+])
+def test_an_environment_whose_target_cannot_serve_itself_needs_a_url(target: dict, url: str, problem: str) -> None:
+    env = {**MINIMAL_ENV, "target": target, **({"url": url} if url else {})}
+    data = {"build": {"command": "make"}, "environments": {"docs": env}}
+    if problem:
+        assert "deploy.toml: [environments.docs] url is missing" in error_of(data)
+    else:
+        assert load(data).environments["docs"].target.type == target["type"]
 
 
 def env_with(**extra: object) -> dict:
@@ -337,7 +353,7 @@ def test_values_that_cannot_work_are_refused_naming_key_and_form(data: dict, fra
     check_with(headers={"Accept": "text/html", "X-Empty": "", "X-Latin": "café\tà"}),
     check_with(contains="multi\nline", timeout_s=86400, retries=100),
     env_with(target={"type": "github-pages", "remote": "git@github.com:acme/site.git", "branch": "pages/live",
-                     "cname": "www.example.com"}),
+                     "cname": "www.example.com"}, url="https://www.example.com"),
     env_with(validation={"initial_delay": 0, "interval": 0.5, "duration": 86400}),
 ])
 def test_usable_values_are_accepted(data: dict) -> None:
