@@ -262,7 +262,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
                 'path = "/" status = 200.')
     for env in config.environments.values():
         if not env.url and not serves_itself(env.target):
-            raise ConfigError(f"{ctx.key(f'environments.{env.name}', 'url')} is missing: a {env.target.type} target "
+            raise ConfigError(f"{ctx.key(f'environments.{env.name}', 'url')} is missing: its {env.target.type} target "
                               "cannot serve releases for validation itself, so the checks need the address the site "
                               'answers on. Add it, e.g. url = "https://acme.github.io/site".')
     if config.environments and not config.build.command:

@@ -50,13 +50,13 @@ def with_origin(repo: Path) -> Path:
 target = { type = "github-pages", remote = "../pages.git" }
 [[environments.test.checks]]
 path = "/"
-""", {}, "[environments.test] url is missing: a github-pages target cannot serve releases"),
+""", {}, "[environments.test] url is missing: its github-pages target cannot serve releases"),
     (BUILD_AND_RELEASE + """
 [environments.test]
 target = { type = "command", deploy = "true" }
 [[environments.test.checks]]
 path = "/"
-""", {}, "[environments.test] url is missing: a command target cannot serve releases"),
+""", {}, "[environments.test] url is missing: its command target cannot serve releases"),
     (PUSHING + LOCAL_ENV, {}, '[release] push = true, but remote = "origin" (the default) is not a remote'),
     (PUSHING.replace("push = true", 'push = true\nremote = "upstream"') + LOCAL_ENV, {},
      '[release] push = true, but remote = "upstream" is not a remote'),

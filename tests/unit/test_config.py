@@ -234,10 +234,10 @@ def test_a_gate_command_that_is_not_installed_loads_the_gate_judges_it() -> None
 
 
 @pytest.mark.parametrize(("target", "url", "problem"), [
-    ({"type": "github-pages", "remote": "../pages.git"}, "", "a github-pages target cannot serve releases"),
-    ({"type": "command", "deploy": "true"}, "", "a command target cannot serve releases"),
+    ({"type": "github-pages", "remote": "../pages.git"}, "", "its github-pages target cannot serve releases"),
+    ({"type": "command", "deploy": "true"}, "", "its command target cannot serve releases"),
     ({"type": "ssh", "path": "/srv", "hosts": [{"address": "web1", "path": "/srv"}]}, "",
-     "an ssh target cannot serve releases"),
+     "its ssh target cannot serve releases"),
     ({"type": "ssh", "path": "/srv", "hosts": [{"address": "web1", "path": "/srv", "url": "http://web1"}]}, "", ""),
     ({"type": "github-pages", "remote": "../pages.git"}, "https://acme.github.io/site", ""),
     ({"type": "local", "path": "../live"}, "", ""),
@@ -246,7 +246,7 @@ def test_an_environment_whose_target_cannot_serve_itself_needs_a_url(target: dic
     env = {**MINIMAL_ENV, "target": target, **({"url": url} if url else {})}
     data = {"build": {"command": "make"}, "environments": {"docs": env}}
     if problem:
-        assert "deploy.toml: [environments.docs] url is missing" in error_of(data)
+        assert f"deploy.toml: [environments.docs] url is missing: {problem}" in error_of(data)
     else:
         assert load(data).environments["docs"].target.type == target["type"]
 
