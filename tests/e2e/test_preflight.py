@@ -17,14 +17,7 @@ from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo
 pytestmark = pytest.mark.slow
 
 PUSHING = BUILD_AND_RELEASE.replace("push = false", "push = true")
-LOCAL_ENV = """
-[environments.production]
-target = { type = "local", path = "../live" }
-confirm = false
-[[environments.production.checks]]
-path = "/"
-contains = "Welcome"
-"""
+LOCAL = CONFIG.format(port="").replace("push = false", "push = true")  # one local environment, production
 NO_TOKEN = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
 
 
@@ -57,11 +50,11 @@ target = { type = "command", deploy = "true" }
 [[environments.test.checks]]
 path = "/"
 """, {}, "[environments.test] url is missing: its command target cannot serve releases"),
-    (PUSHING + LOCAL_ENV, {}, '[release] push = true, but remote = "origin" (the default) is not a remote'),
-    (PUSHING.replace("push = true", 'push = true\nremote = "upstream"') + LOCAL_ENV, {},
+    (LOCAL, {}, '[release] push = true, but remote = "origin" (the default) is not a remote'),
+    (LOCAL.replace("push = true", 'push = true\nremote = "upstream"'), {},
      '[release] push = true, but remote = "upstream" is not a remote'),
-    (BUILD_AND_RELEASE.replace("push = false", 'push = true\n[release.github]\nrepository = "acme/site"')
-     + LOCAL_ENV, NO_TOKEN, "[release.github] needs GitHub, but neither GITHUB_TOKEN nor GH_TOKEN is set"),
+    (LOCAL.replace("push = true", 'push = true\n[release.github]\nrepository = "acme/site"'), NO_TOKEN,
+     "[release.github] needs GitHub, but neither GITHUB_TOKEN nor GH_TOKEN is set"),
 ], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-token"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, env: dict[str, str], fragment: str) -> None:
@@ -89,7 +82,7 @@ def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(
 
 
 def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "site", PUSHING + LOCAL_ENV)
+    repo = make_repo(tmp_path / "site", LOCAL)
     with_origin(repo)
     assert run_doit(repo, "deploy:production").returncode == 0
     (repo / "README.md").write_text("How to build the site.\n")
@@ -103,7 +96,7 @@ def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Pa
 
 
 def test_an_unpushed_commit_that_a_release_pushes_is_deployed_pushed(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "site", PUSHING + LOCAL_ENV)
+    repo = make_repo(tmp_path / "site", LOCAL)
     origin = with_origin(repo)
     git(repo, "commit", "-q", "--allow-empty", "-m", "fix: a typo")
     assert run_doit(repo, "deploy:production").returncode == 0
