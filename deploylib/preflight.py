@@ -5,6 +5,8 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
     repository   the configured repository is a git repository with at least one commit
     remote       [release] push = true: the remote named by [release] remote exists
     token        [release.github], or a gate that asks GitHub: GITHUB_TOKEN or GH_TOKEN is set
+    targets      each environment's target can be used: its folder writable, its remote path, programs and
+                 files present (Target.problem; nothing is changed and no network is used)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 from deploylib import report
 from deploylib.errors import ConfigError
 from deploylib.git import repository_problem, run_git
+from deploylib.targets import open_target
 from deploylib.workspace import Workspace
 
 
@@ -45,4 +48,11 @@ def preflight(ws: Workspace) -> None:
                               "GH_TOKEN is set. Nothing was tagged or pushed. Export a token that may read pull "
                               "requests and checks and write releases (contents: write), then run again.")
         checked.append("GitHub token")
+    for env in ws.config.environments.values():
+        problem = open_target(env, ws.app).problem()
+        if problem:
+            raise ConfigError(f"{name}: [environments.{env.name}] target: {problem}. Nothing was tagged or pushed; "
+                              "fix the target and run again.")
+    if ws.config.environments:
+        checked.append("targets")
     report.stage(report.OK, "preflight", ", ".join(checked))

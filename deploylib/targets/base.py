@@ -90,6 +90,12 @@ class Target(ABC):
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Remove all but the newest `keep` releases, never one in `protect`; return what could not be removed."""
 
+    def problem(self) -> str:
+        """What makes this target unusable that can be seen without changing anything or using the network
+        (a missing folder, program or file), as the rest of a sentence naming the target; "" when none.
+        The preflight asks every target before the gate, so a run that cannot deploy writes nothing."""
+        return ""
+
     @classmethod
     def serves_itself(cls, options: Any) -> bool:
         """Whether `serve` yields a URL for these options, so an environment needs no `url` (checked at load)."""

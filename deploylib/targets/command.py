@@ -16,7 +16,7 @@ from pathlib import Path
 from deploylib import report
 from deploylib.errors import TargetError
 from deploylib.model import STATE_DIR, Artifact, Release, utc_now
-from deploylib.runner import command_problem, optional_command_problem, run_shell
+from deploylib.runner import command_problem, optional_command_problem, program_problem, run_shell
 from deploylib.schema import option
 from deploylib.targets.base import Target
 from deploylib.targets.layout import to_remove
@@ -88,6 +88,14 @@ class CommandTarget(Target):
                     "DEPLOY_DIR": str(self.store.folder / release.id),
                     "DEPLOY_ARTIFACT": str(self.root / STATE_DIR / "artifacts" / f"{hex_digest}.tar")}
         return env
+
+    def problem(self) -> str:
+        for key in ("deploy", "rollback", "live"):
+            command = getattr(self.options, key)
+            why = program_problem(command, self.root) if command else ""
+            if why:
+                return f'{key} = "{command}" {why}'
+        return ""
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         self.store.check(release, f"the {self.environment} command target")

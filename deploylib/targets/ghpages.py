@@ -90,6 +90,12 @@ class PagesTarget(Target):
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
 
+    def problem(self) -> str:
+        if _looks_remote(self.options.remote) or (self.root / self.options.remote).exists():
+            return ""
+        return (f'remote = "{self.options.remote}" is neither a URL nor an existing path (looked for '
+                f"{self.root / self.options.remote})")
+
     # -- git in the cache ----------------------------------------------------------------------------
 
     def _git(self, *args: str, data: bytes | None = None) -> str:

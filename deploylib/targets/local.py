@@ -47,6 +47,12 @@ class LocalTarget(Target):
     def describe(self) -> str:
         return f"local directory {self.base}"
 
+    def problem(self) -> str:
+        existing = next(folder for folder in (self.base, *self.base.parents) if folder.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            return f"{existing} is not a folder this user can write to, so {self.base} cannot hold releases"
+        return ""
+
     def _activations(self) -> Activations:
         try:
             return activations(self.revisions.read_text().splitlines())

@@ -18,6 +18,7 @@ import contextlib
 import json
 import random
 import shlex
+import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -263,6 +264,14 @@ class SshTarget(Target):
                            h.url) for h in options.hosts]
         self.staging = ReleaseStore(self.state_folder / "staging")
         self.bytes_sent: dict[str, int] = {}  # by host, for the last deploy
+
+    def problem(self) -> str:
+        missing = [program for program in ("ssh", "rsync") if not shutil.which(program)]
+        if missing:
+            return f"needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed here"
+        if self.options.ssh_config and not (self.root / self.options.ssh_config).is_file():
+            return f'ssh_config = "{self.options.ssh_config}" does not exist ({self.root / self.options.ssh_config})'
+        return ""
 
     def describe(self) -> str:
         paths = {h.path for h in self.hosts}

@@ -55,11 +55,21 @@ path = "/"
      '[release] push = true, but remote = "upstream" is not a remote'),
     (LOCAL.replace("push = true", 'push = true\n[release.github]\nrepository = "acme/site"'), NO_TOKEN,
      "[release.github] needs GitHub, but neither GITHUB_TOKEN nor GH_TOKEN is set"),
-], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-token"])
+    (LOCAL.replace('{ type = "local", path = "../live" }', '{ type = "github-pages", remote = "../pages.git" }\n'
+                   'url = "http://127.0.0.1:9"'), {},
+     '[environments.production] target: remote = "../pages.git" is neither a URL nor an existing path'),
+    (LOCAL.replace('{ type = "local", path = "../live" }', '{ type = "command", deploy = "no-such-publisher --now" }\n'
+                   'url = "http://127.0.0.1:9"'), {},
+     '[environments.production] target: deploy = "no-such-publisher --now" runs no-such-publisher, which is not '
+     "installed"),
+    (LOCAL.replace('path = "../live"', 'path = "site/index.html/live"'), {},
+     "index.html is not a folder this user can write to"),
+], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-token", "no-pages-remote",
+        "no-publish-program", "target-under-a-file"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, env: dict[str, str], fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)
-    if "remote" not in fragment:
+    if not fragment.startswith("[release] push"):  # only those cases lack the remote
         with_origin(repo)
     git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
     result = run_doit(repo, "deploy:test" if "environments.test" in config else "deploy:production", env=env)
