@@ -130,6 +130,13 @@ _YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": Fal
 _JSON = {"name": "as_json", "long": "json", "type": bool, "default": False, "help": "print one JSON object"}
 
 
+def _env_param(ws: Workspace, default: str, text: str) -> dict[str, Any]:
+    """An --env option whose value doit checks against the configured environments while it parses the
+    command line, so `doit deploy:production rollback --env typo` stops (exit 3) before any task runs."""
+    choices = [*([("", "all environments")] if not default else []), *((name, "") for name in ws.config.environments)]
+    return {"name": "env", "long": "env", "type": str, "default": default, "help": text, "choices": choices}
+
+
 def _workspace() -> Workspace:
     """The workspace, or doit's clean "ERROR: …" and exit code 3 for a bad configuration."""
     try:
@@ -218,7 +225,7 @@ def _history(ws: Workspace) -> dict[str, Any]:
     return {"basename": "history", "doc": "List recorded deploys, validations and rollbacks, newest first",
             "actions": [_action(history)], "uptodate": [False], "verbosity": 2,
             "meta": {"machine_readable": "as_json"}, "params": [_JSON,
-                       {"name": "env", "long": "env", "type": str, "default": "", "help": "only this environment"},
+                       _env_param(ws, "", "only this environment"),
                        {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
 
 
@@ -375,7 +382,7 @@ def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
     shortcut.__name__ = name
     return {"basename": name, "doc": doc, "actions": [_action(shortcut)], "uptodate": [False],
             "io": {"capture": False}, "verbosity": 2,
-            "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
+            "params": [_env_param(ws, "production", "environment"),
                        _YES]}
 
 
@@ -402,7 +409,7 @@ def _rollback(ws: Workspace) -> dict[str, Any]:
     return {"basename": "rollback",
             "doc": "Restore the last good release (production unless --env; --to VERSION picks one)",
             "actions": [_action(rollback)], "uptodate": [False], "io": {"capture": False}, "verbosity": 2,
-            "params": [{"name": "env", "long": "env", "type": str, "default": "production", "help": "environment"},
+            "params": [_env_param(ws, "production", "environment"),
                        {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES,
                        {"name": "force", "long": "force", "type": bool, "default": False,
                         "help": "restore a release marked bad, or replace what deploylib did not publish"}]}

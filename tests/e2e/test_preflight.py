@@ -81,6 +81,8 @@ def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is
 @pytest.mark.parametrize("command", [
     ["deploy:staging"], ["validate:staging"], ["rollback", "--env", "staging"], ["history", "--env", "staging"],
     ["promote", "--env", "staging"], ["hotfix", "--env", "staging"],
+    ["deploy:production", "rollback", "--env", "staging"],  # checked before the deploy, not after it
+    ["release", "history", "--env", "staging"],
 ])
 def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(tmp_path: Path,
                                                                                   command: list[str]) -> None:
