@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_doit
-from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo
+from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo, with_origin
 
 pytestmark = pytest.mark.slow
 
 PUSHING = BUILD_AND_RELEASE.replace("push = false", "push = true")
 LOCAL = CONFIG.format(port="").replace("push = false", "push = true")  # one local environment, production
-NO_TOKEN = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
 
 
 def nothing_written(repo: Path) -> None:
@@ -28,51 +27,40 @@ def nothing_written(repo: Path) -> None:
     assert not (repo / ".deploylib" / "build.json").exists() and not (repo.parent / "live").exists()
 
 
-def with_origin(repo: Path) -> Path:
-    """A bare origin holding the branch, set as upstream."""
-    origin = repo.parent / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
-    git(repo, "remote", "add", "origin", str(origin))
-    git(repo, "push", "-q", "-u", "origin", "main")
-    return origin
-
-
-@pytest.mark.parametrize(("config", "env", "fragment"), [
+@pytest.mark.parametrize(("config", "fragment"), [
     (PUSHING + """
 [environments.test]
 target = { type = "github-pages", remote = "../pages.git" }
 [[environments.test.checks]]
 path = "/"
-""", {}, "[environments.test] url is missing: its github-pages target cannot serve releases"),
+""", "[environments.test] url is missing: its github-pages target cannot serve releases"),
     (BUILD_AND_RELEASE + """
 [environments.test]
 target = { type = "command", deploy = "true" }
 [[environments.test.checks]]
 path = "/"
-""", {}, "[environments.test] url is missing: its command target cannot serve releases"),
-    (LOCAL, {}, '[release] push = true, but remote = "origin" (the default) is not a remote'),
-    (LOCAL.replace("push = true", 'push = true\nremote = "upstream"'), {},
+""", "[environments.test] url is missing: its command target cannot serve releases"),
+    (LOCAL, '[release] push = true, but remote = "origin" (the default) is not a remote'),
+    (LOCAL.replace("push = true", 'push = true\nremote = "upstream"'),
      '[release] push = true, but remote = "upstream" is not a remote'),
-    (LOCAL.replace("push = true", 'push = true\n[release.github]\nrepository = "acme/site"'), NO_TOKEN,
-     "[release.github] needs GitHub, but neither GITHUB_TOKEN nor GH_TOKEN is set"),
     (LOCAL.replace('{ type = "local", path = "../live" }', '{ type = "github-pages", remote = "../pages.git" }\n'
-                   'url = "http://127.0.0.1:9"'), {},
+                   'url = "http://127.0.0.1:9"'),
      '[environments.production] target: remote = "../pages.git" is neither a URL nor an existing path'),
     (LOCAL.replace('{ type = "local", path = "../live" }', '{ type = "command", deploy = "no-such-publisher --now" }\n'
-                   'url = "http://127.0.0.1:9"'), {},
+                   'url = "http://127.0.0.1:9"'),
      '[environments.production] target: deploy = "no-such-publisher --now" runs no-such-publisher, which is not '
      "installed"),
-    (LOCAL.replace('path = "../live"', 'path = "site/index.html/live"'), {},
+    (LOCAL.replace('path = "../live"', 'path = "site/index.html/live"'),
      "index.html is not a folder this user can write to"),
-], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-token", "no-pages-remote",
+], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-pages-remote",
         "no-publish-program", "target-under-a-file"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
-        tmp_path: Path, config: str, env: dict[str, str], fragment: str) -> None:
+        tmp_path: Path, config: str, fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)
     if not fragment.startswith("[release] push"):  # only those cases lack the remote
         with_origin(repo)
     git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
-    result = run_doit(repo, "deploy:test" if "environments.test" in config else "deploy:production", env=env)
+    result = run_doit(repo, "deploy:test" if "environments.test" in config else "deploy:production")
     assert result.returncode == 3, result.stdout + result.stderr
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()

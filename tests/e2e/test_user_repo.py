@@ -257,11 +257,13 @@ def test_an_invalid_version_is_refused_before_anything_is_written(site: Path) ->
     assert git(site, "tag", "--list") == "" and not (site / ".deploylib" / "build.json").exists()
 
 
-def with_origin(site: Path) -> None:
+def with_origin(site: Path) -> Path:
+    """A bare origin beside the repository, holding its branch as the upstream."""
     origin = site.parent / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     git(site, "remote", "add", "origin", str(origin))
     git(site, "push", "-q", "-u", "origin", "main")
+    return origin
 
 
 def test_a_deploy_publishes_the_github_release_with_the_deployed_artifact(tmp_path: Path, github) -> None:
@@ -285,7 +287,7 @@ def test_a_missing_token_stops_before_the_release_is_written(tmp_path: Path, git
     with_origin(site)
     env = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
     result = run_doit(site, "deploy:production", env=env)
-    assert result.returncode == 1 and "neither GITHUB_TOKEN nor GH_TOKEN is set" in result.stderr
+    assert result.returncode == 3 and "neither GITHUB_TOKEN nor GH_TOKEN is set" in result.stderr  # preflight
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
 
 
