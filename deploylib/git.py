@@ -23,8 +23,11 @@ def run_git(repo: Path, *args: str) -> str:
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
     if done.returncode != 0:
-        raise GitError(repository_problem(repo) or
-                       f"git {' '.join(args)} failed in {repo}: {done.stderr.strip() or done.stdout.strip()}")
+        said = done.stderr.strip() or done.stdout.strip()
+        # git's words for "no repository" or "no commits" (e.g. "ambiguous argument 'HEAD'") become ours
+        suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet"))
+        raise GitError((repository_problem(repo) if suspect else "")
+                       or f"git {' '.join(args)} failed in {repo}: {said}")
     return done.stdout
 
 
