@@ -8,7 +8,8 @@ from pathlib import Path
 
 from deploylib import report
 from deploylib.artifact import pack, scan_output
-from deploylib.errors import ArtifactError, BuildError
+from deploylib.atomic import write_atomically
+from deploylib.errors import ArtifactError, BuildError, StateError
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.runner import run_shell
 from deploylib.versioning.bump import VersionPlan
@@ -118,8 +119,13 @@ def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
 def write_record(path: Path, artifact: Artifact) -> None:
     """Rewrite the build record only when it changes, so stages that depend on it stay up to date."""
     text = artifact.to_json()
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    try:
+        if not path.exists() or path.read_text(errors="replace") != text:
+            write_atomically(path, text)  # a reader (another run, a killed one's successor) never sees half
+    except OSError as err:
+        raise StateError(f"Cannot write the build record {path}: {err.strerror}. The artifact {artifact.release_id} "
+                         f"was built but nothing was released or deployed. Make {path.parent} writable (and give "
+                         "its disk free space), then run the command again.") from None
 
 
 def read_record(ws: Workspace) -> Artifact:
@@ -127,6 +133,6 @@ def read_record(ws: Workspace) -> Artifact:
         return Artifact.from_json(ws.build_record.read_text())
     except FileNotFoundError:
         raise ArtifactError("There is no build yet: run doit build (or doit deploy:ENV, which builds first).") from None
-    except (ValueError, KeyError) as err:
+    except (ValueError, KeyError, TypeError, OSError) as err:
         raise ArtifactError(f"The build record {ws.build_record} is unreadable ({err}); rebuild with "
                             "doit forget build && doit build.") from None

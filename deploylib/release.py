@@ -15,7 +15,9 @@ from pathlib import Path
 
 import semver
 
-from deploylib import changelog, report
+from deploylib import changelog, release_journal, report
+from deploylib.atomic import write_atomically
+from deploylib.crash import crash_point
 from deploylib.errors import GitError, ReleaseError
 from deploylib.forge import open_forge
 from deploylib.git import (
@@ -210,10 +212,16 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
     path = ws.app / cfg.changelog
     edits = planned_edits(ws.app, cfg.version_files, plan.version)
     edits[cfg.changelog] = changelog.update(path.read_text() if path.exists() else "", rendered, plan.version)
-    for name, text in edits.items():  # every edit was computed (and could fail) before this first write
-        (ws.app / name).write_text(text, encoding="utf-8")
+    # Every edit was computed (and could fail) before this first write; the journal lets the next run
+    # finish or undo them if this one is killed before the tag exists.
+    release_journal.begin(ws, state.head, tag, plan.version, edits)
+    for name, text in edits.items():
+        write_atomically(ws.app / name, text)
+    crash_point("release:edited")
     commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
+    crash_point("release:committed")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
+    release_journal.end(ws)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
         push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])

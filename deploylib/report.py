@@ -82,6 +82,11 @@ def status(rows: list[dict[str, Any]], as_json: bool) -> None:
     _table(["environment", "version", "digest", "commit", "deployed", "by", "target"],
            [[r["name"], r["version"] or "not deployed", short_digest(r["digest"]) if r["digest"] else "",
              r["commit"][:7], r["deployed_at"], r["deployed_by"], r["target"]] for r in rows])
+    for r in rows:
+        for cut in r.get("interrupted", []):
+            _out(f"  {WARN} {r['name']}: a {cut['action']} of {cut['version']} was interrupted (its process is gone)"
+                 + (f"; {cut['version']} is live but NOT validated" if cut["live"] else "; the release live before "
+                    "is serving") + f". The next deploy, validate or rollback on {r['name']} completes it.")
 
 
 def history(entries: list[LedgerEntry], as_json: bool) -> None:

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.artifact import FileReader
+from deploylib.atomic import write_atomically
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release, utc_now
 from deploylib.schema import option
 from deploylib.targets.base import Target
-from deploylib.targets.store import write_atomically
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
 _IDENTITY = "deploylib <deploylib@localhost>"
