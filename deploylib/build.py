@@ -40,7 +40,12 @@ def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
         raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
                          f'"{cfg.output}"). Point output at the folder the build writes.')
     build_gates(ws, output, list(result.output))
-    artifact = pack(output, ws.artifacts, plan.version, commit)
+    try:
+        artifact = pack(output, ws.artifacts, plan.version, commit)
+    except OSError as err:
+        raise StateError(f"Cannot write the artifact into {ws.artifacts}: {err.strerror}. Nothing was released or "
+                         "deployed; give the state folder's disk free space (or make it writable) and run the "
+                         "command again.") from None
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
                                      f"{short_digest(artifact.digest)} ({artifact.tar.stat().st_size // 1024} KiB)")

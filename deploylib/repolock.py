@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 
 from deploylib import release_journal
-from deploylib.errors import LockHeld
+from deploylib.errors import LockHeld, StateError, TargetError
 from deploylib.lock import FileLock, LockHolder
-from deploylib.workspace import Workspace
+from deploylib.workspace import Workspace, writable
 
 
 class RepoLock:
@@ -35,11 +35,20 @@ class RepoLock:
         wait = max((env.lock_wait for env in self.ws.config.environments.values()), default=0.0)
         try:
             self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
-        except LockHeld:
+        except TargetError as err:
+            if not isinstance(err, LockHeld):
+                raise StateError(f"Cannot take the repository lock {lock.path}: the state folder {self.ws.state} "
+                                 "is not writable. Nothing was built or released. Make it writable (and give its "
+                                 "disk free space), then run the command again.") from None
             holder = lock.holder()
             raise LockHeld(f"Another deploylib run is building or releasing {self.ws.app}: "
                            f"{holder.describe() if holder else 'a process that did not say who it is'}. One run at "
                            "a time builds and releases a repository; wait for it to finish (or raise lock_wait in "
                            "deploy.toml to wait longer), then run the command again.") from None
         self._holding = True
+        problem = writable(self.ws.state, self.ws.state / "ledger.sqlite3")
+        if problem:
+            raise StateError(f"deploylib's state folder {self.ws.state} cannot be written ({problem}), so this run "
+                             "could not record what it builds, releases and deploys. Nothing was changed. Make it "
+                             "writable (and give its disk free space), then run the command again.")
         release_journal.settle(self.ws)

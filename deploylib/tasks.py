@@ -24,7 +24,7 @@ from deploylib import report
 from deploylib.errors import ConfigError, DeployError
 from deploylib.model import Release
 from deploylib.versioning.bump import PlanOptions
-from deploylib.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt
+from deploylib.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
 
 __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
@@ -39,6 +39,11 @@ def doit_config(root: Path) -> dict[str, Any]:
         dep_file = set_aside_if_corrupt(state / "doit.sqlite3")
     except DeployError as err:
         raise InvalidDodoFile(str(err)) from None
+    problem = writable(state, dep_file)
+    if problem:  # doit would stop with a traceback when it saves its record at the end of the run
+        report.stage(report.WARN, "state", f"{state} cannot be written ({problem}): commands that only read "
+                                           "work; those that deploy or release stop before changing anything")
+        dep_file = Path(":memory:")
     return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(dep_file), "verbosity": 2}
 
 

@@ -74,6 +74,29 @@ def ensure_state_dir(root: Path) -> Path:
     return state
 
 
+_MIN_FREE = 1 << 20  # bytes: room for the ledger's and doit's records of one run
+
+
+def writable(folder: Path, file: Path) -> str:
+    """Why this process cannot record state in `folder` and `file` (if it exists), or "" when it can: the
+    folder must take a new file, the file must open for writing, and the disk must have 1 MiB free.
+    Tried, not inferred from permission bits: root ignores those, but not a read-only mount, an
+    immutable flag or a full disk."""
+    probe = folder / f".writable-{os.getpid()}"
+    try:
+        probe.touch()
+        probe.unlink()
+        if file.exists():
+            with file.open("ab"):
+                pass
+        space = os.statvfs(folder)
+    except OSError as err:
+        return f"{err.filename or folder}: {err.strerror}"
+    if space.f_bavail * space.f_frsize < _MIN_FREE:
+        return f"the disk holding {folder} is full ({space.f_bavail * space.f_frsize // 1024} KiB free)"
+    return ""
+
+
 _SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite 3 database (sqlite.org/fileformat)
 
 

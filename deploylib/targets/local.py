@@ -82,6 +82,10 @@ class LocalTarget(Target):
         except PermissionError as err:
             raise TargetError(f"Permission denied writing {err.filename or self.base}: the deploy user cannot "
                               f"write to {self.base}. Fix its ownership or permissions.") from None
+        except OSError as err:  # a full disk, a read-only mount: nothing was switched
+            raise TargetError(f"Cannot unpack {artifact.release_id} into {self.store.folder}: {err.strerror}. The "
+                              "release live before is unchanged; free space there (or make it writable) and deploy "
+                              "again.") from None
 
     def activate(self, release: Release, by: str) -> None:
         self.store.check(release, self.describe())
