@@ -57,3 +57,23 @@ def test_racing_pipelines_release_and_deploy_the_new_build_once(tmp_path: Path, 
         assert_round(site, before, race(site, pool[number % len(pool)]), waits=lock_wait > 0)
     print(f"\nreliability: racing pipelines (lock_wait {lock_wait}): {rounds}/{rounds} rounds deployed the new "
           "build once, 0 tracebacks")
+
+
+def test_a_build_that_failed_validation_marks_the_artifact_bad_not_the_commit(tmp_path: Path) -> None:
+    """A half-copied build output (as a race once produced) fails validation and is rolled back; a clean
+    rebuild of the same commit gives another digest and may be deployed."""
+    site = make_site(tmp_path, "local")
+    half_copied = tmp_path / "half-copied"  # outside the repository: the sources stay the same
+    config = site.repo / "deploy.toml"
+    config.write_text(config.read_text().replace(
+        'cp -R site/. out/"', f'cp -R site/. out/ && if [ -e {half_copied} ]; then echo torn > out/index.html; fi"'))
+    site.new_commit()
+    half_copied.touch()
+    failed = site.doit("deploy:production")
+    assert failed.returncode == 4, failed.stdout + failed.stderr
+    bad = site.ledger_rows("action = 'deploy' AND status = 'rolled-back'")[0][2]
+    half_copied.unlink()
+    done = site.doit("deploy:production")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert site.live_digest() != bad and site.validated(site.live_digest())
+    assert len(git(site.repo, "tag", "--list").split()) == 2  # the same release, rebuilt: no new version
