@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,12 @@ from deploylib.config import parse
 from deploylib.errors import ReleaseError
 from deploylib.git import commit_paths
 from deploylib.workspace import Workspace
-from tests.conftest import git
+from tests.conftest import git, new_repo
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    repo = tmp_path / "repo"
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    git(repo, "config", "user.name", "Test")
-    git(repo, "config", "user.email", "test@example.invalid")
-    (repo / "VERSION").write_text("1.0.0\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "feat: start")
+    repo = new_repo(tmp_path / "repo", {"VERSION": "1.0.0\n"}, "feat: start")
     return Workspace(repo, parse({"release": {"push": False}}, repo / "deploy.toml", repo), demo=False)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from deploylib.artifact import verify_tree
 from deploylib.targets import open_target
 from deploylib.workspace import discover
-from tests.conftest import REPO, git
+from tests.conftest import REPO, git, new_repo
 from tests.fakes.app import App, Request, Response
 
 TRIALS_VAR = "DEPLOYLIB_RELIABILITY_TRIALS"
@@ -129,8 +129,6 @@ class Site:
 def make_site(root: Path, kind: str, app: App | None = None, lock_wait: float = 0) -> Site:
     """A repository like a user's, deployed once (0.1.0) so every trial has a release live before."""
     repo = root / "site"
-    (repo / "site").mkdir(parents=True)
-    (repo / "site" / "index.html").write_text("<h1>Welcome</h1>")
     extra = f"lock_wait = {lock_wait}\n"
     pages_remote = None
     if kind == "local":
@@ -142,14 +140,9 @@ def make_site(root: Path, kind: str, app: App | None = None, lock_wait: float = 
         app.route("/", serve_branch(pages_remote, "gh-pages", "index.html"))
         target = f'{{ type = "github-pages", remote = "{pages_remote}", branch = "gh-pages" }}'
         extra += f'url = "{app.url}"\n'
-    (repo / "deploy.toml").write_text(BASE_CONFIG.format(target=target, extra=extra))
-    (repo / ".gitignore").write_text("out/\n")
-    (repo / "dodo.py").write_text((REPO / "dodo.py").read_text())
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    git(repo, "config", "user.name", "Site Owner")
-    git(repo, "config", "user.email", "owner@example.invalid")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "feat: first page")
+    files = {"site/index.html": "<h1>Welcome</h1>", "deploy.toml": BASE_CONFIG.format(target=target, extra=extra),
+             ".gitignore": "out/\n", "dodo.py": (REPO / "dodo.py").read_text()}
+    new_repo(repo, files, "feat: first page", user="Site Owner")
     site = Site(repo, kind, pages_remote)
     first = site.doit("deploy:production")
     assert first.returncode == 0, first.stdout + first.stderr
