@@ -2,10 +2,14 @@
 SIGKILL itself when it reaches that point, so a test kills a run at an exact step instead of after
 a guessed delay. Unset (always, outside tests), a crash point does nothing.
 
-Points: build:packed (the artifact written, not yet renamed into the store), release:edited (changelog
-and version files written, not committed), release:committed (release commit made, not tagged),
-deploy:uploaded (the release unpacked on the target, not live), deploy:switched (live, not validated),
-rollback:switched (an earlier release live again, not re-validated).
+Points:
+    build:packed          the artifact written, not yet renamed into the store
+    release:edited        changelog and version files written, not committed
+    release:committed     the release commit made, not tagged
+    deploy:uploaded       the release unpacked on the target, not live
+    deploy:switched       live, not validated
+    deploy:rolling-back   failed its validation; the rollback recorded, not switched
+    rollback:switched     an earlier release live again by `doit rollback`, not re-validated
 """
 
 from __future__ import annotations

@@ -400,6 +400,7 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
     else:
         entry = ledger.start("rollback", env.name, previous.version, previous.digest, previous.commit, by,
                              {"from": release.digest, "reason": "validation failed"})
+        crash_point("deploy:rolling-back")
         target.activate(previous, by)
         timeline.add(f"rolled back {env.name} to {previous.id}")
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")

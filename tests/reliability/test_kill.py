@@ -85,6 +85,19 @@ def test_a_killed_deploy_whose_release_fails_validation_is_rolled_back_by_the_ne
     assert site.ledger_rows("status = 'running'") == []
 
 
+def test_a_rollback_after_failed_validation_killed_before_its_switch_is_completed(site: Site) -> None:
+    before = site.live_digest()
+    (site.repo / "site" / "index.html").write_text("<h2>Welcome</h2>")
+    site.new_commit()
+    site.crash_at("deploy:rolling-back", "deploy:production")
+    done = site.doit("validate:production")
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "completing the rollback" in done.stdout
+    assert site.live_digest() == before
+    assert site.ledger_rows("status = 'running'") == []
+
+
 def test_a_rollback_killed_after_its_switch_is_revalidated_by_the_next_command(site: Site) -> None:
     site.new_commit()
     assert site.doit("deploy:production").returncode == 0
