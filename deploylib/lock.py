@@ -40,7 +40,8 @@ class LockHolder:
                    version=version, since=utc_now())
 
     def describe(self) -> str:
-        return f"{self.action} of {self.version or '?'} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
+        what = f"{self.action} of {self.version}" if self.version else self.action
+        return f"{what} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
 
 
 def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str,
