@@ -443,11 +443,16 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
 
 
 def write_incident(ws: Workspace, incident: Incident) -> str:
-    ws.incidents.mkdir(parents=True, exist_ok=True)
+    """Write the incident report; returns its path, or why it could not be written (the rollback it
+    reports has happened already: a full or read-only state folder must not hide it)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = ws.incidents / f"{stamp}-{incident.environment}"
-    base.with_suffix(".md").write_text(report.incident_markdown(incident))
-    base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2) + "\n")
+    try:
+        ws.incidents.mkdir(parents=True, exist_ok=True)
+        base.with_suffix(".md").write_text(report.incident_markdown(incident))
+        base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2) + "\n")
+    except OSError as err:
+        return f"not written ({err.filename}: {err.strerror})"
     return str(base.with_suffix(".md"))
 
 

@@ -106,10 +106,10 @@ class PagesTarget(Target):
 
     def _records(self) -> dict[str, dict[str, object]]:
         try:
-            records: dict[str, dict[str, object]] = json.loads(self.record.read_text())
-            return records
+            records = json.loads(self.record.read_text())
         except (OSError, ValueError):
             return {}
+        return records if isinstance(records, dict) else {}  # not ours any more: the remote's tip still tells
 
     def _save(self, records: dict[str, dict[str, object]]) -> None:
         self.base.mkdir(parents=True, exist_ok=True)

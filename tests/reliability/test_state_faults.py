@@ -187,3 +187,16 @@ def test_a_corrupted_revisions_log_still_shows_status_and_deploys(site: Site) ->
     assert status.returncode == 0
     site.new_commit()
     next_deploy_works(site, before)
+
+
+def test_an_incident_that_cannot_be_written_does_not_hide_the_rollback(site: Site) -> None:
+    before, incidents = site.live_digest(), site.repo / ".deploylib" / "incidents"
+    incidents.mkdir()
+    (site.repo / "site" / "index.html").write_text("<h2>Welcome</h2>")  # fails its check
+    site.new_commit()
+    with immutable(incidents):
+        done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "was rolled back" in done.stderr and "Incident report: not written" in done.stderr
+    assert site.live_digest() == before
