@@ -35,7 +35,7 @@ from deploylib.errors import (
 from deploylib.git import log_messages, run_git
 from deploylib.ledger import Ledger
 from deploylib.lock import LockHolder, actor_name
-from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest, utc_now
+from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Release, short_digest, utc_now
 from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
@@ -294,8 +294,13 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: s
             ledger.finish(row.id, "interrupted", {"recovered_by": os.getpid()})
     report.stage(report.WARN, "recover", f"found {len(rows)} action(s) on {env.name} cut short by a process that "
                  "is gone: " + ", ".join(f"{r.action} of {r.version} (pid {r.details.get('pid', '?')})" for r in rows))
-    if cut is None:
-        return
+    if cut is not None:
+        _complete(ledger, env, target, base_url, cut)
+
+
+def _complete(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str, cut: LedgerEntry) -> None:
+    """Finish the deploy or rollback `cut` short, so that what serves is the release live before it or
+    one that passed validation, and close its ledger row with the outcome."""
     live = target.live()
     before = str(cut.details.get("previous" if cut.action == "deploy" else "from", ""))
     by = actor_name()
@@ -311,22 +316,26 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: s
         report.stage(report.OK, "recover", f"{report.release_label(live)} is serving on {env.name}, as before the "
                      f"interrupted {cut.action}; nothing else to do")
         return
-    found = _validate(ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
-                      label="recover validate")
-    if not found.decision.rollback:
-        ledger.finish(cut.id, "succeeded", {"recovered_by": os.getpid()})
-        report.stage(report.OK, "recover", f"{live.id} passed validation and stays live on {env.name}")
-        return
+    if cut.action == "deploy" and ledger.failed(env.name, live.digest):
+        reasons = [f"{live.id} failed its validation before the run was killed"]  # no second chance
+    else:
+        found = _validate(ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
+                          label="recover validate")
+        reasons = found.decision.reasons
+        if not found.decision.rollback:
+            ledger.finish(cut.id, "succeeded", {"recovered_by": os.getpid()})
+            report.stage(report.OK, "recover", f"{live.id} passed validation and stays live on {env.name}")
+            return
     previous = _release_with(target, before) if cut.action == "deploy" and env.rollback else None
     if previous is None:
-        ledger.finish(cut.id, "failed", {"recovered_by": os.getpid(), "reasons": found.decision.reasons})
+        ledger.finish(cut.id, "failed", {"recovered_by": os.getpid(), "reasons": reasons})
         report.stage(report.FAIL, "recover", f"{live.id} fails validation on {env.name} and there is no release to "
                      f"restore automatically; choose one: doit rollback --env {env.name} --to VERSION")
         return
     target.activate(previous, by)
     report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {previous.id}")
     again = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
-    ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": found.decision.reasons})
+    ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": reasons})
     report.stage(report.OK if not again.decision.rollback else report.FAIL, "recover",
                  f"{live.id} failed validation; {previous.id} is live again"
                  + ("" if not again.decision.rollback else " but FAILS its checks too: act by hand"))
