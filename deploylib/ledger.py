@@ -116,6 +116,8 @@ class Ledger:
     def finish(self, entry_id: int, status: str, details: dict[str, Any] | None = None) -> None:
         with self._transaction() as db:
             row = db.execute("SELECT details, started_clock FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:  # the ledger was found corrupted and replaced since this action started
+                return
             merged = {**json.loads(row[0]), **(details or {})}
             db.execute("UPDATE entries SET status = ?, finished_at = ?, duration = ?, details = ? WHERE id = ?",
                        (status, utc_now(), round(time.time() - row[1], 3), json.dumps(merged), entry_id))
