@@ -31,20 +31,19 @@ class RepoLock:
         Raises LockHeld (exit 7) naming the holder when another run keeps it past the wait."""
         if self._holding:
             return
-        lock = FileLock(self.ws.state / "repo.lock")
+        lock = FileLock(self.ws.state / "repo.lock", lambda who: (
+            f"Another deploylib run is building or releasing {self.ws.app}: {who}. One run at a time builds and "
+            "releases a repository; wait for it to finish (or raise lock_wait in deploy.toml to wait longer), then "
+            "run the command again."))
         wait = max((env.lock_wait for env in self.ws.config.environments.values()), default=0.0)
         try:
             self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
-        except TargetError as err:
-            if not isinstance(err, LockHeld):
-                raise StateError(f"Cannot take the repository lock {lock.path}: the state folder {self.ws.state} "
-                                 "is not writable. Nothing was built or released. Make it writable (and give its "
-                                 "disk free space), then run the command again.") from None
-            holder = lock.holder()
-            raise LockHeld(f"Another deploylib run is building or releasing {self.ws.app}: "
-                           f"{holder.describe() if holder else 'a process that did not say who it is'}. One run at "
-                           "a time builds and releases a repository; wait for it to finish (or raise lock_wait in "
-                           "deploy.toml to wait longer), then run the command again.") from None
+        except LockHeld:
+            raise
+        except TargetError:
+            raise StateError(f"Cannot take the repository lock {lock.path}: the state folder {self.ws.state} is not "
+                             "writable. Nothing was built or released. Make it writable (and give its disk free "
+                             "space), then run the command again.") from None
         self._holding = True
         problem = writable(self.ws.state, self.ws.state / "ledger.sqlite3")
         if problem:
