@@ -409,7 +409,8 @@ class ManifestWriter:
 
     def discard(self) -> None:
         """Remove the temporary file unless it was committed (harmless after commit)."""
-        self._handle.close()
+        with contextlib.suppress(OSError):  # on a full disk, flushing what is thrown away fails: remove it anyway
+            self._handle.close()
         self._temp.unlink(missing_ok=True)
 
 
