@@ -27,7 +27,9 @@ from json.encoder import encode_basestring_ascii as _json_string  # type: ignore
 from pathlib import Path
 from typing import IO
 
+from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
+from deploylib.lock import process_alive
 from deploylib.model import Artifact
 
 Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode", "offset", "blob"}
@@ -37,6 +39,7 @@ _BLOCK = tarfile.BLOCKSIZE
 _HASHES = "pack-hashes.json"  # in the artifact store: the last pack's entries of large files, with mtimes
 _REUSE_MIN = 1 << 16  # smaller files are hashed again: that costs less than reading their record
 _RACY_NS = 2_000_000_000  # a file changed this close to a pack may have changed within its mtime's tick
+_PACKING = ".pack-"  # + "<pid>-<random>.tar" (and .manifest, .hashes): files being written
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +213,8 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     entries = scan_output(source)
     started = time.time_ns()
     known = _KnownHashes(store / _HASHES)
-    fd, tmp_name = tempfile.mkstemp(dir=store, prefix=".pack-", suffix=".tar")
+    _remove_stale_packs(store)
+    fd, tmp_name = tempfile.mkstemp(dir=store, prefix=f"{_PACKING}{os.getpid()}-", suffix=".tar")
     tmp = Path(tmp_name)
     manifest, hashes = ManifestWriter(Path(f"{tmp_name}.manifest")), ManifestWriter(Path(f"{tmp_name}.hashes"))
     try:
@@ -229,6 +233,7 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
         tar_path = store / f"{hex_digest}.tar"
         manifest_path = store / f"{hex_digest}.manifest.json"
         manifest.commit(manifest_path)
+        crash_point("build:packed")
         os.replace(tmp, tar_path)
         hashes.commit(store / _HASHES)
         os.utime(store / _HASHES, ns=(started, started))  # see _KnownHashes
@@ -369,6 +374,15 @@ def _refuse_twice(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return found
 
 
+def _remove_stale_packs(store: Path) -> None:
+    """Delete what packing processes that were killed left (`.pack-<pid>-*.tar` and its `.manifest` and
+    `.hashes`; older `.pack-*` names carry no pid); a live process's files are left alone."""
+    for leftover in store.glob(f"{_PACKING}*"):
+        pid = leftover.name[len(_PACKING):].partition("-")[0]
+        if not (pid.isdigit() and process_alive(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
 class ManifestWriter:
     """Write entries one line at a time into the file `temp`, renamed into place by `commit`."""
 
@@ -395,7 +409,8 @@ class ManifestWriter:
 
     def discard(self) -> None:
         """Remove the temporary file unless it was committed (harmless after commit)."""
-        self._handle.close()
+        with contextlib.suppress(OSError):  # on a full disk, flushing what is thrown away fails: remove it anyway
+            self._handle.close()
         self._temp.unlink(missing_ok=True)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from deploylib import report
 from deploylib.artifact import pack, scan_output
-from deploylib.errors import ArtifactError, BuildError
+from deploylib.atomic import write_atomically
+from deploylib.errors import ArtifactError, BuildError, StateError
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.runner import run_shell
 from deploylib.versioning.bump import VersionPlan
@@ -44,7 +45,12 @@ def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
             raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
                              f'"{cfg.output}"). Point output at the folder the build writes.')
         build_gates(ws, output, list(result.output))
-        artifact = pack(output, ws.artifacts, plan.version, commit)
+        try:
+            artifact = pack(output, ws.artifacts, plan.version, commit)
+        except OSError as err:
+            raise StateError(f"Cannot write the artifact into {ws.artifacts}: {err.strerror}. Nothing was released "
+                             "or deployed; give the state folder's disk free space (or make it writable) and run "
+                             "the command again.") from None
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
                                      f"{short_digest(artifact.digest)} ({artifact.tar.stat().st_size // 1024} KiB)")
@@ -123,8 +129,13 @@ def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
 def write_record(path: Path, artifact: Artifact) -> None:
     """Rewrite the build record only when it changes, so stages that depend on it stay up to date."""
     text = artifact.to_json()
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    try:
+        if not path.exists() or path.read_text(errors="replace") != text:
+            write_atomically(path, text)  # a reader (another run, a killed one's successor) never sees half
+    except OSError as err:
+        raise StateError(f"Cannot write the build record {path}: {err.strerror}. The artifact {artifact.release_id} "
+                         f"was built but nothing was released or deployed. Make {path.parent} writable (and give "
+                         "its disk free space), then run the command again.") from None
 
 
 def read_record(ws: Workspace) -> Artifact:
@@ -132,6 +143,6 @@ def read_record(ws: Workspace) -> Artifact:
         return Artifact.from_json(ws.build_record.read_text())
     except FileNotFoundError:
         raise ArtifactError("There is no build yet: run doit build (or doit deploy:ENV, which builds first).") from None
-    except (ValueError, KeyError) as err:
+    except (ValueError, KeyError, TypeError, OSError) as err:
         raise ArtifactError(f"The build record {ws.build_record} is unreadable ({err}); rebuild with "
                             "doit forget build && doit build.") from None

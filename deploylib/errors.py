@@ -60,6 +60,10 @@ class TargetError(DeployError):
     """A deploy target could not be read or changed."""
 
 
+class StateError(DeployError):
+    """deploylib's state folder (.deploylib/: ledger, build record, caches) cannot be read or written."""
+
+
 class LockHeld(TargetError):
     """Another deploy holds the target's lock."""
 

@@ -48,12 +48,15 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
     from deploylib.git import repo_state, source_fingerprint
     from deploylib.preflight import preflight
     from deploylib.release import plan_release, publish, release_files
+    from deploylib.repolock import RepoLock
     from deploylib.versioning.bump import PlanOptions
 
     ws.config.environment(env_name)
     if ws.demo:
         start_demo(ws)
     preflight(ws)
+    repo_lock = RepoLock(ws)  # held while this function runs: until the deploy is done
+    repo_lock.hold("hotfix")
     waived = frozenset(ws.config.gate.hotfix_waives)
     report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
                                         "; tests and validation still run")

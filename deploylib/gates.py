@@ -3,11 +3,14 @@ reported. The judgements are pure functions of what git and GitHub said; `run_ga
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from deploylib import report
+from deploylib.atomic import write_atomically
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
 from deploylib.model import FAIL, PASS, SKIP, GateResult
@@ -136,7 +139,7 @@ def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
 def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -> GateResult:
     """Run a gate's command, or reuse a pass recorded for the same sources and command."""
     cache = ensure_state_dir(ws.root) / "gates.json"
-    passed: dict[str, str] = json.loads(cache.read_text()) if cache_key and cache.exists() else {}
+    passed = _passes(cache) if cache_key else {}
     if cache_key and passed.get(name) == cache_key:
         return GateResult(name, PASS, "passed for these sources before (cached)")
     problem = program_problem(command, ws.app)
@@ -147,8 +150,19 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -
     if not outcome.ok:
         return GateResult(name, FAIL, outcome.explain())
     if cache_key:
-        cache.write_text(json.dumps({**passed, name: cache_key}))
+        with contextlib.suppress(OSError):  # a read-only or full state folder: the pass is not remembered
+            write_atomically(cache, json.dumps({**_passes(cache), name: cache_key}))
     return GateResult(name, PASS, f"passed in {outcome.seconds:.2f} s")
+
+
+def _passes(cache: Path) -> dict[str, str]:
+    """The gates cache: {gate name: key of the sources it passed for}; empty when missing or unreadable
+    (it is only a cache: the gate then runs again)."""
+    try:
+        passed = json.loads(cache.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return passed if isinstance(passed, dict) else {}
 
 
 def tests_key(ws: Workspace, fingerprint: str) -> str:

@@ -1,19 +1,29 @@
 """The SQLite ledger: every deploy, validation and rollback, one transaction per record.
 
-An action is recorded when it starts (status "running") and updated when it ends, so a process
-killed half-way leaves a "running" row that the next run on that environment marks "interrupted".
+An action is recorded when it starts (status "running", with the process that runs it) and updated
+when it ends, so a process killed half-way leaves a "running" row whose process is gone: the next
+command on that environment finds it (`interrupted`) and completes what it left (pipeline.recover).
+
+A ledger file SQLite cannot read (corrupted) is moved aside, never deleted, and a new one is started
+with a warning; a state folder that cannot be written is a StateError naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from deploylib import report
+from deploylib.errors import StateError
+from deploylib.lock import process_alive
 from deploylib.model import LedgerEntry, utc_now
 
 _SCHEMA = """
@@ -35,6 +45,9 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_env ON entries (environment, action, status);
 """
 
+_MARKED_BAD = ("action = 'validate' AND status = 'failed' AND json_extract(details, '$.during') IN "
+               "('deploy', 'recovery')")
+
 _COLUMNS = ("id, action, environment, version, digest, commit_sha, status, started_at, finished_at, duration, actor, "
             "details")
 
@@ -45,23 +58,57 @@ class Ledger:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """One transaction; raises StateError when the ledger cannot be opened or written."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                connection = self._open()
+            except sqlite3.DatabaseError as err:
+                if not _corrupt(err):
+                    raise
+                self._move_aside(err)
+                connection = self._open()
+            try:
+                with connection:  # commits, or rolls back on an exception
+                    yield connection
+            finally:
+                connection.close()
+        except (sqlite3.Error, OSError) as err:
+            raise StateError(f"The ledger {self.path} cannot be {'read' if _corrupt(err) else 'written'}: {err}. "
+                             "Nothing more was recorded or changed by this step. Make the state folder "
+                             f"{self.path.parent} writable (and give its disk free space), then run the command "
+                             "again.") from None
+
+    def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
-            with connection:  # commits, or rolls back on an exception
-                yield connection
-        finally:
+        except BaseException:
             connection.close()
+            raise
+        return connection
+
+    def _move_aside(self, err: sqlite3.DatabaseError) -> None:
+        """Keep a corrupted ledger for inspection (its -wal and -shm files too) and start a new one."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                os.replace(part, kept.with_name(kept.name + suffix))
+        report.stage(report.WARN, "ledger", f"{self.path} was unreadable ({err}); moved it to {kept.name} and "
+                     "started a new ledger: earlier deploys are no longer known to the gates")
 
     def start(self, action: str, environment: str, version: str, digest: str, commit: str, actor: str,
               details: dict[str, Any] | None = None) -> int:
+        """Record an action as running, by this process (its pid and host go into the details)."""
+        details = {**(details or {}), "pid": os.getpid(), "host": socket.gethostname()}
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO entries (action, environment, version, digest, commit_sha, status, started_at, actor,"
                 " details, started_clock) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-                (action, environment, version, digest, commit, utc_now(), actor, json.dumps(details or {}),
+                (action, environment, version, digest, commit, utc_now(), actor, json.dumps(details),
                  time.time()))
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -69,6 +116,8 @@ class Ledger:
     def finish(self, entry_id: int, status: str, details: dict[str, Any] | None = None) -> None:
         with self._transaction() as db:
             row = db.execute("SELECT details, started_clock FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:  # the ledger was found corrupted and replaced since this action started
+                return
             merged = {**json.loads(row[0]), **(details or {})}
             db.execute("UPDATE entries SET status = ?, finished_at = ?, duration = ?, details = ? WHERE id = ?",
                        (status, utc_now(), round(time.time() - row[1], 3), json.dumps(merged), entry_id))
@@ -79,21 +128,50 @@ class Ledger:
             return db.execute("UPDATE entries SET status = 'interrupted', finished_at = ? "
                               "WHERE environment = ? AND status = 'running'", (utc_now(), environment)).rowcount
 
+    def interrupted(self, environment: str) -> list[LedgerEntry]:
+        """Rows of `environment` still "running" whose process is gone (it ran on this host and has
+        exited; a row from another host, or from before pids were recorded, counts as gone too:
+        callers hold the environment's lock, so no one else can be running them). Oldest first."""
+        if not self.path.exists():
+            return []
+        rows = self._select(f"SELECT {_COLUMNS} FROM entries WHERE environment = ? AND status = 'running' ORDER BY id",
+                            [environment])
+        here = socket.gethostname()
+        return [entry for entry in map(_entry, rows)
+                if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]
+
     def entries(self, environment: str = "", limit: int = 50) -> list[LedgerEntry]:
         """Newest first."""
         if not self.path.exists():
             return []
         where, args = ("WHERE environment = ?", [environment]) if environment else ("", [])
-        with self._transaction() as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM entries {where} ORDER BY id DESC LIMIT ?",
-                              [*args, limit]).fetchall()
-        return [_entry(row) for row in rows]
+        return [_entry(row) for row in self._select(f"SELECT {_COLUMNS} FROM entries {where} ORDER BY id DESC "
+                                                     "LIMIT ?", [*args, limit])]
+
+    def _select(self, query: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a query; on a read-only state folder SQLite still reads the file as it is."""
+        try:
+            with self._transaction() as db:
+                return db.execute(query, args).fetchall()
+        except StateError:
+            return self._read_only(query, args)
+
+    def _read_only(self, query: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows read without writing anything (not even SQLite's lock files); StateError if unreadable."""
+        if not self.path.exists():
+            return []
+        try:
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True)
+            try:
+                return connection.execute(query, args).fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error as err:
+            raise StateError(f"The ledger {self.path} cannot be read: {err}. Check the permissions of "
+                             f"{self.path.parent}.") from None
 
     def _exists(self, sql: str, args: tuple[Any, ...]) -> bool:
-        if not self.path.exists():
-            return False
-        with self._transaction() as db:
-            return db.execute(sql, args).fetchone() is not None
+        return bool(self.path.exists() and self._select(sql, list(args)))
 
     def validated(self, environment: str, digest: str) -> bool:
         """Did this digest pass validation on this environment?"""
@@ -101,12 +179,23 @@ class Ledger:
                             "AND status = 'succeeded'", (environment, digest))
 
     def failed(self, environment: str, digest: str) -> bool:
-        """Was this digest marked bad on this environment: did it fail the validation of its own deploy?"""
-        return self._exists("SELECT 1 FROM entries WHERE environment = ? AND digest = ? AND action = 'validate' "
-                            "AND status = 'failed' AND json_extract(details, '$.during') = 'deploy'",
+        """Was this digest marked bad on this environment: did it fail the validation of its own deploy
+        (or of the recovery that finished a deploy killed before its validation)?"""
+        return self._exists(f"SELECT 1 FROM entries WHERE environment = ? AND digest = ? AND {_MARKED_BAD}",
                             (environment, digest))
+
+    def failed_anywhere(self, digest: str) -> bool:
+        """Was this artifact marked bad on any environment? Then the build that made it is redone: a
+        clean rebuild of the same commit may give another digest (the artifact is bad, not the commit)."""
+        return self._exists(f"SELECT 1 FROM entries WHERE digest = ? AND {_MARKED_BAD}", (digest,))
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
     *head, details = row
     return LedgerEntry(*head, details=json.loads(details))
+
+
+def _corrupt(err: BaseException) -> bool:
+    """Whether SQLite says the file is not a database it can read (as opposed to not writable)."""
+    return isinstance(err, sqlite3.DatabaseError) and any(
+        sign in str(err) for sign in ("not a database", "malformed", "file is encrypted"))

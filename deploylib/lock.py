@@ -40,7 +40,8 @@ class LockHolder:
                    version=version, since=utc_now())
 
     def describe(self) -> str:
-        return f"{self.action} of {self.version or '?'} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
+        what = f"{self.action} of {self.version}" if self.version else self.action
+        return f"{what} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
 
 
 def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str,
@@ -77,8 +78,12 @@ def actor_name() -> str:
 class FileLock:
     """An exclusive lock on `path`, held for the duration of a with-block."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, refusal: Callable[[str], str] | None = None) -> None:
+        """`refusal(who)`: the message of the LockHeld raised when the lock stays taken (default: an
+        environment's deploy lock)."""
         self.path = path
+        self.refusal = refusal or (lambda who: f"{path.parent} is locked by {who}. Wait for it to finish, or raise "
+                                               "lock_wait for this environment in deploy.toml to wait longer.")
 
     @contextlib.contextmanager
     def hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
@@ -103,16 +108,18 @@ class FileLock:
 
     def _acquire(self, fd: int, wait: float) -> None:
         deadline = time.monotonic() + wait
+        looked = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    other = self.holder()
-                    who = other.describe() if other else "another process"
-                    raise LockHeld(f"{self.path.parent} is locked by {who}. Wait for it to finish, or raise "
-                                   "lock_wait for this environment in deploy.toml to wait longer.") from None
+                    other = self.named_holder()
+                    if other is None and not looked:  # its holder ended while we looked: try once more
+                        looked = True
+                        continue
+                    raise LockHeld(self.refusal(other.describe() if other else "another process")) from None
                 time.sleep(_POLL_SECONDS)
 
     def busy(self) -> LockHolder | None:
@@ -124,10 +131,20 @@ class FileLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return self.holder() or LockHolder("?", "?", 0, "?", "", "?")
+            return self.named_holder() or LockHolder("?", "?", 0, "?", "", "?")
         finally:
             os.close(fd)  # also drops the flock taken just now
         return None
+
+    def named_holder(self) -> LockHolder | None:
+        """The holder of a lock found taken: it writes its name right after taking the lock, so a reader
+        that comes in between waits a moment (up to 1 s) for it rather than say "someone"."""
+        for _ in range(int(1 / _POLL_SECONDS)):
+            found = self.holder()
+            if found is not None:
+                return found
+            time.sleep(_POLL_SECONDS)
+        return self.holder()
 
     def holder(self) -> LockHolder | None:
         """Who holds (or last held, if the lock is free) the lock, as its file says."""

@@ -21,6 +21,7 @@ from types import FrameType
 
 from deploylib import report
 from deploylib.config import EnvironmentConfig
+from deploylib.crash import crash_point
 from deploylib.errors import (
     Aborted,
     ConfigError,
@@ -34,7 +35,7 @@ from deploylib.errors import (
 from deploylib.git import log_messages, run_git
 from deploylib.ledger import Ledger
 from deploylib.lock import LockHolder, actor_name
-from deploylib.model import Artifact, CheckResult, Incident, Release, short_digest, utc_now
+from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Release, short_digest, utc_now
 from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
@@ -120,9 +121,10 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
         report.checks(results if number == 1 else [r for r in results if not r.passed],
                       prefix=label if number == 1 else f"{label} round {number}")
 
-    # A new release is watched over the whole window; a restored one, or a check by hand, gets one round.
-    policy = env.validation if during == "deploy" else dataclasses.replace(env.validation, initial_delay=0,
-                                                                            interval=0, duration=0)
+    # A new release (also one a killed deploy left unvalidated) is watched over the whole window; a restored
+    # one, or a check by hand, gets one round.
+    policy = env.validation if during in ("deploy", "recovery") else dataclasses.replace(
+        env.validation, initial_delay=0, interval=0, duration=0)
     try:
         found = run(base_url, env.checks, policy, show)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
@@ -150,6 +152,7 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
+    recover(ws, env, target, ledger)
     _preflight(ws, env, artifact, ledger, hotfix)
     if not _anything_new(ws, env, target, artifact):
         return
@@ -171,7 +174,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
 
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
-        _recover(ledger, env, left_behind)
+        _recover(ledger, env, target, base_url, left_behind)
         previous = target.live()
         entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
                              {"target": target.describe(), "previous": previous.digest if previous else "",
@@ -185,6 +188,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         timeline = Timeline()
         try:
             release = target.deploy(artifact)
+            crash_point("deploy:uploaded")
             timeline.add(f"{release.id} uploaded and verified on {target.describe()}")
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
             with _sigterm_as_exception():
@@ -274,13 +278,85 @@ def _anything_new(ws: Workspace, env: EnvironmentConfig, target: Target, artifac
     return True
 
 
-def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | None) -> None:
-    """A lock left by a process that died: close its ledger rows and say so."""
+def recover(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger) -> None:
+    """Before a command touches `env`: when a run on it was killed (a "running" ledger row whose
+    process is gone), take the environment's lock and complete what it left (see `_recover`)."""
+    if not ledger.interrupted(env.name):
+        return
+    with target.lock(LockHolder.me("recovery", ""), env.lock_wait) as left_behind, \
+            _base_url(ws, env, target) as base_url:
+        _recover(ledger, env, target, base_url, left_behind)
+
+
+def _recover(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str,
+             left_behind: LockHolder | None) -> None:
+    """Under the lock: complete the invariant a killed run left open, then close its ledger rows.
+
+    The newest cut-short deploy or rollback says which release it was making live (`digest`) and which
+    was live before. If the one it was making live is serving, unvalidated, it is validated now (a deploy's
+    whole window) and kept, or the one live before is restored and re-validated; a rollback killed before
+    it switched away from a release marked bad is completed. Every other row is closed "interrupted"."""
     if left_behind is not None:
-        closed = ledger.mark_interrupted(env.name)
-        report.stage(report.WARN, "lock", f"recovered the lock left by {left_behind.describe()}, no longer running"
-                     + (f"; marked {closed} unfinished ledger entr{'y' if closed == 1 else 'ies'} interrupted"
-                        if closed else ""))
+        report.stage(report.WARN, "lock", f"recovered the lock left by {left_behind.describe()}, no longer running")
+    rows = ledger.interrupted(env.name)
+    if not rows:
+        return
+    cut = next((r for r in reversed(rows) if r.action in ("deploy", "rollback")), None)
+    for row in rows:
+        if row is not cut:
+            ledger.finish(row.id, "interrupted", {"recovered_by": os.getpid()})
+    report.stage(report.WARN, "recover", f"found {len(rows)} action(s) on {env.name} cut short by a process that "
+                 "is gone: " + ", ".join(f"{r.action} of {r.version} (pid {r.details.get('pid', '?')})" for r in rows))
+    if cut is not None:
+        _complete(ledger, env, target, base_url, cut)
+
+
+def _complete(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str, cut: LedgerEntry) -> None:
+    """Finish the deploy or rollback `cut` short, so that what serves is the release live before it or
+    one that passed validation, and close its ledger row with the outcome."""
+    live = target.live()
+    before = str(cut.details.get("previous" if cut.action == "deploy" else "from", ""))
+    by = actor_name()
+    if live is not None and before and live.digest == before and cut.action == "rollback" \
+            and ledger.failed(env.name, before):
+        restore = _release_with(target, cut.digest)
+        if restore is not None:
+            target.activate(restore, by)
+            report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {restore.id} (completing the rollback)")
+            live = restore
+    if live is None or live.digest != cut.digest:
+        ledger.finish(cut.id, "interrupted", {"recovered_by": os.getpid()})
+        report.stage(report.OK, "recover", f"{report.release_label(live)} is serving on {env.name}, as before the "
+                     f"interrupted {cut.action}; nothing else to do")
+        return
+    if cut.action == "deploy" and ledger.failed(env.name, live.digest):
+        reasons = [f"{live.id} failed its validation before the run was killed"]  # no second chance
+    else:
+        found = _validate(ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
+                          label="recover validate")
+        reasons = found.decision.reasons
+        if not found.decision.rollback:
+            ledger.finish(cut.id, "succeeded", {"recovered_by": os.getpid()})
+            report.stage(report.OK, "recover", f"{live.id} passed validation and stays live on {env.name}")
+            return
+    previous = _release_with(target, before) if cut.action == "deploy" and env.rollback else None
+    if previous is None:
+        ledger.finish(cut.id, "failed", {"recovered_by": os.getpid(), "reasons": reasons})
+        report.stage(report.FAIL, "recover", f"{live.id} fails validation on {env.name} and there is no release to "
+                     f"restore automatically; choose one: doit rollback --env {env.name} --to VERSION")
+        return
+    target.activate(previous, by)
+    report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {previous.id}")
+    again = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
+    ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": reasons})
+    report.stage(report.OK if not again.decision.rollback else report.FAIL, "recover",
+                 f"{live.id} failed validation; {previous.id} is live again"
+                 + ("" if not again.decision.rollback else " but FAILS its checks too: act by hand"))
+
+
+def _release_with(target: Target, digest: str) -> Release | None:
+    """The newest complete release on the target with this digest."""
+    return next((r for r in reversed(target.releases()) if r.digest == digest), None) if digest else None
 
 
 def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release, previous: Release | None,
@@ -295,6 +371,7 @@ def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: R
             where = f"{step.name}: " if step.name else ""
             timeline.add(f"switched {where or env.name + ' '}from {report.release_label(previous)} to {release.id}")
             report.stage(report.OK, f"switch:{env.name}", f"{where}{report.release_label(previous)} → {release.id}")
+            crash_point("deploy:switched")
             urls = step.urls or (base_url,)
             switched.extend(urls)
             for url in urls:
@@ -345,6 +422,7 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
     else:
         entry = ledger.start("rollback", env.name, previous.version, previous.digest, previous.commit, by,
                              {"from": release.digest, "reason": "validation failed"})
+        crash_point("deploy:rolling-back")
         target.activate(previous, by)
         timeline.add(f"rolled back {env.name} to {previous.id}")
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
@@ -400,12 +478,17 @@ def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
 
 
 def write_incident(ws: Workspace, incident: Incident) -> str:
-    ws.incidents.mkdir(parents=True, exist_ok=True)
+    """Write the incident report; returns its path, or why it could not be written (the rollback it
+    reports has happened already: a full or read-only state folder must not hide it)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = ws.incidents / f"{stamp}-{incident.environment}"
-    base.with_suffix(".md").write_text(report.incident_markdown(incident), encoding="utf-8")
-    base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    try:
+        ws.incidents.mkdir(parents=True, exist_ok=True)
+        base.with_suffix(".md").write_text(report.incident_markdown(incident), encoding="utf-8")
+        base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    except OSError as err:
+        return f"not written ({err.filename}: {err.strerror})"
     return str(base.with_suffix(".md"))
 
 
@@ -413,6 +496,7 @@ def validate(ws: Workspace, env_name: str) -> None:
     """Check the live release of an environment now; report only (`doit rollback` restores)."""
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
+    recover(ws, env, target, ledger)
     live = target.live()
     if live is None:
         raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
@@ -444,6 +528,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
+    recover(ws, env, target, ledger)
     live = target.live()
     choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
     picked = ["--to", to_version] if to_version else []
@@ -458,7 +543,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     holder = LockHolder.me("rollback", choice.version)
     try:
         with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
-            _recover(ledger, env, left_behind)
+            _recover(ledger, env, target, base_url, left_behind)
             entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
                                  {"from": live.digest if live else "", "reason": "requested"})
             try:
@@ -467,6 +552,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                 ledger.finish(entry, "failed", {"error": str(err)})
                 raise
             report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
+            crash_point("rollback:switched")
             found = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
             healthy = not found.decision.rollback
             ledger.finish(entry, "succeeded" if healthy else "failed")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import semver
 
-from deploylib import changelog, report, staged_edits, textfile
+from deploylib import changelog, release_journal, report, staged_edits, textfile
+from deploylib.crash import crash_point
 from deploylib.errors import GitError, ReleaseError
 from deploylib.forge import open_forge
 from deploylib.git import (
@@ -277,11 +278,17 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
     except BaseException:
         staged_edits.unstage(ws)  # a refused release leaves the tree as the user had it
         raise
-    for name, text in edits.items():  # every edit was computed (and could fail) before this first write
-        textfile.write(ws.app / name, text)
-    commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
+    # Every edit was computed (and could fail) before this first write; from here the journal owns them,
+    # so the next run finishes or undoes them if this one is killed before the tag exists.
+    release_journal.begin(ws, state.head, tag, plan.version, edits, ready.originals if ready else None)
     staged_edits.forget(ws)
+    for name, text in edits.items():
+        textfile.write(ws.app / name, text)
+    crash_point("release:edited")
+    commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
+    crash_point("release:committed")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
+    release_journal.end(ws)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
         push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])

@@ -93,6 +93,10 @@ def status(rows: list[dict[str, Any]], as_json: bool) -> None:
     for row in rows:
         if row["foreign"]:
             note(f"{row['name']} serves {row['foreign']}")
+        for cut in row.get("interrupted", []):
+            _out(f"  {WARN} {row['name']}: a {cut['action']} of {cut['version']} was interrupted (its process is "
+                 "gone)" + (f"; {cut['version']} is live but NOT validated" if cut["live"] else "; the release live "
+                 "before is serving") + f". The next deploy, validate or rollback on {row['name']} completes it.")
 
 
 def history(entries: list[LedgerEntry], as_json: bool) -> None:

@@ -25,7 +25,7 @@ from deploylib import report
 from deploylib.errors import ConfigError, DeployError
 from deploylib.model import Release
 from deploylib.versioning.bump import PlanOptions
-from deploylib.workspace import Workspace, discover, ensure_state_dir
+from deploylib.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
 
 __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
@@ -41,10 +41,22 @@ class Reporter(ConsoleReporter):
 
 
 def doit_config(root: Path) -> dict[str, Any]:
-    """doit settings; the state folder must exist before doit opens its dependency file there."""
-    state = ensure_state_dir(root)
-    return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(state / "doit.sqlite3"),
-            "verbosity": 2, "reporter": Reporter}
+    """doit settings; the state folder must exist before doit opens its dependency file there, and a
+    dependency file SQLite cannot read is set aside (doit would stop with a traceback-like error)."""
+    from doit.exceptions import InvalidDodoFile
+
+    try:
+        state = ensure_state_dir(root)
+        dep_file = set_aside_if_corrupt(state / "doit.sqlite3")
+    except DeployError as err:
+        raise InvalidDodoFile(str(err)) from None
+    problem = writable(state, dep_file)
+    if problem:  # doit would stop with a traceback when it saves its record at the end of the run
+        report.stage(report.WARN, "state", f"{state} cannot be written ({problem}): commands that only read "
+                                           "work; those that deploy or release stop before changing anything")
+        dep_file = Path(":memory:")
+    return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(dep_file), "verbosity": 2,
+            "reporter": Reporter}
 
 
 DOIT_CONFIG = doit_config(Path.cwd())
@@ -61,9 +73,20 @@ class Probe:
     def __init__(self, ws: Workspace, options: PlanOptions) -> None:
         self.ws, self.options = ws, options
         self._facts: dict[str, Any] = {}
+        self._repo_lock: Any = None
 
     def forget(self) -> None:
         self._facts.clear()
+
+    def lock(self, action: str) -> None:
+        """Hold the repository lock from this stage to the end of the run (see repolock.py), then forget
+        what was read before: another run may have released or rebuilt meanwhile."""
+        from deploylib.repolock import RepoLock
+
+        if self._repo_lock is None:
+            self._repo_lock = RepoLock(self.ws)
+        self._repo_lock.hold(action)
+        self.forget()
 
     def _get(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self._facts:
@@ -204,9 +227,12 @@ def _status(ws: Workspace) -> dict[str, Any]:
         for env in ws.config.environments.values():
             target = open_target(env, ws.app)
             live = target.live() or Release(id="", version="", digest="", commit="")
+            cut = [r for r in ws.ledger.interrupted(env.name) if r.action in ("deploy", "rollback")]
             rows.append({"name": env.name, "version": live.version, "digest": live.digest, "commit": live.commit,
                          "deployed_at": live.activated_at, "deployed_by": live.activated_by,
-                         "target": target.describe(), "foreign": live.foreign})
+                         "target": target.describe(), "foreign": live.foreign,
+                         "interrupted": [{"action": r.action, "version": r.version, "digest": r.digest,
+                                          "validated": False, "live": r.digest == live.digest} for r in cut]})
         report.status(rows, as_json)
 
     return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",
@@ -238,7 +264,7 @@ def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
         if ws.demo:
             start_demo(ws)
         preflight(ws)
-        probe.forget()
+        probe.lock("gate")
         run_gates(ws, probe.gate_key(), releases=probe.plan().is_release)
         return {"key": probe.gate_key()}
 
@@ -259,6 +285,7 @@ def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def build() -> dict[str, str]:
         from deploylib.build import run_build
 
+        probe.lock("build")
         plan = probe.plan()
         report.stage(report.OK, "version", plan.describe())
         run_build(ws, plan, probe.state().head)
@@ -267,7 +294,10 @@ def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def current(values: dict[str, Any]) -> bool:
         from deploylib.build import read_record
 
-        return values.get("key") == probe.build_key() and read_record(ws).tar.exists()
+        built = read_record(ws)
+        # an artifact that failed validation is rebuilt: a clean build of the same commit may differ
+        return values.get("key") == probe.build_key() and built.tar.exists() and not ws.ledger.failed_anywhere(
+            built.digest)
 
     return {"basename": "build", "doc": "Build the site and pack it into a reproducible, digest-named artifact",
             "actions": [_action(build)], "task_dep": ["gate"], "targets": [str(ws.build_record)],
@@ -279,6 +309,7 @@ def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
         from deploylib.build import read_record
         from deploylib.release import publish
 
+        probe.lock("release")
         plan = probe.plan()
         publish(ws, plan, read_record(ws) if ws.config.build.command else None)
         probe.forget()
@@ -338,7 +369,8 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
             from deploylib.targets import open_target
 
             live = open_target(ws.config.environment(env_name), ws.app).live()
-            return live is not None and live.digest == read_record(ws).digest
+            # a run killed on this environment is never "up to date": the deploy action completes it first
+            return live is not None and live.digest == read_record(ws).digest and not ws.ledger.interrupted(env_name)
 
         staging = ws.config.staging_for(env)
         yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",

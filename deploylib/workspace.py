@@ -9,13 +9,14 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploylib.config import Config, load_file
-from deploylib.errors import ConfigError
+from deploylib.errors import ConfigError, StateError
 from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
 from deploylib.tomlfile import read_table
@@ -68,13 +69,73 @@ class Workspace:
 
 
 def ensure_state_dir(root: Path) -> Path:
-    """Create .deploylib/ with a .gitignore of its own, so no repository ever commits it."""
+    """Create .deploylib/ with a .gitignore of its own, so no repository ever commits it.
+    Raises StateError when it cannot be created."""
     state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
     ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# deploylib's local state: ledger, artifacts, incidents. Never committed.\n*\n")
+    try:
+        state.mkdir(exist_ok=True)
+        if not ignore.exists():
+            ignore.write_text("# deploylib's local state: ledger, artifacts, incidents. Never committed.\n*\n")
+    except OSError as err:
+        raise StateError(f"Cannot create deploylib's state folder {state}: {err.strerror}. Make {root} writable "
+                         "by this user, then run the command again.") from None
     return state
+
+
+_MIN_FREE = 1 << 20  # bytes: room for the ledger's and doit's records of one run
+
+
+def writable(folder: Path, file: Path) -> str:
+    """Why this process cannot record state in `folder` and `file` (if it exists), or "" when it can: the
+    folder must take a new file, the file must open for writing, and the disk must have 1 MiB free.
+    Tried, not inferred from permission bits: root ignores those, but not a read-only mount, an
+    immutable flag or a full disk."""
+    probe = folder / f".writable-{os.getpid()}"
+    try:
+        probe.touch()
+        probe.unlink()
+        if file.exists():
+            with file.open("ab"):
+                pass
+        space = os.statvfs(folder)
+    except OSError as err:
+        return f"{err.filename or folder}: {err.strerror}"
+    if space.f_bavail * space.f_frsize < _MIN_FREE:
+        return f"the disk holding {folder} is full ({space.f_bavail * space.f_frsize // 1024} KiB free)"
+    return ""
+
+
+_SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite 3 database (sqlite.org/fileformat)
+
+
+def set_aside_if_corrupt(database: Path) -> Path:
+    """Move a file that is not a SQLite database out of the way (kept, as `<name>.corrupt-<time>`) with a
+    warning, so SQLite starts a new one; returns `database`. Only the header is read: this runs on every
+    doit start. Raises StateError when the file cannot be read or moved."""
+    try:
+        with database.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return database
+    except OSError as err:
+        raise StateError(f"Cannot read {database}: {err.strerror}. Fix its permissions, then run again.") from None
+    if not header or header == _SQLITE_HEADER:
+        return database
+    from datetime import UTC, datetime
+
+    from deploylib import report
+
+    kept = database.with_name(f"{database.name}.corrupt-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
+    try:
+        os.replace(database, kept)
+    except OSError as err:
+        raise StateError(f"{database} is not a SQLite database (corrupted), and it cannot be moved aside: "
+                         f"{err.strerror}. Move or delete it by hand; it only remembers which stages are up to "
+                         "date.") from None
+    report.stage(report.WARN, "state", f"{database.name} was corrupted; kept it as {kept.name} and started a new "
+                 "one (every stage checks itself again once)")
+    return database
 
 
 def demo_app_dir(root: Path) -> Path:

@@ -59,6 +59,19 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def new_repo(repo: Path, files: dict[str, str], message: str, user: str = "Test") -> Path:
+    """A git repository on branch main holding `files` (path -> text) in one commit."""
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    git(repo, "config", "user.name", user)
+    git(repo, "config", "user.email", f"{user.lower().replace(' ', '.')}@example.invalid")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return repo
+
+
 def run_doit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`doit ARGS` in `cwd`, as a user would type it, with no terminal on stdin."""
     return subprocess.run([sys.executable, "-m", "doit", *args], cwd=cwd, capture_output=True, text=True,

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.artifact import FileReader
+from deploylib.atomic import write_atomically
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release, utc_now
 from deploylib.refname import branch_problem
 from deploylib.schema import hostname_problem, nonempty_problem, option
 from deploylib.targets.base import Target
-from deploylib.targets.store import write_atomically
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
 _IDENTITY = "deploylib <deploylib@localhost>"
@@ -138,10 +138,10 @@ class PagesTarget(Target):
 
     def _records(self) -> dict[str, dict[str, object]]:
         try:
-            records: dict[str, dict[str, object]] = json.loads(self.record.read_text())
-            return records
+            records = json.loads(self.record.read_text())
         except (OSError, ValueError):
             return {}
+        return records if isinstance(records, dict) else {}  # not ours any more: the remote's tip still tells
 
     def _save(self, records: dict[str, dict[str, object]]) -> None:
         self.base.mkdir(parents=True, exist_ok=True)

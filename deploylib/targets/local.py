@@ -54,10 +54,13 @@ class LocalTarget(Target):
         return ""
 
     def _activations(self) -> Activations:
-        try:
-            return activations(self.revisions.read_text().splitlines())
+        try:  # bytes that are not UTF-8 (a corrupted log) spoil only their own lines
+            return activations(self.revisions.read_bytes().decode(errors="replace").splitlines())
         except FileNotFoundError:
             return {}
+        except OSError as err:
+            raise TargetError(f"Cannot read {self.revisions}: {err.strerror}. It records which release went live "
+                              "when; restore it or remove it (rollback then picks releases by name).") from None
 
     def _current_id(self) -> str | None:
         try:
@@ -86,18 +89,31 @@ class LocalTarget(Target):
         except PermissionError as err:
             raise TargetError(f"Permission denied writing {err.filename or self.base}: the deploy user cannot "
                               f"write to {self.base}. Fix its ownership or permissions.") from None
+        except OSError as err:  # a full disk, a read-only mount: nothing was switched
+            raise TargetError(f"Cannot unpack {artifact.release_id} into {self.store.folder}: {err.strerror}. The "
+                              "release live before is unchanged; free space there (or make it writable) and deploy "
+                              "again.") from None
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         self.store.check(release, self.describe())
         if self._current_id() == release.id:
             return
         temp_link = self.base / f".current-{os.getpid()}"
-        temp_link.unlink(missing_ok=True)
-        os.symlink(Path("releases") / release.id, temp_link)
-        os.replace(temp_link, self.current)  # rename(2) is atomic: readers see the old or the new release
-        _fsync_dir(self.base)
-        with self.revisions.open("a") as log:
-            log.write(revision_line(release, by))
+        try:
+            temp_link.unlink(missing_ok=True)
+            os.symlink(Path("releases") / release.id, temp_link)
+            os.replace(temp_link, self.current)  # rename(2) is atomic: readers see the old or the new release
+            _fsync_dir(self.base)
+        except OSError as err:
+            raise TargetError(f"Cannot switch {self.current} to {release.id}: {err.strerror}. The release live "
+                              f"before is unchanged; make {self.base} writable and try again.") from None
+        try:
+            with self.revisions.open("a") as log:
+                log.write(revision_line(release, by))
+        except OSError as err:
+            raise TargetError(f"{release.id} is live on {self.describe()}, but its activation could not be "
+                              f"recorded in {self.revisions}: {err.strerror}. Make it writable (and give the disk "
+                              "free space).") from None
 
     @property
     def lock_file(self) -> Path:

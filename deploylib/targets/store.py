@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from deploylib.artifact import Entry, ManifestWriter, quietly, read_entries, unchanged, unpack, verify_tree
+from deploylib.atomic import write_atomically
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.targets.layout import parse_release, release_json
@@ -177,9 +178,3 @@ def _link_tree(source: Path, dest: Path, entries: Iterator[Entry], records: Mani
             raise _Changed(path)
         os.link(path, f"{base}/{entry.path}")
         records.add(entry)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_text(text)
-    os.replace(temp, path)

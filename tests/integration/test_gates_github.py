@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,13 @@ from deploylib.config import parse
 from deploylib.errors import GateFailed
 from deploylib.gates import run_gates
 from deploylib.workspace import Workspace
-from tests.conftest import GITHUB_TOKEN, git
+from tests.conftest import GITHUB_TOKEN, git, new_repo
 
 
 @pytest.fixture
 def repo(tmp_path: Path, github, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GITHUB_TOKEN", GITHUB_TOKEN)
-    repo = tmp_path / "work"
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    git(repo, "config", "user.name", "T")
-    git(repo, "config", "user.email", "t@example.invalid")
-    (repo / "a.txt").write_text("a")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "feat: a (#5)")
-    return repo
+    return new_repo(tmp_path / "work", {"a.txt": "a"}, "feat: a (#5)", user="T")
 
 
 def workspace(repo: Path, github, **gate: object) -> Workspace:

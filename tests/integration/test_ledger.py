@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from deploylib.errors import StateError
 from deploylib.ledger import Ledger
 
 
@@ -14,7 +21,7 @@ def test_an_action_is_recorded_when_it_starts_and_closed_when_it_ends(tmp_path: 
     ledger.finish(entry, "succeeded", {"checks": 3})
     recorded = ledger.entries()[0]
     assert (recorded.action, recorded.status, recorded.actor) == ("deploy", "succeeded", "alice")
-    assert recorded.details == {"target": "x", "checks": 3}
+    assert recorded.details == {"target": "x", "checks": 3, "pid": os.getpid(), "host": socket.gethostname()}
     assert recorded.finished_at and recorded.duration >= 0
 
 
@@ -48,3 +55,46 @@ def test_a_missing_ledger_reads_as_empty(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "none.sqlite3")
     assert ledger.entries() == [] and not ledger.validated("x", "d")
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_a_running_row_of_a_live_process_is_not_interrupted(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger.start("deploy", "production", "1", "d", "c", "a")
+    assert ledger.interrupted("production") == []
+
+
+def test_a_running_row_whose_process_is_gone_is_interrupted(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    code = (f"from pathlib import Path; from deploylib.ledger import Ledger; "
+            f"Ledger(Path({str(tmp_path / 'ledger.sqlite3')!r})).start('deploy', 'production', '1', 'd', 'c', 'a')")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert [(e.action, e.status) for e in ledger.interrupted("production")] == [("deploy", "running")]
+    assert ledger.interrupted("staging") == []
+
+
+def test_an_artifact_that_failed_its_deploy_validation_anywhere_is_bad(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    ledger.finish(ledger.start("validate", "test", "1", "sha256:bad", "c", "a", {"during": "recovery"}), "failed")
+    assert ledger.failed_anywhere("sha256:bad") and ledger.failed("test", "sha256:bad")
+    assert not ledger.failed_anywhere("sha256:other")
+
+
+@pytest.mark.parametrize("garbage", [b"not a database at all" * 100, b"SQLite format 3\0" + b"\xff" * 4000])
+def test_a_corrupted_ledger_is_moved_aside_and_a_new_one_started(tmp_path: Path, garbage: bytes,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(garbage)
+    ledger = Ledger(path)
+    ledger.finish(ledger.start("deploy", "production", "1", "d", "c", "a"), "succeeded")
+    assert [e.status for e in ledger.entries()] == ["succeeded"]
+    kept = list(tmp_path.glob("ledger.sqlite3.corrupt-*"))
+    assert [p.read_bytes() for p in kept] == [garbage]  # never deleted
+    assert "moved it to ledger.sqlite3.corrupt-" in capsys.readouterr().out
+
+
+def test_an_unwritable_ledger_is_a_state_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.mkdir()  # what SQLite cannot open as a file, whoever runs the test
+    with pytest.raises(StateError, match="ledger.sqlite3 cannot be written"):
+        Ledger(path).start("deploy", "production", "1", "d", "c", "a")
+

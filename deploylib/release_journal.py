@@ -1,0 +1,124 @@
+"""The release stage's journal: what a release in progress is writing, so a run killed half-way is
+finished or undone by the next one, never left as a dirty working tree.
+
+    .deploylib/release.json   {"pid", "head", "tag", "version", "files": {path: {"before", "after"}}}
+
+Written (atomically) before the first file is touched and removed once the tag exists. `settle`
+reads a journal left by a process that is gone: if the release commit was made, it tags it; if not,
+it puts the files back as they were, unless someone changed them since (then it refuses and says
+what to do: a user's own changes are never touched).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from deploylib import report, textfile
+from deploylib.atomic import temporary_name, write_atomically
+from deploylib.errors import ReleaseError, StateError
+from deploylib.git import create_tag, run_git, tag_commit
+from deploylib.workspace import Workspace, ensure_state_dir
+
+
+@dataclass(frozen=True)
+class Journal:
+    pid: int
+    head: str  # the commit the release commit goes on
+    tag: str
+    version: str
+    files: dict[str, dict[str, str | None]]  # path in the repository -> {"before": text or None, "after": text}
+
+
+def path(ws: Workspace) -> Path:
+    return ws.state / "release.json"
+
+
+def begin(ws: Workspace, head: str, tag: str, version: str, edits: dict[str, str],
+          originals: dict[str, str | None] | None = None) -> None:
+    """Record the edits a release is about to write (before any is written). `originals`: each file's
+    text before the release touched it, when the build already wrote the edits (staged_edits.py)."""
+    files = {}
+    for name, text in edits.items():
+        before = originals.get(name) if originals is not None else _read(ws.app / name)
+        files[name] = {"before": before, "after": text}
+    ensure_state_dir(ws.root)
+    write_atomically(path(ws), json.dumps(asdict(Journal(os.getpid(), head, tag, version, files))))
+
+
+def end(ws: Workspace) -> None:
+    """The release is tagged: nothing is left to finish or undo."""
+    path(ws).unlink(missing_ok=True)
+
+
+def settle(ws: Workspace) -> None:
+    """Finish or undo the release stage of a run that died. Call it while holding the repository lock.
+    Raises ReleaseError when files the release was writing were changed since (nothing is touched),
+    StateError when the journal itself cannot be read."""
+    journal = _load(ws)
+    if journal is None:  # under the lock, a journal is always that of a run that died
+        return
+    head = run_git(ws.app, "rev-parse", "HEAD").strip()
+    if head != journal.head:
+        _finish(ws, journal, head)
+    else:
+        _undo(ws, journal)
+    end(ws)
+
+
+def _load(ws: Workspace) -> Journal | None:
+    try:
+        return Journal(**json.loads(path(ws).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as err:
+        raise StateError(f"The release journal {path(ws)} cannot be read ({err}). It records a release stage that "
+                         "was interrupted; check `git status` and `git log -1` in the repository, restore any "
+                         "half-written changelog or version file (git checkout -- FILE), then delete the journal "
+                         "and run again.") from None
+
+
+def _finish(ws: Workspace, journal: Journal, head: str) -> None:
+    """The release commit was made: tag it if the run died before it could."""
+    subject = run_git(ws.app, "log", "-1", "--format=%s%x00%P", head).strip()
+    message, _, parents = subject.partition("\0")
+    if tag_commit(ws.app, journal.tag) or message != f"chore(release): {journal.tag}" \
+            or parents.split()[:1] != [journal.head]:
+        return  # tagged already, or history moved on by hand: nothing of the interrupted run to finish
+    create_tag(ws.app, journal.tag, f"Release {journal.version}", head)
+    report.stage(report.WARN, "release", f"finished {journal.tag}, which a run killed after its release commit left "
+                                         f"untagged (pid {journal.pid})")
+
+
+def _undo(ws: Workspace, journal: Journal) -> None:
+    """No release commit yet: put back the files the release was writing, if they hold only its edits."""
+    changed = [name for name, text in journal.files.items() if _read(ws.app / name) not in (text["before"],
+                                                                                           text["after"])]
+    if changed:
+        raise ReleaseError(f"A release of {journal.version} was interrupted in {ws.app} (pid {journal.pid}) before "
+                           f"its commit, and {', '.join(changed)} changed since then, so deploylib leaves "
+                           "them alone. Keep your changes (commit or stash them) or drop them (git checkout -- "
+                           f"{' '.join(changed)}), then delete {path(ws)} and run the command again.")
+    lock = ws.app / ".git" / "index.lock"
+    if lock.exists():  # left by the git process that died with the run (we hold the repository lock)
+        lock.unlink()
+    names = list(journal.files)
+    for name, text in journal.files.items():
+        temporary_name(ws.app / name, journal.pid).unlink(missing_ok=True)
+        if text["before"] is None:
+            run_git(ws.app, "rm", "-q", "--cached", "--ignore-unmatch", "--", name)
+            (ws.app / name).unlink(missing_ok=True)
+        else:
+            textfile.write(ws.app / name, text["before"])
+            run_git(ws.app, "reset", "-q", "--", name)
+    report.stage(report.WARN, "release", f"undid the edits of the release of {journal.version} that a killed run "
+                                         f"left before its commit (pid {journal.pid}): {', '.join(names)}")
+
+
+def _read(file: Path) -> str | None:
+    try:
+        return textfile.read(file)  # bytes as they are: CRLF and a BOM are put back as they were
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,53 @@
+"""One build and release at a time per repository.
+
+Two runs in one clone would rebuild the build output under each other, pack a half-copied folder,
+and race on the changelog and the tag. The build and release stages therefore hold
+`.deploylib/repo.lock`, an flock naming its holder (see lock.py), from the first stage that needs it
+to the end of the process: the kernel drops it when the process ends, however it ends. A run that
+finds it held waits up to the largest `lock_wait` of the environments, then stops with exit 7 naming
+the holder. Whoever takes the lock first settles the release stage a killed run left half done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from deploylib import release_journal
+from deploylib.errors import LockHeld, StateError, TargetError
+from deploylib.lock import FileLock, LockHolder
+from deploylib.workspace import Workspace, writable
+
+
+class RepoLock:
+    """The repository lock of one process; `hold` takes it once and keeps it until the process ends."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._held = contextlib.ExitStack()  # never closed: the flock lives as long as the process
+        self._holding = False
+
+    def hold(self, action: str, version: str = "") -> None:
+        """Take the lock if this process does not hold it yet, then finish or undo an interrupted release.
+        Raises LockHeld (exit 7) naming the holder when another run keeps it past the wait."""
+        if self._holding:
+            return
+        lock = FileLock(self.ws.state / "repo.lock", lambda who: (
+            f"Another deploylib run is building or releasing {self.ws.app}: {who}. One run at a time builds and "
+            "releases a repository; wait for it to finish (or raise lock_wait in deploy.toml to wait longer), then "
+            "run the command again."))
+        wait = max((env.lock_wait for env in self.ws.config.environments.values()), default=0.0)
+        try:
+            self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
+        except LockHeld:
+            raise
+        except TargetError:
+            raise StateError(f"Cannot take the repository lock {lock.path}: the state folder {self.ws.state} is not "
+                             "writable. Nothing was built or released. Make it writable (and give its disk free "
+                             "space), then run the command again.") from None
+        self._holding = True
+        problem = writable(self.ws.state, self.ws.state / "ledger.sqlite3")
+        if problem:
+            raise StateError(f"deploylib's state folder {self.ws.state} cannot be written ({problem}), so this run "
+                             "could not record what it builds, releases and deploys. Nothing was changed. Make it "
+                             "writable (and give its disk free space), then run the command again.")
+        release_journal.settle(self.ws)

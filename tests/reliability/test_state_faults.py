@@ -1,0 +1,202 @@
+"""deploylib's state folder (and the target's) under faults (issue 12, row 5): read-only, immutable
+or full, and corrupted files. Each is either a clear error before anything changes, or repaired
+with a warning (a corrupted file is kept aside, never deleted); never a traceback, and the live
+release is never one that did not pass validation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, missing
+from tests.reliability.harness import Site, check_invariants, make_site, no_traceback
+
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+
+GARBAGE = bytes(range(256)) * 64  # not UTF-8, not JSON, not SQLite
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return make_site(tmp_path, "local")
+
+
+@contextlib.contextmanager
+def immutable(*paths: Path) -> Iterator[None]:
+    """chattr +i: not even root may change these (a read-only state folder, an immutable ledger)."""
+    flagged = []
+    try:
+        for path in paths:
+            if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+                missing(f"chattr +i {path} failed: the test needs root on a filesystem with immutable flags")
+            flagged.append(path)
+        yield
+    finally:
+        for path in flagged:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size_kib: int) -> Iterator[None]:
+    """A tmpfs of `size_kib` mounted on `folder` (keeping its files): a disk that fills up."""
+    saved = folder.with_name(folder.name + ".saved")
+    folder.rename(saved)
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        folder.rmdir()
+        saved.rename(folder)
+        missing("mounting a tmpfs failed: the test needs root")
+    try:
+        subprocess.run(["cp", "-a", f"{saved}/.", str(folder)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+        folder.rmdir()
+        saved.rename(folder)
+
+
+def fill(folder: Path, leave_kib: int) -> None:
+    """Fill the disk holding `folder` until about `leave_kib` KiB are free."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    (folder / "filler").write_bytes(b"\0" * max(0, free - leave_kib * 1024))
+
+
+def refused_before_anything_changed(site: Site, done: subprocess.CompletedProcess[str], before: str,
+                                    says: str) -> None:
+    no_traceback(done)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert says in done.stderr, done.stderr
+    assert site.live_digest() == before
+    assert git(site.repo, "tag", "--list") == "v0.1.0"  # nothing released either
+    assert git(site.repo, "status", "--porcelain") == ""
+
+
+def next_deploy_works(site: Site, before: str) -> subprocess.CompletedProcess[str]:
+    done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout + done.stderr
+    check_invariants(site, before)
+    return done
+
+
+def test_a_read_only_state_folder_still_shows_status_and_history(site: Site) -> None:
+    state = site.repo / ".deploylib"
+    with immutable(state, *[p for p in state.iterdir() if p.is_file()]):
+        for command in (["status"], ["history"]):
+            done = site.doit(*command)
+            no_traceback(done)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "cannot be written" in done.stdout  # said clearly, once, as a warning
+        assert "0.1.0" in site.outputs[-1]
+
+
+def test_a_read_only_state_folder_refuses_to_deploy_before_anything_changes(site: Site) -> None:
+    before, state = site.live_digest(), site.repo / ".deploylib"
+    site.new_commit()
+    with immutable(state, *[p for p in state.iterdir() if p.is_file()]):
+        refused_before_anything_changed(site, site.doit("deploy:production"), before, "is not writable")
+    next_deploy_works(site, before)
+
+
+def test_an_immutable_ledger_refuses_to_deploy_before_anything_changes(site: Site) -> None:
+    before = site.live_digest()
+    site.new_commit()
+    with immutable(site.repo / ".deploylib" / "ledger.sqlite3"):
+        refused_before_anything_changed(site, site.doit("deploy:production"), before, "cannot be written")
+    next_deploy_works(site, before)
+
+
+def test_a_full_state_disk_refuses_to_deploy_and_still_shows_status(site: Site) -> None:
+    before, state = site.live_digest(), site.repo / ".deploylib"
+    site.new_commit()
+    with small_disk(state, 4096):
+        fill(state, 256)
+        status = site.doit("status")
+        no_traceback(status)
+        assert status.returncode == 0 and "is full" in status.stdout
+        refused_before_anything_changed(site, site.doit("deploy:production"), before, "is full")
+    next_deploy_works(site, before)
+
+
+def test_an_artifact_that_does_not_fit_the_state_disk_is_a_clear_error(site: Site) -> None:
+    before, state = site.live_digest(), site.repo / ".deploylib"
+    (site.repo / "site" / "big.bin").write_bytes(os.urandom(3 << 20))
+    site.new_commit()
+    with small_disk(state, 4096):
+        fill(state, 1536)
+        refused_before_anything_changed(site, site.doit("deploy:production"), before,
+                                        "No space left on device")
+        assert not list((state / "artifacts").glob(".pack-*"))
+    next_deploy_works(site, before)
+
+
+def test_a_full_target_disk_keeps_the_live_release(site: Site) -> None:
+    before, live = site.live_digest(), site.repo.parent / "live"
+    (site.repo / "site" / "big.bin").write_bytes(os.urandom(3 << 20))
+    site.new_commit()
+    with small_disk(live, 2048):
+        done = site.doit("deploy:production")
+        no_traceback(done)
+        assert done.returncode == 1 and "No space left on device" in done.stderr, done.stderr
+        assert site.live_digest() == before
+    next_deploy_works(site, before)
+
+
+def test_a_revisions_log_that_cannot_be_written_after_the_switch_restores_the_release_before(site: Site) -> None:
+    before = site.live_digest()
+    site.new_commit()
+    with immutable(site.repo.parent / "live" / "revisions.log"):
+        done = site.doit("deploy:production")
+        no_traceback(done)
+        assert done.returncode == 1 and "could not be recorded" in done.stderr, done.stderr
+        assert site.live_digest() == before  # restored first, then the fault reported
+    next_deploy_works(site, before)
+
+
+@pytest.mark.parametrize("name", ["ledger.sqlite3", "doit.sqlite3"])
+def test_a_corrupted_database_is_moved_aside_with_a_warning_and_a_new_one_started(site: Site, name: str) -> None:
+    before, path = site.live_digest(), site.repo / ".deploylib" / name
+    path.write_bytes(GARBAGE)
+    site.new_commit()
+    done = next_deploy_works(site, before)
+    assert f"{name}.corrupt-" in done.stdout
+    assert [p.read_bytes() for p in path.parent.glob(f"{name}.corrupt-*")] == [GARBAGE]  # kept, never deleted
+
+
+@pytest.mark.parametrize("name", ["build.json", "gates.json"])
+def test_a_corrupted_state_file_is_rebuilt(site: Site, name: str) -> None:
+    before = site.live_digest()
+    (site.repo / ".deploylib" / name).write_bytes(GARBAGE)
+    site.new_commit()
+    next_deploy_works(site, before)
+
+
+def test_a_corrupted_revisions_log_still_shows_status_and_deploys(site: Site) -> None:
+    before = site.live_digest()
+    with (site.repo.parent / "live" / "revisions.log").open("ab") as log:
+        log.write(GARBAGE)
+    status = site.doit("status")
+    no_traceback(status)
+    assert status.returncode == 0
+    site.new_commit()
+    next_deploy_works(site, before)
+
+
+def test_an_incident_that_cannot_be_written_does_not_hide_the_rollback(site: Site) -> None:
+    before, incidents = site.live_digest(), site.repo / ".deploylib" / "incidents"
+    incidents.mkdir()
+    (site.repo / "site" / "index.html").write_text("<h2>Welcome</h2>")  # fails its check
+    site.new_commit()
+    with immutable(incidents):
+        done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "was rolled back" in done.stderr and "Incident report: not written" in done.stderr
+    assert site.live_digest() == before
