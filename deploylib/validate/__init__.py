@@ -11,6 +11,7 @@ CHECK_KINDS: dict[str, str] = {
     "assets": "deploylib.validate.assets:AssetsCheck",
     "page": "deploylib.validate.assets:PageCheck",
     "load": "deploylib.validate.load:LoadCheck",
+    "browser": "deploylib.validate.browser:BrowserCheck",
 }
 
 
