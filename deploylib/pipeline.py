@@ -12,11 +12,13 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 from deploylib import report
@@ -107,10 +109,12 @@ def _base_url(ws: Workspace, env: EnvironmentConfig, target: Target) -> Iterator
 
 
 
-def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
+def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
               label: str = "validate") -> ValidationReport:
     """Run the environment's checks against `release` (live at base_url) over its monitoring window;
-    report each round and record the whole report in the ledger."""
+    report each round and record the whole report in the ledger. Evidence (screenshots) goes to the state
+    folder until an incident report takes it; a restored release keeps its evidence even when it passes."""
+    from deploylib.validate.base import Deployed
     from deploylib.validate.runner import validate as run
 
     entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
@@ -123,8 +127,13 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
     # A new release is watched over the whole window; a restored one, or a check by hand, gets one round.
     policy = env.validation if during == "deploy" else dataclasses.replace(env.validation, initial_delay=0,
                                                                             interval=0, duration=0)
+    if during != "rollback":
+        for name, why in env.skipped:
+            report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
+    deployed = Deployed(env.name, release.version, ws.app, ws.state / "evidence",
+                        screenshot_always=during == "rollback")
     try:
-        found = run(base_url, env.checks, policy, show)
+        found = run(base_url, env.checks, policy, show, deployed=deployed)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
         ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
         raise
@@ -189,7 +198,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
             with _sigterm_as_exception():
                 try:
-                    found, checked = _roll_out(ledger, env, target, release, previous, base_url, holder.user,
+                    found, checked = _roll_out(ws, ledger, env, target, release, previous, base_url, holder.user,
                                                timeline)
                 except BaseException:
                     _restore_after_interruption(target, previous, holder.user)
@@ -283,8 +292,9 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, left_behind: LockHolder | N
                         if closed else ""))
 
 
-def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release, previous: Release | None,
-              base_url: str, by: str, timeline: Timeline) -> tuple[ValidationReport, list[str]]:
+def _roll_out(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release,
+              previous: Release | None, base_url: str, by: str,
+              timeline: Timeline) -> tuple[ValidationReport, list[str]]:
     """Switch to `release` step by step (one step for most targets, host batches for some), validating
     after each; stop at the first validation that calls for a rollback. Returns the last report and the
     addresses of every part switched (where a rollback must be checked again)."""
@@ -298,7 +308,7 @@ def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: R
             urls = step.urls or (base_url,)
             switched.extend(urls)
             for url in urls:
-                found = _validate(ledger, env, release, url, during="deploy")
+                found = _validate(ws, ledger, env, release, url, during="deploy")
                 if found.decision.rollback:
                     return found, switched
     assert found is not None, "a rollout has at least one step"
@@ -350,7 +360,7 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
         healthy = True
         for url in dict.fromkeys(checked):  # every part the failed release reached
-            again = _validate(ledger, env, previous, url, during="rollback", label="re-validate")
+            again = _validate(ws, ledger, env, previous, url, during="rollback", label="re-validate")
             recheck += again.latest
             healthy = healthy and not again.decision.rollback
         ledger.finish(entry, "succeeded" if healthy else "failed")
@@ -403,10 +413,26 @@ def write_incident(ws: Workspace, incident: Incident) -> str:
     ws.incidents.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = ws.incidents / f"{stamp}-{incident.environment}"
+    incident = dataclasses.replace(incident, failed_checks=_keep_evidence(incident.failed_checks, base, "failed"),
+                                   recheck=_keep_evidence(incident.recheck, base, "restored"))
     base.with_suffix(".md").write_text(report.incident_markdown(incident), encoding="utf-8")
     base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     return str(base.with_suffix(".md"))
+
+
+def _keep_evidence(results: list[CheckResult], base: Path, which: str) -> list[CheckResult]:
+    """Move each result's screenshot beside the incident report (`<base>-<which>-<n>.png`), so the report links
+    it by a relative name and the folder can be copied or attached as a whole."""
+    kept = []
+    for result in results:
+        shot = Path(result.details.get("screenshot", ""))
+        if shot.name and shot.is_file():
+            moved = base.with_name(f"{base.name}-{which}-{len(kept) + 1}{shot.suffix}")
+            shutil.move(shot, moved)
+            result = dataclasses.replace(result, details={**result.details, "screenshot": moved.name})
+        kept.append(result)
+    return kept
 
 
 def validate(ws: Workspace, env_name: str) -> None:
@@ -418,7 +444,7 @@ def validate(ws: Workspace, env_name: str) -> None:
         raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
                           f"validate. Deploy first: doit deploy:{env.name}.")
     with _base_url(ws, env, target) as base_url:
-        found = _validate(ledger, env, live, base_url, during="manual")
+        found = _validate(ws, ledger, env, live, base_url, during="manual")
     if found.decision.rollback:
         raise ValidationFailed(f"{live.id}, live on {env.name}, fails validation ({'; '.join(found.decision.reasons)}"
                                f"). To restore the previous release: doit rollback --env {env.name}.")
@@ -467,7 +493,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                 ledger.finish(entry, "failed", {"error": str(err)})
                 raise
             report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
-            found = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
+            found = _validate(ws, ledger, env, choice, base_url, during="rollback", label="re-validate")
             healthy = not found.decision.rollback
             ledger.finish(entry, "succeeded" if healthy else "failed")
         report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),

@@ -43,9 +43,13 @@ def checks(results: Iterable[CheckResult], prefix: str = "check") -> None:
     for result in results:
         mark = OK if result.passed else FAIL
         detail = f"{result.seconds * 1000:.0f} ms" if result.passed else f"{result.verdict.value}: {result.seen}"
+        if result.passed and result.details.get("summary"):
+            detail += f"  {result.details['summary']}"
         stage(mark, f"{prefix} {result.name}", detail)
         if not result.passed:
             note(f"expected {result.expected}")
+            if result.details.get("screenshot"):
+                note(f"screenshot: {result.details['screenshot']}")
 
 
 def summary(rows: Sequence[tuple[str, str]]) -> None:
@@ -133,7 +137,23 @@ def incident_markdown(incident: Incident) -> str:
         lines += ["", "## Checks against the restored release", "", "| check | verdict | expected | seen | time |",
                   "|---|---|---|---|---|"]
         lines += [_check_row(r) for r in incident.recheck]
+    lines += _evidence(incident.failed_checks, "the failed release")
+    lines += _evidence(incident.recheck, "the restored release")
     return "\n".join(lines) + "\n"
+
+
+def _evidence(results: list[CheckResult], whose: str) -> list[str]:
+    """Screenshots (linked by their file name: they sit beside the report), console messages and failed
+    requests that browser checks kept, one section per check, the latest result of each."""
+    latest = {r.name: r for r in results if {"screenshot", "console", "failed_requests"} & r.details.keys()}
+    lines: list[str] = []
+    for name, result in latest.items():
+        details = result.details
+        lines += ["", f"## {name}: {whose} in the browser", ""]
+        lines += [f"![{name}: {whose}]({details['screenshot']})", ""] if details.get("screenshot") else []
+        for title, key in (("Failed requests", "failed_requests"), ("Console messages", "console")):
+            lines += [f"{title}:", "", *(f"- `{entry}`" for entry in details[key]), ""] if details.get(key) else []
+    return lines
 
 
 def _check_row(result: CheckResult) -> str:
