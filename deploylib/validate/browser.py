@@ -36,6 +36,7 @@ _ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 # request rule instead, so a broken third-party tracker alone does not fail a release.
 _RESOURCE_ERROR = re.compile(r"^Failed to load resource\b")
 _KEPT_MESSAGES = 50
+_OVERHEAD_S = 30.0
 # Core Web Vitals from the buffered performance entries (largest-contentful-paint, layout-shift,
 # navigation): the values a PerformanceObserver would have reported so far.
 _VITALS_JS = """() => {
@@ -240,8 +241,9 @@ class BrowserCheck(Check):
         executable = find_chromium(self.chromium_path)
         if executable is None:
             return self.result(Verdict.ERROR, self.expectation(), f"no browser: {self.unavailable()}", 0.0)
-        # The whole check's guard: every page and step may use its own timeout_s, plus the vitals and screenshot.
-        budget = self.timeout_s * (len(self._pages()) + len(self.steps) + 2)
+        # A guard against a hung browser, not a budget: every page and step may use its own timeout_s, and the
+        # context, vitals and screenshot take a few seconds more on a loaded machine.
+        budget = self.timeout_s * (len(self._pages()) + len(self.steps) + 1) + _OVERHEAD_S
         try:
             browser = within.shared(f"chromium:{executable}", lambda: SharedBrowser(executable))
             return browser.call(self._visit(browser, within, started), budget)
