@@ -424,11 +424,12 @@ def write_incident(ws: Workspace, incident: Incident) -> str:
 def _keep_evidence(results: list[CheckResult], base: Path, which: str) -> list[CheckResult]:
     """Move each result's screenshot beside the incident report (`<base>-<which>-<n>.png`), so the report links
     it by a relative name and the folder can be copied or attached as a whole."""
-    kept = []
+    kept, moved_count = [], 0
     for result in results:
         shot = Path(result.details.get("screenshot", ""))
         if shot.name and shot.is_file():
-            moved = base.with_name(f"{base.name}-{which}-{len(kept) + 1}{shot.suffix}")
+            moved_count += 1
+            moved = base.with_name(f"{base.name}-{which}-{moved_count}{shot.suffix}")
             shutil.move(shot, moved)
             result = dataclasses.replace(result, details={**result.details, "screenshot": moved.name})
         kept.append(result)
