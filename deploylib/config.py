@@ -78,6 +78,8 @@ WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and val
 @dataclass(frozen=True)
 class GateConfig:
     tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"', check=optional_command_problem)
+    junit: str = option("", doc='a glob of the JUnit XML files the tests write, relative to the repository, e.g. '
+                                '"reports/junit.xml": reported as "Tests: 335/335 passing"')
     audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
                         check=optional_command_problem)
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "

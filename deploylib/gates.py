@@ -4,12 +4,14 @@ reported. The judgements are pure functions of what git and GitHub said; `run_ga
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 from deploylib import report
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
+from deploylib.junit import JUnitError, read_counts, written_since
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
 from deploylib.workspace import Workspace, ensure_state_dir
@@ -133,8 +135,9 @@ def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
     return results
 
 
-def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -> GateResult:
-    """Run a gate's command, or reuse a pass recorded for the same sources and command."""
+def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", junit: str = "") -> GateResult:
+    """Run a gate's command, or reuse a pass recorded for the same sources and command. With `junit`, the
+    JUnit XML reports the run wrote give the counts: "Tests: 335/335 passing"."""
     cache = ensure_state_dir(ws.root) / "gates.json"
     passed: dict[str, str] = json.loads(cache.read_text()) if cache_key and cache.exists() else {}
     if cache_key and passed.get(name) == cache_key:
@@ -143,12 +146,25 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -
     if problem:  # checked here, not at load: read-only tasks must not need the gate's programs
         return GateResult(name, FAIL, f'[gate] {name} = "{command}" {problem}; install it, or fix the command')
     report.stage("…", f"gate {name}", f"running {command}")
+    since = time.time()
     outcome = run_shell(command, ws.app, report.command_line)
-    if not outcome.ok:
-        return GateResult(name, FAIL, outcome.explain())
+    counts, failing = "", False
+    if junit:
+        try:
+            reports = written_since(ws.app, junit, since)
+            found = read_counts(reports) if reports else None
+            counts = found.describe("Tests", "passing", "failing") if found else \
+                f"no JUnit XML matching {junit} was written"
+            failing = bool(found and found.failed)  # a failing test fails the gate even if the command exits 0
+        except JUnitError as err:
+            counts = str(err)
+    if not outcome.ok or failing:
+        return GateResult(name, FAIL, (outcome.explain() + "; " if not outcome.ok else "") + counts
+                          if counts else outcome.explain())
     if cache_key:
         cache.write_text(json.dumps({**passed, name: cache_key}))
-    return GateResult(name, PASS, f"passed in {outcome.seconds:.2f} s")
+    return GateResult(name, PASS, f"{counts} in {outcome.seconds:.2f} s" if counts else
+                      f"passed in {outcome.seconds:.2f} s")
 
 
 def tests_key(ws: Workspace, fingerprint: str) -> str:
@@ -175,7 +191,7 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
         later.append(GateResult("tests", SKIP, "not run: an earlier gate failed"))
     else:
         later += _github_gates(ws, waived)
-        later.append(_command_gate(ws, "tests", cfg.tests, tests_key) if cfg.tests else
+        later.append(_command_gate(ws, "tests", cfg.tests, tests_key, cfg.junit) if cfg.tests else
                      GateResult("tests", SKIP, "no [gate] tests command configured"))
         if cfg.audit:
             later.append(GateResult("audit", SKIP, "waived for this hotfix") if "audit" in waived else

@@ -131,7 +131,7 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
         for name, why in env.skipped:
             report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
     deployed = Deployed(env.name, release.version, ws.app, ws.state / "evidence",
-                        screenshot_always=during == "rollback")
+                        screenshot_always=during == "rollback", echo=report.command_line)
     try:
         found = run(base_url, env.checks, policy, show, deployed=deployed)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"

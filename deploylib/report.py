@@ -143,16 +143,20 @@ def incident_markdown(incident: Incident) -> str:
 
 
 def _evidence(results: list[CheckResult], whose: str) -> list[str]:
-    """Screenshots (linked by their file name: they sit beside the report), console messages and failed
-    requests that browser checks kept, one section per check, the latest result of each."""
-    latest = {r.name: r for r in results if {"screenshot", "console", "failed_requests"} & r.details.keys()}
+    """Evidence checks kept, one section per check (its latest result): a browser check's screenshot (linked by
+    file name: it sits beside the report), console messages and failed requests; a command check's failing
+    tests with their messages and the end of its output."""
+    lists = (("Failed tests", "failed_tests"), ("Failed requests", "failed_requests"), ("Console messages", "console"))
+    latest = {r.name: r for r in results if r.details.get("screenshot") or any(r.details.get(k) for _, k in lists)}
     lines: list[str] = []
     for name, result in latest.items():
         details = result.details
-        lines += ["", f"## {name}: {whose} in the browser", ""]
+        lines += ["", f"## {name}: {whose}", ""]
         lines += [f"![{name}: {whose}]({details['screenshot']})", ""] if details.get("screenshot") else []
-        for title, key in (("Failed requests", "failed_requests"), ("Console messages", "console")):
+        for title, key in lists:
             lines += [f"{title}:", "", *(f"- `{entry}`" for entry in details[key]), ""] if details.get(key) else []
+        if details.get("output") and not result.passed:
+            lines += ["Output (last lines):", "", "```", details["output"], "```", ""]
     return lines
 
 

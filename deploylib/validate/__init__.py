@@ -12,6 +12,7 @@ CHECK_KINDS: dict[str, str] = {
     "page": "deploylib.validate.assets:PageCheck",
     "load": "deploylib.validate.load:LoadCheck",
     "browser": "deploylib.validate.browser:BrowserCheck",
+    "command": "deploylib.validate.command:CommandCheck",
 }
 
 

@@ -117,6 +117,7 @@ class Deployed:
     root: Path | None = None  # the repository released: where a command check runs
     evidence: Path | None = None  # a folder for screenshots and the like (None: keep none)
     screenshot_always: bool = False  # keep evidence of a pass too (the restored release after a rollback)
+    echo: Callable[[str], None] | None = None  # where a command check streams its output (None: nowhere)
 
 
 T = TypeVar("T")
