@@ -295,6 +295,11 @@ def _check_consistency(config: Config, ctx: Where) -> None:
     if remote_gates and not config.release.github.repository:
         raise ConfigError(f"{ctx.key('gate', remote_gates[0])} asks GitHub, but [release.github] repository is not "
                           'set. Add it (repository = "OWNER/NAME"), or turn the gate off.')
+    watching = next((env for env in config.environments.values() if env.validation.issue_labels), None)
+    if watching and not config.release.github.repository:
+        raise ConfigError(f"{ctx.key(f'environments.{watching.name}.validation', 'issue_labels')} asks GitHub, but "
+                          '[release.github] repository is not set. Add it (repository = "OWNER/NAME"), or remove '
+                          "issue_labels.")
     if config.release.github.repository and config.environments and not config.release.push:
         raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
                           "release needs its tag pushed. Set push = true, or remove [release.github].")

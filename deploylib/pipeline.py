@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from deploylib import report
 from deploylib.config import EnvironmentConfig
@@ -40,6 +41,7 @@ from deploylib.model import Artifact, CheckResult, Incident, Release, short_dige
 from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
+from deploylib.validate.base import Check
 from deploylib.validate.runner import ValidationReport
 from deploylib.workspace import Workspace
 
@@ -132,8 +134,11 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
             report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
     deployed = Deployed(env.name, release.version, ws.app, ws.state / "evidence",
                         screenshot_always=during == "rollback", echo=report.command_line)
+    checks = env.checks
+    if during == "deploy" and env.validation.issue_labels:
+        checks = (*checks, _issue_watch(ws, env, since=utc_now()))
     try:
-        found = run(base_url, env.checks, policy, show, deployed=deployed)
+        found = run(base_url, checks, policy, show, deployed=deployed)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
         ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
         raise
@@ -149,6 +154,20 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
         "rounds": [[{"name": r.name, "verdict": r.verdict.value, "severity": r.severity, "expected": r.expected,
                      "seen": r.seen, "seconds": round(r.seconds, 4)} for r in results] for results in found.rounds]})
     return found
+
+
+def _issue_watch(ws: Workspace, env: EnvironmentConfig, since: str) -> Check:
+    """The check for issues users open (on GitHub) with one of the environment's issue_labels after `since`."""
+    from deploylib.forge import open_forge
+    from deploylib.validate.issues import ReportedIssues
+
+    def ask(label: str, since: str) -> list[dict[str, Any]]:
+        forge = open_forge(ws.config.release)  # a missing token raises: the check errors, naming it
+        assert forge is not None, "config validation requires [release.github] for issue_labels"
+        return forge.issues_opened_since(label, since)
+
+    return ReportedIssues(labels=tuple(env.validation.issue_labels), since=since, ask=ask,
+                          severity=env.validation.issue_severity)
 
 
 def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False,

@@ -145,16 +145,18 @@ def incident_markdown(incident: Incident) -> str:
 def _evidence(results: list[CheckResult], whose: str) -> list[str]:
     """Evidence checks kept, one section per check (its latest result): a browser check's screenshot (linked by
     file name: it sits beside the report), console messages and failed requests; a command check's failing
-    tests with their messages and the end of its output."""
-    lists = (("Failed tests", "failed_tests"), ("Failed requests", "failed_requests"), ("Console messages", "console"))
-    latest = {r.name: r for r in results if r.details.get("screenshot") or any(r.details.get(k) for _, k in lists)}
+    tests with their messages and the end of its output; the issues users opened, linked."""
+    lists = (("Issues opened after the switch", "issues", "{}"), ("Failed tests", "failed_tests", "`{}`"),
+             ("Failed requests", "failed_requests", "`{}`"), ("Console messages", "console", "`{}`"))
+    latest = {r.name: r for r in results if r.details.get("screenshot") or any(r.details.get(k) for _, k, _ in lists)}
     lines: list[str] = []
     for name, result in latest.items():
         details = result.details
         lines += ["", f"## {name}: {whose}", ""]
         lines += [f"![{name}: {whose}]({details['screenshot']})", ""] if details.get("screenshot") else []
-        for title, key in lists:
-            lines += [f"{title}:", "", *(f"- `{entry}`" for entry in details[key]), ""] if details.get(key) else []
+        for title, key, form in lists:
+            lines += [f"{title}:", "", *(f"- {form.format(entry)}" for entry in details[key]), ""] \
+                if details.get(key) else []
         if details.get("output") and not result.passed:
             lines += ["Output (last lines):", "", "```", details["output"], "```", ""]
     return lines
