@@ -255,9 +255,8 @@ class BrowserCheck(Check):
                                time.perf_counter() - started)
 
     async def _visit(self, browser: SharedBrowser, within: Round, started: float) -> CheckResult:
-        context = await browser.browser.new_context(ignore_https_errors=not self.verify_tls)
-        context.set_default_timeout(self.timeout_s * 1000)
-        page = await context.new_page()
+        page = await browser.browser.new_page(ignore_https_errors=not self.verify_tls)  # in a context of its own
+        page.set_default_timeout(self.timeout_s * 1000)
         seen = _Seen(within.base_url, self.allow_console)
         seen.watch(page)
         secrets: list[str] = []
@@ -272,7 +271,7 @@ class BrowserCheck(Check):
             if evidence is not None and (problem or within.deployed.screenshot_always):
                 details["screenshot"] = await _screenshot(page, evidence, self.label)
         finally:
-            await context.close()
+            await page.context.close()
         seconds = time.perf_counter() - started
         if problem:
             return self.result(verdict, self.expectation(), scrub(f"{where} {problem}", secrets), seconds, **details)
