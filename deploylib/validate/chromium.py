@@ -8,7 +8,6 @@ Its pages still load concurrently there. Playwright is imported only when a brow
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import importlib.util
 import os
@@ -70,6 +69,8 @@ class SharedBrowser:
     its result; any number of threads may call at once. Use as a context manager (closes the browser)."""
 
     def __init__(self, executable: str) -> None:
+        import asyncio  # not at the top: loading a configuration with browser checks must stay cheap
+
         self.executable = executable
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="deploylib-browser", daemon=True)
@@ -92,6 +93,8 @@ class SharedBrowser:
 
     def call(self, work: Coroutine[Any, Any, T], timeout: float) -> T:
         """Run `work` on the browser's loop; TimeoutError after `timeout` seconds (the work is cancelled)."""
+        import asyncio
+
         future = asyncio.run_coroutine_threadsafe(work, self._loop)
         try:
             return future.result(timeout)
