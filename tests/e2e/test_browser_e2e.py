@@ -5,29 +5,15 @@ the deploy rolls back, and the incident shows the error and a screenshot of each
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, git, missing, require, run_doit
+from tests.conftest import git, local_production, require_browser, run_doit, user_repo
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[build]
-command = "rm -rf out && cp -R site out"
-output = "out"
-
-[release]
-push = false
-
-[environments.production]
-target = {{ type = "local", path = "../live" }}
-url = "{url}"
-confirm = false
-
+CHECKS = """
 [[environments.production.checks]]
 name = "home"
 path = "/"
@@ -50,26 +36,10 @@ THROWING = "const config = window.__CONFIG__; document.getElementById('app').tex
 
 @pytest.fixture
 def spa(tmp_path: Path, nginx) -> Path:
-    require("chromium")
-    try:
-        import PIL  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError as err:
-        missing(f"{err.name} is not installed (pip install -e '.[test]')")
+    require_browser("PIL")
     server = nginx(tmp_path / "live" / "current")
-    repo = tmp_path / "spa"
-    (repo / "site").mkdir(parents=True)
-    (repo / "site" / "index.html").write_text(SHELL)
-    (repo / "site" / "app.js").write_text(WORKING)
-    (repo / ".gitignore").write_text("out/\n")
-    (repo / "deploy.toml").write_text(CONFIG.format(url=server.url("")))
-    shutil.copy(REPO / "dodo.py", repo / "dodo.py")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    git(repo, "config", "user.name", "Shop")
-    git(repo, "config", "user.email", "shop@example.invalid")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "feat: the shop")
-    return repo
+    return user_repo(tmp_path / "spa", {"site/index.html": SHELL, "site/app.js": WORKING, ".gitignore": "out/\n",
+                                        "deploy.toml": local_production(server.url("")) + CHECKS})
 
 
 def live(repo: Path) -> str:

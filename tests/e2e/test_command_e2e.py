@@ -5,36 +5,23 @@ release back and the incident names it with its message."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, git, run_doit
+from tests.conftest import git, local_production, run_doit, user_repo
 from tests.fakes.app import App
 
 pytestmark = pytest.mark.slow
 
 PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider"
-CONFIG = f"""
+GATE = f"""
 [gate]
 tests = "{PYTEST} tests --junitxml=reports/unit.xml"
 junit = "reports/*.xml"
-
-[build]
-command = "rm -rf out && cp -R site out"
-output = "out"
-
-[release]
-push = false
-
-[environments.production]
-target = {{{{ type = "local", path = "../live" }}}}
-url = "{{url}}"
-confirm = false
-
+"""
+CHECKS = f"""
 [[environments.production.checks]]
 name = "home"
 path = "/"
@@ -79,19 +66,10 @@ def shop(tmp_path: Path, app: App) -> Path:
     current = tmp_path / "live" / "current"
     app.route("/", lambda request: (200, {}, (current / "index.html").read_text()))
     app.route("/checkout", lambda request: (200, {}, (current / "checkout.txt").read_text()))
-    repo = tmp_path / "shop"
-    for name, text in {"site/index.html": "<h1>Shop</h1>", "site/checkout.txt": "paid", "tests/test_unit.py":
-                       UNIT_TESTS, "e2e/test_shop.py": E2E_SUITE, ".gitignore": "out/\nreports/\nresults/\n",
-                       "deploy.toml": CONFIG.format(url=app.url)}.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    shutil.copy(REPO / "dodo.py", repo / "dodo.py")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    git(repo, "config", "user.name", "Shop")
-    git(repo, "config", "user.email", "shop@example.invalid")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "feat: the shop")
-    return repo
+    return user_repo(tmp_path / "shop", {
+        "site/index.html": "<h1>Shop</h1>", "site/checkout.txt": "paid", "tests/test_unit.py": UNIT_TESTS,
+        "e2e/test_shop.py": E2E_SUITE, ".gitignore": "out/\nreports/\nresults/\n",
+        "deploy.toml": GATE + local_production(app.url) + CHECKS})
 
 
 def test_the_gate_and_the_e2e_suite_report_their_counts(shop: Path) -> None:

@@ -18,18 +18,14 @@ from deploylib.validate.base import Deployed
 from deploylib.validate.browser import BrowserCheck, BrowserStep
 from deploylib.validate.runner import run_round
 from deploylib.validate.smoke import SmokeCheck
-from tests.conftest import REPO, missing, require
+from tests.conftest import REPO, require_browser
 from tests.fakes.app import App, Request
 
 
 @pytest.fixture(autouse=True)
 def chromium() -> None:
     """Chromium and Playwright must be here: under CI a missing one fails the test, never skips it."""
-    require("chromium")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing("the playwright package is not installed (pip install -e '.[test]')")
+    require_browser()
 
 
 def page(body: str, script: str = "") -> str:
