@@ -112,10 +112,11 @@ def _base_url(ws: Workspace, env: EnvironmentConfig, target: Target) -> Iterator
 
 
 def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
-              label: str = "validate") -> ValidationReport:
+              label: str = "validate", for_incident: bool = False) -> ValidationReport:
     """Run the environment's checks against `release` (live at base_url) over its monitoring window;
-    report each round and record the whole report in the ledger. Evidence (screenshots) goes to the state
-    folder until an incident report takes it; a restored release keeps its evidence even when it passes."""
+    report each round and record the whole report in the ledger. Evidence of failures (screenshots) goes to
+    the state folder until an incident report takes it; `for_incident` keeps evidence of passes too (the
+    release restored after a failed deploy)."""
     from deploylib.validate.base import Deployed
     from deploylib.validate.runner import validate as run
 
@@ -133,7 +134,7 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
         for name, why in env.skipped:
             report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
     deployed = Deployed(env.name, release.version, ws.app, ws.state / "evidence",
-                        screenshot_always=during == "rollback", echo=report.command_line)
+                        screenshot_always=for_incident, echo=report.command_line)
     checks = env.checks
     if during == "deploy" and env.validation.issue_labels:
         checks = (*checks, _issue_watch(ws, env, since=utc_now()))
@@ -379,7 +380,8 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
         healthy = True
         for url in dict.fromkeys(checked):  # every part the failed release reached
-            again = _validate(ws, ledger, env, previous, url, during="rollback", label="re-validate")
+            again = _validate(ws, ledger, env, previous, url, during="rollback", label="re-validate",
+                              for_incident=True)
             recheck += again.latest
             healthy = healthy and not again.decision.rollback
         ledger.finish(entry, "succeeded" if healthy else "failed")
@@ -465,6 +467,9 @@ def validate(ws: Workspace, env_name: str) -> None:
                           f"validate. Deploy first: doit deploy:{env.name}.")
     with _base_url(ws, env, target) as base_url:
         found = _validate(ws, ledger, env, live, base_url, during="manual")
+    for result in found.latest:  # no incident takes these: say where they are
+        if result.details.get("screenshot"):
+            report.note(f"screenshot of {result.name}: {result.details['screenshot']}")
     if found.decision.rollback:
         raise ValidationFailed(f"{live.id}, live on {env.name}, fails validation ({'; '.join(found.decision.reasons)}"
                                f"). To restore the previous release: doit rollback --env {env.name}.")

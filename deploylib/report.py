@@ -48,8 +48,6 @@ def checks(results: Iterable[CheckResult], prefix: str = "check") -> None:
         stage(mark, f"{prefix} {result.name}", detail)
         if not result.passed:
             note(f"expected {result.expected}")
-            if result.details.get("screenshot"):
-                note(f"screenshot: {result.details['screenshot']}")
 
 
 def summary(rows: Sequence[tuple[str, str]]) -> None:
