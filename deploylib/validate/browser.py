@@ -265,11 +265,13 @@ class BrowserCheck(Check):
             verdict = Verdict.PASS if not problem else Verdict.ERROR if problem.startswith("no answer") else \
                 Verdict.FAIL
             details: dict[str, Any] = {"console": [scrub(m, secrets) for m in seen.console],
-                                       "failed_requests": seen.failed_requests,
+                                       "failed_requests": [scrub(r, secrets) for r in seen.failed_requests],
                                        "vitals": {path: v.__dict__ for path, v in vitals}}
             evidence = within.deployed.evidence
             if evidence is not None and (problem or within.deployed.screenshot_always):
                 details["screenshot"] = await _screenshot(page, evidence, self.label)
+                if not details["screenshot"]:
+                    del details["screenshot"]
         finally:
             await page.context.close()
         seconds = time.perf_counter() - started
@@ -366,8 +368,12 @@ async def _vitals(page: Page) -> Vitals:
 
 
 async def _screenshot(page: Page, folder: Path, label: str) -> str:
-    """A full-page PNG of the page as it is now, in `folder`; its path."""
+    """A full-page PNG of the page as it is now, in `folder`; its path, or "" when the page cannot be captured
+    (it crashed): the verdict stands without its picture."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{re.sub(r'[^A-Za-z0-9]+', '-', label).strip('-').lower() or 'page'}-{time.time_ns()}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+    except Exception:  # Playwright's Error: target closed, or a page too large to render
+        return ""
     return str(path)
