@@ -29,9 +29,9 @@ def describe_issues(issues: list[dict[str, Any]]) -> list[str]:
 
 @dataclass(frozen=True, kw_only=True)
 class ReportedIssues(Check):
-    labels: tuple[str, ...] = ()
-    since: str = ""  # the switch, ISO 8601 UTC
-    ask: AskIssues = field(compare=False, repr=False, default=lambda label, since: [])
+    labels: tuple[str, ...]
+    since: str  # the switch, ISO 8601 UTC
+    ask: AskIssues = field(compare=False, repr=False)
 
     def describe(self) -> str:
         return "user-reported issues"
