@@ -255,7 +255,9 @@ class BrowserCheck(Check):
                                time.perf_counter() - started)
 
     async def _visit(self, browser: SharedBrowser, within: Round, started: float) -> CheckResult:
-        page = await browser.browser.new_page(ignore_https_errors=not self.verify_tls)  # in a context of its own
+        # A flow must start logged out, so it gets a context of its own; page loads share the round's visitor.
+        own = await browser.browser.new_context(ignore_https_errors=not self.verify_tls) if self.steps else None
+        page = await (own or await browser.visitor(not self.verify_tls)).new_page()
         page.set_default_timeout(self.timeout_s * 1000)
         seen = _Seen(within.base_url, self.allow_console)
         seen.watch(page)
@@ -273,7 +275,7 @@ class BrowserCheck(Check):
                 if not details["screenshot"]:
                     del details["screenshot"]
         finally:
-            await page.context.close()
+            await (own.close() if own else page.close())
         seconds = time.perf_counter() - started
         if problem:
             return self.result(verdict, self.expectation(), scrub(f"{where} {problem}", secrets), seconds, **details)

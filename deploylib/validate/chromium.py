@@ -19,7 +19,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Playwright
+    from asyncio import Future
+
+    from playwright.async_api import Browser, BrowserContext, Playwright
 
 T = TypeVar("T")
 
@@ -72,6 +74,7 @@ class SharedBrowser:
         import asyncio  # not at the top: loading a configuration with browser checks must stay cheap
 
         self.executable = executable
+        self._visitors: dict[bool, Future[BrowserContext]] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="deploylib-browser", daemon=True)
         self._thread.start()
@@ -90,6 +93,16 @@ class SharedBrowser:
         except BaseException:
             await playwright.stop()
             raise
+
+    async def visitor(self, ignore_https_errors: bool) -> BrowserContext:
+        """The context anonymous page loads share, made on first use: like tabs of one window. A context of
+        its own costs about three times a page's load (a new profile), so only flows get one."""
+        import asyncio
+
+        if ignore_https_errors not in self._visitors:  # no await before this line: no other task interleaves
+            self._visitors[ignore_https_errors] = asyncio.ensure_future(
+                self.browser.new_context(ignore_https_errors=ignore_https_errors))
+        return await self._visitors[ignore_https_errors]
 
     def call(self, work: Coroutine[Any, Any, T], timeout: float) -> T:
         """Run `work` on the browser's loop; TimeoutError after `timeout` seconds (the work is cancelled)."""
