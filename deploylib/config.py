@@ -78,6 +78,8 @@ WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and val
 @dataclass(frozen=True)
 class GateConfig:
     tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"', check=optional_command_problem)
+    junit: str = option("", doc='a glob of the JUnit XML files the tests write, relative to the repository, e.g. '
+                                '"reports/junit.xml": reported as "Tests: 335/335 passing"')
     audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
                         check=optional_command_problem)
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
@@ -182,6 +184,7 @@ class EnvironmentConfig:
                             check=seconds_problem)
     rollback: bool = option(True, doc="true or false: roll back automatically when validation fails")
     name: str = ""  # filled from the table's key, not read from TOML
+    skipped: tuple[tuple[str, str], ...] = ()  # (check, why) the demo left out: this machine cannot run them
 
 
 @dataclass(frozen=True)
@@ -217,13 +220,14 @@ _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release
                               "deploy": DeployConfig}
 
 
-def load_file(path: Path, root: Path, table: tuple[str, ...] = ()) -> Config:
-    """Read and validate a configuration file; `table` is ("tool", "deploylib") for pyproject.toml."""
-    return parse(read_table(path, table), path, root, prefix=".".join(table))
+def load_file(path: Path, root: Path, table: tuple[str, ...] = (), demo: bool = False) -> Config:
+    """Read and validate a configuration file; `table` is ("tool", "deploylib") for pyproject.toml. The `demo`
+    leaves out checks this machine cannot run (no browser) instead of refusing them."""
+    return parse(read_table(path, table), path, root, prefix=".".join(table), demo=demo)
 
 
-def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Config:
-    """Validate an already-parsed configuration table."""
+def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: bool = False) -> Config:
+    """Validate an already-parsed configuration table (`demo`: see load_file)."""
     ctx = Where(path.name, prefix)
     deep = too_deep_key(data)
     if deep:
@@ -241,7 +245,8 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Con
                               "letter (it becomes a task name like deploy:NAME).")
         if not isinstance(table, dict):
             raise ConfigError(f"{ctx.file}: [{ctx.section('environments')}] {name} must be a table of settings.")
-        environments[name] = dataclasses.replace(build(EnvironmentConfig, table, ctx, where), name=name)
+        environments[name] = _runnable(dataclasses.replace(build(EnvironmentConfig, table, ctx, where), name=name),
+                                       ctx, where, demo)
     notify = data.get("notify", [])
     if not isinstance(notify, list) or not all(isinstance(item, dict) for item in notify):
         raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] format = \"slack\" "
@@ -250,6 +255,18 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "") -> Con
     config = Config(path=path, root=root, environments=environments, notify=notifiers, **sections)
     _check_consistency(config, ctx)
     return config
+
+
+def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> EnvironmentConfig:
+    """The environment with checks this machine can run. A user's check that cannot run (a browser check and
+    no browser) is a configuration error now, not a failed deploy later; the demo leaves it out and says why."""
+    lacking = {index: why for index, check in enumerate(env.checks) if (why := check.unavailable())}
+    if lacking and not demo:
+        index, why = next(iter(lacking.items()))
+        raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({env.checks[index].label}) "
+                          f"{why}.")
+    return dataclasses.replace(env, checks=tuple(c for i, c in enumerate(env.checks) if i not in lacking),
+                               skipped=tuple((env.checks[i].label, why) for i, why in lacking.items()))
 
 
 def _check_consistency(config: Config, ctx: Where) -> None:
@@ -278,6 +295,11 @@ def _check_consistency(config: Config, ctx: Where) -> None:
     if remote_gates and not config.release.github.repository:
         raise ConfigError(f"{ctx.key('gate', remote_gates[0])} asks GitHub, but [release.github] repository is not "
                           'set. Add it (repository = "OWNER/NAME"), or turn the gate off.')
+    watching = next((env for env in config.environments.values() if env.validation.issue_labels), None)
+    if watching and not config.release.github.repository:
+        raise ConfigError(f"{ctx.key(f'environments.{watching.name}.validation', 'issue_labels')} asks GitHub, but "
+                          '[release.github] repository is not set. Add it (repository = "OWNER/NAME"), or remove '
+                          "issue_labels.")
     if config.release.github.repository and config.environments and not config.release.push:
         raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
                           "release needs its tag pushed. Set push = true, or remove [release.github].")

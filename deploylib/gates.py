@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from deploylib import report
 from deploylib.atomic import write_atomically
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, repo_state, run_git
+from deploylib.junit import JUnitError, read_counts, written_since
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
 from deploylib.workspace import Workspace, ensure_state_dir
@@ -136,8 +138,9 @@ def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
     return results
 
 
-def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -> GateResult:
-    """Run a gate's command, or reuse a pass recorded for the same sources and command."""
+def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", junit: str = "") -> GateResult:
+    """Run a gate's command, or reuse a pass recorded for the same sources and command. With `junit`, the
+    JUnit XML reports the run wrote give the counts: "Tests: 335/335 passing"."""
     cache = ensure_state_dir(ws.root) / "gates.json"
     passed = _passes(cache) if cache_key else {}
     if cache_key and passed.get(name) == cache_key:
@@ -146,13 +149,26 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "") -
     if problem:  # checked here, not at load: read-only tasks must not need the gate's programs
         return GateResult(name, FAIL, f'[gate] {name} = "{command}" {problem}; install it, or fix the command')
     report.stage("…", f"gate {name}", f"running {command}")
+    since = time.time()
     outcome = run_shell(command, ws.app, report.command_line)
-    if not outcome.ok:
-        return GateResult(name, FAIL, outcome.explain())
+    counts, failing = "", False
+    if junit:
+        try:
+            reports = written_since(ws.app, junit, since)
+            found = read_counts(reports) if reports else None
+            counts = found.describe("Tests", "passing", "failing") if found else \
+                f"no JUnit XML matching {junit} was written"
+            failing = bool(found and found.failed)  # a failing test fails the gate even if the command exits 0
+        except JUnitError as err:
+            counts = str(err)
+    if not outcome.ok or failing:
+        return GateResult(name, FAIL, (outcome.explain() + "; " if not outcome.ok else "") + counts
+                          if counts else outcome.explain())
     if cache_key:
         with contextlib.suppress(OSError):  # a read-only or full state folder: the pass is not remembered
             write_atomically(cache, json.dumps({**_passes(cache), name: cache_key}))
-    return GateResult(name, PASS, f"passed in {outcome.seconds:.2f} s")
+    return GateResult(name, PASS, f"{counts} in {outcome.seconds:.2f} s" if counts else
+                      f"passed in {outcome.seconds:.2f} s")
 
 
 def _passes(cache: Path) -> dict[str, str]:
@@ -189,7 +205,7 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
         later.append(GateResult("tests", SKIP, "not run: an earlier gate failed"))
     else:
         later += _github_gates(ws, waived)
-        later.append(_command_gate(ws, "tests", cfg.tests, tests_key) if cfg.tests else
+        later.append(_command_gate(ws, "tests", cfg.tests, tests_key, cfg.junit) if cfg.tests else
                      GateResult("tests", SKIP, "no [gate] tests command configured"))
         if cfg.audit:
             later.append(GateResult("audit", SKIP, "waived for this hotfix") if "audit" in waived else

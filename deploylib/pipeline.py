@@ -12,12 +12,15 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from deploylib import report
 from deploylib.config import EnvironmentConfig
@@ -39,6 +42,7 @@ from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Releas
 from deploylib.notify import Event, Notifications
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
+from deploylib.validate.base import Check
 from deploylib.validate.runner import ValidationReport
 from deploylib.workspace import Workspace
 
@@ -108,10 +112,13 @@ def _base_url(ws: Workspace, env: EnvironmentConfig, target: Target) -> Iterator
 
 
 
-def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
-              label: str = "validate") -> ValidationReport:
+def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Release, base_url: str, during: str,
+              label: str = "validate", for_incident: bool = False) -> ValidationReport:
     """Run the environment's checks against `release` (live at base_url) over its monitoring window;
-    report each round and record the whole report in the ledger."""
+    report each round and record the whole report in the ledger. Evidence of failures (screenshots) goes to
+    the state folder until an incident report takes it; `for_incident` keeps evidence of passes too (the
+    release restored after a failed deploy)."""
+    from deploylib.validate.base import Deployed
     from deploylib.validate.runner import validate as run
 
     entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
@@ -125,8 +132,16 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
     # one, or a check by hand, gets one round.
     policy = env.validation if during in ("deploy", "recovery") else dataclasses.replace(
         env.validation, initial_delay=0, interval=0, duration=0)
+    if during != "rollback":
+        for name, why in env.skipped:
+            report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
+    deployed = Deployed(env.name, release.version, ws.app, ws.state / "evidence",
+                        screenshot_always=for_incident, echo=report.command_line)
+    checks = env.checks
+    if during == "deploy" and env.validation.issue_labels:
+        checks = (*checks, _issue_watch(ws, env, since=utc_now()))
     try:
-        found = run(base_url, env.checks, policy, show)
+        found = run(base_url, checks, policy, show, deployed=deployed)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
         ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
         raise
@@ -142,6 +157,20 @@ def _validate(ledger: Ledger, env: EnvironmentConfig, release: Release, base_url
         "rounds": [[{"name": r.name, "verdict": r.verdict.value, "severity": r.severity, "expected": r.expected,
                      "seen": r.seen, "seconds": round(r.seconds, 4)} for r in results] for results in found.rounds]})
     return found
+
+
+def _issue_watch(ws: Workspace, env: EnvironmentConfig, since: str) -> Check:
+    """The check for issues users open (on GitHub) with one of the environment's issue_labels after `since`."""
+    from deploylib.forge import open_forge
+    from deploylib.validate.issues import ReportedIssues
+
+    def ask(label: str, since: str) -> list[dict[str, Any]]:
+        forge = open_forge(ws.config.release)  # a missing token raises: the check errors, naming it
+        assert forge is not None, "config validation requires [release.github] for issue_labels"
+        return forge.issues_opened_since(label, since)
+
+    return ReportedIssues(labels=tuple(env.validation.issue_labels), since=since, ask=ask,
+                          severity=env.validation.issue_severity)
 
 
 def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False,
@@ -193,7 +222,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
             with _sigterm_as_exception():
                 try:
-                    found, checked = _roll_out(ledger, env, target, release, previous, base_url, holder.user,
+                    found, checked = _roll_out(ws, ledger, env, target, release, previous, base_url, holder.user,
                                                timeline)
                 except BaseException:
                     _restore_after_interruption(target, previous, holder.user)
@@ -332,7 +361,7 @@ def _complete(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: 
     if cut.action == "deploy" and ledger.failed(env.name, live.digest):
         reasons = [f"{live.id} failed its validation before the run was killed"]  # no second chance
     else:
-        found = _validate(ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
+        found = _validate(ws, ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
                           label="recover validate")
         reasons = found.decision.reasons
         if not found.decision.rollback:
@@ -347,7 +376,7 @@ def _complete(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: 
         return
     target.activate(previous, by)
     report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {previous.id}")
-    again = _validate(ledger, env, previous, base_url, during="rollback", label="re-validate")
+    again = _validate(ws, ledger, env, previous, base_url, during="rollback", label="re-validate")
     ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": reasons})
     report.stage(report.OK if not again.decision.rollback else report.FAIL, "recover",
                  f"{live.id} failed validation; {previous.id} is live again"
@@ -359,8 +388,9 @@ def _release_with(target: Target, digest: str) -> Release | None:
     return next((r for r in reversed(target.releases()) if r.digest == digest), None) if digest else None
 
 
-def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release, previous: Release | None,
-              base_url: str, by: str, timeline: Timeline) -> tuple[ValidationReport, list[str]]:
+def _roll_out(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Target, release: Release,
+              previous: Release | None, base_url: str, by: str,
+              timeline: Timeline) -> tuple[ValidationReport, list[str]]:
     """Switch to `release` step by step (one step for most targets, host batches for some), validating
     after each; stop at the first validation that calls for a rollback. Returns the last report and the
     addresses of every part switched (where a rollback must be checked again)."""
@@ -375,7 +405,7 @@ def _roll_out(ledger: Ledger, env: EnvironmentConfig, target: Target, release: R
             urls = step.urls or (base_url,)
             switched.extend(urls)
             for url in urls:
-                found = _validate(ledger, env, release, url, during="deploy")
+                found = _validate(ws, ledger, env, release, url, during="deploy")
                 if found.decision.rollback:
                     return found, switched
     assert found is not None, "a rollout has at least one step"
@@ -428,7 +458,8 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
         healthy = True
         for url in dict.fromkeys(checked):  # every part the failed release reached
-            again = _validate(ledger, env, previous, url, during="rollback", label="re-validate")
+            again = _validate(ws, ledger, env, previous, url, during="rollback", label="re-validate",
+                              for_incident=True)
             recheck += again.latest
             healthy = healthy and not again.decision.rollback
         ledger.finish(entry, "succeeded" if healthy else "failed")
@@ -484,12 +515,29 @@ def write_incident(ws: Workspace, incident: Incident) -> str:
     base = ws.incidents / f"{stamp}-{incident.environment}"
     try:
         ws.incidents.mkdir(parents=True, exist_ok=True)
+        incident = dataclasses.replace(incident, recheck=_keep_evidence(incident.recheck, base, "restored"),
+                                       failed_checks=_keep_evidence(incident.failed_checks, base, "failed"))
         base.with_suffix(".md").write_text(report.incident_markdown(incident), encoding="utf-8")
         base.with_suffix(".json").write_text(json.dumps(incident.to_dict(), indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     except OSError as err:
         return f"not written ({err.filename}: {err.strerror})"
     return str(base.with_suffix(".md"))
+
+
+def _keep_evidence(results: list[CheckResult], base: Path, which: str) -> list[CheckResult]:
+    """Move each result's screenshot beside the incident report (`<base>-<which>-<n>.png`), so the report links
+    it by a relative name and the folder can be copied or attached as a whole."""
+    kept, moved_count = [], 0
+    for result in results:
+        shot = Path(result.details.get("screenshot", ""))
+        if shot.name and shot.is_file():
+            moved_count += 1
+            moved = base.with_name(f"{base.name}-{which}-{moved_count}{shot.suffix}")
+            shutil.move(shot, moved)
+            result = dataclasses.replace(result, details={**result.details, "screenshot": moved.name})
+        kept.append(result)
+    return kept
 
 
 def validate(ws: Workspace, env_name: str) -> None:
@@ -502,7 +550,10 @@ def validate(ws: Workspace, env_name: str) -> None:
         raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
                           f"validate. Deploy first: doit deploy:{env.name}.")
     with _base_url(ws, env, target) as base_url:
-        found = _validate(ledger, env, live, base_url, during="manual")
+        found = _validate(ws, ledger, env, live, base_url, during="manual")
+    for result in found.latest:  # no incident takes these: say where they are
+        if result.details.get("screenshot"):
+            report.note(f"screenshot of {result.name}: {result.details['screenshot']}")
     if found.decision.rollback:
         raise ValidationFailed(f"{live.id}, live on {env.name}, fails validation ({'; '.join(found.decision.reasons)}"
                                f"). To restore the previous release: doit rollback --env {env.name}.")
@@ -553,7 +604,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                 raise
             report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
             crash_point("rollback:switched")
-            found = _validate(ledger, env, choice, base_url, during="rollback", label="re-validate")
+            found = _validate(ws, ledger, env, choice, base_url, during="rollback", label="re-validate")
             healthy = not found.decision.rollback
             ledger.finish(entry, "succeeded" if healthy else "failed")
         report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),

@@ -43,6 +43,8 @@ def checks(results: Iterable[CheckResult], prefix: str = "check") -> None:
     for result in results:
         mark = OK if result.passed else FAIL
         detail = f"{result.seconds * 1000:.0f} ms" if result.passed else f"{result.verdict.value}: {result.seen}"
+        if result.passed and result.details.get("summary"):
+            detail += f"  {result.details['summary']}"
         stage(mark, f"{prefix} {result.name}", detail)
         if not result.passed:
             note(f"expected {result.expected}")
@@ -137,7 +139,29 @@ def incident_markdown(incident: Incident) -> str:
         lines += ["", "## Checks against the restored release", "", "| check | verdict | expected | seen | time |",
                   "|---|---|---|---|---|"]
         lines += [_check_row(r) for r in incident.recheck]
+    lines += _evidence(incident.failed_checks, "the failed release")
+    lines += _evidence(incident.recheck, "the restored release")
     return "\n".join(lines) + "\n"
+
+
+def _evidence(results: list[CheckResult], whose: str) -> list[str]:
+    """Evidence checks kept, one section per check (its latest result): a browser check's screenshot (linked by
+    file name: it sits beside the report), console messages and failed requests; a command check's failing
+    tests with their messages and the end of its output; the issues users opened, linked."""
+    lists = (("Issues opened after the switch", "issues", "{}"), ("Failed tests", "failed_tests", "`{}`"),
+             ("Failed requests", "failed_requests", "`{}`"), ("Console messages", "console", "`{}`"))
+    latest = {r.name: r for r in results if r.details.get("screenshot") or any(r.details.get(k) for _, k, _ in lists)}
+    lines: list[str] = []
+    for name, result in latest.items():
+        details = result.details
+        lines += ["", f"## {name}: {whose}", ""]
+        lines += [f"![{name}: {whose}]({details['screenshot']})", ""] if details.get("screenshot") else []
+        for title, key, form in lists:
+            lines += [f"{title}:", "", *(f"- {form.format(entry)}" for entry in details[key]), ""] \
+                if details.get(key) else []
+        if details.get("output") and not result.passed:
+            lines += ["Output (last lines):", "", "```", details["output"], "```", ""]
+    return lines
 
 
 def _check_row(result: CheckResult) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ class CommandResult:
     code: int
     seconds: float
     output: tuple[str, ...]  # every line of combined stdout and stderr
+    timed_out: float = 0.0  # the timeout in seconds when the command was stopped for taking longer
 
     @property
     def tail(self) -> str:
@@ -32,6 +36,8 @@ class CommandResult:
 
     def explain(self) -> str:
         """Why it failed, in words: exit 127 means the shell did not find the program."""
+        if self.timed_out:
+            return f"`{self.command}` did not finish within {self.timed_out:g} s and was stopped"
         if self.code == 127:
             return f"`{self.command}` could not be run: command not found (exit 127)"
         if self.code < 0:
@@ -77,17 +83,34 @@ def program_problem(command: str, root: Path) -> str:
     return "" if shutil.which(program) else f"runs {program}, which is not installed or not on PATH"
 
 
-def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None) -> CommandResult:
-    """Run `command` with /bin/sh in `cwd`, passing each output line to `echo` as it arrives."""
+def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None,
+              timeout: float | None = None) -> CommandResult:
+    """Run `command` with /bin/sh in `cwd`, passing each output line to `echo` as it arrives. After `timeout`
+    seconds the command and everything it started are killed (SIGKILL to its process group)."""
     started = time.perf_counter()
     kept: list[str] = []
     process = subprocess.Popen(command, shell=True, cwd=cwd, env={**os.environ, **(env or {})},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               text=True, errors="replace")
+                               text=True, errors="replace", start_new_session=timeout is not None)
+    fired = threading.Event()
+    timer = threading.Timer(timeout, _kill_group, (process, fired)) if timeout is not None else None
+    if timer is not None:
+        timer.start()
     assert process.stdout is not None
-    with process.stdout:
-        for line in process.stdout:
-            kept.append(line.rstrip("\n"))
-            echo(line.rstrip("\n"))
-    code = process.wait()
-    return CommandResult(command, code, time.perf_counter() - started, tuple(kept))
+    try:
+        with process.stdout:
+            for line in process.stdout:
+                kept.append(line.rstrip("\n"))
+                echo(line.rstrip("\n"))
+        code = process.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+    return CommandResult(command, code, time.perf_counter() - started, tuple(kept),
+                         timeout if timeout is not None and fired.is_set() else 0.0)
+
+
+def _kill_group(process: subprocess.Popen[str], fired: threading.Event) -> None:
+    fired.set()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -157,7 +157,7 @@ def discover(root: Path) -> Workspace:
     app = demo_app_dir(root)
     sandbox_config = app / "deploy.toml"
     config_file = sandbox_config if sandbox_config.is_file() else shipped("examples/demo-site") / "deploy.toml"
-    return Workspace(root, load_file(config_file, app), demo=True)
+    return Workspace(root, load_file(config_file, app, demo=True), demo=True)
 
 
 def misnamed_config(names: Iterable[str]) -> str:

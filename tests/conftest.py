@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -31,6 +32,14 @@ def require(program: str) -> str:
     if path:
         return path
     missing(f"{program} is not installed (.ci/run installs it)")
+
+
+def require_browser(*modules: str) -> None:
+    """Chromium, the playwright package and any other `modules` a browser test needs (.ci/run installs them)."""
+    require("chromium")
+    for module in ("playwright", *modules):
+        if importlib.util.find_spec(module) is None:
+            missing(f"the {module} package is not installed (pip install -e '.[test]')")
 
 
 def missing(what: str) -> NoReturn:
@@ -76,6 +85,37 @@ def run_doit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subpro
     """`doit ARGS` in `cwd`, as a user would type it, with no terminal on stdin."""
     return subprocess.run([sys.executable, "-m", "doit", *args], cwd=cwd, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def user_repo(root: Path, files: dict[str, str], message: str = "feat: the site") -> Path:
+    """A user's repository at `root`: `files` (path -> text) and deploylib's dodo.py, committed on main."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    shutil.copy(REPO / "dodo.py", root / "dodo.py")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    git(root, "config", "user.name", "Site Owner")
+    git(root, "config", "user.email", "owner@example.invalid")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return root
+
+
+def local_production(url: str) -> str:
+    """The start of a deploy.toml: `site/` copied as the build, no push, production in ../live checked at `url`;
+    the caller appends its checks."""
+    return f"""[build]
+command = "rm -rf out && cp -R site out"
+output = "out"
+
+[release]
+push = false
+
+[environments.production]
+target = {{ type = "local", path = "../live" }}
+url = "{url}"
+confirm = false
+"""
 
 
 GITHUB_TOKEN = "ghs_secret_token_value"

@@ -31,6 +31,11 @@ class Forge(ABC):
         """Open issues (not pull requests) carrying `label`."""
 
     @abstractmethod
+    def issues_opened_since(self, label: str, since: str) -> list[dict[str, Any]]:
+        """Issues (not pull requests, open or closed) carrying `label` and created at or after `since`
+        (ISO 8601, "YYYY-MM-DDTHH:MM:SSZ")."""
+
+    @abstractmethod
     def create_deployment(self, ref: str, environment: str, description: str) -> int:
         """Record a deployment of `ref` to `environment`; returns its id."""
 

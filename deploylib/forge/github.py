@@ -179,6 +179,11 @@ class GitHub(Forge):
     def open_issues(self, label: str) -> list[dict[str, Any]]:
         return [i for i in self._pages("/issues", {"state": "open", "labels": label}) if "pull_request" not in i]
 
+    def issues_opened_since(self, label: str, since: str) -> list[dict[str, Any]]:
+        # GitHub's `since` filters on updated_at, which is never before created_at: a superset to narrow.
+        found = self._pages("/issues", {"state": "all", "labels": label, "since": since})
+        return [i for i in found if "pull_request" not in i and i["created_at"] >= since]
+
     def create_deployment(self, ref: str, environment: str, description: str) -> int:
         # auto_merge off and no required contexts: deploylib's own gates decided; GitHub only records it.
         body = {"ref": ref, "environment": environment, "description": description[:140], "auto_merge": False,

@@ -11,6 +11,8 @@ CHECK_KINDS: dict[str, str] = {
     "assets": "deploylib.validate.assets:AssetsCheck",
     "page": "deploylib.validate.assets:PageCheck",
     "load": "deploylib.validate.load:LoadCheck",
+    "browser": "deploylib.validate.browser:BrowserCheck",
+    "command": "deploylib.validate.command:CommandCheck",
 }
 
 

@@ -3,12 +3,16 @@ response (status, text, regex, JSON values, latency) judged without any I/O."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from deploylib.model import CheckResult, Verdict
 from deploylib.schema import option, positive_seconds_problem, seconds_problem, url_problem
@@ -90,8 +94,71 @@ class Check(ABC):
     def measure(self, base_url: str, session: requests.Session) -> CheckResult:
         """One attempt against the release at `base_url`."""
 
+    def run(self, within: Round) -> CheckResult:
+        """One attempt as part of a round; kinds that need more than an HTTP session (a shared browser,
+        the repository, where to keep evidence) override this."""
+        return self.measure(within.base_url, within.session)
+
+    def unavailable(self) -> str:
+        """What this machine lacks to run the check (e.g. a browser), as a sentence naming the fix; "" when
+        nothing. Asked when the configuration is loaded, so it must be cheap and import nothing heavy."""
+        return ""
+
     def result(self, verdict: Verdict, expected: str, seen: str, seconds: float, **details: Any) -> CheckResult:
         return CheckResult(self.label, verdict, expected, seen, seconds, self.severity, details)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What is being validated, for checks that need more than its URL."""
+
+    environment: str = ""
+    version: str = ""
+    root: Path | None = None  # the repository released: where a command check runs
+    evidence: Path | None = None  # a folder for screenshots and the like (None: keep none)
+    screenshot_always: bool = False  # keep evidence of a pass too (the restored release after a rollback)
+    echo: Callable[[str], None] | None = None  # where a command check streams its output (None: nowhere)
+
+
+T = TypeVar("T")
+
+
+class Round:
+    """What the checks of one round share: the URL, one HTTP session, what is deployed, and costly
+    resources (one browser) opened by the first check that asks and closed when the round ends.
+    Thread-safe: the round's checks run in a thread pool."""
+
+    def __init__(self, base_url: str, session: requests.Session, deployed: Deployed | None = None) -> None:
+        self.base_url, self.session, self.deployed = base_url, session, deployed or Deployed()
+        self._opened: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._closing = contextlib.ExitStack()
+
+    def shared(self, key: str, opener: Callable[[], contextlib.AbstractContextManager[T]]) -> T:
+        """The resource under `key`, opened on first use. A failure to open is kept and raised again to every
+        later caller, so a browser that cannot start is tried once per round, not once per check."""
+        with self._lock:
+            if key not in self._opened:
+                try:
+                    self._opened[key] = self._closing.enter_context(opener())
+                except Exception as err:  # handed to each caller as it was raised
+                    self._opened[key] = err
+            found = self._opened[key]
+        if isinstance(found, Exception):
+            raise found
+        return found  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._closing.close()
+
+
+def measure_alone(check: Check, base_url: str, session: requests.Session) -> CheckResult:
+    """`check.run` in a round of its own: for kinds whose `measure` needs round resources (a browser)."""
+    within = Round(base_url, session)
+    try:
+        return check.run(within)
+    finally:
+        within.close()
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from deploylib.model import CheckResult
-from deploylib.validate.base import Check
+from deploylib.validate.base import Check, Deployed, Round
 from deploylib.validate.monitor import Decision, WindowPolicy, decide
-
-if TYPE_CHECKING:
-    import requests
 
 
 @dataclass(frozen=True)
@@ -33,20 +29,21 @@ class ValidationReport:
         return [r for results in self.rounds for r in results if not r.passed]
 
 
-def attempt(check: Check, base_url: str, session: requests.Session,
-            sleep: Callable[[float], None] = time.sleep) -> CheckResult:
+def attempt(check: Check, within: Round, sleep: Callable[[float], None] = time.sleep) -> CheckResult:
     """Measure, trying again up to `retries` times while the answer is not a pass (a slow start)."""
-    result = check.measure(base_url, session)
+    result = check.run(within)
     for _ in range(check.retries):
         if result.passed:
             break
         sleep(check.retry_delay_s)
-        result = check.measure(base_url, session)
+        result = check.run(within)
     return result
 
 
-def run_round(base_url: str, checks: Sequence[Check], concurrency: int) -> list[CheckResult]:
-    """Every check at once; the round takes about as long as its slowest check. Results in config order."""
+def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
+              deployed: Deployed | None = None) -> list[CheckResult]:
+    """Every check at once; the round takes about as long as its slowest check. Results in config order.
+    Resources the checks share (one browser) live as long as the round."""
     import requests
     from requests.adapters import HTTPAdapter
 
@@ -55,16 +52,18 @@ def run_round(base_url: str, checks: Sequence[Check], concurrency: int) -> list[
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10) + 16)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        within = Round(base_url, session, deployed)
         try:
-            futures = [pool.submit(attempt, check, base_url, session) for check in checks]
+            futures = [pool.submit(attempt, check, within) for check in checks]
             return [future.result() for future in futures]
         finally:  # when interrupted, do not wait for requests still in flight
             pool.shutdown(wait=False, cancel_futures=True)
+            within.close()
 
 
 def validate(base_url: str, checks: Sequence[Check], policy: WindowPolicy,
              on_round: Callable[[int, list[CheckResult]], None],
-             sleep: Callable[[float], None] = time.sleep) -> ValidationReport:
+             sleep: Callable[[float], None] = time.sleep, deployed: Deployed | None = None) -> ValidationReport:
     """Rounds of checks from `initial_delay` until `duration` has passed (one round when it is 0), stopping
     early once the monitor decides to roll back."""
     started = time.monotonic()
@@ -72,7 +71,7 @@ def validate(base_url: str, checks: Sequence[Check], policy: WindowPolicy,
     window_start = time.monotonic()
     rounds: list[list[CheckResult]] = []
     while True:
-        rounds.append(run_round(base_url, checks, policy.concurrency))
+        rounds.append(run_round(base_url, checks, policy.concurrency, deployed))
         on_round(len(rounds), rounds[-1])
         more = policy.duration > 0 and time.monotonic() - window_start + policy.interval < policy.duration
         decision = decide(rounds, policy, final=not more)

@@ -11,7 +11,7 @@ import pexpect
 import pytest
 import requests
 
-from tests.conftest import git, run_doit
+from tests.conftest import git, require, run_doit
 
 pytestmark = pytest.mark.slow
 YES = {"DEPLOYLIB_YES": "1"}
@@ -61,11 +61,13 @@ def test_a_fresh_clone_deploys_the_demo_and_production_serves_it(deployed: Path,
 
 
 def test_the_report_shows_every_stage_and_a_summary(workspace: Path) -> None:
+    require("chromium")  # production's browser check runs where Chromium is (the demo leaves it out elsewhere)
     out = run_doit(workspace, "deploy:production", env=YES).stdout
     for line in ["✓ gate clean tree", "✓ gate release branch", "✓ gate tests", "✓ version", "✓ build",
                  "✓ release", "✓ release push", "✓ deploy:test", "✓ switch:test", "✓ validate home page",
                  "✓ confirm                confirmed by DEPLOYLIB_YES=1", "✓ deploy:production",
-                 "deployed   1.1.0", "status     live and validated: 5/5 checks passed",
+                 "✓ validate home page in a browser", "home page in a browser: LCP ",
+                 "deployed   1.1.0", "status     live and validated: 6/6 checks passed",
                  "rollback   doit rollback --env production"]:
         assert line in out
     assert out.index("✓ deploy:test") < out.index("✓ confirm") < out.index("✓ deploy:production")

@@ -11,24 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, git, run_doit
+from tests.conftest import REPO, git, local_production, run_doit
 from tests.fakes.app import App, Request
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[build]
-command = "rm -rf out && cp -R site out"
-output = "out"
-
-[release]
-push = false
-
-[environments.production]
-target = {{ type = "local", path = "../live" }}
-url = "{url}"
-confirm = false
-
+CHECKS = """
 [[environments.production.checks]]
 name = "home"
 path = "/"
@@ -105,7 +93,7 @@ def shop(tmp_path: Path, app: App) -> Path:
 
 
 def write_config(repo: Path, app: App, extra: str = "") -> None:
-    (repo / "deploy.toml").write_text(CONFIG.format(url=app.url, extra=extra))
+    (repo / "deploy.toml").write_text(local_production(app.url) + CHECKS.format(extra=extra))
 
 
 def deploy(repo: Path, app: App) -> subprocess.CompletedProcess[str]:

@@ -212,10 +212,12 @@ class FakeGitHub:
                                      conclusion=conclusion)
         self.check_runs.setdefault(ref, []).append(run)
 
-    def add_issue(self, title: str, labels: list[str], pull_request: bool = False) -> None:
+    def add_issue(self, title: str, labels: list[str], pull_request: bool = False, **fields: Any) -> None:
         number = next(self._ids)
         issue = self.contract.instance("issue", id=number, number=number, title=title, state="open",
-                                       labels=[{"name": label} for label in labels])
+                                       labels=[{"name": label} for label in labels],
+                                       html_url=f"https://github.com/{self.owner}/{self.repo}/issues/{number}",
+                                       **fields)
         if pull_request:
             issue["pull_request"] = {"url": "https://example.invalid/pull", "html_url": None, "diff_url": None,
                                      "patch_url": None}
@@ -374,7 +376,8 @@ class _Handler(BaseHTTPRequestHandler):
             wanted = set(filter(None, query.get("labels", "").split(",")))
             state = query.get("state", "open")
             found = [i for i in fake.issues if (state == "all" or i["state"] == state)
-                     and wanted <= {label["name"] for label in i["labels"]}]
+                     and wanted <= {label["name"] for label in i["labels"]}
+                     and i["updated_at"] >= query.get("since", "")]
             return self._page(route, found, query)
         if route.endswith("/deployments"):
             deployment_id = next(fake._ids)

@@ -1,0 +1,73 @@
+"""Test results in JUnit XML (the format pytest --junitxml, Playwright, Cypress, Jest and Maven write):
+the counts and the failing tests, read with `junitparser` and summed over a run's report files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploylib.errors import DeployError
+
+_NAMES_SHOWN = 3
+
+
+class JUnitError(DeployError):
+    """A report file that is not JUnit XML."""
+
+
+@dataclass(frozen=True)
+class FailedTest:
+    name: str  # as the runner names it, e.g. "checkout › pays by card" (Playwright) or "test_pays_by_card"
+    message: str  # the failure's message, or its first line of text
+
+
+@dataclass(frozen=True)
+class Tally:
+    passed: int
+    skipped: int
+    failed: tuple[FailedTest, ...]  # failures and errors, in file order
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.skipped + len(self.failed)
+
+    def describe(self, title: str, passed: str = "passed", failed: str = "failed") -> str:
+        """E.g. "E2E: 41/42 passed, 1 failed: checkout › pays by card"; with passed="passing",
+        "Tests: 335/335 passing"."""
+        text = f"{title}: {self.passed}/{self.total} {passed}"
+        if self.failed:
+            names = ", ".join(test.name for test in self.failed[:_NAMES_SHOWN])
+            more = f" and {len(self.failed) - _NAMES_SHOWN} more" if len(self.failed) > _NAMES_SHOWN else ""
+            text += f", {len(self.failed)} {failed}: {names}{more}"
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
+
+
+def written_since(root: Path, pattern: str, since: float) -> list[Path]:
+    """Report files matching `pattern` (a glob relative to `root`) written at or after `since` (epoch seconds):
+    the ones this run wrote, not a stale report a previous run left behind."""
+    return sorted(p for p in root.glob(pattern) if p.is_file() and p.stat().st_mtime >= since - 1)
+
+
+def read_counts(paths: list[Path]) -> Tally:
+    """Sum the test cases of every report; raises JUnitError for a file that is not JUnit XML."""
+    from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
+
+    passed = skipped = 0
+    failed: list[FailedTest] = []
+    for path in paths:
+        try:
+            document = JUnitXml.fromfile(str(path))
+        except (JUnitXmlError, OSError, SyntaxError) as err:  # lxml and ElementTree raise SyntaxError subclasses
+            raise JUnitError(f"{path} is not a JUnit XML report ({err}).") from None
+        for suite in [document] if isinstance(document, TestSuite) else document:
+            for case in suite:
+                results = case.result
+                bad = next((r for r in results if isinstance(r, (Failure, Error))), None)
+                if bad is not None:
+                    message = (bad.message or bad.text or type(bad).__name__).strip().splitlines()
+                    failed.append(FailedTest(case.name, message[0] if message else type(bad).__name__))
+                elif any(isinstance(r, Skipped) for r in results):
+                    skipped += 1
+                else:
+                    passed += 1
+    return Tally(passed, skipped, tuple(failed))

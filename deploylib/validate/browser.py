@@ -1,0 +1,381 @@
+"""Browser checks: pages and scripted flows in headless Chromium, judged as a user would see them.
+
+A page fails on an uncaught JavaScript exception, a console.error (unless `allow_console` matches
+it), a same-origin request that fails or answers >= 400, a `selector` that does not become visible,
+or `contains` text that scripts did not render. `steps` drive a flow (goto, click, fill, press,
+wait_for, expect_text, expect_url) in the same browser context; a failure names the step. Core Web
+Vitals (LCP, CLS, TTFB; web.dev/vitals definitions) are read from the page's performance entries and
+held to optional budgets. On a failure the page's screenshot is kept as evidence.
+
+All checks of a round share one browser process (see chromium.py); Playwright is imported only then.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from deploylib.model import CheckResult, Verdict
+from deploylib.schema import option
+from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
+from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
+
+if TYPE_CHECKING:
+    import requests
+    from playwright.async_api import Page
+
+ACTIONS = ("goto", "click", "fill", "press", "wait_for", "expect_text", "expect_url")
+_ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+# Chromium logs every failed subresource as a console error too; those are judged by the same-origin
+# request rule instead, so a broken third-party tracker alone does not fail a release.
+_RESOURCE_ERROR = re.compile(r"^Failed to load resource\b")
+_KEPT_MESSAGES = 50
+_OVERHEAD_S = 30.0
+# Core Web Vitals from the buffered performance entries (largest-contentful-paint, layout-shift,
+# navigation): the values a PerformanceObserver would have reported so far.
+_VITALS_JS = """() => {
+  const take = (type) => { const o = new PerformanceObserver(() => {}); o.observe({type, buffered: true});
+                           const found = o.takeRecords(); o.disconnect(); return found; };
+  const lcp = take('largest-contentful-paint');
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {lcp: lcp.length ? lcp[lcp.length - 1].startTime : null,
+          shifts: take('layout-shift').filter(e => !e.hadRecentInput).map(e => [e.startTime, e.value]),
+          ttfb: nav ? nav.responseStart : null};
+}"""
+_TEXT_JS = "([selector, text]) => { const e = document.querySelector(selector || 'body'); " \
+           "return !!e && e.innerText.includes(text); }"
+
+
+def cumulative_layout_shift(shifts: Sequence[tuple[float, float]]) -> float:
+    """CLS by web.dev's definition: the largest session window of layout shifts, where a window ends after a
+    1 s gap or at 5 s long. `shifts` are (startTime ms, value) without recent input, in time order."""
+    largest = current = 0.0
+    first = last = None
+    for start, value in shifts:
+        if first is None or last is None or start - last > 1000 or start - first > 5000:
+            first, current = start, 0.0
+        current += value
+        last = start
+        largest = max(largest, current)
+    return largest
+
+
+@dataclass(frozen=True)
+class Vitals:
+    """Core Web Vitals of one page load: times in milliseconds (None: the page reported none)."""
+
+    lcp_ms: float | None
+    cls: float
+    ttfb_ms: float | None
+
+    def describe(self) -> str:
+        lcp = f"{self.lcp_ms / 1000:.2f} s" if self.lcp_ms is not None else "none (nothing painted)"
+        ttfb = f", TTFB {self.ttfb_ms:.0f} ms" if self.ttfb_ms is not None else ""
+        return f"LCP {lcp}, CLS {self.cls:.2f}{ttfb}"
+
+
+def vitals_problem(vitals: Vitals, lcp_ms: int, cls: float) -> str:
+    """Which budget a page broke ("" when none; a budget of 0 is no budget)."""
+    if lcp_ms and (vitals.lcp_ms is None or vitals.lcp_ms > lcp_ms):
+        return f"LCP over the {lcp_ms} ms budget ({vitals.describe()})"
+    if cls and vitals.cls > cls:
+        return f"CLS over the {cls} budget ({vitals.describe()})"
+    return ""
+
+
+def with_env(text: str, environ: dict[str, str]) -> tuple[str, list[str], str]:
+    """`text` with "{env:NAME}" replaced from `environ`: (text, the values inserted, the first name missing)."""
+    missing = [name for name in _ENV.findall(text) if name not in environ]
+    if missing:
+        return text, [], missing[0]
+    secrets = [environ[name] for name in _ENV.findall(text) if environ[name]]
+    return _ENV.sub(lambda m: environ[m[1]], text), secrets, ""
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """`text` with every secret value replaced by "***", so no report or incident shows one."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    return urlsplit(url)[:2] == urlsplit(base_url)[:2]
+
+
+def console_allowed(text: str, allow: Sequence[str]) -> bool:
+    """A console error the check ignores: one from a failed resource, or one an `allow_console` regex finds."""
+    return bool(_RESOURCE_ERROR.match(text)) or any(re.search(pattern, text) for pattern in allow)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _is_url(target: str) -> bool:
+    """A wait_for target that is a URL ("/dashboard", "https://…") rather than a selector ("//div" is XPath)."""
+    return bool(re.match(r"^(/(?!/)|https?://)", target))
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrowserStep:
+    name: str = option("", doc='what the step does, e.g. "log in"')
+    goto: str = option("", doc='a page to open, e.g. "/login"', check=lambda v: path_problem(v) if v else "")
+    click: str = option("", doc='a selector to click, e.g. "button[type=submit]"')
+    fill: str = option("", doc='a selector of a field to fill with `value`, e.g. "#password"')
+    value: str = option("", doc='the text to fill in; "{env:NAME}" inserts an environment variable, never printed')
+    press: str = option("", doc='a selector to press `key` in, e.g. "#password"')
+    key: str = option("", doc='a key for press, e.g. "Enter"')
+    wait_for: str = option("", doc='a selector that must become visible, or a URL path such as "/dashboard"')
+    expect_text: str = option("", doc='text that must be rendered (inside `selector` when given), e.g. "Welcome"')
+    selector: str = option("", doc="where expect_text must appear, e.g. \"h1\" (default: the whole page)")
+    expect_url: str = option("", doc='the URL path (or full URL) the page must be at, e.g. "/dashboard"')
+
+    @property
+    def action(self) -> str:
+        return next(a for a in ACTIONS if getattr(self, a))
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        target = getattr(self, self.action)
+        return {"press": f"press {self.key} in {target}"}.get(self.action, f"{self.action} {target}")
+
+
+def steps_problem(steps: tuple[BrowserStep, ...]) -> str:
+    """Each step does exactly one thing and has what that thing needs."""
+    for number, step in enumerate(steps, 1):
+        chosen = [a for a in ACTIONS if getattr(step, a)]
+        if len(chosen) != 1:
+            return (f"has step {number} with {' and '.join(chosen) or 'no action'}: give exactly one of "
+                    f"{', '.join(ACTIONS)}")
+        if step.press and not step.key:
+            return f'has step {number} (press) without key, e.g. key = "Enter"'
+    return ""
+
+
+@dataclass
+class _Seen:
+    """What a page did while the check watched: messages, uncaught errors and failed same-origin requests."""
+
+    base_url: str
+    allow: Sequence[str]
+    console: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.problems.append(
+            f"uncaught {getattr(error, 'name', '') or 'Error'}: {_first_line(error)}"))
+        page.on("console", self._console)
+        page.on("requestfailed", lambda r: self._failed(r.method, r.url, r.failure or "failed"))
+        page.on("response", lambda r: self._failed(r.request.method, r.url, f"status {r.status}")
+                if r.status >= 400 else None)
+
+    def _console(self, message: Any) -> None:
+        if len(self.console) < _KEPT_MESSAGES:
+            self.console.append(f"{message.type}: {message.text}")
+        if message.type == "error" and not console_allowed(message.text, self.allow):
+            self.problems.append(f"console.error: {message.text}")
+
+    def _failed(self, method: str, url: str, why: str) -> None:
+        if same_origin(url, self.base_url):
+            what = f"{method} {urlsplit(url).path or '/'}: {why}"
+            self.failed_requests.append(what)
+            self.problems.append(what)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrowserCheck(Check):
+    pages: list[str] = option(factory=list, check=paths_problem,
+                              doc='an array of pages to load, e.g. ["/", "/pricing"] (default: "/" unless steps '
+                                  "are given)")
+    selector: str = option("", doc='a selector that must become visible on each page, e.g. "#app main"')
+    contains: str = option("", doc="text each page must render once its scripts ran, e.g. \"Welcome\"")
+    allow_console: list[str] = option(
+        factory=list, doc='an array of regular expressions for console errors to ignore, e.g. ["ResizeObserver"]',
+        check=lambda patterns: next((f'"{p}" {why}' for p in patterns if (why := regex_problem(p))), ""))
+    steps: tuple[BrowserStep, ...] = option((), check=steps_problem,
+                                            doc='an array of steps, e.g. [[environments.NAME.checks.steps]] '
+                                                'fill = "#user" value = "{env:E2E_USER}"')
+    lcp_ms: int = option(0, doc="the Largest Contentful Paint budget in milliseconds, e.g. 2500 (0: none)",
+                         check=lambda v: "" if v >= 0 else "must not be negative")
+    cls: float = option(0.0, doc="the Cumulative Layout Shift budget, e.g. 0.1 (0: none)",
+                        check=lambda v: "" if v >= 0 else "must not be negative")
+    chromium_path: str = option("", doc='the browser executable, e.g. "/usr/bin/chromium" (default: chromium on '
+                                        "PATH)", check=executable_problem)
+
+    def describe(self) -> str:
+        if self.steps:
+            return " → ".join(step.label for step in self.steps)
+        return f"browser {', '.join(self._pages())}"
+
+    def _pages(self) -> list[str]:
+        return self.pages or ([] if self.steps else ["/"])
+
+    def unavailable(self) -> str:
+        return browser_unavailable(self.chromium_path)
+
+    def expectation(self) -> str:
+        parts = ["no uncaught errors, console errors or failed same-origin requests"]
+        parts += [f"{self.selector!r} visible"] if self.selector else []
+        parts += [f"renders {self.contains!r}"] if self.contains else []
+        parts += [f"LCP ≤ {self.lcp_ms} ms"] if self.lcp_ms else []
+        parts += [f"CLS ≤ {self.cls}"] if self.cls else []
+        parts += [f"{len(self.steps)} steps pass"] if self.steps else []
+        return ", ".join(parts)
+
+    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+        return measure_alone(self, base_url, session)
+
+    def run(self, within: Round) -> CheckResult:
+        started = time.perf_counter()
+        executable = find_chromium(self.chromium_path)
+        if executable is None:
+            return self.result(Verdict.ERROR, self.expectation(), f"no browser: {self.unavailable()}", 0.0)
+        # A guard against a hung browser, not a budget: every page and step may use its own timeout_s, and the
+        # context, vitals and screenshot take a few seconds more on a loaded machine.
+        budget = self.timeout_s * (len(self._pages()) + len(self.steps) + 1) + _OVERHEAD_S
+        try:
+            browser = within.shared(f"chromium:{executable}", lambda: SharedBrowser(executable))
+            return browser.call(self._visit(browser, within, started), budget)
+        except TimeoutError:
+            return self.result(Verdict.ERROR, self.expectation(), f"no answer within {budget:.0f} s",
+                               time.perf_counter() - started)
+        except Exception as err:  # the browser would not start or crashed: nothing was measured
+            return self.result(Verdict.ERROR, self.expectation(), f"browser error: {_first_line(err)}",
+                               time.perf_counter() - started)
+
+    async def _visit(self, browser: SharedBrowser, within: Round, started: float) -> CheckResult:
+        # A flow must start logged out, so it gets a context of its own; page loads share the round's visitor.
+        own = await browser.browser.new_context(ignore_https_errors=not self.verify_tls) if self.steps else None
+        page = await (own or await browser.visitor(not self.verify_tls)).new_page()
+        page.set_default_timeout(self.timeout_s * 1000)
+        seen = _Seen(within.base_url, self.allow_console)
+        seen.watch(page)
+        secrets: list[str] = []
+        try:
+            where, problem, vitals = await self._walk(page, within.base_url, seen, secrets)
+            verdict = Verdict.PASS if not problem else Verdict.ERROR if problem.startswith("no answer") else \
+                Verdict.FAIL
+            details: dict[str, Any] = {"console": [scrub(m, secrets) for m in seen.console],
+                                       "failed_requests": [scrub(r, secrets) for r in seen.failed_requests],
+                                       "vitals": {path: v.__dict__ for path, v in vitals}}
+            evidence = within.deployed.evidence
+            if evidence is not None and (problem or within.deployed.screenshot_always):
+                details["screenshot"] = await _screenshot(page, evidence, self.label)
+                if not details["screenshot"]:
+                    del details["screenshot"]
+        finally:
+            await (own.close() if own else page.close())
+        seconds = time.perf_counter() - started
+        if problem:
+            return self.result(verdict, self.expectation(), scrub(f"{where} {problem}", secrets), seconds, **details)
+        shown = "; ".join(f"{self.label if len(vitals) == 1 else path}: {v.describe()}" for path, v in vitals)
+        summary = shown or f"{len(self.steps)} steps passed"
+        return self.result(Verdict.PASS, self.expectation(), summary, seconds, summary=summary, **details)
+
+    async def _walk(self, page: Page, base_url: str, seen: _Seen,
+                    secrets: list[str]) -> tuple[str, str, list[tuple[str, Vitals]]]:
+        """Each page, then each step: (where it broke, what broke, vitals per page); ("", "", …) when all pass."""
+        measured: list[tuple[str, Vitals]] = []
+        for path in self._pages():
+            problem = await self._load(page, url_for(base_url, path), seen)
+            if not problem:
+                vitals = await _vitals(page)
+                problem = vitals_problem(vitals, self.lcp_ms, self.cls)
+                measured.append((path, vitals))
+            if problem:
+                return f"{path}:", problem, measured
+        for number, step in enumerate(self.steps, 1):
+            problem = await _act(page, base_url, step, secrets) or "; ".join(seen.problems)
+            if problem:
+                return f"step {number}/{len(self.steps)} '{step.label}' broke:", problem, measured
+        return "", "", measured
+
+    async def _load(self, page: Page, url: str, seen: _Seen) -> str:
+        try:
+            response = await page.goto(url, wait_until="load")
+        except Exception as err:
+            return f"no answer: {_first_line(err)}"
+        if response is not None and response.status >= 400 and not seen.problems:
+            return f"status {response.status}"
+        for what, expected in (("selector", self.selector), ("text", self.contains)):
+            if expected and not seen.problems and not await _rendered(page, what, expected, self.timeout_s):
+                seen.problems.append(f"{what} {expected!r} not {'visible' if what == 'selector' else 'rendered'} "
+                                     f"within {self.timeout_s:g} s")
+        return "; ".join(seen.problems)
+
+
+async def _rendered(page: Page, what: str, expected: str, timeout_s: float) -> bool:
+    """Whether a selector becomes visible, or text appears in the rendered page, within the timeout."""
+    try:
+        if what == "selector":
+            await page.locator(expected).first.wait_for(state="visible", timeout=timeout_s * 1000)
+        else:
+            await page.wait_for_function(_TEXT_JS, arg=["", expected], timeout=timeout_s * 1000)
+        return True
+    except Exception:  # Playwright's TimeoutError, or a selector the page cannot parse
+        return False
+
+
+async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str]) -> str:
+    """Do one step; what went wrong, or ""."""
+    action, environ = step.action, dict(os.environ)
+    target, found, missing = with_env(getattr(step, action), environ)
+    value, more, missing_value = with_env(step.value, environ)
+    secrets += found + more
+    if missing or missing_value:
+        return f"the environment variable {missing or missing_value} is not set"
+    try:
+        if action == "goto":
+            response = await page.goto(url_for(base_url, target), wait_until="load")
+            return f"status {response.status}" if response is not None and response.status >= 400 else ""
+        if action == "click":
+            await page.locator(target).first.click()
+        elif action == "fill":
+            await page.locator(target).first.fill(value)
+        elif action == "press":
+            await page.locator(target).first.press(step.key)
+        elif action == "wait_for" and _is_url(target):
+            await page.wait_for_url(lambda url: _url_matches(url, url_for(base_url, target)))
+        elif action == "wait_for":
+            await page.locator(target).first.wait_for(state="visible")
+        elif action == "expect_text":
+            await page.wait_for_function(_TEXT_JS, arg=[step.selector, target])
+        else:
+            await page.wait_for_url(lambda url: _url_matches(url, url_for(base_url, target)))
+    except Exception as err:
+        return {"expect_text": f"text {target!r} not rendered", "expect_url": f"the page is at {page.url}, not "
+                f"{target}"}.get(action, _first_line(err))
+    return ""
+
+
+def _url_matches(url: str, wanted: str) -> bool:
+    """The page's URL is `wanted`, ignoring a query string or fragment `wanted` does not give."""
+    return url == wanted or url.split("#")[0].split("?")[0] == wanted
+
+
+async def _vitals(page: Page) -> Vitals:
+    found = await page.evaluate(_VITALS_JS)
+    return Vitals(found["lcp"], cumulative_layout_shift([(s, v) for s, v in found["shifts"]]), found["ttfb"])
+
+
+async def _screenshot(page: Page, folder: Path, label: str) -> str:
+    """A full-page PNG of the page as it is now, in `folder`; its path, or "" when the page cannot be captured
+    (it crashed): the verdict stands without its picture."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{re.sub(r'[^A-Za-z0-9]+', '-', label).strip('-').lower() or 'page'}-{time.time_ns()}.png"
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+    except Exception:  # Playwright's Error: target closed, or a page too large to render
+        return ""
+    return str(path)

@@ -1,0 +1,67 @@
+"""Command checks: the team's own end-to-end suite (`npx playwright test`, `npx cypress run`,
+`pytest e2e/`) run against the environment. It gets DEPLOY_URL and BASE_URL (where the release
+answers), DEPLOY_ENV and DEPLOY_VERSION; exit 0 passes. With `junit`, the JUnit XML reports the
+run wrote give the counts and the failing tests' names and messages."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploylib.junit import JUnitError, read_counts, written_since
+from deploylib.model import CheckResult, Verdict
+from deploylib.runner import run_shell
+from deploylib.schema import option
+from deploylib.validate.base import Check, Round, measure_alone
+
+if TYPE_CHECKING:
+    import requests
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandCheck(Check):
+    command: str = option(doc='a shell command that runs the end-to-end suite, e.g. "npx playwright test"',
+                          check=lambda v: "" if v.strip() else "is empty")
+    junit: str = option("", doc='a glob of the JUnit XML files the suite writes, relative to the repository, '
+                                'e.g. "results/*.xml"')
+    env: dict[str, str] = option(factory=dict, doc='a table of extra environment variables, e.g. {CI = "1"}')
+    timeout_s: float = option(600.0, doc="seconds the suite may run before it is stopped and the check errors, "
+                                         "e.g. 600", check=lambda v: "" if v > 0 else "must be positive")
+
+    def describe(self) -> str:
+        return self.command
+
+    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+        return measure_alone(self, base_url, session)
+
+    def run(self, within: Round) -> CheckResult:
+        deployed, since = within.deployed, time.time()
+        root = deployed.root or Path.cwd()
+        env = {**self.env, "DEPLOY_URL": within.base_url, "BASE_URL": within.base_url,
+               "DEPLOY_ENV": deployed.environment, "DEPLOY_VERSION": deployed.version}
+        outcome = run_shell(self.command, root, deployed.echo or (lambda line: None), env, self.timeout_s)
+        expected = "exit 0" + (f", every test in {self.junit} passes" if self.junit else "")
+        if outcome.timed_out:
+            return self.result(Verdict.ERROR, expected, outcome.explain(), outcome.seconds, output=outcome.tail)
+        if not self.junit:
+            verdict, seen = (Verdict.PASS, f"exit 0 in {outcome.seconds:.1f} s") if outcome.ok else \
+                (Verdict.FAIL, outcome.explain())
+            return self.result(verdict, expected, seen, outcome.seconds, output=outcome.tail)
+        reports = written_since(root, self.junit, since)
+        if not reports:
+            verdict = Verdict.INCONCLUSIVE if outcome.ok else Verdict.FAIL
+            return self.result(verdict, expected, f"{outcome.explain() if not outcome.ok else 'exit 0'}, but no JUnit "
+                               f"XML matching {self.junit} was written by this run", outcome.seconds,
+                               output=outcome.tail)
+        try:
+            counts = read_counts(reports)
+        except JUnitError as err:
+            return self.result(Verdict.ERROR, expected, str(err), outcome.seconds, output=outcome.tail)
+        summary = counts.describe("E2E")
+        failing = not outcome.ok or bool(counts.failed)
+        seen = f"{summary}" + (f" ({outcome.explain()})" if not outcome.ok else "")
+        return self.result(Verdict.FAIL if failing else Verdict.PASS, expected, seen, outcome.seconds,
+                           summary=summary, failed_tests=[f"{t.name}: {t.message}" for t in counts.failed],
+                           output=outcome.tail)

@@ -1,0 +1,199 @@
+"""Browser checks in the system's headless Chromium against a small app the tests serve: what a user
+would see fails the check even when every HTTP answer is 200, a scripted login flow names the step
+that broke, and nothing secret is shown."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deploylib.model import Verdict
+from deploylib.validate.base import Deployed
+from deploylib.validate.browser import BrowserCheck, BrowserStep
+from deploylib.validate.runner import run_round
+from deploylib.validate.smoke import SmokeCheck
+from tests.conftest import REPO, require_browser
+from tests.fakes.app import App, Request
+
+
+@pytest.fixture(autouse=True)
+def chromium() -> None:
+    """Chromium and Playwright must be here: under CI a missing one fails the test, never skips it."""
+    require_browser()
+
+
+def page(body: str, script: str = "") -> str:
+    """An app shell: a visible header, an empty mount point, and its bundle."""
+    bundle = "<script src='/bundle.js'></script>" if script else ""
+    return f"<html><head><title>Shop</title></head><body><header>Shop</header>{body}{bundle}</body></html>"
+
+
+def serve(app: App, body: str, script: str = "") -> None:
+    app.route("/", (200, {}, page(body, script)))
+    app.route("/bundle.js", (200, {"Content-Type": "application/javascript"}, script))
+
+
+RENDER = "document.getElementById('app').textContent = 'Welcome to the shop';"
+
+
+def test_a_bundle_that_throws_fails_the_browser_check_while_smoke_checks_pass(app: App) -> None:
+    serve(app, "<div id='app'></div>", "const cart = undefined; cart.items.length; " + RENDER)
+    smoke, browser = run_round(app.url, [SmokeCheck(path="/", contains="Shop"),
+                                         BrowserCheck(contains="Welcome", timeout_s=5)], concurrency=2)
+    assert smoke.verdict is Verdict.PASS
+    assert browser.verdict is Verdict.FAIL
+    assert browser.seen.startswith("/: uncaught TypeError: Cannot read properties of undefined (reading 'items')")
+
+
+def test_text_rendered_by_scripts_passes_and_reports_web_vitals(app: App) -> None:
+    serve(app, "<div id='app'></div>", RENDER)
+    result = run_round(app.url, [BrowserCheck(name="Homepage", contains="Welcome", selector="#app")], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+    assert result.seen.startswith("Homepage: LCP ") and ", CLS 0.00, TTFB " in result.seen
+    assert result.details["summary"] == result.seen
+
+
+BROKEN = [  # (page body, its bundle, check options, what the failure says)
+    ("<template>Welcome</template>", "", {"contains": "Welcome"}, "text 'Welcome' not rendered within 5 s"),
+    ("<div id='app' hidden>Welcome</div>", "", {"selector": "#app"}, "selector '#app' not visible within 5 s"),
+    ("<div id='app'></div>", "console.error('cart service unreachable');", {},
+     "console.error: cart service unreachable"),
+    ("<img src='/missing.png'>", "", {}, "GET /missing.png: status 404"),
+    ("<div id='app'></div>", "fetch('/api/cart').then(r => r.status);", {"contains": "never"},
+     "GET /api/cart: status 500"),
+    ("<div id='app'></div>", "setTimeout(() => { throw new RangeError('bad page size') }, 50);", {"contains": "x"},
+     "uncaught RangeError: bad page size"),
+]
+
+
+@pytest.fixture(scope="module")
+def broken_pages() -> Iterator[list]:
+    """Every broken page of BROKEN at /case<N>, checked in one round: one browser, pages concurrently."""
+    app = App().start()
+    app.route("/api/cart", (500, {}, "down"))
+    for number, (body, script, _, _) in enumerate(BROKEN):
+        bundle = f"<script src='/case{number}.js'></script>" if script else ""
+        app.route(f"/case{number}", (200, {}, page(body + bundle)))
+        app.route(f"/case{number}.js", (200, {"Content-Type": "application/javascript"}, script))
+    try:
+        yield run_round(app.url, [BrowserCheck(pages=[f"/case{number}"], timeout_s=5, **options)
+                                  for number, (_, _, options, _) in enumerate(BROKEN)], concurrency=len(BROKEN))
+    finally:
+        app.stop()
+
+
+@pytest.mark.parametrize("case", range(len(BROKEN)), ids=[fragment for *_, fragment in BROKEN])
+def test_what_a_user_would_see_as_broken_fails_the_page(broken_pages: list, case: int) -> None:
+    result = broken_pages[case]
+    assert result.verdict is Verdict.FAIL
+    assert result.seen.startswith(f"/case{case}: ") and BROKEN[case][3] in result.seen
+
+
+def test_an_allowed_console_error_passes(app: App) -> None:
+    serve(app, "<div id='app'></div>", "console.error('ResizeObserver loop limit exceeded');" + RENDER)
+    result = run_round(app.url, [BrowserCheck(contains="Welcome", allow_console=["^ResizeObserver"])], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+    assert "error: ResizeObserver loop limit exceeded" in result.details["console"]
+
+
+def test_a_failing_request_to_another_origin_does_not_fail_the_page(app: App) -> None:
+    other = App().start()  # a third-party host (another port is another origin) that answers 404
+    try:
+        serve(app, f"<img src='{other.url}/pixel.gif'><div id='app'></div>", RENDER)
+        result = run_round(app.url, [BrowserCheck(contains="Welcome")], 1)[0]
+    finally:
+        other.stop()
+    assert result.verdict is Verdict.PASS, result.seen
+
+
+def test_a_page_over_its_lcp_budget_fails(app: App) -> None:
+    serve(app, "<div id='app'></div>", RENDER)
+    result = run_round(app.url, [BrowserCheck(contains="Welcome", lcp_ms=1)], 1)[0]
+    assert result.verdict is Verdict.FAIL and "/: LCP over the 1 ms budget (LCP " in result.seen
+
+
+def test_a_page_that_does_not_answer_within_timeout_s_is_an_error(app: App) -> None:
+    released = threading.Event()
+    app.route("/", lambda request: (released.wait(30), (200, {}, "late"))[1])
+    try:
+        result = run_round(app.url, [BrowserCheck(timeout_s=0.5)], 1)[0]
+    finally:
+        released.set()
+    assert result.verdict is Verdict.ERROR and "no answer: Page.goto: Timeout 500ms exceeded" in result.seen
+
+
+def test_a_failure_keeps_a_screenshot_as_evidence(app: App, tmp_path: Path) -> None:
+    serve(app, "<div id='app'></div>", "throw new Error('boom');")
+    result = run_round(app.url, [BrowserCheck(name="home")], 1, Deployed(evidence=tmp_path / "evidence"))[0]
+    shot = Path(result.details["screenshot"])
+    assert shot.parent == tmp_path / "evidence" and shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+LOGIN = """<form method="post" action="/session"><input id="user" name="user"><input id="password" name="password"
+type="password"><button type="submit">Log in</button></form>"""
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def shop(app: App) -> Iterator[dict[str, bool]]:
+    """A login flow: the form posts to /session, which sends a user with the right password to the dashboard.
+    `release["broken"] = True` is the new release whose session store rejects everyone."""
+    release = {"broken": False}
+
+    def session(request: Request) -> tuple[int, dict[str, str], str]:
+        if not release["broken"] and request.form == {"user": "demo", "password": PASSWORD}:
+            return 303, {"Location": "/dashboard", "Set-Cookie": "session=demo"}, ""
+        return 303, {"Location": "/login?error=1"}, ""
+
+    app.route("/login", (200, {}, page(LOGIN)))
+    app.route("/session", session, method="POST")
+    app.route("/dashboard", lambda r: (200, {}, page("<h1>Welcome, demo</h1>")) if r.headers.get("cookie") ==
+              "session=demo" else (303, {"Location": "/login"}, ""))
+    yield release
+
+
+FLOW = BrowserCheck(name="log in", timeout_s=2, steps=(
+    BrowserStep(goto="/login"), BrowserStep(fill="#user", value="demo"),
+    BrowserStep(fill="#password", value="{env:E2E_PASSWORD}"), BrowserStep(click="button[type=submit]"),
+    BrowserStep(expect_url="/dashboard"), BrowserStep(expect_text="Welcome, demo", selector="h1")))
+
+
+def test_a_login_flow_passes_every_step(app: App, shop: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("E2E_PASSWORD", PASSWORD)
+    result = run_round(app.url, [FLOW], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+    assert result.seen == "6 steps passed"
+
+
+def test_a_broken_login_flow_names_the_step_and_never_shows_the_password(app: App, shop: dict, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("E2E_PASSWORD", PASSWORD)
+    shop["broken"] = True
+    result = run_round(app.url, [FLOW], 1, Deployed(evidence=tmp_path))[0]
+    assert result.verdict is Verdict.FAIL
+    assert result.seen == f"step 5/6 'expect_url /dashboard' broke: the page is at {app.url}/login?error=1, " \
+                          "not /dashboard"
+    assert PASSWORD not in repr(result)
+
+
+def test_a_step_whose_environment_variable_is_missing_names_it(app: App, shop: dict,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("E2E_PASSWORD", raising=False)
+    result = run_round(app.url, [FLOW], 1)[0]
+    assert result.seen == "step 3/6 'fill #password' broke: the environment variable E2E_PASSWORD is not set"
+
+
+def test_under_ci_a_missing_chromium_fails_the_browser_tests(tmp_path: Path) -> None:
+    """The suite's own rule: CI installs Chromium, so a browser test there must fail without it, never skip."""
+    test = "tests/integration/test_browser.py::test_an_allowed_console_error_passes"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], cwd=REPO,
+                            capture_output=True, text=True, env={**os.environ, "CI": "true",
+                                                                 "PATH": str(tmp_path)})
+    assert result.returncode == 1, result.stdout
+    assert "Failed: chromium is not installed" in result.stdout and "skipped" not in result.stdout
