@@ -203,7 +203,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
 
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
-        _recover(ledger, env, target, base_url, left_behind)
+        _recover(ws, ledger, env, target, base_url, left_behind)
         previous = target.live()
         entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
                              {"target": target.describe(), "previous": previous.digest if previous else "",
@@ -314,10 +314,10 @@ def recover(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledge
         return
     with target.lock(LockHolder.me("recovery", ""), env.lock_wait) as left_behind, \
             _base_url(ws, env, target) as base_url:
-        _recover(ledger, env, target, base_url, left_behind)
+        _recover(ws, ledger, env, target, base_url, left_behind)
 
 
-def _recover(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str,
+def _recover(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str,
              left_behind: LockHolder | None) -> None:
     """Under the lock: complete the invariant a killed run left open, then close its ledger rows.
 
@@ -337,10 +337,11 @@ def _recover(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: s
     report.stage(report.WARN, "recover", f"found {len(rows)} action(s) on {env.name} cut short by a process that "
                  "is gone: " + ", ".join(f"{r.action} of {r.version} (pid {r.details.get('pid', '?')})" for r in rows))
     if cut is not None:
-        _complete(ledger, env, target, base_url, cut)
+        _complete(ws, ledger, env, target, base_url, cut)
 
 
-def _complete(ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str, cut: LedgerEntry) -> None:
+def _complete(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Target, base_url: str,
+              cut: LedgerEntry) -> None:
     """Finish the deploy or rollback `cut` short, so that what serves is the release live before it or
     one that passed validation, and close its ledger row with the outcome."""
     live = target.live()
@@ -594,7 +595,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     holder = LockHolder.me("rollback", choice.version)
     try:
         with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
-            _recover(ledger, env, target, base_url, left_behind)
+            _recover(ws, ledger, env, target, base_url, left_behind)
             entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
                                  {"from": live.digest if live else "", "reason": "requested"})
             try:
