@@ -83,6 +83,16 @@ def program_problem(command: str, root: Path) -> str:
     return "" if shutil.which(program) else f"runs {program}, which is not installed or not on PATH"
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when deploylib dies (prctl PR_SET_PDEATHSIG).
+    A deploy killed by SIGKILL must not leave its publish command running on, racing the next deploy
+    that takes the lock the dead one held. Elsewhere (no prctl) this does nothing."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG, <linux/prctl.h>
+
+
 def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[str, str] | None = None,
               timeout: float | None = None) -> CommandResult:
     """Run `command` with /bin/sh in `cwd`, passing each output line to `echo` as it arrives. After `timeout`
@@ -91,7 +101,8 @@ def run_shell(command: str, cwd: Path, echo: Callable[[str], None], env: dict[st
     kept: list[str] = []
     process = subprocess.Popen(command, shell=True, cwd=cwd, env={**os.environ, **(env or {})},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               text=True, errors="replace", start_new_session=timeout is not None)
+                               text=True, errors="replace", start_new_session=timeout is not None,
+                               preexec_fn=_die_with_parent)
     fired = threading.Event()
     timer = threading.Timer(timeout, _kill_group, (process, fired)) if timeout is not None else None
     if timer is not None:

@@ -20,10 +20,13 @@ from deploylib.targets.local import LocalOptions, LocalTarget
 from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
 from tests.conftest import build_artifact
 
-# The command target's commands: publish $DEPLOY_DIR into ./served and say which digest is live.
-PUBLISH = (f"{sys.executable} -c \"import os, shutil; shutil.rmtree('served', ignore_errors=True); "
-           "shutil.copytree(os.environ['DEPLOY_DIR'], 'served'); "
-           "open('live.txt', 'w').write(os.environ['DEPLOY_DIGEST'])\"")
+# The command target's commands: publish $DEPLOY_DIR atomically (a copy, then a symlink `served` renamed
+# over the old one, as a real host's publish must be) and say which digest is live.
+PUBLISH = (f"{sys.executable} -c \"import os, shutil; d = os.environ['DEPLOY_DIGEST']; "
+           "shutil.rmtree('copy-' + d, ignore_errors=True); shutil.copytree(os.environ['DEPLOY_DIR'], 'copy-' + d); "
+           "os.path.lexists('served.tmp') and os.unlink('served.tmp'); "
+           "os.symlink('copy-' + d, 'served.tmp'); os.replace('served.tmp', 'served'); "
+           "open('live.tmp', 'w').write(d); os.replace('live.tmp', 'live.txt')\"")
 LIVE = f"{sys.executable} -c \"import os; print(open('live.txt').read() if os.path.exists('live.txt') else '')\""
 
 
