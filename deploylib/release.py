@@ -116,8 +116,9 @@ def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions())
     tags = _version_tags(ws)
     last = _last_stable(ws, tags)
     commits = read_commits(ws, *_members("HEAD", tags, last.version if last else None, inclusive=True))
-    prereleases = [str(t.version) for t in tags if t.version.prerelease and is_ancestor(ws.app, t.commit)] \
-        if options.prerelease else []  # only then are prerelease tags worth checking
+    # Prereleases since the last release: a release continues from them (see bump._continue_prerelease).
+    prereleases = [str(t.version) for t in tags if t.version.prerelease and (last is None or t.version > last.version)
+                   and is_ancestor(ws.app, t.commit)]
     on_head = [str(t.version) for t in tags if t.commit == head]
     return plan_version(str(last.version) if last else "", commits, cfg.bump_rules, cfg.initial_version,
                         cfg.major_on_zero, head, options, prereleases, on_head)

@@ -92,9 +92,23 @@ def plan_version(previous: str, commits: tuple[Commit, ...], rules: Mapping[str,
         return VersionPlan(str(current.replace(build=f"{len(commits)}.g{head_sha[:7]}")), previous, "", commits)
     else:
         return VersionPlan(previous, previous, "", commits)
+    prereleases = tuple(prereleases)
+    plan = _continue_prerelease(plan, prereleases)
     if options.prerelease:
         plan = _prerelease(plan, options.prerelease, prereleases, head_versions)
     return plan
+
+
+def _continue_prerelease(plan: VersionPlan, prereleases: tuple[str, ...]) -> VersionPlan:
+    """A release never goes below a prerelease already tagged since the last release: after
+    2.0.0-rc.1 (made with --version), a fix gives 2.0.0-rc.2 or, without a token, 2.0.0, not 1.0.1
+    (SemVer 2.0 §11: 1.0.1 < 2.0.0-rc.1). `prereleases`: those tagged on HEAD's history."""
+    wanted = semver.Version.parse(plan.version)
+    bases = [semver.Version.parse(text).finalize_version() for text in prereleases]
+    base = max((b for b in bases if b > wanted), default=None)
+    if base is None:
+        return plan
+    return VersionPlan(str(base), plan.previous, plan.level, plan.commits, plan.reason)
 
 
 def _parse(version: str, what: str) -> semver.Version:
@@ -128,4 +142,11 @@ def _prerelease(plan: VersionPlan, token: str, existing: Iterable[str], head_ver
     if on_head:  # HEAD already carries this prerelease: nothing new to release
         return VersionPlan(on_head[-1], plan.previous, "", ())
     version = f"{plan.version}-{token}.{max(numbers, default=0) + 1}"
+    higher = max((v for v in map(semver.Version.parse, existing) if v > semver.Version.parse(version)), default=None)
+    if higher is not None:  # SemVer 2.0 §11: beta.1 < rc.1, so the new tag would sort below one already made
+        raise ReleaseError(f"--prerelease {token} would make {version}, which sorts below {higher}, already tagged "
+                           f"(SemVer orders prerelease identifiers alphabetically). Use a token that sorts after "
+                           f"{higher.prerelease.split('.')[0] if higher.prerelease else 'it'} (e.g. --prerelease "
+                           f"{higher.prerelease.split('.')[0] if higher.prerelease else 'rc'}), or release "
+                           f"{plan.version} without --prerelease.")
     return VersionPlan(version, plan.previous, plan.level, plan.commits, plan.reason)

@@ -91,6 +91,28 @@ def test_prerelease_numbering(prereleases: tuple[str, ...], head_versions: tuple
     assert (plan.version, plan.is_release) == (version, is_release)
 
 
+@pytest.mark.parametrize(("prereleases", "options", "message", "version"), [
+    (("2.0.0-rc.1",), PlanOptions(prerelease="rc"), "fix: a", "2.0.0-rc.2"),  # made with --version: base kept
+    (("2.0.0-rc.1",), PlanOptions(), "fix: a", "2.0.0"),  # finishing it, not 1.4.1 below it
+    (("2.0.0-beta.3", "1.6.0-rc.1"), PlanOptions(prerelease="beta"), "fix: a", "2.0.0-beta.4"),  # highest base wins
+    (("1.4.5-rc.2",), PlanOptions(prerelease="rc"), "feat: a", "1.5.0-rc.1"),  # a base below the bump is left behind
+])
+def test_a_release_never_goes_below_a_prerelease_already_tagged(prereleases: tuple[str, ...], options: PlanOptions,
+                                                               message: str, version: str) -> None:
+    assert plan_with(options, messages=(message,), prereleases=prereleases).version == version
+
+
+@pytest.mark.parametrize(("prereleases", "token"), [
+    (("1.5.0-rc.1",), "beta"),  # 1.5.0-beta.1 < 1.5.0-rc.1
+    (("1.5.0-rc.1",), "alpha"),
+    (("1.5.0-beta.2",), "alpha"),
+])
+def test_a_prerelease_token_that_sorts_below_one_already_tagged_is_refused(prereleases: tuple[str, ...],
+                                                                          token: str) -> None:
+    with pytest.raises(ReleaseError, match="sorts below"):
+        plan_with(PlanOptions(prerelease=token), prereleases=prereleases)
+
+
 def test_releasing_without_a_prerelease_token_finishes_the_prerelease() -> None:
     assert plan_with(PlanOptions(), prereleases=("1.5.0-rc.1", "1.5.0-rc.2")).version == "1.5.0"
 
