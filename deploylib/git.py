@@ -23,12 +23,15 @@ def run_git(repo: Path, *args: str) -> str:
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
     if done.returncode != 0:
-        said = done.stderr.strip() or done.stdout.strip()
-        # git's words for "no repository" or "no commits" (e.g. "ambiguous argument 'HEAD'") become ours
-        suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet"))
-        raise GitError((repository_problem(repo) if suspect else "")
-                       or f"git {' '.join(args)} failed in {repo}: {said}")
+        raise _failure(repo, f"git {' '.join(args)}", done.stderr.strip() or done.stdout.strip())
     return done.stdout
+
+
+def _failure(repo: Path, what: str, said: str) -> GitError:
+    """git's error as ours: its words for "no repository" or "no commits" (e.g. "ambiguous argument
+    'HEAD'", "bad revision 'HEAD'") become `repository_problem`'s paragraph."""
+    suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet"))
+    return GitError((repository_problem(repo) if suspect else "") or f"{what} failed in {repo}: {said}")
 
 
 def repository_problem(repo: Path) -> str:
@@ -119,7 +122,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
                             message.decode("utf-8", "replace"))
         error = process.stderr.read().decode().strip()
     if process.returncode != 0:
-        raise GitError(f"git log {' '.join(revisions)} failed in {repo}: {error}")
+        raise _failure(repo, f"git log {' '.join(revisions)}", error)
 
 
 def tag_refs(repo: Path) -> list[tuple[str, str, str]]:

@@ -148,3 +148,16 @@ def test_json_output_is_the_whole_of_stdout(tmp_path: Path, task: str) -> None:
     assert result.returncode == 0
     document = json.loads(result.stdout)  # the whole of stdout, not its last line
     assert document[{"status": "environments", "history": "entries"}[task]]
+
+
+@pytest.mark.parametrize("command", [("release", "--dry-run"), ("changelog", "--full")])
+def test_reading_the_history_of_a_repository_without_commits_is_one_clear_paragraph(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    root = tmp_path / "site"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
+    result = run_doit(root, *command)
+    said = result.stderr.strip()
+    assert result.returncode != 0 and "fatal:" not in result.stdout + said and "Traceback" not in said
+    assert "has no commits yet" in said
