@@ -13,7 +13,7 @@ from typing import Any
 from deploylib import report
 from deploylib.atomic import write_atomically
 from deploylib.errors import DeployError, GateFailed
-from deploylib.git import RepoState, repo_state, run_git
+from deploylib.git import RepoState, on_remote, repo_state, run_git
 from deploylib.junit import JUnitError, read_counts, written_since
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
@@ -40,11 +40,23 @@ def repository_gates(state: RepoState, branch: str) -> list[GateResult]:
     return [clean, on_branch]
 
 
-def pushed_gate(state: RepoState, push: bool, releases: bool = True) -> GateResult:
+def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str = "",
+                on_remote: bool | None = None) -> GateResult:
     """What is deployed must be on the remote: already, or pushed by this run's release. `push` is
-    [release] push; `releases` says whether this run makes a release at all (no release, no push)."""
+    [release] push; `releases` says whether this run makes a release at all (no release, no push).
+    Without an upstream branch, `on_remote` says whether HEAD is on any branch of the release `remote`
+    as last fetched (None: the repository has no such remote, so there is nothing to compare with)."""
     if not state.upstream:
-        return GateResult("pushed", SKIP, f"{state.branch or 'HEAD'} has no upstream branch to compare with")
+        where = state.branch or "HEAD"
+        if on_remote is None:
+            return GateResult("pushed", SKIP, f"{where} has no upstream branch and there is no remote {remote!r} "
+                                              "to compare with")
+        if on_remote:
+            return GateResult("pushed", PASS, f"HEAD is on {remote} ({where} has no upstream branch)")
+        if push and releases:
+            return GateResult("pushed", PASS, f"HEAD is not on {remote} yet: the release pushes it")
+        return GateResult("pushed", FAIL, f"HEAD {state.head[:7]} is on no branch of {remote} and this run pushes "
+                                          f"nothing; push it first (git push -u {remote} {where})")
     if state.behind:
         return GateResult("pushed", FAIL, f"{state.behind} commit(s) behind {state.upstream}; pull first")
     if state.ahead and push and not releases:
@@ -197,7 +209,9 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
     state = repo_state(ws.app)
     results = [*repository_gates(state, ws.config.release.branch)]
     if ws.config.gate.require_pushed:
-        results.append(pushed_gate(state, ws.config.release.push, releases))
+        remote = ws.config.release.remote
+        results.append(pushed_gate(state, ws.config.release.push, releases, remote,
+                                   None if state.upstream else on_remote(ws.app, remote)))
     for result in results:
         report.stage(_MARKS[result.outcome], f"gate {result.name}", result.detail)
     cfg, later = ws.config.gate, []

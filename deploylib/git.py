@@ -51,6 +51,14 @@ def repository_problem(repo: Path) -> str:
             'first, e.g. git add -A && git commit -m "feat: first version", then run the command again.')
 
 
+def on_remote(repo: Path, remote: str) -> bool | None:
+    """Whether HEAD is on a branch of `remote` as last fetched (its remote-tracking branches); None when
+    the repository has no remote of that name."""
+    if remote not in run_git(repo, "remote").split():
+        return None
+    return bool(run_git(repo, "branch", "-r", "--contains", "HEAD", "--list", f"{remote}/*").strip())
+
+
 @dataclass(frozen=True)
 class RepoState:
     head: str  # "" in a repository without commits

@@ -95,6 +95,19 @@ def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Pa
         git(repo, "rev-parse", "HEAD")
 
 
+def test_an_unpushed_commit_on_a_branch_without_upstream_is_never_deployed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL)
+    with_origin(repo)
+    assert run_doit(repo, "deploy:production").returncode == 0
+    git(repo, "branch", "--unset-upstream")  # origin still has main; only the tracking setting is gone
+    (repo / "README.md").write_text("How to build the site.\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "docs: explain the build")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "is on no branch of origin and this run pushes nothing" in result.stderr
+
+
 def test_an_unpushed_commit_that_a_release_pushes_is_deployed_pushed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "site", LOCAL)
     origin = with_origin(repo)

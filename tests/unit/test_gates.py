@@ -91,11 +91,23 @@ def test_blocking_issues() -> None:
     ("origin/main", 2, 0, False, True, FAIL),  # push = false: nothing would push them
     ("origin/main", 1, 0, True, False, FAIL),  # an unpushed docs: commit: no release, so no push either
     ("origin/main", 0, 1, True, True, FAIL),
-    ("", 3, 0, False, False, SKIP),
+    ("", 3, 0, False, False, SKIP),  # no upstream and no such remote: a local-only repository
 ])
 def test_pushed_gate(upstream: str, ahead: int, behind: int, push: bool, releases: bool, outcome: str) -> None:
     state = RepoState("a" * 40, "main", upstream, ahead, behind, (), False)
     assert pushed_gate(state, push, releases).outcome == outcome
+
+
+@pytest.mark.parametrize(("on_remote", "push", "releases", "outcome"), [
+    (True, False, False, PASS),  # HEAD is on origin's main, only the upstream setting is missing
+    (False, True, True, PASS),  # the release pushes HEAD:main
+    (False, True, False, FAIL),  # an unpushed docs: commit: no release, so no push
+    (False, False, True, FAIL),  # push = false
+])
+def test_pushed_gate_without_an_upstream_branch_asks_the_release_remote(on_remote: bool, push: bool, releases: bool,
+                                                                        outcome: str) -> None:
+    state = RepoState("a" * 40, "main", "", 0, 0, (), False)
+    assert pushed_gate(state, push, releases, "origin", on_remote).outcome == outcome
 
 
 def test_the_pushed_gate_says_why_an_unreleased_commit_is_not_pushed() -> None:
