@@ -164,7 +164,11 @@ def write_changelog(ws: Workspace, full: bool) -> None:
 
 
 def preview(ws: Workspace, plan: VersionPlan) -> None:
-    """What `publish` would do, written nowhere: the next version and the release notes."""
+    """What `publish` would do, written nowhere: the next version and the release notes. The release's
+    file edits are computed too (and dropped), so a version file the release could not edit fails the
+    dry run as it would fail the release."""
+    if plan.is_release:
+        release_edits(ws, plan)
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
     report.plain(plan.describe())
     if plan.is_release:

@@ -251,3 +251,16 @@ def test_edits_a_killed_build_left_behind_are_put_back_before_the_next_run(app: 
     assert git(app, "status", "--porcelain") == "M package.json"
     assert release(app) == "1.1.0"
     assert artifact_file(app, "version.txt") == "1.1.0"
+
+
+def test_a_version_file_the_release_cannot_edit_fails_the_dry_run_as_it_fails_the_release(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", "[release]\npush = false\n"
+                                        "version_files = ['src/v.py:VERSION = \"{version}\"']\n")
+    (repo / "src").mkdir()
+    (repo / "src" / "v.py").write_text('NAME = "site"\n')  # no VERSION line for the pattern to find
+    git(repo, "add", "-A")
+    commit(repo, "fix: b")
+    dry, real = run_doit(repo, "release", "--dry-run"), run_doit(repo, "release")
+    assert dry.returncode == real.returncode == 1
+    assert "does not contain the pattern" in dry.stderr and "does not contain the pattern" in real.stderr
+    assert "next version" not in dry.stdout
