@@ -35,7 +35,7 @@ from deploylib.git import (
 from deploylib.model import Artifact
 from deploylib.version_files import planned_edits
 from deploylib.versioning import history
-from deploylib.versioning.bump import PlanOptions, VersionPlan, plan_version
+from deploylib.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
 from deploylib.versioning.commits import Commit, parse, parse_squash
 from deploylib.workspace import Workspace
 
@@ -120,8 +120,27 @@ def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions())
     prereleases = [str(t.version) for t in tags if t.version.prerelease and (last is None or t.version > last.version)
                    and is_ancestor(ws.app, t.commit)]
     on_head = [str(t.version) for t in tags if t.commit == head]
-    return plan_version(str(last.version) if last else "", commits, cfg.bump_rules, cfg.initial_version,
+    plan = plan_version(str(last.version) if last else "", commits, cfg.bump_rules, cfg.initial_version,
                         cfg.major_on_zero, head, options, prereleases, on_head)
+    return _unless_nothing_since_prerelease(ws, plan, [t for t in tags if str(t.version) in prereleases], options)
+
+
+def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleases: list[Tag],
+                                     options: PlanOptions) -> VersionPlan:
+    """A new prerelease needs a releasable commit since the newest prerelease of the same version: after
+    v0.2.0-rc.1, a docs: commit alone makes no rc.2 (as semantic-release and PSR do). Finishing the
+    prerelease without --prerelease is always a release."""
+    if not (options.prerelease and plan.is_release) or options.version or options.hotfix:
+        return plan
+    base = semver.Version.parse(plan.version).finalize_version()
+    same = [t for t in prereleases if t.version.finalize_version() == base]
+    if not same:
+        return plan
+    newest = max(same, key=lambda t: t.version)
+    since = read_commits(ws, "HEAD", f"^{newest.commit}")
+    if bump_level(since, ws.config.release.bump_rules)[0]:
+        return plan
+    return VersionPlan(str(newest.version), str(newest.version), "", since)
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:

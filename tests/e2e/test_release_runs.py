@@ -161,6 +161,24 @@ def test_a_first_prerelease_counts_up_then_finishes(tmp_path: Path) -> None:
     assert "## [0.1.0-rc.1]" in log and "## [0.1.0-rc.2]" in log and log.index("## [0.1.0]") < log.index("rc.2]")
 
 
+def test_a_prerelease_needs_a_releasable_commit_since_the_last_one(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "new", tag="")
+    commit(repo, "feat: first feature")
+    assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.1"
+    commit(repo, "docs: a readme")
+    assert agree(repo, "--prerelease", "rc") == "none"
+    assert agree(repo) == "0.1.0"  # finishing the prerelease is a release
+
+
+def test_a_release_continues_from_a_prerelease_made_with_an_explicit_version(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, "fix: a")
+    assert run_doit(repo, "release", "--version", "2.0.0-rc.1").returncode == 0
+    commit(repo, "fix: b")
+    assert agree(repo, "--prerelease", "rc") == "2.0.0-rc.2"
+    assert agree(repo) == "2.0.0"
+
+
 # A build that reads its version from package.json, as Vite's npm_package_version does.
 VERSIONED_BUILD = """[build]
 command = "python3 build.py"
