@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sitegen import generate
 
-from deploylib.artifact import pack
+from deploylib.build.artifact import pack
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE / ".anchors"

@@ -31,7 +31,7 @@ from sitegen import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.sshd: the same sshd the tests start
 
-from deploylib.artifact import pack  # noqa: E402
+from deploylib.build.artifact import pack  # noqa: E402
 from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget  # noqa: E402
 from tests.sshd import UNPRIVILEGED, SshHosts  # noqa: E402
 

@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     log = commands.add_parser("changelog", help="write the latest release's section into the changelog")
     log.add_argument("--full", action="store_true", help="regenerate the whole file from every tag")
     args = parser.parse_args(argv)
-    from deploylib.release import plan_release, write_changelog
-    from deploylib.versioning.bump import PlanOptions
-    from deploylib.workspace import discover
+    from deploylib.release.stage import plan_release, write_changelog
+    from deploylib.release.versioning.bump import PlanOptions
+    from deploylib.state.workspace import discover
 
     try:
         ws = discover(Path.cwd())

@@ -7,7 +7,7 @@ import shutil
 
 from deploylib import report
 from deploylib.resources import shipped
-from deploylib.workspace import Workspace
+from deploylib.state.workspace import Workspace
 
 # The sandbox's history: (commit message, paths it adds, tag). Paths not named go in the first commit.
 HISTORY: tuple[tuple[str, tuple[str, ...], str], ...] = (

@@ -7,8 +7,8 @@ from __future__ import annotations
 from deploylib import pipeline, report
 from deploylib.errors import DeployError, GateFailed
 from deploylib.model import Artifact, short_digest
+from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
-from deploylib.workspace import Workspace
 
 
 def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
@@ -42,14 +42,14 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
 
 def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
     """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`."""
-    from deploylib.build import run_build
+    from deploylib.build.stage import run_build
     from deploylib.demo import start_demo
-    from deploylib.gates import run_gates, tests_key
+    from deploylib.gates.quality import run_gates, tests_key
     from deploylib.git import repo_state, source_fingerprint
     from deploylib.preflight import preflight
-    from deploylib.release import plan_release, publish, release_files
-    from deploylib.repolock import RepoLock
-    from deploylib.versioning.bump import PlanOptions
+    from deploylib.release.stage import plan_release, publish, release_files
+    from deploylib.release.versioning.bump import PlanOptions
+    from deploylib.state.repolock import RepoLock
 
     ws.config.environment(env_name)
     if ws.demo:

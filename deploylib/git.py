@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import GitError
-from deploylib.versioning.history import Entry
+from deploylib.release.versioning.history import Entry
 
 
 def run_git(repo: Path, *args: str) -> str:

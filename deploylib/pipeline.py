@@ -23,7 +23,7 @@ from types import FrameType
 from typing import Any
 
 from deploylib import report
-from deploylib.config import EnvironmentConfig
+from deploylib.config.load import EnvironmentConfig
 from deploylib.crash import crash_point
 from deploylib.errors import (
     Aborted,
@@ -36,15 +36,15 @@ from deploylib.errors import (
     ValidationFailed,
 )
 from deploylib.git import log_messages, run_git
-from deploylib.ledger import Ledger
-from deploylib.lock import LockHolder, actor_name
 from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Release, short_digest, utc_now
-from deploylib.notify import Event, Notifications
+from deploylib.notify.delivery import Event, Notifications
+from deploylib.state.ledger import Ledger
+from deploylib.state.lock import LockHolder, actor_name
+from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 from deploylib.targets.base import Target
 from deploylib.validate.base import Check
 from deploylib.validate.runner import ValidationReport
-from deploylib.workspace import Workspace
 
 
 @dataclass
@@ -198,8 +198,8 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
 
 def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
                    notes: Notifications, started: float, hotfix: bool) -> None:
-    from deploylib.deployments import DeploymentRecord
-    from deploylib.release import tag_name
+    from deploylib.forge.deployments import DeploymentRecord
+    from deploylib.release.stage import tag_name
 
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:

@@ -1,6 +1,6 @@
 """The preflight: what the configuration implies about the machine, checked before the gate runs, so
 that a run that cannot finish writes nothing (no tag, no push, no deploy). Each problem is a
-ConfigError (exit 3). Checks that need only the file run at load instead (config.py).
+ConfigError (exit 3). Checks that need only the file run at load instead (config/load.py).
 
     repository   the configured repository is a git repository with at least one commit
     remote       [release] push = true: the remote named by [release] remote exists
@@ -16,8 +16,8 @@ import os
 from deploylib import report
 from deploylib.errors import ConfigError
 from deploylib.git import repository_problem, run_git
+from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
-from deploylib.workspace import Workspace
 
 
 def preflight(ws: Workspace) -> None:

@@ -24,8 +24,8 @@ from doit.reporter import ConsoleReporter
 from deploylib import report
 from deploylib.errors import ConfigError, DeployError
 from deploylib.model import Release
-from deploylib.versioning.bump import PlanOptions
-from deploylib.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
+from deploylib.release.versioning.bump import PlanOptions
+from deploylib.state.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
 
 __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
@@ -81,7 +81,7 @@ class Probe:
     def lock(self, action: str) -> None:
         """Hold the repository lock from this stage to the end of the run (see repolock.py), then forget
         what was read before: another run may have released or rebuilt meanwhile."""
-        from deploylib.repolock import RepoLock
+        from deploylib.state.repolock import RepoLock
 
         if self._repo_lock is None:
             self._repo_lock = RepoLock(self.ws)
@@ -99,24 +99,24 @@ class Probe:
         return self._get("state", lambda: repo_state(self.ws.app))
 
     def plan(self) -> Any:
-        from deploylib.release import plan_release
+        from deploylib.release.stage import plan_release
 
         return self._get("plan", lambda: plan_release(self.ws, self.state().head, self.options))
 
     def fingerprint(self) -> str:
         """Tracked sources at HEAD, less the files a release commit writes."""
         from deploylib.git import source_fingerprint
-        from deploylib.release import release_files
+        from deploylib.release.stage import release_files
 
         return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files(self.ws))))
 
     def gate_key(self) -> str:
-        from deploylib.gates import tests_key
+        from deploylib.gates.quality import tests_key
 
         return tests_key(self.ws, self.fingerprint())
 
     def build_key(self) -> str:
-        from deploylib.build import build_key
+        from deploylib.build.stage import build_key
 
         return build_key(self.ws, self.fingerprint(), self.plan().version)
 
@@ -258,7 +258,7 @@ def _history(ws: Workspace) -> dict[str, Any]:
 def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def gate() -> dict[str, str]:
         from deploylib.demo import start_demo
-        from deploylib.gates import run_gates
+        from deploylib.gates.quality import run_gates
         from deploylib.preflight import preflight
 
         if ws.demo:
@@ -283,7 +283,7 @@ def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
 def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def build() -> dict[str, str]:
-        from deploylib.build import run_build
+        from deploylib.build.stage import run_build
 
         probe.lock("build")
         plan = probe.plan()
@@ -292,7 +292,7 @@ def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
         return {"key": probe.build_key()}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.build import read_record
+        from deploylib.build.stage import read_record
 
         built = read_record(ws)
         # an artifact that failed validation is rebuilt: a clean build of the same commit may differ
@@ -306,8 +306,8 @@ def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
 def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def release() -> dict[str, str]:
-        from deploylib.build import read_record
-        from deploylib.release import publish
+        from deploylib.build.stage import read_record
+        from deploylib.release.stage import publish
 
         probe.lock("release")
         plan = probe.plan()
@@ -331,7 +331,7 @@ def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
 def _release_preview(ws: Workspace, probe: Probe) -> dict[str, Any]:
     def preview() -> None:
         from deploylib.demo import start_demo
-        from deploylib.release import preview
+        from deploylib.release.stage import preview
 
         if ws.demo:
             start_demo(ws)
@@ -343,7 +343,7 @@ def _release_preview(ws: Workspace, probe: Probe) -> dict[str, Any]:
 
 def _changelog(ws: Workspace) -> dict[str, Any]:
     def changelog(full: bool) -> None:
-        from deploylib.release import write_changelog
+        from deploylib.release.stage import write_changelog
 
         write_changelog(ws, full)
 
@@ -360,12 +360,12 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
     for env in ws.config.environments.values():
         def deploy(yes: bool, env_name: str = env.name) -> None:
             from deploylib import pipeline
-            from deploylib.build import read_record
+            from deploylib.build.stage import read_record
 
             pipeline.deploy(ws, env_name, read_record(ws), yes)
 
         def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
-            from deploylib.build import read_record
+            from deploylib.build.stage import read_record
             from deploylib.targets import open_target
 
             live = open_target(ws.config.environment(env_name), ws.app).live()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-from deploylib.artifact import pack
+from deploylib.build.artifact import pack
 from deploylib.model import Artifact
 from tests.fakes.app import App
 from tests.fakes.github import CONTRACT, FakeGitHub

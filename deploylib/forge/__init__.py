@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from deploylib.errors import ReleaseError
 
 if TYPE_CHECKING:
-    from deploylib.config import ReleaseConfig
+    from deploylib.config.load import ReleaseConfig
     from deploylib.forge.base import Forge
 
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")

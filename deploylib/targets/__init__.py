@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from deploylib.config import EnvironmentConfig
-    from deploylib.schema import Variant
+    from deploylib.config.load import EnvironmentConfig
+    from deploylib.config.schema import Variant
     from deploylib.targets.base import Target
 
 TARGET_TYPES: dict[str, str] = {

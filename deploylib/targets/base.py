@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylib.errors import LockHeld
-from deploylib.lock import FileLock, LockHolder
 from deploylib.model import STATE_DIR, Artifact, Release
+from deploylib.state.lock import FileLock, LockHolder
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deploylib import report
-from deploylib.atomic import write_atomically
+from deploylib.config.schema import option
 from deploylib.errors import TargetError
 from deploylib.model import STATE_DIR, Artifact, Release, utc_now
 from deploylib.runner import command_problem, optional_command_problem, program_problem, run_shell
-from deploylib.schema import option
+from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
 from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore

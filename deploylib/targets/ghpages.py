@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib.artifact import FileReader
-from deploylib.atomic import write_atomically
+from deploylib.build.artifact import FileReader
+from deploylib.config.refname import branch_problem
+from deploylib.config.schema import hostname_problem, nonempty_problem, option
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release, utc_now
-from deploylib.refname import branch_problem
-from deploylib.schema import hostname_problem, nonempty_problem, option
+from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")

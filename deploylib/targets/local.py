@@ -9,9 +9,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploylib.config.schema import nonempty_problem, option
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release
-from deploylib.schema import nonempty_problem, option
 from deploylib.targets.base import Target
 from deploylib.targets.layout import (
     Activations,
@@ -127,7 +127,7 @@ class LocalTarget(Target):
         return True
 
     def serve(self) -> AbstractContextManager[str | None]:
-        from deploylib.serve import static_server
+        from deploylib.targets.serve import static_server
 
         return static_server(self.current, self.options.port, f"{self.environment} ({self.current})")
 

@@ -30,12 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from deploylib import report
-from deploylib.artifact import Manifest, load_manifest
+from deploylib.build.artifact import Manifest, load_manifest
+from deploylib.config.schema import option, positive_seconds_problem, url_problem
 from deploylib.errors import ArtifactError, LockHeld, TargetError
-from deploylib.lock import LockHolder, process_alive, stale_reason
 from deploylib.model import Artifact, Release
-from deploylib.schema import option, positive_seconds_problem, url_problem
-from deploylib.ssh import Endpoint
+from deploylib.state.lock import LockHolder, process_alive, stale_reason
 from deploylib.targets.base import Batch, Target
 from deploylib.targets.layout import (
     Activations,
@@ -47,6 +46,7 @@ from deploylib.targets.layout import (
     to_remove,
     with_activation,
 )
+from deploylib.targets.ssh_client import Endpoint
 from deploylib.targets.store import ReleaseStore
 
 _LOCK_POLL_S = 0.5

@@ -19,10 +19,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploylib.artifact import Entry, ManifestWriter, quietly, read_entries, unchanged, unpack, verify_tree
-from deploylib.atomic import write_atomically
+from deploylib.build.artifact import Entry, ManifestWriter, quietly, read_entries, unchanged, unpack, verify_tree
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
+from deploylib.state.atomic import write_atomically
 from deploylib.targets.layout import parse_release, release_json
 
 _PARTIAL = ".partial-"

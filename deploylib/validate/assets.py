@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
 from deploylib.validate.base import Check, Observed, observe, path_option, paths_problem, url_for
 
 if TYPE_CHECKING:

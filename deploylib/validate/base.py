@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from deploylib.config.schema import option, positive_seconds_problem, seconds_problem, url_problem
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option, positive_seconds_problem, seconds_problem, url_problem
 from deploylib.validate.charset import decode
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
 from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploylib.junit import JUnitError, read_counts, written_since
+from deploylib.config.schema import option
+from deploylib.gates.junit import JUnitError, read_counts, written_since
 from deploylib.model import CheckResult, Verdict
 from deploylib.runner import run_shell
-from deploylib.schema import option
 from deploylib.validate.base import Check, Round, measure_alone
 
 if TYPE_CHECKING:

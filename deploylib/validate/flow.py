@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option
 from deploylib.validate.base import (
     MISSING,
     Check,

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from deploylib.config.schema import option, seconds_problem
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option, seconds_problem
 from deploylib.validate.base import Check, observe, path_problem, paths_problem, url_for
 
 if TYPE_CHECKING:

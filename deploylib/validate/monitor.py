@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deploylib.config.schema import option, seconds_problem
 from deploylib.model import CheckResult, Verdict
-from deploylib.schema import option, seconds_problem
 
 ACTIONS = ("rollback", "warn")
 _WORST_FIRST = ("fail", "error", "inconclusive", "pass")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from deploylib.config.schema import option
 from deploylib.model import CheckResult
-from deploylib.schema import option
 from deploylib.validate.base import Check, Expectations, headers_problem, observe, path_option, url_for
 
 if TYPE_CHECKING:

@@ -229,7 +229,7 @@ def test_a_held_lock_refuses_the_deploy_naming_the_holder(deployed: Path) -> Non
     commit_in_app(deployed, "src/index.html", "Hello.", "Hi.", "feat: shorter greeting")
     lock = demo(deployed) / "targets" / "test" / ".deploy.lock"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys; from pathlib import Path; from deploylib.lock import FileLock, LockHolder\n"
+        "import sys; from pathlib import Path; from deploylib.state.lock import FileLock, LockHolder\n"
         f"with FileLock(Path({str(lock)!r})).hold(LockHolder.me('deploy', '7.7.7'), 0):\n"
         "    print('held', flush=True); sys.stdin.read()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.changelog import section_of
+from deploylib.release.changelog import section_of
 from tests.conftest import git, run_doit
 from tests.e2e.test_user_repo import make_repo as make_user_repo
 
@@ -259,9 +259,9 @@ def test_a_failed_build_leaves_the_tree_as_it_was(app: Path, failure: str) -> No
 
 
 def test_edits_a_killed_build_left_behind_are_put_back_before_the_next_run(app: Path) -> None:
-    from deploylib import staged_edits
-    from deploylib.config import parse
-    from deploylib.workspace import Workspace
+    from deploylib.config.load import parse
+    from deploylib.release import staged_edits
+    from deploylib.state.workspace import Workspace
 
     ws = Workspace(app, parse({"release": {"push": False, "version_files": ["package.json"]}}, app / "deploy.toml",
                               app), demo=False)

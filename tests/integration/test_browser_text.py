@@ -7,7 +7,7 @@ from pathlib import Path
 import requests
 
 from deploylib.model import Verdict
-from deploylib.serve import static_server
+from deploylib.targets.serve import static_server
 from deploylib.validate.assets import AssetsCheck, PageCheck
 from deploylib.validate.flow import FlowCheck, FlowStep
 from deploylib.validate.load import LoadCheck

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.config import parse
+from deploylib.config.load import parse
 from deploylib.errors import GateFailed
-from deploylib.gates import run_gates
-from deploylib.workspace import Workspace
+from deploylib.gates.quality import run_gates
+from deploylib.state.workspace import Workspace
 from tests.conftest import GITHUB_TOKEN, git, new_repo
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from deploylib import pipeline
-from deploylib.artifact import pack
-from deploylib.config import parse
+from deploylib.build.artifact import pack
+from deploylib.config.load import parse
 from deploylib.errors import ValidationFailed
 from deploylib.model import Artifact, utc_now
-from deploylib.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace, ensure_state_dir
 from tests.conftest import GITHUB_TOKEN
 from tests.fakes.app import App
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import StateError
-from deploylib.ledger import Ledger
+from deploylib.state.ledger import Ledger
 
 
 def test_an_action_is_recorded_when_it_starts_and_closed_when_it_ends(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_a_running_row_of_a_live_process_is_not_interrupted(tmp_path: Path) -> N
 
 def test_a_running_row_whose_process_is_gone_is_interrupted(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    code = (f"from pathlib import Path; from deploylib.ledger import Ledger; "
+    code = (f"from pathlib import Path; from deploylib.state.ledger import Ledger; "
             f"Ledger(Path({str(tmp_path / 'ledger.sqlite3')!r})).start('deploy', 'production', '1', 'd', 'c', 'a')")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert [(e.action, e.status) for e in ledger.interrupted("production")] == [("deploy", "running")]

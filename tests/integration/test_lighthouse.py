@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.build import build_gates
-from deploylib.config import parse
+from deploylib.build.stage import build_gates
+from deploylib.config.load import parse
 from deploylib.errors import BuildError
-from deploylib.workspace import Workspace
+from deploylib.state.workspace import Workspace
 from tests.conftest import REPO, require
 
 pytestmark = pytest.mark.slow

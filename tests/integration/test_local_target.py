@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploylib.artifact import pack
+from deploylib.build.artifact import pack
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
-from deploylib.serve import static_server
 from deploylib.targets.local import LocalOptions, LocalTarget
+from deploylib.targets.serve import static_server
 
 
 def build(tmp_path: Path, version: str, body: str, files: int = 1) -> Artifact:

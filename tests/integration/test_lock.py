@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import LockHeld
-from deploylib.lock import FileLock, LockHolder
+from deploylib.state.lock import FileLock, LockHolder
 
 HOLDER = """
 import sys
 from pathlib import Path
-from deploylib.lock import FileLock, LockHolder
+from deploylib.state.lock import FileLock, LockHolder
 with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
     print("held", flush=True)
     sys.stdin.read()  # hold until the test closes our stdin

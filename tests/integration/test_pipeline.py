@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from deploylib import pipeline
-from deploylib.artifact import pack
-from deploylib.config import parse
+from deploylib.build.artifact import pack
+from deploylib.config.load import parse
 from deploylib.errors import DeployError, GateFailed
-from deploylib.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace, ensure_state_dir
 from tests.conftest import git
 
 ENV = {"target": {"type": "local", "path": ""}, "checks": [{"path": "/", "contains": "hello"}], "confirm": False}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.config import parse
+from deploylib.config.load import parse
 from deploylib.errors import GitError, ReleaseError
-from deploylib.release import last_release_tag, plan_release, publish
-from deploylib.workspace import Workspace
+from deploylib.release.stage import last_release_tag, plan_release, publish
+from deploylib.state.workspace import Workspace
 from tests.conftest import GITHUB_TOKEN, git
 
 _FILES = itertools.count()
@@ -203,7 +203,7 @@ def test_a_broken_version_file_stops_the_release_before_anything_is_written(repo
 
 
 def test_prereleases_count_up_and_then_finish(repo: Path) -> None:
-    from deploylib.versioning.bump import PlanOptions
+    from deploylib.release.versioning.bump import PlanOptions
 
     ws = workspace(repo)
     rc = PlanOptions(prerelease="rc")
@@ -217,7 +217,7 @@ def test_prereleases_count_up_and_then_finish(repo: Path) -> None:
 
 
 def test_the_full_changelog_is_regenerated_from_every_tag(repo: Path) -> None:
-    from deploylib.release import write_changelog
+    from deploylib.release.stage import write_changelog
 
     ws = workspace(repo)
     for message in ("feat: one", "fix: two", "feat: three"):
@@ -233,7 +233,7 @@ def test_the_full_changelog_is_regenerated_from_every_tag(repo: Path) -> None:
 
 
 def test_writing_the_latest_section_twice_does_not_duplicate_it(repo: Path) -> None:
-    from deploylib.release import write_changelog
+    from deploylib.release.stage import write_changelog
 
     commit(repo, "feat: one")
     ws = workspace(repo)
@@ -331,8 +331,8 @@ def on_branch(repo: Path, branch: str, message: str, start: str, tag: str = "") 
 
 
 def test_every_section_written_at_release_time_is_the_one_full_regeneration_writes(repo: Path) -> None:
-    from deploylib.changelog import section_of
-    from deploylib.release import write_changelog
+    from deploylib.release.changelog import section_of
+    from deploylib.release.stage import write_changelog
 
     ws = workspace(repo)
     commit(repo, "feat: a")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from deploylib import release_journal
-from deploylib.config import parse
+from deploylib.config.load import parse
 from deploylib.errors import ReleaseError
 from deploylib.git import commit_paths
-from deploylib.workspace import Workspace
+from deploylib.release import journal
+from deploylib.state.workspace import Workspace
 from tests.conftest import git, new_repo
 
 
@@ -23,7 +23,7 @@ def ws(tmp_path: Path) -> Workspace:
 def interrupted_release(ws: Workspace) -> dict[str, str]:
     """A release of 1.1.0 that wrote its files (a new changelog, an edited VERSION) and died there."""
     edits = {"CHANGELOG.md": "## 1.1.0\n", "VERSION": "1.1.0\n"}
-    release_journal.begin(ws, git(ws.app, "rev-parse", "HEAD"), "v1.1.0", "1.1.0", edits)
+    journal.begin(ws, git(ws.app, "rev-parse", "HEAD"), "v1.1.0", "1.1.0", edits)
     for name, text in edits.items():
         (ws.app / name).write_text(text)
     git(ws.app, "add", "--", *edits)
@@ -32,31 +32,31 @@ def interrupted_release(ws: Workspace) -> dict[str, str]:
 
 def test_edits_of_a_release_that_died_before_its_commit_are_undone(ws: Workspace) -> None:
     interrupted_release(ws)
-    release_journal.settle(ws)
+    journal.settle(ws)
     assert git(ws.app, "status", "--porcelain") == ""
     assert (ws.app / "VERSION").read_text() == "1.0.0\n" and not (ws.app / "CHANGELOG.md").exists()
-    assert not release_journal.path(ws).exists()
+    assert not journal.path(ws).exists()
 
 
 def test_a_release_commit_left_untagged_is_tagged(ws: Workspace) -> None:
     edits = interrupted_release(ws)
     head = commit_paths(ws.app, list(edits), "chore(release): v1.1.0")
-    release_journal.settle(ws)
+    journal.settle(ws)
     assert git(ws.app, "rev-parse", "v1.1.0^{commit}") == head
-    assert not release_journal.path(ws).exists()
+    assert not journal.path(ws).exists()
 
 
 def test_files_changed_since_are_left_alone_and_the_user_is_told_what_to_do(ws: Workspace) -> None:
     interrupted_release(ws)
     (ws.app / "VERSION").write_text("my own edit\n")
     with pytest.raises(ReleaseError, match=r"VERSION changed since then.*git checkout -- VERSION"):
-        release_journal.settle(ws)
+        journal.settle(ws)
     assert (ws.app / "VERSION").read_text() == "my own edit\n"
-    assert release_journal.path(ws).exists()  # still there for the next run, once the user decided
+    assert journal.path(ws).exists()  # still there for the next run, once the user decided
 
 
 def test_history_moved_on_by_hand_is_not_tagged(ws: Workspace) -> None:
     interrupted_release(ws)
     git(ws.app, "commit", "-qm", "fix: something else entirely")
-    release_journal.settle(ws)
+    journal.settle(ws)
     assert git(ws.app, "tag", "--list") == ""

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import ArtifactError, LockHeld, TargetError
-from deploylib.lock import LockHolder
 from deploylib.model import Artifact
+from deploylib.state.lock import LockHolder
 from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
 from tests.conftest import build_artifact as build
 from tests.conftest import free_port, missing

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.atomic import write_atomically
-from deploylib.workspace import set_aside_if_corrupt, writable
+from deploylib.state.atomic import write_atomically
+from deploylib.state.workspace import set_aside_if_corrupt, writable
 
 
 def test_an_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import pack
+from deploylib.build.artifact import pack
 from deploylib.errors import ArtifactError, LockHeld
-from deploylib.lock import LockHolder
 from deploylib.model import Artifact
+from deploylib.state.lock import LockHolder
 from deploylib.targets.base import Target
 from deploylib.targets.command import CommandOptions, CommandTarget
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
@@ -109,7 +109,7 @@ def test_activating_an_older_release_brings_it_back(target: Target, kind: str, t
 def test_a_second_deploy_is_refused_while_the_lock_is_held(target: Target, kind: str, tmp_path: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys; from pathlib import Path\n"
-        "from deploylib.lock import LockHolder\n"
+        "from deploylib.state.lock import LockHolder\n"
         f"from tests.integration.test_target_contract import make_target\n"
         f"t = make_target({kind!r}, Path({str(tmp_path)!r}))\n"
         "with t.lock(LockHolder.me('deploy', '9.9.9'), 0):\n"
@@ -157,7 +157,7 @@ def test_a_deploy_killed_mid_way_leaves_a_complete_release_live_and_the_next_one
     new = pack(tree, tmp_path / ".deploylib" / "artifacts", "2.0.0", "commit2")
     doomed = subprocess.Popen([sys.executable, "-c", (
         "import sys; from pathlib import Path\n"
-        "from deploylib.lock import LockHolder\n"
+        "from deploylib.state.lock import LockHolder\n"
         "from deploylib.model import Artifact\n"
         "from tests.integration.test_target_contract import make_target\n"
         f"t = make_target({kind!r}, Path({str(tmp_path)!r}))\n"

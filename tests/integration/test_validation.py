@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.model import Verdict
-from deploylib.notify import Event, Notifications, NotifierConfig
+from deploylib.notify.delivery import Event, Notifications, NotifierConfig
 from deploylib.validate.assets import AssetsCheck, PageCheck
 from deploylib.validate.flow import FlowCheck, FlowStep
 from deploylib.validate.load import LoadCheck

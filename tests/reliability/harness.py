@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploylib.artifact import verify_tree
+from deploylib.build.artifact import verify_tree
+from deploylib.state.workspace import discover
 from deploylib.targets import open_target
-from deploylib.workspace import discover
 from tests.conftest import REPO, git, new_repo
 from tests.fakes.app import App, Request, Response
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import load_manifest, pack
+from deploylib.build.artifact import load_manifest, pack
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.targets.local import LocalOptions, LocalTarget
@@ -431,7 +431,7 @@ def test_rollback_refuses_a_release_changed_after_it_was_verified(target: LocalT
 def test_an_intact_previous_release_is_activated_without_hashing_its_files(target: LocalTarget, tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     folder = two_releases(target, tmp_path)
-    monkeypatch.setattr("deploylib.artifact._file_sha256", lambda path: pytest.fail(f"hashed {path}"))
+    monkeypatch.setattr("deploylib.build.artifact._file_sha256", lambda path: pytest.fail(f"hashed {path}"))
     target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
     assert target.live().version == "1.0.0"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from deploylib.config import load_file
+from deploylib.config.load import load_file
 from deploylib.errors import DeployError, ExitCode
 from tests.conftest import REPO, run_doit
 from tests.reliability.configs import Mutant, mutants

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from deploylib.config import Config
+from deploylib.config.load import Config
 
 SECONDS = {"initial_delay", "interval", "duration", "timeout_s", "retry_delay_s", "lock_wait", "window_s", "lock_ttl"}
 URLS = {"url", "api_url"}

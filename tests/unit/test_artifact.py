@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import check_digest, load_manifest, pack, unpack, verify_tree
+from deploylib.build.artifact import check_digest, load_manifest, pack, unpack, verify_tree
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.config import parse
+from deploylib.config.load import parse
 from deploylib.errors import ConfigError
 from deploylib.validate.base import Round
 from deploylib.validate.browser import (

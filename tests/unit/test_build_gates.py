@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploylib.build_gates import (
+from deploylib.build.gates import (
     Budget,
     budget_results,
     looks_unminified,
@@ -68,7 +68,7 @@ def test_warning_lines_are_found_by_pattern() -> None:
 
 
 def test_lighthouse_scores_against_their_minimums() -> None:
-    from deploylib.build_gates import judge_lighthouse
+    from deploylib.build.gates import judge_lighthouse
 
     report = {"categories": {"performance": {"score": 0.95}, "accessibility": {"score": 0.72}, "seo": {"score": None}}}
     ok = judge_lighthouse("/", report, {"performance": 90})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.versioning.bump import PlanOptions, bump_level, plan_version
-from deploylib.versioning.commits import parse
+from deploylib.release.versioning.bump import PlanOptions, bump_level, plan_version
+from deploylib.release.versioning.commits import parse
 
 RULES = {"feat": "minor", "fix": "patch", "perf": "patch"}
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.changelog import markdown_text, release_notes, render, section_of, update, with_unreleased
 from deploylib.errors import ReleaseError
-from deploylib.versioning.commits import parse
+from deploylib.release.changelog import markdown_text, release_notes, render, section_of, update, with_unreleased
+from deploylib.release.versioning.commits import parse
 
 OLD = """# Changelog
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deploylib.model import Verdict
-from deploylib.notify import Event, payload, redact
+from deploylib.notify.delivery import Event, payload, redact
 from deploylib.validate.assets import asset_problem, find_assets, source_map
 from deploylib.validate.base import Observed
 from deploylib.validate.flow import FlowStep, captured, fill

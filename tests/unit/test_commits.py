@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploylib.versioning.commits import parse, parse_squash
+from deploylib.release.versioning.commits import parse, parse_squash
 
 # (message, type, scope, description, breaking, conventional)
 CASES = [

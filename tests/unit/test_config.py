@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.config import load_file, parse
+from deploylib.config.load import load_file, parse
 from deploylib.errors import ConfigError
 from deploylib.resources import shipped
 
@@ -411,7 +411,7 @@ def test_a_deploylib_table_that_is_not_a_table_is_named(text: str, fragment: str
 ])
 def test_finding_the_configuration_in_pyproject_refuses_an_unreadable_file(content: bytes, fragment: str,
                                                                            tmp_path: Path) -> None:
-    from deploylib.workspace import discover
+    from deploylib.state.workspace import discover
 
     write(tmp_path, "pyproject.toml", content)
     with pytest.raises(ConfigError) as caught:

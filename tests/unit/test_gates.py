@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deploylib.gates import judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
+from deploylib.gates.quality import judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
 from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, SKIP
 

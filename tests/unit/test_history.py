@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploylib.versioning.history import Entry, members, newest_first
+from deploylib.release.versioning.history import Entry, members, newest_first
 
 # a - b - c(v1.0.0) - e - m(merge of d) - f(v1.1.0)
 #      \_ d ______________/                      d was made before v1.0.0, merged after it

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.junit import FailedTest, JUnitError, Tally, read_counts, written_since
+from deploylib.gates.junit import FailedTest, JUnitError, Tally, read_counts, written_since
 
 PLAYWRIGHT = """<testsuites name="" tests="3" failures="1" skipped="0" errors="0">
 <testsuite name="checkout.spec.ts" tests="2" failures="1">

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.artifact import _header, load_manifest, pack, read_entries
+from deploylib.build.artifact import _header, load_manifest, pack, read_entries
 from deploylib.errors import ArtifactError
 from deploylib.targets.local import LocalOptions, LocalTarget
 

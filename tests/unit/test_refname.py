@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.refname import branch_problem, refname_problem, remote_problem
+from deploylib.config.refname import branch_problem, refname_problem, remote_problem
 
 # Pieces that touch every rule of git-check-ref-format(1): dots, ".lock", "@{", slashes, forbidden and
 # control characters, non-ASCII text. Names are every piece alone and every pair.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import semver
 
-from deploylib.versioning.bump import plan_version
-from deploylib.versioning.commits import parse, parse_squash
+from deploylib.release.versioning.bump import plan_version
+from deploylib.release.versioning.commits import parse, parse_squash
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "replay"
 
@@ -57,7 +57,7 @@ MISSES = {
         ("4.3.1", "4.3.3"): RETAGGED, ("8.0.0", "8.0.2"): RETAGGED,
         ("12.4.0", "12.4.1"): "12.4.1 was tagged on the same commit as 12.4.0: no commit between them",
         ("20.0.2", "20.0.3"): "a revert of an unreleased chore(deps) commit: deploylib cancels the pair (its rule, see "
-                              "deploylib.versioning.reverts), semantic-release bumps patch for any revert",
+                              "deploylib.release.versioning.reverts), semantic-release bumps patch for any revert",
     },
 }
 

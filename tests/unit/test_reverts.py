@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deploylib.versioning.commits import parse
-from deploylib.versioning.reverts import without_cancelled
+from deploylib.release.versioning.commits import parse
+from deploylib.release.versioning.reverts import without_cancelled
 
 FEAT = ("a" * 40, "feat(theme): dark mode")
 REVERT = ("b" * 40, f'Revert "feat(theme): dark mode"\n\nThis reverts commit {"a" * 40}.')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from deploylib.lock import LockHolder, stale_reason
+from deploylib.state.lock import LockHolder, stale_reason
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

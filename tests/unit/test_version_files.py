@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.version_files import (
+from deploylib.release.version_files import (
     planned_edits,
     set_lockfile,
     set_package_json,

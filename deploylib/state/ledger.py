@@ -23,8 +23,8 @@ from typing import Any
 
 from deploylib import report
 from deploylib.errors import StateError
-from deploylib.lock import process_alive
 from deploylib.model import LedgerEntry, utc_now
+from deploylib.state.lock import process_alive
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (

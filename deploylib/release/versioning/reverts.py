@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from deploylib.versioning.commits import Commit, parse
+from deploylib.release.versioning.commits import Commit, parse
 
 _REVERTED_SHA = re.compile(r"\bThis reverts commit ([0-9a-fA-F]{7,40})\b")
 _REFS_SHA = re.compile(r"^Refs:[ \t]*(.+)$", re.MULTILINE)

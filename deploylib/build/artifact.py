@@ -29,8 +29,8 @@ from typing import IO
 
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
-from deploylib.lock import process_alive
 from deploylib.model import Artifact
+from deploylib.state.lock import process_alive
 
 Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode", "offset", "blob"}
 

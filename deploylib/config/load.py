@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploylib.build_gates import Budget, LighthouseConfig
-from deploylib.errors import ConfigError
-from deploylib.notify import NotifierConfig
-from deploylib.refname import branch_problem, refname_problem, remote_problem
-from deploylib.runner import optional_command_problem
-from deploylib.schema import (
+from deploylib.build.gates import Budget, LighthouseConfig
+from deploylib.config.refname import branch_problem, refname_problem, remote_problem
+from deploylib.config.schema import (
     Kinds,
     Variant,
     Where,
@@ -31,12 +28,15 @@ from deploylib.schema import (
     subtable,
     url_problem,
 )
+from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
+from deploylib.errors import ConfigError
+from deploylib.notify.delivery import NotifierConfig
+from deploylib.release.version_files import spec_problem
+from deploylib.runner import optional_command_problem
 from deploylib.targets import TARGET_TYPES, serves_itself, target_options
-from deploylib.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.validate import CHECK_KINDS, check_class
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
-from deploylib.version_files import spec_problem
 
 BUMP_LEVELS = ("major", "minor", "patch")
 ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # usable in a doit task name (deploy:NAME): no ":", no space

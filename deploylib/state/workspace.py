@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploylib.config import Config, load_file
+from deploylib.config.load import Config, load_file
+from deploylib.config.tomlfile import read_table
 from deploylib.errors import ConfigError, StateError
 from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
-from deploylib.tomlfile import read_table
 
 if TYPE_CHECKING:
-    from deploylib.ledger import Ledger
+    from deploylib.state.ledger import Ledger
 
 
 
@@ -63,7 +63,7 @@ class Workspace:
 
     @property
     def ledger(self) -> Ledger:
-        from deploylib.ledger import Ledger  # sqlite3: only the stages that record need it
+        from deploylib.state.ledger import Ledger  # sqlite3: only the stages that record need it
 
         return Ledger(self.state / "ledger.sqlite3")
 

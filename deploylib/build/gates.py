@@ -10,9 +10,9 @@ from fnmatch import fnmatch
 from pathlib import PurePosixPath
 from typing import Any
 
+from deploylib.config.schema import nonempty_problem, option
 from deploylib.model import FAIL, PASS, GateResult
 from deploylib.runner import command_problem
-from deploylib.schema import nonempty_problem, option
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}

@@ -8,7 +8,7 @@ from deploylib import report
 from deploylib.errors import DeployError
 from deploylib.forge import open_forge
 from deploylib.forge.base import Forge
-from deploylib.workspace import Workspace
+from deploylib.state.workspace import Workspace
 
 
 class DeploymentRecord:

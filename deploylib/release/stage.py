@@ -17,7 +17,7 @@ from pathlib import Path
 
 import semver
 
-from deploylib import changelog, release_journal, report, staged_edits, textfile
+from deploylib import report, textfile
 from deploylib.crash import crash_point
 from deploylib.errors import GitError, ReleaseError
 from deploylib.forge import open_forge
@@ -33,16 +33,17 @@ from deploylib.git import (
     tag_refs,
 )
 from deploylib.model import Artifact
-from deploylib.version_files import planned_edits
-from deploylib.versioning import history
-from deploylib.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
-from deploylib.versioning.commits import Commit, parse, parse_squash
-from deploylib.workspace import Workspace
+from deploylib.release import changelog, journal, staged_edits
+from deploylib.release.version_files import planned_edits
+from deploylib.release.versioning import history
+from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
+from deploylib.release.versioning.commits import Commit, parse, parse_squash
+from deploylib.state.workspace import Workspace
 
 
 def release_files(ws: Workspace) -> list[str]:
     """The files a release commit writes: left out of source fingerprints, which it must not change."""
-    from deploylib.version_files import VersionFile
+    from deploylib.release.version_files import VersionFile
 
     cfg = ws.config.release
     return [cfg.changelog, *(VersionFile.parse(spec).path for spec in cfg.version_files)]
@@ -89,7 +90,7 @@ def last_release_tag(ws: Workspace) -> tuple[str, str]:
 
 
 def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
-    """The commits in `revisions`, newest first in the canonical order (deploylib.versioning.history);
+    """The commits in `revisions`, newest first in the canonical order (deploylib.release.versioning.history);
     squash bodies split up when parse_squash_bodies is on."""
     return _parsed(ws, history.newest_first(log_entries(ws.app, *revisions)))
 
@@ -146,7 +147,7 @@ def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleas
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     """Every stable release on HEAD's history with its commits and links, newest first, from one `git log`
     of HEAD's history (and one more for releases off it): each release holds the same commits, in the
-    same order, as when `_notes_of_tag` reads it alone with a range (deploylib.versioning.history), so
+    same order, as when `_notes_of_tag` reads it alone with a range (deploylib.release.versioning.history), so
     their sections are equal."""
     tags = _version_tags(ws)
     stable = sorted((t for t in tags if not t.version.prerelease), key=lambda t: t.version)
@@ -304,7 +305,7 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
         raise
     # Every edit was computed (and could fail) before this first write; from here the journal owns them,
     # so the next run finishes or undoes them if this one is killed before the tag exists.
-    release_journal.begin(ws, state.head, tag, plan.version, edits, ready.originals if ready else None)
+    journal.begin(ws, state.head, tag, plan.version, edits, ready.originals if ready else None)
     staged_edits.forget(ws)
     for name, text in edits.items():
         textfile.write(ws.app / name, text)
@@ -312,7 +313,7 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
     commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
     crash_point("release:committed")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
-    release_journal.end(ws)
+    journal.end(ws)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
         push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])

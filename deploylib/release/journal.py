@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from deploylib import report, textfile
-from deploylib.atomic import temporary_name, write_atomically
 from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
-from deploylib.workspace import Workspace, ensure_state_dir
+from deploylib.state.atomic import temporary_name, write_atomically
+from deploylib.state.workspace import Workspace, ensure_state_dir
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import textfile
-from deploylib.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace, ensure_state_dir
 
 _RECORD = "release-edits.json"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from deploylib import report
-from deploylib.atomic import write_atomically
 from deploylib.errors import DeployError, GateFailed
+from deploylib.gates.junit import JUnitError, read_counts, written_since
 from deploylib.git import RepoState, on_remote, repo_state, run_git
-from deploylib.junit import JUnitError, read_counts, written_since
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
-from deploylib.workspace import Workspace, ensure_state_dir
+from deploylib.state.atomic import write_atomically
+from deploylib.state.workspace import Workspace, ensure_state_dir
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
 _BAD_CONCLUSIONS = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
@@ -203,7 +203,7 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
     """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
     and test command, so tests that passed for them are not run again; `releases` says whether this run
     makes a release (whose push takes unpushed commits along)."""
-    from deploylib.staged_edits import unstage
+    from deploylib.release.staged_edits import unstage
 
     unstage(ws)  # a release's version edits that a killed build left behind are deploylib's, not changes
     state = repo_state(ws.app)

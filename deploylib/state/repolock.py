@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 
-from deploylib import release_journal
 from deploylib.errors import LockHeld, StateError, TargetError
-from deploylib.lock import FileLock, LockHolder
-from deploylib.workspace import Workspace, writable
+from deploylib.release import journal
+from deploylib.state.lock import FileLock, LockHolder
+from deploylib.state.workspace import Workspace, writable
 
 
 class RepoLock:
@@ -50,4 +50,4 @@ class RepoLock:
             raise StateError(f"deploylib's state folder {self.ws.state} cannot be written ({problem}), so this run "
                              "could not record what it builds, releases and deploys. Nothing was changed. Make it "
                              "writable (and give its disk free space), then run the command again.")
-        release_journal.settle(self.ws)
+        journal.settle(self.ws)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import semver
 
 from deploylib.errors import ReleaseError
-from deploylib.versioning.commits import Commit
-from deploylib.versioning.reverts import without_cancelled
+from deploylib.release.versioning.commits import Commit
+from deploylib.release.versioning.reverts import without_cancelled
 
 LEVELS = ("patch", "minor", "major")  # in increasing order
 
@@ -58,7 +58,7 @@ class VersionPlan:
 def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str, str]:
     """The highest bump any commit asks for (a breaking change is major, otherwise `rules[type]`),
     and the kinds of commit that asked for a bump. A revert and the commit it undoes, both among
-    `commits`, ask for nothing (see deploylib.versioning.reverts)."""
+    `commits`, ask for nothing (see deploylib.release.versioning.reverts)."""
     best, reasons = -1, set()
     for commit in without_cancelled(tuple(commits)):
         level = "major" if commit.breaking else rules.get(commit.type, "")

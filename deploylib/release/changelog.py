@@ -3,8 +3,8 @@ environment, and the incremental update that adds or replaces one version's sect
 leaving every other byte of the file as it was (Keep a Changelog 1.1: newest release first,
 an `## [Unreleased]` section above every release).
 
-Which commits a release holds is decided by the caller (deploylib.release, by reachability);
-here a revert and the commit it undoes, both in one release, cancel out (deploylib.versioning.reverts).
+Which commits a release holds is decided by the caller (deploylib.release.stage, by reachability);
+here a revert and the commit it undoes, both in one release, cancel out (deploylib.release.versioning.reverts).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 from deploylib import textfile
 from deploylib.errors import ReleaseError
+from deploylib.release.versioning.commits import Commit
+from deploylib.release.versioning.reverts import without_cancelled
 from deploylib.resources import shipped
-from deploylib.versioning.commits import Commit
-from deploylib.versioning.reverts import without_cancelled
 
 # Section order in the notes; commit types not listed here are left out of the changelog.
 SECTIONS: tuple[tuple[str, str], ...] = (

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from deploylib import report
+from deploylib.config.schema import option, positive_seconds_problem, url_problem
 from deploylib.model import utc_now
-from deploylib.schema import option, positive_seconds_problem, url_problem
 
 EVENTS = ("started", "succeeded", "degraded", "failed", "rolled-back", "rollback-failed")
 SEVERITY = {"started": "info", "succeeded": "info", "degraded": "warning", "failed": "critical",

@@ -11,8 +11,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from deploylib.config.schema import show, toml_key
 from deploylib.errors import ConfigError
-from deploylib.schema import show, toml_key
 
 MAX_DEPTH = 32  # tables and arrays inside each other; a deploylib configuration needs fewer than 10
 _SIGNIFICANT = re.compile(r"[\n#\"'\[\]{}=]")  # what `too_deep` looks at; it skips the rest in one step

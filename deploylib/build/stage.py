@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 from deploylib import report
-from deploylib.artifact import pack, scan_output
-from deploylib.atomic import write_atomically
+from deploylib.build.artifact import pack, scan_output
 from deploylib.errors import ArtifactError, BuildError, StateError
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
+from deploylib.release.versioning.bump import VersionPlan
 from deploylib.runner import run_shell
-from deploylib.versioning.bump import VersionPlan
-from deploylib.workspace import Workspace
+from deploylib.state.atomic import write_atomically
+from deploylib.state.workspace import Workspace
 
 
 def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
@@ -25,13 +25,13 @@ def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
 
 def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
     """Build `plan.version` from the working tree and record the artifact in the build record. A release's
-    version files and changelog are written first (deploylib.release.versioned_tree), so the build sees
+    version files and changelog are written first (deploylib.release.stage.versioned_tree), so the build sees
     the version it is tagged with; if the build or a build gate fails they are put back as they were."""
     cfg = ws.config.build
     if not cfg.command:
         raise BuildError(f'{ws.config.path.name}: [build] command is missing. Add the command that builds the site, '
                          'e.g. [build] command = "npm run build".')
-    from deploylib.release import versioned_tree
+    from deploylib.release.stage import versioned_tree
 
     env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit}
     output = ws.app / cfg.output
@@ -59,7 +59,7 @@ def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
 
 def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
     """The configured build gates, each reported; any failure fails the build before anything is packed."""
-    from deploylib.build_gates import budget_results, missing_source_maps, unminified, warning_lines
+    from deploylib.build.gates import budget_results, missing_source_maps, unminified, warning_lines
 
     cfg = ws.config.build
     if not (cfg.fail_on_warnings or cfg.require_source_maps or cfg.require_minified or cfg.budgets
@@ -99,8 +99,8 @@ def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
     import shutil
     import tempfile
 
-    from deploylib.build_gates import judge_lighthouse
-    from deploylib.serve import static_server
+    from deploylib.build.gates import judge_lighthouse
+    from deploylib.targets.serve import static_server
 
     cfg = ws.config.build.lighthouse
     chrome = cfg.chrome_path or os.environ.get("CHROME_PATH") or next(

@@ -1,0 +1,1 @@
+"""The production build, its budgets and the artifact it is packed into."""

@@ -1,0 +1,1 @@
+"""Configuration: deploy.toml read, validated and typed."""

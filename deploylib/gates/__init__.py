@@ -1,0 +1,1 @@
+"""Quality gates: the checks a commit passes before it is built."""

@@ -1,0 +1,1 @@
+"""Notifications of deploy outcomes."""

@@ -1,0 +1,1 @@
+"""Semantic release: version, changelog, version files, tag and forge release."""

@@ -1,0 +1,1 @@
+"""What deploylib keeps on disk: the ledger, locks, the workspace and atomic writes."""
