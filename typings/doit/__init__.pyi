@@ -1,0 +1,9 @@
+# Stubs for the part of doit 0.37 that deploylib uses (doit ships no type information).
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+def task_params(param_def: Sequence[dict[str, Any]] | None = None) -> Callable[[_F], _F]: ...
+def get_var(name: str, default: Any = None) -> Any: ...
+def run(globals_: dict[str, Any]) -> None: ...
