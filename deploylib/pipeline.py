@@ -42,7 +42,8 @@ from deploylib.state.ledger import Ledger
 from deploylib.state.lock import LockHolder, actor_name
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
-from deploylib.targets.base import Target
+from deploylib.targets.base import Kept, Target
+from deploylib.targets.listing import previous as previous_release
 from deploylib.validate.base import Check
 from deploylib.validate.runner import ValidationReport
 
@@ -640,9 +641,8 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
                              + command_line("rollback", env.name, "--to", to_version, "--force")
                              + ".")
         return choice
-    candidates = [r for r in reversed(releases) if r.activated_at and (live is None or r.id != live.id)
-                  and not ledger.failed(env.name, r.digest)]
-    if not candidates:
+    before = previous_release(Kept(live, releases), lambda digest: ledger.failed(env.name, digest))
+    if before is None:
         raise DeployError(f"{env.name} has no earlier good release to roll back to ({target.describe()} holds "
                           f"{len(releases)} release(s); releases that failed validation are skipped).")
-    return candidates[0]
+    return before

@@ -119,6 +119,9 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
         _out("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
+table = _table  # a table for a task outside this module (e.g. `doit releases:<env>`)
+
+
 def incident_markdown(incident: Incident) -> str:
     lines = [f"# Incident: {release_label(incident.failed)} failed validation on {incident.environment}", "",
              f"- **Outcome:** {incident.outcome}",

@@ -207,6 +207,7 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     yield from _deploy(ws)
     yield from _validate(ws)
     yield from _unlock(ws)
+    yield from _releases(ws)
     yield _rollback(ws)
     if ws.demo:
         yield _break_demo(ws)
@@ -354,9 +355,15 @@ def _changelog(ws: Workspace) -> dict[str, Any]:
                         "help": "regenerate the whole file from every tag in history"}]}
 
 
+def _members(ws: Workspace, group: str) -> str:
+    """A group task's subtasks for its doc, so `doit list` shows the environments without `--all`."""
+    return ", ".join(f"{group}:{name}" for name in ws.config.environments) or "no environment is configured"
+
+
 def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
     yield {"basename": "deploy", "name": None,
-           "doc": "Deploy the build to an environment, validate it, roll back automatically if it fails"}
+           "doc": "Deploy the build to an environment, validate it, roll back automatically if it fails: "
+                  + _members(ws, "deploy")}
     for env in ws.config.environments.values():
         def deploy(yes: bool, env_name: str = env.name) -> None:
             from deploylib import pipeline
@@ -380,7 +387,8 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
 
 
 def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
-    yield {"basename": "validate", "name": None, "doc": "Run an environment's checks against its live release now"}
+    yield {"basename": "validate", "name": None,
+           "doc": "Run an environment's checks against its live release now: " + _members(ws, "validate")}
     for env in ws.config.environments.values():
         def validate(env_name: str = env.name) -> None:
             from deploylib import pipeline
@@ -393,7 +401,7 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
 
 def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:
     yield {"basename": "unlock", "name": None,
-           "doc": "Break an environment's deploy lock left by a deploy that died: doit unlock:ENV"}
+           "doc": "Break an environment's deploy lock left by a deploy that died: " + _members(ws, "unlock")}
     for env in ws.config.environments.values():
         def unlock(env_name: str = env.name) -> None:
             from deploylib import pipeline
@@ -402,6 +410,35 @@ def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         yield {"basename": "unlock", "name": env.name, "doc": f"break {env.name}'s deploy lock",
                "actions": [_action(unlock)], "uptodate": [False], "verbosity": 2}
+
+
+def _releases(ws: Workspace) -> Iterator[dict[str, Any]]:
+    yield {"basename": "releases", "name": None,
+           "doc": "List the releases an environment's target keeps, marked live, previous or bad: "
+                  + _members(ws, "releases")}
+    for env in ws.config.environments.values():
+        def releases(as_json: bool, env_name: str = env.name) -> None:
+            import json
+
+            from deploylib.model import short_digest
+            from deploylib.targets import open_target
+            from deploylib.targets.listing import listing
+
+            target = open_target(ws.config.environment(env_name), ws.app)
+            rows = listing(target.kept(), lambda digest: ws.ledger.failed(env_name, digest))
+            if as_json:
+                report.plain(json.dumps({"environment": env_name, "target": target.describe(),
+                                         "releases": [row.to_dict() for row in rows]}))
+            elif not rows:
+                report.plain(f"  {target.describe()} keeps no release of {env_name} yet.")
+            else:
+                report.table(["release", "version", "digest", "activated", "by", ""],
+                             [[r.release.id, r.release.version or r.release.foreign, short_digest(r.release.digest),
+                               r.release.activated_at, r.release.activated_by, ", ".join(r.marks)] for r in rows])
+
+        yield {"basename": "releases", "name": env.name, "doc": f"list the releases {env.name} keeps",
+               "actions": [_action(releases)], "params": [_JSON], "uptodate": [False], "verbosity": 2,
+               "meta": {"machine_readable": "as_json"}}
 
 
 def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:

@@ -24,6 +24,15 @@ class Batch:
     urls: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a target holds, read together: the live release and every complete release, oldest activation
+    first (never-activated first of all), as `live()` and `releases()` give them."""
+
+    live: Release | None
+    releases: list[Release]
+
+
 class Target(ABC):
     """Where an environment's releases live. Deploy = `deploy` then `activate`;
     rollback = `activate(previous)`. Every method either completes or leaves the live release as it was."""
@@ -44,6 +53,11 @@ class Target(ABC):
     @abstractmethod
     def releases(self) -> list[Release]:
         """Every complete release the target holds, oldest activation first (never-activated first of all)."""
+
+    def kept(self) -> Kept:
+        """`live()` and `releases()` at once, for `doit releases:<env>` and the rollback's choice. A target
+        that reads both from one place (every SSH host) overrides this to read it once."""
+        return Kept(self.live(), self.releases())
 
     @abstractmethod
     def deploy(self, artifact: Artifact) -> Release:

@@ -35,7 +35,7 @@ from deploylib.config.schema import option, positive_seconds_problem, url_proble
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.state.lock import LockHolder, process_alive, stale_reason
-from deploylib.targets.base import Batch, Target
+from deploylib.targets.base import Batch, Kept, Target
 from deploylib.targets.layout import (
     Activations,
     activations,
@@ -293,7 +293,9 @@ class SshTarget(Target):
         return self._each(self.hosts, Host.inspect)
 
     def live(self) -> Release | None:
-        state = self._states()[-1]
+        return self._live(self._states()[-1])
+
+    def _live(self, state: HostState) -> Release | None:
         if not state.current:
             return None
         release = state.releases.get(state.current)
@@ -304,9 +306,16 @@ class SshTarget(Target):
 
     def releases(self) -> list[Release]:
         """Releases complete on every host (only those can be rolled back to), in the last host's order."""
-        states = self._states()
+        return self._complete(self._states())
+
+    @staticmethod
+    def _complete(states: list[HostState]) -> list[Release]:
         complete = [r for rid, r in states[-1].releases.items() if all(rid in s.releases for s in states)]
         return in_activation_order(complete, states[-1].activations)
+
+    def kept(self) -> Kept:
+        states = self._states()  # one round of ssh to every host instead of two
+        return Kept(self._live(states[-1]), self._complete(states))
 
     def deploy(self, artifact: Artifact) -> Release:
         manifest = load_manifest(artifact)

@@ -111,9 +111,11 @@ def test_a_bare_doit_only_shows_status_and_never_deploys(workspace: Path) -> Non
 
 
 def test_doit_list_shows_the_workflow(workspace: Path) -> None:
-    names = [line.split()[0] for line in run_doit(workspace, "list").stdout.splitlines()]
+    listing = run_doit(workspace, "list").stdout
+    names = [line.split()[0] for line in listing.splitlines()]
     assert names == ["break-demo", "build", "changelog", "deploy", "gate", "history", "hotfix", "promote", "release",
-                     "rollback", "status", "unlock", "validate"]
+                     "releases", "rollback", "status", "unlock", "validate"]
+    assert "deploy:test, deploy:production" in listing and "validate:test, validate:production" in listing
     subtasks = run_doit(workspace, "list", "--all").stdout
     for name in ["deploy:test", "deploy:production", "validate:test", "validate:production", "unlock:production"]:
         assert name in subtasks

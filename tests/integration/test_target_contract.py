@@ -179,3 +179,14 @@ def test_a_deploy_killed_mid_way_leaves_a_complete_release_live_and_the_next_one
     with target.lock(LockHolder.me("deploy", "2.0.0"), 0):  # a dead holder never blocks the next deploy
         target.activate(target.deploy(new), "ci")
     assert served(kind, tmp_path) == "two"
+
+
+def test_kept_reads_what_live_and_releases_report(target: Target, tmp_path: Path) -> None:
+    old, new, unused = (target.deploy(build(tmp_path, v, b)) for v, b in (("1.0.0", "one"), ("1.1.0", "two"),
+                                                                         ("1.2.0", "three")))
+    target.activate(old, "ci")
+    target.activate(new, "ci")
+    kept = target.kept()
+    assert kept.live == target.live() and kept.live.id == new.id
+    assert kept.releases == target.releases()
+    assert [r.id for r in kept.releases] == [unused.id, old.id, new.id]  # never activated first, then by activation
