@@ -2,6 +2,8 @@
 
     deploylib next-version [--prerelease rc] [--hotfix]   the version the next release gets, or "none"
     deploylib changelog [--full]                          as `doit changelog`
+    deploylib init [--dry-run]                            write a commented deploy.toml and dodo.py from the repository
+    deploylib --version                                   the installed version
 
 The workflow itself (gate, build, release, deploy, rollback) runs through doit; see dodo.py.
 """
@@ -16,8 +18,19 @@ from deploylib import report
 from deploylib.errors import DeployError, ExitCode
 
 
+def installed_version() -> str:
+    """The version of the installed distribution (pip's metadata, not the source tree's pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("deploylib")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploylib", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"deploylib {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     nxt = commands.add_parser("next-version", help="print the version the next release gets, or none")
     nxt.add_argument("--prerelease", default="", help="a prerelease token, e.g. rc")
