@@ -37,12 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     nxt.add_argument("--hotfix", action="store_true", help="a patch release, whatever the commits ask for")
     log = commands.add_parser("changelog", help="write the latest release's section into the changelog")
     log.add_argument("--full", action="store_true", help="regenerate the whole file from every tag")
+    init = commands.add_parser("init", help="write a commented deploy.toml and dodo.py from what the repository holds")
+    init.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
     args = parser.parse_args(argv)
     from deploylib.release.stage import plan_release, write_changelog
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.workspace import discover
 
     try:
+        if args.command == "init":  # before discover(): there is no deploy.toml yet
+            from deploylib.init.write import run
+
+            run(Path.cwd(), args.dry_run)
+            return int(ExitCode.OK)
         ws = discover(Path.cwd())
         if ws.demo:  # stdout stays the answer alone: VERSION=$(deploylib next-version)
             from deploylib.demo import start_demo

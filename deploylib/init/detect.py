@@ -1,0 +1,169 @@
+"""What a repository's facts mean for its deploy.toml: the site's tool, build and test commands and output
+folder, the tag format and highest tag, the GitHub repository and its Pages URL. Pure: works on a Survey.
+
+Output folders are each tool's documented default: Vite and Astro `dist`, Create React App `build`,
+Next.js static export (`output: 'export'`) `out`, Eleventy `_site`, SvelteKit with adapter-static
+`build`, MkDocs `site`, Sphinx `docs/_build/html` (its quickstart's layout), Hugo `public`, Jekyll `_site`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import semver
+
+from deploylib.init.survey import Survey
+
+_SEMVER = r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
+_TAG_FORMATS = ((re.compile(rf"^v{_SEMVER}$"), "v{version}"), (re.compile(rf"^{_SEMVER}$"), "{version}"),
+                (re.compile(rf"^(.+)-v{_SEMVER}$"), "{name}-v{version}"))
+_GITHUB = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?github\.com[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+_NPM_PLACEHOLDER = "no test specified"  # the test script `npm init` writes, which always fails
+
+
+@dataclass(frozen=True)
+class Site:
+    """How the site is built and tested."""
+
+    framework: str  # "Vite", "Hugo", …; "" when nothing known was found
+    build: str  # the build command, "" when none was found
+    output: str  # the folder the build writes
+    tests: str  # the test command, "" when none
+    deploy: str  # the project's own deploy script, e.g. "npm run deploy"; "" when none
+    notes: tuple[str, ...] = ()  # what the user should check, written as comments
+
+
+@dataclass(frozen=True)
+class Tags:
+    format: str  # tag_format, e.g. "v{version}"
+    highest: str  # the highest tag in that format, "" when there is none
+    count: int  # tags in that format
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A GitHub Pages production found from an existing gh-pages branch."""
+
+    remote: str  # the origin URL the branch is pushed to
+    url: str  # where the site is served, "" when origin is not on github.com and there is no CNAME
+    cname: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    site: Site
+    tags: Tags
+    branch: str  # the release branch
+    origin: str  # "" when the repository has no origin: nothing is pushed
+    repository: str  # "OWNER/NAME" on github.com, "" otherwise
+    pages: Pages | None
+    output_ignored: bool  # git ignores the output folder (else the clean-tree gate fails after a build)
+
+
+def detect(facts: Survey) -> Plan:
+    site = detect_site(facts)
+    repository = github_repository(facts.origin)
+    pages = None
+    if facts.pages and facts.origin:
+        pages = Pages(facts.origin, pages_url(repository, facts.pages_cname), facts.pages_cname)
+    return Plan(site=site, tags=tag_format(facts.tags), branch=facts.branch or "main", origin=facts.origin,
+                repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
+
+
+def _runner(facts: Survey) -> str:
+    """The package manager its lock file names; npm by default."""
+    for lock, runner in (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun")):
+        if lock in facts.present:
+            return runner
+    return "npm"
+
+
+def _node_framework(facts: Survey, deps: set[str]) -> tuple[str, str, str, tuple[str, ...]]:
+    """(framework, output, the build command without a build script, notes) of a package.json project."""
+    has = facts.present.__contains__
+    if "next" in deps:
+        config = " ".join(text for name, text in facts.texts.items() if name.startswith("next.config"))
+        static = re.search(r"""output\s*:\s*['"]export['"]""", config) is not None
+        return "Next.js static export", "out", "npx next build", () if static else (
+            "Next.js writes a static site to out/ only with output: 'export' in next.config; add it",)
+    if "astro" in deps or has("astro.config.mjs") or has("astro.config.ts"):
+        return "Astro", "dist", "npx astro build", ()
+    if "@sveltejs/kit" in deps:
+        notes = () if "@sveltejs/adapter-static" in deps else (
+            "SvelteKit writes a static site to build/ only with @sveltejs/adapter-static; add it",)
+        return "SvelteKit (adapter-static)", "build", "npx vite build", notes
+    if "@11ty/eleventy" in deps or any(has(n) for n in (".eleventy.js", "eleventy.config.js", "eleventy.config.mjs",
+                                                         "eleventy.config.cjs")):
+        return "Eleventy", "_site", "npx @11ty/eleventy", ()
+    if "react-scripts" in deps:
+        return "Create React App", "build", "npx react-scripts build", ()
+    if "vite" in deps or any(has(n) for n in ("vite.config.js", "vite.config.ts", "vite.config.mjs")):
+        return "Vite", "dist", "npx vite build", ()
+    return "", "dist", "", ("no known framework found in package.json: check that output is the build's folder",)
+
+
+def detect_site(facts: Survey) -> Site:
+    """The site's tool, commands and output folder; package.json wins over the static-site generators."""
+    has = facts.present.__contains__
+    if facts.package is not None:
+        scripts = facts.package.get("scripts")
+        scripts = {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
+        deps = {name for key in ("dependencies", "devDependencies")
+                if isinstance(facts.package.get(key), dict) for name in facts.package[key]}
+        framework, output, fallback, notes = _node_framework(facts, deps)
+        run = _runner(facts)
+        tests = f"{run} test" if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
+        return Site(framework, f"{run} run build" if "build" in scripts else fallback, output, tests,
+                    f"{run} run deploy" if "deploy" in scripts else "", notes)
+    if has("hugo.toml") or has("hugo.yaml") or has("hugo.json") or (
+            has("config.toml") and (has("archetypes") or (has("layouts") and has("content")))):
+        return Site("Hugo", "hugo --minify", "public", "", "")
+    if has("_config.yml"):
+        bundled = "jekyll" in facts.texts.get("Gemfile", "")
+        return Site("Jekyll", "bundle exec jekyll build" if bundled else "jekyll build", "_site", "", "")
+    if has("mkdocs.yml") or has("mkdocs.yaml"):
+        return Site("MkDocs", "mkdocs build --strict", "site", "", "")
+    for source in ("docs/source", "docs", "."):
+        if has(f"{source}/conf.py" if source != "." else "conf.py"):
+            out = "_build/html" if source == "." else "docs/_build/html"
+            return Site("Sphinx", f"sphinx-build -b html {source} {out}", out, "", "")
+    return Site("", "", "dist", "", "", ("no site generator found: set [build] command and output",))
+
+
+def tag_format(tags: tuple[str, ...]) -> Tags:
+    """The tag format most existing release tags use (ties: the one holding the highest version), and its
+    highest tag by semantic version (`v0.10.0` > `v0.9.0`). No release tag: `v{version}`, deploylib's default."""
+    found: dict[str, list[tuple[semver.Version, str]]] = {}
+    for tag in tags:
+        for pattern, form in _TAG_FORMATS:
+            match = pattern.match(tag)
+            if match:
+                fmt = form.replace("{name}", match.group(1)) if "{name}" in form else form
+                found.setdefault(fmt, []).append((semver.Version.parse(match.groups()[-1]), tag))
+                break
+    if not found:
+        return Tags("v{version}", "", 0)
+    counts = Counter({fmt: len(versions) for fmt, versions in found.items()})
+    best = max(found, key=lambda fmt: (counts[fmt], max(v for v, _ in found[fmt])))
+    return Tags(best, max(found[best])[1], counts[best])
+
+
+def github_repository(url: str) -> str:
+    """"OWNER/NAME" for a github.com remote in any of git's URL forms (https, ssh, scp-like); "" otherwise."""
+    match = _GITHUB.match(url.strip())
+    return f"{match.group(1)}/{match.group(2)}" if match else ""
+
+
+def pages_url(repository: str, cname: str) -> str:
+    """Where GitHub Pages serves a repository: its custom domain, `https://OWNER.github.io/` for the
+    repository named `OWNER.github.io`, else `https://OWNER.github.io/NAME/` (GitHub Pages documentation,
+    "Types of GitHub Pages sites"); "" when neither is known."""
+    if cname:
+        return f"https://{cname}/"
+    if not repository:
+        return ""
+    owner, name = repository.split("/")
+    host = f"{owner.lower()}.github.io"
+    return f"https://{host}/" if name.lower() == host else f"https://{host}/{name}/"

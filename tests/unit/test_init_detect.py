@@ -1,0 +1,177 @@
+"""`deploylib init`'s detection and rendering, on facts alone (no repository)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploylib.init.detect import Pages, Plan, Site, Tags, detect, detect_site, github_repository, pages_url, tag_format
+from deploylib.init.render import DODO, deploy_toml
+from deploylib.init.survey import Survey
+from tests.conftest import REPO
+
+
+def facts(*present: str, package: dict[str, Any] | None = None, texts: dict[str, str] | None = None,
+          **more: Any) -> Survey:
+    return Survey(root=Path("."), present=frozenset(present), package=package, texts=texts or {}, **more)
+
+
+def npm(*deps: str, **scripts: str) -> dict[str, Any]:
+    return {"scripts": scripts, "devDependencies": dict.fromkeys(deps, "*")}
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ((), Tags("v{version}", "", 0)),
+    (("v1.2.3", "v1.10.0", "v1.9.9"), Tags("v{version}", "v1.10.0", 3)),  # by semantic version, not text
+    (("1.2.3", "1.3.0"), Tags("{version}", "1.3.0", 2)),
+    (("site-v0.4.0", "site-v0.10.1"), Tags("site-v{version}", "site-v0.10.1", 2)),
+    (("v1.0.0", "2.0.0", "2.1.0"), Tags("{version}", "2.1.0", 2)),  # the format most tags use
+    (("v1.0.0", "3.0.0"), Tags("{version}", "3.0.0", 1)),  # a tie: the one holding the highest version
+    (("v2.0.0-rc.1", "v1.9.0"), Tags("v{version}", "v2.0.0-rc.1", 2)),
+    (("latest", "deploy-2024", "v1.2"), Tags("v{version}", "", 0)),  # not release tags
+    (("api-v1.0.0", "web-v2.0.0", "web-v2.1.0"), Tags("web-v{version}", "web-v2.1.0", 2)),
+])
+def test_the_tag_format_and_highest_tag(tags: tuple[str, ...], expected: Tags) -> None:
+    assert tag_format(tags) == expected
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("git@github.com:acme/site.git", "acme/site"),
+    ("https://github.com/acme/site.git", "acme/site"),
+    ("https://github.com/acme/site", "acme/site"),
+    ("ssh://git@github.com/acme/my.site.git", "acme/my.site"),
+    ("https://user@github.com/acme/site/", "acme/site"),
+    ("git@gitlab.com:acme/site.git", ""),
+    ("/srv/git/site.git", ""),
+    ("", ""),
+])
+def test_the_github_repository_of_a_remote_url(url: str, expected: str) -> None:
+    assert github_repository(url) == expected
+
+
+@pytest.mark.parametrize(("repository", "cname", "expected"), [
+    ("Acme/site", "", "https://acme.github.io/site/"),
+    ("acme/acme.github.io", "", "https://acme.github.io/"),  # the user or organisation site
+    ("acme/site", "www.example.com", "https://www.example.com/"),
+    ("", "docs.example.com", "https://docs.example.com/"),
+    ("", "", ""),
+])
+def test_the_pages_url(repository: str, cname: str, expected: str) -> None:
+    assert pages_url(repository, cname) == expected
+
+
+@pytest.mark.parametrize(("survey", "framework", "build", "output"), [
+    (facts("package.json", package=npm("vite", build="vite build")), "Vite", "npm run build", "dist"),
+    (facts("package.json", package=npm("astro", build="astro build")), "Astro", "npm run build", "dist"),
+    (facts("package.json", package=npm("react-scripts", build="react-scripts build")), "Create React App",
+     "npm run build", "build"),
+    (facts("package.json", "next.config.mjs", package=npm("next", build="next build"),
+           texts={"next.config.mjs": "export default { output: 'export' }"}), "Next.js static export",
+     "npm run build", "out"),
+    (facts("package.json", package=npm("@11ty/eleventy")), "Eleventy", "npx @11ty/eleventy", "_site"),
+    (facts("package.json", package=npm("@sveltejs/kit", "@sveltejs/adapter-static", "vite", build="vite build")),
+     "SvelteKit (adapter-static)", "npm run build", "build"),
+    (facts("package.json", "pnpm-lock.yaml", package=npm("vite", build="vite build")), "Vite", "pnpm run build",
+     "dist"),
+    (facts("package.json", "yarn.lock", package=npm("vite")), "Vite", "npx vite build", "dist"),
+    (facts("mkdocs.yml"), "MkDocs", "mkdocs build --strict", "site"),
+    (facts("docs/conf.py"), "Sphinx", "sphinx-build -b html docs docs/_build/html", "docs/_build/html"),
+    (facts("docs/source/conf.py"), "Sphinx", "sphinx-build -b html docs/source docs/_build/html",
+     "docs/_build/html"),
+    (facts("hugo.toml"), "Hugo", "hugo --minify", "public"),
+    (facts("config.toml", "archetypes"), "Hugo", "hugo --minify", "public"),
+    (facts("_config.yml", "Gemfile", texts={"Gemfile": 'gem "jekyll", "~> 4.3"'}), "Jekyll",
+     "bundle exec jekyll build", "_site"),
+    (facts("_config.yml"), "Jekyll", "jekyll build", "_site"),
+])
+def test_each_site_kind_gives_its_build_and_output(survey: Survey, framework: str, build: str, output: str) -> None:
+    site = detect_site(survey)
+    assert (site.framework, site.build, site.output) == (framework, build, output)
+
+
+@pytest.mark.parametrize(("package", "present", "note"), [
+    (npm("next", build="next build"), (), "output: 'export'"),
+    (npm("@sveltejs/kit", build="vite build"), (), "adapter-static"),
+    (npm(build="webpack"), (), "no known framework"),
+])
+def test_a_site_that_may_not_be_static_says_what_to_check(package: dict[str, Any], present: tuple[str, ...],
+                                                          note: str) -> None:
+    assert any(note in line for line in detect_site(facts("package.json", *present, package=package)).notes)
+
+
+@pytest.mark.parametrize(("scripts", "tests", "deploy"), [
+    ({"test": "vitest run"}, "npm test", ""),
+    ({"test": 'echo "Error: no test specified" && exit 1'}, "", ""),  # npm init's placeholder always fails
+    ({"deploy": "gh-pages -d dist"}, "", "npm run deploy"),
+    ({}, "", ""),
+])
+def test_package_scripts_give_the_test_and_deploy_commands(scripts: dict[str, str], tests: str, deploy: str) -> None:
+    site = detect_site(facts("package.json", package={"scripts": scripts, "dependencies": {"vite": "5"}}))
+    assert (site.tests, site.deploy) == (tests, deploy)
+
+
+def test_a_package_json_that_is_not_an_object_counts_as_absent() -> None:
+    assert detect_site(facts("package.json", "mkdocs.yml", package=None)).framework == "MkDocs"
+
+
+def test_a_gh_pages_branch_with_a_cname_serves_at_the_domain() -> None:
+    plan = detect(facts("mkdocs.yml", origin="git@github.com:acme/docs.git", pages=True, pages_cname="docs.acme.io"))
+    assert plan.pages == Pages("git@github.com:acme/docs.git", "https://docs.acme.io/", "docs.acme.io")
+
+
+def plan(**changes: Any) -> Plan:
+    base = Plan(site=Site("Vite", "npm run build", "dist", "npm test", ""), tags=Tags("v{version}", "v1.2.0", 3),
+                branch="main", origin="git@github.com:acme/site.git", repository="acme/site",
+                pages=Pages("git@github.com:acme/site.git", "https://acme.github.io/site/", ""), output_ignored=True)
+    return replace(base, **changes)
+
+
+def rendered(p: Plan) -> dict[str, Any]:
+    return tomllib.loads(deploy_toml(p))
+
+
+def test_the_rendering_carries_every_detected_value() -> None:
+    config = rendered(plan())
+    assert config["gate"] == {"tests": "npm test"}
+    assert config["build"] == {"command": "npm run build", "output": "dist"}
+    assert config["release"] == {"branch": "main", "tag_format": "v{version}", "github": {"repository": "acme/site"}}
+    assert config["deploy"] == {"require_staging": True, "staging": "test"}
+    assert config["environments"]["production"]["target"] == {"type": "github-pages",
+                                                               "remote": "git@github.com:acme/site.git"}
+    assert config["environments"]["production"]["url"] == "https://acme.github.io/site/"
+    assert config["environments"]["test"]["target"]["type"] == "local"
+
+
+@pytest.mark.parametrize(("changes", "absent"), [
+    ({"pages": None}, "production"),  # no gh-pages: production is an example to complete, commented out
+    ({"pages": Pages("/srv/git/site.git", "", "")}, "production"),  # no URL known
+    ({"pages": None, "site": Site("Vite", "npm run build", "dist", "", "npm run deploy")}, "production"),
+])
+def test_a_production_without_a_known_url_is_written_commented_out(changes: dict[str, Any], absent: str) -> None:
+    text = deploy_toml(plan(**changes))
+    assert absent not in rendered(plan(**changes))["environments"] and "# [environments.production]" in text
+    assert "deploy" not in rendered(plan(**changes))  # require_staging only with a production
+
+
+def test_without_origin_nothing_is_pushed_and_no_github_release_is_made() -> None:
+    config = rendered(plan(origin="", repository="", pages=None))
+    assert config["release"]["push"] is False and "github" not in config["release"]
+
+
+def test_values_with_quotes_and_backslashes_stay_toml() -> None:
+    config = rendered(plan(site=Site("", 'echo "a\\b" && make', "out dir", "", ""), branch="feat/ünï"))
+    assert (config["build"]["command"], config["build"]["output"]) == ('echo "a\\b" && make', "out dir")
+    assert config["release"]["branch"] == "feat/ünï"
+
+
+def test_an_output_folder_git_does_not_ignore_is_pointed_out() -> None:
+    assert "dist/ is not in .gitignore" in deploy_toml(plan(output_ignored=False))
+    assert ".gitignore" not in deploy_toml(plan())
+
+
+def test_the_dodo_py_written_is_deploylibs_own() -> None:
+    assert (REPO / "dodo.py").read_text() == DODO
