@@ -56,17 +56,19 @@ def run(root: Path, dry_run: bool) -> None:
         create(root / name, text)
         report.stage(report.OK, "init", f"wrote {root / name}")
     report.note("found: " + "; ".join(found(plan)))
-    report.note("next: read deploy.toml (lines marked CHECK), then doit release --dry-run and doit deploy:test")
+    report.note("next: read deploy.toml (lines marked CHECK), commit it with dodo.py (the clean-tree gate counts "
+                "them), then doit release --dry-run and doit deploy:test")
 
 
 def _taken(root: Path) -> list[str]:
     """What stops init: a configuration already there, or a dodo.py that is not deploylib's."""
+    from deploylib.config.tomlfile import read_table
     from deploylib.init.render import DODO
-    from deploylib.state.workspace import _has_deploylib_table
 
     taken = existing(root, ["deploy.toml"])
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and _has_deploylib_table(pyproject):
+    tool = read_table(pyproject).get("tool") if pyproject.is_file() else None
+    if isinstance(tool, dict) and "deploylib" in tool:
         taken.append("pyproject.toml")
     dodo = root / "dodo.py"
     if dodo.exists() or dodo.is_symlink():
