@@ -1,4 +1,4 @@
-"""`deploylib`: the release stage's questions without doit's start-up, for scripts and CI.
+"""`deploylib`: the release stage's questions without doit's start-up, for scripts and CI, and `init`.
 
     deploylib next-version [--prerelease rc] [--hotfix]   the version the next release gets, or "none"
     deploylib changelog [--full]                          as `doit changelog`

@@ -424,6 +424,8 @@ def _releases(ws: Workspace) -> Iterator[dict[str, Any]]:
             from deploylib.targets import open_target
             from deploylib.targets.listing import listing
 
+            if ws.demo and not as_json:
+                report.stage(report.WARN, "demo", ws.demo_notice)
             target = open_target(ws.config.environment(env_name), ws.app)
             rows = listing(target.kept(), lambda digest: ws.ledger.failed(env_name, digest))
             if as_json:

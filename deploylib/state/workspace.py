@@ -58,8 +58,8 @@ class Workspace:
     def demo_notice(self) -> str:
         """What a run of the embedded demo says first, so nobody mistakes it for a deploy of their site."""
         return (f"no deploy.toml in {self.root}: this is deploylib's embedded demo (a sandbox site in "
-                f"{self.app}, deployed to folders beside it), not your repository. To deploy your site, add a "
-                "deploy.toml (see the README).")
+                f"{self.app}, deployed to folders beside it), not your repository. To deploy your site, run "
+                "deploylib init there (or write a deploy.toml: see the README).")
 
     @property
     def ledger(self) -> Ledger:

@@ -121,6 +121,12 @@ def test_doit_list_shows_the_workflow(workspace: Path) -> None:
         assert name in subtasks
 
 
+def test_the_demos_releases_listing_says_it_is_the_demo_and_how_to_start_on_a_site(workspace: Path) -> None:
+    result = run_doit(workspace, "releases:production")
+    assert result.returncode == 0 and "! demo" in result.stdout and "run deploylib init there" in result.stdout
+    assert "keeps no release of production yet" in result.stdout
+
+
 def test_a_broken_home_page_fails_validation_and_is_rolled_back(deployed: Path) -> None:
     before = status(deployed)
     break_the_home_page(deployed)
