@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from deploylib import report
 from deploylib.config.load import EnvironmentConfig
@@ -37,7 +36,8 @@ from deploylib.errors import (
 )
 from deploylib.git import log_messages, run_git
 from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Release, short_digest, utc_now
-from deploylib.notify.delivery import Event, Notifications
+from deploylib.notify.base import Event
+from deploylib.notify.delivery import Notifications
 from deploylib.state.ledger import Ledger
 from deploylib.state.lock import LockHolder, actor_name
 from deploylib.state.workspace import Workspace
@@ -161,17 +161,18 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
 
 
 def _issue_watch(ws: Workspace, env: EnvironmentConfig, since: str) -> Check:
-    """The check for issues users open (on GitHub) with one of the environment's issue_labels after `since`."""
-    from deploylib.forge import open_forge
+    """The check for issues users open (on the forge) with one of the environment's issue_labels after `since`."""
+    from deploylib.forge import forge_label, open_forge
+    from deploylib.forge.base import Issue
     from deploylib.validate.issues import ReportedIssues
 
-    def ask(label: str, since: str) -> list[dict[str, Any]]:
-        forge = open_forge(ws.config.release)  # a missing token raises: the check errors, naming it
-        assert forge is not None, "config validation requires [release.github] for issue_labels"
+    def ask(label: str, since: str) -> list[Issue]:
+        forge = open_forge(ws.config.release, ws.app)  # a missing token raises: the check errors, naming it
+        assert forge is not None, "config validation requires a forge for issue_labels"
         return forge.issues_opened_since(label, since)
 
     return ReportedIssues(labels=tuple(env.validation.issue_labels), since=since, ask=ask,
-                          severity=env.validation.issue_severity)
+                          severity=env.validation.issue_severity, forge=forge_label(ws.config.release))
 
 
 def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False,
@@ -199,6 +200,7 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
 
 def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
                    notes: Notifications, started: float, hotfix: bool) -> None:
+    from deploylib.forge.base import DeploymentState
     from deploylib.forge.deployments import DeploymentRecord
     from deploylib.release.stage import tag_name
 
@@ -214,7 +216,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
                          f"(live: {report.release_label(previous)})"))
         ref = artifact.commit if "+" in artifact.version else tag_name(ws, artifact.version)
         record = DeploymentRecord(ws, env.name, ref, f"{'hotfix ' if hotfix else ''}{artifact.release_id}")
-        record.status("in_progress", f"deploying {artifact.release_id}")
+        record.status(DeploymentState.IN_PROGRESS, f"deploying {artifact.release_id}")
         timeline = Timeline()
         try:
             release = target.deploy(artifact)
@@ -231,7 +233,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         except Exception as err:
             ledger.finish(entry, "failed", {"error": str(err)})
             notes.emit(Event("failed", env.name, artifact.version, artifact.digest, str(err)))
-            record.status("failure", str(err))
+            record.status(DeploymentState.FAILURE, str(err))
             raise
         except BaseException as err:  # Ctrl-C, SIGTERM: the previous release is back (see above)
             ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
@@ -240,7 +242,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         decision = found.decision
         if not decision.rollback:
             ledger.finish(entry, "succeeded", {"warnings": decision.warnings})
-            record.status("success", f"{release.id} is live and validated")
+            record.status(DeploymentState.SUCCESS, f"{release.id} is live and validated")
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
             kind = "degraded" if decision.warnings else "succeeded"
             notes.emit(Event(kind, env.name, release.version, release.digest,
@@ -258,14 +260,14 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             return
         ledger.finish(entry, "rolled-back" if previous and env.rollback else "failed",
                       {"reasons": decision.reasons})
-        record.status("failure", "; ".join(decision.reasons))
+        record.status(DeploymentState.FAILURE, "; ".join(decision.reasons))
         timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
         try:
             _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, checked, timeline,
                                             holder.user, started, notes)
         except ValidationFailed:
             if previous is not None and env.rollback:
-                record.status("inactive", f"rolled back to {previous.id}")
+                record.status(DeploymentState.INACTIVE, f"rolled back to {previous.id}")
             raise
 
 

@@ -4,14 +4,13 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
 
     repository   the configured repository is a git repository with at least one commit
     remote       [release] push = true: the remote named by [release] remote exists
-    token        [release.github], or a gate that asks GitHub: GITHUB_TOKEN or GH_TOKEN is set
+    forge        a forge is configured, or a gate asks one: it can be used (GitHub: GITHUB_TOKEN or GH_TOKEN
+                 is set; Forge.problem, no network)
     targets      each environment's target can be used: its folder writable, its remote path, programs and
                  files present (Target.problem; nothing is changed and no network is used)
 """
 
 from __future__ import annotations
-
-import os
 
 from deploylib import report
 from deploylib.errors import ConfigError
@@ -22,7 +21,7 @@ from deploylib.targets import open_target
 
 def preflight(ws: Workspace) -> None:
     """Run every check; raise ConfigError naming the first problem, else report what was checked."""
-    from deploylib.forge import TOKEN_VARIABLES
+    from deploylib.forge import forge_class
 
     problem = repository_problem(ws.app)
     if problem:
@@ -38,16 +37,17 @@ def preflight(ws: Workspace) -> None:
                               f"tagged or pushed. Add it (git remote add {release.remote} URL), name another "
                               "([release] remote), or set push = false.")
         checked.append(f"remote {release.remote}")
-    asks_github = [what for what, on in (("[release.github]", bool(release.github.repository)),
-                                         ("[gate] require_review", gate.require_review),
-                                         ("[gate] require_ci", gate.require_ci),
-                                         ("[gate] blocking_labels", bool(gate.blocking_labels))) if on]
-    if asks_github:
-        if not any(os.environ.get(variable) for variable in TOKEN_VARIABLES):
-            raise ConfigError(f"{name}: {', '.join(asks_github)} needs GitHub, but neither GITHUB_TOKEN nor "
-                              "GH_TOKEN is set. Nothing was tagged or pushed. Export a token that may read pull "
-                              "requests and checks and write releases (contents: write), then run again.")
-        checked.append("GitHub token")
+    cls, forge = forge_class(release), release.forge
+    if cls is not None and forge is not None:
+        asks = [what for what, on in ((f"[{release.forge_table}]", True),
+                                      ("[gate] require_review", gate.require_review),
+                                      ("[gate] require_ci", gate.require_ci),
+                                      ("[gate] blocking_labels", bool(gate.blocking_labels))) if on]
+        problem = cls.problem(forge.options, ws.app)
+        if problem:
+            raise ConfigError(f"{name}: {', '.join(asks)} needs {cls.label}, but {problem}. Nothing was tagged or "
+                              "pushed; fix this and run again.")
+        checked.append(f"{cls.label} access")
     for env in ws.config.environments.values():
         problem = open_target(env, ws.app).problem()
         if problem:

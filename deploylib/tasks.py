@@ -270,10 +270,10 @@ def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
         return {"key": probe.gate_key()}
 
     cfg = ws.config.gate
-    asks_github = cfg.require_review or cfg.require_ci or bool(cfg.blocking_labels)
+    asks_forge = cfg.require_review or cfg.require_ci or bool(cfg.blocking_labels)
 
     def current(values: dict[str, Any]) -> bool:
-        if asks_github:
+        if asks_forge:
             return False  # a review can be dismissed and CI turn red after the fact: ask every time
         state = probe.state()
         return not state.changes and state.branch == ws.config.release.branch and values.get("key") == probe.gate_key()

@@ -21,6 +21,7 @@ from deploylib.config.schema import (
     Variant,
     Where,
     build,
+    build_kind,
     nonempty_problem,
     option,
     reject_unknown,
@@ -30,11 +31,12 @@ from deploylib.config.schema import (
 )
 from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
-from deploylib.notify.delivery import NotifierConfig
+from deploylib.forge import FORGES, forge_label, forge_options
+from deploylib.notify import NOTIFIERS, notifier_options
 from deploylib.release.version_files import spec_problem
 from deploylib.runner import optional_command_problem
-from deploylib.targets import TARGET_TYPES, serves_itself, target_options
-from deploylib.validate import CHECK_KINDS, check_class
+from deploylib.targets import TARGETS, serves_itself, target_options
+from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
 
@@ -59,13 +61,6 @@ def _env_names_problem(env: dict[str, str]) -> str:
                  for name in env if not name or "=" in name), "")
 
 
-def _repository_problem(value: str) -> str:
-    """"" for "" or OWNER/NAME in GitHub's characters (it becomes part of API paths, so never "." or "..")."""
-    if not value or (re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9_.-]+", value) and value.split("/")[1] not in (".", "..")):
-        return ""
-    return "is not OWNER/NAME (GitHub's characters: letters, digits, - and, in NAME, _ and .)"
-
-
 def _semver_problem(value: str) -> str:
     import semver
 
@@ -83,10 +78,11 @@ class GateConfig:
     audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
                         check=optional_command_problem)
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
-                                             "outstanding changes requested (GitHub)")
-    require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (GitHub)")
+                                             "outstanding changes requested (asks the forge)")
+    require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (asks "
+                                         "the forge)")
     blocking_labels: list[str] = option(factory=list, doc='an array of issue labels; an open issue with one of them '
-                                                          'blocks deploys, e.g. ["critical", "P0"] (GitHub)',
+                                                          'blocks deploys, e.g. ["critical", "P0"] (asks the forge)',
                                         check=lambda labels: "has an empty label" if "" in labels else "")
     require_pushed: bool = option(True, doc="true or false: HEAD must be pushed to its upstream branch")
     hotfix_waives: list[str] = option(
@@ -118,16 +114,6 @@ class BuildConfig:
 
 
 @dataclass(frozen=True)
-class GitHubConfig:
-    repository: str = option("", doc='"OWNER/NAME" of the GitHub repository (empty: no GitHub release)',
-                             check=_repository_problem)
-    api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
-                                                         '"https://github.example.com/api/v3" for GitHub Enterprise',
-                          check=lambda v: nonempty_problem(v) or url_problem(v))
-    upload_artifact: bool = option(True, doc="true or false: attach the build artifact to the GitHub release")
-
-
-@dataclass(frozen=True)
 class ReleaseConfig:
     branch: str = option("main", doc='the branch releases are made from, a valid git branch name, e.g. "main"',
                          check=branch_problem)
@@ -150,12 +136,20 @@ class ReleaseConfig:
         factory=list, doc='an array of files to write the version into: "package.json", "pyproject.toml" or '
                           '"PATH:PATTERN" such as \'src/app/__init__.py:__version__ = "{version}"\'',
         check=lambda specs: next((f'"{spec}" {problem}' for spec in specs if (problem := spec_problem(spec))), ""))
-    github: GitHubConfig = option(factory=GitHubConfig, doc="a table [release.github] with repository = \"OWNER/NAME\"")
+    forge: Variant | None = option(None, doc='a table [release.forge] with a type, e.g. {type = "github", repository '
+                                              '= "OWNER/NAME"}', variant=Kinds(FORGES, forge_options))
+    # the older spelling of [release.forge] type = "github", read by _one_forge
+    github: dict[str, Any] | None = option(None, doc='a table [release.github] with repository = "OWNER/NAME"')
     bump_rules: dict[str, str] = option(
         factory=lambda: {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"},
         doc='a table mapping a commit type to "major", "minor" or "patch", e.g. {feat = "minor"}',
         check=lambda rules: next((f'maps "{k}" to "{v}", which is not one of major, minor, patch'
                                   for k, v in rules.items() if v not in BUMP_LEVELS), ""))
+
+    @property
+    def forge_table(self) -> str:
+        """The table the forge was configured in, for messages: "release.github" or "release.forge"."""
+        return "release.github" if self.github is not None else "release.forge"
 
 
 @dataclass(frozen=True)
@@ -168,10 +162,10 @@ class DeployConfig:
 @dataclass(frozen=True)
 class EnvironmentConfig:
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
-                             variant=Kinds(target_options, tuple(TARGET_TYPES)))
+                             variant=Kinds(TARGETS, target_options))
     checks: tuple[Check, ...] = option(
         (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"',
-        variant=Kinds(check_class, tuple(CHECK_KINDS), key="kind", default="smoke", wrap=False))
+        variant=Kinds(CHECKS, key="kind", default="smoke", wrap=False))
     validation: WindowPolicy = option(factory=WindowPolicy, doc="a table [environments.NAME.validation] with the "
                                                                 "monitoring window, e.g. duration = 60 interval = 10")
     url: str = option("", doc='the base URL checks run against, e.g. "https://example.com" '
@@ -196,7 +190,7 @@ class Config:
     release: ReleaseConfig
     deploy: DeployConfig
     environments: dict[str, EnvironmentConfig]
-    notify: tuple[NotifierConfig, ...] = ()
+    notify: tuple[Variant, ...] = ()  # each notifier's type and options
 
     def environment(self, name: str) -> EnvironmentConfig:
         try:
@@ -216,6 +210,8 @@ class Config:
         return self.environments[self.deploy.staging]
 
 
+# [[notify]] type = "slack" (or the older format = "slack"); json when neither is given
+_NOTIFIER_KINDS = Kinds(NOTIFIERS, notifier_options, default="json", alias="format")
 _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release": ReleaseConfig,
                               "deploy": DeployConfig}
 
@@ -235,6 +231,7 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: 
                           "tables or arrays deep, more than deploylib reads. Flatten it.")
     reject_unknown(data, [*_SECTIONS, "environments", "notify"], ctx, "")
     sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}
+    sections["release"] = _one_forge(sections["release"], ctx)
     envs_table = subtable(data, "environments", ctx, "")
     environments = {}
     for name, table in envs_table.items():
@@ -249,12 +246,27 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: 
                                        ctx, where, demo)
     notify = data.get("notify", [])
     if not isinstance(notify, list) or not all(isinstance(item, dict) for item in notify):
-        raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] format = \"slack\" "
+        raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] type = \"slack\" "
                           'url_env = "SLACK_WEBHOOK_URL".')
-    notifiers = tuple(build(NotifierConfig, item, ctx, f"notify[{i}]") for i, item in enumerate(notify))
+    notifiers = tuple(build_kind(item, _NOTIFIER_KINDS, ctx, f"notify[{i}]") for i, item in enumerate(notify))
     config = Config(path=path, root=root, environments=environments, notify=notifiers, **sections)
     _check_consistency(config, ctx)
     return config
+
+
+def _one_forge(release: ReleaseConfig, ctx: Where) -> ReleaseConfig:
+    """The release section with [release.github] read as [release.forge] type = "github" (an empty repository
+    there means no forge, as it always did)."""
+    if release.github is None:
+        return release
+    if release.forge is not None:
+        raise ConfigError(f"{ctx.file}: [{ctx.section('release.github')}] and [{ctx.section('release.forge')}] are "
+                          'both given; [release.github] is the older spelling of [release.forge] type = "github". '
+                          "Keep one.")
+    from deploylib.forge.github import GitHubTable
+
+    table = build(GitHubTable, release.github, ctx, "release.github")
+    return dataclasses.replace(release, forge=Variant("github", table) if table.repository else None)
 
 
 def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> EnvironmentConfig:
@@ -286,23 +298,26 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):
-        if bool(notifier.url) == bool(notifier.url_env):
-            raise ConfigError(f"{ctx.key(f'notify[{index}]', 'url_env')}: give exactly one of url_env (the name of "
-                              "an environment variable holding the webhook URL, preferred: it is a secret) or url.")
+        conflict = notifier.options.conflict()
+        if conflict:
+            raise ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] {conflict}")
     gate = config.gate
     remote_gates = [name for name, on in (("require_review", gate.require_review), ("require_ci", gate.require_ci),
                                           ("blocking_labels", bool(gate.blocking_labels))) if on]
-    if remote_gates and not config.release.github.repository:
+    if remote_gates and config.release.forge is None:
         raise ConfigError(f"{ctx.key('gate', remote_gates[0])} asks GitHub, but [release.github] repository is not "
-                          'set. Add it (repository = "OWNER/NAME"), or turn the gate off.')
+                          'set. Add it (repository = "OWNER/NAME") or another forge ([release.forge] type = "…"), '
+                          "or turn the gate off.")
     watching = next((env for env in config.environments.values() if env.validation.issue_labels), None)
-    if watching and not config.release.github.repository:
+    if watching and config.release.forge is None:
         raise ConfigError(f"{ctx.key(f'environments.{watching.name}.validation', 'issue_labels')} asks GitHub, but "
-                          '[release.github] repository is not set. Add it (repository = "OWNER/NAME"), or remove '
-                          "issue_labels.")
-    if config.release.github.repository and config.environments and not config.release.push:
-        raise ConfigError(f"{ctx.key('release', 'push')} = false, but [release.github] is configured: a GitHub "
-                          "release needs its tag pushed. Set push = true, or remove [release.github].")
+                          '[release.github] repository is not set. Add it (repository = "OWNER/NAME") or another '
+                          'forge ([release.forge] type = "…"), or remove issue_labels.')
+    if config.release.forge is not None and config.environments and not config.release.push:
+        table = ctx.section(config.release.forge_table)
+        raise ConfigError(f"{ctx.key('release', 'push')} = false, but [{table}] is configured: a "
+                          f"{forge_label(config.release)} release needs its tag pushed. Set push = true, or remove "
+                          f"[{table}].")
     if config.deploy.require_staging and config.environments and config.deploy.staging not in config.environments:
         raise ConfigError(f'{ctx.key("deploy", "staging")} = "{config.deploy.staging}" names no configured '
                           f"environment (require_staging is true). Configured: {', '.join(config.environments)}.")

@@ -22,16 +22,21 @@ from typing import Any
 
 from deploylib.errors import ConfigError
 
+if typing.TYPE_CHECKING:
+    from deploylib.plugins import Registry
+
 
 @dataclass(frozen=True)
 class Kinds:
-    """A table (or each table of an array) whose `key` picks the dataclass for the rest of it."""
+    """A table (or each table of an array) whose `key` picks, through `registry`, the class whose `options`
+    dataclass reads the rest of it."""
 
-    resolve: Callable[[str], type | None]
-    known: tuple[str, ...]
+    registry: Registry[Any]
+    options: Callable[[type], type] = lambda cls: cls  # the class's options dataclass (default: the class itself)
     key: str = "type"
     default: str = ""  # the kind when the key is absent ("" makes the key required)
     wrap: bool = True  # build a Variant(kind, options), or just the options (when they know their kind)
+    alias: str = ""  # an older name of `key`, still read (one of the two, never both)
 
 
 # The longest wait any option needs (a day). Far below what time.sleep, socket timeouts and
@@ -241,23 +246,36 @@ def _value_problem(name: str, value: Any) -> tuple[str, Any, str]:
 
 
 def _variant(value: Any, f: dataclasses.Field[Any], ctx: Where, where: str, sub: str) -> Any:
-    kinds: Kinds = f.metadata["variant"]
     if not isinstance(value, dict):
         raise ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
-    options = dict(value)
-    kind = options.pop(kinds.key, kinds.default)
-    if kinds.key not in value and not kinds.default:
-        raise ConfigError(f"{ctx.key(sub, kinds.key)} is missing: it must be one of {', '.join(kinds.known)}.")
+    return build_kind(value, f.metadata["variant"], ctx, sub)
+
+
+def build_kind(table: dict[str, Any], kinds: Kinds, ctx: Where, sub: str) -> Any:
+    """Build the table at `sub` as the class its `kinds.key` (or `kinds.alias`) names: a Variant, or the options
+    alone when not `kinds.wrap`. Raises ConfigError naming the key, the value and the kinds known."""
+    options = dict(table)
+    key = kinds.key
+    if kinds.alias in options:
+        if key in options:
+            raise ConfigError(f"{ctx.key(sub, key)} and {kinds.alias} are both given; {kinds.alias} is the older "
+                              f"name of {key}. Keep only {key}.")
+        key = kinds.alias
+    if key not in options and not kinds.default:
+        raise ConfigError(f"{ctx.key(sub, key)} is missing: it must be one of {', '.join(kinds.registry.builtin)}, "
+                          f"or a plug-in's kind.")
+    kind = options.pop(key, kinds.default)
     if not isinstance(kind, str):
-        raise ConfigError(f"{ctx.key(sub, kinds.key)} must be a string, one of {', '.join(kinds.known)}; "
-                          f"got {show(kind)}.")
-    cls = kinds.resolve(kind)
+        raise ConfigError(f"{ctx.key(sub, key)} must be a string, one of {', '.join(kinds.registry.builtin)} or a "
+                          f"plug-in's kind; got {show(kind)}.")
+    cls = kinds.registry.load(kind)
     if cls is None:
-        close = difflib.get_close_matches(kind, kinds.known, n=1)
+        known = kinds.registry.known()
+        close = difflib.get_close_matches(kind, known, n=1)
         hint = f' Did you mean "{close[0]}"?' if close else ""
-        raise ConfigError(f"{ctx.key(sub, kinds.key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
-                          f"{kinds.key}.{hint} Known: {', '.join(kinds.known)}.")
-    built = build(cls, options, ctx, sub)
+        raise ConfigError(f"{ctx.key(sub, key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
+                          f"{key}.{hint} Known: {', '.join(known)}; {kinds.registry.hint()}.")
+    built = build(kinds.options(cls), options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
 
 

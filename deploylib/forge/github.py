@@ -1,4 +1,6 @@
-"""GitHub's REST API (version 2022-11-28) over requests: releases and their assets.
+"""GitHub's REST API (version 2022-11-28) over requests: releases and their assets, pull requests and
+reviews, commit statuses and check runs, issues, deployments. GitHub's JSON is read here and nowhere
+else: every answer becomes one of the forge interface's facts (forge/base.py).
 
 Every call goes through `_request`, the one place that authenticates (Bearer token, never
 printed), retries 5xx answers and timeouts with exponential backoff, and waits out rate limits:
@@ -8,38 +10,109 @@ limit for retry-after seconds, or a minute and then backing off when GitHub give
 
 from __future__ import annotations
 
-import mimetypes
+import os
+import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deploylib.errors import ReleaseError
-from deploylib.forge.base import Forge
+from deploylib.config.schema import nonempty_problem, option, url_problem
+from deploylib.forge.base import (
+    CICheck,
+    CIState,
+    Deployment,
+    DeploymentState,
+    Forge,
+    ForgeError,
+    ForgeOptions,
+    ForgeRelease,
+    Issue,
+    PullRequest,
+    Review,
+    ReviewState,
+)
 
 if TYPE_CHECKING:
     import requests
 
 API_VERSION = "2022-11-28"
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 _RETRIES = 5
 _LONGEST_WAIT = 15 * 60  # a rate-limit reset further away than this is an error, not a wait
+# check-run conclusions that are not green (GitHub REST: check runs); neutral and skipped are
+_BAD_CONCLUSIONS = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
+_REVIEW_STATES = {"APPROVED": ReviewState.APPROVED, "CHANGES_REQUESTED": ReviewState.CHANGES_REQUESTED,
+                  "DISMISSED": ReviewState.DISMISSED}  # COMMENTED and PENDING carry no verdict
 
 
-class GitHubError(ReleaseError):
+def repository_problem(value: str) -> str:
+    """"" for OWNER/NAME in GitHub's characters (it becomes part of API paths, so never "." or "..")."""
+    if re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9_.-]+", value) and value.split("/")[1] not in (".", ".."):
+        return ""
+    return "is not OWNER/NAME (GitHub's characters: letters, digits, - and, in NAME, _ and .)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubOptions(ForgeOptions):
+    """[release.forge] type = "github" (repository required) and the older [release.github] table."""
+
+    repository: str = option(doc='"OWNER/NAME" of the GitHub repository', check=repository_problem)
+    api_url: str = option("https://api.github.com", doc='the REST API base URL, e.g. "https://api.github.com" or '
+                                                         '"https://github.example.com/api/v3" for GitHub Enterprise',
+                          check=lambda v: nonempty_problem(v) or url_problem(v))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubTable(GitHubOptions):
+    """The older [release.github] table: the same keys; an empty repository means no forge."""
+
+    repository: str = option("", doc='"OWNER/NAME" of the GitHub repository (empty: no GitHub release)',
+                             check=lambda v: "" if not v else repository_problem(v))
+
+
+class GitHubError(ForgeError):
     """GitHub refused or failed a request; the message says which and what to do."""
 
 
+def _token() -> str:
+    return next((os.environ[name] for name in TOKEN_VARIABLES if os.environ.get(name)), "")
+
+
 class GitHub(Forge):
-    def __init__(self, api_url: str, repository: str, token: str, sleep: Callable[[float], None] | None = None,
-                 timeout: float = 30.0) -> None:
+    """The GitHub forge. `token` defaults to $GITHUB_TOKEN or $GH_TOKEN; `sleep` and `timeout` (seconds) are
+    for tests. Raises GitHubError when there is no token."""
+
+    Options = GitHubOptions
+    label = "GitHub"
+
+    def __init__(self, options: GitHubOptions, root: Path, token: str = "",
+                 sleep: Callable[[float], None] | None = None, timeout: float = 30.0) -> None:
         import requests
 
-        self.api = api_url.rstrip("/")
-        self.repository = repository
+        super().__init__(options, root)
+        token = token or _token()
+        if not token:
+            raise GitHubError(f'The GitHub repository "{options.repository}" is configured, but '
+                              f"{self.problem(options, root)}; nothing was written.")
+        self.api = options.api_url.rstrip("/")
+        self.repository = options.repository
         self.sleep, self.timeout = time.sleep if sleep is None else sleep, timeout
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "deploylib"})
+
+    @classmethod
+    def problem(cls, options: Any, root: Path) -> str:
+        return "" if _token() else ("neither GITHUB_TOKEN nor GH_TOKEN is set. Export a token that may read pull "
+                                    "requests and checks and write releases (contents: write)")
+
+    @classmethod
+    def web_url(cls, options: Any) -> str:
+        """api.github.com → github.com/OWNER/NAME; HOST/api/v3 (Enterprise) → HOST/OWNER/NAME."""
+        host = options.api_url.rstrip("/").removesuffix("/api/v3").replace("://api.github.com", "://github.com")
+        return f"{host}/{options.repository}"
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -54,7 +127,7 @@ class GitHub(Forge):
             except (requests.ConnectionError, requests.Timeout) as err:
                 if attempt == _RETRIES:
                     raise GitHubError(f"GitHub did not answer {method} {_path(url)} after {_RETRIES + 1} tries "
-                                      f"({type(err).__name__}). Check the network and [release.github] api_url, "
+                                      f"({type(err).__name__}). Check the network and the GitHub api_url, "
                                       "then run the release again: it resumes.") from None
                 self.sleep(backoff)
                 backoff *= 2
@@ -118,23 +191,24 @@ class GitHub(Forge):
             return release
         return next((r for r in self._pages("/releases", {}) if r["tag_name"] == tag), None)
 
-    def publish_release(self, tag: str, name: str, notes: str, prerelease: bool, commit: str,
-                        assets: list[tuple[str, Path]]) -> str:
-        fields = {"tag_name": tag, "name": name, "body": notes, "prerelease": prerelease, "draft": False}
-        release = self._find_release(tag)
-        if release is None:
-            response = self._request("POST", "/releases", (201, 422), json={**fields, "target_commitish": commit})
+    def publish_release(self, release: ForgeRelease) -> str:
+        fields = {"tag_name": release.tag, "name": release.name, "body": release.notes,
+                  "prerelease": release.prerelease, "draft": False}
+        found = self._find_release(release.tag)
+        if found is None:
+            response = self._request("POST", "/releases", (201, 422),
+                                     json={**fields, "target_commitish": release.commit})
             if response.status_code == 422:  # created meanwhile (a concurrent run): update that one instead
-                release = self._find_release(tag)
-                if release is None:
+                found = self._find_release(release.tag)
+                if found is None:
                     raise self._error("POST", "/releases", response)
             else:
-                release = response.json()
-        if any(release.get(key) != value for key, value in fields.items()):
-            release = self._request("PATCH", f"/releases/{release['id']}", (200,), json=fields).json()
-        for asset_name, path in assets:
-            self._upload(release, asset_name, path)
-        url: str = release["html_url"]
+                found = response.json()
+        if any(found.get(key) != value for key, value in fields.items()):
+            found = self._request("PATCH", f"/releases/{found['id']}", (200,), json=fields).json()
+        for asset in release.assets:
+            self._upload(found, asset.name, asset.path)
+        url: str = found["html_url"]
         return url
 
     def _upload(self, release: dict[str, Any], name: str, path: Path) -> None:
@@ -144,6 +218,8 @@ class GitHub(Forge):
         "starter", not downloadable), so the retry gets 422 (`already_exists`): that asset is then
         deleted and the upload made again, once (python-semantic-release and goreleaser users report it
         from the real API)."""
+        import mimetypes
+
         self._delete_assets(release, name)
         upload_url = release["upload_url"].split("{", 1)[0]  # a URI template: …/assets{?name,label}
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -164,37 +240,51 @@ class GitHub(Forge):
 
     # -- gates and deployments ---------------------------------------------------------------------
 
-    def pulls_for_commit(self, sha: str) -> list[dict[str, Any]]:
-        return list(self._pages(f"/commits/{sha}/pulls", {}))
+    def pulls_for_commit(self, sha: str) -> list[PullRequest]:
+        return [PullRequest(int(p["number"]), bool(p.get("merged_at")))
+                for p in self._pages(f"/commits/{sha}/pulls", {})]
 
-    def reviews(self, number: int) -> list[dict[str, Any]]:
-        return list(self._pages(f"/pulls/{number}/reviews", {}))
+    def reviews(self, number: int) -> list[Review]:
+        return [Review((r.get("user") or {}).get("login", "someone"), _REVIEW_STATES.get(r["state"],
+                                                                                         ReviewState.COMMENTED))
+                for r in self._pages(f"/pulls/{number}/reviews", {})]
 
-    def commit_checks(self, sha: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def commit_checks(self, sha: str) -> list[CICheck]:
         combined: dict[str, Any] = self._request("GET", f"/commits/{sha}/status", (200,)).json()
         runs: list[dict[str, Any]] = self._request("GET", f"/commits/{sha}/check-runs", (200,),
                                                    params={"filter": "latest", "per_page": 100}).json()["check_runs"]
-        return combined, runs
+        statuses = [CICheck(s["context"], CIState.FAILED if s["state"] in ("error", "failure") else
+                            CIState.RUNNING if s["state"] == "pending" else CIState.PASSED, "status(es)")
+                    for s in combined.get("statuses", [])]
+        return statuses + [CICheck(r["name"], CIState.RUNNING if r.get("status") != "completed" else
+                                   CIState.FAILED if r.get("conclusion") in _BAD_CONCLUSIONS else CIState.PASSED,
+                                   "check run(s)") for r in runs]
 
-    def open_issues(self, label: str) -> list[dict[str, Any]]:
-        return [i for i in self._pages("/issues", {"state": "open", "labels": label}) if "pull_request" not in i]
+    def open_issues(self, label: str) -> list[Issue]:
+        return [_issue(i) for i in self._pages("/issues", {"state": "open", "labels": label})
+                if "pull_request" not in i]
 
-    def issues_opened_since(self, label: str, since: str) -> list[dict[str, Any]]:
+    def issues_opened_since(self, label: str, since: str) -> list[Issue]:
         # GitHub's `since` filters on updated_at, which is never before created_at: a superset to narrow.
         found = self._pages("/issues", {"state": "all", "labels": label, "since": since})
-        return [i for i in found if "pull_request" not in i and i["created_at"] >= since]
+        return [_issue(i) for i in found if "pull_request" not in i and i["created_at"] >= since]
 
-    def create_deployment(self, ref: str, environment: str, description: str) -> int:
+    def create_deployment(self, deployment: Deployment) -> str:
         # auto_merge off and no required contexts: deploylib's own gates decided; GitHub only records it.
-        body = {"ref": ref, "environment": environment, "description": description[:140], "auto_merge": False,
-                "required_contexts": [], "production_environment": environment == "production"}
-        deployment: dict[str, Any] = self._request("POST", "/deployments", (201,), json=body).json()
-        return int(deployment["id"])
+        body = {"ref": deployment.ref, "environment": deployment.environment,
+                "description": deployment.description[:140], "auto_merge": False, "required_contexts": [],
+                "production_environment": deployment.environment == "production"}
+        created: dict[str, Any] = self._request("POST", "/deployments", (201,), json=body).json()
+        return str(created["id"])
 
-    def deployment_status(self, deployment: int, state: str, description: str, url: str = "") -> None:
-        body = {"state": state, "description": description[:140], **({"environment_url": url} if url else {})}
+    def deployment_status(self, deployment: str, state: DeploymentState, description: str) -> None:
+        body = {"state": state.value, "description": description[:140]}
         self._request("POST", f"/deployments/{deployment}/statuses", (201,), json=body)
 
+
+def _issue(issue: dict[str, Any]) -> Issue:
+    return Issue(int(issue["number"]), str(issue["title"]), tuple(label["name"] for label in issue["labels"]),
+                 str(issue["html_url"]), str(issue["created_at"]))
 
 def _path(url: str) -> str:
     return "/" + url.split("://", 1)[-1].split("/", 1)[-1]

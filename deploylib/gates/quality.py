@@ -1,5 +1,5 @@
 """Pre-deployment gates. Each gate passes, fails, or is skipped with a reason, and every one is
-reported. The judgements are pure functions of what git and GitHub said; `run_gates` asks them."""
+reported. The judgements are pure functions of what git and the forge said; `run_gates` asks them."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from deploylib import report
 from deploylib.errors import DeployError, GateFailed
+from deploylib.forge.base import CICheck, CIState, Issue, PullRequest, Review, ReviewState
 from deploylib.gates.junit import JUnitError, read_counts, written_since
 from deploylib.git import RepoState, on_remote, repo_state, run_git
 from deploylib.model import FAIL, PASS, SKIP, GateResult
@@ -20,8 +20,6 @@ from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace, ensure_state_dir
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
-_BAD_CONCLUSIONS = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
-Json = dict[str, Any]
 
 
 def repository_gates(state: RepoState, branch: str) -> list[GateResult]:
@@ -70,45 +68,43 @@ def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str
     return GateResult("pushed", PASS, f"HEAD is on {state.upstream}")
 
 
-def judge_review(sha: str, pulls: list[Json], reviews_of: Callable[[int], list[Json]]) -> GateResult:
-    """The pull request that brought `sha` in must be approved, with no changes still requested."""
+def judge_review(sha: str, pulls: list[PullRequest], reviews_of: Callable[[int], list[Review]]) -> GateResult:
+    """The pull request that brought `sha` in (a merged one first) must be approved, with no changes still
+    requested; each reviewer's latest verdict counts."""
     if not pulls:
         return GateResult("review", FAIL, f"{sha[:7]} came in by a direct push: no pull request, so no review")
-    pull = next((p for p in pulls if p.get("merged_at")), pulls[0])
-    latest: dict[str, str] = {}
-    for review in reviews_of(pull["number"]):  # oldest first: a later verdict replaces an earlier one
-        state, who = review["state"], (review.get("user") or {}).get("login", "someone")
-        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-            latest[who] = state
-    changes = sorted(who for who, state in latest.items() if state == "CHANGES_REQUESTED")
-    approved = sorted(who for who, state in latest.items() if state == "APPROVED")
+    pull = next((p for p in pulls if p.merged), pulls[0])
+    latest: dict[str, ReviewState] = {}
+    for review in reviews_of(pull.number):  # oldest first: a later verdict replaces an earlier one
+        if review.state is not ReviewState.COMMENTED:
+            latest[review.author] = review.state
+    changes = sorted(who for who, state in latest.items() if state is ReviewState.CHANGES_REQUESTED)
+    approved = sorted(who for who, state in latest.items() if state is ReviewState.APPROVED)
     if changes:
-        return GateResult("review", FAIL, f"PR #{pull['number']} has changes requested by {', '.join(changes)}")
+        return GateResult("review", FAIL, f"PR #{pull.number} has changes requested by {', '.join(changes)}")
     if not approved:
-        return GateResult("review", FAIL, f"PR #{pull['number']} has no approving review")
-    return GateResult("review", PASS, f"PR #{pull['number']} approved by {', '.join(approved)}")
+        return GateResult("review", FAIL, f"PR #{pull.number} has no approving review")
+    return GateResult("review", PASS, f"PR #{pull.number} approved by {', '.join(approved)}")
 
 
-def judge_ci(sha: str, combined: Json, runs: list[Json]) -> GateResult:
-    """Every commit status and check run of `sha` must have finished green."""
-    bad = [r["name"] for r in runs if r.get("status") == "completed" and r.get("conclusion") in _BAD_CONCLUSIONS]
-    bad += [s["context"] for s in combined.get("statuses", []) if s["state"] in ("error", "failure")]
-    waiting = [r["name"] for r in runs if r.get("status") != "completed"]
-    waiting += [s["context"] for s in combined.get("statuses", []) if s["state"] == "pending"]
-    count = f"{combined.get('total_count', 0)} status(es) and {len(runs)} check run(s)"
+def judge_ci(sha: str, checks: list[CICheck]) -> GateResult:
+    """Every CI result of `sha` must have finished green; the pass names how many of each kind there were."""
+    bad = [c.name for c in checks if c.state is CIState.FAILED]
+    waiting = [c.name for c in checks if c.state is CIState.RUNNING]
     if bad:
         return GateResult("ci", FAIL, f"{sha[:7]}: failing: {', '.join(bad)}")
     if waiting:
         return GateResult("ci", FAIL, f"{sha[:7]}: still running: {', '.join(waiting)}; wait for CI to finish")
-    if not runs and not combined.get("total_count"):
+    if not checks:
         return GateResult("ci", FAIL, f"{sha[:7]}: no CI status or check run reported")
+    kinds = dict.fromkeys(c.kind for c in checks)  # in the forge's order
+    count = " and ".join(f"{sum(c.kind == kind for c in checks)} {kind}" for kind in kinds)
     return GateResult("ci", PASS, f"{sha[:7]}: {count} green")
 
 
-def judge_issues(found: dict[str, list[Json]]) -> GateResult:
-    """No open issue may carry a blocking label."""
-    open_ones = [f"#{issue['number']} {issue['title']!r} ({label})" for label, issues in found.items()
-                 for issue in issues]
+def judge_issues(found: dict[str, list[Issue]]) -> GateResult:
+    """No open issue may carry a blocking label; `found` maps each label to its open issues."""
+    open_ones = [f"#{issue.number} {issue.title!r} ({label})" for label, issues in found.items() for issue in issues]
     if open_ones:
         return GateResult("issues", FAIL, f"open blocking issue(s): {'; '.join(open_ones[:5])}")
     return GateResult("issues", PASS, f"no open issue labelled {', '.join(found)}")
@@ -123,8 +119,8 @@ def source_commit(ws: Workspace) -> str:
     return run_git(ws.app, "rev-parse", "HEAD").strip()
 
 
-def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
-    from deploylib.forge import open_forge
+def _forge_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
+    from deploylib.forge import forge_label, open_forge
 
     cfg = ws.config.gate
     wanted = [name for name, on in (("review", cfg.require_review), ("ci", cfg.require_ci),
@@ -134,19 +130,19 @@ def _github_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
     if not wanted:
         return results
     try:
-        forge = open_forge(ws.config.release)
-        assert forge is not None, "config validation requires [release.github] for these gates"
+        forge = open_forge(ws.config.release, ws.app)
+        assert forge is not None, "config validation requires a forge for these gates"
         sha = source_commit(ws)
         for name in wanted:
             if name == "review":
                 results.append(judge_review(sha, forge.pulls_for_commit(sha), forge.reviews))
             elif name == "ci":
-                results.append(judge_ci(sha, *forge.commit_checks(sha)))
+                results.append(judge_ci(sha, forge.commit_checks(sha)))
             else:
                 results.append(judge_issues({label: forge.open_issues(label) for label in cfg.blocking_labels}))
-    except DeployError as err:  # no token, GitHub down: the gate could not pass
-        results += [GateResult(name, FAIL, f"could not ask GitHub: {err}") for name in wanted
-                    if name not in {r.name for r in results}]
+    except DeployError as err:  # no token, the forge down: the gate could not pass
+        results += [GateResult(name, FAIL, f"could not ask {forge_label(ws.config.release)}: {err}")
+                    for name in wanted if name not in {r.name for r in results}]
     return results
 
 
@@ -218,7 +214,7 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
     if any(r.outcome == FAIL for r in results):
         later.append(GateResult("tests", SKIP, "not run: an earlier gate failed"))
     else:
-        later += _github_gates(ws, waived)
+        later += _forge_gates(ws, waived)
         later.append(_command_gate(ws, "tests", cfg.tests, tests_key, cfg.junit) if cfg.tests else
                      GateResult("tests", SKIP, "no [gate] tests command configured"))
         if cfg.audit:

@@ -20,7 +20,8 @@ import semver
 from deploylib import report, textfile
 from deploylib.crash import crash_point
 from deploylib.errors import GitError, ReleaseError
-from deploylib.forge import open_forge
+from deploylib.forge import open_forge, web_url
+from deploylib.forge.base import ForgeRelease, ReleaseAsset
 from deploylib.git import (
     commit_paths,
     create_tag,
@@ -202,7 +203,7 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
         report.stage(report.SKIP, "release", plan.describe())
         return ""
     tag = tag_name(ws, plan.version)
-    forge = open_forge(ws.config.release)  # a missing token stops us before anything is written
+    forge = open_forge(ws.config.release, ws.app)  # a missing token stops us before anything is written
     if plan.is_release:
         _write_release(ws, plan, tag)
         notes = _notes(ws, plan.version, plan.previous, plan.commits)
@@ -211,12 +212,14 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
         tags = _version_tags(ws)
         notes = _notes_of_tag(ws, next(t for t in tags if t.name == tag), tags)
     if forge is not None:
-        attach = ws.config.release.github.upload_artifact and artifact is not None and artifact.version == plan.version
-        assets = [(f"{ws.app.name}-{plan.version}.tar", artifact.tar)] if attach and artifact else []
+        attach = forge.options.upload_artifact and artifact is not None and artifact.version == plan.version
+        assets = (ReleaseAsset(f"{ws.app.name}-{plan.version}.tar", artifact.tar),) if attach and artifact else ()
         body = changelog.render("release_notes.md.j2", _templates(ws), release=notes)
-        url = forge.publish_release(tag, tag, body, bool(semver.Version.parse(plan.version).prerelease),
-                                    tag_commit(ws.app, tag), assets)
-        report.stage(report.OK, "release github", f"{url}" + (f" with {assets[0][0]}" if assets else ""))
+        url = forge.publish_release(ForgeRelease(tag, tag, body, bool(semver.Version.parse(plan.version).prerelease),
+                                                 tag_commit(ws.app, tag), assets))
+        assert ws.config.release.forge is not None
+        report.stage(report.OK, f"release {ws.config.release.forge.type}",
+                     url + (f" with {assets[0].name}" if assets else ""))
     return tag
 
 
@@ -224,21 +227,12 @@ def _templates(ws: Workspace) -> Path | None:
     return ws.app / ws.config.release.templates if ws.config.release.templates else None
 
 
-def _web_url(ws: Workspace) -> str:
-    """The repository's web address from the API address: api.github.com → github.com, HOST/api/v3 → HOST."""
-    github = ws.config.release.github
-    if not github.repository:
-        return ""
-    host = github.api_url.rstrip("/").removesuffix("/api/v3").replace("://api.github.com", "://github.com")
-    return f"{host}/{github.repository}"
-
-
 def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...],
            date: str = "") -> changelog.ReleaseNotes:
     """The notes of `version` dated `date` (today in UTC, a new release's date, when not given)."""
     notes = changelog.release_notes(version, date or datetime.now(UTC).strftime("%Y-%m-%d"), commits,
                                     ws.config.release.include_other)
-    web = _web_url(ws)
+    web = web_url(ws.config.release)
     compare = f"{web}/compare/{tag_name(ws, previous)}...{tag_name(ws, version)}" if web and previous else ""
     return dataclasses.replace(notes, repo_url=web, compare_url=compare)
 
@@ -253,7 +247,7 @@ def _notes_of(ws: Workspace, tag: Tag, tags: list[Tag], commits: tuple[Commit, .
     the repository, compared with the highest lower stable release in its history (only then is that
     release looked for)."""
     earlier = next((t for t in tags if not t.version.prerelease and t.version < tag.version
-                    and is_ancestor(ws.app, t.commit, tag.commit)), None) if _web_url(ws) else None
+                    and is_ancestor(ws.app, t.commit, tag.commit)), None) if web_url(ws.config.release) else None
     return _notes(ws, str(tag.version), str(earlier.version) if earlier else "", commits, tag.date)
 
 

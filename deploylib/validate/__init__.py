@@ -1,11 +1,16 @@
 """Validation of a live release. `kind = "…"` in a check's table maps to one class here; a kind's
-module is imported only when a configuration uses it."""
+module is imported only when a configuration uses it; other kinds come from plug-ins (see plugins.py)."""
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
-CHECK_KINDS: dict[str, str] = {
+from deploylib.plugins import Registry
+
+if TYPE_CHECKING:
+    from deploylib.validate.base import Check
+
+CHECKS: Registry[Check] = Registry("deploylib.checks", "deploylib.validate.base:Check", {
     "smoke": "deploylib.validate.smoke:SmokeCheck",
     "flow": "deploylib.validate.flow:FlowCheck",
     "assets": "deploylib.validate.assets:AssetsCheck",
@@ -13,12 +18,5 @@ CHECK_KINDS: dict[str, str] = {
     "load": "deploylib.validate.load:LoadCheck",
     "browser": "deploylib.validate.browser:BrowserCheck",
     "command": "deploylib.validate.command:CommandCheck",
-}
+})
 
-
-def check_class(kind: str) -> type | None:
-    if kind not in CHECK_KINDS:
-        return None
-    module, _, name = CHECK_KINDS[kind].partition(":")
-    cls: type = getattr(importlib.import_module(module), name)
-    return cls

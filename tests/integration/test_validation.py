@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from deploylib.config.schema import Variant
 from deploylib.model import Verdict
-from deploylib.notify.delivery import Event, Notifications, NotifierConfig
+from deploylib.notify.base import Event
+from deploylib.notify.delivery import Notifications
+from deploylib.notify.webhook import WebhookOptions
 from deploylib.validate.assets import AssetsCheck, PageCheck
 from deploylib.validate.flow import FlowCheck, FlowStep
 from deploylib.validate.load import LoadCheck
@@ -224,8 +227,8 @@ def test_assets_of_the_built_demo_served_by_nginx(tmp_path: Path, nginx) -> None
 def test_notifications_reach_the_webhook_in_both_formats(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     app.route("/hook", (200, {}, "ok"), method="POST")
     monkeypatch.setenv("HOOK_URL", f"{app.url}/hook")
-    notes = Notifications((NotifierConfig(url_env="HOOK_URL"),
-                           NotifierConfig(format="slack", url=f"{app.url}/hook", events=["rolled-back"])))
+    notes = Notifications((Variant("json", WebhookOptions(url_env="HOOK_URL")),
+                           Variant("slack", WebhookOptions(url=f"{app.url}/hook", events=["rolled-back"]))))
     notes.emit(Event("started", "production", "1.2.0", "sha256:ab", "deploying"))
     notes.emit(Event("rolled-back", "production", "1.1.0", "sha256:cd", "restored"))
     notes.flush()
@@ -234,7 +237,7 @@ def test_notifications_reach_the_webhook_in_both_formats(app: App, monkeypatch: 
 
 
 def test_a_webhook_that_is_down_is_reported_without_its_secret(capsys: pytest.CaptureFixture[str]) -> None:
-    notes = Notifications((NotifierConfig(url="http://127.0.0.1:9/services/T0/SECRET", retries=1),))
+    notes = Notifications((Variant("json", WebhookOptions(url="http://127.0.0.1:9/services/T0/SECRET", retries=1)),))
     notes.emit(Event("failed", "production", "1.2.0", "sha256:ab", "boom"))
     notes.flush()
     out = capsys.readouterr().out

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from deploylib.model import Verdict
-from deploylib.notify.delivery import Event, payload, redact
+from deploylib.notify.base import Event
+from deploylib.notify.json import JsonNotifier
+from deploylib.notify.slack import SlackNotifier
+from deploylib.notify.webhook import WebhookOptions, redact
 from deploylib.validate.assets import asset_problem, find_assets, source_map
 from deploylib.validate.base import Observed
 from deploylib.validate.flow import FlowStep, captured, fill
@@ -117,9 +120,10 @@ def test_a_missing_capture_is_named() -> None:
 
 def test_notification_payloads() -> None:
     event = Event("rolled-back", "production", "1.2.0", "sha256:ab", "restored 1.1.0")
-    assert payload(event, "json")["event"] == "rolled-back" and payload(event, "json")["severity"] == "warning"
-    assert payload(event, "slack") == {"text": ":warning: *deploylib*: rolled-back on *production* (1.2.0): "
-                                               "restored 1.1.0"}
+    body = JsonNotifier(WebhookOptions(url_env="HOOK")).body(event)
+    assert (body["event"], body["severity"], body["environment"]) == ("rolled-back", "warning", "production")
+    assert SlackNotifier(WebhookOptions(url_env="HOOK")).body(event) == {
+        "text": ":warning: *deploylib*: rolled-back on *production* (1.2.0): restored 1.1.0"}
 
 
 def test_webhook_urls_are_shown_by_host_only() -> None:

@@ -167,7 +167,9 @@ def test_validation_mistakes_are_named(env_extra: dict, fragments: list[str]) ->
 
 
 @pytest.mark.parametrize(("notify", "fragment"), [
-    ([{"format": "teams", "url_env": "X"}], 'format = "teams" (a string) is not json or slack'),
+    ([{"format": "teams", "url_env": "X"}], 'format = "teams" is not a known format. Known: json, slack;'),
+    ([{"type": "teams", "url_env": "X"}], 'type = "teams" is not a known type. Known: json, slack;'),
+    ([{"type": "slack", "format": "slack", "url_env": "X"}], "type and format are both given"),
     ([{"url_env": "X", "events": ["deployed"]}], "unknown event(s) deployed"),
     ([{"url_env": "X", "url": "https://x"}], "give exactly one of url_env"),
     ([{}], "give exactly one of url_env"),
@@ -175,6 +177,12 @@ def test_validation_mistakes_are_named(env_extra: dict, fragments: list[str]) ->
 ])
 def test_notifier_mistakes_are_named(notify: object, fragment: str) -> None:
     assert fragment in error_of({"notify": notify})
+
+
+@pytest.mark.parametrize("spelling", [{}, {"type": "slack"}, {"format": "slack"}])
+def test_a_notifier_is_chosen_by_type_or_the_older_format(spelling: dict) -> None:
+    notifier = load({"notify": [{"url_env": "HOOK", **spelling}]}).notify[0]
+    assert notifier.type == ("slack" if spelling else "json") and notifier.options.url_env == "HOOK"
 
 
 def test_checks_of_every_kind_load() -> None:
@@ -203,6 +211,33 @@ def test_build_gate_mistakes_are_named(build: dict, fragment: str) -> None:
 def test_gates_that_ask_github_need_a_repository() -> None:
     assert "[gate] require_review asks GitHub, but [release.github] repository is not set" in error_of(
         {"gate": {"require_review": True}})
+
+
+@pytest.mark.parametrize("release", [
+    {"github": {"repository": "acme/site"}},  # the older table
+    {"forge": {"type": "github", "repository": "acme/site"}},
+])
+def test_the_forge_is_read_from_either_table(release: dict) -> None:
+    forge = load({"release": release}).release.forge
+    assert forge is not None and (forge.type, forge.options.repository) == ("github", "acme/site")
+    assert forge.options.api_url == "https://api.github.com" and forge.options.upload_artifact
+
+
+def test_an_empty_github_repository_means_no_forge() -> None:
+    assert load({"release": {"github": {"repository": ""}}}).release.forge is None
+
+
+@pytest.mark.parametrize(("release", "fragments"), [
+    ({"forge": {"type": "gitlab"}}, ['[release.forge] type = "gitlab" is not a known type', "Known: github",
+                                     "deploylib.forges"]),
+    ({"forge": {"repository": "acme/site"}}, ["[release.forge] type is missing", "github"]),
+    ({"forge": {"type": "github"}}, ["[release.forge] repository is missing"]),
+    ({"forge": {"type": "github", "repository": "acme/site"}, "github": {"repository": "acme/site"}},
+     ["[release.github] and [release.forge] are both given", "Keep one"]),
+])
+def test_forge_mistakes_are_named(release: dict, fragments: list[str]) -> None:
+    message = error_of({"release": release})
+    assert all(fragment in message for fragment in fragments), message
 
 
 def test_tests_cannot_be_waived_for_a_hotfix() -> None:

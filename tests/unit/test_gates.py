@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from deploylib.forge.base import CICheck, CIState, Issue, PullRequest, Review, ReviewState
 from deploylib.gates.quality import judge_ci, judge_issues, judge_review, pushed_gate, repository_gates
 from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, SKIP
@@ -33,8 +34,8 @@ def test_detached_head_fails() -> None:
     assert branch.outcome == FAIL and "detached" in branch.detail
 
 
-def review(login: str, state: str) -> dict:
-    return {"state": state, "user": {"login": login}}
+def review(login: str, state: str) -> Review:
+    return Review(login, ReviewState[state])
 
 
 @pytest.mark.parametrize(("reviews", "outcome", "detail"), [
@@ -46,8 +47,8 @@ def review(login: str, state: str) -> dict:
     ([review("bob", "CHANGES_REQUESTED"), review("bob", "COMMENTED")], FAIL, "changes requested by bob"),
     ([review("ana", "APPROVED"), review("ana", "DISMISSED")], FAIL, "no approving review"),
 ])
-def test_review_judgement(reviews: list[dict], outcome: str, detail: str) -> None:
-    result = judge_review("a" * 40, [{"number": 5, "merged_at": "2026-01-01T00:00:00Z"}], lambda n: reviews)
+def test_review_judgement(reviews: list[Review], outcome: str, detail: str) -> None:
+    result = judge_review("a" * 40, [PullRequest(5, merged=True)], lambda n: reviews)
     assert result.outcome == outcome and detail in result.detail
 
 
@@ -56,31 +57,38 @@ def test_a_direct_push_has_no_review() -> None:
     assert result.outcome == FAIL and result.detail == "abcdef0 came in by a direct push: no pull request, so no review"
 
 
-def ci(*statuses: tuple[str, str]) -> dict:
-    return {"total_count": len(statuses), "statuses": [{"context": c, "state": s} for c, s in statuses]}
+def status(name: str, state: CIState) -> CICheck:
+    return CICheck(name, state, "status(es)")
 
 
-def run(name: str, status: str, conclusion: str | None = None) -> dict:
-    return {"name": name, "status": status, "conclusion": conclusion}
+def run(name: str, state: CIState) -> CICheck:
+    return CICheck(name, state, "check run(s)")
 
 
-@pytest.mark.parametrize(("combined", "runs", "outcome", "detail"), [
-    (ci(("ci/test", "success")), [run("build", "completed", "success")], PASS, "1 status(es) and 1 check run(s) green"),
-    (ci(), [run("build", "completed", "neutral"), run("lint", "completed", "skipped")], PASS, "green"),
-    (ci(("ci/test", "failure")), [], FAIL, "failing: ci/test"),
-    (ci(), [run("build", "completed", "timed_out")], FAIL, "failing: build"),
-    (ci(("ci/test", "pending")), [], FAIL, "still running: ci/test"),
-    (ci(), [run("build", "in_progress")], FAIL, "still running: build"),
-    (ci(), [], FAIL, "no CI status or check run reported"),
+@pytest.mark.parametrize(("checks", "outcome", "detail"), [
+    ([status("ci/test", CIState.PASSED), run("build", CIState.PASSED)], PASS, "1 status(es) and 1 check run(s) green"),
+    ([run("build", CIState.PASSED), run("lint", CIState.PASSED)], PASS, ": 2 check run(s) green"),
+    ([CICheck("ci", CIState.PASSED)], PASS, ": 1 check(s) green"),  # a forge that names no kind
+    ([status("ci/test", CIState.FAILED)], FAIL, "failing: ci/test"),
+    ([run("build", CIState.FAILED), status("ci/test", CIState.RUNNING)], FAIL, "failing: build"),  # red beats running
+    ([status("ci/test", CIState.RUNNING)], FAIL, "still running: ci/test"),
+    ([], FAIL, "no CI status or check run reported"),
 ])
-def test_ci_judgement(combined: dict, runs: list[dict], outcome: str, detail: str) -> None:
-    result = judge_ci("a" * 40, combined, runs)
+def test_ci_judgement(checks: list[CICheck], outcome: str, detail: str) -> None:
+    result = judge_ci("a" * 40, checks)
     assert result.outcome == outcome and detail in result.detail
+
+
+def test_a_later_pull_request_does_not_hide_the_merged_one() -> None:
+    result = judge_review("a" * 40, [PullRequest(4, merged=False), PullRequest(5, merged=True)],
+                          lambda n: [review("ana", "APPROVED")] if n == 5 else [])
+    assert result.outcome == PASS and result.detail == "PR #5 approved by ana"
 
 
 def test_blocking_issues() -> None:
     assert judge_issues({"critical": [], "P0": []}).outcome == PASS
-    result = judge_issues({"critical": [{"number": 7, "title": "checkout down"}]})
+    down = Issue(7, "checkout down", ("critical",), "https://github.com/acme/site/issues/7", "2026-01-01T00:00:00Z")
+    result = judge_issues({"critical": [down]})
     assert result.outcome == FAIL and "#7 'checkout down' (critical)" in result.detail
 
 

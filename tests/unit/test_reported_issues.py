@@ -1,18 +1,18 @@
-"""The user-reported issues check judged from what GitHub answered: pure, with `ask` standing in for the forge."""
+"""The user-reported issues check judged from what the forge answered: pure, with `ask` standing in for it."""
 
 from __future__ import annotations
 
 from deploylib.errors import ReleaseError
+from deploylib.forge.base import Issue
 from deploylib.model import Verdict
 from deploylib.validate.issues import ReportedIssues
 
 
-def issue(number: int, title: str, *labels: str) -> dict:
-    return {"number": number, "title": title, "labels": [{"name": label} for label in labels],
-            "html_url": f"https://github.com/acme/site/issues/{number}"}
+def issue(number: int, title: str, *labels: str) -> Issue:
+    return Issue(number, title, labels, f"https://github.com/acme/site/issues/{number}", "2026-11-29T21:05:00Z")
 
 
-def check(answers: dict[str, list[dict]]) -> ReportedIssues:
+def check(answers: dict[str, list[Issue]]) -> ReportedIssues:
     return ReportedIssues(labels=tuple(answers), since="2026-11-29T21:00:00Z", ask=lambda label, since: answers[label])
 
 
@@ -32,9 +32,10 @@ def test_an_issue_with_two_watched_labels_counts_once_and_is_linked() -> None:
 
 
 def test_github_that_cannot_be_asked_is_an_error_not_a_pass() -> None:
-    def ask(label: str, since: str) -> list[dict]:
+    def ask(label: str, since: str) -> list[Issue]:
         raise ReleaseError("neither GITHUB_TOKEN nor GH_TOKEN is set")
 
-    result = ReportedIssues(labels=("bug",), since="2026-11-29T21:00:00Z", ask=ask).measure("", None)  # type: ignore[arg-type]
+    result = ReportedIssues(labels=("bug",), since="2026-11-29T21:00:00Z", ask=ask,
+                            forge="GitHub").measure("", None)  # type: ignore[arg-type]
     assert (result.verdict, result.seen) == (Verdict.ERROR, "could not ask GitHub: neither GITHUB_TOKEN nor GH_TOKEN "
                                                             "is set")

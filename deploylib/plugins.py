@@ -1,0 +1,91 @@
+"""Plug-in points: a configuration names a kind (`type = "ssh"`, `kind = "smoke"`, …) and a `Registry`
+maps it to a class. The built-in kinds are import paths, imported only when a configuration uses them;
+other kinds come from installed distributions' entry points (the packaging spec's entry_points.txt,
+as pytest and commitizen read theirs), in the groups
+
+    deploylib.targets     Target subclasses         (deploylib/targets/base.py)
+    deploylib.checks      Check subclasses          (deploylib/validate/base.py)
+    deploylib.forges      Forge subclasses          (deploylib/forge/base.py)
+    deploylib.notifiers   Notifier subclasses       (deploylib/notify/base.py)
+
+An entry point's name is the kind and its value the class, e.g. `mytarget = "acme_deploy:MyTarget"`.
+Entry points are read only when a configuration names a kind that is not built in: listing every
+installed distribution costs tens of milliseconds, which the no-op deploy must not pay.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from deploylib.errors import ConfigError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Registry(Generic[T]):
+    """The kinds of one plug-in point: `builtin` maps a kind to "module:Class"; `group` is the entry-point
+    group third-party kinds are installed under; every class must subclass `base` ("module:Class" too, so
+    that naming a registry imports nothing)."""
+
+    group: str
+    base: str
+    builtin: dict[str, str]
+
+    def load(self, kind: str) -> type[T] | None:
+        """The class of `kind`, or None when neither deploylib nor an installed plug-in provides it.
+
+        Raises ConfigError when the plug-in providing it cannot be imported or is not a `base` subclass."""
+        if kind in self.builtin:
+            cls: type[T] = _imported(self.builtin[kind])
+            return cls
+        point = _installed(self.group).get(kind)
+        return None if point is None else _plugin_class(point, self.group, _imported(self.base))
+
+    def known(self) -> tuple[str, ...]:
+        """Every kind: the built-in ones, then the installed plug-ins' (this reads the entry points)."""
+        return (*self.builtin, *sorted(k for k in _installed(self.group) if k not in self.builtin))
+
+    def hint(self) -> str:
+        """How to add a kind, for the message naming an unknown one."""
+        return f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
+
+
+def _imported(path: str) -> type:
+    """The class at "module:Class"."""
+    module, _, name = path.partition(":")
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
+
+
+@functools.cache
+def _installed(group: str) -> dict[str, EntryPoint]:
+    """The entry points of `group` in every installed distribution, by name (the first one on sys.path wins,
+    as importlib.metadata finds distributions). Read once per process."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=group):
+        found.setdefault(point.name, point)
+    return found
+
+
+def _plugin_class(point: EntryPoint, group: str, base: type) -> type:
+    where = f"the entry point {point.name} = {point.value!r} in the group {group}"
+    if point.dist is not None:
+        where += f" (installed by {point.dist.name} {point.dist.version})"
+    try:
+        loaded = point.load()
+    except Exception as err:  # a plug-in's import can fail in any way: name it, no traceback
+        raise ConfigError(f"{where} cannot be loaded: {type(err).__name__}: {err}. Fix or reinstall that "
+                          "distribution, or choose another kind.") from None
+    if not (isinstance(loaded, type) and issubclass(loaded, base)):
+        raise ConfigError(f"{where} is {loaded!r}, not a subclass of {base.__module__}.{base.__qualname__}. "
+                          "Fix that distribution's entry point.")
+    return loaded
