@@ -1,0 +1,186 @@
+"""Plug-ins from outside deploylib: a forge, a target, a check kind and a notifier (tests/plugins/
+acme_deploylib.py) installed as a distribution would install them — a `.dist-info` with entry_points.txt
+in a folder on PYTHONPATH — and run by a real `doit deploy:production`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, git, run_doit
+
+pytestmark = pytest.mark.slow
+
+ENTRY_POINTS = """[deploylib.forges]
+jsonforge = acme_deploylib:JsonForge
+
+[deploylib.targets]
+folder = acme_deploylib:FolderTarget
+
+[deploylib.checks]
+min-bytes = acme_deploylib:MinBytesCheck
+
+[deploylib.notifiers]
+jsonl = acme_deploylib:JsonLinesNotifier
+"""
+
+CONFIG = """[gate]
+require_review = true
+require_ci = true
+blocking_labels = ["critical"]
+
+[build]
+command = "rm -rf out && mkdir -p out && cp -R site/. out/"
+output = "out"
+
+[release.forge]
+type = "jsonforge"
+state = "../forge.json"
+
+[environments.production]
+target = {{ type = "folder", path = "../live" }}
+confirm = false
+validation = {{ issue_labels = ["bug"] }}
+
+[[environments.production.checks]]
+kind = "min-bytes"
+path = "/"
+min_bytes = 10
+
+[[notify]]
+type = "jsonl"
+path = "{events}"
+"""
+
+
+def install(site_packages: Path) -> Path:
+    """The plug-ins' module and a .dist-info naming their entry points, as pip would leave them."""
+    site_packages.mkdir()
+    shutil.copy(REPO / "tests" / "plugins" / "acme_deploylib.py", site_packages / "acme_deploylib.py")
+    info = site_packages / "acme_deploylib-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-deploylib\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(ENTRY_POINTS)
+    return site_packages
+
+
+@pytest.fixture
+def plugins(tmp_path: Path) -> dict[str, str]:
+    """The environment a `doit` run needs to find the installed plug-ins."""
+    installed = install(tmp_path / "site-packages")
+    return {"PYTHONPATH": os.pathsep.join(p for p in (str(installed), os.environ.get("PYTHONPATH", "")) if p)}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A user's repository with a bare origin, configured for the plug-ins only."""
+    root = tmp_path / "site"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<h1>Welcome to the plug-ins</h1>")
+    (root / "deploy.toml").write_text(CONFIG.format(events=tmp_path / "events.jsonl"))
+    (root / ".gitignore").write_text("out/\n")
+    shutil.copy(REPO / "dodo.py", root / "dodo.py")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    git(root, "config", "user.name", "Site Owner")
+    git(root, "config", "user.email", "owner@example.invalid")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "feat: first page (#5)")
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "origin.git")], check=True)
+    git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(root, "push", "-q", "-u", "origin", "main")
+    return root
+
+
+def forge_state(site: Path, review: str = "approved", ci: str = "passed", issue_open: bool = False) -> Path:
+    """The forge's answers about HEAD: PR #5 reviewed by ana, one CI check, and a critical issue."""
+    head = git(site, "rev-parse", "HEAD")
+    state = site.parent / "forge.json"
+    state.write_text(json.dumps({
+        "pulls": {head: [{"number": 5, "merged": True}]},
+        "reviews": {"5": [{"author": "ana", "state": review}]},
+        "checks": {head: [{"name": "tests", "state": ci}]},
+        "issues": [{"number": 7, "title": "checkout down", "labels": ["critical"], "opened": "2026-01-01T00:00:00Z",
+                    "open": issue_open}],
+    }))
+    return state
+
+
+def test_a_deploy_runs_on_a_plugin_forge_target_check_and_notifier(site: Path, plugins: dict[str, str]) -> None:
+    state = forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert "✓ gate review PR #5 approved by ana" in lines
+    assert any(line.startswith("✓ gate ci ") and line.endswith(": 1 check(s) green") for line in lines)
+    assert "✓ gate issues no open issue labelled critical" in lines
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+    forge = json.loads(state.read_text())
+    tar = Path(json.loads((site / ".deploylib" / "build.json").read_text())["tar"])
+    release = forge["releases"]["v0.1.0"]
+    assert release["assets"] == {"site-0.1.0.tar": hashlib.sha256(tar.read_bytes()).hexdigest()}
+    assert release["commit"] == git(site, "rev-parse", "v0.1.0^{commit}") and "first page" in release["notes"]
+    assert forge["deployments"] == [{"ref": "v0.1.0", "environment": "production",
+                                     "statuses": ["in_progress", "success"]}]
+    events = [json.loads(line) for line in (site.parent / "events.jsonl").read_text().splitlines()]
+    assert [(e["event"], e["version"]) for e in events] == [("started", "0.1.0"), ("succeeded", "0.1.0")]
+
+
+@pytest.mark.parametrize(("answers", "reason"), [
+    ({"review": "changes_requested"}, "review: PR #5 has changes requested by ana"),
+    ({"ci": "failed"}, "ci: "),
+    ({"issue_open": True}, "issues: open blocking issue(s): #7 'checkout down' (critical)"),
+])
+def test_the_plugin_forges_answers_stop_the_deploy_at_the_gate(site: Path, plugins: dict[str, str],
+                                                               answers: dict[str, object], reason: str) -> None:
+    forge_state(site, **answers)  # type: ignore[arg-type]
+    result = run_doit(site, "deploy:production", env=plugins)
+    assert result.returncode == 1 and reason in result.stderr, result.stdout + result.stderr
+    assert not (site.parent / "live").exists() and git(site, "tag", "--list") == ""
+
+
+def test_an_issue_opened_after_the_switch_rolls_the_release_back(site: Path, plugins: dict[str, str]) -> None:
+    state = forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    data = json.loads(state.read_text())
+    data["issues"].append({"number": 8, "title": "blank page", "labels": ["bug"], "opened": "2999-01-01T00:00:00Z",
+                           "open": True})  # opened after any switch
+    state.write_text(json.dumps(data))
+    (site / "site" / "index.html").write_text("<h1>Welcome back to the plug-ins</h1>")
+    git(site, "commit", "-qam", "fix: warmer welcome (#6)")
+    data["pulls"][git(site, "rev-parse", "HEAD")] = [{"number": 6, "merged": True}]
+    data["reviews"]["6"] = [{"author": "ana", "state": "approved"}]
+    data["checks"][git(site, "rev-parse", "HEAD")] = [{"name": "tests", "state": "passed"}]
+    state.write_text(json.dumps(data))
+    result = run_doit(site, "deploy:production", env=plugins)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "#8 'blank page'" in result.stdout + result.stderr
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+    deployments = json.loads(state.read_text())["deployments"]
+    assert [d["statuses"] for d in deployments] == [["in_progress", "success"], ["in_progress", "failure",
+                                                                                  "inactive"]]
+    events = [json.loads(line)["event"] for line in (site.parent / "events.jsonl").read_text().splitlines()]
+    assert events[2:] == ["started", "failed", "rolled-back"]
+
+
+def test_an_unknown_type_names_the_key_the_value_and_the_known_types_installed_ones_too(
+        site: Path, plugins: dict[str, str]) -> None:
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace('type = "folder"', 'type = "fodler"'))
+    git(site, "commit", "-qam", "chore: typo")
+    result = run_doit(site, "deploy:production", env=plugins)
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert ('[environments.production.target] type = "fodler" is not a known type. Did you mean "folder"? Known: '
+            "local, command, github-pages, ssh, folder; a plug-in adds one by an entry point in the group "
+            "deploylib.targets") in result.stderr
+
+
+def test_without_the_plugins_installed_their_kinds_are_unknown(site: Path) -> None:
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert '[release.forge] type = "jsonforge" is not a known type. Known: github; a plug-in' in result.stderr

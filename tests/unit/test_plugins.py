@@ -1,0 +1,85 @@
+"""The plug-in registry: built-in kinds without reading entry points; installed ones by entry point;
+a broken plug-in named, never a traceback."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deploylib import plugins
+from deploylib.config.load import parse
+from deploylib.errors import ConfigError
+from deploylib.targets import TARGETS
+from deploylib.targets.local import LocalTarget
+
+EVERY_BUILTIN_KIND = {
+    "build": {"command": "make"},
+    "release": {"forge": {"type": "github", "repository": "acme/site"}},
+    "environments": {"production": {"target": {"type": "local", "path": "out"},
+                                    "checks": [{"kind": "smoke", "path": "/"}, {"path": "/x"}]}},
+    "notify": [{"type": "slack", "url_env": "HOOK"}, {"format": "json", "url_env": "HOOK"}, {"url_env": "HOOK"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_scan() -> Iterator[None]:
+    """Each test sees the sys.path it set up, and imports its own acme_kinds."""
+    plugins._installed.cache_clear()
+    yield
+    plugins._installed.cache_clear()
+    sys.modules.pop("acme_kinds", None)
+
+
+def installed(folder: Path, monkeypatch: pytest.MonkeyPatch, entry_points: str, module: str = "") -> None:
+    """A distribution in `folder`, on sys.path: `module` as acme_kinds.py and the given entry_points.txt."""
+    info = folder / "acme_kinds-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-kinds\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    (folder / "acme_kinds.py").write_text(module)
+    monkeypatch.syspath_prepend(str(folder))
+
+
+def test_builtin_kinds_of_every_plugin_point_load_without_reading_entry_points(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_scan(**selection: str) -> None:
+        raise AssertionError(f"entry points were read for {selection}")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", no_scan)
+    config = parse(EVERY_BUILTIN_KIND, Path("/repo/deploy.toml"), Path("/repo"))
+    assert config.release.forge is not None and [n.type for n in config.notify] == ["slack", "json", "json"]
+
+
+def test_an_installed_kind_is_found_by_its_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n",
+              "from deploylib.targets.local import LocalTarget\nclass Mine(LocalTarget):\n    pass\n")
+    cls = TARGETS.load("mine")
+    assert cls is not None and issubclass(cls, LocalTarget) and TARGETS.known()[-1] == "mine"
+
+
+def test_a_builtin_kind_is_not_replaced_by_an_entry_point_of_the_same_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nlocal = acme_kinds:Mine\n", "Mine = None\n")
+    assert TARGETS.load("local") is LocalTarget and TARGETS.known().count("local") == 1
+
+
+@pytest.mark.parametrize(("module", "fragments"), [
+    ("class Mine:\n    pass\n", ["is <class 'acme_kinds.Mine'>, not a subclass of deploylib.targets.base.Target"]),
+    ("raise ImportError('needs libfoo')\n", ["cannot be loaded: ImportError: needs libfoo"]),
+    ("", ["cannot be loaded: AttributeError"]),  # the module lacks the class
+])
+def test_a_broken_plugin_is_named_with_its_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str,
+                                                        fragments: list[str]) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n", module)
+    data = {"build": {"command": "make"}, "environments": {"production": {
+        "target": {"type": "mine", "path": "out"}, "checks": [{"path": "/"}]}}}
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    message = str(caught.value)
+    assert "the entry point mine = 'acme_kinds:Mine' in the group deploylib.targets (installed by acme-kinds 1.0)" \
+        in message
+    assert all(fragment in message for fragment in fragments), message
