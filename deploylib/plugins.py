@@ -57,6 +57,12 @@ class Registry(Generic[T]):
         return f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
 
 
+def options_of(cls: type) -> type:
+    """The dataclass a target, forge or notifier class reads the rest of its table into: its `Options`."""
+    options: type = getattr(cls, "Options")  # noqa: B009 - any registry's class; mypy cannot know it has one
+    return options
+
+
 def _imported(path: str) -> type:
     """The class at "module:Class"."""
     module, _, name = path.partition(":")

@@ -31,11 +31,12 @@ from deploylib.config.schema import (
 )
 from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
-from deploylib.forge import FORGES, forge_label, forge_options
-from deploylib.notify import NOTIFIERS, notifier_options
+from deploylib.forge import FORGES, forge_label
+from deploylib.notify import NOTIFIERS
+from deploylib.plugins import options_of
 from deploylib.release.version_files import spec_problem
 from deploylib.runner import optional_command_problem
-from deploylib.targets import TARGETS, serves_itself, target_options
+from deploylib.targets import TARGETS, serves_itself
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
@@ -137,7 +138,7 @@ class ReleaseConfig:
                           '"PATH:PATTERN" such as \'src/app/__init__.py:__version__ = "{version}"\'',
         check=lambda specs: next((f'"{spec}" {problem}' for spec in specs if (problem := spec_problem(spec))), ""))
     forge: Variant | None = option(None, doc='a table [release.forge] with a type, e.g. {type = "github", repository '
-                                              '= "OWNER/NAME"}', variant=Kinds(FORGES, forge_options))
+                                              '= "OWNER/NAME"}', variant=Kinds(FORGES, options_of))
     # the older spelling of [release.forge] type = "github", read by _one_forge
     github: dict[str, Any] | None = option(None, doc='a table [release.github] with repository = "OWNER/NAME"')
     bump_rules: dict[str, str] = option(
@@ -162,7 +163,7 @@ class DeployConfig:
 @dataclass(frozen=True)
 class EnvironmentConfig:
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
-                             variant=Kinds(TARGETS, target_options))
+                             variant=Kinds(TARGETS, options_of))
     checks: tuple[Check, ...] = option(
         (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"',
         variant=Kinds(CHECKS, key="kind", default="smoke", wrap=False))
@@ -211,7 +212,7 @@ class Config:
 
 
 # [[notify]] type = "slack" (or the older format = "slack"); json when neither is given
-_NOTIFIER_KINDS = Kinds(NOTIFIERS, notifier_options, default="json", alias="format")
+_NOTIFIER_KINDS = Kinds(NOTIFIERS, options_of, default="json", alias="format")
 _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release": ReleaseConfig,
                               "deploy": DeployConfig}
 

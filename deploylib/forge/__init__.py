@@ -17,11 +17,6 @@ FORGES: Registry[Forge] = Registry("deploylib.forges", "deploylib.forge.base:For
                                    {"github": "deploylib.forge.github:GitHub"})
 
 
-def forge_options(cls: type) -> type:
-    """The dataclass describing a forge class's options."""
-    options: type = cls.Options
-    return options
-
 
 def forge_class(config: ReleaseConfig) -> type[Forge] | None:
     """The configured forge's class, or None when no forge is configured."""

@@ -15,8 +15,3 @@ NOTIFIERS: Registry[Notifier] = Registry("deploylib.notifiers", "deploylib.notif
     "slack": "deploylib.notify.slack:SlackNotifier",
 })
 
-
-def notifier_options(cls: type) -> type:
-    """The dataclass describing a notifier class's options."""
-    options: type = cls.Options
-    return options

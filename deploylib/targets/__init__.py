@@ -31,11 +31,6 @@ def _target_class(kind: str) -> type[Target]:
     return cls
 
 
-def target_options(cls: type) -> type:
-    """The dataclass describing a target class's options."""
-    options: type = cls.Options
-    return options
-
 
 def serves_itself(target: Variant) -> bool:
     """Can an environment with this target be validated without a `url` (the target serves its live release)?"""
