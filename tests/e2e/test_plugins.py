@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, git, run_doit
+from tests.conftest import REPO, git, run_doit, user_repo
 
 pytestmark = pytest.mark.slow
 
@@ -80,17 +80,9 @@ def plugins(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A user's repository with a bare origin, configured for the plug-ins only."""
-    root = tmp_path / "site"
-    (root / "site").mkdir(parents=True)
-    (root / "site" / "index.html").write_text("<h1>Welcome to the plug-ins</h1>")
-    (root / "deploy.toml").write_text(CONFIG.format(events=tmp_path / "events.jsonl"))
-    (root / ".gitignore").write_text("out/\n")
-    shutil.copy(REPO / "dodo.py", root / "dodo.py")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    git(root, "config", "user.name", "Site Owner")
-    git(root, "config", "user.email", "owner@example.invalid")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "feat: first page (#5)")
+    root = user_repo(tmp_path / "site", {"site/index.html": "<h1>Welcome to the plug-ins</h1>",
+                                         "deploy.toml": CONFIG.format(events=tmp_path / "events.jsonl"),
+                                         ".gitignore": "out/\n"}, "feat: first page (#5)")
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "origin.git")], check=True)
     git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
     git(root, "push", "-q", "-u", "origin", "main")
