@@ -48,7 +48,7 @@ class WindowPolicy:
                               check=lambda v: "" if 1 <= v <= 256 else "must be between 1 and 256")
     issue_labels: list[str] = option(factory=list, doc='an array of issue labels; an issue with one of them opened '
                                                        'after the switch, during the window, fails the round, e.g. '
-                                                       '["bug", "p0"] (GitHub)')
+                                                       '["bug", "p0"] (asks the forge)')
     issue_severity: str = option("critical", doc='"critical" (such an issue rolls back) or "minor" (it warns)',
                                  check=lambda v: "" if v in ("critical", "minor") else "is not critical or minor")
 
