@@ -33,33 +33,44 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Entry:
-    description: str
-    scope: str
-    sha: str
-    short_sha: str
-    pr: str
+    """One line of the notes, as the templates see it (`entry.description`, …)."""
+
+    description: str  # the commit's description, or its breaking-change note under Breaking Changes
+    scope: str  # "" when the commit has none
+    sha: str  # full 40-hex sha
+    short_sha: str  # first 7 characters
+    pr: str  # pull request number without "#", "" when the subject names none
 
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    """A titled group of entries, in the order the commits were given (newest first)."""
+
+    title: str  # one of SECTIONS' titles, or OTHER
     entries: list[Entry]
 
 
 @dataclass(frozen=True)
 class ReleaseNotes:
-    version: str
-    date: str  # YYYY-MM-DD
-    sections: list[Section] = field(default_factory=list)
-    compare_url: str = ""
-    repo_url: str = ""
+    """One release's notes: the context of `release_notes.md.j2` (`release`) and, as a list newest
+    first, of `CHANGELOG.md.j2` (`releases`)."""
+
+    version: str  # SemVer 2.0, without the tag prefix
+    date: str  # YYYY-MM-DD, UTC
+    sections: list[Section] = field(default_factory=list)  # in SECTIONS order; empty sections left out
+    compare_url: str = ""  # e.g. https://github.com/o/r/compare/v1.0.0...v1.1.0; "" without a forge
+    repo_url: str = ""  # e.g. https://github.com/o/r; "" without a forge
 
 
 OTHER = "Other"  # commits that are not conventional (merges aside), listed only when include_other is on
 
 
 def release_notes(version: str, date: str, commits: Iterable[Commit], include_other: bool = False) -> ReleaseNotes:
-    """Group commits into titled sections; a breaking change appears under Breaking Changes as well."""
+    """Group commits into titled sections; a breaking change appears under Breaking Changes as well.
+
+    `commits`: the release's commits, newest first; a revert and its target both among them are left
+    out. `date`: YYYY-MM-DD. `include_other`: list non-conventional commits (not merges) under Other.
+    Types without a section (docs, chore, …) are left out. Never raises."""
     grouped: dict[str, list[Entry]] = {key: [] for key, _ in (*SECTIONS, (OTHER, OTHER))}
     for commit in without_cancelled(tuple(commits)):
         if commit.breaking:
@@ -117,7 +128,11 @@ def markdown_text(text: str) -> str:
 
 
 def render(template: str, override_dir: Path | None, **context: Any) -> str:
-    """Render a template from the project's folder if it has one, else deploylib's default."""
+    """Render `template` (a file name such as "CHANGELOG.md.j2") from `override_dir` if it has one, else
+    deploylib's default, in a Jinja2 sandbox with StrictUndefined (an unknown name is an error, not "").
+
+    Raises ReleaseError (exit 1), naming the template file and line, when the template is invalid,
+    missing, or fails while rendering; nothing has been written then."""
     import jinja2
 
     folders = [str(d) for d in (override_dir, shipped("changelog_templates")) if d and d.is_dir()]
@@ -182,11 +197,13 @@ def with_unreleased(rendered: str, existing: str) -> str:
 
 
 def update(existing: str, rendered: str, version: str) -> str:
-    """Put the `version` section of a freshly rendered changelog into `existing`.
+    """Put the `version` section of a freshly rendered changelog into `existing` ("" for no file).
 
     A section for that version already there is replaced (never duplicated); otherwise the new one
     goes above the newest release, below an `## [Unreleased]` section if there is one. Every other
     byte of `existing` is kept, and the new section takes the file's line endings.
+    Raises ReleaseError (exit 1) when `rendered` holds no `## [version]` heading (a template that
+    does not write one section per release).
     """
     section = section_of(rendered, version)
     if not section:

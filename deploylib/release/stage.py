@@ -43,7 +43,8 @@ from deploylib.state.workspace import Workspace
 
 
 def release_files(ws: Workspace) -> list[str]:
-    """The files a release commit writes: left out of source fingerprints, which it must not change."""
+    """The files a release commit writes (repository-relative paths: the changelog, then each
+    version file): left out of source fingerprints, which it must not change."""
     from deploylib.release.version_files import VersionFile
 
     cfg = ws.config.release
@@ -51,6 +52,7 @@ def release_files(ws: Workspace) -> list[str]:
 
 
 def tag_name(ws: Workspace, version: str) -> str:
+    """The tag of `version` (SemVer 2.0, no prefix) by [release] tag_format, e.g. "1.4.0" -> "v1.4.0"."""
     return ws.config.release.tag_format.replace("{version}", version)
 
 
@@ -64,10 +66,12 @@ def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
 
 @dataclass(frozen=True)
 class Tag:
-    name: str
+    """A tag that names a version by [release] tag_format."""
+
+    name: str  # the tag as git names it, e.g. "v1.4.0"
     version: semver.Version
-    commit: str
-    date: str  # YYYY-MM-DD
+    commit: str  # full sha of the commit it names (an annotated tag's target, peeled)
+    date: str  # YYYY-MM-DD, UTC: the tag's creation date
 
 
 def _version_tags(ws: Workspace) -> list[Tag]:
@@ -85,14 +89,17 @@ def _last_stable(ws: Workspace, tags: list[Tag]) -> Tag | None:
 
 
 def last_release_tag(ws: Workspace) -> tuple[str, str]:
-    """(tag, version) of the last stable release on HEAD's history; ("", "") if none."""
+    """(tag, version) of the last stable release on HEAD's history, e.g. ("v1.4.0", "1.4.0"); ("", "")
+    if none. Prereleases and tags not matching tag_format are ignored. Raises GitError (exit 1) when git
+    fails or `ws.app` is not a repository with commits."""
     tag = _last_stable(ws, _version_tags(ws))
     return (tag.name, str(tag.version)) if tag else ("", "")
 
 
 def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
-    """The commits in `revisions`, newest first in the canonical order (deploylib.release.versioning.history);
-    squash bodies split up when parse_squash_bodies is on."""
+    """The commits in `revisions` (git revision arguments, e.g. "HEAD", "^<sha>"), newest first in the
+    canonical order (deploylib.release.versioning.history); squash bodies split up when
+    parse_squash_bodies is on. Raises GitError (exit 1) when git fails."""
     return _parsed(ws, history.newest_first(log_entries(ws.app, *revisions)))
 
 
@@ -114,6 +121,9 @@ def _members(tip: str, tags: list[Tag], upto: semver.Version | None, inclusive: 
 
 
 def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
+    """The next version of `ws.app` at `head` (HEAD's full sha), read-only: from the version tags and the
+    commits since the last stable release (see `bump.plan_version` for the rules). Raises GitError
+    (exit 1) when git fails, ReleaseError (exit 1) for an invalid --version or --prerelease."""
     cfg = ws.config.release
     tags = _version_tags(ws)
     last = _last_stable(ws, tags)
@@ -149,7 +159,7 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     """Every stable release on HEAD's history with its commits and links, newest first, from one `git log`
     of HEAD's history (and one more for releases off it): each release holds the same commits, in the
     same order, as when `_notes_of_tag` reads it alone with a range (deploylib.release.versioning.history), so
-    their sections are equal."""
+    their sections are equal. Raises GitError (exit 1) when git fails."""
     tags = _version_tags(ws)
     stable = sorted((t for t in tags if not t.version.prerelease), key=lambda t: t.version)
     graph = list(log_entries(ws.app, "HEAD"))
@@ -164,7 +174,10 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
 
 def write_changelog(ws: Workspace, full: bool) -> None:
     """Update the changelog with the latest release's section, or (full) regenerate it from history,
-    keeping its `## [Unreleased]` section. The file keeps its line endings and byte-order mark."""
+    keeping its `## [Unreleased]` section. The file keeps its line endings and byte-order mark.
+    Raises ReleaseError (exit 1) when there is no release tag on HEAD's history to write (not `full`)
+    or a template fails, GitError when git fails, OSError when the file cannot be written, and
+    UnicodeDecodeError when the existing changelog is not UTF-8."""
     path = ws.app / ws.config.release.changelog
     existing = textfile.read(path) if path.exists() else ""
     if full:
@@ -187,7 +200,8 @@ def write_changelog(ws: Workspace, full: bool) -> None:
 def preview(ws: Workspace, plan: VersionPlan) -> None:
     """What `publish` would do, written nowhere: the next version and the release notes. The release's
     file edits are computed too (and dropped), so a version file the release could not edit fails the
-    dry run as it would fail the release."""
+    dry run as it would fail the release. Prints to stdout through deploylib.report. Raises
+    ReleaseError (exit 1) for a version file or template the release could not use."""
     if plan.is_release:
         release_edits(ws, plan)
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
@@ -198,7 +212,17 @@ def preview(ws: Workspace, plan: VersionPlan) -> None:
 
 
 def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
-    """Make the release `plan` describes, or finish one a failed run left half done; return the tag or ""."""
+    """Make the release `plan` describes, or finish one a failed run left half done; return the tag or ""
+    ("" when `plan` has unreleased commits none of which asks for a release).
+
+    Writes the changelog and version files, the `chore(release): <tag>` commit, the annotated tag, then
+    pushes ([release] push) and publishes the forge release ([release.forge]), attaching `artifact`
+    when it is this version's. Raises ReleaseError (exit 1) when the repository is not releasable
+    (detached HEAD, another branch, uncommitted changes, behind its upstream, the tag on another commit;
+    nothing is written), and its subclass ForgeError when the forge cannot be used (a missing token:
+    raised before anything is written) or refuses; GitError (exit 1) for a shallow clone, tags not
+    fetched, or a failed commit, tag or push (an atomic push: nothing pushed). Run again after a
+    failure: it resumes."""
     if not plan.is_release and plan.commits:
         report.stage(report.SKIP, "release", plan.describe())
         return ""
@@ -253,7 +277,8 @@ def _notes_of(ws: Workspace, tag: Tag, tags: list[Tag], commits: tuple[Commit, .
 
 def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
     """The new text of every file the release commit writes: the version files and the changelog,
-    all computed (and any problem raised) before one is written."""
+    all computed (and any problem raised) before one is written. Returns {repository-relative path:
+    new text}. Raises ReleaseError (exit 1) for an unusable version file or template."""
     cfg = ws.config.release
     rendered = changelog.render("CHANGELOG.md.j2", _templates(ws),
                                 releases=[_notes(ws, plan.version, plan.previous, plan.commits)])
@@ -267,7 +292,9 @@ def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
 def versioned_tree(ws: Workspace, plan: VersionPlan, head: str) -> Iterator[None]:
     """The working tree as the release will commit it, for the build: version files and changelog edited
     when `plan` is a release (and the tree is clean, as the gate made sure). Any failure inside puts
-    every file back as it was, so a failed build or build gate leaves the user's tree untouched."""
+    every file back as it was, so a failed build or build gate leaves the user's tree untouched.
+    `head`: HEAD's full sha, recorded with the edits. Raises ReleaseError (exit 1) as `release_edits`
+    does, before anything is written."""
     if not plan.is_release or repo_state(ws.app).changes:
         yield
         return

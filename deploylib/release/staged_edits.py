@@ -21,14 +21,20 @@ _RECORD = "release-edits.json"
 
 @dataclass(frozen=True)
 class Staged:
-    head: str  # the commit the edits were made on
+    """The record of edits staged in the working tree, as read back from `release-edits.json`."""
+
+    head: str  # the commit the edits were made on (full sha)
     version: str  # the version they write
     files: dict[str, str]  # path (relative to the repository) -> new text
     originals: dict[str, str | None]  # path -> text before, None when the file did not exist
 
 
 def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None:
-    """Write `edits` into the working tree, recording first what each file held."""
+    """Write `edits` (path relative to the repository -> new text, as UTF-8 bytes with no newline
+    translation) into the working tree, recording first what each file held. Raises StateError (exit 1)
+    when the state folder cannot be created, OSError (or UnicodeDecodeError for a file that is not
+    UTF-8) when a file cannot be read or written; files written before that stay written, and
+    `unstage` puts them back."""
     originals = {name: textfile.read(ws.app / name) if (ws.app / name).exists() else None for name in edits}
     record = {"head": head, "version": version, "files": edits, "originals": originals}
     ensure_state_dir(ws.root)
@@ -38,7 +44,8 @@ def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None
 
 
 def staged(ws: Workspace, head: str, version: str) -> Staged | None:
-    """The edits staged for `version` on `head`, if the working tree still holds every one of them."""
+    """The edits staged for `version` on `head`, if the working tree still holds every one of them; None
+    otherwise, including when the record is missing or unreadable (never raises for the record)."""
     found = _read(ws)
     if found is None or (found.head, found.version) != (head, version) or not _in_tree(ws, found):
         return None
@@ -46,7 +53,9 @@ def staged(ws: Workspace, head: str, version: str) -> Staged | None:
 
 
 def unstage(ws: Workspace) -> None:
-    """Put back every file the staged edits changed (a file edited since is left alone) and forget them."""
+    """Put back every file the staged edits changed (a file edited since is left alone) and forget them.
+    A file the edits created is deleted. No record: nothing to do. Raises OSError when a file cannot be
+    restored (the record is then kept, so the next run tries again)."""
     found = _read(ws)
     if found is None:
         return

@@ -28,17 +28,21 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 
 @dataclass(frozen=True)
 class VersionFile:
-    path: str
+    """One entry of [release] version_files, split into its path and pattern."""
+
+    path: str  # POSIX path relative to the repository root
     pattern: str  # "" for a known file kind
 
     @classmethod
     def parse(cls, spec: str) -> VersionFile:
+        """Split "PATH" or "PATH:PATTERN" at the first colon; never raises (see `spec_problem`)."""
         path, _, pattern = spec.partition(":")
         return cls(path, pattern)
 
 
 def spec_problem(spec: str) -> str:
-    """Why a version-file spec cannot work, or ""."""
+    """Why a version-file spec cannot work, as a phrase following the quoted spec (e.g. 'names "../x",
+    which is not a path inside the repository'), or "". Checks the spec's form only, not the file."""
     found = VersionFile.parse(spec)
     if not found.path or PurePosixPath(found.path).is_absolute() or ".." in PurePosixPath(found.path).parts:
         return f'names "{found.path}", which is not a path inside the repository'
@@ -50,13 +54,16 @@ def spec_problem(spec: str) -> str:
 
 
 def set_package_json(text: str, version: str) -> str:
-    """Replace the top-level "version" value in place; nested "version" keys are untouched."""
+    """Replace the top-level "version" value in place; nested "version" keys are untouched.
+    Raises ValueError (json.JSONDecodeError included) for text that is not JSON or whose top-level
+    "version" is missing or not a string; the message completes "The version file X …"."""
     return _set_json(text, version, [("version",)])
 
 
 def set_lockfile(text: str, version: str) -> str:
     """package-lock.json / npm-shrinkwrap.json: the top-level "version" and, in lockfile versions 2
-    and 3, `packages[""].version` (the root package's entry), which npm keeps equal to it."""
+    and 3, `packages[""].version` (the root package's entry), which npm keeps equal to it.
+    Raises ValueError as `set_package_json` does; a missing `packages[""]` entry (lockfile v1) is fine."""
     return _set_json(text, version, [("version",), ("packages", "", "version")])
 
 
@@ -102,6 +109,8 @@ def _json_string_values(text: str, wanted: set[tuple[str, ...]]) -> dict[tuple[s
 
 
 def set_pyproject(text: str, version: str) -> str:
+    """Set `[project] version` (PEP 621) through tomlkit, which keeps comments and layout. Raises ValueError
+    (tomlkit's ParseError included) for invalid TOML or when [project] has no static version."""
     import tomlkit
 
     document = tomlkit.parse(text.removeprefix(textfile.BOM))  # tomlkit keeps CRLF, not a BOM
@@ -113,7 +122,9 @@ def set_pyproject(text: str, version: str) -> str:
 
 
 def set_pattern(text: str, pattern: str, version: str) -> str:
-    """Every match of `pattern` holding the version its first match holds gets `version`."""
+    """Every match of `pattern` holding the version its first match holds gets `version`. `{version}`
+    matches a SemVer 2.0 version (prerelease and build metadata included); the rest of `pattern` is
+    literal text. Raises ValueError when nothing matches."""
     before, _, after = pattern.partition("{version}")
     regex = re.compile(re.escape(before) + f"({_SEMVER})" + re.escape(after))
     matches = list(regex.finditer(text))
@@ -125,7 +136,13 @@ def set_pattern(text: str, pattern: str, version: str) -> str:
 
 
 def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
-    """New contents of every version file, computed before any is written; a problem names the file."""
+    """New contents of every version file, computed before any is written; a problem names the file.
+
+    `root`: the repository; `specs`: [release] version_files entries (see the module docstring);
+    `version`: SemVer 2.0 without the tag prefix. Returns {spec's path: new text}, each text as read
+    (line endings and BOM kept) with only the version changed. Raises ReleaseError (exit 1) when a file
+    cannot be read, is not UTF-8, or holds no version where its spec says.
+    """
     edits = {}
     for spec in specs:
         found = VersionFile.parse(spec)

@@ -11,7 +11,7 @@ from deploylib.errors import ReleaseError
 from deploylib.release.versioning.commits import Commit
 from deploylib.release.versioning.reverts import without_cancelled
 
-LEVELS = ("patch", "minor", "major")  # in increasing order
+LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,12 @@ class VersionPlan:
 
     @property
     def is_release(self) -> bool:
+        """True when the plan makes a new tag; False when it only builds `version` (untagged or already tagged)."""
         return bool(self.level)
 
     def describe(self) -> str:
+        """One line for the person releasing, e.g. "1.4.0 → 1.5.0 (minor: feat)", noting commits that are
+        not Conventional Commits (merges aside)."""
         odd = sum(1 for c in self.commits if not c.conventional and not c.merge)
         note = f"; {odd} commit(s) not conventional" if odd else ""
         return self._describe() + note
@@ -58,7 +61,13 @@ class VersionPlan:
 def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str, str]:
     """The highest bump any commit asks for (a breaking change is major, otherwise `rules[type]`),
     and the kinds of commit that asked for a bump. A revert and the commit it undoes, both among
-    `commits`, ask for nothing (see deploylib.release.versioning.reverts)."""
+    `commits`, ask for nothing (see deploylib.release.versioning.reverts).
+
+    `commits`: newest first (reverts are matched in that order). `rules`: lower-case commit type ->
+    "patch" | "minor" | "major"; a type not in it asks for nothing. Returns (level, reasons), e.g.
+    ("minor", "feat, fix") or ("major", "breaking change"); ("", "") when nothing asks for a bump.
+    Raises ValueError for a rule value outside LEVELS (the configuration loader rejects those first).
+    """
     best, reasons = -1, set()
     for commit in without_cancelled(tuple(commits)):
         level = "major" if commit.breaking else rules.get(commit.type, "")
@@ -73,8 +82,17 @@ def plan_version(previous: str, commits: tuple[Commit, ...], rules: Mapping[str,
                  prereleases: Iterable[str] = (), head_versions: Iterable[str] = ()) -> VersionPlan:
     """The next version after `previous` ("" if never released) given the commits made since.
 
+    Versions are SemVer 2.0 strings without the tag's prefix ("1.4.0", not "v1.4.0"). `commits`: every
+    commit since `previous`, newest first. `rules`: as for `bump_level`. `initial_version`: the first
+    release's version. `major_on_zero`: whether a breaking change on 0.x makes 1.0.0 (SemVer 2.0 §4
+    lets 0.x break anything, so by default it bumps the minor). `head_sha`: HEAD's full sha; its first
+    7 characters name an unreleased build ("1.4.0+3.gabc1234", SemVer 2.0 §10 build metadata).
     `prereleases` are the prerelease versions already tagged (to number the next one) and
     `head_versions` the versions tagged on HEAD itself (so a finished release is not repeated).
+
+    Raises ReleaseError (exit 1) when `previous` or `options.version` is not a semantic version, when
+    `options.version` is not above `previous`, when `options.prerelease` is not alphanumeric, or when
+    the prerelease it would make sorts below one already tagged (SemVer 2.0 §11).
     """
     current = _parse(previous, "The last release tag names") if previous else None
     if options.version:
@@ -120,6 +138,7 @@ def _parse(version: str, what: str) -> semver.Version:
 
 
 def _override(version: str, current: semver.Version | None, commits: tuple[Commit, ...]) -> VersionPlan:
+    """The plan for `--version`: `version` itself, which must be above the last release."""
     wanted = _parse(version, "--version names")
     if current is not None and wanted <= current:
         raise ReleaseError(f"--version {version} is not newer than the last release {current}; give a higher "

@@ -29,7 +29,10 @@ BREAKING_TOKENS = ("BREAKING CHANGE", "BREAKING-CHANGE")
 
 @dataclass(frozen=True)
 class Commit:
-    sha: str
+    """One commit message as Conventional Commits 1.0 reads it: `type(scope)!: description`, then an
+    optional body and footers (Specification items 1-16). Every field is text; "" means absent."""
+
+    sha: str  # full 40-hex sha as git prints it; "" when parsed from text alone
     subject: str  # the first line as written (without its line ending)
     type: str  # lower-case; "" when the message is not conventional
     scope: str
@@ -48,18 +51,23 @@ class Commit:
 
     @property
     def body(self) -> str:
+        """The free-form paragraphs between the subject and the footers (item 6), stripped."""
         return self._parts[0]
 
     @property
     def footers(self) -> tuple[tuple[str, str], ...]:
+        """(token, value) pairs in message order, e.g. ("Refs", "#12"); "BREAKING-CHANGE" reads as
+        "BREAKING CHANGE" (items 8-10 and 16). A value continued over several lines keeps its newlines."""
         return self._parts[1]
 
     @property
     def conventional(self) -> bool:
+        """Whether the subject is a Conventional Commits header (reverts count; merges do not)."""
         return bool(self.type)
 
     @property
     def short_sha(self) -> str:
+        """The sha's first 7 characters, as `git log --oneline` abbreviates by default."""
         return self.sha[:7]
 
 
@@ -69,6 +77,13 @@ def normalize_newlines(text: str) -> str:
 
 
 def parse(message: str, sha: str = "") -> Commit:
+    """`message` (git's full `%B` text, any line endings) as a Commit; never raises.
+
+    The type is read case-insensitively and stored lower-case (item 15); a breaking change is a `!`
+    before the colon (item 13) or an upper-case `BREAKING CHANGE:` / `BREAKING-CHANGE:` note (items 12
+    and 16). Merge commits (`Merge pull request …`, `Merge branch …`) and `Revert "…"` / `Reapply "…"`
+    subjects, as git and GitHub write them, are recognised although they are not conventional headers.
+    """
     first, _, rest = normalize_newlines(message).strip("\n").partition("\n")
     subject, rest = first.strip(), rest.strip("\n")
     pr = found["pr"] if "(#" in subject and (found := _PR_SUFFIX.search(subject)) else ""
@@ -130,6 +145,8 @@ def parse_squash(message: str, sha: str = "") -> list[Commit]:
     belongs to that bullet's commit up to the next conventional bullet; a bullet that is not a
     conventional header ("* wip") is body text of the commit before it. The bullets' commits carry the
     title's pull request number. Without a conventional bullet the message is one commit.
+
+    Returns at least one Commit, in message order (title first), each carrying `sha`; never raises.
     """
     lines = normalize_newlines(message).strip("\n").split("\n")
     items: list[list[str]] = [[]]

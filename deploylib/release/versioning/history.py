@@ -17,10 +17,12 @@ from typing import NamedTuple
 
 
 class Entry(NamedTuple):  # a tuple, not a dataclass: made once per commit of long histories
-    sha: str
-    parents: tuple[str, ...]
+    """One commit of the graph as `git log --format=%H%x1f%P%x1f%ct%x1f%B` reads it."""
+
+    sha: str  # full 40-hex sha
+    parents: tuple[str, ...]  # full shas, first parent first; () for a root commit
     time: int  # committer time, seconds since the epoch
-    message: str
+    message: str  # the full message (%B); bytes that are not UTF-8 read as U+FFFD
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
@@ -65,7 +67,12 @@ def _line(tip: Entry, by_sha: dict[str, Entry], size: int) -> list[Entry]:
 def members(graph: Sequence[Entry], releases: Sequence[tuple[str, str]]) -> dict[str, list[Entry]]:
     """For each release (key, commit sha), in ascending version order, the entries it holds, in the
     canonical order. `graph` must hold every commit reachable from the releases' commits. Each commit
-    is visited once: a release's walk stops at commits a lower release already holds."""
+    is visited once: a release's walk stops at commits a lower release already holds.
+
+    Returns {key: list[Entry] newest first}, with every key of `releases`; a release whose commit is
+    not in `graph`, or is held by a lower release, gets []. A parent missing from `graph` ends that
+    walk (as at a shallow clone's boundary) rather than raising.
+    """
     by_sha = {e.sha: e for e in graph}
     owned: set[str] = set()
     found: dict[str, list[Entry]] = {}

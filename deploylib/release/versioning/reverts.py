@@ -25,7 +25,8 @@ _HEX = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
 def without_cancelled(commits: Sequence[Commit]) -> list[Commit]:
-    """`commits` (newest first) less every revert whose target is among them, and that target.
+    """`commits` (newest first) less every revert whose target is among them, and that target; the
+    rest keep their order. Never raises.
 
     Newest first, so that a revert of a revert cancels the revert before the revert can cancel
     the original."""
@@ -42,7 +43,9 @@ def without_cancelled(commits: Sequence[Commit]) -> list[Commit]:
 
 
 def reverted_shas(commit: Commit) -> tuple[str, ...]:
-    """The (possibly abbreviated) shas a revert names, lower-case."""
+    """The (possibly abbreviated, 7 to 40 hex digits) shas a revert names, lower-case, in message order:
+    from git's "This reverts commit <sha>." lines, and from `Refs:` footers of a conventional `revert:`
+    commit; () for any other commit."""
     found = _REVERTED_SHA.findall(commit.rest)
     if commit.type == "revert" and not commit.reverts:
         found += [h for refs in _REFS_SHA.findall(commit.rest) for h in _HEX.findall(refs)]
