@@ -53,7 +53,9 @@ class _References(HTMLParser):
 
 
 def find_assets(html: str, page_url: str) -> list[str]:
-    """Absolute URLs of the same-origin assets a page references, in order, without repeats."""
+    """Absolute URLs of the same-origin assets a page references, in order, without repeats and without
+    fragments. `page_url`: the page's absolute URL, which relative references resolve against (RFC 3986
+    §5) and whose scheme and host:port define same-origin. data: URLs are skipped. Pure; never raises."""
     parser = _References()
     parser.feed(html)
     origin = urlsplit(page_url)[:2]
@@ -62,7 +64,8 @@ def find_assets(html: str, page_url: str) -> list[str]:
 
 
 def source_map(body: str, asset_url: str) -> str:
-    """The source map a script or stylesheet declares in its last lines, as an absolute URL, or ""."""
+    """The source map a script or stylesheet declares in its last 3 lines (`//# sourceMappingURL=…` or
+    `/*# … */`, Source Map Revision 3), as an absolute URL, or "" (also for an inline data: map)."""
     for line in body.rstrip().splitlines()[-3:]:
         found = _SOURCE_MAP.search(line)
         if found and not found[1].startswith("data:"):
@@ -71,7 +74,8 @@ def source_map(body: str, asset_url: str) -> str:
 
 
 def asset_problem(url: str, seen: Observed) -> str:
-    """Why an asset is broken, or ""."""
+    """Why an asset is broken, as "<path>: <reason>" (no answer, a status other than 200, or a content
+    type its extension does not allow, per EXPECTED_TYPES), or "". Extensions not listed accept any type."""
     path = urlsplit(url).path
     if seen.status is None:
         return f"{path}: no answer ({seen.error})"
@@ -86,7 +90,9 @@ def asset_problem(url: str, seen: Observed) -> str:
 
 def load_page(session: requests.Session, url: str, timeout: float, verify: bool,
               workers: int = 8) -> tuple[Observed, dict[str, Observed]]:
-    """A page, then its assets in parallel (and the source maps those declare), as a browser loads them."""
+    """A page, then its assets in parallel (and the source maps those declare), as a browser loads them.
+    `timeout` in seconds per request; `workers`: concurrent asset requests. Returns (page, {asset URL:
+    Observed}); no assets are fetched unless the page answered 200. Never raises for the network."""
     page = observe(session, "GET", url, timeout, verify)
     if page.status != 200:
         return page, {}
@@ -103,6 +109,9 @@ def load_page(session: requests.Session, url: str, timeout: float, verify: bool,
 
 @dataclass(frozen=True, kw_only=True)
 class AssetsCheck(Check):
+    """`kind = "assets"`: FAIL when a page or asset is broken (ERROR when none answered at all),
+    INCONCLUSIVE when the pages reference no same-origin asset, else PASS."""
+
     pages: list[str] = option(factory=lambda: ["/"], check=paths_problem,
                               doc='an array of pages whose assets are checked, e.g. ["/"]')
 
@@ -132,6 +141,10 @@ class AssetsCheck(Check):
 
 @dataclass(frozen=True, kw_only=True)
 class PageCheck(Check):
+    """`kind = "page"`: the page and its assets loaded as `load_page` does, timed on the wall clock; FAIL
+    over `budget_ms` (or `first_byte_ms`, measured as the page request's whole time), on a status other
+    than 200, or on a broken asset; ERROR when the page did not answer."""
+
     path: str = path_option()
     budget_ms: int = option(3000, doc="the full load (page and assets) in milliseconds, e.g. 2000",
                             check=lambda v: "" if v > 0 else "must be positive")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import requests
 
 SEVERITIES = ("critical", "minor")
-MAX_RETRIES = 100  # with the longest retry delay, still an end to a check
+MAX_RETRIES = 100  # with the longest retry delay (MAX_SECONDS), still an end to a check
 # A header name is an RFC 9110 token; a value is text http.client can send (latin-1, no CR, LF or other
 # control characters but tab) that requests accepts (no leading whitespace).
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -31,6 +31,7 @@ _EXCERPT = 200
 
 
 def regex_problem(value: str) -> str:
+    """"" for a pattern Python's `re` compiles (the syntax `regex`/`not_regex` use), else why not."""
     try:
         re.compile(value)
     except re.error as err:
@@ -48,7 +49,8 @@ def path_problem(value: str) -> str:
 
 
 def headers_problem(headers: dict[str, str]) -> str:
-    """"" when http.client and requests can send every header: names are tokens, values latin-1 text."""
+    """"" when http.client and requests can send every header: names are tokens (RFC 9110 §5.6.2), values
+    latin-1 text without control characters or leading whitespace; else the first offending header."""
     for name, value in headers.items():
         if not _HEADER_NAME.fullmatch(name):
             return f"has the header name {json.dumps(name, ensure_ascii=False)}, which is not an HTTP token"
@@ -59,16 +61,24 @@ def headers_problem(headers: dict[str, str]) -> str:
 
 
 def paths_problem(paths: list[str]) -> str:
+    """The first path `path_problem` refuses, quoted with its problem; "" when all are fine."""
     return next((f'"{path}" {why}' for path in paths if (why := path_problem(path))), "")
 
 
 def path_option(default: Any = "/", doc: str = 'a path starting with "/" or a full http(s) URL, e.g. "/health"') -> Any:
+    """A configuration field holding a path or URL, checked by `path_problem`."""
     return option(default, doc=doc, check=path_problem)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Check(ABC):
-    """One kind of check; `measure` makes a single attempt, the runner adds retries and rounds."""
+    """One kind of check; `measure` makes a single attempt, the runner adds retries and rounds.
+
+    A subclass is a frozen keyword-only dataclass whose `option` fields are the keys of its
+    `[[environments.<env>.validation.checks]]` table (config/schema.py builds it from TOML and raises
+    ConfigError, exit 3, for a bad value). Its `measure` and `run` never raise for a failure of the
+    release under test: every outcome is a CheckResult (FAIL for a wrong answer, ERROR for no answer).
+    """
 
     name: str = option("", doc="a short name shown in reports and incidents")
     severity: str = option("critical", doc='"critical" (a failure rolls back) or "minor" (a failure is reported '
@@ -84,6 +94,7 @@ class Check(ABC):
 
     @property
     def label(self) -> str:
+        """The name reports use: `name` if set, else `describe()`."""
         return self.name or self.describe()
 
     @abstractmethod
@@ -92,7 +103,9 @@ class Check(ABC):
 
     @abstractmethod
     def measure(self, base_url: str, session: requests.Session) -> CheckResult:
-        """One attempt against the release at `base_url`."""
+        """One attempt against the release at `base_url` (its root URL, e.g. "http://127.0.0.1:8080" or
+        "https://acme.github.io/site"; paths are appended to it), through `session` (shared by the round's
+        checks)."""
 
     def run(self, within: Round) -> CheckResult:
         """One attempt as part of a round; kinds that need more than an HTTP session (a shared browser,
@@ -105,6 +118,8 @@ class Check(ABC):
         return ""
 
     def result(self, verdict: Verdict, expected: str, seen: str, seconds: float, **details: Any) -> CheckResult:
+        """A CheckResult labelled and graded as this check: `seconds` is the attempt's wall time; `details`
+        (JSON-serialisable values) go to reports and incidents."""
         return CheckResult(self.label, verdict, expected, seen, seconds, self.severity, details)
 
 
@@ -149,6 +164,7 @@ class Round:
         return found  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        """Close every shared resource the round opened, newest first."""
         self._closing.close()
 
 
@@ -165,23 +181,28 @@ def measure_alone(check: Check, base_url: str, session: requests.Session) -> Che
 class Observed:
     """What one HTTP request produced: a response, or the reason there was none."""
 
-    status: int | None
-    body: str
-    seconds: float
-    error: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
+    status: int | None  # the final HTTP status after redirects; None when there was no answer
+    body: str  # decoded as a browser would (validate/charset.py)
+    seconds: float  # wall time of the request, redirects included
+    error: str = ""  # e.g. "ConnectTimeout: …" when status is None
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-case
 
     @property
     def content_type(self) -> str:
+        """The media type alone, lower-case, e.g. "text/html"; "" when the header is absent."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def url_for(base_url: str, path: str) -> str:
+    """`path` joined to `base_url`, or `path` itself when it is a full http(s) URL."""
     return path if re.match(r"^https?://", path) else base_url.rstrip("/") + path
 
 
 def observe(session: requests.Session, method: str, url: str, timeout: float, verify: bool = True,
             **kwargs: Any) -> Observed:
+    """One request, redirects followed, with `timeout` in seconds (requests' connect and read timeout);
+    `kwargs` go to `session.request`. Never raises for the network: a requests failure becomes an
+    Observed with status None and `error` set."""
     import requests
 
     started = time.perf_counter()
@@ -196,6 +217,7 @@ def observe(session: requests.Session, method: str, url: str, timeout: float, ve
 
 
 def excerpt(body: str) -> str:
+    """The body's first 200 characters, whitespace collapsed, quoted (repr), "…" when cut."""
     text = " ".join(body.split())
     return repr(text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else ""))
 
@@ -216,6 +238,7 @@ class Expectations:
                                  check=lambda v: "" if v > 0 else "must be positive")
 
     def expectation(self) -> str:
+        """The expectations in words, e.g. "status 200, ≤ 2000 ms, body contains 'ok'"."""
         parts = [f"status {self.status}", f"≤ {self.max_latency_ms} ms"]
         parts += [f"body contains {self.contains!r}"] if self.contains else []
         parts += [f"body lacks {self.not_contains!r}"] if self.not_contains else []
@@ -225,7 +248,9 @@ class Expectations:
         return ", ".join(parts)
 
     def judge(self, seen: Observed) -> tuple[Verdict, str]:
-        """The verdict on one observation and what was seen, in words."""
+        """The verdict on one observation and what was seen, in words. Pure. ERROR when there was no
+        answer; otherwise the first unmet expectation, in the order status, contains, not_contains,
+        regex, not_regex, json, latency, gives FAIL; else PASS."""
         if seen.status is None:
             return Verdict.ERROR, f"no answer: {seen.error}"
         ms = round(seen.seconds * 1000)
@@ -252,7 +277,8 @@ MISSING = object()
 
 
 def json_value(document: Any, path: str) -> Any:
-    """`a.b.0.c` into parsed JSON; MISSING when a step does not exist."""
+    """`a.b.0.c` into parsed JSON (a digit step indexes an array, from 0); MISSING when a step does not
+    exist. A key that itself contains "." cannot be reached."""
     for part in path.split("."):
         if isinstance(document, dict) and part in document:
             document = document[part]

@@ -75,13 +75,15 @@ class Vitals:
     ttfb_ms: float | None
 
     def describe(self) -> str:
+        """E.g. "LCP 1.20 s, CLS 0.05, TTFB 80 ms"."""
         lcp = f"{self.lcp_ms / 1000:.2f} s" if self.lcp_ms is not None else "none (nothing painted)"
         ttfb = f", TTFB {self.ttfb_ms:.0f} ms" if self.ttfb_ms is not None else ""
         return f"LCP {lcp}, CLS {self.cls:.2f}{ttfb}"
 
 
 def vitals_problem(vitals: Vitals, lcp_ms: int, cls: float) -> str:
-    """Which budget a page broke ("" when none; a budget of 0 is no budget)."""
+    """Which budget a page broke ("" when none; a budget of 0 is no budget). `lcp_ms` in milliseconds;
+    `cls` unitless (web.dev: "good" is 0.1 or less). A page that painted nothing breaks any LCP budget."""
     if lcp_ms and (vitals.lcp_ms is None or vitals.lcp_ms > lcp_ms):
         return f"LCP over the {lcp_ms} ms budget ({vitals.describe()})"
     if cls and vitals.cls > cls:
@@ -106,6 +108,7 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
 
 
 def same_origin(url: str, base_url: str) -> bool:
+    """Same scheme and host:port as written (no default-port folding), the HTML Standard's origin in practice."""
     return urlsplit(url)[:2] == urlsplit(base_url)[:2]
 
 
@@ -126,6 +129,8 @@ def _is_url(target: str) -> bool:
 
 @dataclass(frozen=True, kw_only=True)
 class BrowserStep:
+    """One step of a browser flow (`[[…checks.steps]]`): exactly one of ACTIONS set (see `steps_problem`)."""
+
     name: str = option("", doc='what the step does, e.g. "log in"')
     goto: str = option("", doc='a page to open, e.g. "/login"', check=lambda v: path_problem(v) if v else "")
     click: str = option("", doc='a selector to click, e.g. "button[type=submit]"')
@@ -140,10 +145,12 @@ class BrowserStep:
 
     @property
     def action(self) -> str:
+        """The step's action, one of ACTIONS. Raises StopIteration for a step with none (refused at load)."""
         return next(a for a in ACTIONS if getattr(self, a))
 
     @property
     def label(self) -> str:
+        """`name`, else the action and its target, e.g. "click button[type=submit]"."""
         if self.name:
             return self.name
         target = getattr(self, self.action)
@@ -151,7 +158,8 @@ class BrowserStep:
 
 
 def steps_problem(steps: tuple[BrowserStep, ...]) -> str:
-    """Each step does exactly one thing and has what that thing needs."""
+    """Each step does exactly one thing and has what that thing needs: "" when so, else the first step
+    (numbered from 1) that does not."""
     for number, step in enumerate(steps, 1):
         chosen = [a for a in ACTIONS if getattr(step, a)]
         if len(chosen) != 1:
@@ -195,6 +203,10 @@ class _Seen:
 
 @dataclass(frozen=True, kw_only=True)
 class BrowserCheck(Check):
+    """`kind = "browser"` (see the module docstring). Every page and step may take `timeout_s` seconds; the
+    whole check is bounded by that times (pages + steps + 1), plus 30 s. ERROR when no browser is found,
+    it fails to start or crashes, or the bound passes; FAIL for anything the page did wrong."""
+
     pages: list[str] = option(factory=list, check=paths_problem,
                               doc='an array of pages to load, e.g. ["/", "/pricing"] (default: "/" unless steps '
                                   "are given)")
@@ -222,6 +234,7 @@ class BrowserCheck(Check):
         return self.pages or ([] if self.steps else ["/"])
 
     def unavailable(self) -> str:
+        """Missing Playwright or Chromium, in words naming the fix (see `Check.unavailable`)."""
         return browser_unavailable(self.chromium_path)
 
     def expectation(self) -> str:

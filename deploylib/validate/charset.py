@@ -1,5 +1,6 @@
-"""Which text a response body is, decided as a browser decides it (WHATWG Encoding and HTML standards,
-"determining the character encoding"): a byte order mark, else the Content-Type header's charset,
+"""Which text a response body is, decided as a browser decides it (HTML Living Standard §13.2.3.2
+"Determining the character encoding", with the labels of the WHATWG Encoding Standard §4.2): a
+byte order mark, else the Content-Type header's charset,
 else (for HTML) a `<meta charset>` or `<meta http-equiv="Content-Type">` in the first 1024 bytes,
 else UTF-8. Pure functions: no I/O.
 """
@@ -52,12 +53,15 @@ def meta_charset(head: bytes) -> str:
 
 
 def is_html(content_type: str) -> bool:
+    """Whether a body of this Content-Type is prescanned for `<meta>`: text/html, XHTML, or no type at all."""
     media = content_type.partition(";")[0].strip().lower()
     return media in ("", "text/html", "application/xhtml+xml")
 
 
 def sniff(body: bytes, content_type: str) -> tuple[str, int]:
-    """(codec, bytes of byte order mark to skip) for a body served with `content_type`."""
+    """(Python codec name, bytes of byte order mark to skip) for a body served with `content_type` (the
+    header's value as sent, e.g. "text/html; charset=utf-8", or ""). A BOM wins over the header, as in
+    browsers; an unknown label is ignored. Pure; never raises."""
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return codec, len(bom)

@@ -68,7 +68,9 @@ def browser_unavailable(configured: str = "") -> str:
 
 class SharedBrowser:
     """One headless Chromium process on an event loop thread. `call` runs a coroutine there and waits for
-    its result; any number of threads may call at once. Use as a context manager (closes the browser)."""
+    its result; any number of threads may call at once. Use as a context manager (closes the browser).
+    The constructor launches the browser at `executable` and raises what Playwright raises when it cannot
+    (ModuleNotFoundError without Playwright), or TimeoutError after LAUNCH_TIMEOUT_S seconds."""
 
     def __init__(self, executable: str) -> None:
         import asyncio  # not at the top: loading a configuration with browser checks must stay cheap
@@ -105,7 +107,8 @@ class SharedBrowser:
         return await self._visitors[ignore_https_errors]
 
     def call(self, work: Coroutine[Any, Any, T], timeout: float) -> T:
-        """Run `work` on the browser's loop; TimeoutError after `timeout` seconds (the work is cancelled)."""
+        """Run `work` on the browser's loop; TimeoutError after `timeout` seconds (the work is cancelled).
+        Whatever `work` raises (Playwright's errors) is raised here, in the calling thread."""
         import asyncio
 
         future = asyncio.run_coroutine_threadsafe(work, self._loop)
@@ -127,6 +130,7 @@ class SharedBrowser:
         self._loop.close()
 
     def close(self) -> None:
+        """Close the browser and Playwright (waiting up to LAUNCH_TIMEOUT_S seconds), then stop the loop thread."""
         try:
             self.call(self._close(), LAUNCH_TIMEOUT_S)
         finally:

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, kw_only=True)
 class CommandCheck(Check):
+    """`kind = "command"`: the suite runs in the repository (the current folder when unknown) through the
+    shell, stopped after `timeout_s` seconds (ERROR). Without `junit`, exit 0 passes; with it, the JUnit
+    XML files matching `junit` written during this run decide (none written: INCONCLUSIVE after exit 0,
+    unreadable: ERROR)."""
+
     command: str = option(doc='a shell command that runs the end-to-end suite, e.g. "npx playwright test"',
                           check=lambda v: "" if v.strip() else "is empty")
     junit: str = option("", doc='a glob of the JUnit XML files the suite writes, relative to the repository, '

@@ -45,6 +45,9 @@ def _capture_problem(captures: dict[str, str]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class FlowStep(Expectations):
+    """One request of a flow (`[[…checks.steps]]`) and the response it expects; its path, headers and
+    body may use "{name}" placeholders for values captured by earlier steps."""
+
     path: str = path_option()
     name: str = option("", doc="what the step does, e.g. \"log in\"")
     method: str = option("GET", doc=f"an HTTP method: {', '.join(METHODS)}",
@@ -59,6 +62,7 @@ class FlowStep(Expectations):
 
     @property
     def label(self) -> str:
+        """`name`, else "METHOD path"."""
         return self.name or f"{self.method} {self.path}"
 
 
@@ -68,7 +72,11 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
-    """The values a step captures from its response, or the name of one it could not find."""
+    """The values a step captures from its response, or the name of one it could not find.
+
+    Returns ({name: value}, "") or (the values found so far, "could not capture NAME from SOURCE").
+    `json:a.b` takes a scalar (non-string values as JSON text, e.g. "42", "true"); `regex:…` takes
+    its first group, else the whole match; `header:Name` is case-insensitive. Never raises."""
     values = {}
     for name, source in step.capture.items():
         kind, _, what = source.partition(":")
@@ -92,6 +100,9 @@ def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
 
 @dataclass(frozen=True, kw_only=True)
 class FlowCheck(Check):
+    """`kind = "flow"`: the steps in order in a fresh session of their own (cookies kept between steps,
+    never between runs); the first step that does not pass ends the flow and names it in the result."""
+
     steps: tuple[FlowStep, ...] = option(doc='an array of steps, e.g. [[environments.NAME.checks.steps]] '
                                              'path = "/login" method = "POST"')
 

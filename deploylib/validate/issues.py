@@ -23,14 +23,18 @@ _SHOWN = 3
 
 
 def describe_issues(issues: list[Issue]) -> list[str]:
-    """Markdown links, e.g. "[#12 Checkout fails (bug)](https://github.com/acme/site/issues/12)"."""
+    """Markdown links, e.g. "[#12 Checkout fails (bug)](https://github.com/acme/site/issues/12)", one per
+    issue, in the given order."""
     return [f"[#{i.number} {i.title} ({', '.join(i.labels)})]({i.url})" for i in issues]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReportedIssues(Check):
+    """FAIL when any issue carrying one of `labels` was opened at or after `since`; ERROR when the forge
+    could not be asked (a DeployError from `ask`, e.g. no token or the forge down); PASS otherwise."""
+
     labels: tuple[str, ...]
-    since: str  # the switch, ISO 8601 UTC
+    since: str  # the switch, ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SSZ"
     ask: AskIssues = field(compare=False, repr=False)
     forge: str = "the forge"  # its name in messages, e.g. "GitHub"
 

@@ -22,7 +22,8 @@ _SELECTOR = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?$"
 
 
 def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least p % of the values at or below it."""
+    """Nearest-rank percentile: the smallest value with at least p % of the values at or below it.
+    `p` in (0, 100]; the result is in the values' unit. Raises IndexError for an empty `values`."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
@@ -32,12 +33,15 @@ def _labels(text: str) -> dict[str, str]:
 
 
 def selector_problem(selector: str) -> str:
+    """"" for "" or a metric name with an optional label set (Prometheus exposition format), else why not."""
     return "" if not selector or _SELECTOR.match(selector) else 'is not a metric such as http_errors_total{code="500"}'
 
 
 def counter_total(exposition: str, selector: str) -> float | None:
     """The sum of the samples a selector such as `http_requests_total{code="500"}` names in a Prometheus
-    text exposition, or None when there is no such sample (no data)."""
+    text exposition, or None when there is no such sample (no data). A sample matches when it has the
+    selector's name and at least its labels (equality only; no regex matchers). `selector` must pass
+    `selector_problem` (AssertionError otherwise); a sample value that is not a number raises ValueError."""
     wanted = _SELECTOR.match(selector)
     assert wanted is not None, "validated at config load"
     wanted_labels = _labels(wanted["labels"])
@@ -51,6 +55,8 @@ def counter_total(exposition: str, selector: str) -> float | None:
 
 @dataclass(frozen=True)
 class LoadFigures:
+    """What a load check's requests produced; latencies of answered requests only, in milliseconds."""
+
     requests: int
     errors: int  # no answer, or a 5xx
     unanswered: int
@@ -59,11 +65,13 @@ class LoadFigures:
 
     @property
     def error_rate(self) -> float:
+        """Errors as a percentage of requests (0 to 100); 0.0 when no request was made."""
         return 100 * self.errors / self.requests if self.requests else 0.0
 
 
 def figures(samples: list[tuple[int | None, float]]) -> LoadFigures:
-    """(status or None, seconds) per request → error count and latency percentiles of the answered ones."""
+    """(status or None, seconds) per request → error count and latency percentiles of the answered ones
+    (0.0 when none answered). Pure."""
     answered = [seconds * 1000 for status, seconds in samples if status is not None]
     errors = sum(1 for status, _ in samples if status is None or status >= 500)
     return LoadFigures(len(samples), errors, len(samples) - len(answered),
@@ -72,6 +80,10 @@ def figures(samples: list[tuple[int | None, float]]) -> LoadFigures:
 
 @dataclass(frozen=True, kw_only=True)
 class LoadCheck(Check):
+    """`kind = "load"`: `requests` GETs round-robin over `paths`, `concurrency` at a time, spread evenly
+    over `window_s` seconds; FAIL over the error rate or a latency budget or when the Prometheus counter
+    grew too much, ERROR when no request was answered, INCONCLUSIVE when the counter could not be read."""
+
     paths: list[str] = option(factory=lambda: ["/"], check=paths_problem,
                               doc='an array of paths to spread requests over, e.g. ["/", "/api"]')
     requests: int = option(50, doc="how many requests in all, e.g. 200",

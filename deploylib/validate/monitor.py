@@ -28,6 +28,9 @@ def _not_negative(value: int) -> str:
 
 @dataclass(frozen=True)
 class WindowPolicy:
+    """An environment's `[environments.<env>.validation]` table: the window's timing (seconds) and the
+    Argo Rollouts AnalysisRun limits and actions that turn results into a decision."""
+
     initial_delay: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
                                   check=seconds_problem)
     interval: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=seconds_problem)
@@ -53,11 +56,14 @@ class WindowPolicy:
                                  check=lambda v: "" if v in ("critical", "minor") else "is not critical or minor")
 
     def action(self, outcome: str) -> str:
+        """"rollback" or "warn" for a fail, error or inconclusive outcome; "" for "pass"."""
         return {"fail": self.on_fail, "error": self.on_error, "inconclusive": self.on_inconclusive}.get(outcome, "")
 
 
 @dataclass(frozen=True)
 class Decision:
+    """The window's verdict so far (or final)."""
+
     outcome: str  # the worst state of a critical check: pass | fail | error | inconclusive
     rollback: bool  # the policy says this outcome takes the release down
     reasons: list[str]  # per critical check that is not passing, why
@@ -65,7 +71,9 @@ class Decision:
 
 
 def check_state(verdicts: list[Verdict], policy: WindowPolicy, final: bool) -> tuple[str, str]:
-    """(state, why) of one check from its results so far, oldest first."""
+    """(state, why) of one check from its results so far, oldest first: state is "fail", "error",
+    "inconclusive" or "pass" (checked in that order, see the module docstring), `why` the counts in
+    words ("" for pass). `final`: this is the window's last round. Pure."""
     failures = verdicts.count(Verdict.FAIL)
     trailing_errors = len(verdicts) - len(list(_rstrip(verdicts, Verdict.ERROR)))
     no_data = verdicts.count(Verdict.INCONCLUSIVE)
@@ -86,6 +94,8 @@ def _rstrip(verdicts: list[Verdict], value: Verdict) -> list[Verdict]:
 
 
 def decide(rounds: list[list[CheckResult]], policy: WindowPolicy, final: bool) -> Decision:
+    """The decision after `rounds` (oldest first; results matched across rounds by check name). The
+    outcome is the worst state of a critical check; a check's severity is that of its latest result. Pure."""
     by_check: dict[str, list[CheckResult]] = {}
     for results in rounds:
         for result in results:

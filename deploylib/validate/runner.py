@@ -15,12 +15,15 @@ from deploylib.validate.monitor import Decision, WindowPolicy, decide
 
 @dataclass(frozen=True)
 class ValidationReport:
-    rounds: list[list[CheckResult]]
+    """What one validation produced."""
+
+    rounds: list[list[CheckResult]]  # oldest round first; each in configuration order
     decision: Decision
-    seconds: float
+    seconds: float  # wall time from the start, initial delay included
 
     @property
     def latest(self) -> list[CheckResult]:
+        """The last round's results; [] when no round ran."""
         return self.rounds[-1] if self.rounds else []
 
     @property
@@ -30,7 +33,8 @@ class ValidationReport:
 
 
 def attempt(check: Check, within: Round, sleep: Callable[[float], None] = time.sleep) -> CheckResult:
-    """Measure, trying again up to `retries` times while the answer is not a pass (a slow start)."""
+    """Measure, trying again up to `retries` times while the answer is not a pass (a slow start), with
+    `retry_delay_s` seconds between attempts; the last result counts."""
     result = check.run(within)
     for _ in range(check.retries):
         if result.passed:
@@ -43,7 +47,8 @@ def attempt(check: Check, within: Round, sleep: Callable[[float], None] = time.s
 def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
               deployed: Deployed | None = None) -> list[CheckResult]:
     """Every check at once; the round takes about as long as its slowest check. Results in config order.
-    Resources the checks share (one browser) live as long as the round."""
+    Resources the checks share (one browser) live as long as the round. `concurrency`: the most checks
+    run at the same time. A check that raises (a bug, not a failing release) raises here."""
     import requests
     from requests.adapters import HTTPAdapter
 
@@ -65,7 +70,9 @@ def validate(base_url: str, checks: Sequence[Check], policy: WindowPolicy,
              on_round: Callable[[int, list[CheckResult]], None],
              sleep: Callable[[float], None] = time.sleep, deployed: Deployed | None = None) -> ValidationReport:
     """Rounds of checks from `initial_delay` until `duration` has passed (one round when it is 0), stopping
-    early once the monitor decides to roll back."""
+    early once the monitor decides to roll back. Times are seconds (WindowPolicy); a round starts every
+    `interval` seconds after the previous one ended, and none starts that would end past the window.
+    `on_round(number, results)` is called after each round, numbered from 1."""
     started = time.monotonic()
     sleep(policy.initial_delay)
     window_start = time.monotonic()

@@ -17,6 +17,8 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 @dataclass(frozen=True, kw_only=True)
 class SmokeCheck(Expectations, Check):
+    """`kind = "smoke"` (the default): one request to `path`, judged by `Expectations.judge`."""
+
     path: str = path_option(doc='a path starting with "/" or a full http(s) URL, e.g. "/health"')
     method: str = option("GET", doc=f"an HTTP method: {', '.join(METHODS)}",
                          check=lambda v: "" if v in METHODS else "is not an HTTP method")
