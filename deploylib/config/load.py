@@ -41,7 +41,7 @@ from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
 
-BUMP_LEVELS = ("major", "minor", "patch")
+BUMP_LEVELS = ("major", "minor", "patch")  # SemVer 2.0 §6-§8
 ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # usable in a doit task name (deploy:NAME): no ":", no space
 
 
@@ -73,6 +73,10 @@ WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and val
 
 @dataclass(frozen=True)
 class GateConfig:
+    """The `[gate]` table: the checks that must pass before a build is deployed. Each field's `doc` is the
+    form a user writes (quoted in ConfigError messages); the README's "Configuration reference" describes
+    each gate."""
+
     tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"', check=optional_command_problem)
     junit: str = option("", doc='a glob of the JUnit XML files the tests write, relative to the repository, e.g. '
                                 '"reports/junit.xml": reported as "Tests: 335/335 passing"')
@@ -95,6 +99,9 @@ class GateConfig:
 
 @dataclass(frozen=True)
 class BuildConfig:
+    """The `[build]` table: how the site is built and the build gates it must pass. Paths are relative to
+    the repository; sizes in `budgets` are strings such as "500 KB" (see build/gates.py)."""
+
     command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"',
                           check=optional_command_problem)
     output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"',
@@ -116,6 +123,10 @@ class BuildConfig:
 
 @dataclass(frozen=True)
 class ReleaseConfig:
+    """The `[release]` table: versioning (SemVer 2.0 from Conventional Commits 1.0), the changelog (Keep a
+    Changelog 1.1), tagging, pushing and the forge release. Tag, branch and remote names are checked by
+    git's rules (git-check-ref-format(1), see refname.py)."""
+
     branch: str = option("main", doc='the branch releases are made from, a valid git branch name, e.g. "main"',
                          check=branch_problem)
     remote: str = option("origin", doc='the name of the git remote tags and release commits are pushed to, e.g. '
@@ -155,6 +166,8 @@ class ReleaseConfig:
 
 @dataclass(frozen=True)
 class DeployConfig:
+    """The `[deploy]` table: rules across environments."""
+
     require_staging: bool = option(
         False, doc="true or false: other environments take only an artifact validated on staging first")
     staging: str = option("test", doc="the name of the staging environment, e.g. \"test\"")
@@ -162,6 +175,9 @@ class DeployConfig:
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
+    """One `[environments.NAME]` table: where releases go (`target`, a Variant whose `type` picks the
+    options class in deploylib.targets), how they are validated, and how many are kept. Times in seconds."""
+
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
                              variant=Kinds(TARGETS, options_of))
     checks: tuple[Check, ...] = option(
@@ -184,6 +200,8 @@ class EnvironmentConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """A whole, validated configuration: every value is checked and every cross-section rule holds."""
+
     path: Path  # the file the configuration came from
     root: Path  # the repository it configures; relative paths are relative to it
     gate: GateConfig
@@ -194,6 +212,7 @@ class Config:
     notify: tuple[Variant, ...] = ()  # each notifier's type and options
 
     def environment(self, name: str) -> EnvironmentConfig:
+        """The environment called `name`. Raises ConfigError (exit 3) listing the configured ones when none is."""
         try:
             return self.environments[name]
         except KeyError:
@@ -202,10 +221,12 @@ class Config:
                               f"the configured environments are: {known}.") from None
 
     def needs_confirmation(self, env: EnvironmentConfig) -> bool:
+        """`confirm` when set; otherwise True for an environment named "production" only."""
         return env.name == "production" if env.confirm is None else env.confirm
 
     def staging_for(self, env: EnvironmentConfig) -> EnvironmentConfig | None:
-        """The environment that must validate an artifact before `env` may take it."""
+        """The environment that must validate an artifact before `env` may take it: None unless
+        [deploy] require_staging is on and `env` is not the staging environment itself."""
         if not self.deploy.require_staging or env.name == self.deploy.staging:
             return None
         return self.environments[self.deploy.staging]
@@ -219,12 +240,17 @@ _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release
 
 def load_file(path: Path, root: Path, table: tuple[str, ...] = (), demo: bool = False) -> Config:
     """Read and validate a configuration file; `table` is ("tool", "deploylib") for pyproject.toml. The `demo`
-    leaves out checks this machine cannot run (no browser) instead of refusing them."""
+    leaves out checks this machine cannot run (no browser) instead of refusing them. `root`: the repository
+    the configuration describes (Config.root). Raises ConfigError (exit 3), naming the file, table, key,
+    value and the expected form, for an unreadable file, invalid TOML or any invalid value."""
     return parse(read_table(path, table), path, root, prefix=".".join(table), demo=demo)
 
 
 def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: bool = False) -> Config:
-    """Validate an already-parsed configuration table (`demo`: see load_file)."""
+    """Validate an already-parsed configuration table (`demo`: see load_file). `path` names the file in
+    messages only; `prefix` is the dotted table `data` came from ("tool.deploylib" or ""). Raises
+    ConfigError (exit 3) for the first problem found, in the order sections, environments, notify, then
+    the rules that span sections."""
     ctx = Where(path.name, prefix)
     deep = too_deep_key(data)
     if deep:

@@ -13,7 +13,8 @@ _FORBIDDEN = frozenset(" ~^:?*[\\")
 
 
 def refname_problem(ref: str) -> str:
-    """Why `ref` (a full name such as "refs/heads/main") is not a valid git reference name, or ""."""
+    """Why `ref` (a full name such as "refs/heads/main") is not a valid git reference name, or "".
+    Applies git-check-ref-format(1) rules 1-10 as git itself checks them. Pure; never raises."""
     if ref == "@":
         return 'is "@", which git reads as HEAD'
     bad = next((c for c in ref if ord(c) < 0x20 or ord(c) == 0x7F or c in _FORBIDDEN), None)

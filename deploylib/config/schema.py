@@ -47,7 +47,8 @@ _HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})
 
 
 def hostname_problem(host: str) -> str:
-    """"" for a DNS name (ASCII labels of letters, digits, "-" and "_"; IDNs as xn--…) or an IP address."""
+    """"" for a DNS name (labels of 1-63 ASCII letters, digits, "-" and "_", not starting with "-"; RFC 1123
+    §2.1 plus "_", which real hosts use; IDNs as xn--…) or an IPv4/IPv6 address; else why not."""
     import ipaddress
 
     try:
@@ -96,7 +97,9 @@ def positive_seconds_problem(value: float) -> str:
 
 def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,
            factory: Callable[[], Any] | None = None, variant: Kinds | None = None) -> Any:
-    """Declare a configuration field: `doc` is the expected form shown in errors."""
+    """Declare a configuration field: `doc` is the expected form shown in errors. `check(value)` returns a
+    problem ("" when fine) and runs after the value has the field's type; `factory` makes a mutable
+    default; `variant` makes the field a table whose kind key picks its dataclass (see Kinds)."""
     meta = {"doc": doc, "check": check, "variant": variant}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
@@ -118,13 +121,16 @@ class Where:
         self.file, self.prefix = file, prefix
 
     def section(self, where: str) -> str:
+        """The dotted table name `where` under the prefix, e.g. "tool.deploylib.build"; "top level" for ""."""
         return ".".join(p for p in (self.prefix, where) if p) or "top level"
 
     def key(self, where: str, key: str) -> str:
+        """E.g. "deploy.toml: [build] command", the way every message names a key."""
         return f"{self.file}: [{self.section(where)}] {key}"
 
 
 def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: str) -> None:
+    """Raises ConfigError (exit 3) for the first key of `table` not in `known`, with a "did you mean"."""
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or \
@@ -136,6 +142,7 @@ def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: s
 
 
 def subtable(data: dict[str, Any], key: str, ctx: Where, where: str) -> dict[str, Any]:
+    """`data[key]` ({} when absent). Raises ConfigError (exit 3) when it is not a table."""
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{ctx.key(where, key)} must be a table ([{ctx.section(key)}]), got {show(value)}.")
@@ -149,7 +156,12 @@ def _type_hints(cls: type) -> dict[str, Any]:
 
 
 def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
-    """Make a `cls` from a TOML table, or raise a ConfigError naming what is wrong."""
+    """Make a `cls` from a TOML table, or raise a ConfigError (exit 3) naming what is wrong.
+
+    `cls`: a dataclass whose `option` fields are its keys (fields without `doc` metadata are not read).
+    `where`: the dotted table the values sit in, for messages. An int is accepted where a float is
+    expected (TOML `10` for 10.0 seconds); a bool is never an int. NUL characters, inf/nan and integers
+    beyond 64 bits are refused everywhere."""
     hints = _type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if "doc" in f.metadata]
     reject_unknown(table, [f.name for f in fields], ctx, where)

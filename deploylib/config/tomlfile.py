@@ -21,8 +21,9 @@ _SIGNIFICANT = re.compile(r"[\n#\"'\[\]{}=]")  # what `too_deep` looks at; it sk
 def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
     """The table at the keys `table` (e.g. ("tool", "deploylib")) of the TOML file at `path` ({} when absent).
 
-    Raises ConfigError (exit 3) naming the offset of a byte that is not UTF-8, the line of a syntax
-    error or of a value nested too deep, or the key that should be a table but is not."""
+    Raises ConfigError (exit 3) when the file cannot be read, and naming the offset of a byte that is
+    not UTF-8 (TOML 1.0 files are UTF-8), the line of a syntax error or of a value nested too deep, or
+    the key that should be a table but is not."""
     try:
         raw = path.read_bytes()
     except OSError as err:
