@@ -53,6 +53,11 @@ _COLUMNS = ("id, action, environment, version, digest, commit_sha, status, start
 
 
 class Ledger:
+    """The ledger at `path` (.deploylib/ledger.sqlite3), opened per call: one connection per transaction,
+    WAL journal, 30 s busy timeout, so concurrent deploylib processes may share it. Every method raises
+    StateError (exit 1) when the file cannot be opened or written; readers fall back to a read-only view
+    when the folder is not writable. Times are UTC ISO-8601 ("2026-01-31T12:00:00Z"), durations seconds."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
 
@@ -102,7 +107,9 @@ class Ledger:
 
     def start(self, action: str, environment: str, version: str, digest: str, commit: str, actor: str,
               details: dict[str, Any] | None = None) -> int:
-        """Record an action as running, by this process (its pid and host go into the details)."""
+        """Record an action as running, by this process (its pid and host go into the details); returns
+        the row's id for `finish`. `action`: deploy | validate | rollback; `digest`: the artifact's sha256
+        hex; `commit`: full sha; `details`: JSON-serialisable values."""
         details = {**(details or {}), "pid": os.getpid(), "host": socket.gethostname()}
         with self._transaction() as db:
             cursor = db.execute(
@@ -114,6 +121,9 @@ class Ledger:
             return cursor.lastrowid
 
     def finish(self, entry_id: int, status: str, details: dict[str, Any] | None = None) -> None:
+        """Close the row `start` made: `status` (succeeded | failed | rolled-back), the finish time, the
+        duration in seconds (wall clock since `start`, to the millisecond), and `details` merged over the
+        row's own. A row gone with a corrupted ledger is ignored."""
         with self._transaction() as db:
             row = db.execute("SELECT details, started_clock FROM entries WHERE id = ?", (entry_id,)).fetchone()
             if row is None:  # the ledger was found corrupted and replaced since this action started
@@ -123,7 +133,8 @@ class Ledger:
                        (status, utc_now(), round(time.time() - row[1], 3), json.dumps(merged), entry_id))
 
     def mark_interrupted(self, environment: str) -> int:
-        """Close rows left "running" by a process that died; returns how many."""
+        """Close every row of `environment` still "running" as "interrupted"; returns how many. Call it only
+        after `interrupted` found them, holding the environment's lock."""
         with self._transaction() as db:
             return db.execute("UPDATE entries SET status = 'interrupted', finished_at = ? "
                               "WHERE environment = ? AND status = 'running'", (utc_now(), environment)).rowcount
@@ -141,7 +152,8 @@ class Ledger:
                 if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]
 
     def entries(self, environment: str = "", limit: int = 50) -> list[LedgerEntry]:
-        """Newest first."""
+        """The latest `limit` rows of `environment` ("" for every environment), newest first; [] when the
+        ledger does not exist yet (nothing is created)."""
         if not self.path.exists():
             return []
         where, args = ("WHERE environment = ?", [environment]) if environment else ("", [])
@@ -174,7 +186,7 @@ class Ledger:
         return bool(self.path.exists() and self._select(sql, list(args)))
 
     def validated(self, environment: str, digest: str) -> bool:
-        """Did this digest pass validation on this environment?"""
+        """Did this digest (sha256 hex of the artifact) ever pass validation on this environment?"""
         return self._exists("SELECT 1 FROM entries WHERE environment = ? AND digest = ? AND action = 'validate' "
                             "AND status = 'succeeded'", (environment, digest))
 

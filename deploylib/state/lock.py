@@ -27,19 +27,23 @@ _POLL_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class LockHolder:
-    user: str
-    host: str
-    pid: int
-    action: str  # deploy | rollback | validate
-    version: str
-    since: str
+    """Who holds a lock, as written into the lock file (JSON of these fields)."""
+
+    user: str  # actor_name()
+    host: str  # socket.gethostname()
+    pid: int  # on `host`; 0 when unknown
+    action: str  # what it does: deploy, rollback, recovery, … (RepoLock: the stage that took it)
+    version: str  # "" when the action has none
+    since: str  # UTC ISO-8601, "2026-01-31T12:00:00Z"
 
     @classmethod
     def me(cls, action: str, version: str) -> LockHolder:
+        """This process, now."""
         return cls(user=actor_name(), host=socket.gethostname(), pid=os.getpid(), action=action,
                    version=version, since=utc_now())
 
     def describe(self) -> str:
+        """E.g. "deploy of 1.4.0 by ana@ci-3 (pid 812) since 2026-01-31T12:00:00Z"."""
         what = f"{self.action} of {self.version}" if self.version else self.action
         return f"{what} by {self.user}@{self.host} (pid {self.pid}) since {self.since}"
 
@@ -47,7 +51,8 @@ class LockHolder:
 def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str,
                  alive: Callable[[int], bool]) -> str:
     """Why a lock left on a remote host protects nothing any more, or "" while its holder may still run:
-    its process is gone (checked when it ran on this machine), or it is older than `ttl_s`."""
+    its process is gone (checked when it ran on this machine), or it is older than `ttl_s` seconds at `now`
+    (an aware datetime). A `since` that does not parse never counts as old. Pure but for `alive(pid)`."""
     if holder.host == this_host and holder.pid > 0 and not alive(holder.pid):
         return f"its process {holder.pid} on {this_host} is gone"
     try:
@@ -58,6 +63,8 @@ def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str
 
 
 def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists on this host (kill(2) with signal 0; another user's process counts).
+    `pid` must be positive: 0 and negative values name process groups."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,7 +83,8 @@ def actor_name() -> str:
 
 
 class FileLock:
-    """An exclusive lock on `path`, held for the duration of a with-block."""
+    """An exclusive lock on `path`, held for the duration of a with-block: flock(2), so it holds between
+    processes on one machine (and on NFS only where the kernel maps flock to fcntl locks)."""
 
     def __init__(self, path: Path, refusal: Callable[[str], str] | None = None) -> None:
         """`refusal(who)`: the message of the LockHeld raised when the lock stays taken (default: an
@@ -87,7 +95,11 @@ class FileLock:
 
     @contextlib.contextmanager
     def hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
-        """Yield the holder of a lock that was left behind by a process that died, if any."""
+        """Yield the holder of a lock that was left behind by a process that died, if any.
+
+        Waits up to `wait` seconds (polling every 0.2 s), then raises LockHeld (exit 7) with `refusal`'s
+        message naming the holder. Raises TargetError (exit 1) when the lock file cannot be created.
+        The file holds `holder` while the block runs and is emptied when it ends."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Workspace:
+    """Where one run works: the folder doit runs in, the validated configuration, and whether it is the
+    demo. Its properties are paths only: nothing is created by reading them."""
+
     root: Path  # where doit runs; holds the state folder
     config: Config
     demo: bool  # True when running the embedded demo
@@ -39,14 +42,17 @@ class Workspace:
 
     @property
     def state(self) -> Path:
+        """The state folder, `<root>/.deploylib` (see `ensure_state_dir`)."""
         return self.root / STATE_DIR
 
     @property
     def artifacts(self) -> Path:
+        """Where built artifacts are kept (`.deploylib/artifacts`)."""
         return self.state / "artifacts"
 
     @property
     def incidents(self) -> Path:
+        """Where incident reports of failed validations go (`.deploylib/incidents`)."""
         return self.state / "incidents"
 
     @property
@@ -63,6 +69,7 @@ class Workspace:
 
     @property
     def ledger(self) -> Ledger:
+        """The ledger at `.deploylib/ledger.sqlite3`; the file is opened (and made) only when used."""
         from deploylib.state.ledger import Ledger  # sqlite3: only the stages that record need it
 
         return Ledger(self.state / "ledger.sqlite3")
@@ -88,7 +95,8 @@ _MIN_FREE = 1 << 20  # bytes: room for the ledger's and doit's records of one ru
 
 def writable(folder: Path, file: Path) -> str:
     """Why this process cannot record state in `folder` and `file` (if it exists), or "" when it can: the
-    folder must take a new file, the file must open for writing, and the disk must have 1 MiB free.
+    folder must take a new file, the file must open for writing, and the disk must have 1 MiB free
+    (statvfs(3) f_bavail, the blocks an unprivileged user may use).
     Tried, not inferred from permission bits: root ignores those, but not a read-only mount, an
     immutable flag or a full disk."""
     probe = folder / f".writable-{os.getpid()}"
@@ -139,11 +147,15 @@ def set_aside_if_corrupt(database: Path) -> Path:
 
 
 def demo_app_dir(root: Path) -> Path:
+    """Where the embedded demo's sandbox repository lives: `<root>/.deploylib/demo/app`."""
     return root / STATE_DIR / "demo" / "app"
 
 
 def discover(root: Path) -> Workspace:
-    """The workspace for `root`, with its configuration loaded and validated."""
+    """The workspace for `root`, with its configuration loaded and validated: deploy.toml, else
+    [tool.deploylib] in pyproject.toml, else the embedded demo. Raises ConfigError (exit 3) for an invalid
+    configuration, for a file that looks meant to be deploy.toml (e.g. Deploy.toml, deploy.yaml) or a
+    misspelt [tool.deploylib], rather than run the demo in their place."""
     deploy_toml, pyproject = root / "deploy.toml", root / "pyproject.toml"
     if deploy_toml.is_file():
         return Workspace(root, load_file(deploy_toml, root), demo=False)
