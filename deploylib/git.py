@@ -16,6 +16,11 @@ from deploylib.release.versioning.history import Entry
 
 
 def run_git(repo: Path, *args: str) -> str:
+    """`git ARGS` run in `repo`; its stdout as text (decoded in the locale's encoding).
+
+    Raises GitError (exit 1) when `repo` is not a folder, git is not installed, or git exits non-zero:
+    the message is git's own stderr, or, when git complains of no repository or no commits, a
+    paragraph saying so in deploylib's words (see `repository_problem`)."""
     if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
         raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
     try:
@@ -36,7 +41,8 @@ def _failure(repo: Path, what: str, said: str) -> GitError:
 
 def repository_problem(repo: Path) -> str:
     """Why `repo` cannot be released at all, in words (not git's): not a git repository, or one without
-    commits; "" when it is fine."""
+    commits; "" when it is fine. Never raises for git's answer (raises FileNotFoundError without git, or
+    for a `repo` that does not exist)."""
     head = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True, text=True,
                           check=False)
     if head.returncode == 0:
@@ -53,7 +59,7 @@ def repository_problem(repo: Path) -> str:
 
 def on_remote(repo: Path, remote: str) -> bool | None:
     """Whether HEAD is on a branch of `remote` as last fetched (its remote-tracking branches); None when
-    the repository has no remote of that name."""
+    the repository has no remote of that name. Nothing is fetched. Raises GitError (exit 1) when git fails."""
     if remote not in run_git(repo, "remote").split():
         return None
     return bool(run_git(repo, "branch", "-r", "--contains", "HEAD", "--list", f"{remote}/*").strip())
@@ -61,17 +67,20 @@ def on_remote(repo: Path, remote: str) -> bool | None:
 
 @dataclass(frozen=True)
 class RepoState:
-    head: str  # "" in a repository without commits
+    """A working tree's state, as `git status --porcelain=v2 --branch` reports it."""
+
+    head: str  # full sha; "" in a repository without commits
     branch: str  # "" when HEAD is detached
-    upstream: str
-    ahead: int
-    behind: int
+    upstream: str  # e.g. "origin/main"; "" without one
+    ahead: int  # commits on the branch not on its upstream (as last fetched)
+    behind: int  # commits on the upstream not on the branch
     changes: tuple[str, ...]  # porcelain lines for modified, staged and untracked (not ignored) paths
     shallow: bool
 
 
 def repo_state(repo: Path) -> RepoState:
-    """Branch, HEAD, upstream distance and uncommitted changes from a single `git status`."""
+    """Branch, HEAD, upstream distance and uncommitted changes from a single `git status` (nothing fetched;
+    ignored files are not changes). Raises GitError (exit 1) when git fails or `repo` is not a repository."""
     out = run_git(repo, "status", "--porcelain=v2", "--branch", "--untracked-files=normal")
     head = branch = upstream = ""
     ahead = behind = 0
@@ -100,20 +109,24 @@ def _porcelain_path(line: str) -> str:
 
 
 def is_ancestor(repo: Path, commit: str, of: str = "HEAD") -> bool:
-    """Is `commit` in the history of `of`? Walks back from `of` only as far as it must."""
+    """Is `commit` in the history of `of` (a commit is its own ancestor)? Walks back from `of` only as far as
+    it must. Any git failure, an unknown commit included, answers False; never raises for git's answer."""
     done = subprocess.run(["git", "merge-base", "--is-ancestor", commit, of], cwd=repo, capture_output=True)
     return done.returncode == 0
 
 
 def log_messages(repo: Path, *revisions: str) -> Iterator[tuple[str, str]]:
-    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), newest first."""
+    """(sha, full message) of every commit in `revisions` (e.g. "v1.0.0..HEAD"), in `git log`'s default
+    order (newest first). Raises GitError as `log_entries` does, once the stream ends."""
     return ((entry.sha, entry.message) for entry in log_entries(repo, *revisions))
 
 
 def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     """Every commit in `revisions` (e.g. "v1.0.0..HEAD", or "v1.1.0", "^v1.0.0") with its parents, committer
     time and full message, in git's order, from one `git log` process, yielded as it streams so the
-    caller's parsing overlaps git's reading."""
+    caller's parsing overlaps git's reading. Messages are decoded as UTF-8 (undecodable bytes become
+    U+FFFD). Raises GitError (exit 1) when git is missing, or, after the last entry, when git failed
+    (e.g. an unknown revision); a caller that stops early never sees git's exit status."""
     try:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
                                    cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -135,7 +148,9 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
 
 def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
     """(tag name, commit it names, creation date YYYY-MM-DD in UTC) of every tag, in one process. UTC, as
-    the release stage dates a new release, so a section reads the same written then or regenerated."""
+    the release stage dates a new release, so a section reads the same written then or regenerated.
+    Names are short (without "refs/tags/"), sorted by name (for-each-ref's default); the date is "" for a
+    tag git gives no date. Raises GitError (exit 1) when git fails."""
     from datetime import UTC, datetime
 
     out = run_git(repo, "for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00"
@@ -150,7 +165,8 @@ def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
 
 
 def tag_commit(repo: Path, tag: str) -> str:
-    """The commit a tag points at, or "" when there is no such tag."""
+    """The full sha of the commit a tag points at (an annotated tag peeled), or "" when there is no such
+    tag or git fails; never raises."""
     try:
         return run_git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}").strip()
     except GitError:
@@ -159,7 +175,9 @@ def tag_commit(repo: Path, tag: str) -> str:
 
 def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
     """A digest of HEAD's tracked files except `excluded` paths: unchanged by a release commit that only
-    touches the changelog, so an up-to-date build stays up to date after it is released."""
+    touches the changelog, so an up-to-date build stays up to date after it is released. `excluded`:
+    repository-relative POSIX paths. Returns a sha256 hex digest of the `git ls-tree -r` entries (mode,
+    blob id, path): the committed tree, not the working tree. Raises GitError (exit 1) when git fails."""
     skip = set(excluded)
     listing = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
     kept = [entry for entry in listing.split("\0") if entry and entry.split("\t", 1)[1] not in skip]
@@ -167,7 +185,8 @@ def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
 
 
 def commit_paths(repo: Path, paths: list[str], message: str) -> str:
-    """Commit the given paths (only them) and return the new commit's sha."""
+    """Commit the given paths (only them; other staged changes stay staged) and return the new commit's
+    full sha. Hooks run (no --no-verify). Raises GitError (exit 1) naming the paths when git refuses."""
     try:
         run_git(repo, "add", "--", *paths)
         run_git(repo, "commit", "-q", "-m", message, "--", *paths)
@@ -177,7 +196,8 @@ def commit_paths(repo: Path, paths: list[str], message: str) -> str:
 
 
 def create_tag(repo: Path, name: str, message: str, commit: str) -> None:
-    """An annotated tag on `commit`."""
+    """An annotated tag `name` on `commit` (a sha or revision) with `message`. Raises GitError (exit 1)
+    when the tag exists or git refuses the name (git-check-ref-format(1))."""
     try:
         run_git(repo, "tag", "-a", "-m", message, "--", name, commit)
     except GitError as err:
@@ -185,7 +205,10 @@ def create_tag(repo: Path, name: str, message: str, commit: str) -> None:
 
 
 def push(repo: Path, remote: str, refspecs: list[str]) -> None:
-    """Push all refspecs atomically: either every ref updates on the remote or none does."""
+    """Push all refspecs atomically (`git push --atomic`): either every ref updates on the remote or none
+    does. `refspecs` as git takes them, e.g. ["HEAD:refs/heads/main", "refs/tags/v1.4.0"]. Raises
+    GitError (exit 1) when `remote` is not configured, or naming each refused ref (and branch protection,
+    when that is the cause) when the push fails."""
     if remote not in run_git(repo, "remote").split():
         raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
                        "[release] remote in deploy.toml.")
