@@ -32,7 +32,7 @@ from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.state.lock import process_alive
 
-Manifest = dict[str, dict[str, object]]  # relative path -> {"sha256", "size", "mode", "offset", "blob"}
+Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
 
 _CHUNK = 1 << 20
 _BLOCK = tarfile.BLOCKSIZE
@@ -48,13 +48,13 @@ class Entry:
     (a publish to a branch reads only files the branch lacks); `mtime` (ns) is set in a release store's
     copy of the manifest: the file's mtime there, so an unchanged file is known without hashing it."""
 
-    path: str
-    sha256: str
-    size: int
-    mode: int
-    offset: int = 0
-    blob: str = ""
-    mtime: int = 0
+    path: str  # relative POSIX path, UTF-8, no "." or ".." parts
+    sha256: str  # 64 lower-case hex digits of the file's bytes
+    size: int  # bytes
+    mode: int  # 0o644, or 0o755 for a file its owner may execute
+    offset: int = 0  # bytes from the start of the tar to the file's first byte
+    blob: str = ""  # git's blob id (40 hex, sha1 of "blob <size>\0" + bytes); "" in old manifests
+    mtime: int = 0  # nanoseconds since the epoch; 0 outside a release store's copy
 
     def line(self) -> str:
         """The entry as one line of a manifest (keys sorted, as json.dumps(sort_keys=True) would)."""
@@ -107,7 +107,9 @@ def _special(path: str, mode: int) -> BuildError:
 
 def scan_output(source: Path) -> list[tuple[str, str, bool]]:
     """(relative posix path, path, is a folder) of everything below `source`, sorted; anything but regular
-    files and folders, or a name no artifact can hold, is refused without being opened."""
+    files and folders, or a name no artifact can hold, is refused without being opened. Folders are
+    listed without a trailing "/". Raises BuildError (exit 1) naming the first such entry, and OSError
+    when a folder cannot be listed."""
     found: list[tuple[str, str, bool]] = []
     pending = [("", str(source))]
     while pending:
@@ -200,7 +202,8 @@ class _KnownHashes:
 
 
 def quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
-    """Entries up to where they cannot be read: for records that only save work."""
+    """Entries up to where they cannot be read (an ArtifactError ends the stream silently): for records
+    that only save work."""
     with contextlib.suppress(ArtifactError):
         yield from entries
 
@@ -208,7 +211,14 @@ def quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
 def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     """Pack `source` into `store/<hex>.tar` with its manifest; identical trees give identical digests.
     Raises BuildError for anything in `source` an artifact cannot hold (links, fifos, devices, sockets,
-    unusable names), before reading any file."""
+    unusable names), before reading any file.
+
+    `version` (SemVer 2.0) and `commit` (full sha) are recorded in the returned Artifact, not in the
+    tar, so they do not change the digest. The tar is GNU format with mtime 0, owner 0, mode 0o644 for
+    files and 0o755 for executables and folders, padded to tar's 10240-byte record. Written under a
+    temporary name and renamed (POSIX rename(2)), so a killed pack leaves no half-written tar.
+    Raises BuildError (exit 1) also when a file cannot be read or shrinks while packed, and OSError
+    when the store cannot be written (e.g. a full disk)."""
     store.mkdir(parents=True, exist_ok=True)
     entries = scan_output(source)
     started = time.time_ns()
@@ -289,7 +299,8 @@ def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> tup
 
 
 def load_manifest(artifact: Artifact) -> Manifest:
-    """The whole manifest as a dict (for consumers that look files up by name)."""
+    """The whole manifest as a dict (for consumers that look files up by name). Raises ArtifactError
+    (exit 1) when it cannot be read or is not a JSON object of objects; entries are not checked further."""
     try:
         manifest: Manifest = json.loads(artifact.manifest.read_text())
         if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
@@ -384,7 +395,8 @@ def _remove_stale_packs(store: Path) -> None:
 
 
 class ManifestWriter:
-    """Write entries one line at a time into the file `temp`, renamed into place by `commit`."""
+    """Write entries one line at a time into the file `temp`, renamed into place by `commit`. Entries must
+    be added in path order (readers refuse any other). Opening `temp` raises OSError."""
 
     def __init__(self, temp: Path) -> None:
         self._temp = temp
@@ -399,10 +411,12 @@ class ManifestWriter:
         self._separator = "\n"
 
     def add(self, entry: Entry) -> None:
+        """Append one entry's line."""
         self._handle.write(self._separator + entry.line())
         self._separator = ",\n"
 
     def commit(self, path: Path) -> None:
+        """Close the JSON object and rename the file to `path` (atomic within a filesystem, rename(2))."""
         self._handle.write("\n}\n")
         self._handle.close()
         os.replace(self._temp, path)
@@ -418,7 +432,8 @@ class ManifestWriter:
 
 
 def check_digest(artifact: Artifact) -> None:
-    """Raise unless the artifact's bytes still hash to its digest."""
+    """Raise ArtifactError (exit 1) unless the artifact's bytes still hash to its digest (sha256 of the
+    whole tar), or when the tar cannot be read."""
     digest = hashlib.sha256()
     try:
         with artifact.tar.open("rb") as handle:
@@ -508,7 +523,9 @@ def _pax(data: bytes) -> dict[str, str]:
 def check_tar(artifact: Artifact) -> list[str]:
     """Read the tar once: its digest, and every entry against the manifest (the same files, in the same
     order, at the same offsets, regular files and folders only, no name used twice, nothing escaping).
-    Returns its folders. Raises ArtifactError before anything is unpacked."""
+    Returns its folders (relative paths, without "/", in tar order). Raises ArtifactError (exit 1) before
+    anything is unpacked; a tar that is not well formed is first checked against its digest, so
+    corruption is named as such."""
     try:
         with artifact.tar.open("rb") as handle:
             blocks = _Blocks(handle)
@@ -619,7 +636,8 @@ def _aligned(entries: Iterable[Entry], earlier: Iterable[Entry]) -> Iterator[tup
 
 
 def unchanged(path: str, entry: Entry) -> bool:
-    """Whether the file at `path` is still as its store entry records it (size, mtime, mode): cheap."""
+    """Whether the file at `path` is still as its store entry records it (size, mtime in ns, mode, and a
+    regular file, not followed through a link): one lstat(2), no hashing. False when it is gone."""
     try:
         info = os.lstat(path)
     except OSError:
@@ -633,7 +651,10 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entrie
     """Check the tar (see check_tar), then unpack it into `dest` (which must not exist). A file the
     earlier release in `like` holds with the same content (per its store entries `like_entries`) and
     that is unchanged there is hard-linked from it; every other file is read at its offset and
-    hashed as it is written. `record` receives each file's entry with its mtime in `dest`."""
+    hashed as it is written. `record` receives each file's entry with its mtime in `dest` (ns), in path
+    order. Raises ArtifactError (exit 1) for a tar that fails `check_tar` (before `dest` is made) or
+    whose bytes do not match the manifest while unpacking (`dest` is then left partly written: the
+    caller removes it); FileExistsError when `dest` exists; OSError when it cannot be written."""
     folders = check_tar(artifact)
     dest.mkdir(parents=True)
     base, earlier = str(dest), str(like)
@@ -711,7 +732,10 @@ def _files(root: str) -> dict[str, os.DirEntry[str]]:
 def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:
     """Differences between the files under `root` and the manifest: missing, changed and extra files.
     An entry with an mtime (a release store's) whose file still has that size, mtime and mode is taken
-    as unchanged; every other file is hashed."""
+    as unchanged; every other file is hashed. Returns one phrase per difference ("a.css is missing",
+    "unexpected file x"), [] when the tree matches; folders are not compared, and a symlink in place of a
+    file is "not a regular file".
+    Raises ArtifactError for an unusable manifest entry, OSError when `root` cannot be listed or read."""
     entries = (_entry(path, fields, root) for path, fields in sorted(manifest.items())) \
         if isinstance(manifest, dict) else manifest
     found = _files(str(root))
@@ -748,7 +772,9 @@ def _file_sha256(path: str) -> str:
 
 class FileReader:
     """Random access to an artifact's files through its manifest, after checking the digest: for a
-    consumer that needs only some files' bytes (the rest it knows by their ids)."""
+    consumer that needs only some files' bytes (the rest it knows by their ids). Use as a context
+    manager. The constructor raises ArtifactError (exit 1) for an unreadable or pre-offset manifest, a
+    path that would leave the release, or a digest that does not match."""
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
@@ -768,7 +794,8 @@ class FileReader:
         self._tar.close()
 
     def read(self, path: str) -> bytes:
-        """A file's bytes, checked against its manifest entry."""
+        """A file's bytes, checked against its manifest entry. Raises KeyError for a path the manifest does
+        not list, ArtifactError (exit 1) when the tar holds other bytes there."""
         entry = self.manifest[path]
         offset, size = int(entry["offset"]), int(entry["size"])  # type: ignore[call-overload]
         self._tar.seek(offset - tarfile.BLOCKSIZE)  # the entry's header, just before its bytes
