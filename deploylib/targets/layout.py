@@ -15,11 +15,13 @@ from dataclasses import asdict, replace
 
 from deploylib.model import Release, utc_now
 
+# release id -> (0-based line number in revisions.log, that line's JSON: {"time", "id", "version", "digest", "by"})
 Activations = dict[str, tuple[int, dict[str, str]]]
 
 
 def parse_release(text: str) -> Release | None:
-    """A release's metadata file, or None when it is torn or not ours."""
+    """A release's metadata file (`releases/<id>.json`, JSON of Release's fields), or None when it is torn
+    or not ours (not JSON, or keys that are not Release's); never raises."""
     try:
         return Release(**json.loads(text))
     except (ValueError, TypeError):
@@ -27,12 +29,14 @@ def parse_release(text: str) -> Release | None:
 
 
 def release_json(release: Release) -> str:
+    """The metadata file's text for `release`: one JSON object and a newline (read back by `parse_release`)."""
     return json.dumps(asdict(release)) + "\n"
 
 
 def activations(lines: list[str]) -> Activations:
     """Each release id's latest activation in revisions.log, with its line number: the order of
-    activations, which timestamps (one-second resolution) cannot always tell."""
+    activations, which timestamps (one-second resolution) cannot always tell. `lines`: the log's lines,
+    oldest first; a line that is not JSON with an "id" is skipped. Never raises."""
     latest: Activations = {}
     for number, line in enumerate(lines):
         try:
@@ -44,6 +48,8 @@ def activations(lines: list[str]) -> Activations:
 
 
 def with_activation(release: Release, known: Activations) -> Release:
+    """`release` with `activated_at` (UTC ISO-8601) and `activated_by` from its latest activation; both ""
+    when it was never activated."""
     entry = known.get(release.id, (-1, {}))[1]
     return replace(release, activated_at=entry.get("time", ""), activated_by=entry.get("by", ""))
 
@@ -55,10 +61,14 @@ def in_activation_order(complete: list[Release], known: Activations) -> list[Rel
 
 
 def to_remove(ordered: list[Release], keep: int, protect: set[str]) -> list[Release]:
-    """The releases cleanup removes: all but the newest `keep` activations, never a protected one."""
+    """The releases cleanup removes: all but the newest `keep` activations, never a protected one.
+    `ordered`: oldest activation first (as `in_activation_order` gives); `protect`: release ids. `keep`
+    0 removes every unprotected release."""
     return [r for r in ordered[:-keep or None] if r.id not in protect]
 
 
 def revision_line(release: Release, by: str) -> str:
+    """One revisions.log line (JSON and a newline) recording that `by` (an actor name) made `release`
+    live now (UTC ISO-8601, to the second)."""
     return json.dumps({"time": utc_now(), "id": release.id, "version": release.version,
                        "digest": release.digest, "by": by}) + "\n"

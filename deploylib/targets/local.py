@@ -26,6 +26,8 @@ from deploylib.targets.store import ReleaseStore
 
 @dataclass(frozen=True)
 class LocalOptions:
+    """The options of `target = {type = "local", …}`."""
+
     path: str = option(doc='a folder path, absolute or relative to the repository, e.g. "/srv/www/site"',
                        check=nonempty_problem)
     port: int = option(0, doc="the 127.0.0.1 port deploylib serves the live release on for validation "
@@ -34,6 +36,11 @@ class LocalOptions:
 
 
 class LocalTarget(Target):
+    """A folder on this machine in the layout of layout.py; see Target for each method's contract. Reading
+    methods raise TargetError (exit 1) when revisions.log or `current` cannot be read, or `current`
+    points at an incomplete release; `deploy` and `activate` raise TargetError with the live release
+    unchanged when the folder cannot be written (ArtifactError for a bad artifact or changed release)."""
+
     Options = LocalOptions
     options: LocalOptions
 
@@ -48,6 +55,7 @@ class LocalTarget(Target):
         return f"local directory {self.base}"
 
     def problem(self) -> str:
+        """Whether the nearest existing folder of `path` is one this user may write to and enter (access(2))."""
         existing = next(folder for folder in (self.base, *self.base.parents) if folder.exists())
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
             return f"{existing} is not a folder this user can write to, so {self.base} cannot hold releases"
@@ -95,6 +103,9 @@ class LocalTarget(Target):
                               "again.") from None
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
+        """Point `current` at `release` by renaming a new relative symlink over it (rename(2): readers see the
+        old release or the new one), fsync the folder, then append to revisions.log. `force` is unused: a
+        local folder holds only what deploylib put there. A no-op when `release` is live already."""
         self.store.check(release, self.describe())
         if self._current_id() == release.id:
             return

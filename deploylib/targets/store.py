@@ -29,12 +29,16 @@ _PARTIAL = ".partial-"
 
 
 class ReleaseStore:
+    """The releases under `folder` (see the module docstring). Release ids are "<version>-<short digest>"
+    (Artifact.release_id), used as folder names. Not safe for two writers at once: callers hold the
+    target's deploy lock."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._just_built: set[str] = set()  # put here and verified as they were written, not yet activated
 
     def read(self, release_id: str) -> Release | None:
-        """A complete release, or None."""
+        """A complete release (metadata readable and its folder present), or None; never raises."""
         try:
             release = parse_release((self.folder / f"{release_id}.json").read_text())
         except OSError:
@@ -42,13 +46,16 @@ class ReleaseStore:
         return release if release and (self.folder / release_id).is_dir() else None
 
     def all(self) -> list[Release]:
+        """Every complete release, in no particular order (see layout.in_activation_order)."""
         return [r for p in self.folder.glob("*.json") if not p.stem.endswith(".manifest") and (r := self.read(p.stem))]
 
     def path(self, release: Release) -> Path:
+        """The release's folder (which may not exist)."""
         return self.folder / release.id
 
     def newest(self) -> Release | None:
-        """The release stored last: the natural base for the next one's hard links."""
+        """The release stored last (latest metadata mtime): the natural base for the next one's hard links;
+        None when the store is empty."""
         return max(self.all(), key=lambda r: (self.folder / f"{r.id}.json").stat().st_mtime, default=None)
 
     def _records(self, release_id: str) -> Path:
@@ -56,14 +63,18 @@ class ReleaseStore:
 
     def problems(self, release_id: str) -> list[str]:
         """How a stored release differs from its records ([] when intact): sizes, mtimes and modes
-        first, hashes only of files whose size or mtime changed."""
+        first, hashes only of files whose size or mtime changed. Each problem is a phrase such as
+        "app.js differs from the artifact"; an unreadable record or folder is one problem, not an error."""
         try:
             return verify_tree(self.folder / release_id, read_entries(self._records(release_id)))
         except (DeployError, OSError) as err:
             return [str(err)]
 
     def check(self, release: Release, where: str) -> None:
-        """Raise unless `release` is complete and its files still match its manifest (before it is made live)."""
+        """Raise unless `release` is complete and its files still match its manifest (before it is made live).
+        `where` names the target in messages. Raises TargetError (exit 1) for an incomplete release,
+        ArtifactError (exit 1) for one whose files changed. A release `put` just verified is not checked
+        again (once)."""
         if self.read(release.id) is None:
             raise TargetError(f"Release {release.id} is not complete on {where}; it cannot be made live.")
         if release.id in self._just_built:  # verified file by file moments ago, by put
@@ -79,7 +90,12 @@ class ReleaseStore:
     def put(self, artifact: Artifact, like: Release | None = None) -> Release:
         """Unpack and verify `artifact` as a release, hard-linking the files it shares with `like`, or all
         of them from a verified copy of the same release in another store; an existing, intact copy is
-        reused as it is."""
+        reused as it is.
+
+        Unpacks under a `.partial-` name and renames it into place (rename(2)), then writes the metadata
+        last, so a killed deploy leaves nothing listed (and the next `put` removes its leftovers). Raises
+        ArtifactError (exit 1) for an artifact that fails its checks, and OSError (e.g. a full disk, no
+        permission), with no new release listed."""
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
         dest = self.folder / release.id
@@ -142,7 +158,8 @@ class ReleaseStore:
             listing.write(f"{self.folder}\n")
 
     def remove(self, release: Release) -> str:
-        """Delete a release, metadata first so a half-removed one is never listed; returns a problem or ""."""
+        """Delete a release, metadata first so a half-removed one is never listed; returns a problem
+        ("<path>: <strerror>") or "". Never raises OSError."""
         try:
             (self.folder / f"{release.id}.json").unlink()
             self._records(release.id).unlink(missing_ok=True)
