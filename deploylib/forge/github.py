@@ -82,7 +82,10 @@ def _token() -> str:
 
 class GitHub(Forge):
     """The GitHub forge. `token` defaults to $GITHUB_TOKEN or $GH_TOKEN; `sleep` and `timeout` (seconds) are
-    for tests. Raises GitHubError when there is no token."""
+    for tests. Raises GitHubError when there is no token.
+
+    `timeout` is per HTTP request. Every method raises GitHubError (a ReleaseError, exit 1) when GitHub
+    refuses, or still fails after 6 tries (5xx, timeouts, rate limits up to a 15-minute wait)."""
 
     Options = GitHubOptions
     label = "GitHub"
@@ -192,6 +195,8 @@ class GitHub(Forge):
         return next((r for r in self._pages("/releases", {}) if r["tag_name"] == tag), None)
 
     def publish_release(self, release: ForgeRelease) -> str:
+        """REST "Get a release by tag name", else the releases list (drafts), then "Create a release" or
+        "Update a release"; `release.commit` is the target only when GitHub does not have the tag yet."""
         fields = {"tag_name": release.tag, "name": release.name, "body": release.notes,
                   "prerelease": release.prerelease, "draft": False}
         found = self._find_release(release.tag)
@@ -241,15 +246,20 @@ class GitHub(Forge):
     # -- gates and deployments ---------------------------------------------------------------------
 
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:
+        """REST "List pull requests associated with a commit", every page; merged means merged_at is set."""
         return [PullRequest(int(p["number"]), bool(p.get("merged_at")))
                 for p in self._pages(f"/commits/{sha}/pulls", {})]
 
     def reviews(self, number: int) -> list[Review]:
+        """REST "List reviews for a pull request", every page; COMMENTED and PENDING read as COMMENTED."""
         return [Review((r.get("user") or {}).get("login", "someone"), _REVIEW_STATES.get(r["state"],
                                                                                          ReviewState.COMMENTED))
                 for r in self._pages(f"/pulls/{number}/reviews", {})]
 
     def commit_checks(self, sha: str) -> list[CICheck]:
+        """REST "Get the combined status for a specific reference" (each status) and "List check runs for a
+        Git reference" (filter=latest, the first 100 runs). A status is red on error or failure; a check
+        run is red on a conclusion in _BAD_CONCLUSIONS (neutral and skipped are green)."""
         combined: dict[str, Any] = self._request("GET", f"/commits/{sha}/status", (200,)).json()
         runs: list[dict[str, Any]] = self._request("GET", f"/commits/{sha}/check-runs", (200,),
                                                    params={"filter": "latest", "per_page": 100}).json()["check_runs"]
@@ -261,15 +271,20 @@ class GitHub(Forge):
                                    "check run(s)") for r in runs]
 
     def open_issues(self, label: str) -> list[Issue]:
+        """REST "List repository issues" (state=open, labels), every page, pull requests left out."""
         return [_issue(i) for i in self._pages("/issues", {"state": "open", "labels": label})
                 if "pull_request" not in i]
 
     def issues_opened_since(self, label: str, since: str) -> list[Issue]:
+        """REST "List repository issues" (state=all, labels, since), narrowed to created_at >= `since`
+        (both ISO 8601 UTC with a Z, so compared as text)."""
         # GitHub's `since` filters on updated_at, which is never before created_at: a superset to narrow.
         found = self._pages("/issues", {"state": "all", "labels": label, "since": since})
         return [_issue(i) for i in found if "pull_request" not in i and i["created_at"] >= since]
 
     def create_deployment(self, deployment: Deployment) -> str:
+        """REST "Create a deployment"; the description is cut to GitHub's 140 characters, and an environment
+        named "production" is marked production_environment. Returns the numeric id as text."""
         # auto_merge off and no required contexts: deploylib's own gates decided; GitHub only records it.
         body = {"ref": deployment.ref, "environment": deployment.environment,
                 "description": deployment.description[:140], "auto_merge": False, "required_contexts": [],
@@ -278,6 +293,7 @@ class GitHub(Forge):
         return str(created["id"])
 
     def deployment_status(self, deployment: str, state: DeploymentState, description: str) -> None:
+        """REST "Create a deployment status"; the description is cut to 140 characters."""
         body = {"state": state.value, "description": description[:140]}
         self._request("POST", f"/deployments/{deployment}/statuses", (201,), json=body)
 
