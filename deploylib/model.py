@@ -13,7 +13,7 @@ STATE_DIR = ".deploylib"  # deploylib's own files in a repository
 
 
 def utc_now() -> str:
-    """The time values are stamped with: UTC, to the second, ISO 8601 with a Z."""
+    """The time values are stamped with: UTC, to the second, ISO 8601 with a Z, e.g. "2026-01-31T12:00:00Z"."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -26,23 +26,28 @@ def short_digest(digest: str) -> str:
 class Artifact:
     """One build's output, packed reproducibly: identical inputs give an identical digest."""
 
-    digest: str  # "sha256:<hex>" of the tar bytes
+    digest: str  # "sha256:<64 hex>" of the tar bytes
     tar: Path
-    manifest: Path  # JSON {relative path: {"sha256": hex, "size": n, "mode": int}}
-    version: str
-    commit: str  # the source commit it was built from
+    manifest: Path  # JSON {relative path: {"sha256", "size" (bytes), "mode", "offset", "blob"}}: build/artifact.py
+    version: str  # SemVer 2.0, without the tag prefix; may carry build metadata ("1.4.0+3.gabc1234")
+    commit: str  # the full sha of the source commit it was built from
 
     @property
     def release_id(self) -> str:
+        """"<version>-<12 hex of the digest>", e.g. "1.4.0-ab12cd34ef56": the release's folder name on targets."""
         return f"{self.version}-{short_digest(self.digest)}"
 
     def to_json(self) -> str:
+        """The build record (.deploylib/build.json): sorted keys, paths as strings, a final newline."""
         data = asdict(self)
         data["tar"], data["manifest"] = str(self.tar), str(self.manifest)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Artifact:
+        """Read `to_json`'s text back. Raises ValueError for text that is not JSON, KeyError for a missing
+        field, TypeError for JSON that is not an object (build/stage.py turns these into an ArtifactError
+        naming the file)."""
         data = json.loads(text)
         return cls(
             digest=data["digest"],
@@ -71,10 +76,10 @@ class Release:
 
     id: str  # "<version>-<short digest>", the directory name on the target
     version: str
-    digest: str
-    commit: str
-    activated_at: str = ""  # ISO time of the switch that made it live, when known
-    activated_by: str = ""
+    digest: str  # "sha256:<64 hex>" of the artifact's tar
+    commit: str  # full sha
+    activated_at: str = ""  # UTC ISO-8601 time of the switch that made it live, when known
+    activated_by: str = ""  # the actor (lock.actor_name) who made it live, when known
     foreign: str = ""  # what is live when deploylib did not put it there, e.g. 'commit 1a2b3c4 "Fix" (…)'
 
 
@@ -89,16 +94,19 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    name: str
+    """One attempt of one check: what was expected and seen, in words, and how long it took."""
+
+    name: str  # the check's label
     verdict: Verdict
-    expected: str
-    seen: str
-    seconds: float
+    expected: str  # e.g. "status 200, ≤ 2000 ms"
+    seen: str  # e.g. "status 502 in 31 ms; body: 'Bad gateway'"
+    seconds: float  # wall time of the attempt
     severity: str = "critical"  # critical: a failure rolls back; minor: reported, the release stays
     details: dict[str, Any] = field(default_factory=dict)  # e.g. the flow step that broke, load figures
 
     @property
     def passed(self) -> bool:
+        """True only for PASS (an INCONCLUSIVE result has not passed)."""
         return self.verdict is Verdict.PASS
 
 
@@ -113,13 +121,14 @@ class LedgerEntry:
     digest: str
     commit: str
     status: str  # running | succeeded | failed | rolled-back | interrupted
-    started_at: str
-    finished_at: str
-    duration: float
+    started_at: str  # UTC ISO-8601
+    finished_at: str  # UTC ISO-8601; "" while running
+    duration: float  # seconds; 0 while running
     actor: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # JSON values; "pid" and "host" of the recording process
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict (for the JSON form of `doit history`)."""
         return asdict(self)
 
 
@@ -138,4 +147,5 @@ class Incident:
     reasons: list[str] = field(default_factory=list)  # why the monitor decided to roll back
 
     def to_dict(self) -> dict[str, Any]:
+        """The incident as a JSON-serialisable dict (nested dataclasses as dicts, tuples as lists once dumped)."""
         return asdict(self)
