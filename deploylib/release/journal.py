@@ -25,6 +25,8 @@ from deploylib.state.workspace import Workspace, ensure_state_dir
 
 @dataclass(frozen=True)
 class Journal:
+    """The journal file's content (see the module docstring)."""
+
     pid: int
     head: str  # the commit the release commit goes on
     tag: str
@@ -33,13 +35,16 @@ class Journal:
 
 
 def path(ws: Workspace) -> Path:
+    """`.deploylib/release.json` under the workspace root."""
     return ws.state / "release.json"
 
 
 def begin(ws: Workspace, head: str, tag: str, version: str, edits: dict[str, str],
           originals: dict[str, str | None] | None = None) -> None:
     """Record the edits a release is about to write (before any is written). `originals`: each file's
-    text before the release touched it, when the build already wrote the edits (staged_edits.py)."""
+    text before the release touched it, when the build already wrote the edits (staged_edits.py).
+    `edits`: repository-relative path -> new text; `head`: full sha. Raises StateError (exit 1) when the
+    state folder cannot be created, OSError when the journal cannot be written (nothing is edited then)."""
     files = {}
     for name, text in edits.items():
         before = originals.get(name) if originals is not None else _read(ws.app / name)
