@@ -138,6 +138,7 @@ class LocalTarget(Target):
         return True
 
     def serve(self) -> AbstractContextManager[str | None]:
+        """A static HTTP server on 127.0.0.1 (`port`, or any free one) over `current`, yielding its URL."""
         from deploylib.targets.serve import static_server
 
         return static_server(self.current, self.options.port, f"{self.environment} ({self.current})")
