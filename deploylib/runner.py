@@ -67,15 +67,19 @@ def optional_command_problem(command: str) -> str:
     return command_problem(command) if command else ""
 
 
+def program_name(command: str) -> str:
+    """The program a shell command starts: its first word after any VAR=value assignments ("" for none).
+    Raises ValueError when the command does not split as the shell would (an open quote)."""
+    return next((word for word in shlex.split(command) if not _ASSIGNMENT.match(word)), "")
+
+
 def program_problem(command: str, root: Path) -> str:
     """Why the program a shell command starts cannot be found, or "": the first word after any
     VAR=value assignments, looked up on PATH (or as a path in `root`); shell syntax is left alone."""
     try:
-        words = shlex.split(command)
+        program = program_name(command)
     except ValueError as err:
         return f"is not a valid shell command ({err})"
-    words = [w for w in words if not _ASSIGNMENT.match(w)] or [""]
-    program = words[0]
     if not program or program in _SHELL_WORDS:
         return ""
     if "/" in program:

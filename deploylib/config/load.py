@@ -36,7 +36,7 @@ from deploylib.notify import NOTIFIERS
 from deploylib.plugins import options_of
 from deploylib.release.version_files import spec_problem
 from deploylib.runner import optional_command_problem
-from deploylib.targets import TARGETS, serves_itself
+from deploylib.targets import TARGETS, serves_itself, url_hint
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
 from deploylib.validate.monitor import WindowPolicy
@@ -320,7 +320,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         if not env.url and not serves_itself(env.target):
             raise ConfigError(f"{ctx.key(f'environments.{env.name}', 'url')} is missing: its {env.target.type} target "
                               "cannot serve releases for validation itself, so the checks need the address the site "
-                              'answers on. Add it, e.g. url = "https://acme.github.io/site".')
+                              f"answers on. {url_hint(env.target)}")
     if config.environments and not config.build.command:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')

@@ -37,6 +37,11 @@ def serves_itself(target: Variant) -> bool:
     return _target_class(target.type).serves_itself(target.options)
 
 
+def url_hint(target: Variant) -> str:
+    """How to set a missing `url` for this target, in its own words (Pages: its github.io address)."""
+    return _target_class(target.type).url_hint(target.options)
+
+
 def open_target(env: EnvironmentConfig, root: Path) -> Target:
     """The target an environment deploys to; relative paths in its options are relative to `root`."""
     return _target_class(env.target.type)(env.target.options, root=root, environment=env.name)

@@ -111,6 +111,11 @@ class Target(ABC):
         return ""
 
     @classmethod
+    def url_hint(cls, options: Any) -> str:
+        """How to set a missing `url` for these options, as the end of a sentence: "Add it, e.g. url = …"."""
+        return 'Add it, e.g. url = "https://www.example.com".'
+
+    @classmethod
     def serves_itself(cls, options: Any) -> bool:
         """Whether `serve` yields a URL for these options, so an environment needs no `url` (checked at load)."""
         return False

@@ -17,7 +17,7 @@ from deploylib import report
 from deploylib.config.schema import option
 from deploylib.errors import TargetError
 from deploylib.model import STATE_DIR, Artifact, Release, utc_now
-from deploylib.runner import command_problem, optional_command_problem, program_problem, run_shell
+from deploylib.runner import command_problem, optional_command_problem, program_name, program_problem, run_shell
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
 from deploylib.targets.layout import to_remove
@@ -46,6 +46,14 @@ class CommandTarget(Target):
 
     def describe(self) -> str:
         return f"command target ({self.options.deploy})"
+
+    @classmethod
+    def url_hint(cls, options: CommandOptions) -> str:
+        try:
+            program = program_name(options.deploy) or options.deploy
+        except ValueError:
+            program = options.deploy
+        return f'Add the address the site answers on once {program} has published it, e.g. url = "https://www.example.com".'
 
     def _activations(self) -> list[dict[str, str]]:
         try:

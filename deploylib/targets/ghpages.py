@@ -13,6 +13,7 @@ tree as a new commit, or (rollback = "reset") moves the branch back to that rele
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from deploylib.targets.base import Target
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
 _IDENTITY = "deploylib <deploylib@localhost>"
+# OWNER/NAME in a GitHub remote: https://github.com/O/N(.git), git@github.com:O/N.git, ssh://git@github.com/O/N
+_GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
 
 
 def _remote_problem(remote: str) -> str:
@@ -89,6 +92,19 @@ class PagesTarget(Target):
 
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
+
+    @classmethod
+    def url_hint(cls, options: PagesOptions) -> str:
+        if options.cname:
+            return f'Add it: with cname = "{options.cname}", url = "https://{options.cname}".'
+        found = _GITHUB_REPO.search(options.remote)
+        if not found:
+            return ('Add the address GitHub Pages serves the branch on, e.g. url = "https://OWNER.github.io/REPO" '
+                    '(or your custom domain).')
+        owner, name = found["owner"], found["name"].removesuffix(".git")
+        site = f"https://{owner.lower()}.github.io" + ("" if name.lower() == f"{owner.lower()}.github.io" else
+                                                       f"/{name}")
+        return f'Add the address GitHub Pages serves {owner}/{name} on: url = "{site}" (or your custom domain).'
 
     def problem(self) -> str:
         if _looks_remote(self.options.remote) or (self.root / self.options.remote).exists():

@@ -286,6 +286,28 @@ def test_an_environment_whose_target_cannot_serve_itself_needs_a_url(target: dic
         assert load(data).environments["docs"].target.type == target["type"]
 
 
+@pytest.mark.parametrize(("target", "hint"), [
+    ({"type": "github-pages", "remote": "git@github.com:acme/site.git"}, 'url = "https://acme.github.io/site"'),
+    ({"type": "github-pages", "remote": "https://github.com/Acme/docs"}, 'url = "https://acme.github.io/docs"'),
+    ({"type": "github-pages", "remote": "ssh://git@github.com/acme/acme.github.io.git"},
+     'url = "https://acme.github.io"'),
+    ({"type": "github-pages", "remote": "git@github.com:acme/site.git", "cname": "docs.acme.dev"},
+     'url = "https://docs.acme.dev"'),
+    ({"type": "github-pages", "remote": "../pages.git"}, 'url = "https://OWNER.github.io/REPO"'),
+    ({"type": "ssh", "path": "/srv", "hosts": [{"address": "deploy@web1.example.com"}]},
+     'url = "https://web1.example.com"'),
+    ({"type": "command", "deploy": "NODE_ENV=production netlify deploy --prod"}, "once netlify has published it"),
+    ({"type": "command", "deploy": "./publish.sh --all"}, "once ./publish.sh has published it"),
+], ids=["pages-ssh-remote", "pages-https-remote", "pages-user-site", "pages-cname", "pages-local-remote", "ssh",
+        "command", "command-script"])
+def test_the_missing_url_hint_fits_the_target(target: dict, hint: str) -> None:
+    env = {**MINIMAL_ENV, "target": target}
+    said = error_of({"build": {"command": "make"}, "environments": {"docs": env}})
+    assert hint in said
+    assert "github.io" not in said or target["type"] == "github-pages"  # no Pages address for other targets
+
+
+
 def env_with(**extra: object) -> dict:
     return {"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, **extra}}}
 
