@@ -53,7 +53,7 @@ class CommandTarget(Target):
             program = program_name(options.deploy) or options.deploy
         except ValueError:
             program = options.deploy
-        return f'Add the address the site answers on once {program} has published it, e.g. url = "https://www.example.com".'
+        return f'Add it: where the site answers once {program} has published it, e.g. url = "https://www.example.com".'
 
     def _activations(self) -> list[dict[str, str]]:
         try:

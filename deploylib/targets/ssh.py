@@ -437,7 +437,7 @@ class SshTarget(Target):
     @classmethod
     def url_hint(cls, options: SshOptions) -> str:
         host = options.hosts[0].address.rpartition("@")[2]
-        return (f'Add the address the site answers on, e.g. url = "https://{host}", or give each host its own, '
+        return (f'Add it, e.g. url = "https://{host}", or give each host its own, '
                 f'e.g. hosts = [{{address = "{options.hosts[0].address}", url = "http://{host}"}}].')
 
     @classmethod
