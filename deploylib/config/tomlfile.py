@@ -1,7 +1,7 @@
 """Reading a TOML file into a table, or one ConfigError naming the byte, line or key that makes it
-unreadable: bytes that are not UTF-8, a syntax error, values nested deeper than MAX_DEPTH (tomllib
-recurses once per level and would raise RecursionError a few hundred levels down), or a table
-that is not a table.
+unreadable (a UTF-8 byte-order mark is read past): bytes that are not UTF-8, a syntax error, values
+nested deeper than MAX_DEPTH (tomllib recurses once per level and would raise RecursionError a few
+hundred levels down), or a table that is not a table.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror}).") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path.name} is UTF-16 text (it starts with a UTF-16 byte-order mark). TOML files are "
+                          "UTF-8: save it as UTF-8 and run the command again.")
     try:
-        text = raw.decode("utf-8")
+        # A UTF-8 byte-order mark, which some Windows editors write, is not part of the text (tomllib refuses it).
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         line, column = raw.count(b"\n", 0, err.start) + 1, err.start - raw.rfind(b"\n", 0, err.start)
         raise ConfigError(f"{path.name} is not UTF-8 text: byte 0x{raw[err.start]:02x} at offset {err.start} "

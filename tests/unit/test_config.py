@@ -101,6 +101,32 @@ def test_toml_syntax_errors_name_the_line(tmp_path: Path) -> None:
         load_file(path, tmp_path)
 
 
+@pytest.mark.parametrize(("name", "table", "text"), [
+    ("deploy.toml", (), '[release]\nbranch = "trunk"\n'),
+    ("deploy.toml", (), '[release]\r\nbranch = "trunk"\r\n'),
+    ("pyproject.toml", ("tool", "deploylib"), '[tool.deploylib.release]\nbranch = "trunk"\n'),
+], ids=["deploy.toml", "crlf", "pyproject"])
+def test_a_utf8_byte_order_mark_is_read_past(tmp_path: Path, name: str, table: tuple[str, ...], text: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_file(path, tmp_path, table).release.branch == "trunk"
+
+
+def test_after_a_byte_order_mark_syntax_errors_still_name_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "deploy.toml"
+    path.write_bytes(b"\xef\xbb\xbf[build]\ncommand = \n")
+    with pytest.raises(ConfigError, match=r"deploy.toml is not valid TOML: .*line 2"):
+        load_file(path, tmp_path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "deploy.toml"
+    path.write_bytes("\ufeff[build]\n".encode(encoding))
+    with pytest.raises(ConfigError, match=r"deploy.toml is UTF-16 text .*save it as UTF-8"):
+        load_file(path, tmp_path)
+
+
 def test_pyproject_table_errors_name_the_full_table(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text('[tool.deploylib.build]\ncommand = 1\n')
