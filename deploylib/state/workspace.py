@@ -157,6 +157,11 @@ def discover(root: Path) -> Workspace:
     configuration, for a file that looks meant to be deploy.toml (e.g. Deploy.toml, deploy.yaml) or a
     misspelt [tool.deploylib], rather than run the demo in their place."""
     deploy_toml, pyproject = root / "deploy.toml", root / "pyproject.toml"
+    for path in (deploy_toml, *([] if os.path.lexists(deploy_toml) else [pyproject])):
+        problem = _not_a_file(path)
+        if problem:
+            raise ConfigError(f"{path} {problem}, so deploylib cannot read it; it runs neither your configuration "
+                              f"nor its embedded demo. Make {path.name} a regular file (or remove it).")
     if deploy_toml.is_file():
         return Workspace(root, load_file(deploy_toml, root), demo=False)
     if pyproject.is_file() and _has_deploylib_table(pyproject):
@@ -170,6 +175,30 @@ def discover(root: Path) -> Workspace:
     sandbox_config = app / "deploy.toml"
     config_file = sandbox_config if sandbox_config.is_file() else shipped("examples/demo-site") / "deploy.toml"
     return Workspace(root, load_file(config_file, app, demo=True), demo=True)
+
+
+def _not_a_file(path: Path) -> str:
+    """Why something named like a configuration file is not a readable file, or "" (it is one, or absent).
+    Without this a dangling link or a folder named deploy.toml would silently run the demo, and a fifo hang."""
+    import stat
+
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return ""
+    except OSError as err:
+        return f"cannot be examined ({err.strerror})"
+    if stat.S_ISLNK(mode):
+        target = os.readlink(path)
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            return f"is a symbolic link to {target}, which does not exist"
+        except OSError as err:
+            return f"is a symbolic link to {target}, which cannot be followed ({err.strerror})"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    return "" if stat.S_ISREG(mode) else "is not a regular file (a fifo, socket or device)"
 
 
 def misnamed_config(names: Iterable[str]) -> str:

@@ -174,3 +174,21 @@ def test_reading_the_history_of_a_repository_without_commits_is_one_clear_paragr
     said = result.stderr.strip()
     assert result.returncode != 0 and "fatal:" not in result.stdout + said and "Traceback" not in said
     assert "has no commits yet" in said
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda p: p.symlink_to("config/deploy.toml"), "is a symbolic link to config/deploy.toml, which does not exist"),
+    (lambda p: p.mkdir(), "is a folder, not a file"),
+    (lambda p: p.symlink_to(p.parent / "site"), "is a folder, not a file"),  # a link to a folder
+    (lambda p: p.symlink_to(p.name), "is a symbolic link to deploy.toml, which cannot be followed"),  # a loop
+    (lambda p: os.mkfifo(p), "is not a regular file"),  # reading it would wait forever
+], ids=["dangling-link", "folder", "link-to-folder", "link-loop", "fifo"])
+def test_a_deploy_toml_that_is_not_a_file_is_named_instead_of_running_the_demo(tmp_path: Path, make,
+                                                                                fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    (repo / "deploy.toml").unlink()
+    make(repo / "deploy.toml")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"deploy.toml {fragment}" in result.stderr and "Traceback" not in result.stderr
+    assert not (repo / ".deploylib" / "demo").exists()
