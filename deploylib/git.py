@@ -65,6 +65,9 @@ def on_remote(repo: Path, remote: str) -> bool | None:
     return bool(run_git(repo, "branch", "-r", "--contains", "HEAD", "--list", f"{remote}/*").strip())
 
 
+_NOT_CHANGES = (":(top,exclude,glob)**/__pycache__", ":(top,exclude,glob)**/__pycache__/**")
+
+
 @dataclass(frozen=True)
 class RepoState:
     """A working tree's state, as `git status --porcelain=v2 --branch` reports it."""
@@ -80,8 +83,11 @@ class RepoState:
 
 def repo_state(repo: Path) -> RepoState:
     """Branch, HEAD, upstream distance and uncommitted changes from a single `git status` (nothing fetched;
-    ignored files are not changes). Raises GitError (exit 1) when git fails or `repo` is not a repository."""
-    out = run_git(repo, "status", "--porcelain=v2", "--branch", "--untracked-files=normal")
+    ignored files are not changes). Python's bytecode caches are not changes either: importing dodo.py, what
+    it imports, or the gate's tests writes them (unless PYTHONDONTWRITEBYTECODE), and a Vite or Hugo
+    repository seldom ignores `__pycache__/`. Raises GitError (exit 1) when git fails or `repo` is not a
+    repository."""
+    out = run_git(repo, "status", "--porcelain=v2", "--branch", "--untracked-files=normal", "--", *_NOT_CHANGES)
     head = branch = upstream = ""
     ahead = behind = 0
     changes = []
