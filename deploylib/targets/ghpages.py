@@ -107,10 +107,19 @@ class PagesTarget(Target):
         return f'Add the address GitHub Pages serves {owner}/{name} on: url = "{site}" (or your custom domain).'
 
     def problem(self) -> str:
-        if _looks_remote(self.options.remote) or (self.root / self.options.remote).exists():
+        remote = self.options.remote
+        local = Path(remote.removeprefix("file://")) if remote.startswith("file://") else self.root / remote
+        if _looks_remote(remote) and not remote.startswith("file://"):
+            return ""  # checking it would need the network
+        if not local.exists():
+            return f'remote = "{remote}" is neither a URL nor an existing path (looked for {local})'
+        # A local remote is read without the network: git must be able to publish there.
+        done = subprocess.run(["git", "ls-remote", "--heads", str(local)], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
             return ""
-        return (f'remote = "{self.options.remote}" is neither a URL nor an existing path (looked for '
-                f"{self.root / self.options.remote})")
+        kind = "a folder" if local.is_dir() else "a file"
+        return (f'remote = "{remote}" is {kind} but not a git repository ({local}); make it one with '
+                f"git init --bare {local}, or name the repository to publish to")
 
     # -- git in the cache ----------------------------------------------------------------------------
 

@@ -192,3 +192,25 @@ def test_a_deploy_toml_that_is_not_a_file_is_named_instead_of_running_the_demo(t
     assert result.returncode == 3, result.stdout + result.stderr
     assert f"deploy.toml {fragment}" in result.stderr and "Traceback" not in result.stderr
     assert not (repo / ".deploylib" / "demo").exists()
+
+
+@pytest.mark.parametrize(("remote", "make", "kind"), [
+    ("../pages", lambda p: p.mkdir(), "a folder"),
+    ("../pages.git", lambda p: p.write_text("not a repository\n"), "a file"),
+    ("../pages/www", lambda p: (p.mkdir(parents=True), git(p.parent, "init", "-q")), "a folder"),  # inside one
+    ("file://{root}/pages", lambda p: p.mkdir(), "a folder"),
+], ids=["empty-folder", "file", "folder-inside-a-repository", "file-url"])
+def test_a_local_pages_remote_that_is_not_a_repository_stops_before_anything_is_tagged(
+        tmp_path: Path, remote: str, make, kind: str) -> None:
+    remote = remote.format(root=tmp_path)
+    config = LOCAL.replace('{ type = "local", path = "../live" }',
+                           f'{{ type = "github-pages", remote = "{remote}" }}\nurl = "http://127.0.0.1:9"')
+    repo = make_repo(tmp_path / "site", config)
+    with_origin(repo)
+    local = Path(remote.removeprefix("file://")) if remote.startswith("file://") else repo / remote
+    make(local.resolve())
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f'remote = "{remote}" is {kind} but not a git repository' in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
