@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import functools
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -198,9 +199,27 @@ def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> 
     yield _release(ws, probe)
 
 
+_PER_ENVIRONMENT = ("deploy", "validate", "unlock")  # task groups with one subtask per environment
+
+
+def _check_environments_named(ws: Workspace, words: list[str]) -> None:
+    """Refuse a command line naming a per-environment task of an environment that is not configured
+    (`doit deploy:staging`), naming the configured ones; doit would only say "Invalid parameter"."""
+    for word in words:
+        group, colon, name = word.partition(":")
+        if colon and group in _PER_ENVIRONMENT and name and name not in ws.config.environments:
+            try:
+                ws.config.environment(name)
+            except ConfigError as err:
+                from doit.exceptions import InvalidDodoFile
+
+                raise InvalidDodoFile(f"{word}: {err}") from None
+
+
 def task_deploylib() -> Iterator[dict[str, Any]]:
     """The rest of deploylib's tasks (doit lists them by their own names)."""
     ws = _workspace()
+    _check_environments_named(ws, sys.argv[1:])
     yield _status(ws)
     yield _history(ws)
     yield _changelog(ws)

@@ -8,6 +8,7 @@ network or a target.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -217,8 +218,11 @@ class Config:
             return self.environments[name]
         except KeyError:
             known = ", ".join(self.environments) or "none"
-            raise ConfigError(f'{self.path.name}: there is no environment "{name}"; '
-                              f"the configured environments are: {known}.") from None
+            near = difflib.get_close_matches(name.lower(), list(self.environments), n=1, cutoff=0.6)
+            hint = f' Did you mean "{near[0]}"?' if near else ""
+            raise ConfigError(f'{self.path.name}: there is no environment "{name}"; the configured environments '
+                              f"are: {known}.{hint} " + ("Use one of those, or c" if self.environments else "C")
+                              + f"onfigure it in an [environments.{name}] table.") from None
 
     def needs_confirmation(self, env: EnvironmentConfig) -> bool:
         """`confirm` when set; otherwise True for an environment named "production" only."""

@@ -214,3 +214,28 @@ def test_a_local_pages_remote_that_is_not_a_repository_stops_before_anything_is_
     assert result.returncode == 3, result.stdout + result.stderr
     assert f'remote = "{remote}" is {kind} but not a git repository' in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["deploy:staging"], 'there is no environment "staging"; the configured environments are: production.'),
+    (["validate:staging"], 'there is no environment "staging"; the configured environments are: production.'),
+    (["unlock:staging"], 'there is no environment "staging"; the configured environments are: production.'),
+    (["release", "deploy:staging"], 'there is no environment "staging"'),  # refused before release runs
+    (["deploy:Production"], 'Did you mean "production"?'),
+], ids=["deploy", "validate", "unlock", "after-release", "case"])
+def test_a_task_of_an_environment_that_is_not_configured_names_the_configured_ones(
+        tmp_path: Path, command: list[str], said: str) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, *command)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert said in result.stderr and "Invalid parameter" not in result.stdout + result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+def test_with_no_environment_configured_the_refusal_says_none(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", "")
+    result = run_doit(repo, "deploy:staging")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "the configured environments are: none. Configure it in an [environments.staging] table." in \
+        result.stderr
