@@ -11,8 +11,9 @@ from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
 
-def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
-    """Deploy to `env_name` exactly the artifact live and validated on the staging environment."""
+def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") -> None:
+    """Deploy to `env_name` exactly the artifact live and validated on the staging environment (`confirmed`:
+    see pipeline.confirm)."""
     env = ws.config.environment(env_name)
     staging_name = ws.config.deploy.staging
     if staging_name not in ws.config.environments or staging_name == env.name:
@@ -37,11 +38,13 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool) -> None:
         report.stage(report.OK, f"promote:{env.name}", f"{live.id} is already live on {env.name}")
         return
     report.stage(report.OK, f"promote:{env.name}", f"{live.id} from {staging.name} (validated there; no rebuild)")
-    pipeline.deploy(ws, env.name, artifact, assume_yes, rerun=pipeline.command_line("promote", env.name))
+    pipeline.deploy(ws, env.name, artifact, assume_yes, rerun=pipeline.command_line("promote", env.name),
+                    confirmed=confirmed)
 
 
-def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
-    """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`."""
+def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") -> None:
+    """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`
+    (`confirmed`: see pipeline.confirm)."""
     from deploylib.build.stage import run_build
     from deploylib.demo import start_demo
     from deploylib.gates.quality import run_gates, tests_key
@@ -69,4 +72,4 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool) -> None:
     artifact = run_build(ws, plan, head)
     publish(ws, plan, artifact)
     pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True,
-                    rerun=pipeline.command_line("hotfix", env_name))
+                    rerun=pipeline.command_line("hotfix", env_name), confirmed=confirmed)

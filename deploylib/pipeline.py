@@ -63,10 +63,29 @@ def command_line(task: str, env_name: str, *options: str) -> str:
     return " ".join(["doit", task, *(["--env", env_name] if env_name != "production" else []), *options])
 
 
-def confirm(env: EnvironmentConfig, what: str, assume_yes: bool, rerun: str) -> None:
+def confirm_changes(changes: list[str], rerun: str) -> str:
+    """Ask once, before anything runs, for the production-like `changes` a run would make (e.g. "deploys
+    to production"); returns how they were confirmed ("on the terminal", "by DEPLOYLIB_YES=1"). Raises
+    Aborted when declined, or when there is no terminal to ask on (`rerun` is the command to repeat)."""
+    what = " and ".join(changes)
+    if os.environ.get("DEPLOYLIB_YES") == "1":
+        return "by DEPLOYLIB_YES=1"
+    if not os.isatty(0):
+        raise Aborted(f"This run {what}, which needs confirmation, and there is no terminal to ask on. Nothing "
+                      f"was gated, built, tagged, pushed or deployed. Re-run as {rerun}"
+                      + ("." if rerun.startswith("DEPLOYLIB_YES") else ", or set DEPLOYLIB_YES=1."))
+    if not report.ask(f"This run {what}. Proceed?"):
+        raise Aborted("Not confirmed: nothing was gated, built, tagged, pushed or deployed.")
+    return "on the terminal"
+
+
+def confirm(env: EnvironmentConfig, what: str, assume_yes: bool, rerun: str, confirmed: str = "") -> None:
     """Ask before changing a production-like environment; without a terminal, proceed only when told to
-    (`rerun` is the command to repeat with --yes, e.g. "doit rollback")."""
-    if assume_yes:
+    (`rerun` is the command to repeat with --yes, e.g. "doit rollback"). `confirmed` says how the whole
+    run was confirmed before it started (see confirm_changes): then nothing is asked again."""
+    if confirmed:
+        report.stage(report.OK, "confirm", f"confirmed {confirmed}")
+    elif assume_yes:
         report.stage(report.OK, "confirm", "confirmed by --yes")
     elif os.environ.get("DEPLOYLIB_YES") == "1":
         report.stage(report.OK, "confirm", "confirmed by DEPLOYLIB_YES=1")
@@ -176,10 +195,11 @@ def _issue_watch(ws: Workspace, env: EnvironmentConfig, since: str) -> Check:
 
 
 def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, hotfix: bool = False,
-           rerun: str = "") -> None:
+           rerun: str = "", confirmed: str = "") -> None:
     """Deploy `artifact` to an environment and keep it live only if it passes validation. A hotfix skips
     the staging requirement when [gate] hotfix_waives says so, and is marked as such everywhere. `rerun`
-    is the command the user ran (default: doit deploy:ENV), repeated with --yes to confirm."""
+    is the command the user ran (default: doit deploy:ENV), repeated with --yes to confirm; `confirmed`:
+    how the run was confirmed before it started (see confirm)."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
@@ -190,7 +210,7 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     if ws.config.needs_confirmation(env):
         what = "HOTFIX " if hotfix else ""
         confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes,
-                rerun or f"doit deploy:{env.name}")
+                rerun or f"doit deploy:{env.name}", confirmed)
     notes = Notifications(ws.config.notify)
     try:
         _deploy_locked(ws, env, target, ledger, artifact, notes, started, hotfix)

@@ -33,7 +33,16 @@ __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
 
 class Reporter(ConsoleReporter):
     """doit's console reporter, except that a task asked for machine-readable output (its meta names the
-    param, e.g. `doit status --json`) gets no ".  status" title: stdout is then the JSON and nothing else."""
+    param, e.g. `doit status --json`) gets no ".  status" title: stdout is then the JSON and nothing else.
+    It also settles production confirmation before the first task runs (see `_confirm_run`)."""
+
+    def initialize(self, tasks: dict[str, Any], selected_tasks: list[str]) -> None:
+        super().initialize(tasks, selected_tasks)
+        try:
+            _confirm_run(tasks, selected_tasks)
+        except DeployError as err:
+            report.failure(str(err))
+            raise SystemExit(int(err.exit_code)) from None
 
     def execute_task(self, task: Any) -> None:
         flag = (task.meta or {}).get("machine_readable")
@@ -151,6 +160,61 @@ def _action(run: Callable[..., Any]) -> Callable[..., Any]:
 
 _YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False,
         "help": "confirm a production change without asking (also: DEPLOYLIB_YES=1)"}
+# Set by `_confirm_run` (never on the command line): how this run's production change was confirmed.
+_CONFIRMED = {"name": "confirmed", "type": str, "default": ""}
+
+
+def _confirm_run(tasks: dict[str, Any], selected: list[str]) -> None:
+    """Ask once, before the gate, for every production-like change this run would make (a task whose meta
+    says `confirms`: deploy:ENV of a confirm = true environment, promote, hotfix), whether named on the
+    command line or reached as a dependency (`doit deploy`). Without a terminal, and without --yes or
+    DEPLOYLIB_YES=1, nothing runs at all: raises Aborted (exit 6) before anything is gated, built, tagged,
+    pushed or deployed. Confirmed on the terminal, each such task is told so (its `confirmed` option) and
+    does not ask again. Rule: README, "Ask before production"."""
+    from deploylib.pipeline import confirm_changes
+
+    changes = []
+    for name in _closure(tasks, selected):
+        task = tasks[name]
+        confirms = (task.meta or {}).get("confirms")
+        if not confirms:
+            continue
+        task.init_options()  # a dependency's options: its defaults (doit does the same before running it)
+        env = confirms.get("env") or task.options.get("env", "")
+        if env in confirms["needs"] and not task.options.get("yes"):
+            changes.append((task, f"{confirms['what']} {env}"))
+    if not changes:
+        return
+    how = confirm_changes([what for _, what in changes], _rerun(selected, [task.name for task, _ in changes]))
+    for task, _ in changes:
+        task.options["confirmed"] = how
+
+
+def _closure(tasks: dict[str, Any], selected: list[str]) -> list[str]:
+    """The selected tasks and everything they depend on (task_dep, also a group's subtasks), each once."""
+    seen: list[str] = []
+    todo = list(selected)
+    while todo:
+        name = todo.pop()
+        if name in tasks and name not in seen:
+            seen.append(name)
+            todo.extend(tasks[name].task_dep)
+    return seen
+
+
+def _rerun(selected: list[str], confirming: list[str]) -> str:
+    """The command line to repeat with confirmation: --yes after each confirming task the user named, else
+    (a group, a dependency) with DEPLOYLIB_YES=1 before it."""
+    words = sys.argv[1:] or selected
+    named = [name for name in confirming if name in words]
+    if len(named) != len(confirming):
+        return "DEPLOYLIB_YES=1 doit " + " ".join(words)
+    out = []
+    for word in words:
+        out.append(word)
+        if word in named:
+            out.append("--yes")
+    return "doit " + " ".join(out)
 _JSON = {"name": "as_json", "long": "json", "type": bool, "default": False, "help": "print one JSON object"}
 
 
@@ -384,11 +448,11 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
            "doc": "Deploy the build to an environment, validate it, roll back automatically if it fails: "
                   + _members(ws, "deploy")}
     for env in ws.config.environments.values():
-        def deploy(yes: bool, env_name: str = env.name) -> None:
+        def deploy(yes: bool, confirmed: str, env_name: str = env.name) -> None:
             from deploylib import pipeline
             from deploylib.build.stage import read_record
 
-            pipeline.deploy(ws, env_name, read_record(ws), yes)
+            pipeline.deploy(ws, env_name, read_record(ws), yes, confirmed=confirmed)
 
         def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
             from deploylib.build.stage import read_record
@@ -400,9 +464,10 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         staging = ws.config.staging_for(env)
         yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",
-               "actions": [_action(deploy)], "file_dep": [str(ws.build_record)], "params": [_YES],
+               "actions": [_action(deploy)], "file_dep": [str(ws.build_record)], "params": [_YES, _CONFIRMED],
                "task_dep": ["release", *([f"deploy:{staging.name}"] if staging else [])],
-               "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2}
+               "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2,
+               "meta": {"confirms": {"env": env.name, "what": "deploys to", "needs": _confirming(ws)}}}
 
 
 def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
@@ -464,16 +529,22 @@ def _releases(ws: Workspace) -> Iterator[dict[str, Any]]:
 
 def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
     """`doit promote` and `doit hotfix`: plain tasks (not groups), production unless --env says otherwise."""
-    def shortcut(env: str, yes: bool) -> None:
+    def shortcut(env: str, yes: bool, confirmed: str) -> None:
         from deploylib import fasttrack
 
-        getattr(fasttrack, name)(ws, env, yes)
+        getattr(fasttrack, name)(ws, env, yes, confirmed=confirmed)
 
     shortcut.__name__ = name
+    what = {"promote": "promotes staging's release to", "hotfix": "releases a HOTFIX and deploys it to"}[name]
     return {"basename": name, "doc": doc, "actions": [_action(shortcut)], "uptodate": [False],
             "io": {"capture": False}, "verbosity": 2,
-            "params": [_env_param(ws, "production", "environment"),
-                       _YES]}
+            "params": [_env_param(ws, "production", "environment"), _YES, _CONFIRMED],
+            "meta": {"confirms": {"what": what, "needs": _confirming(ws)}}}
+
+
+def _confirming(ws: Workspace) -> list[str]:
+    """The environments a change to needs confirmation ([environments.*] confirm; production by default)."""
+    return [env.name for env in ws.config.environments.values() if ws.config.needs_confirmation(env)]
 
 
 def _break_demo(ws: Workspace) -> dict[str, Any]:
