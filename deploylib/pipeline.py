@@ -647,23 +647,36 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
 
 
 def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,
-                     to_version: str, force: bool) -> Release:
+                     to: str, force: bool) -> Release:
+    """The release a rollback restores: the one `to` names (a version, its tag, or a release id), else the newest
+    one live before the current one and not marked bad (targets/listing.previous). Raises DeployError listing
+    the kept releases when `to` names none, GateFailed when it names a release marked bad (unless `force`)."""
+    from deploylib.release.stage import tag_name
+    from deploylib.rollback_choice import find, kept_lines
+    from deploylib.targets.listing import listing
+
     releases = target.releases()
-    if to_version:
-        matching = [r for r in releases if r.version == to_version]
+    kept, bad = Kept(live, releases), lambda digest: ledger.failed(env.name, digest)
+    if to:
+        matching = find(releases, to, ws.config.release.tag_format)
         if not matching:
-            known = ", ".join(dict.fromkeys(r.version for r in reversed(releases))) or "none"
-            raise DeployError(f"{env.name} holds no release {to_version} ({target.describe()}). Releases kept there, "
-                              f"newest first: {known}.")
+            why = {r.digest: _why_bad(ws, env.name, r.digest).removeprefix("it ").rstrip(".") for r in releases
+                   if bad(r.digest)}
+            lines = "".join(f"\n  {line}" for line in kept_lines(listing(kept, bad), why)) or " none"
+            example = releases[-1] if releases else None
+            forms = (f"a version ({example.version}), its tag ({tag_name(ws, example.version)}) or a release id "
+                     f"({example.id})" if example else "a version, its tag or a release id")
+            raise DeployError(f"{env.name} holds no release {to} ({target.describe()}); --to takes {forms}. "
+                              f"Releases kept there, newest version first:{lines}")
         choice = matching[-1]
-        if ledger.failed(env.name, choice.digest) and not force:
+        if bad(choice.digest) and not force:
             raise GateFailed(f"{choice.id} is marked bad on {env.name}: {_why_bad(ws, env.name, choice.digest)} "
                              f"Restoring it would leave {env.name} failing its checks, so nothing was changed. Pick "
                              f"another release (doit history --env {env.name}), or restore it anyway with "
-                             + command_line("rollback", env.name, "--to", to_version, "--force")
+                             + command_line("rollback", env.name, "--to", to, "--force")
                              + ".")
         return choice
-    before = previous_release(Kept(live, releases), lambda digest: ledger.failed(env.name, digest))
+    before = previous_release(kept, bad)
     if before is None:
         raise DeployError(f"{env.name} has no earlier good release to roll back to ({target.describe()} holds "
                           f"{len(releases)} release(s); releases that failed validation are skipped).")
