@@ -58,6 +58,13 @@ class GitError(DeployError):
     """A git command failed or the repository is not in the state a stage needs. Exit 1."""
 
 
+class NotARepository(GitError):
+    """The folder is not in a git repository, or its repository has no commits: nothing can be read from
+    its history, so no stage can run (the same for every task and command that reads history)."""
+
+    exit_code = ExitCode.INVALID
+
+
 class BuildError(DeployError):
     """The build command failed or produced nothing to deploy (or something no artifact can hold). Exit 1."""
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib.errors import GitError
+from deploylib.errors import GitError, NotARepository
 from deploylib.release.versioning.history import Entry
 
 
@@ -36,7 +36,8 @@ def _failure(repo: Path, what: str, said: str) -> GitError:
     """git's error as ours: its words for "no repository" or "no commits" (e.g. "ambiguous argument
     'HEAD'", "bad revision 'HEAD'") become `repository_problem`'s paragraph."""
     suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet"))
-    return GitError((repository_problem(repo) if suspect else "") or f"{what} failed in {repo}: {said}")
+    problem = repository_problem(repo) if suspect else ""
+    return NotARepository(problem) if problem else GitError(f"{what} failed in {repo}: {said}")
 
 
 def repository_problem(repo: Path) -> str:

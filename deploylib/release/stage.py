@@ -19,7 +19,7 @@ import semver
 
 from deploylib import report, textfile
 from deploylib.crash import crash_point
-from deploylib.errors import GitError, ReleaseError
+from deploylib.errors import GitError, NotARepository, ReleaseError
 from deploylib.forge import open_forge, web_url
 from deploylib.forge.base import ForgeRelease, ReleaseAsset
 from deploylib.git import (
@@ -29,6 +29,7 @@ from deploylib.git import (
     log_entries,
     push,
     repo_state,
+    repository_problem,
     run_git,
     tag_commit,
     tag_refs,
@@ -175,9 +176,12 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
 def write_changelog(ws: Workspace, full: bool) -> None:
     """Update the changelog with the latest release's section, or (full) regenerate it from history,
     keeping its `## [Unreleased]` section. The file keeps its line endings and byte-order mark.
-    Raises ReleaseError (exit 1) when there is no release tag on HEAD's history to write (not `full`)
-    or a template fails, GitError when git fails, OSError when the file cannot be written, and
-    UnicodeDecodeError when the existing changelog is not UTF-8."""
+    Raises NotARepository (exit 3) outside a repository with commits, ReleaseError (exit 1) when there is
+    no release tag on HEAD's history to write (not `full`) or a template fails, GitError when git fails,
+    OSError when the file cannot be written, and UnicodeDecodeError when the existing changelog is not UTF-8."""
+    problem = repository_problem(ws.app)
+    if problem:
+        raise NotARepository(problem)
     path = ws.app / ws.config.release.changelog
     existing = textfile.read(path) if path.exists() else ""
     if full:

@@ -134,7 +134,7 @@ def test_a_folder_that_is_not_a_repository_with_commits_is_one_clear_paragraph(t
     assert ("is not inside a git repository" if where == "no repository" else "has no commits yet") in said
     version = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=root, capture_output=True,
                              text=True, env={**os.environ, **env})
-    assert version.returncode == 1 and "fatal:" not in version.stderr
+    assert version.returncode == 3 and "fatal:" not in version.stderr
     assert ("is not inside a git repository" if where == "no repository" else "has no commits yet") in version.stderr
 
 

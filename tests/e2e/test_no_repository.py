@@ -1,0 +1,53 @@
+"""Outside a git repository, or in one without commits, every task and command that reads history stops
+the same way: exit 3 and one paragraph saying so and what to do, never git's `fatal:` text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_doit
+from tests.e2e.test_user_repo import CONFIG
+
+pytestmark = pytest.mark.slow
+
+COMMANDS = [
+    ["doit", "release"], ["doit", "release", "--dry-run"], ["doit", "release", "--dry-run", "--prerelease", "rc"],
+    ["doit", "release", "--version", "1.0.0"], ["doit", "release", "--hotfix"], ["doit", "gate"], ["doit", "build"],
+    ["doit", "changelog"], ["doit", "changelog", "--full"], ["doit", "deploy:production"], ["doit", "deploy"],
+    ["doit", "hotfix"], ["deploylib", "next-version"], ["deploylib", "next-version", "--hotfix"],
+    ["deploylib", "changelog"], ["deploylib", "changelog", "--full"],
+]
+SAYS = {"no repository": "is not inside a git repository", "no commits": "has no commits yet"}
+
+
+@pytest.fixture(scope="module", params=list(SAYS))
+def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("norepo") / "site"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
+    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
+    if request.param == "no commits":
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    return root, request.param
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_every_task_that_reads_history_is_exit_3_and_one_paragraph(folder: tuple[Path, str],
+                                                                    command: list[str]) -> None:
+    root, where = folder
+    env = {"GIT_CEILING_DIRECTORIES": str(root.parent), "DEPLOYLIB_YES": "1"}  # never a repository above
+    if command[0] == "doit":
+        result = run_doit(root, *command[1:], env=env)
+    else:
+        result = subprocess.run([sys.executable, "-m", "deploylib", *command[1:]], cwd=root, capture_output=True,
+                                text=True, env={**os.environ, **env}, stdin=subprocess.DEVNULL, timeout=120)
+    said = result.stderr.strip()
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert SAYS[where] in said and len(said.splitlines()) == 1
+    assert "fatal:" not in result.stdout + said and "Traceback" not in said
