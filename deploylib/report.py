@@ -25,6 +25,12 @@ def stage(mark: str, name: str, detail: str = "") -> None:
     _out(f"  {mark} {name:<22} {detail}".rstrip())
 
 
+def state_warning(name: str, detail: str) -> None:
+    """A stage line about deploylib's own state (a corrupted file set aside, a folder that cannot be written),
+    on stderr: it can happen in any command, and the stdout of `--json` must stay the document alone."""
+    print(f"  {WARN} {name:<22} {detail}".rstrip(), file=sys.stderr, flush=True)
+
+
 def plain(text: str) -> None:
     """Text exactly as given, e.g. release notes or a machine-readable line."""
     _out(text)

@@ -62,8 +62,8 @@ def doit_config(root: Path) -> dict[str, Any]:
         raise InvalidDodoFile(str(err)) from None
     problem = writable(state, dep_file)
     if problem:  # doit would stop with a traceback when it saves its record at the end of the run
-        report.stage(report.WARN, "state", f"{state} cannot be written ({problem}): commands that only read "
-                                           "work; those that deploy or release stop before changing anything")
+        report.state_warning("state", f"{state} cannot be written ({problem}): commands that only read "
+                                            "work; those that deploy or release stop before changing anything")
         dep_file = Path(":memory:")
     return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(dep_file), "verbosity": 2,
             "reporter": Reporter}

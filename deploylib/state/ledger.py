@@ -102,8 +102,8 @@ class Ledger:
             part = self.path.with_name(self.path.name + suffix)
             if part.exists():
                 os.replace(part, kept.with_name(kept.name + suffix))
-        report.stage(report.WARN, "ledger", f"{self.path} was unreadable ({err}); moved it to {kept.name} and "
-                     "started a new ledger: earlier deploys are no longer known to the gates")
+        report.state_warning("ledger", f"{self.path} was unreadable ({err}); moved it to {kept.name} and "
+                             "started a new ledger: earlier deploys are no longer known to the gates")
 
     def start(self, action: str, environment: str, version: str, digest: str, commit: str, actor: str,
               details: dict[str, Any] | None = None) -> int:

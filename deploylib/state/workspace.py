@@ -141,8 +141,8 @@ def set_aside_if_corrupt(database: Path) -> Path:
         raise StateError(f"{database} is not a SQLite database (corrupted), and it cannot be moved aside: "
                          f"{err.strerror}. Move or delete it by hand; it only remembers which stages are up to "
                          "date.") from None
-    report.stage(report.WARN, "state", f"{database.name} was corrupted; kept it as {kept.name} and started a new "
-                 "one (every stage checks itself again once)")
+    report.state_warning("state", f"{database.name} was corrupted; kept it as {kept.name} and started a new "
+                         "one (every stage checks itself again once)")
     return database
 
 

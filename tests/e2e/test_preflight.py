@@ -239,3 +239,28 @@ def test_with_no_environment_configured_the_refusal_says_none(tmp_path: Path) ->
     assert result.returncode == 3, result.stdout + result.stderr
     assert "the configured environments are: none. Configure it in an [environments.staging] table." in \
         result.stderr
+
+
+GARBAGE = b"this is not a SQLite database\n" * 4
+
+
+@pytest.mark.parametrize("task", ["status", "history"])
+@pytest.mark.parametrize("fault", ["corrupted ledger", "corrupted doit.sqlite3", "read-only state folder"])
+def test_json_output_stays_pure_when_deploylib_repairs_or_cannot_write_its_state(tmp_path: Path, task: str,
+                                                                                 fault: str) -> None:
+    from tests.reliability.test_state_faults import immutable
+
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    assert run_doit(repo, "deploy:production").returncode == 0
+    state = repo / ".deploylib"
+    if fault.startswith("corrupted"):
+        (state / fault.split()[1].replace("ledger", "ledger.sqlite3")).write_bytes(GARBAGE)
+        result = run_doit(repo, task, "--json")
+        said = "was unreadable" if "ledger" in fault else "was corrupted"
+    else:
+        with immutable(state):
+            result = run_doit(repo, task, "--json")
+        said = "cannot be written"
+    assert result.returncode == 0, result.stdout + result.stderr
+    json.loads(result.stdout)  # the whole of stdout is the document
+    assert said in result.stderr

@@ -89,7 +89,7 @@ def test_a_corrupted_ledger_is_moved_aside_and_a_new_one_started(tmp_path: Path,
     assert [e.status for e in ledger.entries()] == ["succeeded"]
     kept = list(tmp_path.glob("ledger.sqlite3.corrupt-*"))
     assert [p.read_bytes() for p in kept] == [garbage]  # never deleted
-    assert "moved it to ledger.sqlite3.corrupt-" in capsys.readouterr().out
+    assert "moved it to ledger.sqlite3.corrupt-" in capsys.readouterr().err
 
 
 def test_an_unwritable_ledger_is_a_state_error_naming_it(tmp_path: Path) -> None:

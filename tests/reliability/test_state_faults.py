@@ -166,7 +166,7 @@ def test_a_corrupted_database_is_moved_aside_with_a_warning_and_a_new_one_starte
     path.write_bytes(GARBAGE)
     site.new_commit()
     done = next_deploy_works(site, before)
-    assert f"{name}.corrupt-" in done.stdout
+    assert f"{name}.corrupt-" in done.stderr
     assert [p.read_bytes() for p in path.parent.glob(f"{name}.corrupt-*")] == [GARBAGE]  # kept, never deleted
 
 
