@@ -11,6 +11,8 @@ The workflow itself (gate, build, release, deploy, rollback) runs through doit; 
 from __future__ import annotations
 
 import argparse
+import atexit
+import errno
 import sys
 from pathlib import Path
 
@@ -40,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     init = commands.add_parser("init", help="write a commented deploy.toml and dodo.py from what the repository holds")
     init.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
     args = parser.parse_args(argv)
+    atexit.register(report.flush_stdout)  # `VERSION=$(deploylib next-version | head -1)`: no traceback at exit
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
     from deploylib.release.stage import plan_release, write_changelog
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.workspace import discover

@@ -6,7 +6,9 @@ stderr as one paragraph.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,7 +20,33 @@ _RULE = "─" * 64
 
 
 def _out(text: str = "") -> None:
-    print(text, flush=True)
+    try:
+        print(text, flush=True)
+    except OSError as err:
+        stdout_lost(err)
+
+
+def stdout_lost(err: OSError) -> None:
+    """stdout took no more (`err` from a write or flush): a reader that closed early (EPIPE: `| head`) wants
+    nothing more and is not told; any other error (a full disk, `>/dev/full`) is said once on stderr. Either
+    way stdout then goes to /dev/null, so the run ends with its own exit code and no traceback."""
+    if err.errno != errno.EPIPE:
+        print(f"{WARN} stdout cannot be written ({err.strerror or err}): the rest of this run's output is lost",
+              file=sys.stderr, flush=True)
+    if sys.__stdout__ is not None:  # else stdout was closed from the start: print() then writes nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+
+
+def flush_stdout() -> None:
+    """Flush stdout (at exit: what is still buffered), handling an error as `stdout_lost` does; Python would
+    otherwise print "Exception ignored ... BrokenPipeError" while it shuts down."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as err:
+        stdout_lost(err)
 
 
 def stage(mark: str, name: str, detail: str = "") -> None:

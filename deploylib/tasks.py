@@ -12,6 +12,7 @@ alone, so a no-op re-run shows every task as up to date. This module only wires:
 from __future__ import annotations
 
 import atexit
+import errno
 import functools
 import gc
 import sys
@@ -44,6 +45,18 @@ class Reporter(ConsoleReporter):
             report.failure(str(err))
             raise SystemExit(int(err.exit_code)) from None
 
+    def __init__(self, outstream: Any, options: Any) -> None:
+        super().__init__(outstream, options)
+        if outstream is None:  # started with stdout closed (`>&-`): Python has no sys.stdout
+            report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
+
+    def write(self, text: str) -> None:
+        try:
+            if self.outstream is not None:
+                self.outstream.write(text)
+        except OSError as err:  # a reader that closed early (`| head`), a full disk: see report.stdout_lost
+            report.stdout_lost(err)
+
     def execute_task(self, task: Any) -> None:
         flag = (task.meta or {}).get("machine_readable")
         if not (flag and task.options.get(flag)):
@@ -74,6 +87,7 @@ DOIT_CONFIG = doit_config(Path.cwd())
 # At exit CPython runs a full garbage collection over every object the run created (GitPython, requests,
 # Jinja2: ~0.6 s on a busy 2-core machine); nothing is left to collect then, so freeze them instead.
 atexit.register(gc.freeze)
+atexit.register(report.flush_stdout)  # run before Python's own last flush, which would print a traceback
 
 
 class Probe:
