@@ -13,6 +13,7 @@ tree as a new commit, or (rollback = "reset") moves the branch back to that rele
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -27,7 +28,7 @@ from deploylib.model import Artifact, Release, utc_now
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
 
-_TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release")
+_TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release", "deploylib-tree")
 _IDENTITY = "deploylib <deploylib@localhost>"
 # OWNER/NAME in a GitHub remote: https://github.com/O/N(.git), git@github.com:O/N.git, ssh://git@github.com/O/N
 _GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
@@ -196,14 +197,20 @@ class PagesTarget(Target):
                        digest=made.trailers["deploylib-digest"], commit=made.trailers.get("deploylib-commit", ""))
 
     def _made(self, commit: str) -> _Made:
-        """Who made a commit (in the cache): deploylib, by its trailers, or someone else."""
-        shown = self._git("log", "-1", "--format=%an%x1f%aI%x1f%s%x1f%B", commit)
-        author, when, subject, body = shown.split("\x1f", 3)
+        """Who made a commit (in the cache): deploylib, when its trailers say so and its files are the ones
+        they name (its tree is the `deploylib-tree` trailer's, or the tree recorded for its release here), or
+        someone else, also when they copied deploylib's message onto other files."""
+        shown = self._git("log", "-1", "--format=%an%x1f%aI%x1f%T%x1f%s%x1f%B", commit)
+        author, when, tree, subject, body = shown.split("\x1f", 4)
         trailers = dict(line.split(": ", 1) for line in body.splitlines()
                         if line.startswith(_TRAILERS) and ": " in line)
-        foreign = "" if "deploylib-digest" in trailers else (
-            f'commit {commit[:7]} "{subject}" by {author}, authored {when}, not published by deploylib')
-        return _Made(trailers, foreign, author, when)
+        named = trailers.get("deploylib-tree") or str(self._records().get(trailers.get("deploylib-release", ""),
+                                                                          {}).get("tree", ""))
+        if "deploylib-digest" in trailers and named == tree:
+            return _Made(trailers, "", author, when)
+        copied = " (it carries deploylib's trailers, but not the files they name)" if trailers else ""
+        foreign = f'commit {commit[:7]} "{subject}" by {author}, authored {when}, not published by deploylib{copied}'
+        return _Made({}, foreign, author, when)
 
     def releases(self) -> list[Release]:
         """Oldest activation first, by the activations' sequence numbers (timestamps tie within a second)."""
@@ -254,18 +261,29 @@ class PagesTarget(Target):
         return found
 
     def _commit(self, release: Release, parent: str, files: list[bytes]) -> _Built:
+        """The release's commit on `parent`: its tree written by fast-import, then the commit itself, whose
+        message names that tree (`deploylib-tree`), so a copy of the message on other files is told apart."""
         ref = f"refs/deploylib/{release.id}"
-        message = (f"Deploy {release.version} ({release.digest})\n\n"
-                   f"deploylib-release: {release.id}\ndeploylib-version: {release.version}\n"
-                   f"deploylib-digest: {release.digest}\ndeploylib-commit: {release.commit}\n").encode()
         now = int(time.time())
-        head = [f"commit {ref}\n".encode(), f"committer {_IDENTITY} {now} +0000\n".encode(), _data(message)]
-        if parent:
-            head.append(f"from {parent}\n".encode())
+        head = [f"commit {ref}\n".encode(), f"committer {_IDENTITY} {now} +0000\n".encode(), _data(b"tree\n")]
         # --depth=1: short delta chains; long ones cost more time than the bytes they save on a site.
         self._git("fast-import", "--quiet", "--force", "--depth=1", data=b"".join(head + files) + b"\n")
-        commit = self._git("rev-parse", ref).strip()
-        return _Built(release, commit, self._git("rev-parse", f"{commit}^{{tree}}").strip(), parent)
+        tree = self._git("rev-parse", f"{ref}^{{tree}}").strip()
+        message = (f"Deploy {release.version} ({release.digest})\n\n"
+                   f"deploylib-release: {release.id}\ndeploylib-version: {release.version}\n"
+                   f"deploylib-digest: {release.digest}\ndeploylib-commit: {release.commit}\n"
+                   f"deploylib-tree: {tree}\n")
+        name, _, email = _IDENTITY.partition(" <")
+        who = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
+               for key, value in (("NAME", name), ("EMAIL", email.rstrip(">")), ("DATE", f"{now} +0000"))}
+        done = subprocess.run(["git", "-C", str(self.cache), "commit-tree", tree, *(["-p", parent] if parent else []),
+                               "-F", "-"], input=message.encode(), capture_output=True, check=False,
+                              env={**os.environ, **who})
+        if done.returncode != 0:
+            raise TargetError(f"git commit-tree failed for {self.describe()}: {done.stderr.decode(errors='replace')}")
+        commit = done.stdout.decode().strip()
+        self._git("update-ref", ref, commit)
+        return _Built(release, commit, tree, parent)
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         """Publish `release`. Over a tip deploylib did not make (no trailers), or (rollback = "reset") over

@@ -198,3 +198,64 @@ def test_a_publish_that_landed_after_its_run_was_killed_is_recognised_as_deployl
     target.activate(release, "ci")  # ...and then finds its own release live: the publish is completed
     assert branch(remote, "rev-parse", "gh-pages") == commit
     assert target.live().id == release.id and target.releases()[-1].activated_by == "ci"
+
+
+def someone_copies_the_message(tmp_path: Path, remote: Path, text: str, drop_tree_trailer: bool = False) -> str:
+    """A hand-made commit on gh-pages whose message is the tip's own (deploylib's trailers and all) but whose
+    files differ; returns its sha."""
+    someone = tmp_path / "copier"
+    shutil.rmtree(someone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(someone)], check=True, capture_output=True)
+    message = git(someone, "log", "-1", "--format=%B")
+    if drop_tree_trailer:
+        message = "\n".join(line for line in message.splitlines() if not line.startswith("deploylib-tree"))
+    (someone / "index.html").write_text(text)
+    git(someone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qa", "-m", message)
+    git(someone, "push", "-q", "origin", "gh-pages")
+    return git(someone, "rev-parse", "HEAD")
+
+
+@pytest.mark.parametrize("drop_tree_trailer", [False, True], ids=["whole-message", "without-tree-trailer"])
+def test_a_commit_copying_deploylibs_message_but_not_its_files_is_foreign(tmp_path: Path, remote: Path,
+                                                                          drop_tree_trailer: bool) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    theirs = someone_copies_the_message(tmp_path, remote, "theirs", drop_tree_trailer)
+    live = pages(tmp_path).live()
+    assert live is not None and live.digest == "" and live.id == theirs[:12]
+    assert live.foreign.startswith(f'commit {theirs[:7]} "Deploy 1.0.0 (sha256:')
+    assert "by Jane Doe, authored 20" in live.foreign and "carries deploylib's trailers" in live.foreign
+
+
+def test_a_copied_message_is_never_published_over_without_force(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))
+    old = target.releases()[0]
+    theirs = someone_copies_the_message(tmp_path, remote, "theirs")
+    with pytest.raises(TargetError, match=f"serves commit {theirs[:7]} .*--force"):
+        target.activate(old, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == theirs
+    target.activate(old, "ci", force=True)
+    assert branch(remote, "rev-parse", "gh-pages^") == theirs  # published on top: their commit stays
+
+
+def test_a_reset_never_drops_a_copied_message_without_force(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path, rollback="reset")
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    old = target.live()
+    theirs = someone_copies_the_message(tmp_path, remote, "theirs")
+    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))  # a deploy publishes on top of it
+    tip = branch(remote, "rev-parse", "gh-pages")
+    with pytest.raises(TargetError, match=f'would drop commit {theirs[:7]} "Deploy 1.0.0'):
+        target.activate(old, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+
+
+def test_deploylibs_own_commit_is_recognised_by_another_machine(tmp_path: Path, remote: Path) -> None:
+    publish(pages(tmp_path), site(tmp_path, "1.0.0", {"index.html": "one"}))
+    elsewhere = tmp_path / "elsewhere"  # no cache, no record of releases: only the branch tells
+    elsewhere.mkdir()
+    shutil.copytree(remote, elsewhere / "remote.git")
+    live = pages(elsewhere).live()
+    assert live is not None and not live.foreign and live.version == "1.0.0"
