@@ -656,7 +656,11 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
     from deploylib.targets.listing import listing
 
     releases = target.releases()
-    kept, bad = Kept(live, releases), lambda digest: ledger.failed(env.name, digest)
+    kept = Kept(live, releases)
+
+    def bad(digest: str) -> bool:
+        return ledger.failed(env.name, digest)
+
     if to:
         matching = find(releases, to, ws.config.release.tag_format)
         if not matching:

@@ -277,7 +277,7 @@ def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> 
     yield _release(ws, probe)
 
 
-_PER_ENVIRONMENT = ("deploy", "validate", "unlock")  # task groups with one subtask per environment
+_PER_ENVIRONMENT = ("deploy", "validate", "unlock", "releases")  # task groups with one subtask per environment
 
 
 def _check_environments_named(ws: Workspace, words: list[str]) -> None:

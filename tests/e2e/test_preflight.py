@@ -220,9 +220,10 @@ def test_a_local_pages_remote_that_is_not_a_repository_stops_before_anything_is_
     (["deploy:staging"], 'there is no environment "staging"; the configured environments are: production.'),
     (["validate:staging"], 'there is no environment "staging"; the configured environments are: production.'),
     (["unlock:staging"], 'there is no environment "staging"; the configured environments are: production.'),
+    (["releases:staging"], 'there is no environment "staging"; the configured environments are: production.'),
     (["release", "deploy:staging"], 'there is no environment "staging"'),  # refused before release runs
     (["deploy:Production"], 'Did you mean "production"?'),
-], ids=["deploy", "validate", "unlock", "after-release", "case"])
+], ids=["deploy", "validate", "unlock", "releases", "after-release", "case"])
 def test_a_task_of_an_environment_that_is_not_configured_names_the_configured_ones(
         tmp_path: Path, command: list[str], said: str) -> None:
     repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
