@@ -18,9 +18,10 @@ from deploylib.release.versioning.history import Entry
 def run_git(repo: Path, *args: str) -> str:
     """`git ARGS` run in `repo`; its stdout as text (decoded in the locale's encoding).
 
-    Raises GitError (exit 1) when `repo` is not a folder, git is not installed, or git exits non-zero:
-    the message is git's own stderr, or, when git complains of no repository or no commits, a
-    paragraph saying so in deploylib's words (see `repository_problem`)."""
+    Raises GitError (exit 1) when `repo` is not a folder, git is not installed, or git exits non-zero
+    with git's own stderr as the message; when git complains of no repository or no commits, its
+    subclass NotARepository (exit 3) with a paragraph saying so in deploylib's words (see
+    `repository_problem`). Every caller below raises the same two."""
     if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
         raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
     try:
@@ -86,8 +87,8 @@ def repo_state(repo: Path) -> RepoState:
     """Branch, HEAD, upstream distance and uncommitted changes from a single `git status` (nothing fetched;
     ignored files are not changes). Python's bytecode caches are not changes either: importing dodo.py, what
     it imports, or the gate's tests writes them (unless PYTHONDONTWRITEBYTECODE), and a Vite or Hugo
-    repository seldom ignores `__pycache__/`. Raises GitError (exit 1) when git fails or `repo` is not a
-    repository."""
+    repository seldom ignores `__pycache__/`. Raises GitError (exit 1) when git fails, NotARepository
+    (exit 3) when `repo` is not a repository with commits."""
     out = run_git(repo, "status", "--porcelain=v2", "--branch", "--untracked-files=normal", "--", *_NOT_CHANGES)
     head = branch = upstream = ""
     ahead = behind = 0
