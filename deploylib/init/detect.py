@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import semver
 
@@ -105,18 +106,40 @@ def _node_framework(facts: Survey, deps: set[str]) -> tuple[str, str, str, tuple
 
 
 def detect_site(facts: Survey) -> Site:
-    """The site's tool, commands and output folder; package.json wins over the static-site generators."""
+    """The site's tool, commands and output folder. A package.json naming a known framework wins; one that does
+    not (a Hugo or MkDocs site keeping its CSS tools or a theme's build in npm) gives way to the static-site
+    generator found, keeping its test and deploy scripts and naming its build script in a note."""
+    node = _node_site(facts, facts.package) if facts.package is not None else None
+    if node is not None and node.framework:
+        return node
+    generator = _generator_site(facts)
+    if generator is None:
+        return node or Site("", "", "dist", "", "", ("no site generator found: set [build] command and output",))
+    if node is None:
+        return generator
+    notes = (f"package.json's build script ({node.build}) is not a known framework's, so {generator.framework} "
+             f"builds the site; if it needs that script first, use command = "
+             f'"{node.build} && {generator.build}"',) if node.build else ()
+    return Site(generator.framework, generator.build, generator.output, node.tests, node.deploy,
+                generator.notes + notes)
+
+
+def _node_site(facts: Survey, package: dict[str, Any]) -> Site:
+    """A package.json project's site; its framework is "" when none known is among its dependencies."""
+    scripts = package.get("scripts")
+    scripts = {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
+    deps = {name for key in ("dependencies", "devDependencies")
+            if isinstance(package.get(key), dict) for name in package[key]}
+    framework, output, fallback, notes = _node_framework(facts, deps)
+    run = _runner(facts)
+    tests = f"{run} test" if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
+    return Site(framework, f"{run} run build" if "build" in scripts else fallback, output, tests,
+                f"{run} run deploy" if "deploy" in scripts else "", notes)
+
+
+def _generator_site(facts: Survey) -> Site | None:
+    """A static-site generator's site (Hugo, Jekyll, MkDocs, Sphinx), or None."""
     has = facts.present.__contains__
-    if facts.package is not None:
-        scripts = facts.package.get("scripts")
-        scripts = {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
-        deps = {name for key in ("dependencies", "devDependencies")
-                if isinstance(facts.package.get(key), dict) for name in facts.package[key]}
-        framework, output, fallback, notes = _node_framework(facts, deps)
-        run = _runner(facts)
-        tests = f"{run} test" if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
-        return Site(framework, f"{run} run build" if "build" in scripts else fallback, output, tests,
-                    f"{run} run deploy" if "deploy" in scripts else "", notes)
     if has("hugo.toml") or has("hugo.yaml") or has("hugo.json") or (
             has("config.toml") and (has("archetypes") or (has("layouts") and has("content")))):
         return Site("Hugo", "hugo --minify", "public", "", "")
@@ -129,7 +152,7 @@ def detect_site(facts: Survey) -> Site:
         if has(f"{source}/conf.py" if source != "." else "conf.py"):
             out = "_build/html" if source == "." else "docs/_build/html"
             return Site("Sphinx", f"sphinx-build -b html {source} {out}", out, "", "")
-    return Site("", "", "dist", "", "", ("no site generator found: set [build] command and output",))
+    return None
 
 
 def tag_format(tags: tuple[str, ...]) -> Tags:

@@ -103,6 +103,34 @@ def test_a_site_that_may_not_be_static_says_what_to_check(package: dict[str, Any
     assert any(note in line for line in detect_site(facts("package.json", *present, package=package)).notes)
 
 
+# A static-site generator's repository often has a package.json for its CSS tools or a theme's build
+# (gohugoio/hugoDocs, squidfunk/mkdocs-material): without a known framework in it, the generator builds the site.
+@pytest.mark.parametrize(("survey", "expected"), [
+    (facts("package.json", "hugo.toml", package={"scripts": {"test": 'echo "Error: no test specified" && exit 1'}}),
+     ("Hugo", "hugo --minify", "public", "")),
+    (facts("package.json", "mkdocs.yml", package=npm("typescript", build="ts-node tools/build")),
+     ("MkDocs", "mkdocs build --strict", "site", "")),
+    (facts("package.json", "_config.yml", package=npm("jest", test="jest")), ("Jekyll", "jekyll build", "_site",
+                                                                              "npm test")),
+    (facts("package.json", "docs/conf.py", package=npm()), ("Sphinx", "sphinx-build -b html docs docs/_build/html",
+                                                            "docs/_build/html", "")),
+    (facts("package.json", "config.toml", "archetypes", "yarn.lock", package=npm("postcss-cli", test="stylelint .")),
+     ("Hugo", "hugo --minify", "public", "yarn test")),
+    (facts("package.json", "mkdocs.yml", package=npm("vite", build="vite build")), ("Vite", "npm run build", "dist",
+                                                                                     "")),  # a framework wins
+])
+def test_a_package_json_without_a_known_framework_gives_way_to_the_site_generator(
+        survey: Survey, expected: tuple[str, str, str, str]) -> None:
+    site = detect_site(survey)
+    assert (site.framework, site.build, site.output, site.tests) == expected
+    assert not any("no known framework" in note for note in site.notes)
+
+
+def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> None:
+    site = detect_site(facts("package.json", "mkdocs.yml", package=npm(build="ts-node tools/build")))
+    assert any('"npm run build && mkdocs build --strict"' in note for note in site.notes)
+
+
 @pytest.mark.parametrize(("scripts", "tests", "deploy"), [
     ({"test": "vitest run"}, "npm test", ""),
     ({"test": 'echo "Error: no test specified" && exit 1'}, "", ""),  # npm init's placeholder always fails
