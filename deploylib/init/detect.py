@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import semver
@@ -22,6 +22,19 @@ _TAG_FORMATS = ((re.compile(rf"^v{_SEMVER}$"), "v{version}"), (re.compile(rf"^{_
                 (re.compile(rf"^(.+)-v{_SEMVER}$"), "{name}-v{version}"))
 _GITHUB = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?github\.com[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 _NPM_PLACEHOLDER = "no test specified"  # the test script `npm init` writes, which always fails
+# The option each tool's configuration moves its output folder with (its documentation's name), and the files
+# it is read from; and the build command's flag that does the same.
+_OUTPUT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Vite": (("vite.config.js", "vite.config.ts", "vite.config.mjs"), "outDir"),
+    "Astro": (("astro.config.mjs", "astro.config.ts"), "outDir"),
+    "SvelteKit (adapter-static)": (("svelte.config.js", "svelte.config.ts"), "pages"),
+    "Eleventy": ((".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs"), "output"),
+    "Next.js static export": (("next.config.js", "next.config.mjs", "next.config.ts"), "distDir"),
+    "MkDocs": (("mkdocs.yml", "mkdocs.yaml"), "site_dir"),
+    "Hugo": (("hugo.toml", "hugo.yaml", "hugo.json", "config.toml"), "publishDir"),
+    "Jekyll": (("_config.yml",), "destination"),
+}
+_OUTPUT_FLAGS = {"Vite": "--outDir", "Astro": "--outDir", "Eleventy": "--output"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,7 @@ class Site:
     tests: str  # the test command, "" when none
     deploy: str  # the project's own deploy script, e.g. "npm run deploy"; "" when none
     notes: tuple[str, ...] = ()  # what the user should check, written as comments
+    output_from: str = ""  # where a configured output folder was read, e.g. "outDir in vite.config.ts"
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,11 @@ def detect_site(facts: Survey) -> Site:
     """The site's tool, commands and output folder. A package.json naming a known framework wins; one that does
     not (a Hugo or MkDocs site keeping its CSS tools or a theme's build in npm) gives way to the static-site
     generator found, keeping its test and deploy scripts and naming its build script in a note."""
+    return _configured_output(_site(facts), facts)
+
+
+def _site(facts: Survey) -> Site:
+    """The site with each tool's default output folder."""
     node = _node_site(facts, facts.package) if facts.package is not None else None
     if node is not None and node.framework:
         return node
@@ -122,6 +141,59 @@ def detect_site(facts: Survey) -> Site:
              f'"{node.build} && {generator.build}"',) if node.build else ()
     return Site(generator.framework, generator.build, generator.output, node.tests, node.deploy,
                 generator.notes + notes)
+
+
+def _configured_output(site: Site, facts: Survey) -> Site:
+    """`site` with the output folder its tool's configuration sets instead of the default: the build script's
+    flag (`vite build --outDir build`) first, as the command line overrides the file, then the file's key. A key
+    set to something other than a literal (`outDir: resolve(__dirname, "build")`) is named in a note."""
+    files, key = _OUTPUT_KEYS.get(site.framework, ((), ""))
+    flag = _OUTPUT_FLAGS.get(site.framework, "")
+    script = _build_script(facts.package) if site.build.endswith(" run build") else ""
+    found = re.search(rf"(?:^|\s){flag}[= ]([^\s;&|]+)", script) if flag else None
+    if found:
+        return replace(site, output=_folder(found.group(1)), output_from=f"{flag} in package.json's build script")
+    for name in files:
+        value = _key_value(facts.texts.get(name, ""), key, yaml=name.endswith((".yml", ".yaml")))
+        if value is None:
+            continue
+        folder = _folder(value.strip("'\"`")) if value[:1] in "'\"`" or name.endswith((".yml", ".yaml", ".toml")) \
+            else ""
+        if folder:
+            return replace(site, output=folder, output_from=f"{key} in {name}")
+        return replace(site, notes=(*site.notes, f"{name} sets {key} to {value}, which init cannot read: set output "
+                                                 "to the folder it names"))
+    return site
+
+
+def _build_script(package: dict[str, Any] | None) -> str:
+    scripts = package.get("scripts") if package else None
+    build = scripts.get("build") if isinstance(scripts, dict) else None
+    return build if isinstance(build, str) else ""
+
+
+def _key_value(text: str, key: str, yaml: bool) -> str | None:
+    """The value `key` is set to in a configuration file's text, as written (quotes kept), or None. Lines that
+    are comments are skipped; in YAML only a top-level key counts (an indented one belongs to another table)."""
+    start = r"^" if yaml else r"(?:^|[\s{,])"
+    pattern = re.compile(rf"{start}[\"']?{key}[\"']?[ \t]*[:=][ \t]*(.+?)[ \t]*,?[ \t]*(?:[#}}].*)?$", re.I)
+    for line in text.splitlines():
+        if line.lstrip().startswith(("#", "//", "/*", "*")):
+            continue
+        found = pattern.search(line)
+        if found:
+            value = found.group(1).strip()
+            quoted = re.match(r"""(['"`])([^'"`]*)\1""", value)
+            return quoted.group(0) if quoted else value
+    return None
+
+
+def _folder(path: str) -> str:
+    """A folder as deploy.toml's output names it: without a leading "./" or a trailing "/"."""
+    path = path.strip()
+    while path.startswith("./"):
+        path = path[2:]
+    return path.rstrip("/") or "."
 
 
 def _node_site(facts: Survey, package: dict[str, Any]) -> Site:

@@ -48,7 +48,8 @@ def deploy_toml(plan: Plan) -> str:
     lines += (["# package.json's test script: it must pass before anything is built", f"tests = {_q(site.tests)}"]
               if site.tests else ['# tests = "…"   the command that runs your tests; none was found'])
     lines += ["", "[build]"]
-    lines += [f"# {site.framework} writes the site to {site.output}/" if site.framework else
+    lines += [f"# {site.framework} writes the site to {site.output}/"
+              + (f" ({site.output_from})" if site.output_from else "") if site.framework else
               "# CHECK: the command that builds the site and the folder it writes"]
     lines += [f"command = {_q(site.build)}" if site.build else 'command = "true"  # CHECK: no build command found',
               f"output = {_q(site.output)}"]

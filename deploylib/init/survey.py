@@ -16,7 +16,10 @@ MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lockb", "package-
            "mkdocs.yml", "mkdocs.yaml", "docs/conf.py", "docs/source/conf.py", "conf.py",
            "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "archetypes", "layouts", "content",
            "_config.yml", "Gemfile", "pyproject.toml")
-READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts", "Gemfile")
+READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts", "Gemfile",
+        "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
+        ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
+        "mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "_config.yml")
 OUTPUTS = ("dist", "build", "out", "_site", "site", "public", "docs/_build/html", "_build/html")
 
 
@@ -72,6 +75,11 @@ def _package(path: Path) -> dict[str, Any] | None:
 
 
 def _ignored(root: Path) -> frozenset[str]:
-    done = subprocess.run(["git", "check-ignore", "--no-index", *(f"{name}/" for name in OUTPUTS)], cwd=root,
+    return ignored(root, OUTPUTS)
+
+
+def ignored(root: Path, folders: tuple[str, ...]) -> frozenset[str]:
+    """The `folders` (relative to `root`) that git ignores, whether or not they exist."""
+    done = subprocess.run(["git", "check-ignore", "--no-index", *(f"{name}/" for name in folders)], cwd=root,
                           capture_output=True, text=True, check=False)
     return frozenset(line.rstrip("/") for line in done.stdout.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from deploylib.errors import ConfigError
@@ -34,7 +35,7 @@ def run(root: Path, dry_run: bool) -> None:
     from deploylib.git import repository_problem
     from deploylib.init.detect import detect
     from deploylib.init.render import DODO, deploy_toml, found
-    from deploylib.init.survey import survey
+    from deploylib.init.survey import OUTPUTS, ignored, survey
 
     problem = repository_problem(root)
     if problem and "no commits" not in problem:  # a new repository is fine: init comes before the first commit
@@ -44,6 +45,8 @@ def run(root: Path, dry_run: bool) -> None:
         raise ConfigError(f"{root / taken[0]} already exists; deploylib init never overwrites a file, so nothing was "
                           f"written. {_advice(taken[0])}")
     plan = detect(survey(root))
+    if plan.site.output not in OUTPUTS:  # a folder the tool's configuration named: is it ignored too?
+        plan = replace(plan, output_ignored=bool(ignored(root, (plan.site.output,))))
     ours = existing(root, ["dodo.py"]) and "dodo.py" not in taken  # deploylib's own dodo.py: kept as it is
     files = {"deploy.toml": deploy_toml(plan), **({} if ours else {"dodo.py": DODO})}
     if dry_run:

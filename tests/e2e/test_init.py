@@ -49,6 +49,14 @@ SKELETONS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
              {"command": "hugo --minify", "output": "public"}),
     "jekyll": ({"_config.yml": "title: x\n", "Gemfile": 'gem "jekyll"\n', "index.md": "# Hi"},
                {"command": "bundle exec jekyll build", "output": "_site"}),
+    "vite-out-dir": ({"package.json": package("vite", "typescript", build="tsc && vite build"),
+                      "vite.config.ts": "export default defineConfig({\n  build: { outDir: 'www' },\n})\n"},
+                     {"command": "npm run build", "output": "www"}),
+    "mkdocs-site-dir": ({"mkdocs.yml": "site_name: Docs\nsite_dir: public_html\n", "docs/index.md": "# Hi"},
+                        {"command": "mkdocs build --strict", "output": "public_html"}),
+    "hugo-with-npm-tools": ({"hugo.toml": "publishDir = 'docs'\n", "content/_index.md": "Hi",
+                             "package.json": package("postcss-cli", "tailwindcss")},
+                            {"command": "hugo --minify", "output": "docs"}),
 }
 
 
@@ -72,9 +80,19 @@ def test_each_kind_of_project_gets_a_deploy_toml_that_loads_and_plans_a_release(
     assert config["release"] == {"branch": "main", "tag_format": "v{version}", "push": False}
     assert config["environments"]["test"]["target"]["type"] == "local"
     assert (repo / "dodo.py").read_text() == DODO
+    assert ".gitignore" not in (repo / "deploy.toml").read_text()  # the output folder written is the one ignored
     preview = run_doit(repo, "release", "--dry-run")
     assert preview.returncode == 0, preview.stderr
     assert "next version: 0.1.0" in preview.stdout
+
+
+def test_an_output_folder_from_the_tools_configuration_that_git_does_not_ignore_is_pointed_out(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "site", {"hugo.toml": "publishDir = 'docs'\n", "content/_index.md": "Hi",
+                                        ".gitignore": "public/\n"}, "feat: site")
+    done = init(repo, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "# Hugo writes the site to docs/ (publishDir in hugo.toml)" in done.stdout
+    assert "docs/ is not in .gitignore" in done.stdout
 
 
 def test_tags_origin_and_gh_pages_give_the_release_and_a_pages_production(tmp_path: Path) -> None:

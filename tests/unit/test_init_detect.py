@@ -131,6 +131,75 @@ def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> 
     assert any('"npm run build && mkdocs build --strict"' in note for note in site.notes)
 
 
+# Each tool's own option moving its output folder (its documentation's name for it), in each file form.
+@pytest.mark.parametrize(("survey", "output", "source"), [
+    (facts("mkdocs.yml", texts={"mkdocs.yml": "site_name: Docs\nsite_dir: public_html  # for the host\n"}),
+     "public_html", "site_dir in mkdocs.yml"),
+    (facts("mkdocs.yaml", texts={"mkdocs.yaml": "site_name: Docs\nsite_dir: 'build/site/'\n"}), "build/site",
+     "site_dir in mkdocs.yaml"),
+    (facts("hugo.toml", texts={"hugo.toml": "title = 'x'\npublishDir = \"docs\"\n"}), "docs",
+     "publishDir in hugo.toml"),
+    (facts("config.toml", "archetypes", texts={"config.toml": "publishdir = 'out'\n"}), "out",
+     "publishDir in config.toml"),  # Hugo's keys are case-insensitive
+    (facts("hugo.yaml", texts={"hugo.yaml": "publishDir: dist\n"}), "dist", "publishDir in hugo.yaml"),
+    (facts("hugo.json", texts={"hugo.json": '{\n  "publishDir": "www",\n  "title": "x"\n}\n'}), "www",
+     "publishDir in hugo.json"),
+    (facts("_config.yml", texts={"_config.yml": "title: x\ndestination: ./docs\n"}), "docs",
+     "destination in _config.yml"),
+    (facts("package.json", "vite.config.ts", package=npm("vite", build="tsc && vite build"),
+           texts={"vite.config.ts": "export default defineConfig({\n  build: { outDir: 'build' },\n})\n"}), "build",
+     "outDir in vite.config.ts"),
+    (facts("package.json", "vite.config.js", package=npm("vite", build="vite build"),
+           texts={"vite.config.js": "export default {\n  build: {\n    outDir: \"../server/public\",\n  }\n}\n"}),
+     "../server/public", "outDir in vite.config.js"),
+    (facts("package.json", package=npm("vite", build="tsc -b && vite build --outDir www")), "www",
+     "--outDir in package.json's build script"),
+    (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build --outDir=www"),
+           texts={"vite.config.ts": "build: { outDir: 'build' }"}), "www",
+     "--outDir in package.json's build script"),  # the command line overrides the file
+    (facts("package.json", "astro.config.mjs", package=npm("astro", build="astro build"),
+           texts={"astro.config.mjs": "export default defineConfig({ outDir: './build' });"}), "build",
+     "outDir in astro.config.mjs"),
+    (facts("package.json", "svelte.config.js", package=npm("@sveltejs/kit", "@sveltejs/adapter-static",
+                                                           build="vite build"),
+           texts={"svelte.config.js": "kit: { adapter: adapter({ pages: 'public', assets: 'public' }) }"}), "public",
+     "pages in svelte.config.js"),
+    (facts("package.json", ".eleventy.js", package=npm("@11ty/eleventy", build="eleventy"),
+           texts={".eleventy.js": "return { dir: { input: 'src', output: 'dist' } };"}), "dist",
+     "output in .eleventy.js"),
+    (facts("package.json", "next.config.mjs", package=npm("next", build="next build"),
+           texts={"next.config.mjs": "export default { output: 'export', distDir: 'static' }"}), "static",
+     "distDir in next.config.mjs"),
+])
+def test_an_output_folder_the_tools_configuration_sets_is_read(survey: Survey, output: str, source: str) -> None:
+    site = detect_site(survey)
+    assert (site.output, site.output_from) == (output, source)
+
+
+@pytest.mark.parametrize(("survey", "default"), [
+    (facts("mkdocs.yml", texts={"mkdocs.yml": "site_name: x\n# site_dir: old\nnav:\n  - site_dir: a.md\n"}),
+     "site"),  # a comment, and a nested key of another table
+    (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build"),
+           texts={"vite.config.ts": "// outDir: 'old'\nexport default {}\n"}), "dist"),
+])
+def test_comments_and_nested_keys_leave_the_default_output(survey: Survey, default: str) -> None:
+    site = detect_site(survey)
+    assert (site.output, site.output_from) == (default, "")
+
+
+def test_an_output_folder_set_by_an_expression_is_flagged() -> None:
+    site = detect_site(facts("package.json", "vite.config.ts", package=npm("vite", build="vite build"),
+                             texts={"vite.config.ts": "build: {\n  outDir: resolve(__dirname, 'build'),\n}"}))
+    assert site.output == "dist"
+    assert any("vite.config.ts sets outDir to resolve(__dirname, 'build'), which init cannot read" in note
+               for note in site.notes)
+
+
+def test_where_the_output_folder_was_read_is_said_in_the_file() -> None:
+    text = deploy_toml(plan(site=Site("Vite", "npm run build", "build", "", "", (), "outDir in vite.config.ts")))
+    assert "# Vite writes the site to build/ (outDir in vite.config.ts)" in text
+
+
 @pytest.mark.parametrize(("scripts", "tests", "deploy"), [
     ({"test": "vitest run"}, "npm test", ""),
     ({"test": 'echo "Error: no test specified" && exit 1'}, "", ""),  # npm init's placeholder always fails
