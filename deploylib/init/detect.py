@@ -9,7 +9,6 @@ Next.js static export (`output: 'export'`) `out`, Eleventy `_site`, SvelteKit wi
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,6 +54,7 @@ class Tags:
     format: str  # tag_format, e.g. "v{version}"
     highest: str  # the highest tag in that format, "" when there is none
     count: int  # tags in that format
+    notes: tuple[str, ...] = ()  # what the user should check: tags in other formats, higher ones off HEAD's history
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def detect(facts: Survey) -> Plan:
     pages = None
     if facts.pages and facts.origin:
         pages = Pages(facts.origin, pages_url(repository, facts.pages_cname), facts.pages_cname)
-    return Plan(site=site, tags=tag_format(facts.tags), branch=facts.branch or "main", origin=facts.origin,
-                repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
+    return Plan(site=site, tags=tag_format(facts.tags, facts.on_history), branch=facts.branch or "main",
+                origin=facts.origin, repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
 
 
 def _runner(facts: Survey) -> str:
@@ -227,9 +227,15 @@ def _generator_site(facts: Survey) -> Site | None:
     return None
 
 
-def tag_format(tags: tuple[str, ...]) -> Tags:
-    """The tag format most existing release tags use (ties: the one holding the highest version), and its
-    highest tag by semantic version (`v0.10.0` > `v0.9.0`). No release tag: `v{version}`, deploylib's default."""
+def tag_format(tags: tuple[str, ...], on_history: frozenset[str] | None = None) -> Tags:
+    """The release tag format and its highest tag by semantic version (`v0.10.0` > `v0.9.0`), as deploylib's
+    release reads them: only tags on HEAD's history (`on_history`; None: all of them) count as released.
+
+    The format is the one of the highest version on HEAD's history (all tags when none is there): a project
+    that moved from `1.4.0` to `v2.0.0` releases as `v…` now, however many old tags there are; a tie in
+    version goes to the format more tags use. Tags in other formats, and higher tags in this format off
+    HEAD's history (a maintenance branch's), are named in notes. No release tag: `v{version}`, deploylib's
+    default."""
     found: dict[str, list[tuple[semver.Version, str]]] = {}
     for tag in tags:
         for pattern, form in _TAG_FORMATS:
@@ -240,9 +246,19 @@ def tag_format(tags: tuple[str, ...]) -> Tags:
                 break
     if not found:
         return Tags("v{version}", "", 0)
-    counts = Counter({fmt: len(versions) for fmt, versions in found.items()})
-    best = max(found, key=lambda fmt: (counts[fmt], max(v for v, _ in found[fmt])))
-    return Tags(best, max(found[best])[1], counts[best])
+    released = {fmt: [(v, t) for v, t in versions if on_history is None or t in on_history]
+                for fmt, versions in found.items()}
+    ranked = released if any(released.values()) else found
+    best = max((fmt for fmt in ranked if ranked[fmt]), key=lambda fmt: (max(ranked[fmt])[0], len(found[fmt])))
+    highest = max(released[best])[1] if released[best] else ""
+    notes = [f"{len(versions)} tag(s) in another format, like {max(versions)[1]}, are not release tags for "
+             f"deploylib; if they are, set tag_format to match them" for fmt, versions in found.items() if fmt != best]
+    newer = [t for v, t in sorted(found[best], reverse=True) if not highest or v > max(released[best])[0]]
+    if newer:
+        notes.append(f"{', '.join(newer[:3])}{' …' if len(newer) > 3 else ''} tagged off this branch's history: "
+                     f"releases here continue from {highest or 'the initial version'}, and one whose tag exists "
+                     "elsewhere stops before writing anything")
+    return Tags(best, highest, len(found[best]), tuple(notes))
 
 
 def github_repository(url: str) -> str:

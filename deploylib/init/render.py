@@ -62,8 +62,9 @@ def deploy_toml(plan: Plan) -> str:
         lines += [f"# {tags.count} existing tag(s) in this format; the highest, {tags.highest}, is the last release",
                   f"tag_format = {_q(tags.format)}"]
     else:
-        lines += ["# no release tag yet: the first release is 0.1.0, tagged v0.1.0",
-                  f"tag_format = {_q(tags.format)}"]
+        lines += ["# no release tag on this branch's history yet: the first release is 0.1.0, tagged "
+                  + tags.format.replace("{version}", "0.1.0"), f"tag_format = {_q(tags.format)}"]
+    lines += [f"# CHECK: {note}" for note in tags.notes]
     if not plan.origin:
         lines += ["push = false  # no origin remote: releases are tagged here only; add a remote and drop this line"]
     if plan.repository:

@@ -33,6 +33,7 @@ class Survey:
     texts: dict[str, str] = field(default_factory=dict)  # the READ files that exist, as text
     ignored: frozenset[str] = frozenset()  # the OUTPUTS folders git ignores
     tags: tuple[str, ...] = ()
+    on_history: frozenset[str] | None = None  # the tags on HEAD's history; None: all of them
     branch: str = ""  # the checked-out branch, "" when detached
     origin: str = ""  # the URL of the `origin` remote, "" when none
     pages: bool = False  # a gh-pages branch exists, here or on origin as last fetched
@@ -48,6 +49,7 @@ def survey(root: Path) -> Survey:
                       if _git(root, "rev-parse", "-q", "--verify", ref)), "")
     return Survey(root=root, present=present, package=_package(root / "package.json"), texts=texts,
                   ignored=_ignored(root), tags=tuple(_git(root, "tag", "--list").split()),
+                  on_history=frozenset(_git(root, "tag", "--merged", "HEAD").split()),
                   branch=_git(root, "symbolic-ref", "-q", "--short", "HEAD").strip(),
                   origin=_git(root, "remote", "get-url", "origin").strip(), pages=bool(pages_ref),
                   pages_cname=_git(root, "show", f"{pages_ref}:CNAME").strip() if pages_ref else "")

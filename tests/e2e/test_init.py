@@ -121,6 +121,27 @@ def test_tags_origin_and_gh_pages_give_the_release_and_a_pages_production(tmp_pa
     assert preview.returncode == 0 and "1.10.0 is already released" in preview.stdout, preview.stdout
 
 
+def test_mixed_tags_and_a_maintenance_branch_give_the_format_and_last_release_the_release_uses(
+        tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "docs", {**SKELETONS["mkdocs"][0], ".gitignore": "site/\n"}, "feat: docs")
+    for n, tag in enumerate(("1.0.0", "1.1.0", "1.2.0", "v1.3.0")):  # three old tags, then the v format
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"feat: part {n}")
+        git(repo, "tag", tag)
+    git(repo, "checkout", "-q", "-b", "maint-1.3")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "fix: backport")
+    git(repo, "tag", "v1.3.1")  # on the maintenance branch only
+    git(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    assert init(repo).returncode == 0
+    text = (repo / "deploy.toml").read_text()
+    assert written(repo)["release"]["tag_format"] == "v{version}"
+    assert "the highest, v1.3.0, is the last release" in text
+    assert "# CHECK: v1.3.1 tagged off this branch's history" in text
+    assert "# CHECK: 3 tag(s) in another format, like 1.2.0" in text
+    preview = run_doit(repo, "release", "--dry-run")
+    assert preview.returncode == 0 and "next version: 1.4.0" in preview.stdout, preview.stdout + preview.stderr
+
+
 def test_the_written_configuration_deploys_for_real_to_its_local_target(tmp_path: Path) -> None:
     build = ("node -e \"const fs=require('fs');fs.mkdirSync('dist',{recursive:true});"
              "fs.copyFileSync('index.html','dist/index.html')\"")

@@ -29,14 +29,49 @@ def npm(*deps: str, **scripts: str) -> dict[str, Any]:
     (("v1.2.3", "v1.10.0", "v1.9.9"), Tags("v{version}", "v1.10.0", 3)),  # by semantic version, not text
     (("1.2.3", "1.3.0"), Tags("{version}", "1.3.0", 2)),
     (("site-v0.4.0", "site-v0.10.1"), Tags("site-v{version}", "site-v0.10.1", 2)),
-    (("v1.0.0", "2.0.0", "2.1.0"), Tags("{version}", "2.1.0", 2)),  # the format most tags use
-    (("v1.0.0", "3.0.0"), Tags("{version}", "3.0.0", 1)),  # a tie: the one holding the highest version
+    (("v1.0.0", "2.0.0", "2.1.0"), Tags("{version}", "2.1.0", 2)),
+    (("v1.0.0", "3.0.0"), Tags("{version}", "3.0.0", 1)),
+    # pmndrs/react-three-next: ten tags like 1.4.0, then v1.5.0 on: the format releases use now, not the most common
+    (("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "v1.5.0", "v2.0.0"), Tags("v{version}", "v2.0.0", 2)),
+    (("1.0.0", "v1.0.0", "v0.9.0"), Tags("v{version}", "v1.0.0", 2)),  # the same version: the format more tags use
     (("v2.0.0-rc.1", "v1.9.0"), Tags("v{version}", "v2.0.0-rc.1", 2)),
     (("latest", "deploy-2024", "v1.2"), Tags("v{version}", "", 0)),  # not release tags
     (("api-v1.0.0", "web-v2.0.0", "web-v2.1.0"), Tags("web-v{version}", "web-v2.1.0", 2)),
 ])
 def test_the_tag_format_and_highest_tag(tags: tuple[str, ...], expected: Tags) -> None:
-    assert tag_format(tags) == expected
+    assert replace(tag_format(tags), notes=()) == expected
+
+
+# jekyll/minima: v2.5.1 and v2.5.2 are on the 2.5-stable branch; master's history reaches v2.5.0.
+@pytest.mark.parametrize(("tags", "on_history", "expected"), [
+    (("v2.4.0", "v2.5.0", "v2.5.1", "v2.5.2"), {"v2.4.0", "v2.5.0"}, Tags("v{version}", "v2.5.0", 4)),
+    (("1.0.0", "1.1.0", "v9.0.0"), {"1.0.0", "1.1.0"}, Tags("{version}", "1.1.0", 2)),  # the format released here
+    (("v1.0.0",), set(), Tags("v{version}", "", 1)),  # only tags elsewhere: the first release here is new
+])
+def test_only_tags_on_heads_history_are_released(tags: tuple[str, ...], on_history: set[str], expected: Tags) -> None:
+    assert replace(tag_format(tags, frozenset(on_history)), notes=()) == expected
+
+
+@pytest.mark.parametrize(("tags", "on_history", "note"), [
+    (("v2.4.0", "v2.5.0", "v2.5.1", "v2.5.2"), {"v2.4.0", "v2.5.0"},
+     "v2.5.2, v2.5.1 tagged off this branch's history: releases here continue from v2.5.0"),
+    (("v1.0.0",), set(), "v1.0.0 tagged off this branch's history: releases here continue from the initial version"),
+    (("1.3.0", "1.4.0", "v2.0.0"), None, "2 tag(s) in another format, like 1.4.0, are not release tags"),
+    (("api-v1.0.0", "web-v2.0.0"), None, "1 tag(s) in another format, like api-v1.0.0"),
+])
+def test_tags_deploylib_will_not_release_from_are_named(tags: tuple[str, ...], on_history: set[str] | None,
+                                                         note: str) -> None:
+    notes = tag_format(tags, None if on_history is None else frozenset(on_history)).notes
+    assert any(note in line for line in notes), notes
+
+
+def test_one_release_tag_format_gives_no_notes() -> None:
+    assert tag_format(("v1.0.0", "v1.1.0", "latest"), frozenset({"v1.0.0", "v1.1.0"})).notes == ()
+
+
+def test_the_tags_notes_are_checks_in_the_file() -> None:
+    text = deploy_toml(plan(tags=Tags("v{version}", "v2.5.0", 4, ("v2.5.2 tagged off this branch's history",))))
+    assert "# CHECK: v2.5.2 tagged off this branch's history" in text
 
 
 @pytest.mark.parametrize(("url", "expected"), [
