@@ -606,6 +606,10 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     recover(ws, env, target, ledger)
     live = target.live()
     choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
+    if live is not None and choice.id == live.id:  # `--to` the live release: nothing to switch, ask or record
+        report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} is already live on {env.name}: "
+                     f"nothing was changed (doit validate:{env.name} checks it again)")
+        return
     picked = ["--to", to_version] if to_version else []
     if live is not None and live.foreign and not force:
         raise DeployError(f"{env.name} serves {live.foreign}. A rollback would replace it; deploylib never does "
@@ -673,6 +677,8 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
             raise DeployError(f"{env.name} holds no release {to} ({target.describe()}); --to takes {forms}. "
                               f"Releases kept there, newest version first:{lines}")
         choice = matching[-1]
+        if live is not None and choice.id == live.id:
+            return choice
         if bad(choice.digest) and not force:
             raise GateFailed(f"{choice.id} is marked bad on {env.name}: {_why_bad(ws, env.name, choice.digest)} "
                              f"Restoring it would leave {env.name} failing its checks, so nothing was changed. Pick "

@@ -75,6 +75,16 @@ def test_doit_list_names_the_environments_of_each_group(site: Path) -> None:
         assert f"{group}:production" in listing
 
 
+def test_rollback_to_the_live_release_changes_and_records_nothing(site: Path) -> None:
+    before = json.loads(run_doit(site, "history", "--json").stdout)
+    result = run_doit(site, "rollback", "--to", "0.1.1")
+    assert result.returncode == 0, result.stderr
+    assert "0.1.1" in result.stdout and "is already live on production: nothing was changed" in result.stdout
+    assert "re-validate" not in result.stdout
+    assert json.loads(run_doit(site, "history", "--json").stdout) == before
+    assert listed(site) == [("0.1.1", ["live"]), ("0.1.2", ["bad"]), ("0.1.0", ["previous"])]
+
+
 def test_rollback_restores_the_release_listed_as_previous(site: Path) -> None:  # changes `site`: kept last
     assert run_doit(site, "rollback", "--yes").returncode == 0
     assert listed(site) == [("0.1.0", ["live"]), ("0.1.1", ["previous"]), ("0.1.2", ["bad"])]
@@ -84,3 +94,12 @@ def test_an_environment_with_nothing_deployed_says_so(tmp_path: Path) -> None:
     repo = user_repo(tmp_path / "site", {"deploy.toml": CONFIG, "site/index.html": "Welcome"})
     result = run_doit(repo, "releases:production")
     assert result.returncode == 0 and "keeps no release of production yet" in result.stdout
+
+
+def test_rollback_to_the_live_release_asks_nothing_where_production_needs_confirmation(tmp_path: Path) -> None:
+    config = CONFIG.replace("confirm = false\n", "")
+    repo = user_repo(tmp_path / "site", {"deploy.toml": config, "site/index.html": "Welcome", ".gitignore": "out/\n"})
+    assert run_doit(repo, "deploy:production", "--yes").returncode == 0
+    result = run_doit(repo, "rollback", "--to", "0.1.0")  # no terminal and no --yes: a change would stop with 6
+    assert result.returncode == 0, result.stderr
+    assert "is already live on production: nothing was changed" in result.stdout
