@@ -513,8 +513,8 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
                                f"report: {path}")
     message = (f"ESCALATION: {release.id} failed validation on {env.name} and {outcome}. {env.name} is serving "
                f"{report.release_label(serving)}, which is NOT healthy. Act by hand now: pick a release that "
-               f"works (doit status, doit history) and run doit rollback --env {env.name} --to VERSION, or deploy "
-               f"a fix. Incident report: {path}")
+               f"works (doit releases:{env.name} lists them) and run doit rollback --env {env.name} --to VERSION, or "
+               f"deploy a fix. Incident report: {path}")
     notes.emit(Event("rollback-failed", env.name, release.version, release.digest, message))
     raise Escalation(message)
 
@@ -640,8 +640,8 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                         ("duration", f"{time.perf_counter() - started:.2f} s")])
         if not healthy:
             message = (f"ESCALATION: {env.name} was rolled back to {choice.id}, but it fails its checks too. Choose "
-                       f"another release (doit status, doit history) with doit rollback --env {env.name} --to "
-                       "VERSION, or deploy a fix.")
+                       f"another release (doit releases:{env.name} lists them) with doit rollback --env {env.name} "
+                       "--to VERSION, or deploy a fix.")
             notes.emit(Event("rollback-failed", env.name, choice.version, choice.digest, message))
             raise Escalation(message)
         notes.emit(Event("rolled-back", env.name, choice.version, choice.digest,
@@ -682,7 +682,7 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
         if bad(choice.digest) and not force:
             raise GateFailed(f"{choice.id} is marked bad on {env.name}: {_why_bad(ws, env.name, choice.digest)} "
                              f"Restoring it would leave {env.name} failing its checks, so nothing was changed. Pick "
-                             f"another release (doit history --env {env.name}), or restore it anyway with "
+                             f"another release (doit releases:{env.name} lists them), or restore it anyway with "
                              + command_line("rollback", env.name, "--to", to, "--force")
                              + ".")
         return choice

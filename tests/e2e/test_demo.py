@@ -378,7 +378,9 @@ def test_a_rollback_to_a_release_marked_bad_is_refused_naming_its_incident_unles
     incident = next((deployed / ".deploylib" / "incidents").glob("*-test.md"))
     assert "is marked bad on test" in refused.stderr and str(incident) in refused.stderr
     assert "about page: fail" in refused.stderr and "doit rollback --env test --to 1.1.1 --force" in refused.stderr
+    assert "doit releases:test lists them" in refused.stderr  # the releases --to can pick, as the target keeps them
     assert status(deployed)["test"]["version"] == "1.1.0"
     forced = run_doit(deployed, "rollback", "--env", "test", "--to", "1.1.1", "--force")
     assert forced.returncode == 5  # restored as told, and it fails its checks, as the refusal warned
+    assert "doit releases:test lists them" in forced.stderr
     assert status(deployed)["test"]["version"] == "1.1.1"
