@@ -37,6 +37,7 @@ class Registry(Generic[T]):
     group: str
     base: str
     builtin: dict[str, str]
+    options_attr: str = "Options"  # the class attribute holding its options dataclass; "": the class itself is one
 
     def load(self, kind: str) -> type[T] | None:
         """The class of `kind`, or None when neither deploylib nor an installed plug-in provides it.
@@ -46,7 +47,22 @@ class Registry(Generic[T]):
             cls: type[T] = _imported(self.builtin[kind])
             return cls
         point = _installed(self.group).get(kind)
-        return None if point is None else _plugin_class(point, self.group, _imported(self.base))
+        if point is None:
+            return None
+        cls = _plugin_class(point, self.group, _imported(self.base))
+        options = getattr(cls, self.options_attr, None) if self.options_attr else cls
+        if not (isinstance(options, type) and "__dataclass_fields__" in vars(options)):  # declared, not inherited
+            fix = (f"give {cls.__qualname__} an {self.options_attr} class decorated with @dataclass(frozen=True, "
+                   "kw_only=True)" if self.options_attr else
+                   f"decorate {cls.__qualname__} with @dataclass(frozen=True, kw_only=True)")
+            raise ConfigError(f"{_where(point, self.group)} has no options dataclass, so deploylib cannot read the "
+                              f"rest of its table: {fix} (README: Writing a plug-in).")
+        return cls
+
+    def options(self, cls: type[T]) -> type:
+        """The dataclass a class of this registry reads the rest of its table into (`load` made sure there is one)."""
+        options: type = getattr(cls, self.options_attr) if self.options_attr else cls
+        return options
 
     def known(self) -> tuple[str, ...]:
         """Every kind: the built-in ones, then the installed plug-ins' (this reads the entry points)."""
@@ -55,12 +71,6 @@ class Registry(Generic[T]):
     def hint(self) -> str:
         """How to add a kind, for the message naming an unknown one."""
         return f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
-
-
-def options_of(cls: type) -> type:
-    """The dataclass a target, forge or notifier class reads the rest of its table into: its `Options`."""
-    options: type = getattr(cls, "Options")  # noqa: B009 - any registry's class; mypy cannot know it has one
-    return options
 
 
 def _imported(path: str) -> type:
@@ -82,10 +92,15 @@ def _installed(group: str) -> dict[str, EntryPoint]:
     return found
 
 
-def _plugin_class(point: EntryPoint, group: str, base: type) -> type:
+def _where(point: EntryPoint, group: str) -> str:
     where = f"the entry point {point.name} = {point.value!r} in the group {group}"
     if point.dist is not None:
         where += f" (installed by {point.dist.name} {point.dist.version})"
+    return where
+
+
+def _plugin_class(point: EntryPoint, group: str, base: type) -> type:
+    where = _where(point, group)
     try:
         loaded = point.load()
     except Exception as err:  # a plug-in's import can fail in any way: name it, no traceback

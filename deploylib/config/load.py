@@ -34,7 +34,6 @@ from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
 from deploylib.notify import NOTIFIERS
-from deploylib.plugins import options_of
 from deploylib.release.version_files import spec_problem
 from deploylib.runner import optional_command_problem
 from deploylib.targets import TARGETS, serves_itself, url_hint
@@ -150,7 +149,7 @@ class ReleaseConfig:
                           '"PATH:PATTERN" such as \'src/app/__init__.py:__version__ = "{version}"\'',
         check=lambda specs: next((f'"{spec}" {problem}' for spec in specs if (problem := spec_problem(spec))), ""))
     forge: Variant | None = option(None, doc='a table [release.forge] with a type, e.g. {type = "github", repository '
-                                              '= "OWNER/NAME"}', variant=Kinds(FORGES, options_of))
+                                              '= "OWNER/NAME"}', variant=Kinds(FORGES))
     # the older spelling of [release.forge] type = "github", read by _one_forge
     github: dict[str, Any] | None = option(None, doc='a table [release.github] with repository = "OWNER/NAME"')
     bump_rules: dict[str, str] = option(
@@ -180,7 +179,7 @@ class EnvironmentConfig:
     options class in deploylib.targets), how they are validated, and how many are kept. Times in seconds."""
 
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
-                             variant=Kinds(TARGETS, options_of))
+                             variant=Kinds(TARGETS))
     checks: tuple[Check, ...] = option(
         (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"',
         variant=Kinds(CHECKS, key="kind", default="smoke", wrap=False))
@@ -237,7 +236,7 @@ class Config:
 
 
 # [[notify]] type = "slack" (or the older format = "slack"); json when neither is given
-_NOTIFIER_KINDS = Kinds(NOTIFIERS, options_of, default="json", alias="format")
+_NOTIFIER_KINDS = Kinds(NOTIFIERS, default="json", alias="format")
 _SECTIONS: dict[str, type] = {"gate": GateConfig, "build": BuildConfig, "release": ReleaseConfig,
                               "deploy": DeployConfig}
 

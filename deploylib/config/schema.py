@@ -28,11 +28,10 @@ if typing.TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Kinds:
-    """A table (or each table of an array) whose `key` picks, through `registry`, the class whose `options`
-    dataclass reads the rest of it."""
+    """A table (or each table of an array) whose `key` picks, through `registry`, the class whose options
+    dataclass (`Registry.options`) reads the rest of it."""
 
     registry: Registry[Any]
-    options: Callable[[type], type] = lambda cls: cls  # the class's options dataclass (default: the class itself)
     key: str = "type"
     default: str = ""  # the kind when the key is absent ("" makes the key required)
     wrap: bool = True  # build a Variant(kind, options), or just the options (when they know their kind)
@@ -287,7 +286,7 @@ def build_kind(table: dict[str, Any], kinds: Kinds, ctx: Where, sub: str) -> Any
         hint = f' Did you mean "{close[0]}"?' if close else ""
         raise ConfigError(f"{ctx.key(sub, key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
                           f"{key}.{hint} Known: {', '.join(known)}; {kinds.registry.hint()}.")
-    built = build(kinds.options(cls), options, ctx, sub)
+    built = build(kinds.registry.options(cls), options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
 
 

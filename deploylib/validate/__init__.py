@@ -18,5 +18,5 @@ CHECKS: Registry[Check] = Registry("deploylib.checks", "deploylib.validate.base:
     "load": "deploylib.validate.load:LoadCheck",
     "browser": "deploylib.validate.browser:BrowserCheck",
     "command": "deploylib.validate.command:CommandCheck",
-})
+}, options_attr="")  # a check is its own options dataclass
 

@@ -83,3 +83,37 @@ def test_a_broken_plugin_is_named_with_its_distribution(tmp_path: Path, monkeypa
     assert "the entry point mine = 'acme_kinds:Mine' in the group deploylib.targets (installed by acme-kinds 1.0)" \
         in message
     assert all(fragment in message for fragment in fragments), message
+
+
+# A plug-in whose options are not a dataclass of its own: a traceback from dataclasses.fields before.
+@pytest.mark.parametrize(("group", "table", "module", "fix"), [
+    ("targets", {"target": {"type": "mine", "path": "out"}},
+     "from deploylib.targets.base import Target\nclass Mine(Target):\n    pass\n",  # no Options at all
+     "give Mine an Options class decorated with @dataclass(frozen=True, kw_only=True)"),
+    ("targets", {"target": {"type": "mine", "path": "out"}},
+     "from deploylib.targets.base import Target\nclass Plain:\n    path: str = ''\n"
+     "class Mine(Target):\n    Options = Plain\n", "give Mine an Options class decorated with @dataclass"),
+    ("notifiers", {"notify": [{"type": "mine"}]},
+     "from deploylib.notify.base import Notifier, NotifierOptions\nclass Opts(NotifierOptions):\n    path: str = ''\n"
+     "class Mine(Notifier):\n    Options = Opts\n",  # a subclass of the options dataclass, not itself one
+     "give Mine an Options class decorated with @dataclass"),
+    ("checks", {"checks": [{"kind": "mine", "path": "/"}]},
+     "from deploylib.validate.base import Check\nclass Mine(Check):\n    path: str = '/'\n",  # @dataclass forgotten
+     "decorate Mine with @dataclass(frozen=True, kw_only=True)"),
+])
+def test_a_plugin_without_an_options_dataclass_is_named_with_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object], module: str,
+        fix: str) -> None:
+    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
+    production: dict[str, object] = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
+    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": production}}
+    if group == "notifiers":
+        data.update(table)
+    else:
+        production.update(table)
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    message = str(caught.value)
+    assert f"the entry point mine = 'acme_kinds:Mine' in the group deploylib.{group} (installed by acme-kinds 1.0) " \
+           "has no options dataclass" in message
+    assert fix in message, message
