@@ -204,9 +204,11 @@ def write_changelog(ws: Workspace, full: bool) -> None:
 def preview(ws: Workspace, plan: VersionPlan) -> None:
     """What `publish` would do, written nowhere: the next version and the release notes. The release's
     file edits are computed too (and dropped), so a version file the release could not edit fails the
-    dry run as it would fail the release. Prints to stdout through deploylib.report. Raises
-    ReleaseError (exit 1) for a version file or template the release could not use."""
+    dry run as it would fail the release, and so does a next tag that exists off HEAD's history. Prints to
+    stdout through deploylib.report. Raises ReleaseError (exit 1) for a version file or template the release
+    could not use, or for that tag."""
     if plan.is_release:
+        _refuse_a_tag_elsewhere(ws, tag_name(ws, plan.version), run_git(ws.app, "rev-parse", "HEAD").strip())
         release_edits(ws, plan)
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
     report.plain(plan.describe())
@@ -376,8 +378,16 @@ def _refuse_unless_releasable(ws: Workspace, head: str, branch: str, changes: tu
     if behind:
         raise ReleaseError(f"{branch} is {behind} commit(s) behind its upstream {where}; pull first, so the release "
                            "does not overwrite others' work.")
+    _refuse_a_tag_elsewhere(ws, tag, head)
+
+
+def _refuse_a_tag_elsewhere(ws: Workspace, tag: str, head: str) -> None:
+    """The next release's tag must be absent, or on HEAD (then the release is finished, not repeated). A tag on
+    a commit off HEAD's history (a maintenance branch's release) is not read as released here, so the plan can
+    name it again."""
     existing = tag_commit(ws.app, tag)
     if existing and existing != head:
-        raise ReleaseError(f"The tag {tag} already exists {where} on commit {existing[:12]}, not on HEAD "
+        raise ReleaseError(f"The tag {tag} already exists in {ws.app} on commit {existing[:12]}, not on HEAD "
                            f"({head[:12]}). Nothing was written. Delete the stray tag if it is wrong "
-                           f"(git tag -d {tag}), or check out the commit it names.")
+                           f"(git tag -d {tag}), check out the commit it names, or release another version "
+                           "(doit release --version X.Y.Z).")

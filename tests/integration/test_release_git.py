@@ -10,7 +10,7 @@ import pytest
 
 from deploylib.config.load import parse
 from deploylib.errors import GitError, ReleaseError
-from deploylib.release.stage import last_release_tag, plan_release, publish
+from deploylib.release.stage import last_release_tag, plan_release, preview, publish
 from deploylib.state.workspace import Workspace
 from tests.conftest import GITHUB_TOKEN, git
 
@@ -161,6 +161,28 @@ def test_release_refuses_a_tag_that_points_elsewhere(repo: Path) -> None:
     commit(repo, "feat: a")
     refused(repo, ReleaseError, "tag v1.1.0 already exists .* not on HEAD")
     assert git(repo, "log", "-1", "--format=%s") == "feat: a" and not (repo / "CHANGELOG.md").exists()
+
+
+def test_the_dry_run_stops_where_the_release_would_at_a_tag_that_points_elsewhere(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "maint-1.0")  # jekyll/minima: patch releases on a maintenance branch only
+    commit(repo, "fix: backport")
+    git(repo, "tag", "v1.0.1")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "fix: here")  # main's next version is 1.0.1 too
+    ws = workspace(repo)
+    with pytest.raises(ReleaseError, match=r"tag v1\.0\.1 already exists .* not on HEAD .*doit release --version"):
+        preview(ws, plan(ws))
+
+
+def test_the_dry_run_of_a_release_whose_tag_is_free_prints_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    git(repo, "checkout", "-q", "-b", "maint-1.0")
+    commit(repo, "fix: backport")
+    git(repo, "tag", "v1.0.1")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "feat: here")  # 1.1.0: no tag in the way
+    ws = workspace(repo)
+    preview(ws, plan(ws))
+    assert "next version: 1.1.0" in capsys.readouterr().out
 
 
 def test_a_shallow_clone_is_refused_with_how_to_fetch_history(repo: Path, tmp_path: Path) -> None:
