@@ -87,9 +87,15 @@ def detect(facts: Survey) -> Plan:
                 origin=facts.origin, repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
 
 
-def _runner(facts: Survey) -> str:
-    """The package manager its lock file names; npm by default."""
-    for lock, runner in (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun")):
+def _runner(facts: Survey, package: dict[str, Any]) -> str:
+    """The package manager the project uses: package.json's `packageManager` ("pnpm@9.1.0", which corepack
+    enforces), else the one its lock file names (Bun's text `bun.lock` since 1.2, or `bun.lockb`); npm by
+    default."""
+    declared = package.get("packageManager")
+    name = declared.split("@")[0] if isinstance(declared, str) else ""
+    if name in ("npm", "pnpm", "yarn", "bun"):
+        return name
+    for lock, runner in (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lock", "bun"), ("bun.lockb", "bun")):
         if lock in facts.present:
             return runner
     return "npm"
@@ -203,8 +209,10 @@ def _node_site(facts: Survey, package: dict[str, Any]) -> Site:
     deps = {name for key in ("dependencies", "devDependencies")
             if isinstance(package.get(key), dict) for name in package[key]}
     framework, output, fallback, notes = _node_framework(facts, deps)
-    run = _runner(facts)
-    tests = f"{run} test" if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
+    run = _runner(facts, package)
+    # `bun test` is Bun's own test runner, not the script: `bun run test` runs the script
+    test = f"{run} run test" if run == "bun" else f"{run} test"
+    tests = test if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
     return Site(framework, f"{run} run build" if "build" in scripts else fallback, output, tests,
                 f"{run} run deploy" if "deploy" in scripts else "", notes)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 # Files whose presence says which tool builds the site (detect.py reads their names, and a few their text).
-MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lockb", "package-lock.json",
+MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb", "package-lock.json",
            "next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts",
            "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
            ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",

@@ -246,6 +246,26 @@ def test_package_scripts_give_the_test_and_deploy_commands(scripts: dict[str, st
     assert (site.tests, site.deploy) == (tests, deploy)
 
 
+@pytest.mark.parametrize(("present", "package", "build", "tests"), [
+    (("pnpm-lock.yaml",), npm("vite", build="vite build", test="vitest"), "pnpm run build", "pnpm test"),
+    (("yarn.lock",), npm("vite", build="vite build", test="vitest"), "yarn run build", "yarn test"),
+    (("bun.lock",), npm("vite", build="vite build", test="vitest"), "bun run build", "bun run test"),  # Bun >= 1.2
+    (("bun.lockb",), npm("vite", build="vite build", test="vitest"), "bun run build", "bun run test"),
+    ((), {**npm("vite", build="vite build", test="vitest"), "packageManager": "pnpm@9.1.0"}, "pnpm run build",
+     "pnpm test"),  # corepack refuses another package manager
+    (("package-lock.json",), {**npm("vite", build="vite build", test="t"), "packageManager": "yarn@4.2.2+sha256.ab"},
+     "yarn run build", "yarn test"),
+    ((), {**npm("vite", build="vite build", test="vitest"), "packageManager": "bun@1.1.0"}, "bun run build",
+     "bun run test"),
+    ((), {**npm("vite", build="vite build", test="vitest"), "packageManager": 3}, "npm run build", "npm test"),
+    ((), npm("vite", build="vite build", test="vitest"), "npm run build", "npm test"),
+])
+def test_the_package_manager_the_project_uses_runs_its_scripts(present: tuple[str, ...], package: dict[str, Any],
+                                                               build: str, tests: str) -> None:
+    site = detect_site(facts("package.json", *present, package=package))
+    assert (site.build, site.tests) == (build, tests)
+
+
 def test_a_package_json_that_is_not_an_object_counts_as_absent() -> None:
     assert detect_site(facts("package.json", "mkdocs.yml", package=None)).framework == "MkDocs"
 
