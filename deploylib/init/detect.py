@@ -137,6 +137,10 @@ def _site(facts: Survey) -> Site:
     node = _node_site(facts, facts.package) if facts.package is not None else None
     if node is not None and node.framework:
         return node
+    if node is not None and facts.workspaces:
+        site = _workspace_site(facts, node)
+        if site is not None:
+            return site
     generator = _generator_site(facts)
     if generator is None:
         return node or Site("", "", "dist", "", "", ("no site generator found: set [build] command and output",))
@@ -215,6 +219,29 @@ def _node_site(facts: Survey, package: dict[str, Any]) -> Site:
     tests = test if "test" in scripts and _NPM_PLACEHOLDER not in scripts["test"] else ""
     return Site(framework, f"{run} run build" if "build" in scripts else fallback, output, tests,
                 f"{run} run deploy" if "deploy" in scripts else "", notes)
+
+
+def _workspace_site(facts: Survey, root: Site) -> Site | None:
+    """A monorepo's site: the one workspace whose package.json names a known framework, its output under its
+    folder, built by the root's build script (a Turborepo or Nx build builds every workspace) or in its folder.
+    Several such workspaces: the root's site with a note naming them; none: None."""
+    sites: list[tuple[str, str, str, tuple[str, ...]]] = []
+    for folder, package in sorted(facts.workspaces.items()):
+        deps = {name for key in ("dependencies", "devDependencies")
+                if isinstance(package.get(key), dict) for name in package[key]}
+        framework, output, _, notes = _node_framework(replace(facts, present=frozenset(), texts={}), deps)
+        if framework:
+            sites.append((folder, framework, f"{folder}/{output}", notes))
+    if not sites:
+        return None
+    if len(sites) > 1:
+        listed = ", ".join(f"{folder} ({framework}, {output}/)" for folder, framework, output, _ in sites)
+        return replace(root, notes=(f"the workspaces hold several sites: {listed}; set output to the one to deploy",))
+    folder, framework, output, notes = sites[0]
+    scripts = facts.workspaces[folder].get("scripts")
+    build = root.build or (f"cd {folder} && {_runner(facts, facts.package or {})} run build"
+                           if isinstance(scripts, dict) and "build" in scripts else "")
+    return Site(framework, build, output, root.tests, root.deploy, notes, f"the {folder} workspace")
 
 
 def _generator_site(facts: Survey) -> Site | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +16,13 @@ MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb
            ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
            "mkdocs.yml", "mkdocs.yaml", "docs/conf.py", "docs/source/conf.py", "conf.py",
            "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "archetypes", "layouts", "content",
-           "_config.yml", "Gemfile", "pyproject.toml")
+           "_config.yml", "Gemfile", "pyproject.toml", "pnpm-workspace.yaml")
 READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts", "Gemfile",
         "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
         ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
-        "mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "_config.yml")
+        "mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "_config.yml",
+        "pnpm-workspace.yaml")
+MAX_WORKSPACES = 200  # package.json files read from a monorepo's workspaces; beyond that it is not one site
 OUTPUTS = ("dist", "build", "out", "_site", "site", "public", "docs/_build/html", "_build/html")
 
 
@@ -38,6 +41,8 @@ class Survey:
     origin: str = ""  # the URL of the `origin` remote, "" when none
     pages: bool = False  # a gh-pages branch exists, here or on origin as last fetched
     pages_cname: str = ""  # the CNAME file on that branch, stripped
+    workspaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # a workspace's folder ("apps/web") → its
+    # package.json, for package.json's `workspaces` or pnpm-workspace.yaml's `packages`
 
 
 def survey(root: Path) -> Survey:
@@ -47,7 +52,9 @@ def survey(root: Path) -> Survey:
     texts = {name: _text(root / name) for name in READ if name in present}
     pages_ref = next((ref for ref in ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
                       if _git(root, "rev-parse", "-q", "--verify", ref)), "")
-    return Survey(root=root, present=present, package=_package(root / "package.json"), texts=texts,
+    package = _package(root / "package.json")
+    return Survey(root=root, present=present, package=package, texts=texts,
+                  workspaces=_workspaces(root, workspace_patterns(package, texts.get("pnpm-workspace.yaml", ""))),
                   ignored=_ignored(root), tags=tuple(_git(root, "tag", "--list").split()),
                   on_history=frozenset(_git(root, "tag", "--merged", "HEAD").split()),
                   branch=_git(root, "symbolic-ref", "-q", "--short", "HEAD").strip(),
@@ -85,3 +92,28 @@ def ignored(root: Path, folders: tuple[str, ...]) -> frozenset[str]:
     done = subprocess.run(["git", "check-ignore", "--no-index", *(f"{name}/" for name in folders)], cwd=root,
                           capture_output=True, text=True, check=False)
     return frozenset(line.rstrip("/") for line in done.stdout.splitlines())
+
+
+def workspace_patterns(package: dict[str, Any] | None, pnpm_workspace: str) -> tuple[str, ...]:
+    """The workspace globs of a monorepo: package.json's `workspaces` (npm, yarn, bun: a list, or yarn's
+    {"packages": [...]}) and pnpm-workspace.yaml's `packages` list. Exclusions ("!…") are dropped."""
+    declared = package.get("workspaces") if package else None
+    if isinstance(declared, dict):
+        declared = declared.get("packages")
+    patterns = [p for p in declared if isinstance(p, str)] if isinstance(declared, list) else []
+    listing = re.search(r"(?ms)^packages\s*:\s*\n((?:[ \t]*(?:-.*)?\n?)*)", pnpm_workspace)
+    if listing:
+        patterns += re.findall(r"""(?m)^[ \t]*-[ \t]*['"]?([^'"#\n]+?)['"]?[ \t]*(?:#.*)?$""", listing.group(1))
+    return tuple(p for p in patterns if not p.startswith("!"))
+
+
+def _workspaces(root: Path, patterns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for pattern in patterns:
+        for path in sorted(root.glob(f"{pattern.strip('/')}/package.json")):
+            if "node_modules" in path.parts or len(found) >= MAX_WORKSPACES:
+                continue
+            package = _package(path)
+            if package is not None:
+                found[path.parent.relative_to(root).as_posix()] = package
+    return found

@@ -11,7 +11,7 @@ import pytest
 
 from deploylib.init.detect import Pages, Plan, Site, Tags, detect, detect_site, github_repository, pages_url, tag_format
 from deploylib.init.render import DODO, deploy_toml
-from deploylib.init.survey import Survey
+from deploylib.init.survey import Survey, workspace_patterns
 from tests.conftest import REPO
 
 
@@ -264,6 +264,51 @@ def test_the_package_manager_the_project_uses_runs_its_scripts(present: tuple[st
                                                                build: str, tests: str) -> None:
     site = detect_site(facts("package.json", *present, package=package))
     assert (site.build, site.tests) == (build, tests)
+
+
+def monorepo(*present: str, root: dict[str, Any], **workspaces: dict[str, Any]) -> Survey:
+    return facts("package.json", *present, package=root,
+                 workspaces={folder.replace("__", "/"): package for folder, package in workspaces.items()})
+
+
+@pytest.mark.parametrize(("survey", "expected"), [
+    (monorepo(root={"workspaces": ["apps/*"], **npm("turbo", build="turbo run build", test="turbo run test")},
+              apps__web=npm("vite", build="tsc && vite build"), packages__ui=npm("typescript", build="tsc")),
+     ("Vite", "npm run build", "apps/web/dist", "npm test", "the apps/web workspace")),
+    (monorepo("pnpm-lock.yaml", root=npm("prettier"), site=npm("astro", build="astro build")),
+     ("Astro", "cd site && pnpm run build", "site/dist", "", "the site workspace")),  # no root build script
+    (monorepo(root=npm(build="nx run-many -t build"), apps__docs=npm("@11ty/eleventy")),
+     ("Eleventy", "npm run build", "apps/docs/_site", "", "the apps/docs workspace")),
+])
+def test_a_monorepos_one_site_workspace_gives_the_output_under_its_folder(
+        survey: Survey, expected: tuple[str, str, str, str, str]) -> None:
+    site = detect_site(survey)
+    assert (site.framework, site.build, site.output, site.tests, site.output_from) == expected
+
+
+def test_a_monorepo_with_several_sites_names_them_all() -> None:
+    site = detect_site(monorepo(root=npm(build="turbo run build"), apps__web=npm("vite"), apps__docs=npm("astro")))
+    assert site.framework == "" and site.output == "dist"
+    assert ("the workspaces hold several sites: apps/docs (Astro, apps/docs/dist/), apps/web (Vite, apps/web/dist/)"
+            in site.notes[0])
+
+
+def test_a_monorepo_without_a_site_workspace_is_a_package_json_without_a_framework() -> None:
+    site = detect_site(monorepo(root=npm(build="turbo run build"), packages__lib=npm("typescript")))
+    assert (site.framework, site.output) == ("", "dist") and "no known framework" in site.notes[0]
+
+
+@pytest.mark.parametrize(("package", "pnpm", "expected"), [
+    ({"workspaces": ["apps/*", "packages/*"]}, "", ("apps/*", "packages/*")),
+    ({"workspaces": {"packages": ["sites/*"], "nohoist": ["**/x"]}}, "", ("sites/*",)),  # yarn 1's form
+    (None, "packages:\n  - 'apps/*'\n  - \"docs\"  # the handbook\n  - '!**/test/**'\ncatalog:\n  x: 1\n",
+     ("apps/*", "docs")),
+    ({"workspaces": "apps/*"}, "", ()),
+    ({}, "", ()),
+])
+def test_the_workspace_globs_of_npm_yarn_bun_and_pnpm(package: dict[str, Any] | None, pnpm: str,
+                                                      expected: tuple[str, ...]) -> None:
+    assert workspace_patterns(package, pnpm) == expected
 
 
 def test_a_package_json_that_is_not_an_object_counts_as_absent() -> None:
