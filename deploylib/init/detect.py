@@ -71,6 +71,7 @@ class Plan:
     site: Site
     tags: Tags
     branch: str  # the release branch
+    branch_guessed: bool  # HEAD was detached: `branch` is origin's default branch, or "main"
     origin: str  # "" when the repository has no origin: nothing is pushed
     repository: str  # "OWNER/NAME" on github.com, "" otherwise
     pages: Pages | None
@@ -83,7 +84,8 @@ def detect(facts: Survey) -> Plan:
     pages = None
     if facts.pages and facts.origin:
         pages = Pages(facts.origin, pages_url(repository, facts.pages_cname), facts.pages_cname)
-    return Plan(site=site, tags=tag_format(facts.tags, facts.on_history), branch=facts.branch or "main",
+    return Plan(site=site, tags=tag_format(facts.tags, facts.on_history),
+                branch=facts.branch or facts.origin_head or "main", branch_guessed=not facts.branch,
                 origin=facts.origin, repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
 
 

@@ -57,7 +57,9 @@ def deploy_toml(plan: Plan) -> str:
     if not plan.output_ignored:
         lines += [f"# CHECK: {site.output}/ is not in .gitignore: add it, or the clean-tree gate fails once it is "
                   "built"]
-    lines += ["", "[release]", f"branch = {_q(plan.branch)}  # the branch checked out when init ran"]
+    lines += ["", "[release]", f"branch = {_q(plan.branch)}  " + (
+        "# CHECK: HEAD was detached when init ran; releases are made from this branch" if plan.branch_guessed else
+        "# the branch checked out when init ran")]
     if tags.highest:
         lines += [f"# {tags.count} existing tag(s) in this format; the highest, {tags.highest}, is the last release",
                   f"tag_format = {_q(tags.format)}"]

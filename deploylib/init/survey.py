@@ -38,6 +38,7 @@ class Survey:
     tags: tuple[str, ...] = ()
     on_history: frozenset[str] | None = None  # the tags on HEAD's history; None: all of them
     branch: str = ""  # the checked-out branch, "" when detached
+    origin_head: str = ""  # origin's default branch as last fetched ("main" for refs/remotes/origin/main), or ""
     origin: str = ""  # the URL of the `origin` remote, "" when none
     pages: bool = False  # a gh-pages branch exists, here or on origin as last fetched
     pages_cname: str = ""  # the CNAME file on that branch, stripped
@@ -58,6 +59,8 @@ def survey(root: Path) -> Survey:
                   ignored=_ignored(root), tags=tuple(_git(root, "tag", "--list").split()),
                   on_history=frozenset(_git(root, "tag", "--merged", "HEAD").split()),
                   branch=_git(root, "symbolic-ref", "-q", "--short", "HEAD").strip(),
+                  origin_head=_git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD").strip()
+                  .removeprefix("origin/"),
                   origin=_git(root, "remote", "get-url", "origin").strip(), pages=bool(pages_ref),
                   pages_cname=_git(root, "show", f"{pages_ref}:CNAME").strip() if pages_ref else "")
 

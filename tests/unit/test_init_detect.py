@@ -322,7 +322,7 @@ def test_a_gh_pages_branch_with_a_cname_serves_at_the_domain() -> None:
 
 def plan(**changes: Any) -> Plan:
     base = Plan(site=Site("Vite", "npm run build", "dist", "npm test", ""), tags=Tags("v{version}", "v1.2.0", 3),
-                branch="main", origin="git@github.com:acme/site.git", repository="acme/site",
+                branch="main", branch_guessed=False, origin="git@github.com:acme/site.git", repository="acme/site",
                 pages=Pages("git@github.com:acme/site.git", "https://acme.github.io/site/", ""), output_ignored=True)
     return replace(base, **changes)
 
@@ -368,6 +368,18 @@ def test_values_with_quotes_and_backslashes_stay_toml() -> None:
 def test_an_output_folder_git_does_not_ignore_is_pointed_out() -> None:
     assert "dist/ is not in .gitignore" in deploy_toml(plan(output_ignored=False))
     assert ".gitignore" not in deploy_toml(plan())
+
+
+@pytest.mark.parametrize(("branch", "origin_head", "expected"), [
+    ("trunk", "main", ("trunk", False)),
+    ("", "master", ("master", True)),  # detached (a CI checkout, a bisect): origin's default branch
+    ("", "", ("main", True)),
+])
+def test_the_release_branch_is_the_checked_out_one_or_a_guess_marked_check(branch: str, origin_head: str,
+                                                                          expected: tuple[str, bool]) -> None:
+    found = detect(facts("mkdocs.yml", branch=branch, origin_head=origin_head))
+    assert (found.branch, found.branch_guessed) == expected
+    assert ("# CHECK: HEAD was detached" in deploy_toml(found)) is expected[1]
 
 
 def test_the_dodo_py_written_is_deploylibs_own() -> None:
