@@ -3,7 +3,9 @@ folder, the tag format and highest tag, the GitHub repository and its Pages URL.
 
 Output folders are each tool's documented default: Vite and Astro `dist`, Create React App `build`,
 Next.js static export (`output: 'export'`) `out`, Eleventy `_site`, SvelteKit with adapter-static
-`build`, MkDocs `site`, Sphinx `docs/_build/html` (its quickstart's layout), Hugo `public`, Jekyll `_site`.
+`build`, Docusaurus `build`, Gatsby `public`, VitePress `<root>/.vitepress/dist`, Nuxt's `nuxi generate`
+`.output/public`, MkDocs `site`, Sphinx `docs/_build/html` (its quickstart's layout), Hugo `public`, Jekyll
+`_site`. A folder the tool's own configuration sets instead is read where it is a literal.
 """
 
 from __future__ import annotations
@@ -103,9 +105,22 @@ def _runner(facts: Survey, package: dict[str, Any]) -> str:
     return "npm"
 
 
-def _node_framework(facts: Survey, deps: set[str]) -> tuple[str, str, str, tuple[str, ...]]:
-    """(framework, output, the build command without a build script, notes) of a package.json project."""
+def _node_framework(facts: Survey, deps: set[str], script: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """(framework, output, the build command without a build script, notes) of a package.json project whose
+    build script is `script` ("" when none)."""
     has = facts.present.__contains__
+    if "@docusaurus/core" in deps:
+        return "Docusaurus", "build", "npx docusaurus build", ()
+    if "gatsby" in deps:
+        return "Gatsby", "public", "npx gatsby build", ()
+    if "vitepress" in deps:  # `vitepress build docs` writes docs/.vitepress/dist
+        root = re.search(r"vitepress build\s+([^\s;&|-][^\s;&|]*)", script)
+        return "VitePress", _folder(f"{root.group(1)}/.vitepress/dist" if root else ".vitepress/dist"), \
+            "npx vitepress build", ()
+    if "nuxt" in deps:
+        static = not script or "generate" in script
+        return "Nuxt (static)", ".output/public", "npx nuxi generate", () if static else (
+            "Nuxt writes a static site to .output/public only with nuxi generate; make it the build command",)
     if "next" in deps:
         config = " ".join(text for name, text in facts.texts.items() if name.startswith("next.config"))
         static = re.search(r"""output\s*:\s*['"]export['"]""", config) is not None
@@ -214,7 +229,7 @@ def _node_site(facts: Survey, package: dict[str, Any]) -> Site:
     scripts = {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
     deps = {name for key in ("dependencies", "devDependencies")
             if isinstance(package.get(key), dict) for name in package[key]}
-    framework, output, fallback, notes = _node_framework(facts, deps)
+    framework, output, fallback, notes = _node_framework(facts, deps, scripts.get("build", ""))
     run = _runner(facts, package)
     # `bun test` is Bun's own test runner, not the script: `bun run test` runs the script
     test = f"{run} run test" if run == "bun" else f"{run} test"
@@ -231,7 +246,10 @@ def _workspace_site(facts: Survey, root: Site) -> Site | None:
     for folder, package in sorted(facts.workspaces.items()):
         deps = {name for key in ("dependencies", "devDependencies")
                 if isinstance(package.get(key), dict) for name in package[key]}
-        framework, output, _, notes = _node_framework(replace(facts, present=frozenset(), texts={}), deps)
+        scripts = package.get("scripts")
+        build = scripts.get("build") if isinstance(scripts, dict) else None
+        framework, output, _, notes = _node_framework(replace(facts, present=frozenset(), texts={}), deps,
+                                                      build if isinstance(build, str) else "")
         if framework:
             sites.append((folder, framework, f"{folder}/{output}", notes))
     if not sites:

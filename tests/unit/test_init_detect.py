@@ -113,6 +113,16 @@ def test_the_pages_url(repository: str, cname: str, expected: str) -> None:
     (facts("package.json", "pnpm-lock.yaml", package=npm("vite", build="vite build")), "Vite", "pnpm run build",
      "dist"),
     (facts("package.json", "yarn.lock", package=npm("vite")), "Vite", "npx vite build", "dist"),
+    (facts("package.json", package=npm("@docusaurus/core", "react", build="docusaurus build")), "Docusaurus",
+     "npm run build", "build"),
+    (facts("package.json", package=npm("gatsby", "react", build="gatsby build")), "Gatsby", "npm run build", "public"),
+    (facts("package.json", package=npm("vitepress", "vue", build="vitepress build docs")), "VitePress",
+     "npm run build", "docs/.vitepress/dist"),
+    (facts("package.json", package=npm("vitepress", build="vitepress build")), "VitePress", "npm run build",
+     ".vitepress/dist"),
+    (facts("package.json", package=npm("vitepress")), "VitePress", "npx vitepress build", ".vitepress/dist"),
+    (facts("package.json", package=npm("nuxt", build="nuxt generate")), "Nuxt (static)", "npm run build",
+     ".output/public"),
     (facts("mkdocs.yml"), "MkDocs", "mkdocs build --strict", "site"),
     (facts("docs/conf.py"), "Sphinx", "sphinx-build -b html docs docs/_build/html", "docs/_build/html"),
     (facts("docs/source/conf.py"), "Sphinx", "sphinx-build -b html docs/source docs/_build/html",
@@ -132,6 +142,7 @@ def test_each_site_kind_gives_its_build_and_output(survey: Survey, framework: st
     (npm("next", build="next build"), (), "output: 'export'"),
     (npm("@sveltejs/kit", build="vite build"), (), "adapter-static"),
     (npm(build="webpack"), (), "no known framework"),
+    (npm("nuxt", build="nuxt build"), (), "nuxi generate"),  # a server build, not a static site
 ])
 def test_a_site_that_may_not_be_static_says_what_to_check(package: dict[str, Any], present: tuple[str, ...],
                                                           note: str) -> None:
