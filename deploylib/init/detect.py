@@ -184,8 +184,10 @@ def _configured_output(site: Site, facts: Survey) -> Site:
         value = _key_value(facts.texts.get(name, ""), key, yaml=name.endswith((".yml", ".yaml")))
         if value is None:
             continue
-        folder = _folder(value.strip("'\"`")) if value[:1] in "'\"`" or name.endswith((".yml", ".yaml", ".toml")) \
-            else ""
+        # a literal: a quoted string without interpolation, or YAML's plain scalar of path characters
+        literal = re.fullmatch(r"""(['"`])([^'"`$]+)\1""", value) or (
+            re.fullmatch(r"()([\w.~/-]+)", value) if name.endswith((".yml", ".yaml")) else None)
+        folder = _folder(literal.group(2)) if literal else ""
         if folder:
             return replace(site, output=folder, output_from=f"{key} in {name}")
         return replace(site, notes=(*site.notes, f"{name} sets {key} to {value}, which init cannot read: set output "
@@ -200,18 +202,19 @@ def _build_script(package: dict[str, Any] | None) -> str:
 
 
 def _key_value(text: str, key: str, yaml: bool) -> str | None:
-    """The value `key` is set to in a configuration file's text, as written (quotes kept), or None. Lines that
-    are comments are skipped; in YAML only a top-level key counts (an indented one belongs to another table)."""
+    """The value `key` is set to in a configuration file's text, as written (quotes kept), or None: a quoted
+    string whole, else the rest of the line without a trailing comment, comma or closing brace. Lines that are
+    comments are skipped; in YAML only a top-level key counts (an indented one belongs to another table)."""
     start = r"^" if yaml else r"(?:^|[\s{,])"
-    pattern = re.compile(rf"{start}[\"']?{key}[\"']?[ \t]*[:=][ \t]*(.+?)[ \t]*,?[ \t]*(?:[#}}].*)?$", re.I)
+    pattern = re.compile(rf"{start}[\"']?{key}[\"']?[ \t]*[:=][ \t]*(\S.*)$", re.I)
     for line in text.splitlines():
         if line.lstrip().startswith(("#", "//", "/*", "*")):
             continue
         found = pattern.search(line)
         if found:
-            value = found.group(1).strip()
-            quoted = re.match(r"""(['"`])([^'"`]*)\1""", value)
-            return quoted.group(0) if quoted else value
+            value = found.group(1)
+            quoted = re.match(r"""(['"`])(?:(?!\1).)*\1""", value)
+            return quoted.group(0) if quoted else re.sub(r"\s+(?:#|//).*$", "", value).rstrip(" \t,}")
     return None
 
 

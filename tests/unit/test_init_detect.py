@@ -233,12 +233,25 @@ def test_comments_and_nested_keys_leave_the_default_output(survey: Survey, defau
     assert (site.output, site.output_from) == (default, "")
 
 
-def test_an_output_folder_set_by_an_expression_is_flagged() -> None:
-    site = detect_site(facts("package.json", "vite.config.ts", package=npm("vite", build="vite build"),
-                             texts={"vite.config.ts": "build: {\n  outDir: resolve(__dirname, 'build'),\n}"}))
-    assert site.output == "dist"
-    assert any("vite.config.ts sets outDir to resolve(__dirname, 'build'), which init cannot read" in note
-               for note in site.notes)
+@pytest.mark.parametrize(("survey", "value"), [
+    (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build"),
+           texts={"vite.config.ts": "build: {\n  outDir: resolve(__dirname, 'build'),\n}"}),
+     "resolve(__dirname, 'build')"),
+    (facts("package.json", "astro.config.mjs", package=npm("astro", build="astro build"),
+           texts={"astro.config.mjs": "outDir: `${root}/out`,"}), "`${root}/out`"),  # interpolated
+    (facts("mkdocs.yml", texts={"mkdocs.yml": "site_dir: !ENV [SITE_DIR, 'site']\n"}), "!ENV [SITE_DIR, 'site']"),
+    (facts("hugo.toml", texts={"hugo.toml": "publishDir = env.OUT\n"}), "env.OUT"),
+])
+def test_an_output_folder_set_by_an_expression_is_flagged(survey: Survey, value: str) -> None:
+    site = detect_site(survey)
+    default = {"Vite": "dist", "Astro": "dist", "MkDocs": "site", "Hugo": "public"}[site.framework]
+    assert (site.output, site.output_from) == (default, "")
+    assert any(f"sets {_key(site.framework)} to {value}, which init cannot read" in note for note in site.notes), \
+        site.notes
+
+
+def _key(framework: str) -> str:
+    return {"Vite": "outDir", "Astro": "outDir", "MkDocs": "site_dir", "Hugo": "publishDir"}[framework]
 
 
 def test_where_the_output_folder_was_read_is_said_in_the_file() -> None:
