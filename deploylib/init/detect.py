@@ -274,8 +274,8 @@ def _generator_site(facts: Survey) -> Site | None:
             has("config.toml") and (has("archetypes") or (has("layouts") and has("content")))):
         return Site("Hugo", "hugo --minify", "public", "", "")
     if has("_config.yml"):
-        bundled = "jekyll" in facts.texts.get("Gemfile", "")
-        return Site("Jekyll", "bundle exec jekyll build" if bundled else "jekyll build", "_site", "", "")
+        # a Gemfile means Bundler holds Jekyll, named or through github-pages or a theme's gemspec
+        return Site("Jekyll", "bundle exec jekyll build" if has("Gemfile") else "jekyll build", "_site", "", "")
     if has("mkdocs.yml") or has("mkdocs.yaml"):
         return Site("MkDocs", "mkdocs build --strict", "site", "", "")
     for source in ("docs/source", "docs", "."):

@@ -17,7 +17,7 @@ MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb
            "mkdocs.yml", "mkdocs.yaml", "docs/conf.py", "docs/source/conf.py", "conf.py",
            "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "archetypes", "layouts", "content",
            "_config.yml", "Gemfile", "pyproject.toml", "pnpm-workspace.yaml")
-READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts", "Gemfile",
+READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts",
         "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
         ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
         "mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "_config.yml",

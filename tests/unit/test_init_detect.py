@@ -132,6 +132,10 @@ def test_the_pages_url(repository: str, cname: str, expected: str) -> None:
     (facts("_config.yml", "Gemfile", texts={"Gemfile": 'gem "jekyll", "~> 4.3"'}), "Jekyll",
      "bundle exec jekyll build", "_site"),
     (facts("_config.yml"), "Jekyll", "jekyll build", "_site"),
+    (facts("_config.yml", "Gemfile", texts={"Gemfile": 'source "https://rubygems.org"\ngem "github-pages"\n'}),
+     "Jekyll", "bundle exec jekyll build", "_site"),  # GitHub Pages' gem brings Jekyll
+    (facts("_config.yml", "Gemfile", texts={"Gemfile": 'source "https://rubygems.org"\ngemspec\n'}), "Jekyll",
+     "bundle exec jekyll build", "_site"),  # a theme's repository: Jekyll comes from its gemspec
 ])
 def test_each_site_kind_gives_its_build_and_output(survey: Survey, framework: str, build: str, output: str) -> None:
     site = detect_site(survey)
