@@ -298,7 +298,7 @@ def tag_format(tags: tuple[str, ...], on_history: frozenset[str] | None = None) 
     for tag in tags:
         for pattern, form in _TAG_FORMATS:
             match = pattern.match(tag)
-            if match:
+            if match and semver.Version.is_valid(match.groups()[-1]):  # not 2024.01.15: SemVer has no leading zeros
                 fmt = form.replace("{name}", match.group(1)) if "{name}" in form else form
                 found.setdefault(fmt, []).append((semver.Version.parse(match.groups()[-1]), tag))
                 break

@@ -204,3 +204,11 @@ def test_outside_a_git_repository_init_says_so(tmp_path: Path) -> None:
     done = init(tmp_path)
     assert done.returncode == 3 and "is not inside a git repository" in done.stderr
     assert not (tmp_path / "deploy.toml").exists()
+
+
+def test_a_date_tag_that_is_not_semver_is_no_release_tag(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "site", {**SKELETONS["mkdocs"][0], ".gitignore": "site/\n"}, "feat: site")
+    git(repo, "tag", "2024.01.15")  # CalVer with leading zeros: numbers SemVer refuses
+    done = init(repo)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert written(repo)["release"]["tag_format"] == "v{version}"

@@ -36,6 +36,7 @@ def npm(*deps: str, **scripts: str) -> dict[str, Any]:
     (("1.0.0", "v1.0.0", "v0.9.0"), Tags("v{version}", "v1.0.0", 2)),  # the same version: the format more tags use
     (("v2.0.0-rc.1", "v1.9.0"), Tags("v{version}", "v2.0.0-rc.1", 2)),
     (("latest", "deploy-2024", "v1.2"), Tags("v{version}", "", 0)),  # not release tags
+    (("2024.01.15", "v1.02.3", "v1.0.0"), Tags("v{version}", "v1.0.0", 1)),  # leading zeros: not SemVer, no crash
     (("api-v1.0.0", "web-v2.0.0", "web-v2.1.0"), Tags("web-v{version}", "web-v2.1.0", 2)),
 ])
 def test_the_tag_format_and_highest_tag(tags: tuple[str, ...], expected: Tags) -> None:
