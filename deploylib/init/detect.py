@@ -146,7 +146,12 @@ def detect_site(facts: Survey) -> Site:
     """The site's tool, commands and output folder. A package.json naming a known framework wins; one that does
     not (a Hugo or MkDocs site keeping its CSS tools or a theme's build in npm) gives way to the static-site
     generator found, keeping its test and deploy scripts and naming its build script in a note."""
-    return _configured_output(_site(facts), facts)
+    site = _configured_output(_site(facts), facts)
+    if facts.package is None and "package.json" in facts.present:  # there, but not JSON (a trailing comma, a merge)
+        unread = ("package.json is not a JSON object init can read, so its scripts and dependencies were not used: "
+                  "fix it, then run deploylib init --dry-run again")
+        return replace(site, notes=(*site.notes, unread))
+    return site
 
 
 def _site(facts: Survey) -> Site:

@@ -212,3 +212,11 @@ def test_a_date_tag_that_is_not_semver_is_no_release_tag(tmp_path: Path) -> None
     done = init(repo)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert written(repo)["release"]["tag_format"] == "v{version}"
+
+
+def test_a_package_json_that_is_not_json_is_pointed_out(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "site", {"package.json": '{"scripts": {"build": "vite build",}}',  # trailing comma
+                                        "index.html": "<h1>Hi</h1>"}, "feat: site")
+    done = init(repo, "--dry-run")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "# CHECK: package.json is not a JSON object init can read" in done.stdout

@@ -340,8 +340,14 @@ def test_the_workspace_globs_of_npm_yarn_bun_and_pnpm(package: dict[str, Any] | 
     assert workspace_patterns(package, pnpm) == expected
 
 
-def test_a_package_json_that_is_not_an_object_counts_as_absent() -> None:
-    assert detect_site(facts("package.json", "mkdocs.yml", package=None)).framework == "MkDocs"
+def test_a_package_json_that_is_not_an_object_counts_as_absent_and_is_named() -> None:
+    site = detect_site(facts("package.json", "mkdocs.yml", package=None))
+    assert site.framework == "MkDocs"
+    assert any("package.json is not a JSON object init can read" in note for note in site.notes)
+
+
+def test_without_a_package_json_nothing_is_said_of_it() -> None:
+    assert not any("package.json" in note for note in detect_site(facts("mkdocs.yml")).notes)
 
 
 def test_a_gh_pages_branch_with_a_cname_serves_at_the_domain() -> None:
