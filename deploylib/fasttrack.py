@@ -47,29 +47,29 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") 
     (`confirmed`: see pipeline.confirm)."""
     from deploylib.build.stage import run_build
     from deploylib.demo import start_demo
-    from deploylib.gates.quality import run_gates, tests_key
-    from deploylib.git import repo_state, source_fingerprint
+    from deploylib.gates.quality import run_gates
     from deploylib.preflight import preflight
-    from deploylib.release.stage import plan_release, publish, release_files
+    from deploylib.release.stage import publish
     from deploylib.release.versioning.bump import PlanOptions
-    from deploylib.state.repolock import RepoLock
+    from deploylib.state.runfacts import RunFacts
 
     ws.config.environment(env_name)
     if ws.demo:
         start_demo(ws)
     preflight(ws)
-    repo_lock = RepoLock(ws)  # held while this function runs: until the deploy is done
-    repo_lock.hold("hotfix")
-    waived = frozenset(ws.config.gate.hotfix_waives)
-    report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
-                                        "; tests and validation still run")
-    run_gates(ws, tests_key(ws, source_fingerprint(ws.app, release_files(ws))), waived)
-    head = repo_state(ws.app).head
-    plan = plan_release(ws, head, PlanOptions(hotfix=True))
+    facts = RunFacts(ws, PlanOptions(hotfix=True))
+    with facts.stage("hotfix"):  # the repository lock is held from here until the deploy is done
+        waived = frozenset(ws.config.gate.hotfix_waives)
+        report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving "
+                                            f"{', '.join(sorted(waived)) or 'nothing'}; tests and validation still run")
+        run_gates(ws, facts.gate_key(), waived, state=facts.repo_state())
+    plan = facts.plan()
     if not plan.is_release:
         raise DeployError(f"There is nothing to hotfix: no commit since the last release ({plan.version}).")
     report.stage(report.OK, "version", plan.describe())
-    artifact = run_build(ws, plan, head)
-    publish(ws, plan, artifact)
+    with facts.stage("hotfix"):
+        artifact = run_build(ws, plan, facts.repo_state())
+    with facts.stage("hotfix"):
+        publish(ws, plan, artifact, facts.repo_state())
     pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True,
                     rerun=pipeline.command_line("hotfix", env_name), confirmed=confirmed)

@@ -6,14 +6,18 @@ stderr as one paragraph.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from deploylib.model import CheckResult, Incident, LedgerEntry, Release, short_digest
+
+if TYPE_CHECKING:
+    from deploylib.targets.status import EnvironmentStatus
 
 OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
 _RULE = "─" * 64
@@ -118,21 +122,23 @@ def release_label(release: Release | None) -> str:
     return f"{release.version} ({short_digest(release.digest)})"
 
 
-def status(rows: list[dict[str, Any]], as_json: bool) -> None:
+def status(rows: list[EnvironmentStatus], as_json: bool) -> None:
+    """Print `doit status`: a table with a line per environment and its notes, or (as_json) one JSON object
+    {"environments": [row, …]} whose rows have EnvironmentStatus's fields as keys."""
     if as_json:
-        _out(json.dumps({"environments": rows}))
+        _out(json.dumps({"environments": [dataclasses.asdict(row) for row in rows]}))
         return
     _table(["environment", "version", "digest", "commit", "deployed", "by", "target"],
-           [[r["name"], r["version"] or ("not deploylib's" if r["foreign"] else "not deployed"),
-             short_digest(r["digest"]) if r["digest"] else "", r["commit"][:7], r["deployed_at"], r["deployed_by"],
-             r["target"]] for r in rows])
+           [[r.name, r.version or ("not deploylib's" if r.foreign else "not deployed"),
+             short_digest(r.digest) if r.digest else "", r.commit[:7], r.deployed_at, r.deployed_by,
+             r.target] for r in rows])
     for row in rows:
-        if row["foreign"]:
-            note(f"{row['name']} serves {row['foreign']}")
-        for cut in row.get("interrupted", []):
-            _out(f"  {WARN} {row['name']}: a {cut['action']} of {cut['version']} was interrupted (its process is "
-                 "gone)" + (f"; {cut['version']} is live but NOT validated" if cut["live"] else "; the release live "
-                 "before is serving") + f". The next deploy, validate or rollback on {row['name']} completes it.")
+        if row.foreign:
+            note(f"{row.name} serves {row.foreign}")
+        for cut in row.interrupted:
+            _out(f"  {WARN} {row.name}: a {cut.action} of {cut.version} was interrupted (its process is "
+                 "gone)" + (f"; {cut.version} is live but NOT validated" if cut.live else "; the release live "
+                 "before is serving") + f". The next deploy, validate or rollback on {row.name} completes it.")
 
 
 def history(entries: list[LedgerEntry], as_json: bool) -> None:

@@ -25,11 +25,11 @@ from doit.reporter import ConsoleReporter
 
 from deploylib import report
 from deploylib.errors import ConfigError, DeployError
-from deploylib.model import Release
 from deploylib.release.versioning.bump import PlanOptions
+from deploylib.state.runfacts import RunFacts
 from deploylib.state.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
 
-__all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]
+__all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]  # noqa: F822 (DOIT_CONFIG: see __getattr__)
 
 
 class Reporter(ConsoleReporter):
@@ -82,67 +82,23 @@ def doit_config(root: Path) -> dict[str, Any]:
             "reporter": Reporter}
 
 
-DOIT_CONFIG = doit_config(Path.cwd())
+def __getattr__(name: str) -> Any:
+    """`DOIT_CONFIG`, made when it is asked for (by dodo.py's `import *`, or doit) rather than on import:
+    importing this module writes nothing. doit opens its dependency file right after it reads
+    DOIT_CONFIG, before it loads any task, so the state folder is made then."""
+    if name == "DOIT_CONFIG":
+        return doit_config(Path.cwd())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "DOIT_CONFIG"])  # doit's ModuleTaskLoader lists a module's members by dir()
+
 
 # At exit CPython runs a full garbage collection over every object the run created (GitPython, requests,
 # Jinja2: ~0.6 s on a busy 2-core machine); nothing is left to collect then, so freeze them instead.
 atexit.register(gc.freeze)
 atexit.register(report.flush_stdout)  # run before Python's own last flush, which would print a traceback
-
-
-class Probe:
-    """Facts the uptodate checks and actions of one doit run share, read once and forgotten
-    whenever an action changes the repository."""
-
-    def __init__(self, ws: Workspace, options: PlanOptions) -> None:
-        self.ws, self.options = ws, options
-        self._facts: dict[str, Any] = {}
-        self._repo_lock: Any = None
-
-    def forget(self) -> None:
-        self._facts.clear()
-
-    def lock(self, action: str) -> None:
-        """Hold the repository lock from this stage to the end of the run (see repolock.py), then forget
-        what was read before: another run may have released or rebuilt meanwhile."""
-        from deploylib.state.repolock import RepoLock
-
-        if self._repo_lock is None:
-            self._repo_lock = RepoLock(self.ws)
-        self._repo_lock.hold(action)
-        self.forget()
-
-    def _get(self, name: str, compute: Callable[[], Any]) -> Any:
-        if name not in self._facts:
-            self._facts[name] = compute()
-        return self._facts[name]
-
-    def state(self) -> Any:
-        from deploylib.git import repo_state
-
-        return self._get("state", lambda: repo_state(self.ws.app))
-
-    def plan(self) -> Any:
-        from deploylib.release.stage import plan_release
-
-        return self._get("plan", lambda: plan_release(self.ws, self.state().head, self.options))
-
-    def fingerprint(self) -> str:
-        """Tracked sources at HEAD, less the files a release commit writes."""
-        from deploylib.git import source_fingerprint
-        from deploylib.release.stage import release_files
-
-        return str(self._get("fingerprint", lambda: source_fingerprint(self.ws.app, release_files(self.ws))))
-
-    def gate_key(self) -> str:
-        from deploylib.gates.quality import tests_key
-
-        return tests_key(self.ws, self.fingerprint())
-
-    def build_key(self) -> str:
-        from deploylib.build.stage import build_key
-
-        return build_key(self.ws, self.fingerprint(), self.plan().version)
 
 
 def _guarded(check: Callable[..., bool]) -> Callable[..., bool]:
@@ -267,14 +223,14 @@ _PLAN_PARAMS = [
 def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> Iterator[dict[str, Any]]:
     """The stages that make a release: gate, build, release."""
     ws = _workspace()
-    probe = Probe(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
+    facts = RunFacts(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
     if dry_run:
-        yield _release_preview(ws, probe)
+        yield _release_preview(ws, facts)
         return
-    yield _gate(ws, probe)
+    yield _gate(ws, facts)
     if ws.config.build.command:
-        yield _build(ws, probe)
-    yield _release(ws, probe)
+        yield _build(ws, facts)
+    yield _release(ws, facts)
 
 
 _PER_ENVIRONMENT = ("deploy", "validate", "unlock", "releases")  # task groups with one subtask per environment
@@ -317,21 +273,11 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
 
 def _status(ws: Workspace) -> dict[str, Any]:
     def status(as_json: bool) -> None:
-        from deploylib.targets import open_target
+        from deploylib.targets.status import environment_statuses
 
         if ws.demo and not as_json:
             report.stage(report.WARN, "demo", ws.demo_notice)
-        rows = []
-        for env in ws.config.environments.values():
-            target = open_target(env, ws.app)
-            live = target.live() or Release(id="", version="", digest="", commit="")
-            cut = [r for r in ws.ledger.interrupted(env.name) if r.action in ("deploy", "rollback")]
-            rows.append({"name": env.name, "version": live.version, "digest": live.digest, "commit": live.commit,
-                         "deployed_at": live.activated_at, "deployed_by": live.activated_by,
-                         "target": target.describe(), "foreign": live.foreign,
-                         "interrupted": [{"action": r.action, "version": r.version, "digest": r.digest,
-                                          "validated": False, "live": r.digest == live.digest} for r in cut]})
-        report.status(rows, as_json)
+        report.status(environment_statuses(ws), as_json)
 
     return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",
             "actions": [_action(status)], "params": [_JSON], "uptodate": [False], "verbosity": 2,
@@ -353,7 +299,7 @@ def _history(ws: Workspace) -> dict[str, Any]:
                        {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
 
 
-def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
+def _gate(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
     def gate() -> dict[str, str]:
         from deploylib.demo import start_demo
         from deploylib.gates.quality import run_gates
@@ -362,78 +308,71 @@ def _gate(ws: Workspace, probe: Probe) -> dict[str, Any]:
         if ws.demo:
             start_demo(ws)
         preflight(ws)
-        probe.lock("gate")
-        run_gates(ws, probe.gate_key(), releases=probe.plan().is_release)
-        return {"key": probe.gate_key()}
-
-    cfg = ws.config.gate
-    asks_forge = cfg.require_review or cfg.require_ci or bool(cfg.blocking_labels)
+        with facts.stage("gate"):
+            key = facts.gate_key()
+            run_gates(ws, key, releases=facts.plan().is_release, state=facts.repo_state())
+        return {"key": key}
 
     def current(values: dict[str, Any]) -> bool:
-        if asks_forge:
-            return False  # a review can be dismissed and CI turn red after the fact: ask every time
-        state = probe.state()
-        return not state.changes and state.branch == ws.config.release.branch and values.get("key") == probe.gate_key()
+        from deploylib.gates.quality import still_passes
+
+        return still_passes(facts.repo_state(), ws.config.release.branch, facts.gate_key(), values.get("key"))
+
+    from deploylib.gates.quality import asks_forge
 
     return {"basename": "gate", "doc": "Check the repository may ship: clean tree, release branch, tests pass",
-            "actions": [_action(gate)], "uptodate": [_guarded(current)], "verbosity": 2}
+            "actions": [_action(gate)], "uptodate": [False if asks_forge(ws.config.gate) else _guarded(current)],
+            "verbosity": 2}
 
 
-def _build(ws: Workspace, probe: Probe) -> dict[str, Any]:
+def _build(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
     def build() -> dict[str, str]:
         from deploylib.build.stage import run_build
 
-        probe.lock("build")
-        plan = probe.plan()
-        report.stage(report.OK, "version", plan.describe())
-        run_build(ws, plan, probe.state().head)
-        return {"key": probe.build_key()}
+        with facts.stage("build"):
+            plan, key = facts.plan(), facts.build_key()
+            report.stage(report.OK, "version", plan.describe())
+            run_build(ws, plan, facts.repo_state())
+        return {"key": key}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.build.stage import read_record
+        from deploylib.build.stage import is_current
 
-        built = read_record(ws)
-        # an artifact that failed validation is rebuilt: a clean build of the same commit may differ
-        return values.get("key") == probe.build_key() and built.tar.exists() and not ws.ledger.failed_anywhere(
-            built.digest)
+        return is_current(ws, facts.build_key(), values.get("key"))
 
     return {"basename": "build", "doc": "Build the site and pack it into a reproducible, digest-named artifact",
             "actions": [_action(build)], "task_dep": ["gate"], "targets": [str(ws.build_record)],
             "uptodate": [_guarded(current)], "verbosity": 2}
 
 
-def _release(ws: Workspace, probe: Probe) -> dict[str, Any]:
+def _release(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
     def release() -> dict[str, str]:
         from deploylib.build.stage import read_record
         from deploylib.release.stage import publish
 
-        probe.lock("release")
-        plan = probe.plan()
-        publish(ws, plan, read_record(ws) if ws.config.build.command else None)
-        probe.forget()
+        with facts.stage("release"):
+            plan = facts.plan()
+            publish(ws, plan, read_record(ws) if ws.config.build.command else None, facts.repo_state())
         return {"version": plan.version}
 
     def current(values: dict[str, Any]) -> bool:
-        plan = probe.plan()
-        if plan.is_release:
-            return False
-        if plan.commits or not ws.config.release.push:
-            return True  # nothing to tag, or nothing to push
-        return values.get("version") == plan.version  # HEAD is tagged: done once a run has pushed it
+        from deploylib.release.stage import is_done
+
+        return is_done(facts.plan(), ws.config.release.push, values.get("version"))
 
     chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": ["gate"]}
     return {"basename": "release", "doc": "Version from Conventional Commits, changelog, release commit and tag, push",
             "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2, **chained}
 
 
-def _release_preview(ws: Workspace, probe: Probe) -> dict[str, Any]:
+def _release_preview(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
     def preview() -> None:
         from deploylib.demo import start_demo
         from deploylib.release.stage import preview
 
         if ws.demo:
             start_demo(ws)
-        preview(ws, probe.plan())
+        preview(ws, facts.plan())
 
     return {"basename": "release", "doc": "Print the next version and its release notes; write nothing",
             "actions": [_action(preview)], "uptodate": [False], "verbosity": 2}
@@ -470,11 +409,9 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
             from deploylib.build.stage import read_record
-            from deploylib.targets import open_target
+            from deploylib.targets.status import serves_build
 
-            live = open_target(ws.config.environment(env_name), ws.app).live()
-            # a run killed on this environment is never "up to date": the deploy action completes it first
-            return live is not None and live.digest == read_record(ws).digest and not ws.ledger.interrupted(env_name)
+            return serves_build(ws, env_name, read_record(ws))
 
         staging = ws.config.staging_for(env)
         yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",

@@ -9,6 +9,7 @@ from pathlib import Path
 from deploylib import report
 from deploylib.build.artifact import pack, scan_output
 from deploylib.errors import ArtifactError, BuildError, StateError
+from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.runner import run_shell
@@ -23,19 +24,21 @@ def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
     return hashlib.sha256(f"{fingerprint}\0{version}\0{settings}".encode()).hexdigest()
 
 
-def run_build(ws: Workspace, plan: VersionPlan, commit: str) -> Artifact:
-    """Build `plan.version` from the working tree and record the artifact in the build record. A release's
-    version files and changelog are written first (deploylib.release.stage.versioned_tree), so the build sees
-    the version it is tagged with; if the build or a build gate fails they are put back as they were."""
+def run_build(ws: Workspace, plan: VersionPlan, state: RepoState) -> Artifact:
+    """Build `plan.version` from the working tree at `state` (the repository as read just before: HEAD
+    is the artifact's commit) and record the artifact in the build record. A release's version files and
+    changelog are written first (deploylib.release.stage.versioned_tree), so the build sees the version it
+    is tagged with; if the build or a build gate fails they are put back as they were."""
     cfg = ws.config.build
     if not cfg.command:
         raise BuildError(f'{ws.config.path.name}: [build] command is missing. Add the command that builds the site, '
                          'e.g. [build] command = "npm run build".')
     from deploylib.release.stage import versioned_tree
 
+    commit = state.head
     env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit}
     output = ws.app / cfg.output
-    with versioned_tree(ws, plan, commit):  # the build reads the version it is tagged with; undone if it fails
+    with versioned_tree(ws, plan, state):  # the build reads the version it is tagged with; undone if it fails
         report.stage("…", "build", f"running {cfg.command} for {plan.version}")
         result = run_shell(cfg.command, ws.app, report.command_line, env)
         if not result.ok:
@@ -136,6 +139,15 @@ def write_record(path: Path, artifact: Artifact) -> None:
         raise StateError(f"Cannot write the build record {path}: {err.strerror}. The artifact {artifact.release_id} "
                          f"was built but nothing was released or deployed. Make {path.parent} writable (and give "
                          "its disk free space), then run the command again.") from None
+
+
+def is_current(ws: Workspace, key: str, built_key: object) -> bool:
+    """Whether the recorded build can be deployed as it is: it was built for `key` (`built_key` is the key
+    its run recorded), its artifact is still on disk, and it never failed validation anywhere (a clean
+    build of the same commit may differ, so such an artifact is rebuilt). Raises ArtifactError without a
+    readable build record."""
+    built = read_record(ws)
+    return built_key == key and built.tar.exists() and not ws.ledger.failed_anywhere(built.digest)
 
 
 def read_record(ws: Workspace) -> Artifact:

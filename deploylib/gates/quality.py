@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deploylib import report
+from deploylib.config.load import GateConfig
 from deploylib.errors import DeployError, GateFailed
 from deploylib.forge.base import CICheck, CIState, Issue, PullRequest, Review, ReviewState
 from deploylib.gates.junit import JUnitError, read_counts, written_since
@@ -36,6 +37,19 @@ def repository_gates(state: RepoState, branch: str) -> list[GateResult]:
     else:
         on_branch = GateResult("release branch", PASS, f"on {branch}")
     return [clean, on_branch]
+
+
+def asks_forge(gate: GateConfig) -> bool:
+    """Whether the gate asks the forge (review, CI, blocking issues): such a gate is never up to date, as a
+    review can be dismissed and CI turn red after the fact."""
+    return gate.require_review or gate.require_ci or bool(gate.blocking_labels)
+
+
+def still_passes(state: RepoState, branch: str, key: str, passed_key: object) -> bool:
+    """Whether the gate's last pass still holds without running it: the repository gates pass on `state`
+    (clean tree, on the release `branch`) and `passed_key`, the `tests_key` its last pass recorded, is
+    `key`. Only for a gate that does not ask the forge (see `asks_forge`)."""
+    return passed_key == key and all(r.outcome == PASS for r in repository_gates(state, branch))
 
 
 def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str = "",
@@ -195,14 +209,16 @@ def tests_key(ws: Workspace, fingerprint: str) -> str:
     return json.dumps([fingerprint, gate.tests, gate.audit, ws.config.release.branch])
 
 
-def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(), releases: bool = True) -> None:
+def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(), releases: bool = True,
+              state: RepoState | None = None) -> None:
     """Run every gate, report each, and raise GateFailed if any failed. `tests_key` identifies the sources
     and test command, so tests that passed for them are not run again; `releases` says whether this run
-    makes a release (whose push takes unpushed commits along)."""
+    makes a release (whose push takes unpushed commits along); `state` is the repository as this run read
+    it just before (None: read it here)."""
     from deploylib.release.staged_edits import unstage
 
-    unstage(ws)  # a release's version edits that a killed build left behind are deploylib's, not changes
-    state = repo_state(ws.app)
+    if unstage(ws) or state is None:  # a killed build's version edits are deploylib's, not changes: put back
+        state = repo_state(ws.app)
     results = [*repository_gates(state, ws.config.release.branch)]
     if ws.config.gate.require_pushed:
         remote = ws.config.release.remote

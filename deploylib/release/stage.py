@@ -23,6 +23,7 @@ from deploylib.errors import GitError, NotARepository, ReleaseError
 from deploylib.forge import open_forge, web_url
 from deploylib.forge.base import ForgeRelease, ReleaseAsset
 from deploylib.git import (
+    RepoState,
     commit_paths,
     create_tag,
     is_ancestor,
@@ -217,7 +218,19 @@ def preview(ws: Workspace, plan: VersionPlan) -> None:
         report.plain(changelog.render("release_notes.md.j2", _templates(ws), release=notes).rstrip("\n"))
 
 
-def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
+def is_done(plan: VersionPlan, push: bool, pushed_version: object) -> bool:
+    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
+    release (commits since the last one, none asking for another), or HEAD is the release and it is not
+    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
+    recorded, is HEAD's."""
+    if plan.is_release:
+        return False
+    if plan.commits or not push:
+        return True  # nothing to tag, or nothing to push
+    return pushed_version == plan.version
+
+
+def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: RepoState | None = None) -> str:
     """Make the release `plan` describes, or finish one a failed run left half done; return the tag or ""
     ("" when `plan` has unreleased commits none of which asks for a release).
 
@@ -228,14 +241,14 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None) -> str:
     nothing is written), and its subclass ForgeError when the forge cannot be used (a missing token:
     raised before anything is written) or refuses; GitError (exit 1) for a shallow clone, tags not
     fetched, or a failed commit, tag or push (an atomic push: nothing pushed). Run again after a
-    failure: it resumes."""
+    failure: it resumes. `state` is the repository as this run read it just before (None: read it here)."""
     if not plan.is_release and plan.commits:
         report.stage(report.SKIP, "release", plan.describe())
         return ""
     tag = tag_name(ws, plan.version)
     forge = open_forge(ws.config.release, ws.app)  # a missing token stops us before anything is written
     if plan.is_release:
-        _write_release(ws, plan, tag)
+        _write_release(ws, plan, tag, state or repo_state(ws.app))
         notes = _notes(ws, plan.version, plan.previous, plan.commits)
     else:  # HEAD already carries the tag
         _push_if_missing(ws, tag)
@@ -295,16 +308,16 @@ def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
 
 
 @contextmanager
-def versioned_tree(ws: Workspace, plan: VersionPlan, head: str) -> Iterator[None]:
+def versioned_tree(ws: Workspace, plan: VersionPlan, state: RepoState) -> Iterator[None]:
     """The working tree as the release will commit it, for the build: version files and changelog edited
-    when `plan` is a release (and the tree is clean, as the gate made sure). Any failure inside puts
-    every file back as it was, so a failed build or build gate leaves the user's tree untouched.
-    `head`: HEAD's full sha, recorded with the edits. Raises ReleaseError (exit 1) as `release_edits`
-    does, before anything is written."""
-    if not plan.is_release or repo_state(ws.app).changes:
+    when `plan` is a release and `state` (the repository as read just before: its HEAD, a full sha, is
+    recorded with the edits) is clean, as the gate made sure. Any failure inside puts every file back as
+    it was, so a failed build or build gate leaves the user's tree untouched. Raises ReleaseError (exit 1)
+    as `release_edits` does, before anything is written."""
+    if not plan.is_release or state.changes:
         yield
         return
-    staged_edits.stage(ws, head, plan.version, release_edits(ws, plan))
+    staged_edits.stage(ws, state.head, plan.version, release_edits(ws, plan))
     try:
         yield
     except BaseException:
@@ -312,11 +325,10 @@ def versioned_tree(ws: Workspace, plan: VersionPlan, head: str) -> Iterator[None
         raise
 
 
-def _write_release(ws: Workspace, plan: VersionPlan, tag: str) -> None:
+def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState) -> None:
     """Refuse, or write everything: changelog and version files, release commit, annotated tag, push.
     Edits the build already made (`versioned_tree`) are committed as they are, byte for byte."""
     cfg = ws.config.release
-    state = repo_state(ws.app)
     ready = staged_edits.staged(ws, state.head, plan.version)
     try:
         changes = tuple(c for c in state.changes if not (ready and c in ready.files))

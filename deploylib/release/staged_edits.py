@@ -52,13 +52,14 @@ def staged(ws: Workspace, head: str, version: str) -> Staged | None:
     return found
 
 
-def unstage(ws: Workspace) -> None:
-    """Put back every file the staged edits changed (a file edited since is left alone) and forget them.
-    A file the edits created is deleted. No record: nothing to do. Raises OSError when a file cannot be
-    restored (the record is then kept, so the next run tries again)."""
+def unstage(ws: Workspace) -> bool:
+    """Put back every file the staged edits changed (a file edited since is left alone) and forget them;
+    True when there were edits to put back, False without a record (nothing done). A file the edits
+    created is deleted. Raises OSError when a file cannot be restored (the record is then kept, so the
+    next run tries again)."""
     found = _read(ws)
     if found is None:
-        return
+        return False
     for name, text in found.files.items():
         path = ws.app / name
         if not path.exists() or textfile.read(path) != text:
@@ -69,6 +70,7 @@ def unstage(ws: Workspace) -> None:
         else:
             textfile.write(path, before)
     forget(ws)
+    return True
 
 
 def forget(ws: Workspace) -> None:

@@ -1,0 +1,95 @@
+"""The facts one run reads about the repository, each read once and shared by the doit uptodate checks
+and the stages: the repository's state (one `git status`), the version plan and the source fingerprint.
+
+When a fact is read again (and why):
+- when the run first takes the repository lock (`RunFacts.stage`): another run may have released or
+  rebuilt meanwhile, so everything read before the lock is dropped;
+- after every stage (`RunFacts.stage` again): a stage runs the user's commands (tests, build) or writes
+  the tree (staged version edits, the release commit), so the repository state is read again when next
+  asked. The plan and the fingerprint are kept while HEAD stays where it was: they are functions of HEAD
+  and of the tags, and only a run holding the lock writes tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from deploylib.git import RepoState, repo_state
+from deploylib.release.versioning.bump import PlanOptions
+
+if TYPE_CHECKING:
+    from deploylib.release.versioning.bump import VersionPlan
+    from deploylib.state.repolock import RepoLock
+    from deploylib.state.workspace import Workspace
+
+
+class RunFacts:
+    """The repository facts of one run for `ws`, planned with `options` (e.g. `--prerelease rc`)."""
+
+    def __init__(self, ws: Workspace, options: PlanOptions = PlanOptions()) -> None:
+        self.ws, self.options = ws, options
+        self._lock: RepoLock | None = None
+        self._state: RepoState | None = None
+        self._head = ""  # the HEAD the plan and the fingerprint below were read at
+        self._plan: VersionPlan | None = None
+        self._fingerprint: str | None = None
+
+    def repo_state(self) -> RepoState:
+        """Branch, HEAD, upstream distance and uncommitted changes; raises GitError (exit 3) outside a
+        repository with commits."""
+        if self._state is None:
+            self._state = repo_state(self.ws.app)
+            if self._state.head != self._head:
+                self._head, self._plan, self._fingerprint = self._state.head, None, None
+        return self._state
+
+    def plan(self) -> VersionPlan:
+        """The version this run releases at HEAD (deploylib.release.stage.plan_release)."""
+        head = self.repo_state().head
+        if self._plan is None:
+            from deploylib.release.stage import plan_release
+
+            self._plan = plan_release(self.ws, head, self.options)
+        return self._plan
+
+    def fingerprint(self) -> str:
+        """A digest of HEAD's tracked sources, less the files a release commit writes (64 hex digits)."""
+        self.repo_state()
+        if self._fingerprint is None:
+            from deploylib.git import source_fingerprint
+            from deploylib.release.stage import release_files
+
+            self._fingerprint = source_fingerprint(self.ws.app, release_files(self.ws))
+        return self._fingerprint
+
+    def gate_key(self) -> str:
+        """What a gate pass is valid for (deploylib.gates.quality.tests_key)."""
+        from deploylib.gates.quality import tests_key
+
+        return tests_key(self.ws, self.fingerprint())
+
+    def build_key(self) -> str:
+        """What a build is current for (deploylib.build.stage.build_key)."""
+        from deploylib.build.stage import build_key
+
+        return build_key(self.ws, self.fingerprint(), self.plan().version)
+
+    @contextmanager
+    def stage(self, action: str) -> Iterator[None]:
+        """Run a stage named `action` ("gate", "build", "release", "hotfix") holding the repository lock, which
+        is then kept to the end of the process (deploylib.state.repolock). Taking it the first time drops
+        every fact read before; leaving the stage, however it ends, drops the repository state. Raises
+        LockHeld (exit 7) when another run keeps the lock past the wait."""
+        if self._lock is None:
+            from deploylib.state.repolock import RepoLock
+
+            lock = RepoLock(self.ws)
+            lock.hold(action)
+            self._lock = lock
+            self._state, self._head, self._plan, self._fingerprint = None, "", None, None
+        try:
+            yield
+        finally:
+            self._state = None

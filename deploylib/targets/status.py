@@ -1,0 +1,60 @@
+"""What each environment serves, as its target and the ledger say: the rows of `doit status`, and
+whether an environment already serves the current build (the deploy tasks' uptodate rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deploylib.model import Artifact
+from deploylib.state.workspace import Workspace
+from deploylib.targets import open_target
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A deploy or rollback on the environment whose process died before it finished."""
+
+    action: str  # "deploy" or "rollback"
+    version: str
+    digest: str  # "sha256:<64 hex>"
+    validated: bool  # always False: the run died before its validation was recorded
+    live: bool  # whether that release is what the environment serves now
+
+
+@dataclass(frozen=True)
+class EnvironmentStatus:
+    """One row of `doit status` (field names are the keys of `doit status --json`). Empty strings when
+    nothing is live."""
+
+    name: str
+    version: str
+    digest: str  # "sha256:<64 hex>"
+    commit: str  # 40 hex digits
+    deployed_at: str  # ISO 8601 time of the switch that made it live, when known
+    deployed_by: str
+    target: str  # the target's own description, e.g. "local directory /srv/site"
+    foreign: str  # what is live when deploylib did not put it there, else ""
+    interrupted: tuple[Interruption, ...]
+
+
+def environment_statuses(ws: Workspace) -> list[EnvironmentStatus]:
+    """Every configured environment's row, in configuration order. Asks each target what is live (a
+    network call for remote targets; TargetError when it cannot be reached)."""
+    rows = []
+    for env in ws.config.environments.values():
+        target = open_target(env, ws.app)
+        live = target.live()
+        digest = live.digest if live else ""
+        cut = tuple(Interruption(r.action, r.version, r.digest, validated=False, live=r.digest == digest)
+                    for r in ws.ledger.interrupted(env.name) if r.action in ("deploy", "rollback"))
+        rows.append(EnvironmentStatus(env.name, live.version if live else "", digest, live.commit if live else "",
+                                      live.activated_at if live else "", live.activated_by if live else "",
+                                      target.describe(), live.foreign if live else "", cut))
+    return rows
+
+
+def serves_build(ws: Workspace, env_name: str, build: Artifact) -> bool:
+    """Whether `env_name` serves `build` and no run was killed on it (the deploy action completes such a
+    run first, so the environment is then never up to date)."""
+    live = open_target(ws.config.environment(env_name), ws.app).live()
+    return live is not None and live.digest == build.digest and not ws.ledger.interrupted(env_name)

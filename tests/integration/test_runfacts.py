@@ -1,0 +1,70 @@
+"""The facts one run reads about a real repository: read once, read again after the lock and after a stage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploylib.config.load import parse
+from deploylib.state.runfacts import RunFacts
+from deploylib.state.workspace import Workspace, ensure_state_dir
+from tests.conftest import git, new_repo
+
+
+@pytest.fixture
+def facts(tmp_path: Path) -> RunFacts:
+    repo = new_repo(tmp_path / "repo", {"index.html": "home"}, "feat: the site")
+    git(repo, "tag", "-a", "v1.0.0", "-m", "1.0.0")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    ensure_state_dir(repo)  # as doit's start does: the repository lock lives there
+    return RunFacts(Workspace(repo, parse({"release": {"push": False}}, repo / "deploy.toml", repo), demo=False))
+
+
+def test_the_repository_state_is_read_once_before_any_stage(facts: RunFacts) -> None:
+    first = facts.repo_state()
+    (facts.ws.app / "new.txt").write_text("untracked")
+    assert facts.repo_state() is first
+
+
+def test_taking_the_lock_reads_the_state_again(facts: RunFacts) -> None:
+    facts.repo_state()
+    (facts.ws.app / "new.txt").write_text("untracked")
+    with facts.stage("gate"):
+        assert facts.repo_state().changes == ("new.txt",)
+
+
+def test_after_a_stage_the_state_is_read_again(facts: RunFacts) -> None:
+    with facts.stage("build"):
+        assert facts.repo_state().changes == ()
+        (facts.ws.app / "new.txt").write_text("written by the build")
+    assert facts.repo_state().changes == ("new.txt",)
+
+
+def test_the_plan_is_kept_while_head_stays(facts: RunFacts) -> None:
+    plan = facts.plan()
+    with facts.stage("gate"):
+        assert facts.plan() == plan
+    with facts.stage("build"):
+        (facts.ws.app / "new.txt").write_text("not committed")
+    assert facts.plan() is facts.plan() == plan
+
+
+def test_the_plan_and_fingerprint_are_made_again_when_head_moves(facts: RunFacts) -> None:
+    with facts.stage("gate"):
+        plan, fingerprint = facts.plan(), facts.fingerprint()
+        assert plan.version == "1.1.0"
+    with facts.stage("release"):
+        (facts.ws.app / "page.html").write_text("page")
+        git(facts.ws.app, "add", "page.html")
+        git(facts.ws.app, "commit", "-qm", "feat!: a new site")
+    assert facts.plan().version == "2.0.0" and facts.fingerprint() != fingerprint
+
+
+def test_importing_the_tasks_writes_nothing(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", "import deploylib.tasks"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []
