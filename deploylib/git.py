@@ -1,36 +1,63 @@
-"""The git adapter: plain `git`, one process per question or write, one `git log` stream for
-history (no library to import: a release then costs only git's own time). A push reads git's
-`--porcelain` per-ref results.
+"""The git adapter: every git process deploylib starts goes through `git_run` (one question or write,
+its output read whole) or, for history, one `git log` stream (`log_entries`). Plain `git`, no
+library to import: a release then costs only git's own time. A push reads git's `--porcelain`
+per-ref results; the Pages target feeds `git fast-import` its stream through `git_run`'s `stdin`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import GitError, NotARepository
 from deploylib.release.versioning.history import Entry
 
+_NO_GIT = "git is not installed or not on PATH; install git and run the command again."
+
+
+@dataclass(frozen=True)
+class GitRun:
+    """A finished git process: its exit code and its output, decoded as UTF-8 (undecodable bytes replaced)."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
+def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> GitRun:
+    """Run `git ARGS` in `repo` (fed `stdin`, e.g. a fast-import stream; `env` added to this process's
+    environment, e.g. GIT_AUTHOR_DATE) and return how it ended, failed or not. Raises GitError (exit 1)
+    when `repo` is not a folder or git is not installed; never for git's answer."""
+    if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
+        raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
+    try:
+        done = subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
+                              env={**os.environ, **env} if env else None)
+    except FileNotFoundError:
+        raise GitError(_NO_GIT) from None
+    return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+
 
 def run_git(repo: Path, *args: str) -> str:
-    """`git ARGS` run in `repo`; its stdout as text (decoded in the locale's encoding).
+    """`git ARGS` run in `repo`; its stdout as text (UTF-8, with Python's universal newlines: CRLF and
+    a lone CR read as LF).
 
     Raises GitError (exit 1) when `repo` is not a folder, git is not installed, or git exits non-zero
     with git's own stderr as the message; when git complains of no repository or no commits, its
     subclass NotARepository (exit 3) with a paragraph saying so in deploylib's words (see
     `repository_problem`). Every caller below raises the same two."""
-    if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
-        raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
-    try:
-        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
-    if done.returncode != 0:
-        raise _failure(repo, f"git {' '.join(args)}", done.stderr.strip() or done.stdout.strip())
-    return done.stdout
+    done = git_run(repo, *args)
+    if not done.ok:
+        raise _failure(repo, f"git {' '.join(args)}", done.err.strip() or done.out.strip())
+    return done.out.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _failure(repo: Path, what: str, said: str) -> GitError:
@@ -43,15 +70,11 @@ def _failure(repo: Path, what: str, said: str) -> GitError:
 
 def repository_problem(repo: Path) -> str:
     """Why `repo` cannot be released at all, in words (not git's): not a git repository, or one without
-    commits; "" when it is fine. Never raises for git's answer (raises FileNotFoundError without git, or
-    for a `repo` that does not exist)."""
-    head = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True, text=True,
-                          check=False)
-    if head.returncode == 0:
+    commits; "" when it is fine. Never raises for git's answer (raises GitError without git, or for a
+    `repo` that does not exist)."""
+    if git_run(repo, "rev-parse", "-q", "--verify", "HEAD").ok:
         return ""
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=repo, capture_output=True, text=True,
-                            check=False)
-    if inside.returncode != 0:
+    if not git_run(repo, "rev-parse", "--is-inside-work-tree").ok:
         return (f"{repo} is not inside a git repository. deploylib releases and deploys the commits of a git "
                 "repository: run doit in your repository's root (where deploy.toml is), or make this folder one "
                 "with git init, then commit your site.")
@@ -119,8 +142,7 @@ def _porcelain_path(line: str) -> str:
 def is_ancestor(repo: Path, commit: str, of: str = "HEAD") -> bool:
     """Is `commit` in the history of `of` (a commit is its own ancestor)? Walks back from `of` only as far as
     it must. Any git failure, an unknown commit included, answers False; never raises for git's answer."""
-    done = subprocess.run(["git", "merge-base", "--is-ancestor", commit, of], cwd=repo, capture_output=True)
-    return done.returncode == 0
+    return git_run(repo, "merge-base", "--is-ancestor", commit, of).ok
 
 
 def log_messages(repo: Path, *revisions: str) -> Iterator[tuple[str, str]]:
@@ -139,7 +161,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
                                    cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install git and run the command again.") from None
+        raise GitError(_NO_GIT) from None
     assert process.stdout is not None and process.stderr is not None
     pending = b""
     with process:
@@ -220,14 +242,13 @@ def push(repo: Path, remote: str, refspecs: list[str]) -> None:
     if remote not in run_git(repo, "remote").split():
         raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
                        "[release] remote in deploy.toml.")
-    done = subprocess.run(["git", "push", "--atomic", "--porcelain", remote, *refspecs], cwd=repo,
-                          capture_output=True, text=True, check=False)
-    if done.returncode == 0:
+    done = git_run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
+    if done.ok:
         return
     # porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag "!" for a ref that was refused
-    refused = [f"{fields[1].rpartition(':')[2]}: {fields[2].strip()}" for line in done.stdout.splitlines()
+    refused = [f"{fields[1].rpartition(':')[2]}: {fields[2].strip()}" for line in done.out.splitlines()
                if line.startswith("!") and len(fields := line.split("\t")) >= 3]
-    raise GitError(_push_message(remote, refspecs, "; ".join(refused) or done.stderr.strip()))
+    raise GitError(_push_message(remote, refspecs, "; ".join(refused) or done.err.strip()))
 
 
 def _push_message(remote: str, refspecs: list[str], detail: str) -> str:

@@ -13,9 +13,7 @@ tree as a new commit, or (rollback = "reset") moves the branch back to that rele
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,8 @@ from pathlib import Path
 from deploylib.build.artifact import FileReader
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option
-from deploylib.errors import TargetError
+from deploylib.errors import GitError, TargetError
+from deploylib.git import GitRun, git_run
 from deploylib.model import Artifact, Release, utc_now
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
@@ -115,8 +114,7 @@ class PagesTarget(Target):
         if not local.exists():
             return f'remote = "{remote}" is neither a URL nor an existing path (looked for {local})'
         # A local remote is read without the network: git must be able to publish there.
-        done = subprocess.run(["git", "ls-remote", "--heads", str(local)], capture_output=True, text=True, check=False)
-        if done.returncode == 0:
+        if git_run(local.parent, "ls-remote", "--heads", str(local)).ok:
             return ""
         kind = "a folder" if local.is_dir() else "a file"
         return (f'remote = "{remote}" is {kind} but not a git repository ({local}); make it one with '
@@ -124,37 +122,41 @@ class PagesTarget(Target):
 
     # -- git in the cache ----------------------------------------------------------------------------
 
-    def _git(self, *args: str, data: bytes | None = None) -> str:
-        done = subprocess.run(["git", "-C", str(self.cache), *args], input=data, capture_output=True, check=False)
-        if done.returncode != 0:
-            raise TargetError(f"git {args[0]} failed for {self.describe()}: "
-                              f"{done.stderr.decode(errors='replace').strip()}")
-        return done.stdout.decode(errors="replace")
+    def _run(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> GitRun:
+        """git in the cache (deploylib.git's runner); TargetError when git itself cannot run there."""
+        try:
+            return git_run(self.cache, *args, stdin=data, env=env)
+        except GitError as err:
+            raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
+
+    def _git(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> str:
+        done = self._run(*args, data=data, env=env)
+        if not done.ok:
+            raise TargetError(f"git {args[0]} failed for {self.describe()}: {done.err.strip()}")
+        return done.out
 
     def _ensure_cache(self) -> None:
         if not (self.cache / "HEAD").exists():
             self.cache.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["git", "init", "-q", "--bare", str(self.cache)], check=True, capture_output=True)
+            self._git("init", "-q", "--bare")
             # Fast zlib: a site's images do not compress anyway, and publishing time is what users wait on.
             for key in ("core.compression", "pack.compression"):
                 self._git("config", key, "1")
 
     def _remote_tip(self) -> str:
         """The branch's commit on the remote, "" when the remote has no such branch."""
-        done = subprocess.run(["git", "ls-remote", "--heads", self.remote, self.options.branch], capture_output=True,
-                              text=True, check=False)
-        if done.returncode != 0:
-            raise TargetError(f"Cannot reach {self.options.remote}: {done.stderr.strip()}. Check the remote in "
+        done = self._run("ls-remote", "--heads", self.remote, self.options.branch)
+        if not done.ok:
+            raise TargetError(f"Cannot reach {self.options.remote}: {done.err.strip()}. Check the remote in "
                               f"deploy.toml and your access to it.")
-        return next((line.split()[0] for line in done.stdout.splitlines()
+        return next((line.split()[0] for line in done.out.splitlines()
                      if line.endswith(f"refs/heads/{self.options.branch}")), "")
 
     def _fetch_tip(self) -> str:
         """The remote's tip, fetched into the cache unless the cache already has that commit."""
         self._ensure_cache()
         tip = self._remote_tip()
-        known = tip and subprocess.run(["git", "-C", str(self.cache), "cat-file", "-e", f"{tip}^{{commit}}"],
-                                       capture_output=True).returncode == 0
+        known = tip and self._run("cat-file", "-e", f"{tip}^{{commit}}").ok
         if tip and not known:
             self._git("fetch", "-q", "--no-tags", self.remote,
                       f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
@@ -276,12 +278,8 @@ class PagesTarget(Target):
         name, _, email = _IDENTITY.partition(" <")
         who = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
                for key, value in (("NAME", name), ("EMAIL", email.rstrip(">")), ("DATE", f"{now} +0000"))}
-        done = subprocess.run(["git", "-C", str(self.cache), "commit-tree", tree, *(["-p", parent] if parent else []),
-                               "-F", "-"], input=message.encode(), capture_output=True, check=False,
-                              env={**os.environ, **who})
-        if done.returncode != 0:
-            raise TargetError(f"git commit-tree failed for {self.describe()}: {done.stderr.decode(errors='replace')}")
-        commit = done.stdout.decode().strip()
+        commit = self._git("commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-",
+                           data=message.encode(), env=who).strip()
         self._git("update-ref", ref, commit)
         return _Built(release, commit, tree, parent)
 
@@ -357,14 +355,13 @@ class PagesTarget(Target):
     def _push(self, commit: str, lease: str) -> bool:
         """Set the branch to `commit` if it still is at `lease` ("" : absent); False when it is not."""
         self._ensure_cache()
-        done = subprocess.run(["git", "-C", str(self.cache), "push", "-q", "--porcelain",
-                               f"--force-with-lease=refs/heads/{self.options.branch}:{lease}", self.remote,
-                               f"{commit}:refs/heads/{self.options.branch}"], capture_output=True, text=True)
-        if done.returncode == 0:
+        done = self._run("push", "-q", "--porcelain", f"--force-with-lease=refs/heads/{self.options.branch}:{lease}",
+                         self.remote, f"{commit}:refs/heads/{self.options.branch}")
+        if done.ok:
             return True
-        if any(why in done.stdout for why in ("stale info", "rejected", "fetch first")):  # porcelain: on stdout
+        if any(why in done.out for why in ("stale info", "rejected", "fetch first")):  # porcelain: on stdout
             return False
-        raise TargetError(f"Publishing to {self.describe()} failed: {done.stderr.strip() or done.stdout.strip()}")
+        raise TargetError(f"Publishing to {self.describe()} failed: {done.err.strip() or done.out.strip()}")
 
     def _tree_entries(self, tree: str) -> list[bytes]:
         """fast-import commands that reproduce an existing tree by blob ids (no content is read)."""
