@@ -35,7 +35,7 @@ def ensure_sandbox(ws: Workspace) -> None:
     app = ws.app
     if (app / ".git").exists():
         return
-    import git
+    from deploylib.git import NewCommit, create_repository
 
     template = shipped("examples/demo-site")
     if app.exists():
@@ -43,23 +43,13 @@ def ensure_sandbox(ws: Workspace) -> None:
     shutil.copytree(template, app, ignore=shutil.ignore_patterns("dist", "__pycache__", "CHANGELOG.md"))
     origin = app.parent / "origin.git"
     shutil.rmtree(origin, ignore_errors=True)
-    git.Repo.init(origin, bare=True, initial_branch="main")
-    repo = git.Repo.init(app, initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", _IDENTITY[0])
-        config.set_value("user", "email", _IDENTITY[1])
     named = {path for _, paths, _ in HISTORY for path in paths}
     everything = [p.relative_to(app).as_posix() for p in sorted(app.rglob("*"))
                   if p.is_file() and ".git" not in p.parts]
-    for index, (message, paths, tag) in enumerate(HISTORY):
-        batch = list(paths) if index else [p for p in everything if p not in named]
-        repo.index.add(batch)
-        repo.index.commit(message)
-        if tag:
-            repo.create_tag(tag, message=f"Release {tag[1:]}")
-    repo.create_remote("origin", str(origin))
-    repo.git.push("--set-upstream", "--follow-tags", "origin", "main")
-
+    create_repository(app, origin, _IDENTITY, [
+        NewCommit(message, list(paths) if index else [p for p in everything if p not in named], tag,
+                  f"Release {tag[1:]}" if tag else "")
+        for index, (message, paths, tag) in enumerate(HISTORY)])
 
 
 def break_live_checks(ws: Workspace) -> str:

@@ -41,7 +41,10 @@ def test_run_git_raises_with_gits_words(tmp_path: Path) -> None:
         run_git(repo, "checkout", "-q", "nonesuch")
 
 
-def test_no_other_module_starts_git() -> None:
-    starts = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
-              if re.search(r"""(subprocess\.\w+|Popen)\(\s*\[\s*["']git["']""", path.read_text())]
-    assert starts == ["git.py"]
+@pytest.mark.parametrize("way", [r"""(subprocess\.\w+|Popen)\(\s*\[\s*["']git["']""",  # a git process
+                                 r"^\s*(import git(\.\w+)*\s*$|from git(\.\w+)* import )"],  # GitPython
+                         ids=["subprocess", "GitPython"])
+def test_no_other_module_runs_git(way: str) -> None:
+    found = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+             if re.search(way, path.read_text(), re.MULTILINE)]
+    assert found == ["git.py"]
