@@ -132,13 +132,18 @@ def github() -> Iterator[FakeGitHub]:
     assert fake.contract_errors == []  # every body either side sent matched GitHub's published schemas
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
+def new_clone(parent: Path) -> Path:
     """A fresh folder holding deploylib's dodo.py, as in a new clone: doit runs the embedded demo here."""
-    root = tmp_path / "clone"
+    root = parent / "clone"
     root.mkdir()
     shutil.copy(REPO / "dodo.py", root / "dodo.py")
     return root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh clone (see `new_clone`) for this test alone."""
+    return new_clone(tmp_path)
 
 
 class Nginx:

@@ -11,7 +11,7 @@ import pexpect
 import pytest
 import requests
 
-from tests.conftest import git, require, run_doit
+from tests.conftest import git, new_clone, require, run_doit
 
 pytestmark = pytest.mark.slow
 YES = {"DEPLOYLIB_YES": "1"}
@@ -45,15 +45,27 @@ def break_the_home_page(root: Path) -> None:
     commit_in_app(root, "tests/test_site.py", '"deploylib demo"', '"Oops"', "test: follow the heading")
 
 
+def deploy_demo(root: Path) -> Path:
+    result = run_doit(root, "deploy:production", env=YES)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
 @pytest.fixture
 def deployed(workspace: Path) -> Path:
-    result = run_doit(workspace, "deploy:production", env=YES)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return workspace
+    """A clone whose demo is deployed to test and production, for a test that changes it."""
+    return deploy_demo(workspace)
 
 
-def test_a_fresh_clone_deploys_the_demo_and_production_serves_it(deployed: Path, nginx) -> None:
-    server = nginx(demo(deployed) / "targets" / "production" / "current")
+@pytest.fixture(scope="module")
+def shared_deploy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One clone whose demo is deployed, shared by the tests of this module that only read it (a deploy
+    takes seconds). A test that commits, deploys, rolls back or edits a file uses `deployed`."""
+    return deploy_demo(new_clone(tmp_path_factory.mktemp("shared")))
+
+
+def test_a_fresh_clone_deploys_the_demo_and_production_serves_it(shared_deploy: Path, nginx) -> None:
+    server = nginx(demo(shared_deploy) / "targets" / "production" / "current")
     page = requests.get(server.url("/"), timeout=5)
     assert page.status_code == 200 and "deploylib demo" in page.text and "Release 1.1.0" in page.text
     assert requests.get(server.url("/about.html"), timeout=5).status_code == 200
@@ -73,31 +85,31 @@ def test_the_report_shows_every_stage_and_a_summary(workspace: Path) -> None:
     assert out.index("✓ deploy:test") < out.index("✓ confirm") < out.index("✓ deploy:production")
 
 
-def test_running_it_again_runs_no_stage(deployed: Path) -> None:
-    result = run_doit(deployed, "deploy:production", env=YES)
+def test_running_it_again_runs_no_stage(shared_deploy: Path) -> None:
+    result = run_doit(shared_deploy, "deploy:production", env=YES)
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["-- gate", "-- build", "-- release", "-- deploy:test",
                                           "-- deploy:production"]
 
 
-def test_test_and_production_run_the_same_artifact_and_the_release_is_tagged(deployed: Path) -> None:
-    envs = status(deployed)
+def test_test_and_production_run_the_same_artifact_and_the_release_is_tagged(shared_deploy: Path) -> None:
+    envs = status(shared_deploy)
     assert envs["test"]["digest"] == envs["production"]["digest"]
     assert envs["production"]["version"] == "1.1.0" and envs["production"]["digest"].startswith("sha256:")
-    origin = demo(deployed) / "origin.git"
-    assert git(origin, "rev-parse", "v1.1.0^{commit}") == git(demo(deployed) / "app", "rev-parse", "HEAD")
-    assert "## [1.1.0]" in (demo(deployed) / "app" / "CHANGELOG.md").read_text()
+    origin = demo(shared_deploy) / "origin.git"
+    assert git(origin, "rev-parse", "v1.1.0^{commit}") == git(demo(shared_deploy) / "app", "rev-parse", "HEAD")
+    assert "## [1.1.0]" in (demo(shared_deploy) / "app" / "CHANGELOG.md").read_text()
 
 
-def test_status_json_is_the_whole_of_stdout(deployed: Path) -> None:
-    out = run_doit(deployed, "status", "--json").stdout
+def test_status_json_is_the_whole_of_stdout(shared_deploy: Path) -> None:
+    out = run_doit(shared_deploy, "status", "--json").stdout
     production = next(e for e in json.loads(out)["environments"] if e["name"] == "production")
     assert set(production) >= {"name", "version", "digest", "commit", "deployed_at"}
     assert len(production["commit"]) == 40
 
 
-def test_history_lists_the_ledger_newest_first(deployed: Path) -> None:
-    entries = json.loads(run_doit(deployed, "history", "--json").stdout)["entries"]  # the whole of stdout
+def test_history_lists_the_ledger_newest_first(shared_deploy: Path) -> None:
+    entries = json.loads(run_doit(shared_deploy, "history", "--json").stdout)["entries"]  # the whole of stdout
     assert [(e["action"], e["environment"], e["status"]) for e in entries] == [
         ("validate", "production", "succeeded"), ("deploy", "production", "succeeded"),
         ("validate", "test", "succeeded"), ("deploy", "test", "succeeded")]
