@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from deploylib.git import git_run
 
 # Files whose presence says which tool builds the site (detect.py reads their names, and a few their text).
 MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb", "package-lock.json",
@@ -67,8 +68,8 @@ def survey(root: Path) -> Survey:
 
 def _git(root: Path, *args: str) -> str:
     """git's output, or "" when it fails (no such remote, ref or file: each an answer here, not an error)."""
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    return done.stdout if done.returncode == 0 else ""
+    done = git_run(root, *args)
+    return done.out if done.ok else ""
 
 
 def _text(path: Path) -> str:
@@ -92,9 +93,8 @@ def _ignored(root: Path) -> frozenset[str]:
 
 def ignored(root: Path, folders: tuple[str, ...]) -> frozenset[str]:
     """The `folders` (relative to `root`) that git ignores, whether or not they exist."""
-    done = subprocess.run(["git", "check-ignore", "--no-index", *(f"{name}/" for name in folders)], cwd=root,
-                          capture_output=True, text=True, check=False)
-    return frozenset(line.rstrip("/") for line in done.stdout.splitlines())
+    done = git_run(root, "check-ignore", "--no-index", *(f"{name}/" for name in folders))  # exit 1: none ignored
+    return frozenset(line.rstrip("/") for line in done.out.splitlines())
 
 
 def workspace_patterns(package: dict[str, Any] | None, pnpm_workspace: str) -> tuple[str, ...]:
