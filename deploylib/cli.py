@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
             run(Path.cwd(), args.dry_run)
             return int(ExitCode.OK)
-        ws = discover(Path.cwd())
+        ws = discover(Path.cwd()).releasing
         if ws.demo:  # stdout stays the answer alone: VERSION=$(deploylib next-version)
             from deploylib.demo import start_demo
 

@@ -221,8 +221,8 @@ _PLAN_PARAMS = [
 
 @task_params(_PLAN_PARAMS)
 def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> Iterator[dict[str, Any]]:
-    """The stages that make a release: gate, build, release."""
-    ws = _workspace()
+    """The stages that make a release: gate, build, release (of the repository itself under `demo = true`)."""
+    ws = _workspace().releasing
     facts = RunFacts(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
     if dry_run:
         yield _release_preview(ws, facts)
@@ -256,7 +256,13 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     _check_environments_named(ws, sys.argv[1:])
     yield _status(ws)
     yield _history(ws)
-    yield _changelog(ws)
+    yield _changelog(ws.releasing)
+    if ws.own:  # `demo = true`: `release` releases the repository, so the demo's own chain gets its own names
+        facts = RunFacts(ws, PlanOptions())
+        yield _gate(ws, facts, _DEMO_CHAIN)
+        if ws.config.build.command:
+            yield _build(ws, facts, _DEMO_CHAIN)
+        yield _release(ws, facts, _DEMO_CHAIN)
     yield from _deploy(ws)
     yield from _validate(ws)
     yield from _unlock(ws)
@@ -299,7 +305,14 @@ def _history(ws: Workspace) -> dict[str, Any]:
                        {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
 
 
-def _gate(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
+_DEMO_CHAIN = "demo-"  # under `demo = true`, the demo's stages are demo-gate, demo-build and demo-release
+
+
+def _chain_doc(chain: str) -> str:
+    return "The embedded demo's stage: " if chain else ""
+
+
+def _gate(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def gate() -> dict[str, str]:
         from deploylib.demo import start_demo
         from deploylib.gates.quality import run_gates
@@ -320,12 +333,13 @@ def _gate(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
 
     from deploylib.gates.quality import asks_forge
 
-    return {"basename": "gate", "doc": "Check the repository may ship: clean tree, release branch, tests pass",
+    return {"basename": f"{chain}gate",
+            "doc": _chain_doc(chain) + "Check the repository may ship: clean tree, release branch, tests pass",
             "actions": [_action(gate)], "uptodate": [False if asks_forge(ws.config.gate) else _guarded(current)],
             "verbosity": 2}
 
 
-def _build(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
+def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def build() -> dict[str, str]:
         from deploylib.build.stage import run_build
 
@@ -340,12 +354,13 @@ def _build(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
 
         return is_current(ws, facts.build_key(), values.get("key"))
 
-    return {"basename": "build", "doc": "Build the site and pack it into a reproducible, digest-named artifact",
-            "actions": [_action(build)], "task_dep": ["gate"], "targets": [str(ws.build_record)],
+    return {"basename": f"{chain}build",
+            "doc": _chain_doc(chain) + "Build the site and pack it into a reproducible, digest-named artifact",
+            "actions": [_action(build)], "task_dep": [f"{chain}gate"], "targets": [str(ws.build_record)],
             "uptodate": [_guarded(current)], "verbosity": 2}
 
 
-def _release(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
+def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def release() -> dict[str, str]:
         from deploylib.build.stage import read_record
         from deploylib.release.stage import publish
@@ -360,8 +375,9 @@ def _release(ws: Workspace, facts: RunFacts) -> dict[str, Any]:
 
         return is_done(facts.plan(), ws.config.release.push, values.get("version"))
 
-    chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": ["gate"]}
-    return {"basename": "release", "doc": "Version from Conventional Commits, changelog, release commit and tag, push",
+    chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": [f"{chain}gate"]}
+    return {"basename": f"{chain}release",
+            "doc": _chain_doc(chain) + "Version from Conventional Commits, changelog, release commit and tag, push",
             "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2, **chained}
 
 
@@ -416,7 +432,8 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
         staging = ws.config.staging_for(env)
         yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",
                "actions": [_action(deploy)], "file_dep": [str(ws.build_record)], "params": [_YES, _CONFIRMED],
-               "task_dep": ["release", *([f"deploy:{staging.name}"] if staging else [])],
+               "task_dep": [_DEMO_CHAIN + "release" if ws.own else "release",
+                            *([f"deploy:{staging.name}"] if staging else [])],
                "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2,
                "meta": {"confirms": {"env": env.name, "what": "deploys to", "needs": _confirming(ws)}}}
 

@@ -210,6 +210,7 @@ class Config:
     deploy: DeployConfig
     environments: dict[str, EnvironmentConfig]
     notify: tuple[Variant, ...] = ()  # each notifier's type and options
+    demo: bool = False  # `demo = true`: this repository only releases; its deploy tasks run the embedded demo
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The environment called `name`. Raises ConfigError (exit 3) listing the configured ones when none is."""
@@ -259,7 +260,8 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: 
     if deep:
         raise ConfigError(f"{ctx.file}: [{'.'.join(p for p in (prefix, deep) if p)}] is nested more than {MAX_DEPTH} "
                           "tables or arrays deep, more than deploylib reads. Flatten it.")
-    reject_unknown(data, [*_SECTIONS, "environments", "notify"], ctx, "")
+    reject_unknown(data, [*_SECTIONS, "environments", "notify", "demo"], ctx, "")
+    demo_only = _demo_key(data, ctx)
     sections = {name: build(cls, subtable(data, name, ctx, ""), ctx, name) for name, cls in _SECTIONS.items()}
     sections["release"] = _one_forge(sections["release"], ctx)
     envs_table = subtable(data, "environments", ctx, "")
@@ -279,7 +281,7 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: 
         raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] type = \"slack\" "
                           'url_env = "SLACK_WEBHOOK_URL".')
     notifiers = tuple(build_kind(item, _NOTIFIER_KINDS, ctx, f"notify[{i}]") for i, item in enumerate(notify))
-    config = Config(path=path, root=root, environments=environments, notify=notifiers, **sections)
+    config = Config(path=path, root=root, environments=environments, notify=notifiers, demo=demo_only, **sections)
     _check_consistency(config, ctx)
     return config
 
@@ -309,6 +311,18 @@ def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> Env
                           f"{why}.")
     return dataclasses.replace(env, checks=tuple(c for i, c in enumerate(env.checks) if i not in lacking),
                                skipped=tuple((env.checks[i].label, why) for i, why in lacking.items()))
+
+
+def _demo_key(data: dict[str, Any], ctx: Where) -> bool:
+    """The top-level `demo` key: true when the repository releases itself but deploys the embedded demo (as
+    deploylib's own repository does), so it declares no environments of its own."""
+    demo = data.get("demo", False)
+    if not isinstance(demo, bool):
+        raise ConfigError(f"{ctx.key('', 'demo')} must be true or false, not {json.dumps(demo)}.")
+    if demo and data.get("environments"):
+        raise ConfigError(f"{ctx.key('', 'demo')} = true makes the deploy tasks run the embedded demo, so "
+                          f"[{ctx.section('environments')}] would never be deployed. Remove one of them.")
+    return demo
 
 
 def _check_consistency(config: Config, ctx: Where) -> None:

@@ -18,7 +18,7 @@ from deploylib.git import RepoState, on_remote, repo_state, run_git
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
 from deploylib.state.atomic import write_atomically
-from deploylib.state.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
 
@@ -163,7 +163,7 @@ def _forge_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
 def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", junit: str = "") -> GateResult:
     """Run a gate's command, or reuse a pass recorded for the same sources and command. With `junit`, the
     JUnit XML reports the run wrote give the counts: "Tests: 335/335 passing"."""
-    cache = ensure_state_dir(ws.root) / "gates.json"
+    cache = ws.ensure_state() / "gates.json"
     passed = _passes(cache) if cache_key else {}
     if cache_key and passed.get(name) == cache_key:
         return GateResult(name, PASS, "passed for these sources before (cached)")

@@ -20,7 +20,7 @@ from deploylib import report, textfile
 from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
 from deploylib.state.atomic import temporary_name, write_atomically
-from deploylib.state.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def begin(ws: Workspace, head: str, tag: str, version: str, edits: dict[str, str
     for name, text in edits.items():
         before = originals.get(name) if originals is not None else _read(ws.app / name)
         files[name] = {"before": before, "after": text}
-    ensure_state_dir(ws.root)
+    ws.ensure_state()
     write_atomically(path(ws), json.dumps(asdict(Journal(os.getpid(), head, tag, version, files))))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import textfile
-from deploylib.state.workspace import Workspace, ensure_state_dir
+from deploylib.state.workspace import Workspace
 
 _RECORD = "release-edits.json"
 
@@ -37,7 +37,7 @@ def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None
     `unstage` puts them back."""
     originals = {name: textfile.read(ws.app / name) if (ws.app / name).exists() else None for name in edits}
     record = {"head": head, "version": version, "files": edits, "originals": originals}
-    ensure_state_dir(ws.root)
+    ws.ensure_state()
     _path(ws).write_text(json.dumps(record))  # before the first edit: a kill after it can be undone
     for name, text in edits.items():
         textfile.write(ws.app / name, text)

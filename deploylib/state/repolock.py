@@ -34,6 +34,7 @@ class RepoLock:
         ReleaseError or StateError from `journal.settle` for an interrupted release it cannot settle."""
         if self._holding:
             return
+        self.ws.ensure_state()
         lock = FileLock(self.ws.state / "repo.lock", lambda who: (
             f"Another deploylib run is building or releasing {self.ws.app}: {who}. One run at a time builds and "
             "releases a repository; wait for it to finish (or raise lock_wait in deploy.toml to wait longer), then "

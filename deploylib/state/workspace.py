@@ -34,6 +34,15 @@ class Workspace:
     root: Path  # where doit runs; holds the state folder
     config: Config
     demo: bool  # True when running the embedded demo
+    # With `demo = true` the repository's own configuration releases it (release, changelog, next-version)
+    # while the deploy tasks run the demo: `own` is that workspace, keeping its state in `.deploylib/<scope>`.
+    own: Workspace | None = None
+    scope: str = ""
+
+    @property
+    def releasing(self) -> Workspace:
+        """The workspace the release tasks release: the repository's own under `demo = true`, else this one."""
+        return self.own or self
 
     @property
     def app(self) -> Path:
@@ -42,8 +51,19 @@ class Workspace:
 
     @property
     def state(self) -> Path:
-        """The state folder, `<root>/.deploylib` (see `ensure_state_dir`)."""
-        return self.root / STATE_DIR
+        """The state folder, `<root>/.deploylib` (see `ensure_state_dir`), or `<root>/.deploylib/<scope>`."""
+        return self.root / STATE_DIR / self.scope if self.scope else self.root / STATE_DIR
+
+    def ensure_state(self) -> Path:
+        """Create the state folder (see `ensure_state_dir`) and return it. Raises StateError."""
+        ensure_state_dir(self.root)
+        if self.scope:
+            try:
+                self.state.mkdir(exist_ok=True)
+            except OSError as err:
+                raise StateError(f"deploylib cannot create its state folder {self.state} ({err.strerror}). "
+                                 "Make the folder writable, then run the command again.") from None
+        return self.state
 
     @property
     def artifacts(self) -> Path:
@@ -63,6 +83,10 @@ class Workspace:
     @property
     def demo_notice(self) -> str:
         """What a run of the embedded demo says first, so nobody mistakes it for a deploy of their site."""
+        if self.own:
+            return (f"{self.own.config.path.name} says demo = true: the deploy tasks run deploylib's embedded demo (a "
+                    f"sandbox site in {self.app}, deployed to folders beside it); doit release releases "
+                    f"{self.root} itself.")
         return (f"no deploy.toml in {self.root}: this is deploylib's embedded demo (a sandbox site in "
                 f"{self.app}, deployed to folders beside it), not your repository. To deploy your site, run "
                 "deploylib init there (or write a deploy.toml: see the README).")
@@ -153,7 +177,9 @@ def demo_app_dir(root: Path) -> Path:
 
 def discover(root: Path) -> Workspace:
     """The workspace for `root`, with its configuration loaded and validated: deploy.toml, else
-    [tool.deploylib] in pyproject.toml, else the embedded demo. Raises ConfigError (exit 3) for an invalid
+    [tool.deploylib] in pyproject.toml, else the embedded demo; a configuration with `demo = true` gives
+    the demo's workspace with the repository's own as `own` (it releases, the demo deploys). Raises
+    ConfigError (exit 3) for an invalid
     configuration, for a file that looks meant to be deploy.toml (e.g. Deploy.toml, deploy.yaml) or a
     misspelt [tool.deploylib], rather than run the demo in their place."""
     deploy_toml, pyproject = root / "deploy.toml", root / "pyproject.toml"
@@ -162,19 +188,23 @@ def discover(root: Path) -> Workspace:
         if problem:
             raise ConfigError(f"{path} {problem}, so deploylib cannot read it; it runs neither your configuration "
                               f"nor its embedded demo. Make {path.name} a regular file (or remove it).")
+    own: Config | None = None
     if deploy_toml.is_file():
-        return Workspace(root, load_file(deploy_toml, root), demo=False)
-    if pyproject.is_file() and _has_deploylib_table(pyproject):
-        return Workspace(root, load_file(pyproject, root, ("tool", "deploylib")), demo=False)
+        own = load_file(deploy_toml, root)
+    elif pyproject.is_file() and _has_deploylib_table(pyproject):
+        own = load_file(pyproject, root, ("tool", "deploylib"))
+    if own and not own.demo:
+        return Workspace(root, own, demo=False)
     misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file())
-    if misnamed:
+    if misnamed and not own:
         raise ConfigError(f"There is no deploy.toml in {root}, but there is {misnamed}. deploylib reads only "
                           "deploy.toml (TOML), or [tool.deploylib] in pyproject.toml; without either it runs its "
                           f"embedded demo, not your site. Rename {misnamed} to deploy.toml (in TOML form).")
     app = demo_app_dir(root)
     sandbox_config = app / "deploy.toml"
     config_file = sandbox_config if sandbox_config.is_file() else shipped("examples/demo-site") / "deploy.toml"
-    return Workspace(root, load_file(config_file, app, demo=True), demo=True)
+    return Workspace(root, load_file(config_file, app, demo=True), demo=True,
+                     own=Workspace(root, own, demo=False, scope="self") if own else None)
 
 
 def _not_a_file(path: Path) -> str:

@@ -9,6 +9,7 @@ import pytest
 from deploylib.config.load import load_file, parse
 from deploylib.errors import ConfigError
 from deploylib.resources import shipped
+from tests.conftest import REPO
 
 MINIMAL_ENV = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
 
@@ -500,3 +501,22 @@ def test_finding_the_configuration_in_pyproject_refuses_an_unreadable_file(conte
     with pytest.raises(ConfigError) as caught:
         discover(tmp_path)
     assert str(caught.value).startswith(fragment)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ('demo = "yes"\n', 'deploy.toml: [top level] demo must be true or false, not "yes"'),
+    ('demo = true\n[environments.production]\nurl = "http://127.0.0.1:1"\n',
+     "demo = true makes the deploy tasks run the embedded demo, so [environments] would never be deployed"),
+])
+def test_the_demo_key_is_a_boolean_and_excludes_environments(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "deploy.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_file(path, tmp_path)
+    assert fragment in str(err.value)
+
+
+def test_deploylibs_own_pyproject_releases_itself_and_keeps_the_demo() -> None:
+    config = load_file(REPO / "pyproject.toml", REPO, ("tool", "deploylib"))
+    assert config.demo and not config.environments
+    assert config.release.version_files == ["pyproject.toml"] and not config.release.push
