@@ -13,43 +13,18 @@ from typing import Any
 from deploylib.config.schema import nonempty_problem, option
 from deploylib.model import FAIL, PASS, GateResult
 from deploylib.runner import command_problem
+from deploylib.sizes import format_size, parse_size, restate, size_problem
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 _CODE = (".js", ".mjs", ".css")
 _MAP_COMMENT = re.compile(rb"[#@] sourceMappingURL=(\S+?)\s*(?:\*/)?\s*$")
-
-
-def parse_size(text: str) -> int:
-    """"500 KB" → 500000, "1.5 MiB" → 1572864, "2048" → 2048; anything else raises ValueError."""
-    found = _SIZE.match(text)
-    if not found:
-        raise ValueError(text)
-    return int(float(found[1]) * _UNITS[(found[2] or "").lower()])
-
-
-def _size_problem(text: str) -> str:
-    if not text:
-        return ""
-    try:
-        parse_size(text)
-    except ValueError:
-        return 'is not a size such as "500 KB", "1.5 MiB" or "2048"'
-    return ""
-
-
-def human(size: int) -> str:
-    if size < 1000:
-        return f"{size} B"
-    return f"{size / 1000:.1f} KB" if size < 1000**2 else f"{size / 1000**2:.2f} MB"
 
 
 @dataclass(frozen=True)
 class Budget:
     glob: str = option("**", doc='the files the budget covers, relative to the build output, e.g. "**/*.js"',
                        check=nonempty_problem)
-    max: str = option("", doc='the most their raw sizes may add up to, e.g. "500 KB"', check=_size_problem)
-    max_gzip: str = option("", doc='the most their gzip sizes may add up to, e.g. "150 KB"', check=_size_problem)
+    max: str = option("", doc='the most their raw sizes may add up to, e.g. "500 kB"', check=size_problem)
+    max_gzip: str = option("", doc='the most their gzip sizes may add up to, e.g. "150 kB"', check=size_problem)
 
 
 def _matches(path: str, glob: str) -> bool:
@@ -57,7 +32,9 @@ def _matches(path: str, glob: str) -> bool:
 
 
 def budget_results(files: dict[str, bytes], budgets: tuple[Budget, ...]) -> list[GateResult]:
-    """Each budget against the files it covers: sizes, the limit, and the biggest files when over."""
+    """Each budget against the files it covers (`files`: path relative to the build output → content), one
+    result per budget: the total raw (and gzip) size in IEC units against the limit as configured, by how
+    much it is over, and the three biggest files when over. Raises nothing: the sizes were checked at load."""
     import gzip  # only when budgets are configured and a build ran
 
     results = []
@@ -65,19 +42,27 @@ def budget_results(files: dict[str, bytes], budgets: tuple[Budget, ...]) -> list
         covered = {path: data for path, data in files.items() if _matches(path, budget.glob)}
         raw = sum(len(data) for data in covered.values())
         zipped = sum(len(gzip.compress(data, mtime=0)) for data in covered.values()) if budget.max_gzip else 0
-        parts, over = [f"{human(raw)}"], False
-        if budget.max:
-            parts[0] += f" / {budget.max}"
-            over |= raw > parse_size(budget.max)
+        shown, over = _against(raw, budget.max)
+        parts = [shown]
         if budget.max_gzip:
-            parts.append(f"gzip {human(zipped)} / {budget.max_gzip}")
-            over |= zipped > parse_size(budget.max_gzip)
+            shown, over_gzip = _against(zipped, budget.max_gzip)
+            parts, over = [*parts, f"gzip {shown}"], over or over_gzip
         detail = f"{budget.glob}: {', '.join(parts)} ({len(covered)} files)"
         if over:
             biggest = sorted(covered, key=lambda p: -len(covered[p]))[:3]
-            detail += "; biggest: " + ", ".join(f"{p} {human(len(covered[p]))}" for p in biggest)
+            detail += "; biggest: " + ", ".join(f"{p} {format_size(len(covered[p]))}" for p in biggest)
         results.append(GateResult("budget", FAIL if over else PASS, detail))
     return results
+
+
+def _against(total: int, limit: str) -> tuple[str, bool]:
+    """(text, over) for a total in bytes against a configured limit ("" : none): "490.0 KiB / 488.3 KiB
+    (500 kB), over by 1.7 KiB". The limit is shown as `restate` shows it."""
+    if not limit:
+        return format_size(total), False
+    allowed = parse_size(limit)
+    text = f"{format_size(total)} / {restate(limit)}"
+    return (f"{text}, over by {format_size(total - allowed)}", True) if total > allowed else (text, False)
 
 
 def missing_source_maps(files: dict[str, bytes]) -> list[str]:

@@ -13,6 +13,7 @@ from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.runner import run_shell
+from deploylib.sizes import format_size
 from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace
 
@@ -56,7 +57,7 @@ def run_build(ws: Workspace, plan: VersionPlan, state: RepoState) -> Artifact:
                              "the command again.") from None
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
-                                     f"{short_digest(artifact.digest)} ({artifact.tar.stat().st_size // 1024} KiB)")
+                                     f"{short_digest(artifact.digest)} ({format_size(artifact.tar.stat().st_size)})")
     return artifact
 
 

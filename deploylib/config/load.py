@@ -118,7 +118,7 @@ class BuildConfig:
     lighthouse: LighthouseConfig = option(factory=LighthouseConfig, doc="a table [build.lighthouse] with scores = "
                                                                          "{performance = 90}")
     budgets: tuple[Budget, ...] = option((), doc='an array of tables, e.g. [[build.budgets]] glob = "**/*.js" '
-                                                 'max = "500 KB" max_gzip = "150 KB"')
+                                                 'max = "500 kB" max_gzip = "150 kB"')
 
 
 @dataclass(frozen=True)

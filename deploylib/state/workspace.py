@@ -20,6 +20,7 @@ from deploylib.config.tomlfile import read_table
 from deploylib.errors import ConfigError, StateError
 from deploylib.model import STATE_DIR
 from deploylib.resources import shipped
+from deploylib.sizes import format_size
 
 if TYPE_CHECKING:
     from deploylib.state.ledger import Ledger
@@ -134,7 +135,7 @@ def writable(folder: Path, file: Path) -> str:
     except OSError as err:
         return f"{err.filename or folder}: {err.strerror}"
     if space.f_bavail * space.f_frsize < _MIN_FREE:
-        return f"the disk holding {folder} is full ({space.f_bavail * space.f_frsize // 1024} KiB free)"
+        return f"the disk holding {folder} is full ({format_size(space.f_bavail * space.f_frsize)} free)"
     return ""
 
 

@@ -34,6 +34,7 @@ from deploylib.build.artifact import Manifest, load_manifest
 from deploylib.config.schema import option, positive_seconds_problem, url_problem
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.model import Artifact, Release
+from deploylib.sizes import format_size
 from deploylib.state.lock import LockHolder, process_alive, stale_reason
 from deploylib.targets.base import Batch, Kept, Target
 from deploylib.targets.layout import (
@@ -329,7 +330,7 @@ class SshTarget(Target):
         sent = self._each(self.hosts, lambda host: self._upload(host, staged, release, manifest))
         total = sum(sent)
         report.stage(report.OK, f"upload:{self.environment}",
-                     f"{_size(total)} sent to {len(self.hosts)} host(s), unchanged files hard-linked" if total
+                     f"{format_size(total)} sent to {len(self.hosts)} host(s), unchanged files hard-linked" if total
                      else f"{release.id} was already complete on every host")
         self.bytes_sent = dict(zip((h.name for h in self.hosts), sent, strict=True))
         return release
@@ -446,7 +447,3 @@ class SshTarget(Target):
 
     def serve(self) -> AbstractContextManager[str | None]:
         return contextlib.nullcontext(self.hosts[0].url or None)
-
-
-def _size(count: int) -> str:
-    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} kB" if count >= 1e3 else f"{count} B"

@@ -317,7 +317,8 @@ def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path
     site = make_repo(tmp_path / "site", config)
     result = run_doit(site, "deploy:production")
     assert result.returncode == 1
-    assert "Build gate failed: budget: **/*.html: 16 B / 10 B (1 files); biggest: index.html 16 B" in result.stderr
+    assert ("Build gate failed: budget: **/*.html: 16 B / 10 B, over by 6 B (1 files); biggest: index.html 16 B"
+            in result.stderr)
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
 
 

@@ -227,7 +227,7 @@ def test_checks_of_every_kind_load() -> None:
 
 
 @pytest.mark.parametrize(("build", "fragment"), [
-    ({"budgets": [{"glob": "**/*.js", "max": "5OOKB"}]}, 'max = "5OOKB" (a string) is not a size such as "500 KB"'),
+    ({"budgets": [{"glob": "**/*.js", "max": "5OOKB"}]}, 'max = "5OOKB" (a string) is not a size such as "500 kB"'),
     ({"budgets": [{"glob": "**/*.js", "max_gzip": "lots"}]}, 'max_gzip = "lots"'),
     ({"warning_patterns": ["(["]}, "is not a valid regular expression"),
 ])
