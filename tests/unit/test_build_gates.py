@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from deploylib.build.gates import (
     Budget,
     budget_results,
+    glob_matcher,
     looks_unminified,
     missing_source_maps,
     unminified,
@@ -40,6 +43,39 @@ def test_a_budget_one_byte_over_says_one_byte() -> None:
 def test_a_total_budget_covers_every_file() -> None:
     (result,) = budget_results(FILES, (Budget(max="12 KB"),))
     assert result.outcome == FAIL and "(4 files)" in result.detail
+
+
+@pytest.mark.parametrize(("glob", "path", "covered"), [
+    ("js/*.js", "js/app.js", True),
+    ("js/*.js", "js/vendor/x.js", False),  # "*" stays within one folder, as in every shell
+    ("*.js", "app.js", True),
+    ("*.js", "js/app.js", False),
+    ("**/*.js", "app.js", True),  # "**" spans any number of folders, none included
+    ("**/*.js", "js/vendor/x.js", True),
+    ("js/**", "js/vendor/x.js", True),
+    ("js/**", "css/site.css", False),
+    ("js/**/*.js", "js/app.js", True),
+    ("**", "index.html", True),
+    ("**", ".well-known/security.txt", True),  # names starting with "." are files the build ships
+    ("*", ".nojekyll", True),
+    ("**/*.{js,css}", "css/site.css", True),
+    ("**/*.{js,css}", "index.html", False),
+    ("img/?.png", "img/a.png", True),
+    ("img/?.png", "img/ab.png", False),
+    ("img/[ab].png", "img/b.png", True),
+    ("img/[ab].png", "img/c.png", False),
+    ("JS/*.js", "js/app.js", False),  # case counts
+    ("js/app.js", "js/app.js", True),
+    ("js/app.js", "js/app.js.map", False),
+])
+def test_budget_globs_follow_the_shell_rule_with_globstar(glob: str, path: str, covered: bool) -> None:
+    assert glob_matcher(glob)(path) is covered
+
+
+def test_a_budget_on_one_folder_leaves_its_subfolders_out() -> None:
+    files = {"js/app.js": b"x" * 100, "js/vendor/big.js": b"y" * 10_000}
+    (result,) = budget_results(files, (Budget(glob="js/*.js", max="1 kB"),))
+    assert result.outcome == PASS and "(1 files)" in result.detail
 
 
 def test_source_maps_next_to_a_file_or_declared_in_it_count() -> None:

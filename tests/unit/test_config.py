@@ -229,6 +229,10 @@ def test_checks_of_every_kind_load() -> None:
 @pytest.mark.parametrize(("build", "fragment"), [
     ({"budgets": [{"glob": "**/*.js", "max": "5OOKB"}]}, 'max = "5OOKB" (a string) is not a size such as "500 kB"'),
     ({"budgets": [{"glob": "**/*.js", "max_gzip": "lots"}]}, 'max_gzip = "lots"'),
+    ({"budgets": [{"glob": "/js/*.js"}]}, 'glob = "/js/*.js" (a string) starts with "/": globs are relative'),
+    ({"budgets": [{"glob": "./js/*.js"}]}, 'glob = "./js/*.js" (a string) has a "." or ".." part'),
+    ({"budgets": [{"glob": "../*.js"}]}, 'glob = "../*.js" (a string) has a "." or ".." part'),
+    ({"budgets": [{"glob": " "}]}, 'glob = " " (a string) is empty'),
     ({"warning_patterns": ["(["]}, "is not a valid regular expression"),
 ])
 def test_build_gate_mistakes_are_named(build: dict, fragment: str) -> None:
