@@ -57,8 +57,18 @@ def hostname_problem(host: str) -> str:
         return "" if _HOST_NAME.fullmatch(host) else f'has "{host}" as its host, which is not a host name'
 
 
+_HTTP_SCHEME = re.compile(r"(?i)https?://")
+
+
+def is_http_url(value: str) -> bool:
+    """Whether `value` is meant as a full http(s) URL rather than a path: it starts with http:// or https://,
+    in any case (RFC 3986 §3.1: schemes are case-insensitive). `url_problem` says whether it is a usable one."""
+    return bool(_HTTP_SCHEME.match(value))
+
+
 def url_problem(value: str) -> str:
-    """The one check for http(s) URLs: "" for a URL with a scheme, a host and a valid port, or for "" (unset).
+    """The one check for http(s) URLs: "" for a URL with a scheme, a host and a valid port, or for "" (unset);
+    otherwise the problem, as the rest of a sentence naming the key ("is not an http(s) URL").
 
     Spaces and control characters are refused anywhere (http.client refuses them in a request line)."""
     from urllib.parse import urlsplit
@@ -67,7 +77,7 @@ def url_problem(value: str) -> str:
         return ""
     if any(c.isspace() or not c.isprintable() for c in value):
         return "contains a space or a control character"
-    if not re.match(r"(?i)https?://", value):
+    if not is_http_url(value):
         return "is not an http(s) URL"
     try:
         parts = urlsplit(value)

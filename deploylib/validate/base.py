@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from deploylib.config.schema import option, positive_seconds_problem, seconds_problem, url_problem
+from deploylib.config.schema import is_http_url, option, positive_seconds_problem, seconds_problem, url_problem
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.charset import decode
 
@@ -43,7 +43,7 @@ def path_problem(value: str) -> str:
     """"" for a path starting with "/" (control characters aside) or a full http(s) URL (see `url_problem`)."""
     if value.startswith("/"):
         return "contains a control character" if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) else ""
-    if re.match(r"(?i)https?://", value):
+    if is_http_url(value):
         return url_problem(value)
     return 'does not start with "/" or http(s)://'
 
@@ -194,8 +194,9 @@ class Observed:
 
 
 def url_for(base_url: str, path: str) -> str:
-    """`path` joined to `base_url`, or `path` itself when it is a full http(s) URL."""
-    return path if re.match(r"^https?://", path) else base_url.rstrip("/") + path
+    """Where a check's `path` (a path starting with "/", or a full http(s) URL as `path_problem` allows) is
+    reached for the release at `base_url`: the URL itself, else the path appended to the base."""
+    return path if is_http_url(path) else base_url.rstrip("/") + path
 
 
 def observe(session: requests.Session, method: str, url: str, timeout: float, verify: bool = True,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from deploylib.config.schema import option
+from deploylib.config.schema import is_http_url, option
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
@@ -124,7 +124,7 @@ def _first_line(error: BaseException) -> str:
 
 def _is_url(target: str) -> bool:
     """A wait_for target that is a URL ("/dashboard", "https://…") rather than a selector ("//div" is XPath)."""
-    return bool(re.match(r"^(/(?!/)|https?://)", target))
+    return (target.startswith("/") and not target.startswith("//")) or is_http_url(target)
 
 
 @dataclass(frozen=True, kw_only=True)

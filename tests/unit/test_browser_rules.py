@@ -17,6 +17,7 @@ from deploylib.validate.browser import (
     BrowserCheck,
     BrowserStep,
     Vitals,
+    _is_url,
     console_allowed,
     cumulative_layout_shift,
     same_origin,
@@ -24,6 +25,14 @@ from deploylib.validate.browser import (
     vitals_problem,
     with_env,
 )
+
+
+@pytest.mark.parametrize(("target", "is_url"), [
+    ("/dashboard", True), ("https://a.example/x", True), ("HTTPS://a.example/x", True), ("//div", False),
+    ("#login", False), ("button[type=submit]", False), ("text=Welcome", False),
+])
+def test_a_wait_for_target_is_a_url_by_the_one_url_rule(target: str, is_url: bool) -> None:
+    assert _is_url(target) is is_url
 
 
 @pytest.mark.parametrize(("shifts", "cls"), [

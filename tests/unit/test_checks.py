@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from deploylib.config.schema import is_http_url, url_problem
 from deploylib.model import Verdict
-from deploylib.validate.base import Observed, url_for
+from deploylib.validate.base import Observed, path_problem, url_for
 from deploylib.validate.smoke import SmokeCheck
 
 CHECK = SmokeCheck(path="/", name="home", status=200, contains="Welcome", max_latency_ms=500)
@@ -37,6 +38,33 @@ def test_the_label_defaults_to_the_path() -> None:
     ("http://127.0.0.1:8000", "/a", "http://127.0.0.1:8000/a"),
     ("http://127.0.0.1:8000/", "/a", "http://127.0.0.1:8000/a"),
     ("http://127.0.0.1:8000", "https://other.example/x", "https://other.example/x"),
+    ("http://127.0.0.1:8000", "HTTPS://other.example/x", "HTTPS://other.example/x"),  # schemes ignore case
 ])
 def test_url_for(base: str, path: str, url: str) -> None:
     assert url_for(base, path) == url
+
+
+@pytest.mark.parametrize(("value", "full"), [
+    ("http://a.example", True), ("https://a.example/x", True), ("HTTPS://a.example", True), ("Http://a", True),
+    ("/a", False), ("//a.example/x", False), ("ftp://a.example", False), ("https:/a", False), ("a.example", False),
+    ("", False), (" https://a.example", False),
+])
+def test_one_rule_tells_a_full_url_from_a_path(value: str, full: bool) -> None:
+    assert is_http_url(value) is full
+
+
+@pytest.mark.parametrize("value", ["/a", "/a?b=1", "http://x.example/a", "HTTPS://x.example:8443/a", "Http://x.example"])
+def test_a_path_the_configuration_accepts_is_reached_where_it_says(value: str) -> None:
+    assert path_problem(value) == ""
+    expected = value if is_http_url(value) else "http://127.0.0.1:8000" + value
+    assert url_for("http://127.0.0.1:8000", value) == expected
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("", ""), ("https://a.example", ""), ("HTTP://a.example:80/x", ""),
+    ("https://a.example:99999", "is not a well-formed URL"),
+    ("a.example", "is not an http(s) URL"), ("https://", "has no host"), ("https://a b", "contains a space"),
+    ("https://a_.example", ""), ("https://-a.example", "is not a host name"),
+])
+def test_the_one_url_check(value: str, problem: str) -> None:
+    assert problem in url_problem(value) if problem else url_problem(value) == ""
