@@ -16,7 +16,8 @@ from deploylib.runner import command_problem
 from deploylib.sizes import format_size, parse_size, restate, size_problem
 
 _CODE = (".js", ".mjs", ".css")
-_MAP_COMMENT = re.compile(rb"[#@] sourceMappingURL=(\S+?)\s*(?:\*/)?\s*$")
+# The Source Map v3 comment, "//# sourceMappingURL=…" or "/*# … */" ("@" is the older form).
+_MAP_COMMENT = re.compile(r"[#@] sourceMappingURL=(\S+?)\s*(?:\*/)?\s*$")
 
 
 def _glob_problem(glob: str) -> str:
@@ -87,16 +88,23 @@ def _against(total: int, limit: str) -> tuple[str, bool]:
     return (f"{text}, over by {format_size(total - allowed)}", True) if total > allowed else (text, False)
 
 
+def declared_source_maps(code: str) -> list[str]:
+    """The source maps a script or stylesheet declares in its last three lines (a bundler writes the
+    comment last), as written: a URL relative to the file, an absolute one, or a data: URL (an inline map)."""
+    return [found[1] for line in code.rstrip().splitlines()[-3:] if (found := _MAP_COMMENT.search(line))]
+
+
 def missing_source_maps(files: dict[str, bytes]) -> list[str]:
-    """Scripts and stylesheets with no source map: neither `<file>.map` nor a declared one that exists."""
+    """Scripts and stylesheets with no source map (`files`: path relative to the build output → content),
+    sorted: neither `<file>.map` beside it nor a declared map that is in `files`, nor an inline one."""
     missing = []
     for path, data in files.items():
         if not path.endswith(_CODE):
             continue
-        declared = [_MAP_COMMENT.search(line) for line in data.rstrip().splitlines()[-3:]]
-        targets = {f"{path}.map"} | {str(PurePosixPath(path).parent / m[1].decode()).lstrip("./")
-                                     for m in declared if m and not m[1].startswith(b"data:")}
-        inline = any(m and m[1].startswith(b"data:") for m in declared)
+        declared = declared_source_maps(data.decode("utf-8", "replace"))
+        targets = {f"{path}.map"} | {str(PurePosixPath(path).parent / ref).lstrip("./")
+                                     for ref in declared if not ref.startswith("data:")}
+        inline = any(ref.startswith("data:") for ref in declared)
         if not inline and not targets & files.keys():
             missing.append(path)
     return sorted(missing)

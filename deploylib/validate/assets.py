@@ -4,7 +4,6 @@ Also page performance, which loads a page and its assets as a browser would."""
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from deploylib.build.gates import declared_source_maps
 from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Observed, observe, path_option, paths_problem, url_for
@@ -29,7 +29,6 @@ EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
                                                                                             "image/vnd.microsoft.icon"),
     ".woff": ("font/woff", "application/font-woff"), ".woff2": ("font/woff2",),
 }
-_SOURCE_MAP = re.compile(r"[#@] sourceMappingURL=(\S+?)\s*(?:\*/)?\s*$")
 _LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "apple-touch-icon", "manifest"}
 
 
@@ -64,13 +63,9 @@ def find_assets(html: str, page_url: str) -> list[str]:
 
 
 def source_map(body: str, asset_url: str) -> str:
-    """The source map a script or stylesheet declares in its last 3 lines (`//# sourceMappingURL=…` or
-    `/*# … */`, Source Map Revision 3), as an absolute URL, or "" (also for an inline data: map)."""
-    for line in body.rstrip().splitlines()[-3:]:
-        found = _SOURCE_MAP.search(line)
-        if found and not found[1].startswith("data:"):
-            return urljoin(asset_url, found[1])
-    return ""
+    """The source map a script or stylesheet (`body`, fetched from `asset_url`) declares in its last lines,
+    as an absolute URL, or "" when it declares none or only an inline one (see `declared_source_maps`)."""
+    return next((urljoin(asset_url, ref) for ref in declared_source_maps(body) if not ref.startswith("data:")), "")
 
 
 def asset_problem(url: str, seen: Observed) -> str:
