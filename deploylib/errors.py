@@ -120,3 +120,12 @@ class Escalation(DeployError):
     as the message says."""
 
     exit_code = ExitCode.ESCALATED
+
+    @classmethod
+    def act_by_hand(cls, env: str, situation: str, incident: str = "") -> Escalation:
+        """The one escalation message: what happened on environment `env` (`situation`, a sentence
+        without its full stop, saying what serves now), the one way out by hand, and the incident
+        report's path when there is one."""
+        return cls(f"ESCALATION: {situation}. Act by hand now: pick a release that works (doit releases:{env} "
+                   f"lists them) and run doit rollback --env {env} --to VERSION, or deploy a fix."
+                   + (f" Incident report: {incident}" if incident else ""))

@@ -511,12 +511,11 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
         raise ValidationFailed(f"{release.id} failed validation on {env.name} ({names}) and stays live because "
                                f"rollback = false. Roll back by hand with doit rollback --env {env.name}. Incident "
                                f"report: {path}")
-    message = (f"ESCALATION: {release.id} failed validation on {env.name} and {outcome}. {env.name} is serving "
-               f"{report.release_label(serving)}, which is NOT healthy. Act by hand now: pick a release that "
-               f"works (doit releases:{env.name} lists them) and run doit rollback --env {env.name} --to VERSION, or "
-               f"deploy a fix. Incident report: {path}")
-    notes.emit(Event("rollback-failed", env.name, release.version, release.digest, message))
-    raise Escalation(message)
+    escalation = Escalation.act_by_hand(env.name, f"{release.id} failed validation on {env.name} and {outcome}. "
+                                        f"{env.name} is serving {report.release_label(serving)}, which is NOT "
+                                        "healthy", str(path))
+    notes.emit(Event("rollback-failed", env.name, release.version, release.digest, str(escalation)))
+    raise escalation
 
 
 def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
@@ -639,11 +638,10 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                         ("status", "live and validated" if healthy else "live but FAILING its checks"),
                         ("duration", f"{time.perf_counter() - started:.2f} s")])
         if not healthy:
-            message = (f"ESCALATION: {env.name} was rolled back to {choice.id}, but it fails its checks too. Choose "
-                       f"another release (doit releases:{env.name} lists them) with doit rollback --env {env.name} "
-                       "--to VERSION, or deploy a fix.")
-            notes.emit(Event("rollback-failed", env.name, choice.version, choice.digest, message))
-            raise Escalation(message)
+            escalation = Escalation.act_by_hand(env.name, f"{env.name} was rolled back to {choice.id}, but it "
+                                                "fails its checks too")
+            notes.emit(Event("rollback-failed", env.name, choice.version, choice.digest, str(escalation)))
+            raise escalation
         notes.emit(Event("rolled-back", env.name, choice.version, choice.digest,
                          f"rolled back by hand from {report.release_label(live)}"))
     finally:
