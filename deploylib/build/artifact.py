@@ -298,6 +298,12 @@ def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> tup
 # -- manifests -------------------------------------------------------------------------------------
 
 
+def unusable(problem: str, done: str = "Nothing was deployed") -> ArtifactError:
+    """The error for an artifact or manifest that cannot be used: `problem` (a sentence without its full
+    stop), what was therefore not done, and the one way to rebuild (a stale `build` task would reuse it)."""
+    return ArtifactError(f"{problem}. {done}; rebuild it: doit forget build && doit build.")
+
+
 def load_manifest(artifact: Artifact) -> Manifest:
     """The whole manifest as a dict (for consumers that look files up by name). Raises ArtifactError
     (exit 1) when it cannot be read or is not a JSON object of objects; entries are not checked further."""
@@ -306,8 +312,7 @@ def load_manifest(artifact: Artifact) -> Manifest:
         if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
             raise ValueError("it is not a JSON object of entries")
     except (OSError, ValueError) as err:
-        raise ArtifactError(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read ({err}). "
-                            "Rebuild: doit forget build && doit build.") from None
+        raise unusable(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read ({err})") from None
     return manifest
 
 
@@ -321,8 +326,8 @@ def _entry(path: object, fields: object, where: Path) -> Entry:
         assert entry.mode in (0o644, 0o755) and isinstance(entry.blob, str) and len(entry.blob) in (0, 40)
         assert _hex(entry.blob)
     except (AssertionError, KeyError, TypeError):
-        raise ArtifactError(f"The manifest {where} has an unusable entry for {path!r}: {json.dumps(fields)[:200]}. "
-                            "Nothing was deployed; rebuild: doit forget build && doit build.") from None
+        raise unusable(f"The manifest {where} has an unusable entry for {path!r}: {json.dumps(fields)[:200]}") \
+            from None
     return entry
 
 
@@ -339,8 +344,7 @@ def read_entries(path: Path) -> Iterator[Entry]:
         entry = item if isinstance(item, Entry) else _entry(*item, path)
         if last is not None and entry.path <= last:
             how = "twice" if entry.path == last else "out of order"
-            raise ArtifactError(f"The manifest {path} lists {entry.path!r} {how}. Nothing was deployed; "
-                                "rebuild: doit forget build && doit build.")
+            raise unusable(f"The manifest {path} lists {entry.path!r} {how}")
         last = entry.path
         yield entry
 
@@ -374,8 +378,7 @@ def _manifest_items(path: Path) -> Iterator[tuple[object, object] | Entry]:
                 raise ValueError("it is not a JSON object")
             yield from sorted(whole.items())
     except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise ArtifactError(f"The manifest {path} cannot be read ({err}). Nothing was deployed; rebuild: "
-                            "doit forget build && doit build.") from None
+        raise unusable(f"The manifest {path} cannot be read ({err})") from None
 
 
 def _refuse_twice(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -440,15 +443,14 @@ def check_digest(artifact: Artifact) -> None:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
     except OSError as err:
-        raise ArtifactError(f"The artifact {artifact.tar} cannot be read ({err.strerror}). "
-                            "Rebuild it: doit forget build && doit build.") from None
+        raise unusable(f"The artifact {artifact.tar} cannot be read ({err.strerror})") from None
     _compare_digest(artifact, "sha256:" + digest.hexdigest())
 
 
 def _compare_digest(artifact: Artifact, actual: str) -> None:
     if actual != artifact.digest:
-        raise ArtifactError(f"The artifact {artifact.tar} is corrupt: its sha256 is {actual}, but it was built as "
-                            f"{artifact.digest}. Nothing was deployed. Rebuild it: doit forget build && doit build.")
+        raise unusable(f"The artifact {artifact.tar} is corrupt: its sha256 is {actual}, but it was built as "
+                       f"{artifact.digest}")
 
 
 class _Malformed(Exception):
@@ -533,11 +535,9 @@ def check_tar(artifact: Artifact) -> list[str]:
                 return _walk(blocks, artifact)
             except _Malformed as err:
                 _compare_digest(artifact, blocks.drain())
-                raise ArtifactError(f"{artifact.tar} is not a well-formed artifact: {err}. Nothing was deployed; "
-                                    "rebuild it: doit forget build && doit build.") from None
+                raise unusable(f"{artifact.tar} is not a well-formed artifact: {err}") from None
     except OSError as err:
-        raise ArtifactError(f"The artifact {artifact.tar} cannot be read ({err.strerror}). "
-                            "Rebuild it: doit forget build && doit build.") from None
+        raise unusable(f"The artifact {artifact.tar} cannot be read ({err.strerror})") from None
 
 
 def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
@@ -595,9 +595,8 @@ def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
     left = next(expected or read_entries(artifact.manifest), None)
     _compare_digest(artifact, blocks.drain())
     if left is not None:
-        raise ArtifactError(f"{where} does not hold {left.path}, which its manifest {artifact.manifest} lists: the "
-                            "manifest does not belong to it. Nothing was deployed; rebuild: doit forget build && "
-                            "doit build.")
+        raise unusable(f"{where} does not hold {left.path}, which its manifest {artifact.manifest} lists: the "
+                       "manifest does not belong to it")
     return list(folders)
 
 
@@ -705,9 +704,9 @@ def _write(tar: IO[bytes], entry: Entry, target: str, artifact: Artifact) -> int
         out.flush()
         mtime = os.fstat(out.fileno()).st_mtime_ns
     if left or digest.hexdigest() != entry.sha256:
-        raise ArtifactError(f"{artifact.tar} does not hold {entry.path} as its manifest {artifact.manifest} says: "
-                            "the tar changed while it was unpacked, or the manifest does not belong to it. Nothing "
-                            "was switched; rebuild: doit forget build && doit build.")
+        raise unusable(f"{artifact.tar} does not hold {entry.path} as its manifest {artifact.manifest} says: the tar "
+                       "changed while it was unpacked, or the manifest does not belong to it", done="Nothing was "
+                       "switched")
     return mtime
 
 
@@ -780,8 +779,7 @@ class FileReader:
         self.artifact = artifact
         self.manifest = load_manifest(artifact)
         if any("offset" not in entry for entry in self.manifest.values()):
-            raise ArtifactError(f"{artifact.release_id} was built by an older deploylib: its manifest has no file "
-                                "offsets. Rebuild it: doit forget build && doit build.")
+            raise unusable(f"{artifact.release_id} was built by an older deploylib: its manifest has no file offsets")
         for path in self.manifest:
             _safe_member_path(path, str(artifact.manifest))
         check_digest(artifact)
@@ -804,12 +802,11 @@ class FileReader:
         except tarfile.HeaderError:
             header = None
         if header is None or not header.isfile() or header.size != size:
-            raise ArtifactError(f"{self.artifact.tar} holds no regular file where its manifest puts {path!r} (a "
-                                "link or special file, or a manifest that does not belong to it). Artifacts hold "
-                                "regular files only; nothing was deployed. Rebuild: doit forget build && doit build.")
+            raise unusable(f"{self.artifact.tar} holds no regular file where its manifest puts {path!r} (a link or "
+                           "special file, or a manifest that does not belong to it): artifacts hold regular files "
+                           "only")
         data = self._tar.read(size)
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ArtifactError(f"{self.artifact.tar} does not hold {path} where its manifest says: the manifest "
-                                f"{self.artifact.manifest} does not belong to it. Bad tar: rebuild with "
-                                "doit forget build && doit build.")
+            raise unusable(f"{self.artifact.tar} does not hold {path} where its manifest says: the manifest "
+                           f"{self.artifact.manifest} does not belong to it")
         return data
