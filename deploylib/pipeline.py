@@ -151,7 +151,7 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
     # A new release (also one a killed deploy left unvalidated) is watched over the whole window; a restored
     # one, or a check by hand, gets one round.
     policy = env.validation if during in ("deploy", "recovery") else dataclasses.replace(
-        env.validation, initial_delay=0, interval=0, duration=0)
+        env.validation, initial_delay_s=0, interval_s=0, duration_s=0)
     if during != "rollback":
         for name, why in env.skipped:
             report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
@@ -225,7 +225,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
     from deploylib.release.stage import tag_name
 
     holder = LockHolder.me("deploy", artifact.version)
-    with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
+    with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:
         _recover(ws, ledger, env, target, base_url, left_behind)
         previous = target.live()
         entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
@@ -335,7 +335,7 @@ def recover(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledge
     process is gone), take the environment's lock and complete what it left (see `_recover`)."""
     if not ledger.interrupted(env.name):
         return
-    with target.lock(LockHolder.me("recovery", ""), env.lock_wait) as left_behind, \
+    with target.lock(LockHolder.me("recovery", ""), env.lock_wait_s) as left_behind, \
             _base_url(ws, env, target) as base_url:
         _recover(ws, ledger, env, target, base_url, left_behind)
 
@@ -620,7 +620,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     notes = Notifications(ws.config.notify)
     holder = LockHolder.me("rollback", choice.version)
     try:
-        with target.lock(holder, env.lock_wait) as left_behind, _base_url(ws, env, target) as base_url:
+        with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:
             _recover(ws, ledger, env, target, base_url, left_behind)
             entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
                                  {"from": live.digest if live else "", "reason": "requested"})

@@ -184,15 +184,16 @@ class EnvironmentConfig:
         (), doc='an array of tables, e.g. [[environments.NAME.checks]] path = "/" contains = "Welcome"',
         variant=Kinds(CHECKS, key="kind", default="smoke", wrap=False))
     validation: WindowPolicy = option(factory=WindowPolicy, doc="a table [environments.NAME.validation] with the "
-                                                                "monitoring window, e.g. duration = 60 interval = 10")
+                                                                "monitoring window, e.g. duration_s = 60 "
+                                                                "interval_s = 10")
     url: str = option("", doc='the base URL checks run against, e.g. "https://example.com" '
                                       "(empty: the target serves its live release itself)",
                     check=url_problem)
     confirm: bool | None = option(None, doc="true or false: ask before deploying (default: true for production)")
     keep_releases: int = option(5, doc="a whole number of releases to keep, at least 2",
                               check=lambda v: "" if v >= 2 else "must be at least 2 so a rollback is always possible")
-    lock_wait: float = option(0.0, doc="seconds to wait for another deploy's lock, e.g. 60",
-                            check=seconds_problem)
+    lock_wait_s: float = option(0.0, doc="seconds to wait for another deploy's lock, e.g. 60",
+                                check=seconds_problem, was="lock_wait")
     rollback: bool = option(True, doc="true or false: roll back automatically when validation fails")
     name: str = ""  # filled from the table's key, not read from TOML
     skipped: tuple[tuple[str, str], ...] = ()  # (check, why) the demo left out: this machine cannot run them
@@ -211,6 +212,7 @@ class Config:
     environments: dict[str, EnvironmentConfig]
     notify: tuple[Variant, ...] = ()  # each notifier's type and options
     demo: bool = False  # `demo = true`: this repository only releases; its deploy tasks run the embedded demo
+    renamed: tuple[tuple[str, str], ...] = ()  # ("[table] old key", new key) for each old key name the file used
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The environment called `name`. Raises ConfigError (exit 3) listing the configured ones when none is."""
@@ -281,7 +283,8 @@ def parse(data: dict[str, Any], path: Path, root: Path, prefix: str = "", demo: 
         raise ConfigError(f"{ctx.key('', 'notify')} must be an array of tables, e.g. [[notify]] type = \"slack\" "
                           'url_env = "SLACK_WEBHOOK_URL".')
     notifiers = tuple(build_kind(item, _NOTIFIER_KINDS, ctx, f"notify[{i}]") for i, item in enumerate(notify))
-    config = Config(path=path, root=root, environments=environments, notify=notifiers, demo=demo_only, **sections)
+    config = Config(path=path, root=root, environments=environments, notify=notifiers, demo=demo_only,
+                    renamed=tuple(ctx.renamed.items()), **sections)
     _check_consistency(config, ctx)
     return config
 

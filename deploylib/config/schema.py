@@ -105,11 +105,12 @@ def positive_seconds_problem(value: float) -> str:
 
 
 def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any], str] | None = None,
-           factory: Callable[[], Any] | None = None, variant: Kinds | None = None) -> Any:
+           factory: Callable[[], Any] | None = None, variant: Kinds | None = None, was: str = "") -> Any:
     """Declare a configuration field: `doc` is the expected form shown in errors. `check(value)` returns a
     problem ("" when fine) and runs after the value has the field's type; `factory` makes a mutable
-    default; `variant` makes the field a table whose kind key picks its dataclass (see Kinds)."""
-    meta = {"doc": doc, "check": check, "variant": variant}
+    default; `variant` makes the field a table whose kind key picks its dataclass (see Kinds); `was` is the
+    key's old name, still read (see `build`)."""
+    meta = {"doc": doc, "check": check, "variant": variant, "was": was}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -124,10 +125,12 @@ class Variant:
 
 
 class Where:
-    """Where a value sits, for error messages: file and dotted table path."""
+    """Where a value sits, for error messages: file and dotted table path; and the old key names the
+    file used (`renamed`: "[table] old" → new name), for one notice after the file is read."""
 
     def __init__(self, file: str, prefix: str = "") -> None:
         self.file, self.prefix = file, prefix
+        self.renamed: dict[str, str] = {}
 
     def section(self, where: str) -> str:
         """The dotted table name `where` under the prefix, e.g. "tool.deploylib.build"; "top level" for ""."""
@@ -173,55 +176,72 @@ def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
     beyond 64 bits are refused everywhere."""
     hints = _type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if "doc" in f.metadata]
-    reject_unknown(table, [f.name for f in fields], ctx, where)
+    old_names = {f.metadata["was"] for f in fields if f.metadata["was"]}  # read, but no longer suggested
+    reject_unknown({k: v for k, v in table.items() if k not in old_names}, [f.name for f in fields], ctx, where)
     values = {}
     for f in fields:
-        if f.name not in table:
+        key = _key_given(f, table, ctx, where)
+        if key not in table:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ConfigError(f"{ctx.key(where, f.name)} is missing: it must be {f.metadata['doc']}.")
             continue
-        value = _convert(table[f.name], hints[f.name], f, ctx, where)
+        value = _convert(table[key], hints[f.name], f, ctx, where, key)
         problem = f.metadata["check"](value) if f.metadata["check"] else ""
         if problem:
-            raise ConfigError(f"{ctx.key(where, f.name)} = {show(table[f.name])} {problem}; "
+            raise ConfigError(f"{ctx.key(where, key)} = {show(table[key])} {problem}; "
                               f"it must be {f.metadata['doc']}.")
         values[f.name] = value
     return cls(**values)
 
 
-def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where: str) -> Any:
-    wrong = ConfigError(f"{ctx.key(where, f.name)} must be {f.metadata['doc']}, got {show(value)}.")
+def _key_given(f: dataclasses.Field[Any], table: dict[str, Any], ctx: Where, where: str) -> str:
+    """The key `table` gives field `f` under: its name, or its old name (`option(was=…)`), which is noted in
+    `ctx.renamed`. Both at once is a ConfigError naming both, as neither can be known to be meant."""
+    old = f.metadata["was"]
+    if not old or old not in table:
+        return f.name
+    if f.name in table:
+        raise ConfigError(f"{ctx.key(where, f.name)} and {old} are both given, but {old} is the old name of "
+                          f"{f.name}, so only one can be meant. Keep one: remove {old}, or {f.name}.")
+    ctx.renamed[f"[{ctx.section(where)}] {old}"] = f.name
+    return old
+
+
+def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where: str, key: str) -> Any:
+    """`value` (from the TOML table, under `key`: the field's name or its old one) as the field's type
+    `hint`, checked item by item; raises ConfigError naming the key, the value and the expected form."""
+    wrong = ConfigError(f"{ctx.key(where, key)} must be {f.metadata['doc']}, got {show(value)}.")
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if f.metadata["variant"]:
         if origin is not tuple:
-            return _variant(value, f, ctx, where, f"{where}.{f.name}")
+            return _variant(value, f, ctx, where, f"{where}.{key}")
         if not isinstance(value, list):
             raise wrong
-        return tuple(_variant(item, f, ctx, where, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
+        return tuple(_variant(item, f, ctx, where, f"{where}.{key}[{i}]") for i, item in enumerate(value))
     if origin is typing.Union or origin is types.UnionType:
         hint = next(a for a in args if a is not type(None))
         origin, args = typing.get_origin(hint), typing.get_args(hint)
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise wrong
-        return build(hint, value, ctx, f"{where}.{f.name}")
+        return build(hint, value, ctx, f"{where}.{key}")
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise wrong
-        return tuple(build(args[0], item, ctx, f"{where}.{f.name}[{i}]") for i, item in enumerate(value))
-    inside, item, problem = _value_problem(f.name, value)
+        return tuple(build(args[0], item, ctx, f"{where}.{key}[{i}]") for i, item in enumerate(value))
+    inside, item, problem = _value_problem(key, value)
     if problem:
-        raise ConfigError(f"{ctx.key(where, inside)} = {show(item)} {problem}; {f.name} must be "
+        raise ConfigError(f"{ctx.key(where, inside)} = {show(item)} {problem}; {key} must be "
                           f"{f.metadata['doc']}.")
     if origin is dict:
         if not isinstance(value, dict):
             raise wrong
-        _reject_item(((f"{f.name}.{toml_key(k)}", v) for k, v in value.items()), args[1], f, ctx, where)
+        _reject_item(((f"{key}.{toml_key(k)}", v) for k, v in value.items()), args[1], key, f, ctx, where)
         return dict(value)
     if origin is list:
         if not isinstance(value, list):
             raise wrong
-        _reject_item(((f"{f.name}[{i}]", v) for i, v in enumerate(value)), args[0], f, ctx, where)
+        _reject_item(((f"{key}[{i}]", v) for i, v in enumerate(value)), args[0], key, f, ctx, where)
         return list(value)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -230,7 +250,7 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     return value
 
 
-def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, f: dataclasses.Field[Any], ctx: Where,
+def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, key: str, f: dataclasses.Field[Any], ctx: Where,
                  where: str) -> None:
     """Raise a ConfigError naming the first item (labelled `name[0]` or `name.key`) not of type `hint`."""
     if hint is Any:
@@ -238,7 +258,7 @@ def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, f: dataclasses.Fie
     for label, item in items:
         if not isinstance(item, hint) or (hint is int and isinstance(item, bool)):
             expected = next(name for t, name in _TOML_NAMES if t is hint)
-            raise ConfigError(f"{ctx.key(where, label)} = {show(item)}, which is not {expected}; {f.name} must be "
+            raise ConfigError(f"{ctx.key(where, label)} = {show(item)}, which is not {expected}; {key} must be "
                               f"{f.metadata['doc']}.")
 
 

@@ -59,7 +59,7 @@ def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str
         age = (now - datetime.fromisoformat(holder.since.replace("Z", "+00:00"))).total_seconds()
     except ValueError:
         return ""
-    return f"it is {int(age)} s old, past lock_ttl ({int(ttl_s)} s)" if age > ttl_s else ""
+    return f"it is {int(age)} s old, past lock_ttl_s ({int(ttl_s)} s)" if age > ttl_s else ""
 
 
 def process_alive(pid: int) -> bool:
@@ -91,7 +91,7 @@ class FileLock:
         environment's deploy lock)."""
         self.path = path
         self.refusal = refusal or (lambda who: f"{path.parent} is locked by {who}. Wait for it to finish, or raise "
-                                               "lock_wait for this environment in deploy.toml to wait longer.")
+                                               "lock_wait_s for this environment in deploy.toml to wait longer.")
 
     @contextlib.contextmanager
     def hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:

@@ -4,7 +4,7 @@ Two runs in one clone would rebuild the build output under each other, pack a ha
 and race on the changelog and the tag. The build and release stages therefore hold
 `.deploylib/repo.lock`, an flock naming its holder (see lock.py), from the first stage that needs it
 to the end of the process: the kernel drops it when the process ends, however it ends. A run that
-finds it held waits up to the largest `lock_wait` of the environments, then stops with exit 7 naming
+finds it held waits up to the largest `lock_wait_s` of the environments, then stops with exit 7 naming
 the holder. Whoever takes the lock first settles the release stage a killed run left half done.
 """
 
@@ -37,9 +37,9 @@ class RepoLock:
         self.ws.ensure_state()
         lock = FileLock(self.ws.state / "repo.lock", lambda who: (
             f"Another deploylib run is building or releasing {self.ws.app}: {who}. One run at a time builds and "
-            "releases a repository; wait for it to finish (or raise lock_wait in deploy.toml to wait longer), then "
+            "releases a repository; wait for it to finish (or raise lock_wait_s in deploy.toml to wait longer), then "
             "run the command again."))
-        wait = max((env.lock_wait for env in self.ws.config.environments.values()), default=0.0)
+        wait = max((env.lock_wait_s for env in self.ws.config.environments.values()), default=0.0)
         try:
             self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
         except LockHeld:

@@ -9,6 +9,7 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -179,8 +180,8 @@ def demo_app_dir(root: Path) -> Path:
 def discover(root: Path) -> Workspace:
     """The workspace for `root`, with its configuration loaded and validated: deploy.toml, else
     [tool.deploylib] in pyproject.toml, else the embedded demo; a configuration with `demo = true` gives
-    the demo's workspace with the repository's own as `own` (it releases, the demo deploys). Raises
-    ConfigError (exit 3) for an invalid
+    the demo's workspace with the repository's own as `own` (it releases, the demo deploys). Old key names
+    a configuration uses are told once per process, on stderr. Raises ConfigError (exit 3) for an invalid
     configuration, for a file that looks meant to be deploy.toml (e.g. Deploy.toml, deploy.yaml) or a
     misspelt [tool.deploylib], rather than run the demo in their place."""
     deploy_toml, pyproject = root / "deploy.toml", root / "pyproject.toml"
@@ -191,9 +192,9 @@ def discover(root: Path) -> Workspace:
                               f"nor its embedded demo. Make {path.name} a regular file (or remove it).")
     own: Config | None = None
     if deploy_toml.is_file():
-        own = load_file(deploy_toml, root)
+        own = _told(load_file(deploy_toml, root))
     elif pyproject.is_file() and _has_deploylib_table(pyproject):
-        own = load_file(pyproject, root, ("tool", "deploylib"))
+        own = _told(load_file(pyproject, root, ("tool", "deploylib")))
     if own and not own.demo:
         return Workspace(root, own, demo=False)
     misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file())
@@ -230,6 +231,20 @@ def _not_a_file(path: Path) -> str:
     if stat.S_ISDIR(mode):
         return "is a folder, not a file"
     return "" if stat.S_ISREG(mode) else "is not a regular file (a fifo, socket or device)"
+
+
+def _told(config: Config) -> Config:
+    if config.renamed:
+        _tell_renamed(config.path.name, config.renamed)
+    return config
+
+
+@functools.cache  # doit's task creators each load the configuration: the notice is given once per run
+def _tell_renamed(file: str, renamed: tuple[tuple[str, str], ...]) -> None:
+    from deploylib import report
+
+    report.aside(f"{file} uses old key names: " + ", ".join(f"{old} is now {new}" for old, new in renamed)
+                 + ". They still work for now; rename them.")
 
 
 def misnamed_config(names: Iterable[str]) -> str:

@@ -93,8 +93,8 @@ class SshOptions:
     ssh_config: str = option("", doc="an ssh config file to use instead of ~/.ssh/config")
     strict_host_keys: bool = option(True, doc="true or false: refuse hosts whose key is not in known_hosts "
                                               "(false accepts a new host's key, never a changed one)")
-    lock_ttl: int = option(3600, doc="seconds after which a deploy lock whose holder cannot be checked is stale",
-                           check=positive_seconds_problem)
+    lock_ttl_s: int = option(3600, doc="seconds after which a deploy lock whose holder cannot be checked is stale",
+                             check=positive_seconds_problem, was="lock_ttl")
 
 
 @dataclass(frozen=True)
@@ -384,8 +384,8 @@ class SshTarget(Target):
                 host, other = blocked[0]
                 raise LockHeld(f"{self.environment} is locked on {host.where()} by "
                                f"{other.describe() if other else 'an unknown holder'}. Wait for it to finish, raise "
-                               f"lock_wait in deploy.toml to wait longer, or, if that deploy is dead, break the lock: "
-                               f"doit unlock:{self.environment}.")
+                               "lock_wait_s in deploy.toml to wait longer, or, if that deploy is dead, break the "
+                               f"lock: doit unlock:{self.environment}.")
             time.sleep(_LOCK_POLL_S * (0.5 + random.random()))  # jitter: two waiters do not retry in step
         try:
             yield left_behind[0] if left_behind else None
@@ -401,7 +401,7 @@ class SshTarget(Target):
             other = _holder(seen)
             if other is None:  # being created this very moment, or unreadable: not ours to judge
                 return LockHolder("unknown", host.name, 0, "deploy", "", "unknown")
-            why = stale_reason(other, self.options.lock_ttl, datetime.now(UTC), socket.gethostname(), process_alive)
+            why = stale_reason(other, self.options.lock_ttl_s, datetime.now(UTC), socket.gethostname(), process_alive)
             if not why:
                 return other
             host.drop_lock(seen)

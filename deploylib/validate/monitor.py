@@ -28,14 +28,16 @@ def _not_negative(value: int) -> str:
 
 @dataclass(frozen=True)
 class WindowPolicy:
-    """An environment's `[environments.<env>.validation]` table: the window's timing (seconds) and the
-    Argo Rollouts AnalysisRun limits and actions that turn results into a decision."""
+    """An environment's `[environments.<env>.validation]` table: the window's timing (seconds; the old names
+    without `_s` are still read) and the Argo Rollouts AnalysisRun limits and actions that turn results into
+    a decision."""
 
-    initial_delay: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
-                                  check=seconds_problem)
-    interval: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=seconds_problem)
-    duration: float = option(0.0, doc="seconds to keep checking after the switch (0: one round), e.g. 60",
-                             check=seconds_problem)
+    initial_delay_s: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
+                                    check=seconds_problem, was="initial_delay")
+    interval_s: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=seconds_problem,
+                               was="interval")
+    duration_s: float = option(0.0, doc="seconds to keep checking after the switch (0: one round), e.g. 60",
+                               check=seconds_problem, was="duration")
     failure_limit: int = option(0, doc="failed results a check may have before it fails (Argo's failureLimit)",
                                 check=_not_negative)
     consecutive_error_limit: int = option(4, doc="errors in a row a check may have (Argo's consecutiveErrorLimit)",

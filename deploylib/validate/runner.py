@@ -69,20 +69,20 @@ def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
 def validate(base_url: str, checks: Sequence[Check], policy: WindowPolicy,
              on_round: Callable[[int, list[CheckResult]], None],
              sleep: Callable[[float], None] = time.sleep, deployed: Deployed | None = None) -> ValidationReport:
-    """Rounds of checks from `initial_delay` until `duration` has passed (one round when it is 0), stopping
+    """Rounds of checks from `initial_delay_s` until `duration_s` has passed (one round when it is 0), stopping
     early once the monitor decides to roll back. Times are seconds (WindowPolicy); a round starts every
-    `interval` seconds after the previous one ended, and none starts that would end past the window.
+    `interval_s` seconds after the previous one ended, and none starts that would end past the window.
     `on_round(number, results)` is called after each round, numbered from 1."""
     started = time.monotonic()
-    sleep(policy.initial_delay)
+    sleep(policy.initial_delay_s)
     window_start = time.monotonic()
     rounds: list[list[CheckResult]] = []
     while True:
         rounds.append(run_round(base_url, checks, policy.concurrency, deployed))
         on_round(len(rounds), rounds[-1])
-        more = policy.duration > 0 and time.monotonic() - window_start + policy.interval < policy.duration
+        more = policy.duration_s > 0 and time.monotonic() - window_start + policy.interval_s < policy.duration_s
         decision = decide(rounds, policy, final=not more)
         if decision.rollback or not more:
             return ValidationReport(rounds, decision, time.monotonic() - started)
-        sleep(policy.interval)
+        sleep(policy.interval_s)
 

@@ -61,7 +61,7 @@ def users_report_after_the_switch(app: App, github, title: str, labels: list[str
 
 def test_an_issue_opened_after_the_switch_rolls_back_and_the_incident_links_it(live: Workspace, github,
                                                                              app: App) -> None:
-    ws = workspace(live.root, github, app, issue_labels=["bug", "p0"], interval=0.05, duration=60)
+    ws = workspace(live.root, github, app, issue_labels=["bug", "p0"], interval_s=0.05, duration_s=60)
     users_report_after_the_switch(app, github, "Checkout button does nothing", ["p0", "checkout"])
     with pytest.raises(ValidationFailed, match=r"\(user-reported issues\) and was rolled back"):
         pipeline.deploy(ws, "production", artifact(ws, "1.1.0"), assume_yes=True)
@@ -75,15 +75,15 @@ def test_an_issue_opened_after_the_switch_rolls_back_and_the_incident_links_it(l
 @pytest.mark.parametrize(("labels", "kind"), [(["question"], {}), (["bug"], {"pull_request": True})])
 def test_issues_with_other_labels_and_pull_requests_do_not_count(live: Workspace, github, app: App, labels: list,
                                                                  kind: dict, capsys) -> None:
-    ws = workspace(live.root, github, app, issue_labels=["bug"], interval=0.05, duration=0.3)
+    ws = workspace(live.root, github, app, issue_labels=["bug"], interval_s=0.05, duration_s=0.3)
     users_report_after_the_switch(app, github, "How do I pay?", labels, **kind)
     pipeline.deploy(ws, "production", artifact(ws, "1.1.0"), assume_yes=True)
     assert "✓ validate user-reported issues" in capsys.readouterr().out
 
 
 def test_a_minor_issue_severity_only_warns(live: Workspace, github, app: App, capsys) -> None:
-    ws = workspace(live.root, github, app, issue_labels=["bug"], issue_severity="minor", interval=0.05,
-                   duration=0.5)
+    ws = workspace(live.root, github, app, issue_labels=["bug"], issue_severity="minor", interval_s=0.05,
+                   duration_s=0.5)
     users_report_after_the_switch(app, github, "Typo on the about page", ["bug"])
     pipeline.deploy(ws, "production", artifact(ws, "1.1.0"), assume_yes=True)
     assert "warning: user-reported issues (minor): fail" in capsys.readouterr().out

@@ -168,7 +168,7 @@ def test_a_lock_left_by_a_dead_process_on_this_machine_is_broken_and_reported(tm
 def test_a_lock_from_another_machine_holds_until_its_ttl(tmp_path: Path, config: Path) -> None:
     elsewhere = LockHolder("ana", "laptop", 4242, "deploy", "2.0.0", "2020-01-01T00:00:00Z")
     write_lock(tmp_path, "web1", elsewhere)
-    patient = ssh_target(tmp_path, config, lock_ttl=10 ** 10)
+    patient = ssh_target(tmp_path, config, lock_ttl_s=10 ** 10)
     with pytest.raises(LockHeld, match=r"on web1:.* by deploy of 2\.0\.0 by ana@laptop .*doit unlock:production"), \
             patient.lock(LockHolder.me("deploy", "1.0.0"), wait=0):
         pass

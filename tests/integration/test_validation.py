@@ -191,7 +191,7 @@ def test_a_flow_starts_logged_out_every_time(app: App) -> None:
 
 def test_the_window_rolls_back_early_when_a_check_starts_failing(app: App) -> None:
     app.route("/", lambda r: (200, {}, "ok") if app.hits["/"] <= 3 else (500, {}, "boom"))
-    policy = WindowPolicy(interval=0.02, duration=5)
+    policy = WindowPolicy(interval_s=0.02, duration_s=5)
     found = validate(app.url, [SmokeCheck(path="/")], policy, on_round=lambda n, results: None)
     assert found.decision.rollback and found.decision.outcome == "fail"
     assert len(found.rounds) == 4 and found.seconds < 2  # stopped at the first failure, not after 5 s
@@ -199,7 +199,7 @@ def test_the_window_rolls_back_early_when_a_check_starts_failing(app: App) -> No
 
 def test_the_window_passes_when_every_round_passes(app: App) -> None:
     app.route("/", (200, {}, "ok"))
-    found = validate(app.url, [SmokeCheck(path="/")], WindowPolicy(interval=0.02, duration=0.2), lambda n, r: None)
+    found = validate(app.url, [SmokeCheck(path="/")], WindowPolicy(interval_s=0.02, duration_s=0.2), lambda n, r: None)
     assert not found.decision.rollback and len(found.rounds) >= 5
 
 

@@ -129,7 +129,7 @@ class Site:
 def make_site(root: Path, kind: str, app: App | None = None, lock_wait: float = 0) -> Site:
     """A repository like a user's, deployed once (0.1.0) so every trial has a release live before."""
     repo = root / "site"
-    extra = f"lock_wait = {lock_wait}\n"
+    extra = f"lock_wait_s = {lock_wait}\n"
     pages_remote = None
     if kind == "local":
         target = '{ type = "local", path = "../live" }'

@@ -19,7 +19,8 @@ import requests
 
 from deploylib.config.load import Config
 
-SECONDS = {"initial_delay", "interval", "duration", "timeout_s", "retry_delay_s", "lock_wait", "window_s", "lock_ttl"}
+SECONDS = {"initial_delay_s", "interval_s", "duration_s", "timeout_s", "retry_delay_s", "lock_wait_s", "window_s",
+           "lock_ttl_s", "initial_delay", "interval", "duration", "lock_wait", "lock_ttl"}  # the old names still work
 URLS = {"url", "api_url"}
 PATHS = {"path", "pages", "paths", "prometheus_url"}  # requested by checks: "/…" or a full URL ("": unset)
 # (class, field) whose empty value cannot work: a path, a command, a remote, a file.

@@ -79,8 +79,8 @@ def test_production_asks_for_confirmation_by_default() -> None:
      ["status = 700", "is not an HTTP status"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "url": "example.com"}}},
      ['url = "example.com"', "is not an http(s) URL"]),
-    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "lock_wait": -1}}},
-     ["lock_wait = -1", "must be between 0 and 86400 seconds"]),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "lock_wait_s": -1}}},
+     ["lock_wait_s = -1", "must be between 0 and 86400 seconds"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "keep_releases": 1}}},
      ["keep_releases = 1", "rollback is always possible"]),
     ({"build": {"command": "make"}, "environments": {"bad name": MINIMAL_ENV}},
@@ -149,7 +149,7 @@ def ssh_env(**target: object) -> dict:
     ({"shared": ["../etc"]}, ['"../etc", which is not a plain relative path']),
     ({"shared": ["/var/uploads"]}, ['"/var/uploads", which is not a plain relative path']),
     ({"batch_size": -1}, ["batch_size = -1 (a whole number) is negative"]),
-    ({"lock_ttl": 0}, ["lock_ttl = 0 (a whole number) must be more than 0"]),
+    ({"lock_ttl_s": 0}, ["lock_ttl_s = 0 (a whole number) must be more than 0"]),
     ({"hosts": [{"address": "web1", "url": "web1:8080"}]}, ['[environments.prod.target.hosts[0]] url = "web1:8080"',
                                                            "is not an http(s) URL"]),
 ])
@@ -182,9 +182,10 @@ def test_asking_for_an_unknown_environment_lists_the_known_ones() -> None:
     ({"checks": [{"kind": "load", "requests": 0}]}, ["requests = 0", "between 1 and 100000"]),
     ({"checks": [{"kind": "load", "prometheus_metric": "bad metric"}]}, ["is not a metric"]),
     ({"checks": [{"path": "/", "severity": "fatal"}]}, ['severity = "fatal"', "is not critical or minor"]),
-    ({"validation": {"interval": -5}}, ["[environments.prod.validation] interval = -5", "must be between 0 and 86400"]),
+    ({"validation": {"interval_s": -5}}, ["[environments.prod.validation] interval_s = -5",
+                                          "must be between 0 and 86400"]),
     ({"validation": {"on_fail": "ignore"}}, ['on_fail = "ignore"', "is not rollback or warn"]),
-    ({"validation": {"intervall": 5}}, ['unknown key "intervall"', 'Did you mean "interval"?']),
+    ({"validation": {"intervall": 5}}, ['unknown key "intervall"', 'Did you mean "interval_s"?']),
     ({"url": "ftp://example.com"}, ["is not an http(s) URL"]),
 ])
 def test_validation_mistakes_are_named(env_extra: dict, fragments: list[str]) -> None:
@@ -392,8 +393,8 @@ def check_with(**check: object) -> dict:
     ({"build": {"env": {"A": "\0"}}}, ["[build] env", "NUL character"]),
     (check_with(json={"a": ["\0"]}), ["checks[0]] json.a[0] = \"\\u0000\"", "NUL character"]),
     (check_with(headers={"Authorization": 2**64}), ["checks[0]] headers.Authorization = 18446744073709551616"]),
-    (env_with(lock_wait=float("inf")), ["lock_wait = inf", "not a finite number"]),
-    (env_with(validation={"interval": float("nan")}), ["interval = nan", "not a finite number"]),
+    (env_with(lock_wait_s=float("inf")), ["lock_wait_s = inf", "not a finite number"]),
+    (env_with(validation={"interval_s": float("nan")}), ["interval_s = nan", "not a finite number"]),
     (env_with(keep_releases=2**64), ["keep_releases", "beyond the 64-bit"]),
     # environment names become doit task names
     ({"build": {"command": "make"}, "environments": {"prod\n": MINIMAL_ENV}}, ['[environments] "prod\\n"']),
@@ -407,14 +408,14 @@ def check_with(**check: object) -> dict:
     (env_with(checks=[{"kind": "flow", "steps": [{"path": "/", "headers": {"X": "é\n"}}]}]),
      ["steps[0]] headers", "not a header value"]),
     # waits and counts the code can use
-    (env_with(validation={"initial_delay": 9223372036854775807}), ["initial_delay = 9223372036854775807",
+    (env_with(validation={"initial_delay_s": 9223372036854775807}), ["initial_delay_s = 9223372036854775807",
                                                                     "between 0 and 86400 seconds"]),
     (check_with(timeout_s=1e12), ["checks[0]] timeout_s", "at most 86400 seconds"]),
     (check_with(retry_delay_s=1e12), ["retry_delay_s", "86400"]),
     (check_with(retries=10**9), ["checks[0]] retries", "between 0 and 100"]),
     (env_with(checks=[{"kind": "load", "window_s": 1e9}]), ["window_s", "86400"]),
     ({"notify": [{"url_env": "X", "timeout_s": 1e10}]}, ["[notify[0]] timeout_s", "86400"]),
-    (env_with(lock_wait=86401), ["lock_wait = 86401", "86400"]),
+    (env_with(lock_wait_s=86401), ["lock_wait_s = 86401", "86400"]),
     ({"release": {"github": {"repository": "acme/.."}}}, ['[release.github] repository = "acme/.."', "OWNER/NAME"]),
     ({"build": {"lighthouse": {"pages": ["index.html"]}}}, ["[build.lighthouse] pages", 'not a path starting with']),
     # an item of the wrong type is named by its index or key
@@ -442,7 +443,7 @@ def test_values_that_cannot_work_are_refused_naming_key_and_form(data: dict, fra
     check_with(contains="multi\nline", timeout_s=86400, retries=100),
     env_with(target={"type": "github-pages", "remote": "git@github.com:acme/site.git", "branch": "pages/live",
                      "cname": "www.example.com"}, url="https://www.example.com"),
-    env_with(validation={"initial_delay": 0, "interval": 0.5, "duration": 86400}),
+    env_with(validation={"initial_delay_s": 0, "interval_s": 0.5, "duration_s": 86400}),
 ])
 def test_usable_values_are_accepted(data: dict) -> None:
     assert load(data).path.name == "deploy.toml"
@@ -524,3 +525,59 @@ def test_deploylibs_own_pyproject_releases_itself_and_keeps_the_demo() -> None:
     config = load_file(REPO / "pyproject.toml", REPO, ("tool", "deploylib"))
     assert config.demo and not config.environments
     assert config.release.version_files == ["pyproject.toml"] and not config.release.push
+
+
+SSH_TARGET = {"type": "ssh", "hosts": [{"address": "web1"}], "path": "/srv/site"}
+
+
+@pytest.mark.parametrize(("old", "new", "where", "data"), [
+    ("lock_wait", "lock_wait_s", lambda env: env.lock_wait_s, {"lock_wait": 7}),
+    ("lock_ttl", "lock_ttl_s", lambda env: env.target.options.lock_ttl_s, {"target": {**SSH_TARGET, "lock_ttl": 7}}),
+    ("initial_delay", "initial_delay_s", lambda env: env.validation.initial_delay_s,
+     {"validation": {"initial_delay": 7}}),
+    ("interval", "interval_s", lambda env: env.validation.interval_s, {"validation": {"interval": 7}}),
+    ("duration", "duration_s", lambda env: env.validation.duration_s, {"validation": {"duration": 7}}),
+])
+def test_an_old_duration_key_still_works_and_is_noted(old: str, new: str, where, data: dict) -> None:
+    config = load(env_with(url="https://a.example", **data))
+    assert where(config.environments["prod"]) == 7
+    ((said, now),) = config.renamed
+    assert said.endswith(f"] {old}") and now == new
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"lock_wait": 1, "lock_wait_s": 2}, "deploy.toml: [environments.prod] lock_wait_s and lock_wait are both given, "
+                                         "but lock_wait is the old name of lock_wait_s"),
+    ({"validation": {"duration": 1, "duration_s": 2}}, "[environments.prod.validation] duration_s and duration are "
+                                                       "both given"),
+    ({"target": {**SSH_TARGET, "lock_ttl": 1, "lock_ttl_s": 2}}, "[environments.prod.target] lock_ttl_s and "
+                                                                 "lock_ttl are both given"),
+])
+def test_an_old_and_a_new_name_of_one_key_together_are_refused(data: dict, message: str) -> None:
+    assert message in error_of(env_with(url="https://a.example", **data))
+
+
+def test_a_bad_value_under_an_old_name_is_named_as_written() -> None:
+    assert '[environments.prod] lock_wait = -1 (a whole number) must be between 0' in error_of(env_with(lock_wait=-1))
+
+
+def test_the_new_names_load_without_a_notice() -> None:
+    config = load(env_with(lock_wait_s=3, validation={"initial_delay_s": 1, "interval_s": 2, "duration_s": 4}))
+    env = config.environments["prod"]
+    assert (env.lock_wait_s, env.validation.interval_s, config.renamed) == (3, 2, ())
+
+
+def test_the_notice_of_old_names_is_one_line_on_stderr_once_per_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write(tmp_path, "deploy.toml", b'[build]\ncommand = "true"\n[environments.prod]\nlock_wait = 5\n'
+                                   b'target = {type = "local", path = "out"}\nvalidation = {interval = 1}\n'
+                                   b'[[environments.prod.checks]]\npath = "/"\n')
+    loads_twice = ("from pathlib import Path; from deploylib.state.workspace import discover; "
+                   "discover(Path.cwd()); discover(Path.cwd())")
+    ran = subprocess.run([sys.executable, "-c", loads_twice], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert ran.stdout == "" and ran.stderr.count("\n") == 1
+    assert ran.stderr == ("! deploy.toml uses old key names: [environments.prod.validation] interval is now "
+                          "interval_s, [environments.prod] lock_wait is now lock_wait_s. They still work for now; "
+                          "rename them.\n")

@@ -27,7 +27,7 @@ def test_a_recent_lock_from_another_machine_holds_whatever_the_local_pids() -> N
 
 def test_a_lock_older_than_its_ttl_is_stale() -> None:
     old = holder(host="laptop", since="2026-11-24T10:00:00Z")
-    assert stale_reason(old, 3600, NOW, "ci-1", alive=lambda pid: True) == "it is 7200 s old, past lock_ttl (3600 s)"
+    assert stale_reason(old, 3600, NOW, "ci-1", alive=lambda pid: True) == "it is 7200 s old, past lock_ttl_s (3600 s)"
 
 
 def test_a_lock_with_an_unreadable_time_is_not_judged_by_age() -> None:
