@@ -9,17 +9,16 @@ A non-zero exit is a failed deploy. What is live comes from the `live` command w
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import report
 from deploylib.config.schema import option
 from deploylib.errors import TargetError
-from deploylib.model import STATE_DIR, Artifact, Release, utc_now
+from deploylib.model import STATE_DIR, Artifact, Release
 from deploylib.runner import command_problem, optional_command_problem, program_name, program_problem, run_shell
-from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
+from deploylib.targets.history import FILE_NAME, History, append_activation, from_command_record, read_history
 from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore
 
@@ -42,7 +41,8 @@ class CommandTarget(Target):
         super().__init__(options, root, environment)
         self.base = self.state_folder
         self.store = ReleaseStore(self.base / "releases")
-        self.record = self.base / "activations.json"  # every successful activation, oldest first
+        self.revisions = self.base / FILE_NAME  # every successful activation, oldest first
+        self.old_record = self.base / "activations.json"  # the same, as older versions wrote it
 
     def describe(self) -> str:
         return f"command target ({self.options.deploy})"
@@ -55,16 +55,12 @@ class CommandTarget(Target):
             program = options.deploy
         return f'Add it: where the site answers once {program} has published it, e.g. url = "https://www.example.com".'
 
-    def _activations(self) -> list[dict[str, str]]:
+    def _history(self) -> History:
         try:
-            activations: list[dict[str, str]] = json.loads(self.record.read_text())
-            return activations
-        except (OSError, ValueError):
-            return []
-
-    def _with_activation(self, release: Release) -> Release:
-        entry = next((a for a in reversed(self._activations()) if a["id"] == release.id), {})
-        return replace(release, activated_at=entry.get("time", ""), activated_by=entry.get("by", ""))
+            earlier = from_command_record(self.old_record.read_text())
+        except OSError:  # none (the usual case) or unreadable: the new file still tells
+            earlier = []
+        return read_history(self.revisions, earlier)
 
     def live(self) -> Release | None:
         if self.options.live:
@@ -76,15 +72,13 @@ class CommandTarget(Target):
                 return None
             known = next((r for r in self.releases() if r.digest == digest), None)
             return known or Release(id=digest, version="unknown", digest=digest, commit="")
-        activations = self._activations()
-        release = self.store.read(activations[-1]["id"]) if activations else None
-        return self._with_activation(release) if release else None
+        history = self._history()
+        last = history.last()
+        release = self.store.read(last.release_id) if last else None
+        return history.stamped(release) if release else None
 
     def releases(self) -> list[Release]:
-        order = {a["id"]: n for n, a in enumerate(self._activations())}
-        found = self.store.all()
-        found.sort(key=lambda r: (order.get(r.id, -1), r.id))
-        return [self._with_activation(r) for r in found]
+        return self._history().ordered(self.store.all())
 
     def deploy(self, artifact: Artifact) -> Release:
         return self.store.put(artifact)
@@ -108,7 +102,7 @@ class CommandTarget(Target):
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         self.store.check(release, f"the {self.environment} command target")
-        older = any(a["id"] == release.id for a in self._activations())
+        older = release.id in self._history()
         command = self.options.rollback if older and self.options.rollback else self.options.deploy
         report.stage("…", f"run:{self.environment}", command)
         ran = run_shell(command, self.root, report.command_line, self._env(release))
@@ -116,8 +110,7 @@ class CommandTarget(Target):
             raise TargetError(f"The {'rollback' if command == self.options.rollback else 'deploy'} command for "
                               f"{self.environment} failed: {ran.explain()}. What it changed is up to it; "
                               f"deploylib still records {self.environment} as it was.")
-        write_atomically(self.record, json.dumps([*self._activations(), {"id": release.id, "time": utc_now(),
-                                                                        "by": by}]))
+        append_activation(self.revisions, release, by, f"the {self.environment} command target")
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Remove the oldest unpacked releases (their artifacts stay in .deploylib/artifacts)."""

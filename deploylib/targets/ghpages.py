@@ -23,9 +23,10 @@ from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option
 from deploylib.errors import GitError, TargetError
 from deploylib.git import GitRun, git_run
-from deploylib.model import Artifact, Release, utc_now
+from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
+from deploylib.targets.history import FILE_NAME, History, append_activation, from_pages_records, read_history
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release", "deploylib-tree")
 _IDENTITY = "deploylib <deploylib@localhost>"
@@ -86,7 +87,8 @@ class PagesTarget(Target):
         super().__init__(options, root, environment)
         self.base = self.state_folder
         self.cache = self.base / "pages.git"
-        self.record = self.base / "releases.json"  # release id -> commit, tree, activations
+        self.record = self.base / "releases.json"  # release id -> commit, tree (older versions: activations too)
+        self.revisions = self.base / FILE_NAME
         local = root / options.remote
         self.remote = str(local) if not _looks_remote(options.remote) and local.exists() else options.remote
 
@@ -175,12 +177,13 @@ class PagesTarget(Target):
         self.base.mkdir(parents=True, exist_ok=True)
         write_atomically(self.record, json.dumps(records, indent=1))
 
-    def _release(self, release_id: str, record: dict[str, object]) -> Release:
-        activations = record.get("activations") or [{}]
-        last = activations[-1] if isinstance(activations, list) else {}
+    def _history(self, records: dict[str, dict[str, object]]) -> History:
+        return read_history(self.revisions, from_pages_records(records))
+
+    @staticmethod
+    def _release(release_id: str, record: dict[str, object]) -> Release:
         return Release(id=release_id, version=str(record["version"]), digest=str(record["digest"]),
-                       commit=str(record["source"]), activated_at=str(last.get("time", "")),
-                       activated_by=str(last.get("by", "")))
+                       commit=str(record["source"]))
 
     # -- the Target interface --------------------------------------------------------------------
 
@@ -192,9 +195,9 @@ class PagesTarget(Target):
         if made.foreign:
             return Release(id=tip[:12], version="", digest="", commit="", activated_at=made.when,
                            activated_by=made.author, foreign=made.foreign)
-        record = self._records().get(made.release)
-        if record is not None:
-            return self._release(made.release, record)
+        records = self._records()
+        if made.release in records:
+            return self._history(records).stamped(self._release(made.release, records[made.release]))
         return Release(id=made.release, version=made.trailers.get("deploylib-version", ""),
                        digest=made.trailers["deploylib-digest"], commit=made.trailers.get("deploylib-commit", ""))
 
@@ -215,10 +218,9 @@ class PagesTarget(Target):
         return _Made({}, foreign, author, when)
 
     def releases(self) -> list[Release]:
-        """Oldest activation first, by the activations' sequence numbers (timestamps tie within a second)."""
+        """Every release built for this target, oldest activation first (never-activated ones first of all)."""
         records = self._records()
-        order = sorted(records, key=lambda rid: (_last_activation(records[rid]), rid))
-        return [self._release(rid, records[rid]) for rid in order]
+        return self._history(records).ordered(self._release(rid, r) for rid, r in records.items())
 
     def deploy(self, artifact: Artifact) -> Release:
         tip = self._fetch_tip()
@@ -294,12 +296,12 @@ class PagesTarget(Target):
             return
         if record is None:
             raise TargetError(f"Release {release.id} was never built for {self.describe()}; it cannot be published.")
-        commit = str(record["commit"])
+        commit, history = str(record["commit"]), self._history(records)
         # A release built just now goes on top of the tip it was built on: the lease says so, and no
         # look at the remote is needed first. Otherwise (or when that tip moved) see what is there.
-        if record.get("activations") or not self._push(commit, lease=str(record["base"])):
+        if release.id in history or not self._push(commit, lease=str(record["base"])):
             tip = self._fetch_tip()
-            if tip and tip in {commit, *(str(a.get("commit")) for a in record.get("activations") or [])}:
+            if tip and tip in {commit, *history.commits(release.id)}:
                 return  # already live: nothing to publish
             made = self._made(tip) if tip else None
             if made and made.release == release.id and self._git("rev-parse", f"{tip}^{{tree}}").strip() == \
@@ -318,10 +320,7 @@ class PagesTarget(Target):
             if commit != tip and not self._push(commit, lease=tip):
                 raise TargetError(f"{self.describe()} changed while deploylib was publishing (someone else "
                                   "published): nothing was overwritten. Run the deploy again.")
-        number = max((_last_activation(r) for r in records.values()), default=0) + 1
-        record["activations"] = [*list(record.get("activations") or []), {"time": utc_now(), "by": by,
-                                                                          "commit": commit, "n": number}]
-        self._save(records)
+        append_activation(self.revisions, release, by, self.describe(), commit)
 
     def _foreign_refusal(self, what: str) -> str:
         return (f"{self.describe()} serves {what}: someone else published. Nothing was overwritten: deploylib "
@@ -382,12 +381,6 @@ class PagesTarget(Target):
             records.pop(release_id, None)
         self._save(records)
         return []
-
-
-def _last_activation(record: dict[str, object]) -> int:
-    """The sequence number of a release's latest activation; -1 when it never was."""
-    activations = record.get("activations") or []
-    return int(activations[-1]["n"]) if isinstance(activations, list) and activations else -1
 
 
 def _looks_remote(remote: str) -> bool:

@@ -13,14 +13,8 @@ from deploylib.config.schema import nonempty_problem, option
 from deploylib.errors import TargetError
 from deploylib.model import Artifact, Release
 from deploylib.targets.base import Target
-from deploylib.targets.layout import (
-    Activations,
-    activations,
-    in_activation_order,
-    revision_line,
-    to_remove,
-    with_activation,
-)
+from deploylib.targets.history import FILE_NAME, History, append_activation, read_history
+from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore
 
 
@@ -49,7 +43,7 @@ class LocalTarget(Target):
         self.base = Path(os.path.abspath(root / options.path))
         self.store = ReleaseStore(self.base / "releases")
         self.current = self.base / "current"
-        self.revisions = self.base / "revisions.log"
+        self.revisions = self.base / FILE_NAME
 
     def describe(self) -> str:
         return f"local directory {self.base}"
@@ -61,14 +55,8 @@ class LocalTarget(Target):
             return f"{existing} is not a folder this user can write to, so {self.base} cannot hold releases"
         return ""
 
-    def _activations(self) -> Activations:
-        try:  # bytes that are not UTF-8 (a corrupted log) spoil only their own lines
-            return activations(self.revisions.read_bytes().decode(errors="replace").splitlines())
-        except FileNotFoundError:
-            return {}
-        except OSError as err:
-            raise TargetError(f"Cannot read {self.revisions}: {err.strerror}. It records which release went live "
-                              "when; restore it or remove it (rollback then picks releases by name).") from None
+    def _history(self) -> History:
+        return read_history(self.revisions)
 
     def _current_id(self) -> str | None:
         try:
@@ -86,10 +74,10 @@ class LocalTarget(Target):
         if release is None:
             raise TargetError(f"{self.current} points at {release_id}, which is not complete in {self.store.folder}. "
                               "The target was changed by hand; redeploy to repair it.")
-        return with_activation(release, self._activations())
+        return self._history().stamped(release)
 
     def releases(self) -> list[Release]:
-        return in_activation_order(self.store.all(), self._activations())
+        return self._history().ordered(self.store.all())
 
     def deploy(self, artifact: Artifact) -> Release:
         try:
@@ -118,13 +106,7 @@ class LocalTarget(Target):
         except OSError as err:
             raise TargetError(f"Cannot switch {self.current} to {release.id}: {err.strerror}. The release live "
                               f"before is unchanged; make {self.base} writable and try again.") from None
-        try:
-            with self.revisions.open("a") as log:
-                log.write(revision_line(release, by))
-        except OSError as err:
-            raise TargetError(f"{release.id} is live on {self.describe()}, but its activation could not be "
-                              f"recorded in {self.revisions}: {err.strerror}. Make it writable (and give the disk "
-                              "free space).") from None
+        append_activation(self.revisions, release, by, self.describe())
 
     @property
     def lock_file(self) -> Path:

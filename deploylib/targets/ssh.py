@@ -37,16 +37,8 @@ from deploylib.model import Artifact, Release
 from deploylib.sizes import format_size
 from deploylib.state.lock import LockHolder, process_alive, stale_reason
 from deploylib.targets.base import Batch, Kept, Target
-from deploylib.targets.layout import (
-    Activations,
-    activations,
-    in_activation_order,
-    parse_release,
-    release_json,
-    revision_line,
-    to_remove,
-    with_activation,
-)
+from deploylib.targets.history import FILE_NAME, History
+from deploylib.targets.layout import parse_release, release_json, to_remove
 from deploylib.targets.ssh_client import Endpoint
 from deploylib.targets.store import ReleaseStore
 
@@ -101,7 +93,7 @@ class SshOptions:
 class HostState:
     current: str  # the release id `current` points at ("" when none)
     releases: dict[str, Release]  # complete releases by id
-    activations: Activations
+    history: History
 
 
 class Host:
@@ -121,7 +113,7 @@ printf 'current %s\\n' "$(readlink current 2>/dev/null)"
 for f in releases/*.json; do
   [ -f "$f" ] && [ -d "${{f%.json}}" ] && printf 'release %s\\n' "$(cat -- "$f")"
 done
-[ -f revisions.log ] && tail -n 1000 revisions.log | sed 's/^/revision /'
+[ -f {FILE_NAME} ] && tail -n 1000 {FILE_NAME} | sed 's/^/revision /'
 exit 0
 """, f"reading {self.where()}")
         current, releases, revisions = "", {}, []
@@ -133,7 +125,7 @@ exit 0
                 releases[release.id] = release
             elif kind == "revision":
                 revisions.append(rest)
-        return HostState(current, releases, activations(revisions))
+        return HostState(current, releases, History.parse(revisions))
 
     def prepare_command(self) -> str:
         """Run before an upload: make the layout's folders and drop uploads a killed deploy left."""
@@ -204,7 +196,7 @@ fi
 if [ "$(readlink current 2>/dev/null || true)" = releases/{rid} ]; then exit 0; fi
 ln -s releases/{rid} .current-$$
 mv -T .current-$$ current
-printf '%s' {q(revision_line(release, by))} >> revisions.log
+printf '%s' {q(History.line(release, by))} >> {FILE_NAME}
 """, f"switching {self.where('current')} to {release.id}")
 
     def remove(self, release_ids: list[str]) -> list[str]:
@@ -303,7 +295,7 @@ class SshTarget(Target):
         if release is None:
             raise TargetError(f"{self.hosts[-1].where('current')} points at {state.current}, which is not a complete "
                               "release there. The host was changed by hand; redeploy to repair it.")
-        return with_activation(release, state.activations)
+        return state.history.stamped(release)
 
     def releases(self) -> list[Release]:
         """Releases complete on every host (only those can be rolled back to), in the last host's order."""
@@ -312,7 +304,7 @@ class SshTarget(Target):
     @staticmethod
     def _complete(states: list[HostState]) -> list[Release]:
         complete = [r for rid, r in states[-1].releases.items() if all(rid in s.releases for s in states)]
-        return in_activation_order(complete, states[-1].activations)
+        return states[-1].history.ordered(complete)
 
     def kept(self) -> Kept:
         states = self._states()  # one round of ssh to every host instead of two
@@ -427,7 +419,7 @@ class SshTarget(Target):
         except TargetError as err:
             return [str(err)]
         for host, state in zip(self.hosts, states, strict=True):
-            old = to_remove(in_activation_order(list(state.releases.values()), state.activations), keep, protect)
+            old = to_remove(state.history.ordered(state.releases.values()), keep, protect)
             if old:
                 problems += host.remove([r.id for r in old])
         for staged in self.staging.all():  # only the newest staging copies are worth keeping

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,29 @@ def test_activating_an_older_release_brings_it_back(target: Target, kind: str, t
     assert target.live().digest == old.digest
     assert served(kind, tmp_path) == "one"
     assert [r.id for r in target.releases()][-1] == old.id  # the latest activation comes last
+
+
+def revisions_logs(kind: str, root: Path) -> list[Path]:
+    """Where each kind of target keeps its activation history: beside the releases (on every host), or in
+    its state folder."""
+    if kind == "ssh":
+        return [root / host / "revisions.log" for host in SSH_HOSTS]
+    if kind == "local":
+        return [root / "site" / "revisions.log"]
+    return [root / ".deploylib" / "targets" / "production" / "revisions.log"]
+
+
+def test_every_target_records_each_activation_as_one_json_line(target: Target, kind: str, tmp_path: Path) -> None:
+    old, new = (target.deploy(build(tmp_path, v, b)) for v, b in (("1.0.0", "one"), ("1.1.0", "two")))
+    for release, by in ((old, "ann"), (new, "bob"), (old, "cy")):
+        target.activate(release, by)
+    for log in revisions_logs(kind, tmp_path):
+        lines = [json.loads(line) for line in log.read_text().splitlines()]
+        assert [(e["id"], e["version"], e["digest"], e["by"]) for e in lines] == [
+            (old.id, "1.0.0", old.digest, "ann"), (new.id, "1.1.0", new.digest, "bob"),
+            (old.id, "1.0.0", old.digest, "cy")]
+        assert all(e["time"].endswith("Z") for e in lines) and ("commit" in lines[0]) is (kind == "pages")
+    assert [(r.id, r.activated_by) for r in target.releases()] == [(new.id, "bob"), (old.id, "cy")]
 
 
 def test_a_second_deploy_is_refused_while_the_lock_is_held(target: Target, kind: str, tmp_path: Path) -> None:
