@@ -111,24 +111,31 @@ def scan_output(source: Path) -> list[tuple[str, str, bool]]:
     listed without a trailing "/". Raises BuildError (exit 1) naming the first such entry, and OSError
     when a folder cannot be listed."""
     found: list[tuple[str, str, bool]] = []
-    pending = [("", str(source))]
+    for rel, item in _below(str(source)):
+        if item.is_dir(follow_symlinks=False):
+            found.append((rel, item.path, True))
+        elif item.is_file(follow_symlinks=False):
+            found.append((rel, item.path, False))
+        else:
+            raise _special(item.path, item.stat(follow_symlinks=False).st_mode)
+        if problem := name_problem(rel):
+            raise BuildError(f"The build output contains {item.path!r}, which {problem}. Rename it in "
+                             "the build; nothing was released.")
+    found.sort()
+    return found
+
+
+def _below(root: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(relative posix path, entry) of everything below the folder `root`, a folder before what it holds;
+    links are not followed. Raises OSError when a folder cannot be listed."""
+    pending = [("", root)]
     while pending:
         prefix, folder = pending.pop()
         with os.scandir(folder) as listing:
             for item in listing:
-                rel = prefix + item.name
                 if item.is_dir(follow_symlinks=False):
-                    pending.append((rel + "/", item.path))
-                    found.append((rel, item.path, True))
-                elif item.is_file(follow_symlinks=False):
-                    found.append((rel, item.path, False))
-                else:
-                    raise _special(item.path, item.stat(follow_symlinks=False).st_mode)
-                if problem := name_problem(rel):
-                    raise BuildError(f"The build output contains {item.path!r}, which {problem}. Rename it in "
-                                     "the build; nothing was released.")
-    found.sort()
-    return found
+                    pending.append((f"{prefix}{item.name}/", item.path))
+                yield prefix + item.name, item
 
 
 _TEMPLATE = (b"0000000\x00" * 2, b"00000000000\x00", b"ustar  \x00", bytes(16))
@@ -715,17 +722,7 @@ def _write(tar: IO[bytes], entry: Entry, target: str, artifact: Artifact) -> int
 
 def _files(root: str) -> dict[str, os.DirEntry[str]]:
     """Everything below `root` that is not a folder, by relative path."""
-    found: dict[str, os.DirEntry[str]] = {}
-    pending = [("", root)]
-    while pending:
-        prefix, folder = pending.pop()
-        with os.scandir(folder) as listing:
-            for item in listing:
-                if item.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{item.name}/", item.path))
-                else:
-                    found[prefix + item.name] = item
-    return found
+    return {rel: item for rel, item in _below(root) if not item.is_dir(follow_symlinks=False)}
 
 
 def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:

@@ -42,10 +42,8 @@ def branch_problem(name: str) -> str:
 
     Stricter than git in one case: "@" alone, which git accepts as a name but reads as HEAD.
     """
-    if not name:
-        return "is empty"
-    if name.startswith("-"):
-        return 'starts with "-", which git would read as an option'
+    if problem := _argument_problem(name):
+        return problem
     if name in ("HEAD", "@"):
         return f'is "{name}", which git reads as the current commit, not a branch'
     return refname_problem(f"refs/heads/{name}")
@@ -53,8 +51,11 @@ def branch_problem(name: str) -> str:
 
 def remote_problem(name: str) -> str:
     """Why `name` cannot be a git remote's name (git's `valid_remote_name`: refs/remotes/NAME/x), or ""."""
+    return _argument_problem(name) or refname_problem(f"refs/remotes/{name}/x")
+
+
+def _argument_problem(name: str) -> str:
+    """Why a name cannot be handed to git as an argument: empty, or read as an option."""
     if not name:
         return "is empty"
-    if name.startswith("-"):
-        return 'starts with "-", which git would read as an option'
-    return refname_problem(f"refs/remotes/{name}/x")
+    return 'starts with "-", which git would read as an option' if name.startswith("-") else ""
