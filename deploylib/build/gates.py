@@ -34,6 +34,9 @@ def _glob_problem(glob: str) -> str:
 
 @dataclass(frozen=True)
 class Budget:
+    """`[[build.budgets]]`: a glob of build output files (see `glob_matcher`) and the most their sizes may
+    add up to, raw and gzipped (sizes as `deploylib.sizes.parse_size` reads them; "" : no limit)."""
+
     glob: str = option("**", doc='a glob of the files the budget covers, relative to the build output: "*" stays '
                                  'within a folder, "**" spans folders, e.g. "**/*.js"', check=_glob_problem)
     max: str = option("", doc='the most their raw sizes may add up to, e.g. "500 kB"', check=size_problem)

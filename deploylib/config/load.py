@@ -176,7 +176,8 @@ class DeployConfig:
 @dataclass(frozen=True)
 class EnvironmentConfig:
     """One `[environments.NAME]` table: where releases go (`target`, a Variant whose `type` picks the
-    options class in deploylib.targets), how they are validated, and how many are kept. Times in seconds."""
+    options class in deploylib.targets), how they are validated, and how many are kept. Times in seconds
+    (`lock_wait_s`, formerly `lock_wait`)."""
 
     target: Variant = option(doc='a table with a type, e.g. {type = "local", path = "/srv/site"}',
                              variant=Kinds(TARGETS))

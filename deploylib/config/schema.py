@@ -173,7 +173,8 @@ def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
     `cls`: a dataclass whose `option` fields are its keys (fields without `doc` metadata are not read).
     `where`: the dotted table the values sit in, for messages. An int is accepted where a float is
     expected (TOML `10` for 10.0 seconds); a bool is never an int. NUL characters, inf/nan and integers
-    beyond 64 bits are refused everywhere."""
+    beyond 64 bits are refused everywhere. An old key name (`option(was=…)`) is read as the field's and
+    noted in `ctx.renamed`."""
     hints = _type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if "doc" in f.metadata]
     old_names = {f.metadata["was"] for f in fields if f.metadata["was"]}  # read, but no longer suggested
@@ -197,7 +198,7 @@ def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
 def _key_given(f: dataclasses.Field[Any], table: dict[str, Any], ctx: Where, where: str) -> str:
     """The key `table` gives field `f` under: its name, or its old name (`option(was=…)`), which is noted in
     `ctx.renamed`. Both at once is a ConfigError naming both, as neither can be known to be meant."""
-    old = f.metadata["was"]
+    old: str = f.metadata["was"]
     if not old or old not in table:
         return f.name
     if f.name in table:

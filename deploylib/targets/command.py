@@ -34,6 +34,10 @@ class CommandOptions:
 
 
 class CommandTarget(Target):
+    """The user's own commands (see the module's docstring). Raises TargetError when a command fails (its
+    outcome is then up to it: deploylib records nothing), ArtifactError for a release that no longer
+    matches its manifest."""
+
     Options = CommandOptions
     options: CommandOptions
 

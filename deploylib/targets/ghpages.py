@@ -80,6 +80,9 @@ class _Made:
 
 
 class PagesTarget(Target):
+    """A branch of a git remote (see the module's docstring). Raises TargetError when git fails, the remote
+    cannot be reached, or something deploylib did not publish would be replaced without `force`."""
+
     Options = PagesOptions
     options: PagesOptions
 

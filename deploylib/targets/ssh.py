@@ -70,6 +70,8 @@ class SshHostOptions:
 
 @dataclass(frozen=True)
 class SshOptions:
+    """`[environments.NAME.target]` with type = "ssh"; durations in seconds (`lock_ttl_s`, formerly `lock_ttl`)."""
+
     hosts: tuple[SshHostOptions, ...] = option(
         doc='an array of tables, e.g. hosts = [{address = "deploy@web1"}, {address = "deploy@web2"}]',
         check=lambda hosts: "" if hosts and len({h.address for h in hosts}) == len(hosts)
@@ -91,6 +93,8 @@ class SshOptions:
 
 @dataclass(frozen=True)
 class HostState:
+    """What one host holds, read in one ssh round trip by `Host.inspect`."""
+
     current: str  # the release id `current` points at ("" when none)
     releases: dict[str, Release]  # complete releases by id
     history: History
@@ -108,6 +112,8 @@ class Host:
         return f"{self.name}:{self.path}{'/' + sub if sub else ''}"
 
     def inspect(self) -> HostState:
+        """`current`, the complete releases and the last 1000 lines of revisions.log, in one ssh command
+        (nothing at all when the deploy folder does not exist yet); raises TargetError when ssh fails."""
         _, out = self.endpoint.run(f"""{self.cd} 2>/dev/null || exit 0
 printf 'current %s\\n' "$(readlink current 2>/dev/null)"
 for f in releases/*.json; do
@@ -247,6 +253,10 @@ def _holder(text: str) -> LockHolder | None:
 
 
 class SshTarget(Target):
+    """The hosts of an `SshOptions` table, deployed to together (see the module's docstring). Its methods
+    raise TargetError naming the host and step when ssh, rsync or a script there fails, ArtifactError when
+    an upload does not match the manifest, and LockHeld when another deploy keeps a host's lock."""
+
     Options = SshOptions
     options: SshOptions
 
