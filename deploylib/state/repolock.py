@@ -29,7 +29,7 @@ class RepoLock:
     def hold(self, action: str, version: str = "") -> None:
         """Take the lock if this process does not hold it yet, then finish or undo an interrupted release.
         `action` and `version` name this run to whoever finds the lock taken. Waits up to the largest
-        `lock_wait` (seconds) of the environments. Raises LockHeld (exit 7) naming the holder when another
+        `lock_wait_s` (seconds) of the environments. Raises LockHeld (exit 7) naming the holder when another
         run keeps it past the wait; StateError (exit 1) when the state folder cannot be written; and
         ReleaseError or StateError from `journal.settle` for an interrupted release it cannot settle."""
         if self._holding:

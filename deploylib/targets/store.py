@@ -46,7 +46,7 @@ class ReleaseStore:
         return release if release and (self.folder / release_id).is_dir() else None
 
     def all(self) -> list[Release]:
-        """Every complete release, in no particular order (see layout.in_activation_order)."""
+        """Every complete release, in no particular order (History.ordered puts them in order)."""
         return [r for p in self.folder.glob("*.json") if not p.stem.endswith(".manifest") and (r := self.read(p.stem))]
 
     def path(self, release: Release) -> Path:
