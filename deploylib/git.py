@@ -205,6 +205,15 @@ def tag_commit(repo: Path, tag: str) -> str:
         return ""
 
 
+def tag_object_type(repo: Path, tag: str) -> str:
+    """What the tag finally names once annotated tags are peeled ("commit", "tree", "blob"), or "" when there
+    is no such tag or git fails; never raises."""
+    try:
+        return run_git(repo, "cat-file", "-t", f"refs/tags/{tag}^{{}}").strip()
+    except GitError:
+        return ""
+
+
 def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
     """A digest of HEAD's tracked files except `excluded` paths: unchanged by a release commit that only
     touches the changelog, so an up-to-date build stays up to date after it is released. `excluded`:

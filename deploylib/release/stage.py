@@ -33,6 +33,7 @@ from deploylib.git import (
     repository_problem,
     run_git,
     tag_commit,
+    tag_object_type,
     tag_refs,
 )
 from deploylib.model import Artifact
@@ -202,15 +203,40 @@ def write_changelog(ws: Workspace, full: bool) -> None:
     report.stage(report.OK, "changelog", f"{path}: section {version} written")
 
 
-def preview(ws: Workspace, plan: VersionPlan) -> None:
-    """What `publish` would do, written nowhere: the next version and the release notes. The release's
-    file edits are computed too (and dropped), so a version file the release could not edit fails the
-    dry run as it would fail the release, and so does a next tag that exists off HEAD's history. Prints to
-    stdout through deploylib.report. Raises ReleaseError (exit 1) for a version file or template the release
-    could not use, or for that tag."""
+def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan) -> None:
+    """Every refusal of the release about the version `plan` names, wherever HEAD stands (any branch, any
+    tree): what `doit release --dry-run` and `deploylib next-version` check so that they never name a version
+    the release refuses. Reads only: the release's file edits are computed and dropped. Raises GitError (exit
+    1) for a shallow clone or tags not fetched, ReleaseError (exit 1) for the next tag on another commit or on
+    no commit, or a version file or template the release could not use. Branch, clean tree and upstream are
+    the release's own refusals (`_refuse_unless_releasable`): a question may be asked from anywhere."""
+    shallow, head = run_git(ws.app, "rev-parse", "--is-shallow-repository", "HEAD").split()
+    _refuse_version(ws, plan, head, shallow == "true")
     if plan.is_release:
-        _refuse_a_tag_elsewhere(ws, tag_name(ws, plan.version), run_git(ws.app, "rev-parse", "HEAD").strip())
         release_edits(ws, plan)
+
+
+def _refuse_version(ws: Workspace, plan: VersionPlan, head: str, shallow: bool) -> None:
+    """The refusals about the version itself (see `refuse_unless_plan_holds`), checked before anything is
+    written."""
+    if shallow:
+        raise GitError(f"The repository in {ws.app} is a shallow clone, so earlier tags and commits are missing and "
+                       "the version would be wrong. Fetch full history first: git fetch --unshallow --tags.")
+    if not plan.is_release:
+        return
+    _refuse_a_tag_elsewhere(ws, tag_name(ws, plan.version), head)
+    if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits) \
+            and not any(is_ancestor(ws.app, t.commit) for t in _version_tags(ws)):
+        raise GitError(f"No release tags ({ws.config.release.tag_format}) were found in {ws.app}, yet its history "
+                       "has release commits: the tags were not fetched (CI clones often skip them), so the version "
+                       f"would restart at {plan.version}. Fetch them first: git fetch --tags.")
+
+
+def preview(ws: Workspace, plan: VersionPlan) -> None:
+    """What `publish` would do, written nowhere: the next version and the release notes, after the refusals
+    `refuse_unless_plan_holds` finds (the release's own, so the dry run fails where it would). Prints to
+    stdout through deploylib.report. Raises as `refuse_unless_plan_holds` does."""
+    refuse_unless_plan_holds(ws, plan)
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
     report.plain(plan.describe())
     if plan.is_release:
@@ -332,12 +358,8 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
     ready = staged_edits.staged(ws, state.head, plan.version)
     try:
         changes = tuple(c for c in state.changes if not (ready and c in ready.files))
-        _refuse_unless_releasable(ws, state.head, state.branch, changes, state.behind, state.shallow, tag)
-        if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits) \
-                and not any(is_ancestor(ws.app, t.commit) for t in _version_tags(ws)):
-            raise GitError(f"No release tags ({cfg.tag_format}) were found in {ws.app}, yet its history has "
-                           "release commits: the tags were not fetched (CI clones often skip them), so the version "
-                           f"would restart at {plan.version}. Fetch them first: git fetch --tags.")
+        _refuse_version(ws, plan, state.head, state.shallow)
+        _refuse_unless_releasable(ws, state.branch, changes, state.behind)
         edits = ready.files if ready else release_edits(ws, plan)
     except BaseException:
         staged_edits.unstage(ws)  # a refused release leaves the tree as the user had it
@@ -372,14 +394,11 @@ def _push_if_missing(ws: Workspace, tag: str) -> None:
     report.stage(report.OK, "release push", f"{tag} existed only here; pushed it and {cfg.branch} to {cfg.remote}")
 
 
-def _refuse_unless_releasable(ws: Workspace, head: str, branch: str, changes: tuple[str, ...], behind: int,
-                              shallow: bool, tag: str) -> None:
-    """Every reason not to write a release, checked before anything is written."""
+def _refuse_unless_releasable(ws: Workspace, branch: str, changes: tuple[str, ...], behind: int) -> None:
+    """Every reason not to write a release from where HEAD stands, checked before anything is written (the
+    version's own refusals are `_refuse_version`'s)."""
     cfg = ws.config.release
     where = f"in {ws.app}"
-    if shallow:
-        raise GitError(f"The repository {where} is a shallow clone, so earlier tags and commits are missing and the "
-                       "version would be wrong. Fetch full history first: git fetch --unshallow --tags.")
     if not branch:
         raise ReleaseError(f"HEAD is detached {where}; check out {cfg.branch} to release.")
     if branch != cfg.branch:
@@ -390,7 +409,6 @@ def _refuse_unless_releasable(ws: Workspace, head: str, branch: str, changes: tu
     if behind:
         raise ReleaseError(f"{branch} is {behind} commit(s) behind its upstream {where}; pull first, so the release "
                            "does not overwrite others' work.")
-    _refuse_a_tag_elsewhere(ws, tag, head)
 
 
 def _refuse_a_tag_elsewhere(ws: Workspace, tag: str, head: str) -> None:
@@ -398,6 +416,11 @@ def _refuse_a_tag_elsewhere(ws: Workspace, tag: str, head: str) -> None:
     a commit off HEAD's history (a maintenance branch's release) is not read as released here, so the plan can
     name it again."""
     existing = tag_commit(ws.app, tag)
+    named = tag_object_type(ws.app, tag)
+    if named and not existing:  # a tag of a tree or blob: `git tag` would refuse the release's after its commit
+        raise ReleaseError(f"The tag {tag} already exists in {ws.app} and names a {named}, not a commit, so the "
+                           f"release cannot tag {tag}. Nothing was written. Delete the stray tag if it is wrong "
+                           f"(git tag -d {tag}), or release another version (doit release --version X.Y.Z).")
     if existing and existing != head:
         raise ReleaseError(f"The tag {tag} already exists in {ws.app} on commit {existing[:12]}, not on HEAD "
                            f"({head[:12]}). Nothing was written. Delete the stray tag if it is wrong "

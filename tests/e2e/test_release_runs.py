@@ -282,3 +282,67 @@ def test_a_version_file_the_release_cannot_edit_fails_the_dry_run_as_it_fails_th
     assert dry.returncode == real.returncode == 1
     assert "does not contain the pattern" in dry.stderr and "does not contain the pattern" in real.stderr
     assert "next version" not in dry.stdout
+
+
+# Tag layouts around a maintenance line (jekyll/minima): main's last reachable release is v2.5.0, fix commits
+# follow, and a v2.5.1 tag exists somewhere. `deploylib next-version`, the dry run and the release give the same
+# answer, or the same refusal (exit code and message), on every layout.
+def _maintenance(repo: Path, tag: Callable[[Path], None], merge: bool = False) -> None:
+    git(repo, "checkout", "-q", "-b", "maint-2.5")
+    commit(repo, "fix: backport")
+    tag(repo)
+    git(repo, "checkout", "-q", "main")
+    if merge:
+        git(repo, "merge", "-q", "--no-ff", "--no-edit", "maint-2.5")
+    commit(repo, "fix: here")
+
+
+def _annotated(repo: Path) -> None:
+    git(repo, "tag", "-a", "v2.5.1", "-m", "2.5.1")
+
+
+def _lightweight(repo: Path) -> None:
+    git(repo, "tag", "v2.5.1")
+
+
+def _on_a_tree(repo: Path) -> None:
+    git(repo, "tag", "v2.5.1", "HEAD^{tree}")
+
+
+def _on_a_blob(repo: Path) -> None:
+    git(repo, "tag", "-a", "v2.5.1", "-m", "a file", git(repo, "rev-parse", "HEAD:deploy.toml"))
+
+
+LAYOUTS: list[tuple[str, Callable[[Path], None], bool, str]] = [
+    ("annotated-tag-on-an-unmerged-branch", _annotated, False, "tag v2.5.1 already exists"),
+    ("lightweight-tag-on-an-unmerged-branch", _lightweight, False, "tag v2.5.1 already exists"),
+    ("annotated-tag-on-a-merged-branch", _annotated, True, "2.5.2"),
+    ("lightweight-tag-on-a-merged-branch", _lightweight, True, "2.5.2"),
+    ("tag-on-a-tree", _on_a_tree, False, "names a tree, not a commit"),
+    ("annotated-tag-on-a-blob", _on_a_blob, False, "names a blob, not a commit"),
+]
+
+
+def outcome(done: subprocess.CompletedProcess[str]) -> tuple[int, str]:
+    """(exit code, the failure's one-line message, or "") of a run."""
+    return done.returncode, next((line for line in done.stderr.splitlines() if line.startswith("✗ ")), "")
+
+
+@pytest.mark.parametrize(("layout", "tag", "merge", "expected"), LAYOUTS, ids=[c[0] for c in LAYOUTS])
+def test_next_version_and_the_dry_run_answer_or_refuse_as_the_release_does(
+        tmp_path: Path, layout: str, tag: Callable[[Path], None], merge: bool, expected: str) -> None:
+    repo = make_repo(tmp_path / "repo", tag="v2.5.0")
+    _maintenance(repo, tag, merge)
+    tags = git(repo, "tag", "--list")
+    cli = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=repo, capture_output=True,
+                         text=True, env=os.environ, timeout=120)
+    dry, real = run_doit(repo, "release", "--dry-run"), run_doit(repo, "release")
+    if expected[0].isdigit():
+        assert (cli.returncode, dry.returncode, real.returncode) == (0, 0, 0), cli.stderr + dry.stderr + real.stderr
+        assert cli.stdout.strip() == expected and f"next version: {expected}" in dry.stdout
+        assert f"v{expected}" in git(repo, "tag", "--list").split()
+        return
+    assert outcome(cli) == outcome(dry) == outcome(real), (cli.stderr, dry.stderr, real.stderr)
+    assert outcome(cli)[0] == 1 and expected in outcome(cli)[1] and "Traceback" not in cli.stderr + dry.stderr
+    assert cli.stdout == "" and "next version" not in dry.stdout
+    assert git(repo, "tag", "--list") == tags and git(repo, "log", "-1", "--format=%s") == "fix: here"
