@@ -21,7 +21,7 @@ from deploylib.targets import open_target
 
 def preflight(ws: Workspace) -> None:
     """Run every check; raise ConfigError naming the first problem, else report what was checked."""
-    from deploylib.forge import forge_class
+    from deploylib.forge import forge_class, forge_problem
 
     problem = repository_problem(ws.app)
     if problem:
@@ -43,7 +43,7 @@ def preflight(ws: Workspace) -> None:
                                       ("[gate] require_review", gate.require_review),
                                       ("[gate] require_ci", gate.require_ci),
                                       ("[gate] blocking_labels", bool(gate.blocking_labels))) if on]
-        problem = cls.problem(forge.options, ws.app)
+        problem = forge_problem(release, ws.app)
         if problem:
             raise ConfigError(f"{name}: {', '.join(asks)} needs {cls.label}, but {problem}. Nothing was tagged or "
                               "pushed; fix this and run again.")

@@ -3,8 +3,12 @@ picks a Forge class through the registry; its token comes from the environment, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from deploylib.errors import DeployError
+from deploylib.forge.base import ForgeError
 from deploylib.plugins import Registry
 
 if TYPE_CHECKING:
@@ -35,12 +39,56 @@ def forge_label(config: ReleaseConfig) -> str:
 
 def open_forge(config: ReleaseConfig, root: Path) -> Forge | None:
     """The configured forge client, or None; raises ForgeError when it cannot be used (a missing token), before
-    anything is written."""
+    anything is written. Every call on it raises only DeployErrors (see `forge_call`)."""
     cls = forge_class(config)
-    return None if cls is None or config.forge is None else cls(config.forge.options, root)
+    if cls is None or config.forge is None:
+        return None
+    forge = forge_call(cls, "connect", cls, config.forge.options, root)
+    return cast("Forge", _Checked(cls, forge))
+
+
+def forge_problem(config: ReleaseConfig, root: Path) -> str:
+    """What the preflight reports about the configured forge (Forge.problem), "" when usable or none is
+    configured; raises ForgeError as `forge_call` does."""
+    cls = forge_class(config)
+    return "" if cls is None or config.forge is None else forge_call(cls, "problem", cls.problem, config.forge.options,
+                                                                     root)
 
 
 def web_url(config: ReleaseConfig) -> str:
     """The repository's web address as the configured forge gives it; "" without a forge."""
     cls = forge_class(config)
-    return "" if cls is None or config.forge is None else cls.web_url(config.forge.options)
+    return "" if cls is None or config.forge is None else forge_call(cls, "web_url", cls.web_url,
+                                                                     config.forge.options)
+
+
+R = TypeVar("R")
+
+
+def forge_call(cls: type[Forge], operation: str, call: Callable[..., R], *args: Any) -> R:
+    """`call(*args)`, an operation of the forge `cls`. Its DeployErrors (ForgeError) pass as they are; any
+    other exception is a bug in the forge (built in or a plug-in: README, Writing a plug-in) and becomes a
+    ForgeError naming the forge, the operation and the exception, so the stage asking fails with a message
+    (a gate, the release) or goes on without the forge (deployment records), never with a traceback."""
+    try:
+        return call(*args)
+    except DeployError:
+        raise
+    except Exception as err:
+        raise ForgeError(f"The {cls.label} forge ({cls.__module__}.{cls.__qualname__}) failed in {operation}: it "
+                         f"raised {type(err).__name__}: {err}. This is a bug in that forge (it should raise "
+                         "ForgeError with a message); report it to its authors, or choose another [release.forge] "
+                         "type.") from None
+
+
+class _Checked:
+    """A forge whose every method goes through `forge_call`."""
+
+    def __init__(self, cls: type[Forge], forge: Forge) -> None:
+        self._cls, self._forge = cls, forge
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._forge, name)
+        if not callable(value):
+            return value
+        return functools.partial(forge_call, self._cls, name, value)

@@ -33,19 +33,32 @@ class Notifications:
             if event.kind not in config.options.events:
                 continue
             if index not in self._queues:
-                cls = NOTIFIERS.load(config.type)
-                assert cls is not None, "config validation admits known notifier types only"
                 self._queues[index] = queue.SimpleQueue()
-                thread = threading.Thread(target=self._work, args=(config.type, cls(config.options),
-                                                                    self._queues[index]),
+                thread = threading.Thread(target=self._work, args=(config, self._queues[index]),
                                           daemon=True, name=f"notify {config.type}")
                 thread.start()
                 self._threads.append(thread)
             self._queues[index].put(event)
 
-    def _work(self, kind: str, notifier: Notifier, events: queue.SimpleQueue[Event | None]) -> None:
+    def _work(self, config: Variant, events: queue.SimpleQueue[Event | None]) -> None:
+        """Deliver one notifier's events in order. A notifier that raises anything but NotifyError (a bug in it,
+        built in or a plug-in) is reported once, naming it and the exception, and sends nothing more: a
+        notifier never fails, stops or tracebacks a deploy."""
+        notifier: Notifier | None = None
+        broken = False
         while (event := events.get()) is not None:
-            self._send(kind, notifier, event)
+            if broken:  # take the rest, up to flush's stop marker
+                continue
+            try:
+                if notifier is None:
+                    cls = NOTIFIERS.load(config.type)
+                    assert cls is not None, "config validation admits known notifier types only"
+                    notifier = cls(config.options)
+                self._send(config.type, notifier, event)
+            except Exception as err:
+                broken = True
+                self._problems.append(f"the {config.type} notifier raised {type(err).__name__}: {err} while "
+                                      f"sending {event.kind} (a bug in that notifier); nothing more was sent to it")
 
     def _send(self, kind: str, notifier: Notifier, event: Event) -> None:
         problem = notifier.problem()

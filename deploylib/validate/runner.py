@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from deploylib.model import CheckResult
+from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Deployed, Round
 from deploylib.validate.monitor import Decision, WindowPolicy, decide
 
@@ -34,21 +34,50 @@ class ValidationReport:
 
 def attempt(check: Check, within: Round, sleep: Callable[[float], None] = time.sleep) -> CheckResult:
     """Measure, trying again up to `retries` times while the answer is not a pass (a slow start), with
-    `retry_delay_s` seconds between attempts; the last result counts."""
-    result = check.run(within)
+    `retry_delay_s` seconds between attempts; the last result counts. Never raises for the check's own
+    bugs (see `measure_once`)."""
+    result = measure_once(check, within)
     for _ in range(check.retries):
         if result.passed:
             break
         sleep(check.retry_delay_s)
-        result = check.run(within)
+        result = measure_once(check, within)
     return result
+
+
+def measure_once(check: Check, within: Round) -> CheckResult:
+    """One attempt of `check`. A check whose `run` or `measure` raises an unexpected exception, or returns
+    something other than a CheckResult, is a bug in its kind (built in or a plug-in), not an answer from the
+    release: it gives an ERROR result naming the check, its class and the exception's type and text, so the
+    round fails as for a check that got no answer (Check's contract: README, Writing a plug-in). Ctrl-C and
+    SIGTERM (BaseException) still propagate."""
+    started = time.perf_counter()
+    try:
+        result = check.run(within)
+    except Exception as err:
+        return _broken(check, f"raised {type(err).__name__}: {err}", time.perf_counter() - started)
+    if not isinstance(result, CheckResult):
+        return _broken(check, f"returned {type(result).__name__}, not a CheckResult", time.perf_counter() - started)
+    return result
+
+
+def _broken(check: Check, what: str, seconds: float) -> CheckResult:
+    kind = f"{type(check).__module__}.{type(check).__qualname__}"
+    try:
+        label = check.label
+    except Exception:  # describe() is the plug-in's too
+        label = check.name or kind
+    return CheckResult(label, Verdict.ERROR, "an answer from the check",
+                       f"the check {label} ({kind}) {what}; this is a bug in that check kind, not an answer from "
+                       "the release", seconds, check.severity, {"exception": what})
 
 
 def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
               deployed: Deployed | None = None) -> list[CheckResult]:
     """Every check at once; the round takes about as long as its slowest check. Results in config order.
     Resources the checks share (one browser) live as long as the round. `concurrency`: the most checks
-    run at the same time. A check that raises (a bug, not a failing release) raises here."""
+    run at the same time. A check that raises (a bug, not a failing release) gives an ERROR result (see
+    `measure_once`)."""
     import requests
     from requests.adapters import HTTPAdapter
 

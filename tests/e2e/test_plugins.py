@@ -25,9 +25,11 @@ folder = acme_deploylib:FolderTarget
 
 [deploylib.checks]
 min-bytes = acme_deploylib:MinBytesCheck
+fragile = acme_deploylib:FragileCheck
 
 [deploylib.notifiers]
 jsonl = acme_deploylib:JsonLinesNotifier
+jsonl-buggy = acme_deploylib:BuggyNotifier
 """
 
 CONFIG = """[gate]
@@ -176,3 +178,45 @@ def test_without_the_plugins_installed_their_kinds_are_unknown(site: Path) -> No
     result = run_doit(site, "deploy:production")
     assert result.returncode == 3 and "Traceback" not in result.stderr
     assert '[release.forge] type = "jsonforge" is not a known type. Known: github; a plug-in' in result.stderr
+
+
+def test_a_check_kind_that_raises_is_an_error_the_release_is_rolled_back_exit_4(site: Path,
+                                                                                plugins: dict[str, str]) -> None:
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace('kind = "min-bytes"', 'kind = "fragile"\nname = "home page"'))
+    git(site, "commit", "-qam", "chore: the fragile check")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    (site / "site" / "index.html").write_text("<h1>Welcome <blink>to the plug-ins</blink></h1>")
+    git(site, "commit", "-qam", "fix: blink (#6)")
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = result.stdout + result.stderr
+    assert result.returncode == 4 and "Traceback" not in out, out
+    assert ("the check home page (acme_deploylib.FragileCheck) raised ValueError: cannot parse <blink>" in out
+            and "rolled back" in result.stderr)
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+
+
+def test_a_notifier_that_raises_is_a_warning_and_the_deploy_succeeds(site: Path, plugins: dict[str, str]) -> None:
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace('type = "jsonl"', 'type = "jsonl-buggy"'))
+    git(site, "commit", "-qam", "chore: the buggy notifier")
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0 and "Traceback" not in out, out
+    assert ("! notify the jsonl-buggy notifier raised RuntimeError: no handler for started while sending started "
+            "(a bug in that notifier); nothing more was sent to it; the deploy is not affected") in out
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+
+
+def test_a_forge_that_raises_fails_the_gate_naming_it_and_the_operation(site: Path, plugins: dict[str, str]) -> None:
+    state = forge_state(site)
+    state.write_text(json.dumps({"bug": "pulls"}))
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in out, out
+    assert ("could not ask JsonForge: The JsonForge forge (acme_deploylib.JsonForge) failed in pulls_for_commit: it "
+            "raised KeyError: 'pulls'. This is a bug in that forge") in " ".join(out.split())
+    assert git(site, "tag", "--list") == "" and not (site.parent / "live").exists()

@@ -242,3 +242,50 @@ def test_a_webhook_that_is_down_is_reported_without_its_secret(capsys: pytest.Ca
     notes.flush()
     out = capsys.readouterr().out
     assert "failed to http://127.0.0.1 failed after 2 tries (ConnectionError)" in out and "SECRET" not in out
+
+
+class _Misbehaving(SmokeCheck):
+    """A check kind with a bug: `measure` raises, or answers with something that is not a CheckResult."""
+
+    def __init__(self, outcome: object, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        object.__setattr__(self, "outcome", outcome)
+
+    def measure(self, base_url, session):  # noqa: ANN001, ANN201 - the bug under test
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+class _BadDescribe(_Misbehaving):
+    def describe(self) -> str:
+        raise RuntimeError("describe broke too")
+
+
+@pytest.mark.parametrize(("check", "label", "said"), [
+    (_Misbehaving(KeyError("title"), name="home"), "home", "raised KeyError: 'title'"),
+    (_Misbehaving(ZeroDivisionError("division by zero"), path="/x"), "/x", "raised ZeroDivisionError: division"),
+    (_Misbehaving(None, name="home"), "home", "returned NoneType, not a CheckResult"),
+    (_Misbehaving("PASS", name="home"), "home", "returned str, not a CheckResult"),
+    (_BadDescribe(ValueError("bad page"), path="/x"), "test_validation._BadDescribe", "raised ValueError: bad page"),
+], ids=["key-error", "zero-division-unnamed", "returns-none", "returns-a-string", "describe-raises-too"])
+def test_a_check_that_raises_is_an_error_result_naming_it_and_the_exception(app: App, check: SmokeCheck, label: str,
+                                                                            said: str) -> None:
+    result = one(check, app)
+    assert result.verdict is Verdict.ERROR and label in result.name
+    assert said in result.seen and f"{type(check).__module__}.{type(check).__qualname__}" in result.seen
+    assert "bug in that check kind" in result.seen and result.severity == "critical"
+
+
+def test_a_check_that_raises_is_retried_then_errors_and_the_window_rolls_back(app: App) -> None:
+    app.route("/", lambda request: (200, {}, "ok"))
+    check = _Misbehaving(RuntimeError("boom"), name="home", retries=2, retry_delay_s=0)
+    found = validate(app.url, [check, SmokeCheck(path="/")], WindowPolicy(), lambda number, results: None,
+                     sleep=lambda seconds: None)
+    assert [r.verdict for r in found.latest] == [Verdict.ERROR, Verdict.PASS]
+    assert found.decision.rollback and found.decision.reasons[0].startswith("home: error")
+
+
+def test_ctrl_c_inside_a_check_is_not_turned_into_a_result(app: App) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        one(_Misbehaving(KeyboardInterrupt()), app)

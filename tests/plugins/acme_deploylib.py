@@ -4,6 +4,9 @@
     folder      a target: releases in a folder, `current` switched by rename
     min-bytes   a check kind: the page at `path` has at least `min_bytes` bytes
     jsonl       a notifier appending each event to a JSON Lines file
+
+and, for the tests of plug-ins with bugs, a check kind (`fragile`) and a notifier (`jsonl-buggy`) that raise
+what their interface does not allow, and a forge state `{"bug": "…"}` that makes every answer raise KeyError.
 """
 
 from __future__ import annotations
@@ -69,7 +72,10 @@ class JsonForge(Forge):
         return "" if (root / options.state).is_file() else f"its state {root / options.state} does not exist"
 
     def _state(self) -> dict[str, Any]:
-        return {"releases": {}, "deployments": [], **json.loads(self.path.read_text())}
+        state = json.loads(self.path.read_text())
+        if "bug" in state:
+            raise KeyError(state["bug"])  # not a ForgeError: a bug in this forge
+        return {"releases": {}, "deployments": [], **state}
 
     def publish_release(self, release: ForgeRelease) -> str:
         state = self._state()
@@ -183,6 +189,18 @@ class MinBytesCheck(Check):
         return self.result(verdict, f">= {self.min_bytes} bytes", f"{size} bytes", response.elapsed.total_seconds())
 
 
+@dataclass(frozen=True, kw_only=True)
+class FragileCheck(MinBytesCheck):
+    """Raises (a bug) when the page holds `breaks_on`."""
+
+    breaks_on: str = option("<blink>", doc="the text this check cannot cope with")
+
+    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+        if self.breaks_on in session.get(base_url + self.path, timeout=self.timeout_s).text:
+            raise ValueError(f"cannot parse {self.breaks_on}")
+        return super().measure(base_url, session)
+
+
 # -- notifier -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,3 +218,10 @@ class JsonLinesNotifier(Notifier):
         with open(self.options.path, "a") as log:
             log.write(json.dumps({"event": event.kind, "environment": event.environment,
                                   "version": event.version}) + "\n")
+
+
+class BuggyNotifier(JsonLinesNotifier):
+    """Raises (a bug: not a NotifyError) on every event."""
+
+    def send(self, event: Event) -> None:
+        raise RuntimeError(f"no handler for {event.kind}")
