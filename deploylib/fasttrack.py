@@ -69,6 +69,7 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") 
     report.stage(report.OK, "version", plan.describe())
     with facts.stage("hotfix"):
         artifact = run_build(ws, plan, facts.repo_state())
+    pipeline.refuse_before_release(ws, [env_name], artifact, hotfix=True)
     with facts.stage("hotfix"):
         publish(ws, plan, artifact, facts.repo_state())
     pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True,

@@ -32,6 +32,7 @@ from deploylib.errors import (
     GateFailed,
     GitError,
     Interrupted,
+    LockHeld,
     ValidationFailed,
 )
 from deploylib.git import log_messages, run_git
@@ -291,11 +292,16 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             raise
 
 
-def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger, hotfix: bool) -> None:
-    """Refusals that need no lock and change nothing; the staging gate is reported either way."""
+def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger, hotfix: bool,
+               released: bool = True) -> None:
+    """Refusals that need no lock and change nothing; the staging gate is reported either way. `released`:
+    False when they are asked before the release stage (see `refuse_before_release`), to say so."""
+    after = "" if released else " Nothing was tagged or pushed."
     if ledger.failed(env.name, artifact.digest):
-        raise GateFailed(f"{artifact.release_id} failed validation on {env.name} before and was rolled back; "
-                         "deploylib will not deploy it there again. Fix forward with a new commit.")
+        raise GateFailed(f"{artifact.release_id} (artifact {short_digest(artifact.digest)}) failed validation on "
+                         f"{env.name} before and was rolled back; deploylib will not deploy it there again.{after} "
+                         "Fix forward with a new commit that changes what the build produces (a rebuild with the "
+                         "same bytes has the same digest).")
     staging = ws.config.staging_for(env)
     if staging is None:
         return
@@ -303,9 +309,36 @@ def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger
         report.stage(report.SKIP, "gate staging", f"waived for this hotfix (not validated on {staging.name})")
     elif not ledger.validated(staging.name, artifact.digest):
         raise GateFailed(f"{artifact.release_id} has not passed validation on {staging.name}, and require_staging "
-                         f"is true. Deploy it there first: doit deploy:{staging.name}.")
+                         f"is true.{after} Deploy it there first: doit deploy:{staging.name}"
+                         + (", or waive staging for hotfixes ([gate] hotfix_waives)." if hotfix else "."))
     else:
         report.stage(report.OK, "gate staging", f"{artifact.release_id} passed validation on {staging.name}")
+
+
+def refuse_before_release(ws: Workspace, env_names: list[str], artifact: Artifact, hotfix: bool = False) -> None:
+    """Before the release stage tags or pushes anything: every refusal of `deploy:<env>` (for each of
+    `env_names`, the environments this run deploys `artifact` to) that the build record, the
+    ledger and the target's state decide now, so a run that would stop at a deploy writes no tag.
+
+    Checked: `artifact` marked bad on the environment (GateFailed); with require_staging, its staging
+    environment's validation when that environment is not deployed in this run (before it, as task_dep
+    orders them; a hotfix: unless waived); a deploy lock held by a live process when lock_wait is 0, so
+    the deploy would not wait (LockHeld, exit 7; only a lock seen without the network, Target.busy). Not
+    checked: a lock the deploy waits for (it may be free by then), and what the deploy itself finds
+    (upload, validation). Rule: README, "Preflight"."""
+    for name in env_names:
+        env = ws.config.environment(name)
+        staging = ws.config.staging_for(env)
+        if staging is None or staging.name not in env_names or ws.ledger.failed(env.name, artifact.digest):
+            _preflight(ws, env, artifact, ws.ledger, hotfix, released=False)
+        if env.lock_wait == 0:
+            target = open_target(env, ws.app)
+            holder = target.busy()
+            if holder is not None:
+                raise LockHeld(f"{target.describe()} is locked by {holder.describe()}, which is still running, and "
+                               f"[environments.{env.name}] lock_wait is 0, so deploy:{env.name} would not wait for "
+                               "it. Nothing was tagged or pushed. Run again once that deploy is done, or set "
+                               "lock_wait (seconds) to wait for it.")
 
 
 def _anything_new(ws: Workspace, env: EnvironmentConfig, target: Target, artifact: Artifact) -> bool:

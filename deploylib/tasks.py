@@ -35,11 +35,13 @@ __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]  # noqa: F822 (DOIT_
 class Reporter(ConsoleReporter):
     """doit's console reporter, except that a task asked for machine-readable output (its meta names the
     param, e.g. `doit status --json`) gets no ".  status" title: stdout is then the JSON and nothing else.
-    It also settles production confirmation before the first task runs (see `_confirm_run`)."""
+    It also settles production confirmation before the first task runs (see `_confirm_run`), and tells the
+    release which environments the run deploys to (see `_tell_release`)."""
 
     def initialize(self, tasks: dict[str, Any], selected_tasks: list[str]) -> None:
         super().initialize(tasks, selected_tasks)
         try:
+            _tell_release(tasks, selected_tasks)
             _confirm_run(tasks, selected_tasks)
         except DeployError as err:
             report.failure(str(err))
@@ -158,6 +160,16 @@ def _confirm_run(tasks: dict[str, Any], selected: list[str]) -> None:
     how = confirm_changes([what for _, what in changes], _rerun(selected, [task.name for task, _ in changes]))
     for task, _ in changes:
         task.options["confirmed"] = how
+
+
+def _tell_release(tasks: dict[str, Any], selected: list[str]) -> None:
+    """Give the release tasks (`release`, and the demo's own chain's) the environments this run deploys to (each
+    deploy:ENV it reaches), in their meta `deploying`, so they refuse before tagging what those deploys would
+    refuse (pipeline.refuse_before_release)."""
+    deploying = [name.partition(":")[2] for name in _closure(tasks, selected) if name.startswith("deploy:")]
+    for task in tasks.values():
+        if "deploying" in (task.meta or {}):
+            task.meta["deploying"] = deploying
 
 
 def _closure(tasks: dict[str, Any], selected: list[str]) -> list[str]:
@@ -361,13 +373,17 @@ def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
 
 
 def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
-    def release() -> dict[str, str]:
+    def release(task: Any) -> dict[str, str]:
         from deploylib.build.stage import read_record
+        from deploylib.pipeline import refuse_before_release
         from deploylib.release.stage import publish
 
         with facts.stage("release"):
             plan = facts.plan()
-            publish(ws, plan, read_record(ws) if ws.config.build.command else None, facts.repo_state())
+            artifact = read_record(ws) if ws.config.build.command else None
+            if artifact is not None:
+                refuse_before_release(ws, task.meta["deploying"], artifact)
+            publish(ws, plan, artifact, facts.repo_state())
         return {"version": plan.version}
 
     def current(values: dict[str, Any]) -> bool:
@@ -378,7 +394,8 @@ def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": [f"{chain}gate"]}
     return {"basename": f"{chain}release",
             "doc": _chain_doc(chain) + "Version from Conventional Commits, changelog, release commit and tag, push",
-            "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2, **chained}
+            "actions": [_action(release)], "uptodate": [_guarded(current)], "verbosity": 2,
+            "meta": {"deploying": []}, **chained}
 
 
 def _release_preview(ws: Workspace, facts: RunFacts) -> dict[str, Any]:

@@ -90,10 +90,16 @@ class Target(ABC):
         By default an flock on this machine; a target reached over the network overrides this."""
         return FileLock(self.lock_file).hold(holder, wait)
 
+    def busy(self) -> LockHolder | None:
+        """Who holds the deploy lock now, when that can be seen without changing anything or using the network;
+        None when it is free or cannot be seen so. By default the flock's live holder on this machine; a
+        target whose lock is elsewhere (on hosts) answers None."""
+        return FileLock(self.lock_file).busy()
+
     def unlock(self) -> LockHolder | None:
         """Break the deploy lock by force and return who held it (None: it was free). An flock cannot be
         broken, and never needs to be: it dies with its holder, so this only reports a live one."""
-        holder = FileLock(self.lock_file).busy()
+        holder = self.busy()
         if holder is not None:
             raise LockHeld(f"{self.describe()} is locked by {holder.describe()}, which is still running; this kind "
                            "of lock ends with its process. Wait for it, or stop that process "

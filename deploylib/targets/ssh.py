@@ -418,6 +418,10 @@ class SshTarget(Target):
             except TargetError as err:  # the next deploy finds the lock stale; the deploy itself is done
                 report.stage(report.WARN, "lock", f"could not release the lock on {host.where()}: {err}")
 
+    def busy(self) -> LockHolder | None:
+        """None: the lock is on the hosts, which the preflight does not reach (no network before the release)."""
+        return None
+
     def unlock(self) -> LockHolder | None:
         held = [h for h in self._each(self.hosts, lambda host: host.drop_lock(None)) if h]
         return _holder(held[0]) if held else None

@@ -1,0 +1,147 @@
+"""Nothing is written until everything that can be checked has been checked: a refusal of the deploy that
+the build record, the ledger or the target's state decides before the release stage stops the run before
+anything is tagged or pushed (issue #11). A user's repository with a bare origin, run with doit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, run_doit
+from tests.e2e.test_user_repo import make_repo, with_origin
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """[gate]
+tests = "grep -q Welcome site/index.html"
+
+[build]
+command = "rm -rf out && mkdir -p out && cp -R site/. out/"
+output = "out"
+
+[deploy]
+require_staging = true
+
+[environments.test]
+target = { type = "local", path = "../live-test" }
+
+[[environments.test.checks]]
+name = "home"
+path = "/"
+contains = "<h1>Welcome</h1>"
+
+[environments.production]
+target = { type = "local", path = "../live" }
+confirm = false
+
+[[environments.production.checks]]
+name = "home"
+path = "/"
+contains = "<h1>Welcome</h1>"
+"""
+
+HOLDER = """
+import sys
+from pathlib import Path
+from deploylib.state.lock import FileLock, LockHolder
+with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
+    print("held", flush=True)
+    sys.stdin.read()  # hold until the test closes our stdin
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """v0.1.0 live and validated on test and production, pushed to origin."""
+    repo = make_repo(tmp_path / "site", CONFIG)
+    with_origin(repo)
+    first = run_doit(repo, "deploy:production")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return repo
+
+
+def written(repo: Path) -> tuple[str, str, str]:
+    """What a release writes: the local tags, HEAD's subject, and every ref on origin."""
+    return (git(repo, "tag", "--list"), git(repo, "log", "-1", "--format=%s"),
+            git(repo, "ls-remote", str(repo.parent / "origin.git")))
+
+
+def commit(repo: Path, path: str, text: str, message: str) -> None:
+    (repo / path).write_text(text)
+    git(repo, "add", path)
+    git(repo, "commit", "-qm", message)
+    git(repo, "push", "-q", "origin", "main")
+
+
+def break_test(repo: Path) -> None:
+    """v0.2.0 passes the gate and fails test's validation: its artifact is marked bad on test."""
+    commit(repo, "site/index.html", "<h1>Welcome!</h1>", "feat: an excited welcome")
+    failed = run_doit(repo, "deploy:production")
+    assert failed.returncode == 4, failed.stdout + failed.stderr
+
+
+@pytest.fixture
+def held_lock(site: Path) -> Iterator[None]:
+    """Another live process holds production's deploy lock (lock_wait is 0: a deploy would not wait)."""
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(site.parent / "live" / ".deploy.lock")], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == "held\n"
+    yield
+    assert child.stdin is not None
+    child.stdin.close()
+    child.wait(timeout=30)
+
+
+def test_a_rebuild_with_the_bytes_that_failed_validation_is_refused_before_the_tag(site: Path) -> None:
+    break_test(site)
+    commit(site, "NOTES.md", "notes", "fix: a note outside the site")  # a rebuild gives the same bytes
+    before = written(site)
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "failed validation on test before and was rolled back" in result.stderr
+    assert "Nothing was tagged or pushed" in result.stderr and "Traceback" not in result.stderr
+    assert written(site) == before and "v0.2.1" not in before[0]
+
+
+@pytest.mark.parametrize("command", [["release", "deploy:test"], ["deploy:test"], ["deploy"]])
+def test_every_command_that_deploys_the_bad_bytes_refuses_before_the_tag(site: Path, command: list[str]) -> None:
+    break_test(site)
+    commit(site, "NOTES.md", "notes", "fix: a note outside the site")
+    before = written(site)
+    result = run_doit(site, *command, env={"DEPLOYLIB_YES": "1"})
+    assert result.returncode == 1 and "failed validation on test before" in result.stderr, result.stderr
+    assert written(site) == before
+
+
+def test_a_lock_held_by_a_live_deploy_that_will_not_be_waited_for_is_refused_before_the_tag(
+        site: Path, held_lock: None) -> None:
+    commit(site, "site/index.html", "<h1>Welcome back</h1>", "feat: a warmer welcome")
+    before = written(site)
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 7, result.stdout + result.stderr
+    assert "lock_wait is 0, so deploy:production would not wait" in result.stderr
+    assert "Nothing was tagged or pushed" in result.stderr and written(site) == before
+
+
+def test_a_hotfix_that_has_not_passed_staging_is_refused_before_the_tag(site: Path) -> None:
+    config = (site / "deploy.toml").read_text().replace("[gate]\n", "[gate]\nhotfix_waives = []\n")
+    commit(site, "deploy.toml", config, "chore: hotfixes go through staging")
+    commit(site, "site/index.html", "<h1>Welcome</h1><p>fixed</p>", "fix: the welcome")
+    before = written(site)
+    result = run_doit(site, "hotfix", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "has not passed validation on test, and require_staging is true. Nothing was tagged or pushed" \
+        in result.stderr and "hotfix_waives" in result.stderr
+    assert written(site) == before
+
+
+def test_a_release_alone_deploys_nothing_and_is_not_refused(site: Path) -> None:
+    break_test(site)
+    commit(site, "NOTES.md", "notes", "fix: a note outside the site")
+    result = run_doit(site, "release")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "v0.2.1" in git(site, "tag", "--list").split()
