@@ -308,7 +308,7 @@ def _one_forge(release: ReleaseConfig, ctx: Where) -> ReleaseConfig:
 def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> EnvironmentConfig:
     """The environment with checks this machine can run. A user's check that cannot run (a browser check and
     no browser) is a configuration error now, not a failed deploy later; the demo leaves it out and says why."""
-    lacking = {index: why for index, check in enumerate(env.checks) if (why := check.unavailable())}
+    lacking = {index: why for index, check in enumerate(env.checks) if (why := _unavailable(check, ctx, where, index))}
     if lacking and not demo:
         index, why = next(iter(lacking.items()))
         raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({env.checks[index].label}) "
@@ -327,6 +327,18 @@ def _demo_key(data: dict[str, Any], ctx: Where) -> bool:
         raise ConfigError(f"{ctx.key('', 'demo')} = true makes the deploy tasks run the embedded demo, so "
                           f"[{ctx.section('environments')}] would never be deployed. Remove one of them.")
     return demo
+
+
+def _unavailable(check: Check, ctx: Where, where: str, index: int) -> str:
+    """`check.unavailable()`; a check kind whose `unavailable` raises (a bug in it) is a ConfigError naming
+    the check, its class and the exception, not a traceback."""
+    try:
+        return check.unavailable()
+    except Exception as err:
+        kind = f"{type(check).__module__}.{type(check).__qualname__}"
+        raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({kind}): asked what this "
+                          f"machine lacks to run it, the check kind raised {type(err).__name__}: {err}. This is a "
+                          "bug in that check kind; report it to its authors, or use another kind.") from None
 
 
 def _check_consistency(config: Config, ctx: Where) -> None:

@@ -117,3 +117,16 @@ def test_a_plugin_without_an_options_dataclass_is_named_with_the_fix(
     assert f"the entry point mine = 'acme_kinds:Mine' in the group deploylib.{group} (installed by acme-kinds 1.0) " \
            "has no options dataclass" in message
     assert fix in message, message
+
+
+def test_a_check_kind_whose_unavailable_raises_is_named_not_a_traceback(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.checks]\nshaky = acme_kinds:Shaky\n",
+              "from dataclasses import dataclass\nfrom deploylib.validate.smoke import SmokeCheck\n"
+              "@dataclass(frozen=True, kw_only=True)\nclass Shaky(SmokeCheck):\n"
+              "    def unavailable(self):\n        raise OSError('no /proc here')\n")
+    table = {"environments": {"production": {"target": {"type": "local", "path": "out"},
+                                             "checks": [{"kind": "shaky", "path": "/"}]}}}
+    with pytest.raises(ConfigError, match=r"checks\[0\]\] \(acme_kinds\.Shaky\): .* raised OSError: no /proc here\. "
+                                          "This is a bug in that check kind"):
+        parse(table, Path("/repo/deploy.toml"), Path("/repo"))
