@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from types import GeneratorType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from deploylib.errors import ConfigError
+from deploylib.errors import ConfigError, DeployError
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+# (operation, the exception) -> the DeployError saying which plug-in failed in it
+Blame = Callable[[str, Exception], DeployError]
 
 
 @dataclass(frozen=True)
@@ -110,3 +116,53 @@ def _plugin_class(point: EntryPoint, group: str, base: type) -> type:
         raise ConfigError(f"{where} is {loaded!r}, not a subclass of {base.__module__}.{base.__qualname__}. "
                           "Fix that distribution's entry point.")
     return loaded
+
+
+def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any) -> R:
+    """`call(*args)`, the operation `operation` of a plug-in (or built-in kind). Its DeployErrors pass as they
+    are; any other exception is a bug in that kind (its interface allows only deploylib's errors: README,
+    Writing a plug-in) and becomes `blame(operation, exception)`, so the stage fails with a message, never
+    with a traceback. Ctrl-C and SIGTERM (BaseException) pass."""
+    try:
+        return call(*args)
+    except DeployError:
+        raise
+    except Exception as err:
+        raise blame(operation, err) from None
+
+
+class Contained:
+    """`inner` with every method called through `contained`, and each step of a generator it returns (a target's
+    `rollout`) too; attributes that are not callable pass as they are. A context manager it returns runs
+    outside."""
+
+    def __init__(self, inner: object, blame: Blame) -> None:
+        self._inner, self._blame = inner, blame
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **options: Any) -> Any:
+            result = contained(self._blame, name, functools.partial(value, **options), *args)
+            return _steps(self._blame, name, result) if isinstance(result, GeneratorType) else result
+
+        return call
+
+
+def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> Generator[Any, None, None]:
+    """`steps`, each advanced as `contained` calls do; closing this closes them."""
+    try:
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration:
+                return
+            except DeployError:
+                raise
+            except Exception as err:
+                raise blame(operation, err) from None
+            yield step
+    finally:
+        steps.close()

@@ -7,9 +7,8 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from deploylib.errors import DeployError
 from deploylib.forge.base import ForgeError
-from deploylib.plugins import Registry
+from deploylib.plugins import Contained, Registry, contained
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,7 +43,7 @@ def open_forge(config: ReleaseConfig, root: Path) -> Forge | None:
     if cls is None or config.forge is None:
         return None
     forge = forge_call(cls, "connect", cls, config.forge.options, root)
-    return cast("Forge", _Checked(cls, forge))
+    return cast("Forge", Contained(forge, functools.partial(_blame, cls)))
 
 
 def forge_problem(config: ReleaseConfig, root: Path) -> str:
@@ -66,29 +65,13 @@ R = TypeVar("R")
 
 
 def forge_call(cls: type[Forge], operation: str, call: Callable[..., R], *args: Any) -> R:
-    """`call(*args)`, an operation of the forge `cls`. Its DeployErrors (ForgeError) pass as they are; any
-    other exception is a bug in the forge (built in or a plug-in: README, Writing a plug-in) and becomes a
-    ForgeError naming the forge, the operation and the exception, so the stage asking fails with a message
-    (a gate, the release) or goes on without the forge (deployment records), never with a traceback."""
-    try:
-        return call(*args)
-    except DeployError:
-        raise
-    except Exception as err:
-        raise ForgeError(f"The {cls.label} forge ({cls.__module__}.{cls.__qualname__}) failed in {operation}: it "
-                         f"raised {type(err).__name__}: {err}. This is a bug in that forge (it should raise "
-                         "ForgeError with a message); report it to its authors, or choose another [release.forge] "
-                         "type.") from None
+    """`call(*args)`, an operation of the forge `cls`, through plugins.contained: an exception other than a
+    DeployError becomes a ForgeError naming the forge, the operation and the exception, so the stage asking
+    fails with a message (a gate, the release) or goes on without the forge (deployment records)."""
+    return contained(functools.partial(_blame, cls), operation, call, *args)
 
 
-class _Checked:
-    """A forge whose every method goes through `forge_call`."""
-
-    def __init__(self, cls: type[Forge], forge: Forge) -> None:
-        self._cls, self._forge = cls, forge
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._forge, name)
-        if not callable(value):
-            return value
-        return functools.partial(forge_call, self._cls, name, value)
+def _blame(cls: type[Forge], operation: str, err: Exception) -> ForgeError:
+    return ForgeError(f"The {cls.label} forge ({cls.__module__}.{cls.__qualname__}) failed in {operation}: it "
+                      f"raised {type(err).__name__}: {err}. This is a bug in that forge (it should raise ForgeError "
+                      "with a message); report it to its authors, or choose another [release.forge] type.")

@@ -8,9 +8,10 @@ which type it holds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from deploylib.plugins import Registry
+from deploylib.errors import TargetError
+from deploylib.plugins import Contained, Registry, contained
 from deploylib.targets.base import Target
 
 if TYPE_CHECKING:
@@ -43,5 +44,17 @@ def url_hint(target: Variant) -> str:
 
 
 def open_target(env: EnvironmentConfig, root: Path) -> Target:
-    """The target an environment deploys to; relative paths in its options are relative to `root`."""
-    return _target_class(env.target.type)(env.target.options, root=root, environment=env.name)
+    """The target an environment deploys to; relative paths in its options are relative to `root`. Its methods
+    raise only DeployErrors: any other exception (a bug in the target, built in or a plug-in, or a fault it
+    does not describe) is a TargetError naming the target type, the operation and the exception
+    (plugins.contained); a deploy cut short so has the release live before put back first, as for any error."""
+    kind = env.target.type
+
+    def blame(operation: str, err: Exception) -> TargetError:
+        return TargetError(f"The {kind} target of {env.name} failed in {operation}: it raised {type(err).__name__}: "
+                           f"{err}. The target did not say what went wrong (a bug in it, or a fault of this machine "
+                           "it does not describe); fix the cause or report it to the target's authors, then run "
+                           "again.")
+
+    target = contained(blame, "open", _target_class(kind), env.target.options, root, env.name)
+    return cast(Target, Contained(target, blame))

@@ -22,6 +22,7 @@ jsonforge = acme_deploylib:JsonForge
 
 [deploylib.targets]
 folder = acme_deploylib:FolderTarget
+brittle-folder = acme_deploylib:BrittleFolderTarget
 
 [deploylib.checks]
 min-bytes = acme_deploylib:MinBytesCheck
@@ -170,8 +171,8 @@ def test_an_unknown_type_names_the_key_the_value_and_the_known_types_installed_o
     result = run_doit(site, "deploy:production", env=plugins)
     assert result.returncode == 3 and "Traceback" not in result.stderr
     assert ('[environments.production.target] type = "fodler" is not a known type. Did you mean "folder"? Known: '
-            "local, command, github-pages, ssh, folder; a plug-in adds one by an entry point in the group "
-            "deploylib.targets") in result.stderr
+            "local, command, github-pages, ssh, brittle-folder, folder; a plug-in adds one by an entry point in the "
+            "group deploylib.targets") in result.stderr
 
 
 def test_without_the_plugins_installed_their_kinds_are_unknown(site: Path) -> None:
@@ -220,3 +221,21 @@ def test_a_forge_that_raises_fails_the_gate_naming_it_and_the_operation(site: Pa
     assert ("could not ask JsonForge: The JsonForge forge (acme_deploylib.JsonForge) failed in pulls_for_commit: it "
             "raised KeyError: 'pulls'. This is a bug in that forge") in " ".join(out.split())
     assert git(site, "tag", "--list") == "" and not (site.parent / "live").exists()
+
+
+def test_a_target_that_raises_puts_the_previous_release_back_and_names_itself(site: Path,
+                                                                              plugins: dict[str, str]) -> None:
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace('type = "folder"', 'type = "brittle-folder"'))
+    git(site, "commit", "-qam", "chore: the brittle target")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    (site / "site" / "index.html").write_text("<h1>Welcome again to the plug-ins</h1>")
+    git(site, "commit", "-qam", "feat: again (#6)")
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1 and "Traceback" not in out, out
+    assert ("The brittle-folder target of production failed in rollout: it raised OSError: cannot switch to "
+            "0.2.0") in out
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"

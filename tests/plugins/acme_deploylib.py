@@ -5,8 +5,9 @@
     min-bytes   a check kind: the page at `path` has at least `min_bytes` bytes
     jsonl       a notifier appending each event to a JSON Lines file
 
-and, for the tests of plug-ins with bugs, a check kind (`fragile`) and a notifier (`jsonl-buggy`) that raise
-what their interface does not allow, and a forge state `{"bug": "…"}` that makes every answer raise KeyError.
+and, for the tests of plug-ins with bugs, a check kind (`fragile`), a notifier (`jsonl-buggy`) and a target
+(`brittle-folder`) that raise what their interface does not allow, and a forge state `{"bug": "…"}` that
+makes every answer raise KeyError.
 """
 
 from __future__ import annotations
@@ -170,6 +171,15 @@ class FolderTarget(Target):
 
     def serve(self) -> AbstractContextManager[str | None]:
         return static_server(self.base / "current", 0, f"{self.environment} (test folder)")
+
+
+class BrittleFolderTarget(FolderTarget):
+    """Raises (a bug: not a TargetError) when it switches to a version other than 0.1.0."""
+
+    def activate(self, release: Release, by: str, force: bool = False) -> None:
+        if release.version != "0.1.0":
+            raise OSError(f"cannot switch to {release.version}")
+        super().activate(release, by, force)
 
 
 # -- check kind -----------------------------------------------------------------------------------
