@@ -322,7 +322,7 @@ def refuse_before_release(ws: Workspace, env_names: list[str], artifact: Artifac
 
     Checked: `artifact` marked bad on the environment (GateFailed); with require_staging, its staging
     environment's validation when that environment is not deployed in this run (before it, as task_dep
-    orders them; a hotfix: unless waived); a deploy lock held by a live process when lock_wait is 0, so
+    orders them; a hotfix: unless waived); a deploy lock held by a live process when lock_wait_s is 0, so
     the deploy would not wait (LockHeld, exit 7; only a lock seen without the network, Target.busy). Not
     checked: a lock the deploy waits for (it may be free by then), and what the deploy itself finds
     (upload, validation). Rule: README, "Preflight"."""
@@ -331,14 +331,14 @@ def refuse_before_release(ws: Workspace, env_names: list[str], artifact: Artifac
         staging = ws.config.staging_for(env)
         if staging is None or staging.name not in env_names or ws.ledger.failed(env.name, artifact.digest):
             _preflight(ws, env, artifact, ws.ledger, hotfix, released=False)
-        if env.lock_wait == 0:
+        if env.lock_wait_s == 0:
             target = open_target(env, ws.app)
             holder = target.busy()
             if holder is not None:
                 raise LockHeld(f"{target.describe()} is locked by {holder.describe()}, which is still running, and "
-                               f"[environments.{env.name}] lock_wait is 0, so deploy:{env.name} would not wait for "
+                               f"[environments.{env.name}] lock_wait_s is 0, so deploy:{env.name} would not wait for "
                                "it. Nothing was tagged or pushed. Run again once that deploy is done, or set "
-                               "lock_wait (seconds) to wait for it.")
+                               "lock_wait_s (seconds) to wait for it.")
 
 
 def _anything_new(ws: Workspace, env: EnvironmentConfig, target: Target, artifact: Artifact) -> bool:

@@ -86,7 +86,7 @@ def break_test(repo: Path) -> None:
 
 @pytest.fixture
 def held_lock(site: Path) -> Iterator[None]:
-    """Another live process holds production's deploy lock (lock_wait is 0: a deploy would not wait)."""
+    """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""
     child = subprocess.Popen([sys.executable, "-c", HOLDER, str(site.parent / "live" / ".deploy.lock")], text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert child.stdout is not None and child.stdout.readline() == "held\n"
@@ -123,7 +123,7 @@ def test_a_lock_held_by_a_live_deploy_that_will_not_be_waited_for_is_refused_bef
     before = written(site)
     result = run_doit(site, "deploy:production")
     assert result.returncode == 7, result.stdout + result.stderr
-    assert "lock_wait is 0, so deploy:production would not wait" in result.stderr
+    assert "lock_wait_s is 0, so deploy:production would not wait" in result.stderr
     assert "Nothing was tagged or pushed" in result.stderr and written(site) == before
 
 
