@@ -167,7 +167,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     assert process.stdout is not None and process.stderr is not None
     pending = b""
     with process:
-        while chunk := process.stdout.read1(1 << 16):
+        while chunk := process.stdout.read1(1 << 16):  # type: ignore[attr-defined]  # a BufferedReader
             *records, pending = (pending + chunk).split(b"\0")
             for record in records:
                 sha, parents, time, message = record.split(b"\x1f", 3)

@@ -222,7 +222,7 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field[Any], ctx: Where, where
     if origin is typing.Union or origin is types.UnionType:
         hint = next(a for a in args if a is not type(None))
         origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise wrong
         return build(hint, value, ctx, f"{where}.{key}")

@@ -139,7 +139,7 @@ def render(template: str, override_dir: Path | None, **context: Any) -> str:
     env = _environment(folders)
     try:
         tmpl = env.get_template(template)
-        return tmpl.render(**context)
+        return str(tmpl.render(**context))
     except jinja2.TemplateSyntaxError as err:
         raise ReleaseError(f"The changelog template {err.filename or template}, line {err.lineno}, is invalid: "
                            f"{err.message}. Fix the template; nothing was written.") from None

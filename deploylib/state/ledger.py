@@ -203,8 +203,9 @@ class Ledger:
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
-    *head, details = row
-    return LedgerEntry(*head, details=json.loads(details))
+    entry_id, action, environment, version, digest, commit, status, started, finished, duration, actor, details = row
+    return LedgerEntry(entry_id, action, environment, version, digest, commit, status, started, finished, duration,
+                       actor, json.loads(details))
 
 
 def _corrupt(err: BaseException) -> bool:

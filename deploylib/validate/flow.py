@@ -77,7 +77,7 @@ def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
     Returns ({name: value}, "") or (the values found so far, "could not capture NAME from SOURCE").
     `json:a.b` takes a scalar (non-string values as JSON text, e.g. "42", "true"); `regex:…` takes
     its first group, else the whole match; `header:Name` is case-insensitive. Never raises."""
-    values = {}
+    values: dict[str, str] = {}
     for name, source in step.capture.items():
         kind, _, what = source.partition(":")
         value: Any = None

@@ -102,7 +102,7 @@ def decide(rounds: list[list[CheckResult]], policy: WindowPolicy, final: bool) -
     for results in rounds:
         for result in results:
             by_check.setdefault(result.name, []).append(result)
-    outcome, reasons, warnings = "pass", [], []
+    outcome, reasons, warnings = "pass", list[str](), list[str]()
     for name, results in by_check.items():
         state, why = check_state([r.verdict for r in results], policy, final)
         if state == "pass":

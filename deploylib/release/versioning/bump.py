@@ -160,12 +160,12 @@ def _prerelease(plan: VersionPlan, token: str, existing: Iterable[str], head_ver
     on_head = [numbers[n] for n in sorted(numbers) if numbers[n] in set(head_versions)]
     if on_head:  # HEAD already carries this prerelease: nothing new to release
         return VersionPlan(on_head[-1], plan.previous, "", ())
-    version = f"{plan.version}-{token}.{max(numbers, default=0) + 1}"
-    higher = max((v for v in map(semver.Version.parse, existing) if v > semver.Version.parse(version)), default=None)
+    next_tag = f"{plan.version}-{token}.{max(numbers, default=0) + 1}"
+    higher = max((v for v in map(semver.Version.parse, existing) if v > semver.Version.parse(next_tag)), default=None)
     if higher is not None:  # SemVer 2.0 §11: beta.1 < rc.1, so the new tag would sort below one already made
-        raise ReleaseError(f"--prerelease {token} would make {version}, which sorts below {higher}, already tagged "
+        raise ReleaseError(f"--prerelease {token} would make {next_tag}, which sorts below {higher}, already tagged "
                            f"(SemVer orders prerelease identifiers alphabetically). Use a token that sorts after "
                            f"{higher.prerelease.split('.')[0] if higher.prerelease else 'it'} (e.g. --prerelease "
                            f"{higher.prerelease.split('.')[0] if higher.prerelease else 'rc'}), or release "
                            f"{plan.version} without --prerelease.")
-    return VersionPlan(version, plan.previous, plan.level, plan.commits, plan.reason)
+    return VersionPlan(next_tag, plan.previous, plan.level, plan.commits, plan.reason)
