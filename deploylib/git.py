@@ -84,6 +84,26 @@ def repository_problem(repo: Path) -> str:
             'first, e.g. git add -A && git commit -m "feat: first version", then run the command again.')
 
 
+def looks_remote(url: str) -> bool:
+    """Whether git reads `url` as a network address (scheme://…, or scp-like host:path) rather than a path."""
+    return "://" in url or (":" in url and not url.startswith(("/", ".")))
+
+
+def local_remote_problem(base: Path, url: str) -> str:
+    """Why git cannot publish to `url` when it names a repository on this machine (a path, relative to `base`,
+    or a file:// URL): "" when it is a git repository, or when `url` is a network address (checking that would
+    need the network). The answer continues a sentence naming the value: "is neither a URL nor …"."""
+    if looks_remote(url) and not url.startswith("file://"):
+        return ""
+    local = Path(url.removeprefix("file://")) if url.startswith("file://") else base / url
+    if not local.exists():
+        return f"is neither a URL nor an existing path (looked for {local})"
+    if git_run(local.parent, "ls-remote", "--heads", str(local)).ok:
+        return ""
+    kind = "a folder" if local.is_dir() else "a file"
+    return f"is {kind} but not a git repository ({local}); make it one with git init --bare {local}"
+
+
 def on_remote(repo: Path, remote: str) -> bool | None:
     """Whether HEAD is on a branch of `remote` as last fetched (its remote-tracking branches); None when
     the repository has no remote of that name. Nothing is fetched. Raises GitError (exit 1) when git fails."""

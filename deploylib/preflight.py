@@ -3,7 +3,8 @@ that a run that cannot finish writes nothing (no tag, no push, no deploy). Each 
 ConfigError (exit 3). Checks that need only the file run at load instead (config/load.py).
 
     repository   the configured repository is a git repository with at least one commit
-    remote       [release] push = true: the remote named by [release] remote exists
+    remote       [release] push = true: the remote named by [release] remote exists, and when its push URL is a
+                 path on this machine, it is a git repository
     forge        a forge is configured, or a gate asks one: it can be used (GitHub: GITHUB_TOKEN or GH_TOKEN
                  is set; Forge.problem, no network)
     targets      each environment's target can be used: its folder writable, its remote path, programs and
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from deploylib import report
 from deploylib.errors import ConfigError
-from deploylib.git import repository_problem, run_git
+from deploylib.git import local_remote_problem, repository_problem, run_git
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
@@ -36,6 +37,12 @@ def preflight(ws: Workspace) -> None:
                               f"remote of {ws.app} (its remotes: {', '.join(remotes) or 'none'}). Nothing was "
                               f"tagged or pushed. Add it (git remote add {release.remote} URL), name another "
                               "([release] remote), or set push = false.")
+        url = run_git(ws.app, "remote", "get-url", "--push", release.remote).strip()
+        problem = local_remote_problem(ws.app, url)
+        if problem:
+            raise ConfigError(f'{name}: [release] push = true, but remote "{release.remote}" points at "{url}", which '
+                              f"{problem}. Nothing was tagged or pushed. Fix its address (git remote set-url "
+                              f"{release.remote} URL), or set push = false.")
         checked.append(f"remote {release.remote}")
     cls, forge = forge_class(release), release.forge
     if cls is not None and forge is not None:

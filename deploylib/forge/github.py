@@ -76,8 +76,28 @@ class GitHubError(ForgeError):
     """GitHub refused or failed a request; the message says which and what to do."""
 
 
+def _token_variable() -> tuple[str, str]:
+    """(variable, token) of the first of TOKEN_VARIABLES holding more than blanks, the token stripped of the
+    blanks around it (a token read from a file keeps its line break); ("", "") when there is none."""
+    return next(((name, os.environ[name].strip()) for name in TOKEN_VARIABLES if os.environ.get(name, "").strip()),
+                ("", ""))
+
+
 def _token() -> str:
-    return next((os.environ[name] for name in TOKEN_VARIABLES if os.environ.get(name)), "")
+    return _token_variable()[1]
+
+
+def _token_problem() -> str:
+    """What makes the environment's token unusable, "" when there is one. GitHub's tokens are printable ASCII
+    without spaces; any other character cannot travel in an HTTP header, so it fails every request."""
+    name, token = _token_variable()
+    if not token:
+        return ("neither GITHUB_TOKEN nor GH_TOKEN is set (or they hold only blanks). Export a token that may "
+                "read pull requests and checks and write releases (contents: write)")
+    if not all("!" <= char <= "~" for char in token):
+        return (f"{name} holds a space, line break or non-ASCII character, which no GitHub token has. Export the "
+                "token alone")
+    return ""
 
 
 class GitHub(Forge):
@@ -95,10 +115,10 @@ class GitHub(Forge):
         import requests
 
         super().__init__(options, root)
-        token = token or _token()
-        if not token:
+        if not token and _token_problem():
             raise GitHubError(f'The GitHub repository "{options.repository}" is configured, but '
                               f"{self.problem(options, root)}; nothing was written.")
+        token = token or _token()
         self.api = options.api_url.rstrip("/")
         self.repository = options.repository
         self.sleep, self.timeout = time.sleep if sleep is None else sleep, timeout
@@ -108,8 +128,7 @@ class GitHub(Forge):
 
     @classmethod
     def problem(cls, options: Any, root: Path) -> str:
-        return "" if _token() else ("neither GITHUB_TOKEN nor GH_TOKEN is set. Export a token that may read pull "
-                                    "requests and checks and write releases (contents: write)")
+        return _token_problem()
 
     @classmethod
     def web_url(cls, options: Any) -> str:

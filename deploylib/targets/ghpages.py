@@ -22,7 +22,7 @@ from deploylib.build.artifact import FileReader
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option
 from deploylib.errors import GitError, TargetError
-from deploylib.git import GitRun, git_run
+from deploylib.git import GitRun, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
@@ -93,7 +93,7 @@ class PagesTarget(Target):
         self.record = self.base / "releases.json"  # release id -> commit, tree (older versions: activations too)
         self.revisions = self.base / FILE_NAME
         local = root / options.remote
-        self.remote = str(local) if not _looks_remote(options.remote) and local.exists() else options.remote
+        self.remote = str(local) if not looks_remote(options.remote) and local.exists() else options.remote
 
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
@@ -112,18 +112,11 @@ class PagesTarget(Target):
         return f'Add the address GitHub Pages serves {owner}/{name} on: url = "{site}" (or your custom domain).'
 
     def problem(self) -> str:
-        remote = self.options.remote
-        local = Path(remote.removeprefix("file://")) if remote.startswith("file://") else self.root / remote
-        if _looks_remote(remote) and not remote.startswith("file://"):
-            return ""  # checking it would need the network
-        if not local.exists():
-            return f'remote = "{remote}" is neither a URL nor an existing path (looked for {local})'
-        # A local remote is read without the network: git must be able to publish there.
-        if git_run(local.parent, "ls-remote", "--heads", str(local)).ok:
+        problem = local_remote_problem(self.root, self.options.remote)
+        if not problem:
             return ""
-        kind = "a folder" if local.is_dir() else "a file"
-        return (f'remote = "{remote}" is {kind} but not a git repository ({local}); make it one with '
-                f"git init --bare {local}, or name the repository to publish to")
+        fix = ", or name the repository to publish to" if "git init" in problem else ""
+        return f'remote = "{self.options.remote}" {problem}{fix}'
 
     # -- git in the cache ----------------------------------------------------------------------------
 
@@ -386,8 +379,6 @@ class PagesTarget(Target):
         return []
 
 
-def _looks_remote(remote: str) -> bool:
-    return "://" in remote or (":" in remote and not remote.startswith(("/", ".")))
 
 
 def _data(payload: bytes) -> bytes:

@@ -265,3 +265,54 @@ def test_json_output_stays_pure_when_deploylib_repairs_or_cannot_write_its_state
     assert result.returncode == 0, result.stdout + result.stderr
     json.loads(result.stdout)  # the whole of stdout is the document
     assert said in result.stderr
+
+
+@pytest.mark.parametrize(("url", "fragment"), [
+    ("/nonexistent/site.git", 'points at "/nonexistent/site.git", which is neither a URL nor an existing path'),
+    ("file:///nonexistent/site.git", "which is neither a URL nor an existing path"),
+    ("../a-file", "which is a file but not a git repository"),
+    ("../a-folder", "which is a folder but not a git repository"),
+], ids=["missing-path", "missing-file-url", "a-file", "a-plain-folder"])
+def test_a_push_remote_on_this_machine_that_is_not_a_repository_is_exit_3(tmp_path: Path, url: str,
+                                                                         fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL)
+    with_origin(repo)
+    (tmp_path / "a-file").write_text("not a repository\n")
+    (tmp_path / "a-folder").mkdir()
+    git(repo, "remote", "set-url", "origin", url)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert '[release] push = true, but remote "origin" points at' in result.stderr and fragment in result.stderr
+    assert "Traceback" not in result.stderr and "fatal:" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+def test_only_the_push_url_of_the_remote_counts(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL)
+    origin = with_origin(repo)
+    git(repo, "remote", "set-url", "origin", "/nonexistent/mirror.git")  # fetched from elsewhere …
+    git(repo, "remote", "set-url", "--push", "origin", str(origin))  # … pushed where it can be
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(origin, "tag", "--list") == "v0.1.0"
+
+
+@pytest.mark.parametrize(("token", "fragment"), [
+    ("", "neither GITHUB_TOKEN nor GH_TOKEN is set (or they hold only blanks)"),
+    ("   ", "neither GITHUB_TOKEN nor GH_TOKEN is set (or they hold only blanks)"),
+    ("ghp_abc\nghp_def", "GITHUB_TOKEN holds a space, line break or non-ASCII character"),
+    ("ghp_abc def", "GITHUB_TOKEN holds a space, line break or non-ASCII character"),
+    ("ghp_abcé", "GITHUB_TOKEN holds a space, line break or non-ASCII character"),
+], ids=["empty", "blanks", "two-lines", "a-space", "non-ascii"])
+def test_a_token_that_cannot_be_sent_is_found_before_anything_is_written(tmp_path: Path, token: str,
+                                                                          fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL.replace(
+        "push = true", 'push = true\n[release.github]\nrepository = "acme/site"\napi_url = "http://127.0.0.1:9"'))
+    with_origin(repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:production", env={"GITHUB_TOKEN": token, "GH_TOKEN": ""})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
