@@ -82,8 +82,32 @@ def program_problem(command: str, root: Path) -> str:
     if not program or program in _SHELL_WORDS:
         return ""
     if "/" in program:
-        return "" if (root / program).exists() else f"runs {program}, which does not exist in {root}"
-    return "" if shutil.which(program) else f"runs {program}, which is not installed or not on PATH"
+        path = root / program
+        if not path.exists():
+            return f"runs {program}, which does not exist in {root}"
+        return _executable_problem(program, path)
+    found = shutil.which(program)
+    if not found:
+        return f"runs {program}, which is not installed or not on PATH"
+    return _executable_problem(program, Path(found))
+
+
+def _executable_problem(program: str, path: Path) -> str:
+    """Why the existing file `path` cannot be started as a program, or "": a folder, a file without the
+    execute bit, or a script whose #! interpreter is missing (the shell would say exit 126 or 127)."""
+    if path.is_dir():
+        return f"runs {program}, which is a folder, not a program"
+    if not os.access(path, os.X_OK):
+        return f"runs {program}, which is not executable (chmod +x {program}, or start it with its interpreter)"
+    try:
+        with path.open("rb") as file:
+            first = file.readline(256)
+    except OSError as err:
+        return f"runs {program}, which cannot be read ({err.strerror})"
+    words = first[2:].decode(errors="replace").split() if first.startswith(b"#!") else []
+    if words and words[0].startswith("/") and not os.access(words[0], os.X_OK):
+        return f"runs {program}, whose first line starts it with {words[0]}, which is not installed"
+    return ""
 
 
 def _die_with_parent() -> None:

@@ -316,3 +316,18 @@ def test_a_token_that_cannot_be_sent_is_found_before_anything_is_written(tmp_pat
     assert result.returncode == 3, result.stdout + result.stderr
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+def test_a_publish_script_that_cannot_be_started_is_exit_3_before_anything_is_written(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL.replace('{ type = "local", path = "../live" }',
+                                                      '{ type = "command", deploy = "./publish.sh --now" }\n'
+                                                      'url = "http://127.0.0.1:9"'))
+    with_origin(repo)
+    (repo / "publish.sh").write_text("#!/bin/sh\necho published\n")  # committed without the execute bit
+    git(repo, "add", "publish.sh")
+    git(repo, "commit", "-qm", "feat: publish script")
+    git(repo, "push", "-q")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert 'deploy = "./publish.sh --now" runs ./publish.sh, which is not executable' in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()

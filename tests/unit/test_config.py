@@ -288,10 +288,19 @@ def test_lighthouse_mistakes_are_named(lighthouse: dict, fragment: str) -> None:
     ("pytest -q", ""), ("python3 -m unittest", ""), ("CI=1 FOO=bar python3 -m pytest", ""),
     ("cd web && npm test", ""), ("no-such-test-runner --all", "runs no-such-test-runner, which is not installed"),
     ("./scripts/test.sh", "runs ./scripts/test.sh, which does not exist in"), ("pytest 'unclosed", "not a valid shell"),
+    ("./bin/plain.sh --now", "runs ./bin/plain.sh, which is not executable (chmod +x ./bin/plain.sh"),
+    ("./bin", "runs ./bin, which is a folder, not a program"),
+    ("./bin/orphan.sh", "runs ./bin/orphan.sh, whose first line starts it with /no/such/sh, which is not installed"),
+    ("./bin/ok.sh --now", ""), ("DEPLOY=1 ./bin/binary", ""),
 ])
 def test_the_program_a_command_starts(command: str, problem: str, tmp_path: Path) -> None:
     from deploylib.runner import program_problem
 
+    (tmp_path / "bin").mkdir()
+    for name, text, mode in (("plain.sh", "#!/bin/sh\n", 0o644), ("orphan.sh", "#!/no/such/sh\n", 0o755),
+                             ("ok.sh", "#!/bin/sh -e\n", 0o755), ("binary", "\x7fELF", 0o755)):
+        (tmp_path / "bin" / name).write_text(text)
+        (tmp_path / "bin" / name).chmod(mode)
     found = program_problem(command, tmp_path)
     assert (problem in found) if problem else found == ""
 
