@@ -274,7 +274,7 @@ class SshTarget(Target):
             return f"needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed here"
         if self.options.ssh_config and not (self.root / self.options.ssh_config).is_file():
             return f'ssh_config = "{self.options.ssh_config}" does not exist ({self.root / self.options.ssh_config})'
-        return ""
+        return next((problem for host in self.hosts if (problem := host.endpoint.config_problem())), "")
 
     def describe(self) -> str:
         paths = {h.path for h in self.hosts}

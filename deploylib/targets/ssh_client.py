@@ -23,6 +23,11 @@ _CONNECT_TIMEOUT_S = 10
 _KEEP_CONNECTION_S = 30  # how long a finished deploy's connection stays open for the next command
 
 
+# The keys ssh tries when no IdentityFile is configured (ssh -G lists them): their absence is normal.
+_DEFAULT_KEYS = frozenset(f"~/.ssh/id_{kind}" for kind in ("rsa", "ecdsa", "ecdsa_sk", "ed25519", "ed25519_sk",
+                                                           "xmss", "dsa"))
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """How to reach one host: an address ([user@]host or an ssh-config alias) and client settings."""
@@ -42,6 +47,25 @@ class Endpoint:
         if self.port:
             argv += ["-p", str(self.port)]
         return argv
+
+    def config_problem(self) -> str:
+        """What ssh's own configuration for this host says cannot work, without connecting (`ssh -G`): a
+        config file ssh refuses, or a key named by IdentityFile that does not exist when nothing else can
+        stand in for it (IdentitiesOnly, or no agent). "" when ssh can try."""
+        done = subprocess.run([*self.ssh_argv(), "-G", self.address], capture_output=True, text=True,
+                              errors="replace", stdin=subprocess.DEVNULL, check=False)
+        if done.returncode != 0:
+            said = " ".join(line.strip() for line in done.stderr.splitlines() if line.strip())
+            return f"ssh cannot read its configuration for {self.address}: {said}"
+        settings = [line.split(" ", 1) for line in done.stdout.splitlines() if " " in line]
+        keys = [value for name, value in settings if name == "identityfile"]
+        only = ("identitiesonly", "yes") in ((name, value) for name, value in settings)
+        named = [key for key in keys if key not in _DEFAULT_KEYS and "%" not in key]  # tokens: ssh expands
+        missing = [key for key in named if not Path(key).expanduser().exists()]
+        if missing and (only or not os.environ.get("SSH_AUTH_SOCK")):
+            return (f"the key {missing[0]} that ssh's configuration names for {self.address} (IdentityFile) "
+                    "does not exist")
+        return ""
 
     def _control_path(self) -> str:
         # Keyed by the client settings too: a connection opened under one config (one known_hosts)

@@ -125,3 +125,21 @@ def test_a_lock_held_elsewhere_refuses_the_deploy_until_unlocked(repo: Path, tmp
     unlocked = run_doit(repo, "unlock:production")
     assert unlocked.returncode == 0 and "broke the lock of deploy of 0.9.0 by ana@laptop" in unlocked.stdout
     assert run_doit(repo, "deploy:production").returncode == 0
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    (lambda text, key: text.replace(f"IdentityFile {key}", "IdentityFile ~/.ssh/deploylib-no-such-key", 1),
+     "the key ~/.ssh/deploylib-no-such-key that ssh's configuration names for web1 (IdentityFile) does not exist"),
+    (lambda text, key: text.replace(f"IdentityFile {key}", f"IdentityFile {key}.gone"),
+     ".gone that ssh's configuration names for web1 (IdentityFile) does not exist"),
+    (lambda text, key: text + "  Frobnicate yes\n", "ssh cannot read its configuration for web1: "),
+], ids=["missing-key", "every-key-missing", "option-ssh-refuses"])
+def test_an_ssh_configuration_that_cannot_connect_is_exit_3_before_anything_is_written(
+        repo: Path, tmp_path: Path, ssh_hosts: SshHosts, edit, fragment: str) -> None:
+    config = tmp_path / "ssh_config"
+    config.write_text(edit(config.read_text(), ssh_hosts.user_key))
+    result = run_doit(repo, "deploy:production", env={"SSH_AUTH_SOCK": ""})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+    assert [activations(tmp_path, host) for host in HOSTS] == [[], [], []]
