@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     init = commands.add_parser("init", help="write a commented deploy.toml and dodo.py from what the repository holds")
     init.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
     args = parser.parse_args(argv)
+    report.guard_stderr()
     atexit.register(report.flush_stdout)  # `VERSION=$(deploylib next-version | head -1)`: no traceback at exit
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))

@@ -35,12 +35,58 @@ def stdout_lost(err: OSError) -> None:
     nothing more and is not told; any other error (a full disk, `>/dev/full`) is said once on stderr. Either
     way stdout then goes to /dev/null, so the run ends with its own exit code and no traceback."""
     if err.errno != errno.EPIPE:
-        print(f"{WARN} stdout cannot be written ({err.strerror or err}): the rest of this run's output is lost",
-              file=sys.stderr, flush=True)
+        _err(f"{WARN} stdout cannot be written ({err.strerror or err}): the rest of this run's output is lost")
     if sys.__stdout__ is not None:  # else stdout was closed from the start: print() then writes nothing
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.__stdout__.fileno())
         os.close(devnull)
+
+
+def _err(text: str) -> None:
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        _stderr_lost()
+
+
+def _stderr_lost() -> None:
+    """stderr took no more: the reader of `doit deploy 2>&1 | grep -m1 x` left, so nothing more can be told.
+    stderr then goes to /dev/null and the run keeps its own exit code (an error raised while saying a
+    failure would turn a failed gate into doit's exit 2, an unknown environment into a traceback)."""
+    if sys.__stderr__ is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stderr__.fileno())
+        os.close(devnull)
+
+
+class _LenientStderr:
+    """sys.stderr for the whole run, doit's own messages included ("ERROR: …" for an unknown task): a write
+    or flush to a reader that left is dropped as `_stderr_lost` says, instead of raising."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError:
+            _stderr_lost()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            _stderr_lost()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def guard_stderr() -> None:
+    """Make writes to sys.stderr survive a reader that left (see `_LenientStderr`); once per process."""
+    if sys.stderr is not None and not isinstance(sys.stderr, _LenientStderr):
+        sys.stderr = _LenientStderr(sys.stderr)  # type: ignore[assignment]
 
 
 def flush_stdout() -> None:
@@ -60,7 +106,7 @@ def stage(mark: str, name: str, detail: str = "") -> None:
 def state_warning(name: str, detail: str) -> None:
     """A stage line about deploylib's own state (a corrupted file set aside, a folder that cannot be written),
     on stderr: it can happen in any command, and the stdout of `--json` must stay the document alone."""
-    print(f"  {WARN} {name:<22} {detail}".rstrip(), file=sys.stderr, flush=True)
+    _err(f"  {WARN} {name:<22} {detail}".rstrip())
 
 
 def plain(text: str) -> None:
@@ -97,12 +143,12 @@ def summary(rows: Sequence[tuple[str, str]]) -> None:
 
 def aside(message: str) -> None:
     """A remark on stderr, for commands whose stdout is machine-readable (e.g. `deploylib next-version`)."""
-    print(f"{WARN} {message}", file=sys.stderr, flush=True)
+    _err(f"{WARN} {message}")
 
 
 def failure(message: str) -> None:
     """The one-paragraph message of a failure, on one line so logs can be searched for it."""
-    print(f"✗ {message}", file=sys.stderr, flush=True)
+    _err(f"✗ {message}")
 
 
 def ask(question: str) -> bool:

@@ -100,6 +100,7 @@ def __dir__() -> list[str]:
 # At exit CPython runs a full garbage collection over every object the run created (GitPython, requests,
 # Jinja2: ~0.6 s on a busy 2-core machine); nothing is left to collect then, so freeze them instead.
 atexit.register(gc.freeze)
+report.guard_stderr()  # `doit deploy 2>&1 | grep -m1 x`: doit's own "ERROR: …" must not raise either
 atexit.register(report.flush_stdout)  # run before Python's own last flush, which would print a traceback
 
 

@@ -81,3 +81,18 @@ def test_a_stdout_that_cannot_be_written_is_said_once(repo: Path, line: list[str
     assert done.returncode == 0, done.stderr
     clean(done.stderr)
     assert done.stderr.count("stdout cannot be written") == 1
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    (["doit", "deploy:production"], 1),  # the gate fails: its paragraph goes to stderr
+    (["doit", "deploy:staging"], 3),  # refused before any task runs
+    (["doit", "validate:staging"], 3),
+], ids=["failing-gate", "unknown-environment", "unknown-validate"])
+def test_a_reader_that_closed_stdout_and_stderr_leaves_the_runs_own_exit_code(tmp_path: Path, line: list[str],
+                                                                              code: int) -> None:
+    root = make_repo(tmp_path / "site", CONFIG.format(port="").replace("grep -q Welcome site/index.html", "false"))
+    read, write = os.pipe()
+    os.close(read)  # `doit … 2>&1 | grep -m1 x` once grep has left: every write to either fails with EPIPE
+    done = subprocess.run(command(line), cwd=root, stdout=write, stderr=write, stdin=subprocess.DEVNULL, timeout=120)
+    os.close(write)
+    assert done.returncode == code
