@@ -104,6 +104,13 @@ def local_remote_problem(base: Path, url: str) -> str:
     return f"is {kind} but not a git repository ({local}); make it one with git init --bare {local}"
 
 
+def upstream_remote(repo: Path, branch: str) -> str:
+    """The remote `branch`'s upstream is on (branch.<name>.remote; "." for a local branch), "" without one."""
+    done = subprocess.run(["git", "config", "--get", f"branch.{branch}.remote"], cwd=repo, capture_output=True,
+                          text=True, check=False)
+    return done.stdout.strip()
+
+
 def on_remote(repo: Path, remote: str) -> bool | None:
     """Whether HEAD is on a branch of `remote` as last fetched (its remote-tracking branches); None when
     the repository has no remote of that name. Nothing is fetched. Raises GitError (exit 1) when git fails."""

@@ -14,7 +14,7 @@ from deploylib.config.load import GateConfig
 from deploylib.errors import DeployError, GateFailed
 from deploylib.forge.base import CICheck, CIState, Issue, PullRequest, Review, ReviewState
 from deploylib.gates.junit import JUnitError, read_counts, written_since
-from deploylib.git import RepoState, on_remote, repo_state, run_git
+from deploylib.git import RepoState, on_remote, repo_state, run_git, upstream_remote
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
 from deploylib.state.atomic import write_atomically
@@ -56,8 +56,10 @@ def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str
                 on_remote: bool | None = None) -> GateResult:
     """What is deployed must be on the remote: already, or pushed by this run's release. `push` is
     [release] push; `releases` says whether this run makes a release at all (no release, no push).
-    Without an upstream branch, `on_remote` says whether HEAD is on any branch of the release `remote`
-    as last fetched (None: the repository has no such remote, so there is nothing to compare with)."""
+    Without an upstream branch, or with one on another remote while releases push to `remote`, `on_remote`
+    says whether HEAD is on any branch of the release `remote` as last fetched (None: not asked, or the
+    repository has no such remote, so there is nothing to compare with): a commit pushed only to a fork is
+    not where the release's tags and history are."""
     if not state.upstream:
         where = state.branch or "HEAD"
         if on_remote is None:
@@ -75,6 +77,10 @@ def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str
         return GateResult("pushed", FAIL, f"{state.ahead} commit(s) not pushed to {state.upstream}, and no commit "
                                           "since the last release asks for a new one, so this run pushes nothing; "
                                           "push them first (git push)")
+    if on_remote is False and not releases:
+        return GateResult("pushed", FAIL, f"HEAD is on {state.upstream} but on no branch of {remote}, where releases "
+                                          "are pushed, and this run pushes nothing; push it there first "
+                                          f"(git push {remote} {state.branch or 'HEAD'})")
     if state.ahead and not push:
         return GateResult("pushed", FAIL, f"{state.ahead} commit(s) not pushed to {state.upstream}; push them first")
     if state.ahead:
@@ -222,8 +228,9 @@ def run_gates(ws: Workspace, tests_key: str, waived: frozenset[str] = frozenset(
     results = [*repository_gates(state, ws.config.release.branch)]
     if ws.config.gate.require_pushed:
         remote = ws.config.release.remote
+        elsewhere = bool(state.upstream) and ws.config.release.push and upstream_remote(ws.app, state.branch) != remote
         results.append(pushed_gate(state, ws.config.release.push, releases, remote,
-                                   None if state.upstream else on_remote(ws.app, remote)))
+                                   on_remote(ws.app, remote) if elsewhere or not state.upstream else None))
     for result in results:
         report.stage(_MARKS[result.outcome], f"gate {result.name}", result.detail)
     cfg, later = ws.config.gate, []

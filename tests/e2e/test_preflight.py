@@ -108,6 +108,21 @@ def test_an_unpushed_commit_on_a_branch_without_upstream_is_never_deployed(tmp_p
     assert "is on no branch of origin and this run pushes nothing" in result.stderr
 
 
+def test_a_commit_pushed_only_to_a_fork_that_is_the_upstream_is_never_deployed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL)
+    with_origin(repo)
+    assert run_doit(repo, "deploy:production").returncode == 0
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(tmp_path / "fork.git")], check=True)
+    git(repo, "remote", "add", "fork", str(tmp_path / "fork.git"))
+    (repo / "site" / "index.html").write_text("<h1>Welcome, reader</h1>")
+    git(repo, "commit", "-qam", "docs: a warmer welcome")
+    git(repo, "push", "-q", "-u", "fork", "main")  # the upstream is now fork/main; origin never saw the commit
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "HEAD is on fork/main but on no branch of origin, where releases are pushed" in result.stderr
+    assert (repo.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
+
+
 def test_an_unpushed_commit_that_a_release_pushes_is_deployed_pushed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "site", LOCAL)
     origin = with_origin(repo)

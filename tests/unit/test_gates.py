@@ -118,6 +118,22 @@ def test_pushed_gate_without_an_upstream_branch_asks_the_release_remote(on_remot
     assert pushed_gate(state, push, releases, "origin", on_remote).outcome == outcome
 
 
+@pytest.mark.parametrize(("ahead", "on_remote", "releases", "outcome"), [
+    (0, True, False, PASS),  # on the fork and on origin
+    (0, False, False, FAIL),  # pushed to the fork only, and no release pushes it to origin
+    (0, False, True, PASS),  # the release pushes HEAD to origin
+    (1, False, True, PASS),  # ahead of the fork too: the release pushes it to origin (the fork stays behind)
+])
+def test_pushed_gate_with_an_upstream_on_another_remote_asks_the_release_remote(
+        ahead: int, on_remote: bool, releases: bool, outcome: str) -> None:
+    state = RepoState("a" * 40, "main", "fork/main", ahead, 0, (), False)
+    result = pushed_gate(state, True, releases, "origin", on_remote)
+    assert result.outcome == outcome
+    if outcome == FAIL:
+        assert "on no branch of origin, where releases are pushed" in result.detail and "git push origin main" in \
+            result.detail
+
+
 def test_the_pushed_gate_says_why_an_unreleased_commit_is_not_pushed() -> None:
     state = RepoState("a" * 40, "main", "origin/main", 1, 0, (), False)
     assert "this run pushes nothing; push them first (git push)" in pushed_gate(state, True, False).detail
