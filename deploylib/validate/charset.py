@@ -20,17 +20,31 @@ _WHATWG = {"us-ascii": "cp1252", "ascii": "cp1252", "ansi_x3.4-1968": "cp1252", 
            "iso8859-1": "cp1252", "iso_8859-1": "cp1252", "latin1": "cp1252", "l1": "cp1252", "cp819": "cp1252",
            "ibm819": "cp1252", "iso-ir-100": "cp1252", "x-cp1252": "cp1252", "iso-8859-9": "cp1254",
            "latin5": "cp1254", "iso-8859-11": "cp874", "tis-620": "cp874", "gb2312": "gbk", "x-gbk": "gbk",
-           "chinese": "gbk"}
+           "chinese": "gbk",
+           # WHATWG labels Python spells otherwise, and "utf-16", which the Encoding Standard reads as UTF-16LE
+           "windows-874": "cp874", "dos-874": "cp874", "x-mac-cyrillic": "mac-cyrillic",
+           "x-mac-ukrainian": "mac-cyrillic", "iso-8859-8-i": "iso8859-8", "csiso88598i": "iso8859-8",
+           "logical": "iso8859-8", "x-mac-roman": "mac-roman", "utf-16": "utf-16-le", "unicode": "utf-16-le",
+           "ucs-2": "utf-16-le", "csunicode": "utf-16-le", "iso-10646-ucs-2": "utf-16-le", "unicodefffe": "utf-16-be"}
+# The Python codecs of the encodings browsers have (WHATWG Encoding Standard §4.2). Any other codec Python
+# finds for a label is one no browser reads pages with (utf-7, utf-32) or no text encoding at all ("hex",
+# "rot13", "base64", "undefined": decoding with them raises): such a label is unknown, as in a browser.
+_BROWSER_CODECS = frozenset({
+    "utf-8", "cp866", *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)), "koi8-r", "koi8-u",
+    "mac-roman", "cp874", *(f"cp{n}" for n in range(1250, 1259)), "mac-cyrillic", "gbk", "gb18030", "big5",
+    "euc_jp", "iso2022_jp", "shift_jis", "euc_kr", "utf-16-be", "utf-16-le"})
 
 
 def codec_for(label: str) -> str:
-    """The Python codec a browser uses for an encoding label, or "" for a label it does not know."""
+    """The Python codec a browser uses for an encoding label, or "" for a label it does not know (see
+    _BROWSER_CODECS)."""
     name = label.strip().lower()
     name = _WHATWG.get(name, name)
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name).name
     except LookupError:
         return ""
+    return codec if codec in _BROWSER_CODECS else ""
 
 
 def header_charset(content_type: str) -> str:

@@ -78,3 +78,25 @@ def test_deploylibs_own_server_sends_a_charset(tmp_path: Path) -> None:
         assert requests.get(f"{url}/old.html", timeout=5).headers["content-type"] == "text/html; charset=windows-1252"
         assert requests.get(f"{url}/site.css", timeout=5).headers["content-type"] == "text/css; charset=utf-8"
         assert one(SmokeCheck(path="/old.html", contains="café"), url).verdict is Verdict.PASS
+
+
+def test_a_charset_no_browser_has_is_ignored_by_every_check_kind(app: App) -> None:
+    page = f'<img src="/logo.svg">{PAGE}'.encode()
+    for path, header in (("/hex", "text/html; charset=hex"), ("/undefined", "text/html; charset=undefined")):
+        app.route(path, (200, {"Content-Type": header}, page))
+    app.route("/rot", (200, NO_CHARSET, f"<meta charset=rot13>{PAGE}<img src='/logo.svg'>".encode()))
+    app.route("/logo.svg", (200, {"Content-Type": "image/svg+xml"}, "<svg/>"))
+    for path in ("/hex", "/undefined", "/rot"):
+        checks = [SmokeCheck(path=path, contains="café"), FlowCheck(steps=(FlowStep(path=path, contains="café"),)),
+                  AssetsCheck(pages=[path]), PageCheck(path=path), LoadCheck(paths=[path], requests=2)]
+        assert [r.verdict for r in run_round(app.url, checks, concurrency=4)] == [Verdict.PASS] * 5, path
+
+
+def test_deploylibs_own_server_never_sends_a_charset_browsers_would_misread(tmp_path: Path) -> None:
+    for name, label in (("sixteen", "utf-16"), ("hex", "hex"), ("seven", "utf-7"), ("thai", "windows-874")):
+        (tmp_path / f"{name}.html").write_bytes(f"<meta charset={label}><p>café</p>".encode("cp874", "replace"))
+    with static_server(tmp_path, 0, "the site") as url:
+        sent = {name: requests.get(f"{url}/{name}.html", timeout=5).headers["content-type"]
+                for name in ("sixteen", "hex", "seven", "thai")}
+    assert sent == {"sixteen": "text/html; charset=utf-8", "hex": "text/html; charset=utf-8",
+                    "seven": "text/html; charset=utf-8", "thai": "text/html; charset=windows-874"}

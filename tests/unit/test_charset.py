@@ -37,6 +37,19 @@ CAFE = "<h1>Welcome · café</h1>"
     (codecs.BOM_UTF8 + CAFE.encode(), "text/html; charset=windows-1252", CAFE),
     (codecs.BOM_UTF16_LE + CAFE.encode("utf-16-le"), "text/html", CAFE),
     (codecs.BOM_UTF16_BE + CAFE.encode("utf-16-be"), "text/html", CAFE),
+    # labels Python knows that name no browser encoding: unknown, as in a browser, never an error
+    (CAFE.encode(), "text/html; charset=hex", CAFE),
+    (CAFE.encode(), "text/html; charset=rot13", CAFE),
+    (CAFE.encode(), "text/html; charset=base64", CAFE),
+    (CAFE.encode(), "text/html; charset=undefined", CAFE),
+    (CAFE.encode(), "text/html; charset=utf-7", CAFE),
+    ("<meta charset=rot13><p>café</p>".encode(), "text/html", "<meta charset=rot13><p>café</p>"),
+    ("<meta charset=idna><p>café</p>".encode(), "text/html", "<meta charset=idna><p>café</p>"),
+    # WHATWG labels Python spells otherwise
+    ("<p>฿</p>".encode("cp874"), "text/html; charset=windows-874", "<p>฿</p>"),
+    ("<p>щ</p>".encode("mac-cyrillic"), "text/html; charset=x-mac-cyrillic", "<p>щ</p>"),
+    ("<p>שלום</p>".encode("iso8859-8"), "text/html; charset=iso-8859-8-i", "<p>שלום</p>"),
+    (CAFE.encode("utf-16-le"), "text/html; charset=utf-16", CAFE),  # a header saying UTF-16: little-endian
     (b"caf\xe9", "text/html", "caf\ufffd"),  # not UTF-8 and nothing declared: replaced, never an error
     (b"", "text/html", ""),
 ])
