@@ -62,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
             start_demo(ws, aside=True)
         if args.command == "next-version":
-            from deploylib.git import run_git
+            from deploylib.errors import NotARepository
+            from deploylib.git import repository_problem, run_git
 
+            problem = repository_problem(ws.app)  # the same words as every other reader of history
+            if problem:
+                raise NotARepository(problem)
             head = run_git(ws.app, "rev-parse", "HEAD").strip()
             plan = plan_release(ws, head, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
             refuse_unless_plan_holds(ws, plan)  # never a version the release would refuse (as the dry run)

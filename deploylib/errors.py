@@ -59,8 +59,9 @@ class GitError(DeployError):
 
 
 class NotARepository(GitError):
-    """The folder is not in a git repository, or its repository has no commits: nothing can be read from
-    its history, so no stage can run (the same for every task and command that reads history)."""
+    """The folder is not in a git repository's working tree (or is in a bare one), its HEAD has no commits,
+    or git is not installed: nothing can be read from its history, so no stage can run (the same for every
+    task and command that reads history)."""
 
     exit_code = ExitCode.INVALID
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
         done = subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
                               env={**os.environ, **env} if env else None)
     except FileNotFoundError:
-        raise GitError(_NO_GIT) from None
+        raise NotARepository(_NO_GIT) from None
     return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
 
 
@@ -65,21 +66,43 @@ def run_git(repo: Path, *args: str) -> str:
 def _failure(repo: Path, what: str, said: str) -> GitError:
     """git's error as ours: its words for "no repository" or "no commits" (e.g. "ambiguous argument
     'HEAD'", "bad revision 'HEAD'") become `repository_problem`'s paragraph."""
-    suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet"))
+    suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet", "work tree"))
     problem = repository_problem(repo) if suspect else ""
     return NotARepository(problem) if problem else GitError(f"{what} failed in {repo}: {said}")
 
 
 def repository_problem(repo: Path) -> str:
-    """Why `repo` cannot be released at all, in words (not git's): not a git repository, or one without
-    commits; "" when it is fine. Never raises for git's answer (raises GitError without git, or for a
-    `repo` that does not exist)."""
-    if git_run(repo, "rev-parse", "-q", "--verify", "HEAD").ok:
+    """Why `repo` cannot be released at all, in words (not git's): not a git repository, a bare one or its
+    .git folder (no working tree to build from), or one whose HEAD has no commits (a new repository, or
+    an unborn branch checked out beside others), or git is not installed; "" when it is fine. Never raises
+    for git's answer (raises GitError for a `repo` that does not exist)."""
+    if shutil.which("git") is None:
+        return _NO_GIT
+    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--verify", "-q",
+                            "HEAD"], cwd=repo, capture_output=True, text=True, check=False)
+    answers = probe.stdout.split()
+    if len(answers) < 2:
+        elsewhere = next((f" ({name}={os.environ[name]} is set, and git looks there instead)"
+                          for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)), "")
+        return (f"{repo} is not inside a git repository{elsewhere}. deploylib releases and deploys the commits of "
+                "a git repository: run doit in your repository's root (where deploy.toml is), or make this folder "
+                "one with git init, then commit your site.")
+    if answers[0] == "true":
+        return (f"{repo} is a bare git repository: it has no working tree to gate and build. Clone it "
+                f"(git clone {repo} SITE) and run the command in the clone.")
+    if answers[1] != "true":
+        return (f"{repo} is inside a repository's .git folder, not its working tree. Run the command in the "
+                "repository's root (where deploy.toml is).")
+    if probe.returncode == 0:
         return ""
-    if not git_run(repo, "rev-parse", "--is-inside-work-tree").ok:
-        return (f"{repo} is not inside a git repository. deploylib releases and deploys the commits of a git "
-                "repository: run doit in your repository's root (where deploy.toml is), or make this folder one "
-                "with git init, then commit your site.")
+    branch = subprocess.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=repo, capture_output=True,
+                            text=True, check=False).stdout.strip()
+    others = subprocess.run(["git", "for-each-ref", "--format=%(refname:short)", "refs/heads"], cwd=repo,
+                            capture_output=True, text=True, check=False).stdout.split()
+    if others:
+        return (f"The git repository at {repo} has HEAD on {branch or 'a branch'}, which has no commits yet; its "
+                f"commits are on {', '.join(others[:5])}. Check out the branch to release, e.g. git checkout "
+                f"{others[0]}, then run the command again.")
     return (f"The git repository at {repo} has no commits yet, so there is nothing to release. Commit your site "
             'first, e.g. git add -A && git commit -m "feat: first version", then run the command again.')
 
@@ -190,7 +213,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
                                    cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
-        raise GitError(_NO_GIT) from None
+        raise NotARepository(_NO_GIT) from None
     assert process.stdout is not None and process.stderr is not None
     pending = b""
     with process:

@@ -22,7 +22,15 @@ COMMANDS = [
     ["doit", "hotfix"], ["deploylib", "next-version"], ["deploylib", "next-version", "--hotfix"],
     ["deploylib", "changelog"], ["deploylib", "changelog", "--full"],
 ]
-SAYS = {"no repository": "is not inside a git repository", "no commits": "has no commits yet"}
+SAYS = {"no repository": "is not inside a git repository", "no commits": "has no commits yet",
+        "bare": "is a bare git repository", "bare with commits": "is a bare git repository",
+        "unborn branch": "has HEAD on pages, which has no commits yet; its commits are on main",
+        "GIT_DIR elsewhere": "(GIT_DIR=", "no git": "git is not installed or not on PATH"}
+ENV = {"GIT_DIR elsewhere": {"GIT_DIR": "/nonexistent/.git"}, "no git": {"PATH": "/nonexistent"}}
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module", params=list(SAYS))
@@ -32,8 +40,17 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
     (root / "deploy.toml").write_text(CONFIG.format(port=""))
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
-    if request.param == "no commits":
+    if request.param in ("no commits", "unborn branch", "GIT_DIR elsewhere", "no git", "bare with commits"):
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    if request.param in ("unborn branch", "GIT_DIR elsewhere", "no git", "bare with commits"):
+        _git(root, "-c", "user.name=O", "-c", "user.email=o@x.invalid", "commit", "-q", "--allow-empty", "-m",
+             "feat: first")
+    if request.param == "unborn branch":
+        _git(root, "checkout", "-q", "--orphan", "pages")  # HEAD on a branch without commits, main beside it
+    if request.param == "bare":
+        subprocess.run(["git", "init", "-q", "--bare", str(root)], check=True)
+    if request.param == "bare with commits":  # deploy.toml and dodo.py beside a bare clone's objects
+        _git(root, "config", "core.bare", "true")
     return root, request.param
 
 
@@ -41,7 +58,7 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def test_every_task_that_reads_history_is_exit_3_and_one_paragraph(folder: tuple[Path, str],
                                                                     command: list[str]) -> None:
     root, where = folder
-    env = {"GIT_CEILING_DIRECTORIES": str(root.parent), "DEPLOYLIB_YES": "1"}  # never a repository above
+    env = {"GIT_CEILING_DIRECTORIES": str(root.parent), "DEPLOYLIB_YES": "1", **ENV.get(where, {})}
     if command[0] == "doit":
         result = run_doit(root, *command[1:], env=env)
     else:
