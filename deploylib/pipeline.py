@@ -631,7 +631,8 @@ def unlock(ws: Workspace, env_name: str) -> None:
 
 def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, force: bool = False) -> None:
     """Make an earlier release live again: the last good one before the current, or `to_version`. A release
-    marked bad, or replacing what deploylib did not publish, only with `force`."""
+    marked bad or never live, or replacing what deploylib did not publish, only with `force`; the release
+    already live is left as it is (nothing recorded)."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
@@ -685,7 +686,8 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
                      to: str, force: bool) -> Release:
     """The release a rollback restores: the one `to` names (a version, its tag, or a release id), else the newest
     one live before the current one and not marked bad (targets/listing.previous). Raises DeployError listing
-    the kept releases when `to` names none, GateFailed when it names a release marked bad (unless `force`)."""
+    the kept releases when `to` names none, GateFailed when it names a release marked bad or one that was never
+    live (unless `force`)."""
     from deploylib.release.stage import tag_name
     from deploylib.rollback_choice import find, kept_lines
     from deploylib.targets.listing import listing
@@ -710,6 +712,12 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
         choice = matching[-1]
         if live is not None and choice.id == live.id:
             return choice
+        if not choice.activated_at and not force:
+            raise GateFailed(f"{choice.id} was never live on {env.name}: a deploy unpacked it and stopped before its "
+                             "switch, so it was never validated there, and a rollback only restores a release that "
+                             f"was live. Nothing was changed. Deploy it (doit deploy:{env.name}: gates, staging and "
+                             "confirmation apply), or make it live anyway with "
+                             + command_line("rollback", env.name, "--to", to, "--force") + ".")
         if bad(choice.digest) and not force:
             raise GateFailed(f"{choice.id} is marked bad on {env.name}: {_why_bad(ws, env.name, choice.digest)} "
                              f"Restoring it would leave {env.name} failing its checks, so nothing was changed. Pick "

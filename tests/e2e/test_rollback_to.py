@@ -84,3 +84,28 @@ def test_the_tag_example_follows_tag_format(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and "its tag (site-0.2.0)" in unknown.stderr
     assert run_doit(repo, "rollback", "--to", "site-0.1.0").returncode == 0
     assert live(repo)["version"] == "0.1.0"
+
+
+def test_the_release_already_live_is_left_as_it_is(repo: Path) -> None:
+    history = json.loads(run_doit(repo, "history", "--json").stdout)["entries"]
+    result = run_doit(repo, "rollback", "--to", "0.2.0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is already live on production: nothing was changed" in result.stdout and "rolled back" not in result.stdout
+    assert json.loads(run_doit(repo, "history", "--json").stdout)["entries"] == history  # nothing recorded
+
+
+def test_a_release_that_was_never_live_is_refused_unless_forced(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    assert run_doit(repo, "deploy:production").returncode == 0
+    (repo / "site" / "index.html").write_text("<h1>Welcome</h1><p>Unseen</p>")
+    git(repo, "commit", "-qam", "feat: unseen")
+    killed = run_doit(repo, "deploy:production", env={"DEPLOYLIB_CRASH_AT": "deploy:uploaded"})
+    assert killed.returncode != 0  # unpacked and verified, never switched: "never live"
+    result = run_doit(repo, "rollback", "--to", "0.2.0")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0.2.0-" in result.stderr and "was never live on production" in result.stderr
+    assert "doit rollback --to 0.2.0 --force" in result.stderr  # production is the default environment
+    assert live(repo)["version"] == "0.1.0"
+    forced = run_doit(repo, "rollback", "--to", "0.2.0", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert live(repo)["version"] == "0.2.0"
