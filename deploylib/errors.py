@@ -84,6 +84,11 @@ class TargetError(DeployError):
     message says otherwise."""
 
 
+class NeedsForce(TargetError):
+    """A target refused what only `--force` may do (dropping a commit deploylib did not make). Exit 1; nothing
+    was changed. The pipeline adds the exact command to repeat with --force (the target cannot know it)."""
+
+
 class StateError(DeployError):
     """deploylib's state folder (.deploylib/: ledger, build record, caches) cannot be read or written. Exit 1."""
 

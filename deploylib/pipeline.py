@@ -33,6 +33,7 @@ from deploylib.errors import (
     GitError,
     Interrupted,
     LockHeld,
+    NeedsForce,
     ValidationFailed,
 )
 from deploylib.git import log_messages, run_git
@@ -59,9 +60,7 @@ class Timeline:
         self.events.append((utc_now(), what))
 
 
-def command_line(task: str, env_name: str, *options: str) -> str:
-    """A doit command as the user types it, for messages (--env only when it is not the default, production)."""
-    return " ".join(["doit", task, *(["--env", env_name] if env_name != "production" else []), *options])
+command_line = report.doit_command  # fasttrack.py and the messages below
 
 
 def confirm_changes(changes: list[str], rerun: str) -> str:
@@ -660,6 +659,9 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
                                  {"from": live.digest if live else "", "reason": "requested"})
             try:
                 target.activate(choice, holder.user, force=force)
+            except NeedsForce as err:
+                ledger.finish(entry, "failed", {"error": str(err)})
+                raise NeedsForce(f"{err} That is: {command_line('rollback', env.name, *picked, '--force')}.") from None
             except DeployError as err:
                 ledger.finish(entry, "failed", {"error": str(err)})
                 raise

@@ -118,6 +118,11 @@ def note(text: str) -> None:
     _out(f"    {text}")
 
 
+def doit_command(task: str, env_name: str, *options: str) -> str:
+    """A doit command as the user types it, for messages (--env only when it is not the default, production)."""
+    return " ".join(["doit", task, *(["--env", env_name] if env_name != "production" else []), *options])
+
+
 def command_line(line: str) -> None:
     """One line of a user command's output (tests, build), indented under its stage."""
     _out(f"    │ {line}")

@@ -18,10 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploylib import report
 from deploylib.build.artifact import FileReader
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option
-from deploylib.errors import GitError, TargetError
+from deploylib.errors import GitError, NeedsForce, TargetError
 from deploylib.git import GitRun, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
@@ -321,7 +322,7 @@ class PagesTarget(Target):
     def _foreign_refusal(self, what: str) -> str:
         return (f"{self.describe()} serves {what}: someone else published. Nothing was overwritten: deploylib "
                 "never replaces a commit it did not make unless told to. Deploy again to publish on top of it, or "
-                "roll back over it with doit rollback --force.")
+                f"roll back over it with {report.doit_command('rollback', self.environment, '--force')}.")
 
     def _refuse_dropping_foreign(self, commit: str, tip: str, force: bool) -> None:
         """Moving the branch from `tip` back to `commit` drops the commits between; refuse when one of them
@@ -330,10 +331,10 @@ class PagesTarget(Target):
             return
         dropped = [c for c in self._git("rev-list", f"{commit}..{tip}").split() if self._made(c).foreign]
         if dropped:
-            raise TargetError(f'Moving {self.describe()} back (rollback = "reset") would drop '
+            raise NeedsForce(f'Moving {self.describe()} back (rollback = "reset") would drop '
                               f"{self._made(dropped[0]).foreign}" + (f" and {len(dropped) - 1} more" if len(dropped) > 1
-                                                                    else "") + ". Nothing was changed; use "
-                              'doit rollback --force to drop it, or rollback = "commit" to keep history.')
+                                                                    else "") + ". Nothing was changed; run the "
+                              'rollback again with --force to drop it, or set rollback = "commit" to keep history.')
 
     def _restore_foreign(self, release: Release, force: bool) -> None:
         """Put back a commit deploylib did not make (it was live before a deploy that failed validation):
