@@ -55,7 +55,9 @@ def ensure_sandbox(ws: Workspace) -> None:
 def break_live_checks(ws: Workspace) -> str:
     """Commit a change to the demo's about page that its source tests pass but its live check catches
     (the page no longer says "About"), so the next deploy fails validation on the staging environment
-    and is rolled back there. Returns the commit's subject. Raises DeployError before the demo's first
+    and is rolled back there; run again, it commits another such change (a release that failed is never
+    deployed again, so showing the rollback again needs a new one). Returns the commit's subject. Raises
+    DeployError before the demo's first
     deploy: with nothing live there would be nothing to roll back to."""
     from deploylib.errors import DeployError
     from deploylib.git import commit_paths
@@ -67,7 +69,15 @@ def break_live_checks(ws: Workspace) -> str:
                           "nothing to roll back to. Deploy the demo first (doit deploy:production --yes), then "
                           "run doit break-demo.")
     page = ws.app / "src" / "about.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("About", "Team"), encoding="utf-8")
-    subject = "fix(about): call the page Team"
+    text = page.read_text(encoding="utf-8")
+    if "About" in text:
+        text, subject = text.replace("About", "Team"), "fix(about): call the page Team"
+    else:  # broken before: the failed release is never deployed again, so the recipe needs a new one
+        times = text.count(_AGAIN) + 2
+        text, subject = f"{text.rstrip()}\n{_AGAIN}\n", f"fix(about): tidy the Team page (break-demo #{times})"
+    page.write_text(text, encoding="utf-8")
     commit_paths(ws.app, ["src/about.html"], subject)
     return subject
+
+
+_AGAIN = "<!-- break-demo: still without the word the live check looks for -->"
