@@ -325,6 +325,18 @@ def test_the_readmes_rollback_recipe_shows_a_rollback(deployed: Path) -> None:
     assert len(list((deployed / ".deploylib" / "incidents").glob("*-test.md"))) == 1
 
 
+def test_the_rollback_recipe_followed_again_shows_a_rollback_again(deployed: Path) -> None:
+    for release in ("1.1.1", "1.1.2"):
+        broken = run_doit(deployed, "break-demo")
+        assert broken.returncode == 0, broken.stdout + broken.stderr
+        result = run_doit(deployed, "deploy:production", env=YES)
+        assert result.returncode == 4, result.stdout + result.stderr
+        assert f"→ {release}-" in result.stdout and "✓ gate tests" in result.stdout
+        assert "failed validation on test (about page) and was rolled back" in result.stderr
+    assert status(deployed)["test"]["version"] == "1.1.0"
+    assert len(list((deployed / ".deploylib" / "incidents").glob("*-test.md"))) == 2
+
+
 def test_break_demo_before_the_first_deploy_says_to_deploy_first(workspace: Path) -> None:
     result = run_doit(workspace, "break-demo")
     assert result.returncode == 1 and "Deploy the demo first" in result.stderr
