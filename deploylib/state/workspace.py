@@ -8,6 +8,7 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import os
@@ -197,16 +198,28 @@ def discover(root: Path) -> Workspace:
         own = _told(load_file(pyproject, root, ("tool", "deploylib")))
     if own and not own.demo:
         return Workspace(root, own, demo=False)
-    misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file())
+    misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file()) or _config_below(root)
     if misnamed and not own:
         raise ConfigError(f"There is no deploy.toml in {root}, but there is {misnamed}. deploylib reads only "
                           "deploy.toml (TOML), or [tool.deploylib] in pyproject.toml; without either it runs its "
-                          f"embedded demo, not your site. Rename {misnamed} to deploy.toml (in TOML form).")
+                          f"embedded demo, not your site. Rename or move {misnamed} to {root / 'deploy.toml'} (in TOML "
+                          "form).")
     app = demo_app_dir(root)
     sandbox_config = app / "deploy.toml"
     config_file = sandbox_config if sandbox_config.is_file() else shipped("examples/demo-site") / "deploy.toml"
     return Workspace(root, load_file(config_file, app, demo=True), demo=True,
                      own=Workspace(root, own, demo=False, scope="self") if own else None)
+
+
+def _config_below(root: Path) -> str:
+    """A deploy.toml one folder down (config/deploy.toml, .github/deploy.toml), as a path relative to `root`,
+    or "": deploylib reads only the one in the folder doit runs in, so that one was misplaced. deploylib's
+    own state folder (where the demo keeps its app) and git's are not looked in."""
+    with contextlib.suppress(OSError):
+        for child in sorted(root.iterdir()):
+            if child.name not in (STATE_DIR, ".git") and child.is_dir() and (child / "deploy.toml").is_file():
+                return f"{child.name}/deploy.toml"
+    return ""
 
 
 def _not_a_file(path: Path) -> str:

@@ -358,8 +358,10 @@ def test_next_version_in_the_demo_answers_and_says_it_is_the_demo(workspace: Pat
     assert "embedded demo" in result.stderr and "git is not installed" not in result.stderr
 
 
-@pytest.mark.parametrize("name", ["deploy.tml", "deploy.yaml", "Deploy.toml", "deploy.toml.txt", "deplyo.toml"])
+@pytest.mark.parametrize("name", ["deploy.tml", "deploy.yaml", "Deploy.toml", "deploy.toml.txt", "deplyo.toml",
+                                  "config/deploy.toml", ".github/deploy.toml"])
 def test_a_misnamed_config_file_is_named_and_the_demo_is_not_deployed(workspace: Path, name: str) -> None:
+    (workspace / name).parent.mkdir(exist_ok=True)
     (workspace / name).write_text("[release]\npush = false\n")
     result = run_doit(workspace, "deploy:production", env=YES)
     assert result.returncode == 3
