@@ -3,6 +3,8 @@ that a run that cannot finish writes nothing (no tag, no push, no deploy). Each 
 ConfigError (exit 3). Checks that need only the file run at load instead (config/load.py).
 
     repository   the configured repository is a git repository with at least one commit
+    release      the files [release] names: version files are files, the changelog is not a folder and
+                 its folder exists, the templates folder is one
     remote       [release] push = true: the remote named by [release] remote exists, and when its push URL is a
                  path on this machine, it is a git repository
     forge        a forge is configured, or a gate asks one: it can be used (GitHub: GITHUB_TOKEN or GH_TOKEN
@@ -12,6 +14,8 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
 """
 
 from __future__ import annotations
+
+import os
 
 from deploylib import report
 from deploylib.errors import ConfigError
@@ -44,6 +48,10 @@ def preflight(ws: Workspace) -> None:
                               f"{problem}. Nothing was tagged or pushed. Fix its address (git remote set-url "
                               f"{release.remote} URL), or set push = false.")
         checked.append(f"remote {release.remote}")
+    problem = _release_files_problem(ws)
+    if problem:
+        raise ConfigError(f"{name}: {problem}. Nothing was tagged or pushed; fix deploy.toml or the file and run "
+                          "again.")
     cls, forge = forge_class(release), release.forge
     if cls is not None and forge is not None:
         asks = [what for what, on in ((f"[{release.forge_table}]", True),
@@ -63,3 +71,27 @@ def preflight(ws: Workspace) -> None:
     if ws.config.environments:
         checked.append("targets")
     report.stage(report.OK, "preflight", ", ".join(checked))
+
+
+def _release_files_problem(ws: Workspace) -> str:
+    """What the release would find wrong with the files [release] names, "" when nothing: a version file
+    that is not a file, a changelog path that is something other than a file or in a folder that does not
+    exist, a templates folder that is
+    not a folder (the built-in templates would be used in silence)."""
+    from deploylib.release.version_files import VersionFile
+
+    release = ws.config.release
+    for spec in release.version_files:
+        path = ws.app / VersionFile.parse(spec).path
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "does not exist"
+            return f'[release] version_files names "{spec}", but {path} {what}'
+    changelog = ws.app / release.changelog
+    if os.path.lexists(changelog) and not changelog.is_file():
+        return f'[release] changelog = "{release.changelog}" is not a file ({changelog})'
+    if not changelog.parent.is_dir():
+        return f'[release] changelog = "{release.changelog}" is in a folder that does not exist ({changelog.parent})'
+    if release.templates and not (ws.app / release.templates).is_dir():
+        return (f'[release] templates = "{release.templates}" is not a folder ({ws.app / release.templates}); '
+                "without it the built-in templates would be used")
+    return ""

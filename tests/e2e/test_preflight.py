@@ -346,3 +346,23 @@ def test_a_publish_script_that_cannot_be_started_is_exit_3_before_anything_is_wr
     assert result.returncode == 3, result.stdout + result.stderr
     assert 'deploy = "./publish.sh --now" runs ./publish.sh, which is not executable' in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
+@pytest.mark.parametrize(("release", "fragment"), [
+    ('version_files = ["package.json"]', 'version_files names "package.json", but'),
+    ("""version_files = ['site:__version__ = "{version}"']""", "/site is a folder"),
+    ('changelog = "site"', '[release] changelog = "site" is not a file'),
+    ('changelog = "docs/CHANGES.md"', '[release] changelog = "docs/CHANGES.md" is in a folder that does not exist'),
+    ('templates = "changelog-templates"', '[release] templates = "changelog-templates" is not a folder'),
+], ids=["missing-version-file", "version-file-is-a-folder", "changelog-is-a-folder", "changelog-folder-missing",
+        "templates-missing"])
+def test_a_file_the_release_names_that_cannot_work_is_exit_3_before_anything_is_written(
+        tmp_path: Path, release: str, fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL.replace("push = true", f"push = true\n{release}"))
+    with_origin(repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+    assert not (repo.parent / "live").exists()
