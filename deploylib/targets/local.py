@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from deploylib.config.schema import nonempty_problem, option
@@ -58,22 +59,29 @@ class LocalTarget(Target):
     def _history(self) -> History:
         return read_history(self.revisions)
 
-    def _current_id(self) -> str | None:
+    def _current_link(self) -> str | None:
+        """Where `current` points, as written in the link; None when there is no `current`."""
         try:
-            return Path(os.readlink(self.current)).name
+            return os.readlink(self.current)
         except FileNotFoundError:
             return None
         except OSError as err:
             raise TargetError(f"Cannot read {self.current}: {err.strerror}.") from None
 
     def live(self) -> Release | None:
-        release_id = self._current_id()
-        if release_id is None:
+        """The release `current` points at; when it points anywhere else (changed by hand, or at a release
+        that is not complete), a Release whose `id` is the link as written and whose `foreign` says so."""
+        link = self._current_link()
+        if link is None:
             return None
-        release = self.store.read(release_id)
+        inside = (self.base / link).resolve().parent == self.store.folder.resolve()  # relative or absolute
+        release = self.store.read(Path(link).name) if inside else None
         if release is None:
-            raise TargetError(f"{self.current} points at {release_id}, which is not complete in {self.store.folder}. "
-                              "The target was changed by hand; redeploy to repair it.")
+            changed = self.current.lstat().st_mtime
+            return Release(id=link, version="", digest="", commit="",
+                           activated_at=datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds"),
+                           foreign=f"{self.current} -> {link}, which is not a complete release deploylib made "
+                                   "(changed by hand)")
         return self._history().stamped(release)
 
     def releases(self) -> list[Release]:
@@ -94,18 +102,22 @@ class LocalTarget(Target):
         """Point `current` at `release` by renaming a new relative symlink over it (rename(2): readers see the
         old release or the new one), fsync the folder, then append to revisions.log. `force` is unused: a
         local folder holds only what deploylib put there. A no-op when `release` is live already."""
-        self.store.check(release, self.describe())
-        if self._current_id() == release.id:
+        if not release.foreign:  # a link someone else made is put back as it was (a failed deploy's restore)
+            self.store.check(release, self.describe())
+        link = release.id if release.foreign else str(Path("releases") / release.id)
+        if self._current_link() == link:
             return
         temp_link = self.base / f".current-{os.getpid()}"
         try:
             temp_link.unlink(missing_ok=True)
-            os.symlink(Path("releases") / release.id, temp_link)
+            os.symlink(link, temp_link)
             os.replace(temp_link, self.current)  # rename(2) is atomic: readers see the old or the new release
             _fsync_dir(self.base)
         except OSError as err:
             raise TargetError(f"Cannot switch {self.current} to {release.id}: {err.strerror}. The release live "
                               f"before is unchanged; make {self.base} writable and try again.") from None
+        if release.foreign:
+            return  # not a release: revisions.log records deploylib's activations only
         append_activation(self.revisions, release, by, self.describe())
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -412,3 +413,39 @@ def test_a_command_target_deploys_with_the_users_command_and_rolls_back_with_it(
     assert second.stdout.count("│ published") == 2 and "│ published 0.1.0" in second.stdout
     assert (served / "index.html").read_text() == "<h1>Welcome</h1>"
     assert live_version(site) == "0.1.0"
+
+
+def hand_made_current(site: Path) -> Path:
+    """Someone points the target's `current` at a folder of their own, by hand."""
+    handmade = site.parent / "handmade"
+    handmade.mkdir()
+    (handmade / "index.html").write_text("<h1>Welcome</h1><p>by hand</p>")
+    live = site.parent / "live"
+    (live / "current.tmp").symlink_to("../handmade")
+    (live / "current.tmp").rename(live / "current")
+    return handmade
+
+
+def test_a_local_current_changed_by_hand_is_reported_refused_by_rollback_and_deployed_over(site: Path) -> None:
+    assert run_doit(site, "deploy:production").returncode == 0
+    hand_made_current(site)
+    status = json.loads(run_doit(site, "status", "--json").stdout)["environments"][0]
+    assert "current -> ../handmade, which is not a complete release deploylib made" in status["foreign"]
+    refused = run_doit(site, "rollback", "--yes")
+    assert refused.returncode == 1 and "A rollback would replace it" in refused.stderr, refused.stderr
+    assert os.readlink(site.parent / "live" / "current") == "../handmade"
+    (site / "site" / "index.html").write_text("<h1>Welcome</h1><p>new</p>")
+    git(site, "commit", "-qam", "feat: new")
+    deployed = run_doit(site, "deploy:production")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert live_version(site) == "0.2.0" and (site.parent / "handmade" / "index.html").exists()
+
+
+def test_a_failed_deploy_over_a_hand_made_current_puts_it_back(site: Path) -> None:
+    assert run_doit(site, "deploy:production").returncode == 0
+    hand_made_current(site)
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")  # passes the gate, fails the check
+    git(site, "commit", "-qam", "fix: smaller heading")
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert os.readlink(site.parent / "live" / "current") == "../handmade"
