@@ -100,8 +100,9 @@ class LocalTarget(Target):
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         """Point `current` at `release` by renaming a new relative symlink over it (rename(2): readers see the
-        old release or the new one), fsync the folder, then append to revisions.log. `force` is unused: a
-        local folder holds only what deploylib put there. A no-op when `release` is live already."""
+        old release or the new one), fsync the folder, then append to revisions.log. `force` is unused (a
+        current changed by hand is refused by the rollback itself). A `foreign` release (what `live` found
+        there) is put back as it was, unchecked and unrecorded. A no-op when `release` is live already."""
         if not release.foreign:  # a link someone else made is put back as it was (a failed deploy's restore)
             self.store.check(release, self.describe())
         link = release.id if release.foreign else str(Path("releases") / release.id)
