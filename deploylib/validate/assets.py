@@ -17,7 +17,7 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Observed, observe, path_option, paths_problem, url_for
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 # Content types an asset's extension promises (any one of them is right).
 EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
@@ -83,7 +83,7 @@ def asset_problem(url: str, seen: Observed) -> str:
     return ""
 
 
-def load_page(session: requests.Session, url: str, timeout: float, verify: bool,
+def load_page(session: HttpSession, url: str, timeout: float, verify: bool,
               workers: int = 8) -> tuple[Observed, dict[str, Observed]]:
     """A page, then its assets in parallel (and the source maps those declare), as a browser loads them.
     `timeout` in seconds per request; `workers`: concurrent asset requests. Returns (page, {asset URL:
@@ -113,7 +113,7 @@ class AssetsCheck(Check):
     def describe(self) -> str:
         return f"assets of {', '.join(self.pages)}"
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         started = time.perf_counter()
         problems, count = [], 0
         for page in self.pages:
@@ -149,7 +149,7 @@ class PageCheck(Check):
     def describe(self) -> str:
         return f"{self.path} load"
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         started = time.perf_counter()
         page, assets = load_page(session, url_for(base_url, self.path), self.timeout_s, self.verify_tls)
         total = time.perf_counter() - started

@@ -19,7 +19,7 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.validate.charset import decode
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 SEVERITIES = ("critical", "minor")
 MAX_RETRIES = 100  # with the longest retry delay (MAX_SECONDS), still an end to a check
@@ -102,7 +102,7 @@ class Check(ABC):
         """What is checked, as a default name, e.g. "GET /health"."""
 
     @abstractmethod
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         """One attempt against the release at `base_url` (its root URL, e.g. "http://127.0.0.1:8080" or
         "https://acme.github.io/site"; paths are appended to it), through `session` (shared by the round's
         checks)."""
@@ -143,7 +143,7 @@ class Round:
     resources (one browser) opened by the first check that asks and closed when the round ends.
     Thread-safe: the round's checks run in a thread pool."""
 
-    def __init__(self, base_url: str, session: requests.Session, deployed: Deployed | None = None) -> None:
+    def __init__(self, base_url: str, session: HttpSession, deployed: Deployed | None = None) -> None:
         self.base_url, self.session, self.deployed = base_url, session, deployed or Deployed()
         self._opened: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -168,7 +168,7 @@ class Round:
         self._closing.close()
 
 
-def measure_alone(check: Check, base_url: str, session: requests.Session) -> CheckResult:
+def measure_alone(check: Check, base_url: str, session: HttpSession) -> CheckResult:
     """`check.run` in a round of its own: for kinds whose `measure` needs round resources (a browser)."""
     within = Round(base_url, session)
     try:
@@ -199,22 +199,21 @@ def url_for(base_url: str, path: str) -> str:
     return path if is_http_url(path) else base_url.rstrip("/") + path
 
 
-def observe(session: requests.Session, method: str, url: str, timeout: float, verify: bool = True,
-            **kwargs: Any) -> Observed:
-    """One request, redirects followed, with `timeout` in seconds (requests' connect and read timeout);
-    `kwargs` go to `session.request`. Never raises for the network: a requests failure becomes an
+def observe(session: HttpSession, method: str, url: str, timeout: float, verify: bool = True,
+            headers: dict[str, str] | None = None, data: bytes | dict[str, str] | None = None) -> Observed:
+    """One request, redirects followed, with `timeout` in seconds (for connecting and for each read);
+    `headers` and `data` (a body, or a form) as sent. Never raises for the network: no answer becomes an
     Observed with status None and `error` set."""
-    import requests
+    from deploylib.validate.session import FetchError
 
     started = time.perf_counter()
     try:
-        response = session.request(method, url, timeout=timeout, verify=verify, allow_redirects=True, **kwargs)
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        # Not response.text: requests reads text/* without a charset as ISO-8859-1 (RFC 2616); browsers don't.
-        return Observed(response.status_code, decode(response.content, headers.get("content-type", "")),
-                        time.perf_counter() - started, headers=headers)
-    except requests.RequestException as err:
-        return Observed(None, "", time.perf_counter() - started, error=f"{type(err).__name__}: {err}")
+        answer = session.fetch(method, url, timeout, verify, headers, data)
+    except FetchError as err:
+        return Observed(None, "", time.perf_counter() - started, error=str(err))
+    # Decoded as browsers decode: requests' own text reads text/* without a charset as ISO-8859-1 (RFC 2616).
+    return Observed(answer.status, decode(answer.content, answer.headers.get("content-type", "")),
+                    time.perf_counter() - started, headers=answer.headers)
 
 
 def excerpt(body: str) -> str:

@@ -27,8 +27,9 @@ from deploylib.validate.base import Check, Round, measure_alone, path_problem, p
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
 
 if TYPE_CHECKING:
-    import requests
     from playwright.async_api import Page
+
+    from deploylib.validate.session import HttpSession
 
 ACTIONS = ("goto", "click", "fill", "press", "wait_for", "expect_text", "expect_url")
 _ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -246,7 +247,7 @@ class BrowserCheck(Check):
         parts += [f"{len(self.steps)} steps pass"] if self.steps else []
         return ", ".join(parts)
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         return measure_alone(self, base_url, session)
 
     def run(self, within: Round) -> CheckResult:

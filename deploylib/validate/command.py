@@ -17,7 +17,7 @@ from deploylib.runner import run_shell
 from deploylib.validate.base import Check, Round, measure_alone
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +38,7 @@ class CommandCheck(Check):
     def describe(self) -> str:
         return self.command
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         return measure_alone(self, base_url, session)
 
     def run(self, within: Round) -> CheckResult:

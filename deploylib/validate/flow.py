@@ -25,7 +25,7 @@ from deploylib.validate.base import (
 from deploylib.validate.smoke import METHODS
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -109,12 +109,12 @@ class FlowCheck(Check):
     def describe(self) -> str:
         return " → ".join(step.label for step in self.steps)
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
-        import requests
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
+        from deploylib.validate.session import HttpSession
 
         started = time.perf_counter()
         values: dict[str, str] = {}
-        with requests.Session() as own:  # each run starts logged out: cookies live for this flow only
+        with HttpSession(pool_size=1, cookies=True) as own:  # each run starts logged out: cookies for this run
             for number, step in enumerate(self.steps, 1):
                 seen = observe(own, step.method, url_for(base_url, fill(step.path, values)), self.timeout_s,
                                self.verify_tls, headers={k: fill(v, values) for k, v in step.headers.items()},

@@ -15,7 +15,7 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 # (label, since) -> the issues with that label created at or after `since`
 AskIssues = Callable[[str, str], list[Issue]]
@@ -41,7 +41,7 @@ class ReportedIssues(Check):
     def describe(self) -> str:
         return "user-reported issues"
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         started = time.perf_counter()
         expected = f"no issue labelled {' or '.join(self.labels)} opened since {self.since}"
         try:

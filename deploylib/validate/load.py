@@ -15,7 +15,7 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, observe, path_problem, paths_problem, url_for
 
 if TYPE_CHECKING:
-    from requests import Session  # not `requests.Session`: the check's `requests` field would shadow the module
+    from deploylib.validate.session import HttpSession
 
 _SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)")
 _SELECTOR = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?$")
@@ -115,11 +115,11 @@ class LoadCheck(Check):
         parts += [f"{self.prometheus_metric} grows ≤ {self.max_metric_increase:g}"] if self.prometheus_metric else []
         return ", ".join(parts)
 
-    def _counter(self, base_url: str, session: Session) -> float | None:
+    def _counter(self, base_url: str, session: HttpSession) -> float | None:
         seen = observe(session, "GET", url_for(base_url, self.prometheus_url), self.timeout_s, self.verify_tls)
         return counter_total(seen.body, self.prometheus_metric) if seen.status == 200 else None
 
-    def measure(self, base_url: str, session: Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         started = time.perf_counter()
         before = self._counter(base_url, session) if self.prometheus_metric else None
         gap = self.window_s / self.requests

@@ -3,6 +3,7 @@ repeated over the monitoring window until it ends or the monitor decides to roll
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Deployed, Round
 from deploylib.validate.monitor import Decision, WindowPolicy, decide
+from deploylib.validate.session import HttpSession
 
 
 @dataclass(frozen=True)
@@ -76,21 +78,25 @@ def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
               deployed: Deployed | None = None) -> list[CheckResult]:
     """Every check at once; the round takes about as long as its slowest check. Results in config order.
     Resources the checks share (one browser) live as long as the round. `concurrency`: the most checks
-    run at the same time. A check that raises (a bug, not a failing release) gives an ERROR result (see
-    `measure_once`)."""
-    import requests
-    from requests.adapters import HTTPAdapter
+    run at the same time; the workers are started first and then released together, so no check waits
+    for the next thread to be created. A check that raises (a bug, not a failing release) gives an ERROR
+    result (see `measure_once`)."""
+    workers = min(concurrency, len(checks)) or 1
+    pool = ThreadPoolExecutor(max_workers=workers)
+    go = threading.Event()
 
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(checks)) or 1)
-    with requests.Session() as session:
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10) + 16)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
+    def started_together(check: Check, within: Round) -> CheckResult:
+        go.wait()
+        return attempt(check, within)
+
+    with HttpSession(pool_size=max(concurrency, 10) + 16) as session:
         within = Round(base_url, session, deployed)
         try:
-            futures = [pool.submit(attempt, check, within) for check in checks]
+            futures = [pool.submit(started_together, check, within) for check in checks]
+            go.set()
             return [future.result() for future in futures]
         finally:  # when interrupted, do not wait for requests still in flight
+            go.set()
             pool.shutdown(wait=False, cancel_futures=True)
             within.close()
 

@@ -10,7 +10,7 @@ from deploylib.model import CheckResult
 from deploylib.validate.base import Check, Expectations, headers_problem, observe, path_option, url_for
 
 if TYPE_CHECKING:
-    import requests
+    from deploylib.validate.session import HttpSession
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -29,7 +29,7 @@ class SmokeCheck(Expectations, Check):
     def describe(self) -> str:
         return self.path if self.method == "GET" else f"{self.method} {self.path}"
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         seen = observe(session, self.method, url_for(base_url, self.path), self.timeout_s, self.verify_tls,
                        headers=self.headers, data=self.body.encode() if self.body else None)
         verdict, what = self.judge(seen)

@@ -1,0 +1,251 @@
+"""The HTTP session a round's checks share. Plain requests (http or https, no proxy, no netrc) go
+through the standard library's http.client, with connections kept per host; anything else goes
+through requests, whose proxy and CA-bundle environment is then read once per host.
+
+Why two ways: importing requests costs more than a rollback's whole re-validation against a local
+server (about 0.1 s of CPU, charset detection and urllib3 included), and requests reads the proxy
+environment on every request (about 0.1 ms of CPU each, under the GIL, so 50 checks started together
+wait on each other's lookups). What a check sees is the same either way: the status, the headers, the
+body after gzip or deflate content coding, redirects followed as requests follows them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    import http.client
+    import ssl
+
+    import requests
+
+MAX_REDIRECTS = 30  # requests' limit
+_REDIRECTS = (301, 302, 303, 307, 308)
+_NETRC_FILES = ("~/.netrc", "~/_netrc")  # where requests looks when $NETRC is unset
+_DEFAULT_HEADERS = {"User-Agent": "deploylib-check", "Accept-Encoding": "gzip, deflate", "Accept": "*/*"}
+
+
+class FetchError(Exception):
+    """No answer: `str(err)` is "<Kind>: <reason>", e.g. "ConnectionError: [Errno 111] Connection refused"."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    content: bytes  # after the content coding (gzip, deflate) is undone
+
+
+def needs_requests(environ: Mapping[str, str]) -> bool:
+    """True when a proxy variable (http_proxy, HTTPS_PROXY, all_proxy, …) or a netrc file could change
+    how a request is sent: requests' rules then apply, as they always have."""
+    if any(name.lower().endswith("_proxy") and name.lower() != "no_proxy" and value
+           for name, value in environ.items()):
+        return True
+    if environ.get("NETRC"):
+        return True
+    return any(os.path.exists(os.path.expanduser(name)) for name in _NETRC_FILES)
+
+
+class HttpSession:
+    """What the checks of a round share for HTTP. Thread-safe. `fetch` either answers or raises
+    FetchError; a redirect is followed (GET after 303, and after 301/302 of a POST), up to 30.
+    `cookies=True` keeps cookies between requests (a flow's steps): requests does that."""
+
+    def __init__(self, pool_size: int = 10, cookies: bool = False, environ: Mapping[str, str] | None = None) -> None:
+        self._pool_size = pool_size
+        self._plain = not cookies and not needs_requests(os.environ if environ is None else environ)
+        self._idle: dict[tuple[str, str, bool], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._requests: requests.Session | None = None
+        self._tls: dict[bool, ssl.SSLContext] = {}
+
+    def fetch(self, method: str, url: str, timeout: float, verify: bool = True,
+              headers: Mapping[str, str] | None = None, data: bytes | dict[str, str] | None = None) -> Answer:
+        """One request and its redirects; `timeout` in seconds for connecting and for each read; `data`
+        a body, or a form (sent form-encoded). Raises FetchError when no answer came."""
+        if not self._plain or isinstance(data, dict) or urlsplit(url).scheme not in ("http", "https"):
+            return self._through_requests(method, url, timeout, verify, headers, data)
+        sent = dict(headers or {})
+        for _ in range(MAX_REDIRECTS + 1):
+            status, answer_headers, content = self._once(method, url, timeout, verify, sent, data)
+            location = answer_headers.get("location")
+            if status not in _REDIRECTS or not location:
+                return Answer(status, answer_headers, content)
+            following = urljoin(url, location)
+            if urlsplit(following).hostname != urlsplit(url).hostname:  # as requests: credentials stay home
+                sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
+            url = following
+            if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
+                method, data = "GET", None
+        raise FetchError(f"TooManyRedirects: Exceeded {MAX_REDIRECTS} redirects.")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+        if self._requests is not None:
+            self._requests.close()
+
+    def __enter__(self) -> HttpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _once(self, method: str, url: str, timeout: float, verify: bool, headers: Mapping[str, str],
+              data: bytes | None) -> tuple[int, dict[str, str], bytes]:
+        import http.client
+
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, verify)
+        target = parts.path or "/"
+        target += f"?{parts.query}" if parts.query else ""
+        sent = {**_DEFAULT_HEADERS, **headers}
+        connection = self._take(key)
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = self._connect(key, timeout)
+            try:
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                connection.request(method, target, body=data, headers=sent)
+                response = connection.getresponse()
+                body = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
+                connection.close()
+                if not reused:  # a kept connection the server has since closed: once more on a new one
+                    raise FetchError(f"ConnectionError: {err}") from err
+                connection, reused = None, False
+            except TimeoutError as err:
+                connection.close()
+                raise FetchError(f"ReadTimeout: read timed out after {timeout} s ({url})") from err
+            except (OSError, http.client.HTTPException) as err:
+                connection.close()
+                raise FetchError(f"ConnectionError: {err}") from err
+        answer_headers = {name.lower(): value for name, value in response.getheaders()}
+        if response.will_close:
+            connection.close()
+        else:
+            self._give_back(key, connection)
+        return response.status, answer_headers, _decoded(body, answer_headers.get("content-encoding", ""))
+
+    def _connect(self, key: tuple[str, str, bool], timeout: float) -> http.client.HTTPConnection:
+        import http.client
+
+        scheme, netloc, verify = key
+        if scheme == "http":
+            connection = http.client.HTTPConnection(netloc, timeout=timeout)
+        else:
+            connection = http.client.HTTPSConnection(netloc, timeout=timeout, context=self._context(verify))
+        try:
+            connection.connect()
+        except TimeoutError as err:
+            raise FetchError(f"ConnectTimeout: connecting to {netloc} timed out after {timeout} s") from err
+        except OSError as err:  # refused, unreachable, a name that does not resolve, a TLS failure
+            kind = "SSLError" if type(err).__module__ == "ssl" else "ConnectionError"
+            raise FetchError(f"{kind}: {err}") from err
+        return connection
+
+    def _context(self, verify: bool) -> ssl.SSLContext:
+        """The TLS settings requests uses: its CA bundle (certifi, or $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE)."""
+        with self._lock:
+            if verify not in self._tls:
+                import ssl
+
+                if verify:
+                    import certifi
+
+                    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                    context = ssl.create_default_context(cafile=bundle or certifi.where())
+                else:
+                    context = ssl.create_default_context()
+                    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+                self._tls[verify] = context
+            return self._tls[verify]
+
+    def _take(self, key: tuple[str, str, bool]) -> http.client.HTTPConnection | None:
+        with self._lock:
+            idle = self._idle.get(key)
+            return idle.pop() if idle else None
+
+    def _give_back(self, key: tuple[str, str, bool], connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self._pool_size:
+                idle.append(connection)
+                return
+        connection.close()
+
+    def _through_requests(self, method: str, url: str, timeout: float, verify: bool,
+                          headers: Mapping[str, str] | None, data: bytes | dict[str, str] | None) -> Answer:
+        import requests
+
+        with self._lock:
+            if self._requests is None:
+                self._requests = _host_settings_session(self._pool_size)
+            session = self._requests
+        try:
+            response = session.request(method, url, timeout=timeout, verify=verify, allow_redirects=True,
+                                        headers=headers, data=data)
+        except requests.RequestException as err:
+            raise FetchError(f"{type(err).__name__}: {err}") from err
+        return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
+                      response.content)
+
+
+def _decoded(body: bytes, coding: str) -> bytes:
+    """The body without its content coding, as urllib3 undoes it (gzip, deflate with or without zlib's
+    header); other codings are left as they came."""
+    coding = coding.strip().lower()
+    try:
+        if coding in ("gzip", "x-gzip"):
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if coding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except zlib.error as err:
+        raise FetchError(f"ContentDecodingError: the body is not valid {coding} ({err})") from err
+    return body
+
+
+def _host_settings_session(pool_size: int) -> requests.Session:
+    """A requests session whose environment settings (`*_proxy`, `no_proxy`, `REQUESTS_CA_BUNDLE`) are
+    looked up once per scheme, host and TLS setting instead of once per request."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class HostSettingsSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self._settings: dict[tuple[str, str, object, object], dict[str, Any]] = {}
+
+        def merge_environment_settings(self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any,
+                                       cert: Any) -> dict[str, Any]:
+            if proxies or cert is not None or not isinstance(url, str):  # uncommon: requests' own way
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, stream, verify)
+            found = self._settings.get(key)  # a race computes it twice: same value, no harm
+            if found is None:
+                found = self._settings[key] = super().merge_environment_settings(url, {}, stream, verify, None)
+            return dict(found, proxies=dict(found["proxies"]))
+
+    session = HostSettingsSession()
+    session.headers["User-Agent"] = _DEFAULT_HEADERS["User-Agent"]  # the same on either way
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,118 @@
+"""The HTTP the checks share (deploylib/validate/session.py): what a check sees is what requests
+would show it, whichever way the request went, against real servers."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from deploylib.model import Verdict
+from deploylib.validate.runner import run_round
+from deploylib.validate.session import HttpSession, needs_requests
+from deploylib.validate.smoke import SmokeCheck
+from tests.fakes.app import App
+
+
+@pytest.fixture
+def other() -> Iterator[App]:
+    """A second app, on another host name (localhost rather than 127.0.0.1)."""
+    server = App().start()
+    server.url = server.url.replace("127.0.0.1", "localhost")
+    yield server
+    server.stop()
+
+
+def check(app: App, **options: object) -> tuple[Verdict, str]:
+    result = run_round(app.url, [SmokeCheck(**options)], concurrency=1)[0]  # type: ignore[arg-type]
+    return result.verdict, result.seen
+
+
+@pytest.mark.parametrize("coding, encoded", [
+    ("gzip", gzip.compress(b"<p>all good</p>")),
+    ("deflate", zlib.compress(b"<p>all good</p>")),
+    ("deflate", zlib.compress(b"<p>all good</p>")[2:-4]),  # raw deflate, as some servers send it
+])
+def test_a_compressed_body_is_judged_as_its_text(app: App, coding: str, encoded: bytes) -> None:
+    app.route("/", (200, {"Content-Encoding": coding}, encoded))
+    assert check(app, path="/", contains="all good")[0] is Verdict.PASS
+
+
+def test_a_body_that_is_not_its_coding_is_no_answer(app: App) -> None:
+    app.route("/", (200, {"Content-Encoding": "gzip"}, b"plain text"))
+    verdict, seen = check(app, path="/")
+    assert verdict is Verdict.ERROR and "ContentDecodingError" in seen
+
+
+def test_a_redirect_is_followed_to_its_page(app: App) -> None:
+    app.route("/old", (301, {"Location": "/new"}, ""))
+    app.route("/new", (200, {}, "the new page"))
+    assert check(app, path="/old", contains="the new page")[0] is Verdict.PASS
+
+
+def test_a_post_answered_by_303_is_followed_by_a_get(app: App) -> None:
+    app.route("/form", (303, {"Location": "/done"}, ""), method="POST")
+    app.route("/done", lambda request: (200, {}, f"{request.method} with {len(request.body)} bytes"))
+    assert check(app, path="/form", method="POST", body="x=1", contains="GET with 0 bytes")[0] is Verdict.PASS
+
+
+def test_a_redirect_loop_is_no_answer(app: App) -> None:
+    app.route("/loop", (302, {"Location": "/loop"}, ""))
+    verdict, seen = check(app, path="/loop")
+    assert verdict is Verdict.ERROR and "TooManyRedirects" in seen
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host(app: App, other: App) -> None:
+    other.route("/landing", lambda request: (200, {}, f"auth={request.headers.get('authorization')}"))
+    app.route("/away", (302, {"Location": f"{other.url}/landing"}, ""))
+    assert check(app, path="/away", headers={"Authorization": "Bearer t"}, contains="auth=None")[0] is Verdict.PASS
+
+
+def test_a_proxy_in_the_environment_carries_the_checks(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.route("/page", lambda request: (200, {}, f"proxied {request.headers.get('host')}"))
+    monkeypatch.setenv("http_proxy", app.url)  # the app answers as the proxy would, for any host
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    result = run_round("http://shop.invalid", [SmokeCheck(path="/page", contains="proxied shop.invalid")], 1)[0]
+    assert result.verdict is Verdict.PASS
+
+
+def test_the_proxy_environment_is_read_once_per_host(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.route("/", (200, {}, "ok"))
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    reads = []
+    real = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", lambda *a, **k: reads.append(a) or real(*a, **k))
+    results = run_round(app.url, [SmokeCheck(path="/") for _ in range(10)], concurrency=1)
+    assert [r.verdict for r in results] == [Verdict.PASS] * 10 and len(reads) == 1
+
+
+@pytest.mark.parametrize("environ, netrc, expected", [
+    ({}, False, False),
+    ({"no_proxy": "localhost", "PATH": "/bin"}, False, False),
+    ({"http_proxy": ""}, False, False),
+    ({"http_proxy": "http://proxy:3128"}, False, True),
+    ({"HTTPS_PROXY": "http://proxy:3128"}, False, True),
+    ({"ALL_PROXY": "socks5://proxy:1080"}, False, True),
+    ({"NETRC": "/etc/netrc"}, False, True),
+    ({}, True, True),
+])
+def test_requests_rules_apply_when_a_proxy_or_netrc_could_change_a_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], netrc: bool, expected: bool) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if netrc:
+        (tmp_path / ".netrc").write_text("machine shop.example login u password p\n")
+    assert needs_requests(environ) is expected
+
+
+def test_a_keep_alive_server_answers_each_request_of_a_session(app: App) -> None:
+    app.route("/", (200, {}, "ok"))
+    app.server.RequestHandlerClass.protocol_version = "HTTP/1.1"  # keep-alive, with Content-Length
+    with HttpSession() as session:
+        answers = [session.fetch("GET", f"{app.url}/", 5).status for _ in range(3)]
+    assert answers == [200, 200, 200] and app.hits["/"] == 3
