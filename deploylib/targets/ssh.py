@@ -43,7 +43,17 @@ from deploylib.targets.ssh_client import Endpoint
 from deploylib.targets.store import ReleaseStore
 
 _LOCK_POLL_S = 0.5
+# Script lines around a change that may alter the ctime of live files (see Host.remove).
+STAMP_CHECK = """live=$(readlink current 2>/dev/null || true)
+fresh=
+if [ -n "$live" ] && [ -f "$live.json" ]; then
+  [ -n "$(find current/ -type f -cnewer "$live.json" | head -n 1)" ] || fresh=1
+fi
+"""
+STAMP_RENEW = """[ -z "$fresh" ] || touch -- "$live.json"
+"""
 _VERIFY_FAILED = 4  # the finish script's exit code when the tree does not match the manifest
+_LIVE_CHANGED = 5  # ... when live files changed since they were verified, so every file must be hashed
 T = TypeVar("T")
 q = shlex.quote
 
@@ -133,52 +143,90 @@ exit 0
                 revisions.append(rest)
         return HostState(current, releases, History.parse(revisions))
 
-    def prepare_command(self) -> str:
-        """Run before an upload: make the layout's folders and drop uploads a killed deploy left."""
-        base = q(self.path)
-        return f"mkdir -p -- {base}/releases {base}/shared && rm -rf -- {base}/releases/.partial-*"
+    def prepare_command(self, release_id: str) -> str:
+        """Run before an upload, in the same session: make the layout's folders, drop uploads a killed
+        deploy left, and list the live release's files changed since it was verified (their inode's
+        ctime is newer than the mtime of its metadata, written when it was verified; rsync will
+        hard-link them, so the finish then hashes every file). Every live file is listed when that is
+        missing or the host's rsync compares times only to the second (before 3.1.3). Run through `sh -c`: the
+        login shell may not be POSIX."""
+        changed = q(f".changed-{release_id}")
+        script = f"""set -e
+mkdir -p -- {q(self.path)}/releases {q(self.path)}/shared
+{self.cd}
+rm -rf -- releases/.partial-* releases/.changed-*
+live=$(readlink current 2>/dev/null || true)
+if [ -z "$live" ] || ! [ -d current/ ]; then : > releases/{changed}; exit 0; fi
+case "$(rsync --version 2>/dev/null | sed -n '1s/^rsync *version v*\\([0-9.]*\\).*/\\1/p')" in
+  3.1.[3-9]*|3.[2-9]*|[4-9]*) new=1 ;; *) new= ;;
+esac
+if [ -n "$new" ] && [ -f "$live.json" ]; then
+  find current/ -type f -cnewer "$live.json" > releases/{changed}
+else
+  find current/ -type f > releases/{changed}
+fi"""
+        return f"sh -c {q(script)}"
 
-    def finish(self, release: Release, manifest: Manifest, shared: list[str]) -> bool:
+    def finish(self, release: Release, manifest: Manifest, shared: list[str], written: set[str] | None) -> bool:
         """Verify the upload in releases/.partial-<id> against the manifest; when it matches, link the
-        shared paths, move it into place and write its metadata (last). If releases/<id> is complete
-        already (a redeploy), the upload is dropped and that release is verified instead, shared paths
-        aside. False when the tree checked does not match."""
+        shared paths, move it into place and write its metadata (last: its mtime says when the release
+        was verified, see prepare_command). If
+        releases/<id> is complete already (a redeploy), the upload is dropped and that release is
+        verified instead, shared paths aside. False when the tree checked does not match.
+
+        `written`: the files rsync wrote (paths as in the manifest). Only those are hashed when no live
+        file changed since its release was verified (see prepare_command): every other file is then a
+        hard link to a live file verified when its release was, with the size and mtime (to the
+        nanosecond) of the staged file. Otherwise, or with None, every file is hashed."""
         rid, partial = q(release.id), q(f".partial-{release.id}")
         complete = {p: m for p, m in manifest.items() if not _under(p, shared)}
         script = f"""set -e
 {self.cd}/releases
 if [ -f {q(release.id + '.json')} ] && [ -d {rid} ]; then
-  rm -rf -- {partial}
+  rm -rf -- {partial} {q('.changed-' + release.id)}
   cd {rid}
-  {self._verify(complete)}
+  {self._verify(complete, None, release.id)}
+  touch -- ../{q(release.id + '.json')}
   exit 0
 fi
 cd {partial}
-{self._verify(manifest)}
+{self._verify(manifest, written, release.id)}
 cd ../..
 """ + "".join(self._link_shared(release.id, path) for path in shared) + f"""\
-rm -rf -- releases/{rid}
+rm -rf -- releases/{rid} releases/{q('.changed-' + release.id)}
 mv -- releases/{partial} releases/{rid}
 printf '%s' {q(release_json(release))} > releases/.{rid}.json.tmp
 mv -f -- releases/.{rid}.json.tmp releases/{q(release.id + '.json')}
 """
         code, _ = self.endpoint.run(script, f"verifying {self.where('releases/' + release.id)}",
-                                    ok_codes=(0, _VERIFY_FAILED))
+                                    ok_codes=(0, _VERIFY_FAILED, _LIVE_CHANGED))
+        if code == _LIVE_CHANGED:
+            return self.finish(release, manifest, shared, None)
         return code == 0
 
     @staticmethod
-    def _verify(expected: Manifest) -> str:
-        """Script lines failing with _VERIFY_FAILED unless the current folder holds exactly `expected`."""
-        sums = "".join(f"{m['sha256']}  ./{p}\n" for p, m in sorted(expected.items()))
-        return f"""if command -v sha256sum >/dev/null 2>&1; then sum=sha256sum; else sum="shasum -a 256"; fi
-count=$(find . -type f | wc -l | tr -d ' ')
-if [ "$count" -ne {len(expected)} ]; then
-  echo "holds $count files, the artifact {len(expected)}" >&2; exit {_VERIFY_FAILED}
-fi
+    def _verify(expected: Manifest, written: set[str] | None, release_id: str) -> str:
+        """Script lines failing with _VERIFY_FAILED unless the current folder holds `expected`'s files (by
+        count) with their hashes: every file when `written` is None; else those in `written`, and none of
+        the live files may have changed since they were verified (../.changed-<id>, see prepare_command),
+        else it fails with _LIVE_CHANGED."""
+        hashed = expected if written is None else {p: expected[p] for p in written}
+        sums = "".join(f"{m['sha256']}  ./{p}\n" for p, m in sorted(hashed.items()))
+        changed = q(f"../.changed-{release_id}")
+        unchanged_live = "" if written is None else f"""
+if ! [ -f {changed} ] || [ -s {changed} ]; then
+  exit {_LIVE_CHANGED}
+fi"""
+        check = "" if not hashed else f"""
 bad=$($sum -c 2>&1 <<'DEPLOYLIB_SUMS' | grep -v ': OK$' | head -n 3 | tr '\\n' ' '
 {sums}DEPLOYLIB_SUMS
 )
 if [ -n "$bad" ]; then echo "differs from the artifact: $bad" >&2; exit {_VERIFY_FAILED}; fi"""
+        return f"""if command -v sha256sum >/dev/null 2>&1; then sum=sha256sum; else sum="shasum -a 256"; fi
+count=$(find . -type f | wc -l | tr -d ' ')
+if [ "$count" -ne {len(expected)} ]; then
+  echo "holds $count files, the artifact {len(expected)}" >&2; exit {_VERIFY_FAILED}
+fi{unchanged_live}{check}"""
 
     def _link_shared(self, release_id: str, path: str) -> str:
         """Script lines replacing `path` in the release by a relative link into shared/."""
@@ -207,9 +255,11 @@ printf '%s' {q(History.line(release, by))} >> {FILE_NAME}
 
     def remove(self, release_ids: list[str]) -> list[str]:
         """Delete releases, metadata first; return what could not be removed (never raises)."""
-        script = self.cd + "\n" + "".join(
-            f"rm -f -- releases/{q(rid + '.json')}; rm -rf -- releases/{q(rid)} 2>/dev/null || "
-            f"echo {q(self.where('releases/' + rid))}\n" for rid in release_ids)
+        # Removing a release unlinks inodes it shares with the live one, which changes their ctime: the
+        # live release's stamp is renewed afterwards only when no live file had changed before.
+        script = self.cd + "\n" + STAMP_CHECK + "".join(
+            f"rm -f -- releases/{q(rid + '.json')}; rm -rf -- releases/{q(rid)} "
+            f"2>/dev/null || echo {q(self.where('releases/' + rid))}\n" for rid in release_ids) + STAMP_RENEW
         try:
             _, out = self.endpoint.run(script, f"removing old releases in {self.where('releases')}")
         except TargetError as err:
@@ -340,12 +390,13 @@ class SshTarget(Target):
     def _upload(self, host: Host, staged: Path, release: Release, manifest: Manifest) -> int:
         dest = f"{host.path}/releases/.partial-{release.id}"
         # Unchanged files are hard-linked from the live release (`current`, followed by rsync).
-        sent = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command())
-        if host.finish(release, manifest, self.options.shared):
+        sent, written = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command(release.id))
+        if host.finish(release, manifest, self.options.shared,
+                       written if written is not None and written <= manifest.keys() else None):
             return sent
         # A file hard-linked from the live release was changed there in place: copy by content instead.
-        sent += host.endpoint.push(staged, dest, "../../current", checksum=True)
-        if not host.finish(release, manifest, self.options.shared):
+        sent += host.endpoint.push(staged, dest, "../../current", checksum=True)[0]
+        if not host.finish(release, manifest, self.options.shared, None):
             raise ArtifactError(f"{host.where('releases/' + release.id)} does not match the manifest of {release.id}"
                                 " (changed on the host?). Nothing was switched; remove that folder on the host, or "
                                 "deploy a new build.")

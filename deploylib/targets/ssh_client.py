@@ -92,11 +92,15 @@ class Endpoint:
         problem = last_line(ran.stderr) or f"exit {ran.returncode}"
         raise TargetError(f"{self.address}: {problem} (while {doing}).{_hint(problem)}")
 
-    def push(self, source: Path, dest: str, link_dest: str, first: str = "", checksum: bool = False) -> int:
+    def push(self, source: Path, dest: str, link_dest: str, first: str = "",
+             checksum: bool = False) -> tuple[int, set[str] | None]:
         """rsync the tree `source` into the folder `dest` on the host, hard-linking files unchanged from
-        `link_dest` (relative to dest); returns the bytes sent. `first` is a shell command run on the host
-        before rsync starts there, in the same session (no extra round trip)."""
-        argv = ["rsync", "-a", "--delete", "--stats", "-e", shlex.join(self.ssh_argv())]
+        `link_dest` (relative to dest): same size and the same mtime to the nanosecond; returns the bytes
+        sent and the files written (paths relative to `source`; None when rsync's report of them cannot
+        be read whole). `first` is a shell command run on the
+        host before rsync starts there, in the same session (no extra round trip)."""
+        argv = ["rsync", "-a", "--delete", "--stats", "--modify-window=-1", "--8-bit-output",
+                "--out-format=%i %n", "-e", shlex.join(self.ssh_argv())]
         if first:
             argv.append(f"--rsync-path={first} && rsync")
         if link_dest:
@@ -105,13 +109,17 @@ class Endpoint:
             argv.append("--checksum")
         try:
             ran = subprocess.run([*argv, f"{source}/", f"{self.address}:{dest}/"], capture_output=True, text=True,
-                                 errors="replace")
+                                 errors="surrogateescape")
         except FileNotFoundError:
             raise TargetError("rsync is not installed on this machine: install it (e.g. apt-get install rsync)."
                               ) from None
         if ran.returncode == 0:
             sent = re.search(r"Total bytes sent: ([\d,.]+)", ran.stdout)
-            return int(re.sub(r"\D", "", sent.group(1))) if sent else 0
+            written = {found[1] for found in _WRITTEN.finditer(ran.stdout)}
+            transferred = _TRANSFERRED.search(ran.stdout)
+            if transferred is None or _number(transferred[1]) != len(written):
+                written = None  # the names could not all be read: the caller must treat every file as written
+            return (_number(sent[1]) if sent else 0), written
         if "command not found" in ran.stderr or "rsync: not found" in ran.stderr:
             raise TargetError(f"{self.address}: rsync is not installed on the host; install it there (e.g. apt-get "
                               "install rsync). Nothing live was changed.")
@@ -140,6 +148,8 @@ class Endpoint:
                            "name, port and network, and that sshd runs there. Nothing was changed.")
 
 
+_WRITTEN = re.compile(r"^[<>c]f\S{9} (.*)$", re.MULTILINE)  # an --out-format "%i %n" line of a file written
+_TRANSFERRED = re.compile(r"Number of regular files transferred: ([\d,.]+)")
 _LOGIN_REFUSED = re.compile(r"Permission denied \((publickey|password|keyboard|gssapi|hostbased)")
 _SSH_FAILURES = re.compile(r"Host key verification failed|Connection refused|Could not resolve hostname|"
                            r"Connection timed out|No route to host|" + _LOGIN_REFUSED.pattern)
@@ -153,6 +163,11 @@ def _hint(problem: str) -> str:
         return (" The ssh user must be able to write there: fix the folder's owner or mode on the host, or deploy "
                 "to a path it owns.")
     return ""
+
+
+def _number(text: str) -> int:
+    """rsync's figures are printed with thousands separators: "1,234"."""
+    return int(re.sub(r"\D", "", text))
 
 
 def last_line(text: str) -> str:

@@ -295,3 +295,24 @@ def test_an_artifact_escaping_the_release_is_refused_before_any_host_changes(tmp
     assert target.live().id == good.id
     assert sorted(p.name for p in (tmp_path / "web1" / "releases").iterdir()) == [good.id, f"{good.id}.json"]
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_a_same_size_change_made_within_the_same_second_reaches_the_host(tmp_path: Path, config: Path) -> None:
+    target = ssh_target(tmp_path, config, hosts=("web1",))
+    target.activate(target.deploy(build(tmp_path, "1.0.0", site(2, changed="A"))), "ci")
+    second = target.deploy(build(tmp_path, "1.0.1", site(2, changed="B")))  # rsync's default check: 1 s
+    assert (tmp_path / "web1" / "releases" / second.id / "index.html").read_text() == "homeB"
+
+
+def test_a_live_file_changed_in_place_after_old_releases_were_removed_is_still_caught(tmp_path: Path,
+                                                                                      config: Path) -> None:
+    target = ssh_target(tmp_path, config, hosts=("web1",))
+    for number in range(3):
+        target.activate(target.deploy(build(tmp_path, f"1.0.{number}", site(2, changed=str(number)))), "ci")
+    assert target.cleanup(keep=1, protect=set()) == []
+    live_file = tmp_path / "web1" / "current" / "page1.html"
+    stat = live_file.stat()
+    live_file.write_text("<p>PAGE 1</p>" + "x" * 2000)  # same size, same time: rsync's quick check misses it
+    os.utime(live_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    fourth = target.deploy(build(tmp_path, "1.0.3", site(2, changed="3")))
+    assert (tmp_path / "web1" / "releases" / fourth.id / "page1.html").read_text().startswith("<p>page 1</p>")
