@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     atexit.register(report.flush_stdout)  # `VERSION=$(deploylib next-version | head -1)`: no traceback at exit
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
-    from deploylib.release.stage import plan_release, refuse_unless_plan_holds, write_changelog
+    from deploylib.release.plan import plan_release, refuse_unless_plan_holds
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.workspace import discover
 
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             refuse_unless_plan_holds(ws, plan)  # never a version the release would refuse (as the dry run)
             report.plain(plan.version if plan.is_release else "none")
         else:
+            from deploylib.release.stage import write_changelog
+
             write_changelog(ws, args.full)
     except DeployError as err:
         report.failure(str(err))

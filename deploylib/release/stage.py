@@ -1,6 +1,6 @@
-"""The release stage: plan the next version from git history, then changelog, commit, tag, push.
+"""The release stage: plan the next version from git history (plan.py), then changelog, commit, tag, push.
 
-Planning is read-only and cheap (two git processes); publishing refuses, before writing
+Publishing refuses, before writing
 anything, whenever the repository is not in a state to release from, and resumes a release
 whose tag already exists on HEAD instead of duplicating it.
 """
@@ -8,10 +8,8 @@ whose tag already exists on HEAD instead of duplicating it.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import semver
 
 from deploylib import report, textfile
 from deploylib.crash import crash_point
-from deploylib.errors import GitError, NotARepository, ReleaseError
+from deploylib.errors import NotARepository, ReleaseError
 from deploylib.forge import open_forge, web_url
 from deploylib.forge.base import ForgeRelease, ReleaseAsset
 from deploylib.git import (
@@ -33,129 +31,28 @@ from deploylib.git import (
     repository_problem,
     run_git,
     tag_commit,
-    tag_object_type,
-    tag_refs,
 )
 from deploylib.model import Artifact
 from deploylib.release import changelog, journal, staged_edits
+from deploylib.release.plan import (
+    Tag,
+    last_stable,
+    members,
+    parsed_commits,
+    read_commits,
+    refuse_unless_plan_holds,
+    refuse_version,
+    tag_name,
+    version_tags,
+)
+from deploylib.release.plan import last_release_tag as last_release_tag  # re-exported: the release's API
+from deploylib.release.plan import plan_release as plan_release
+from deploylib.release.plan import release_files as release_files
 from deploylib.release.version_files import planned_edits
 from deploylib.release.versioning import history
-from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
-from deploylib.release.versioning.commits import Commit, parse, parse_squash
+from deploylib.release.versioning.bump import VersionPlan
+from deploylib.release.versioning.commits import Commit
 from deploylib.state.workspace import Workspace
-
-
-def release_files(ws: Workspace) -> list[str]:
-    """The files a release commit writes (repository-relative paths: the changelog, then each
-    version file): left out of source fingerprints, which it must not change."""
-    from deploylib.release.version_files import VersionFile
-
-    cfg = ws.config.release
-    return [cfg.changelog, *(VersionFile.parse(spec).path for spec in cfg.version_files)]
-
-
-def tag_name(ws: Workspace, version: str) -> str:
-    """The tag of `version` (SemVer 2.0, no prefix) by [release] tag_format, e.g. "1.4.0" -> "v1.4.0"."""
-    return ws.config.release.tag_format.replace("{version}", version)
-
-
-def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
-    prefix, _, suffix = tag_format.partition("{version}")
-    found = re.fullmatch(re.escape(prefix) + "(.+)" + re.escape(suffix), tag)
-    if not found or not semver.Version.is_valid(found[1]):
-        return None
-    return semver.Version.parse(found[1])
-
-
-@dataclass(frozen=True)
-class Tag:
-    """A tag that names a version by [release] tag_format."""
-
-    name: str  # the tag as git names it, e.g. "v1.4.0"
-    version: semver.Version
-    commit: str  # full sha of the commit it names (an annotated tag's target, peeled)
-    date: str  # YYYY-MM-DD, UTC: the tag's creation date
-
-
-def _version_tags(ws: Workspace) -> list[Tag]:
-    """Every tag matching tag_format, highest version first (semver order: v0.10.0 > v0.9.0); other tags are
-    ignored. One for-each-ref, which unlike `git tag --merged` does not walk history."""
-    fmt = ws.config.release.tag_format
-    found = [Tag(name, v, commit, date) for name, commit, date in tag_refs(ws.app) if (v := _tag_version(fmt, name))]
-    return sorted(found, key=lambda tag: tag.version, reverse=True)
-
-
-def _last_stable(ws: Workspace, tags: list[Tag]) -> Tag | None:
-    """The highest stable version tagged on HEAD's history: candidates are checked highest first, so
-    git walks back only from HEAD to the last release, whatever the length of history."""
-    return next((t for t in tags if not t.version.prerelease and is_ancestor(ws.app, t.commit)), None)
-
-
-def last_release_tag(ws: Workspace) -> tuple[str, str]:
-    """(tag, version) of the last stable release on HEAD's history, e.g. ("v1.4.0", "1.4.0"); ("", "")
-    if none. Prereleases and tags not matching tag_format are ignored. Raises GitError (exit 1) when git
-    fails or `ws.app` is not a repository with commits."""
-    tag = _last_stable(ws, _version_tags(ws))
-    return (tag.name, str(tag.version)) if tag else ("", "")
-
-
-def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
-    """The commits in `revisions` (git revision arguments, e.g. "HEAD", "^<sha>"), newest first in the
-    canonical order (deploylib.release.versioning.history); squash bodies split up when
-    parse_squash_bodies is on. Raises GitError (exit 1) when git fails."""
-    return _parsed(ws, history.newest_first(log_entries(ws.app, *revisions)))
-
-
-def _parsed(ws: Workspace, entries: list[history.Entry]) -> tuple[Commit, ...]:
-    if ws.config.release.parse_squash_bodies:
-        return tuple(c for e in entries for c in parse_squash(e.message, e.sha))
-    return tuple(parse(e.message, e.sha) for e in entries)
-
-
-def _members(tip: str, tags: list[Tag], upto: semver.Version | None, inclusive: bool = False) -> list[str]:
-    """The revisions naming the commits a release made at `tip` holds: those in `tip`'s history and in no
-    history of a stable release below `upto` (or up to it, when `inclusive`; none when `upto` is None).
-    Membership is reachability, never dates, so planning, the incremental changelog and
-    `changelog --full` agree on every history; a prerelease's commits still count for the release that
-    finishes it."""
-    lower = [t for t in tags if upto is not None and not t.version.prerelease
-             and (t.version <= upto if inclusive else t.version < upto)]
-    return [tip, *(f"^{t.commit}" for t in lower)]
-
-
-def plan_release(ws: Workspace, head: str, options: PlanOptions = PlanOptions()) -> VersionPlan:
-    """The next version of `ws.app` at `head` (HEAD's full sha), read-only: from the version tags and the
-    commits since the last stable release (see `bump.plan_version` for the rules). Raises GitError
-    (exit 1) when git fails, ReleaseError (exit 1) for an invalid --version or --prerelease."""
-    cfg = ws.config.release
-    tags = _version_tags(ws)
-    last = _last_stable(ws, tags)
-    commits = read_commits(ws, *_members("HEAD", tags, last.version if last else None, inclusive=True))
-    # Prereleases since the last release: a release continues from them (see bump._continue_prerelease).
-    prereleases = [str(t.version) for t in tags if t.version.prerelease and (last is None or t.version > last.version)
-                   and is_ancestor(ws.app, t.commit)]
-    on_head = [str(t.version) for t in tags if t.commit == head]
-    plan = plan_version(str(last.version) if last else "", commits, cfg.bump_rules, cfg.initial_version,
-                        cfg.major_on_zero, head, options, prereleases, on_head)
-    return _unless_nothing_since_prerelease(ws, plan, [t for t in tags if str(t.version) in prereleases], options)
-
-
-def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleases: list[Tag],
-                                     options: PlanOptions) -> VersionPlan:
-    """A new prerelease needs a releasable commit since the newest prerelease of the same version: after
-    v0.2.0-rc.1, a docs: commit alone makes no rc.2 (as semantic-release and PSR do). Finishing the
-    prerelease without --prerelease is always a release."""
-    if not (options.prerelease and plan.is_release) or options.version or options.hotfix:
-        return plan
-    base = semver.Version.parse(plan.version).finalize_version()
-    same = [t for t in prereleases if t.version.finalize_version() == base]
-    if not same:
-        return plan
-    newest = max(same, key=lambda t: t.version)
-    since = read_commits(ws, "HEAD", f"^{newest.commit}")
-    if bump_level(since, ws.config.release.bump_rules)[0]:
-        return plan
-    return VersionPlan(str(newest.version), str(newest.version), "", since)
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
@@ -163,7 +60,7 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     of HEAD's history (and one more for releases off it): each release holds the same commits, in the
     same order, as when `_notes_of_tag` reads it alone with a range (deploylib.release.versioning.history), so
     their sections are equal. Raises GitError (exit 1) when git fails."""
-    tags = _version_tags(ws)
+    tags = version_tags(ws)
     stable = sorted((t for t in tags if not t.version.prerelease), key=lambda t: t.version)
     graph = list(log_entries(ws.app, "HEAD"))
     on_head = {entry.sha for entry in graph}
@@ -171,7 +68,7 @@ def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
     if elsewhere:  # their histories outside HEAD's, so what they released is not counted again
         graph += log_entries(ws.app, *elsewhere, "^HEAD")
     held = history.members(graph, [(t.name, t.commit) for t in stable])
-    return [_notes_of(ws, tag, tags, _parsed(ws, held[tag.name])) for tag in reversed(stable)
+    return [_notes_of(ws, tag, tags, parsed_commits(ws, held[tag.name])) for tag in reversed(stable)
             if tag.commit in on_head]
 
 
@@ -192,8 +89,8 @@ def write_changelog(ws: Workspace, full: bool) -> None:
         textfile.write(path, textfile.conform(changelog.with_unreleased(rendered, existing), existing))
         report.stage(report.OK, "changelog", f"{path} regenerated from {len(history)} release(s)")
         return
-    tags = _version_tags(ws)
-    last = _last_stable(ws, tags)
+    tags = version_tags(ws)
+    last = last_stable(ws, tags)
     if not last:
         raise ReleaseError(f"There is no release tag ({ws.config.release.tag_format}) on HEAD's history in "
                            f"{ws.app}, so there is no section to write.")
@@ -203,38 +100,9 @@ def write_changelog(ws: Workspace, full: bool) -> None:
     report.stage(report.OK, "changelog", f"{path}: section {version} written")
 
 
-def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan) -> None:
-    """Every refusal of the release about the version `plan` names, wherever HEAD stands (any branch, any
-    tree): what `doit release --dry-run` and `deploylib next-version` check so that they never name a version
-    the release refuses. Reads only: the release's file edits are computed and dropped. Raises GitError (exit
-    1) for a shallow clone or tags not fetched, ReleaseError (exit 1) for the next tag on another commit or on
-    no commit, or a version file or template the release could not use. Branch, clean tree and upstream are
-    the release's own refusals (`_refuse_unless_releasable`): a question may be asked from anywhere."""
-    shallow, head = run_git(ws.app, "rev-parse", "--is-shallow-repository", "HEAD").split()
-    _refuse_version(ws, plan, head, shallow == "true")
-    if plan.is_release:
-        release_edits(ws, plan)
-
-
-def _refuse_version(ws: Workspace, plan: VersionPlan, head: str, shallow: bool) -> None:
-    """The refusals about the version itself (see `refuse_unless_plan_holds`), checked before anything is
-    written."""
-    if shallow:
-        raise GitError(f"The repository in {ws.app} is a shallow clone, so earlier tags and commits are missing and "
-                       "the version would be wrong. Fetch full history first: git fetch --unshallow --tags.")
-    if not plan.is_release:
-        return
-    _refuse_a_tag_elsewhere(ws, tag_name(ws, plan.version), head)
-    if plan.level == "first" and any(c.subject.startswith("chore(release): ") for c in plan.commits) \
-            and not any(is_ancestor(ws.app, t.commit) for t in _version_tags(ws)):
-        raise GitError(f"No release tags ({ws.config.release.tag_format}) were found in {ws.app}, yet its history "
-                       "has release commits: the tags were not fetched (CI clones often skip them), so the version "
-                       f"would restart at {plan.version}. Fetch them first: git fetch --tags.")
-
-
 def preview(ws: Workspace, plan: VersionPlan) -> None:
     """What `publish` would do, written nowhere: the next version and the release notes, after the refusals
-    `refuse_unless_plan_holds` finds (the release's own, so the dry run fails where it would). Prints to
+    `plan.refuse_unless_plan_holds` finds (the release's own, so the dry run fails where it would). Prints to
     stdout through deploylib.report. Raises as `refuse_unless_plan_holds` does."""
     refuse_unless_plan_holds(ws, plan)
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
@@ -278,7 +146,7 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
         notes = _notes(ws, plan.version, plan.previous, plan.commits)
     else:  # HEAD already carries the tag
         _push_if_missing(ws, tag)
-        tags = _version_tags(ws)
+        tags = version_tags(ws)
         notes = _notes_of_tag(ws, next(t for t in tags if t.name == tag), tags)
     if forge is not None:
         attach = forge.options.upload_artifact and artifact is not None and artifact.version == plan.version
@@ -307,8 +175,8 @@ def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ..
 
 
 def _notes_of_tag(ws: Workspace, tag: Tag, tags: list[Tag]) -> changelog.ReleaseNotes:
-    """Notes for a release that is already tagged: its members (see `_members`)."""
-    return _notes_of(ws, tag, tags, read_commits(ws, *_members(tag.commit, tags, tag.version)))
+    """Notes for a release that is already tagged: its members (see `members`)."""
+    return _notes_of(ws, tag, tags, read_commits(ws, *members(tag.commit, tags, tag.version)))
 
 
 def _notes_of(ws: Workspace, tag: Tag, tags: list[Tag], commits: tuple[Commit, ...]) -> changelog.ReleaseNotes:
@@ -358,7 +226,7 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
     ready = staged_edits.staged(ws, state.head, plan.version)
     try:
         changes = tuple(c for c in state.changes if not (ready and c in ready.files))
-        _refuse_version(ws, plan, state.head, state.shallow)
+        refuse_version(ws, plan, state.head, state.shallow)
         _refuse_unless_releasable(ws, state.branch, changes, state.behind)
         edits = ready.files if ready else release_edits(ws, plan)
     except BaseException:
@@ -396,7 +264,7 @@ def _push_if_missing(ws: Workspace, tag: str) -> None:
 
 def _refuse_unless_releasable(ws: Workspace, branch: str, changes: tuple[str, ...], behind: int) -> None:
     """Every reason not to write a release from where HEAD stands, checked before anything is written (the
-    version's own refusals are `_refuse_version`'s)."""
+    version's own refusals are plan.refuse_version's)."""
     cfg = ws.config.release
     where = f"in {ws.app}"
     if not branch:
@@ -409,20 +277,3 @@ def _refuse_unless_releasable(ws: Workspace, branch: str, changes: tuple[str, ..
     if behind:
         raise ReleaseError(f"{branch} is {behind} commit(s) behind its upstream {where}; pull first, so the release "
                            "does not overwrite others' work.")
-
-
-def _refuse_a_tag_elsewhere(ws: Workspace, tag: str, head: str) -> None:
-    """The next release's tag must be absent, or on HEAD (then the release is finished, not repeated). A tag on
-    a commit off HEAD's history (a maintenance branch's release) is not read as released here, so the plan can
-    name it again."""
-    existing = tag_commit(ws.app, tag)
-    named = tag_object_type(ws.app, tag)
-    if named and not existing:  # a tag of a tree or blob: `git tag` would refuse the release's after its commit
-        raise ReleaseError(f"The tag {tag} already exists in {ws.app} and names a {named}, not a commit, so the "
-                           f"release cannot tag {tag}. Nothing was written. Delete the stray tag if it is wrong "
-                           f"(git tag -d {tag}), or release another version (doit release --version X.Y.Z).")
-    if existing and existing != head:
-        raise ReleaseError(f"The tag {tag} already exists in {ws.app} on commit {existing[:12]}, not on HEAD "
-                           f"({head[:12]}). Nothing was written. Delete the stray tag if it is wrong "
-                           f"(git tag -d {tag}), check out the commit it names, or release another version "
-                           "(doit release --version X.Y.Z).")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import semver
+from typing import TYPE_CHECKING
 
 from deploylib.errors import ReleaseError
 from deploylib.release.versioning.commits import Commit
 from deploylib.release.versioning.reverts import without_cancelled
+
+if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never needs it
+    import semver
 
 LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
 
@@ -121,6 +123,8 @@ def _continue_prerelease(plan: VersionPlan, prereleases: tuple[str, ...]) -> Ver
     """A release never goes below a prerelease already tagged since the last release: after
     2.0.0-rc.1 (made with --version), a fix gives 2.0.0-rc.2 or, without a token, 2.0.0, not 1.0.1
     (SemVer 2.0 §11: 1.0.1 < 2.0.0-rc.1). `prereleases`: those tagged on HEAD's history."""
+    import semver
+
     wanted = semver.Version.parse(plan.version)
     bases = [semver.Version.parse(text).finalize_version() for text in prereleases]
     base = max((b for b in bases if b > wanted), default=None)
@@ -130,6 +134,8 @@ def _continue_prerelease(plan: VersionPlan, prereleases: tuple[str, ...]) -> Ver
 
 
 def _parse(version: str, what: str) -> semver.Version:
+    import semver
+
     try:
         return semver.Version.parse(version)
     except ValueError:
@@ -148,6 +154,8 @@ def _override(version: str, current: semver.Version | None, commits: tuple[Commi
 
 def _prerelease(plan: VersionPlan, token: str, existing: Iterable[str], head_versions: Iterable[str]) -> VersionPlan:
     """1.5.0 → 1.5.0-rc.N, one past the highest rc of 1.5.0 already tagged (or the one on HEAD, if any)."""
+    import semver
+
     if not token.isalnum():
         raise ReleaseError(f"--prerelease {token!r} must be letters and digits only, e.g. rc, beta or alpha.")
     numbers = {}
