@@ -211,11 +211,18 @@ def _env_param(ws: Workspace, default: str, text: str) -> dict[str, Any]:
 def _workspace() -> Workspace:
     """The workspace, or doit's clean "ERROR: …" and exit code 3 for a bad configuration."""
     try:
-        return discover(Path.cwd())
+        return _discovered(Path.cwd())
     except ConfigError as err:
         from doit.exceptions import InvalidDodoFile
 
         raise InvalidDodoFile(str(err)) from None
+
+
+@functools.cache
+def _discovered(root: Path) -> Workspace:
+    """The configuration is read once per doit run, though doit calls each task creator (a process runs
+    one doit command; a configuration error is raised again, uncached, to each creator)."""
+    return discover(root)
 
 
 # The options that change which version is built and tagged. doit parses a creator's @task_params

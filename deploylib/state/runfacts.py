@@ -46,10 +46,10 @@ class RunFacts:
         return self._state
 
     def plan(self) -> VersionPlan:
-        """The version this run releases at HEAD (deploylib.release.stage.plan_release)."""
+        """The version this run releases at HEAD (deploylib.release.plan.plan_release)."""
         head = self.repo_state().head
         if self._plan is None:
-            from deploylib.release.stage import plan_release
+            from deploylib.release.plan import plan_release
 
             self._plan = plan_release(self.ws, head, self.options)
         return self._plan
@@ -59,7 +59,7 @@ class RunFacts:
         self.repo_state()
         if self._fingerprint is None:
             from deploylib.git import source_fingerprint
-            from deploylib.release.stage import release_files
+            from deploylib.release.plan import release_files
 
             self._fingerprint = source_fingerprint(self.ws.app, release_files(self.ws))
         return self._fingerprint
