@@ -33,6 +33,7 @@ _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deplo
 _IDENTITY = "deploylib <deploylib@localhost>"
 # OWNER/NAME in a GitHub remote: https://github.com/O/N(.git), git@github.com:O/N.git, ssh://git@github.com/O/N
 _GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
+_EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of the empty file (.nojekyll)
 
 
 def _remote_problem(remote: str) -> str:
@@ -232,33 +233,41 @@ class PagesTarget(Target):
         return release
 
     def _tree_stream(self, artifact: Artifact, tip: str) -> list[bytes]:
-        """fast-import file commands for the artifact's files, .nojekyll and the CNAME. A file whose blob is
-        already on the branch's tip is referenced by its id (from the manifest), so only changed files are
-        read from the artifact and written."""
+        """fast-import file commands for the artifact's files, .nojekyll and the CNAME, as changes to the
+        branch's tip (the commit's parent): a file whose blob and mode are already there needs no command,
+        so only changed files are read from the artifact and written, and files the artifact lacks are
+        deleted. Without a tip, every file."""
         on_tip = self._blobs(tip) if tip else {}
-        commands: list[bytes] = [b"deleteall\n"]
+        kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
+        commands: list[bytes] = [] if tip else [b"deleteall\n"]
+        changed: list[bytes] = []
         with FileReader(artifact) as files:
-            for path, entry in sorted(files.manifest.items()):
-                mode = b"100755" if int(entry["mode"]) & 0o100 else b"100644"  # type: ignore[call-overload]
-                if on_tip.get(path) == entry["blob"]:
-                    commands.append(b"M " + mode + b" " + str(entry["blob"]).encode() + b" " + _quote(path) + b"\n")
-                else:
-                    commands.append(b"M " + mode + b" inline " + _quote(path) + b"\n" + _data(files.read(path)))
             names = set(files.manifest)
-        commands.append(b"M 100644 inline .nojekyll\n" + _data(b""))
-        if self.options.cname:
-            commands.append(b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n"))
-        elif "CNAME" not in names and "CNAME" in on_tip:  # the domain already on the branch stays
-            commands.append(f"M 100644 {on_tip['CNAME']} CNAME\n".encode())
-        return commands
+            commands += [b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
+                         and path not in kept]
+            for path, entry in sorted(files.manifest.items()):
+                mode = "100755" if int(entry["mode"]) & 0o100 else "100644"  # type: ignore[call-overload]
+                had = on_tip.get(path)
+                if had == (mode, entry["blob"]):
+                    continue
+                if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
+                    changed.append(f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n")
+                else:
+                    changed.append(f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path)))
+        if ".nojekyll" in names or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
+            changed.append(b"M 100644 inline .nojekyll\n" + _data(b""))
+        if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
+            changed.append(b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n"))
+        return commands + changed
 
-    def _blobs(self, commit: str) -> dict[str, str]:
-        """path -> blob id of every file in a commit's tree, from one ls-tree."""
+    def _blobs(self, commit: str) -> dict[str, tuple[str, str]]:
+        """path -> (mode, blob id) of every file in a commit's tree, from one ls-tree."""
         found = {}
         for line in self._git("ls-tree", "-r", "-z", commit).split("\0"):
             if line:
                 meta, path = line.split("\t", 1)
-                found[path] = meta.split()[2]
+                mode, _, blob = meta.split()
+                found[path] = (mode, blob)
         return found
 
     def _commit(self, release: Release, parent: str, files: list[bytes]) -> _Built:
@@ -267,6 +276,8 @@ class PagesTarget(Target):
         ref = f"refs/deploylib/{release.id}"
         now = int(time.time())
         head = [f"commit {ref}\n".encode(), f"committer {_IDENTITY} {now} +0000\n".encode(), _data(b"tree\n")]
+        if parent:  # the file commands are changes to the parent's tree (see _tree_stream)
+            head.append(f"from {parent}\n".encode())
         # --depth=1: short delta chains; long ones cost more time than the bytes they save on a site.
         self._git("fast-import", "--quiet", "--force", "--depth=1", data=b"".join(head + files) + b"\n")
         tree = self._git("rev-parse", f"{ref}^{{tree}}").strip()
