@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from deploylib.build.artifact import pack
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
 from deploylib.report import release_label
@@ -259,3 +260,35 @@ def test_deploylibs_own_commit_is_recognised_by_another_machine(tmp_path: Path, 
     shutil.copytree(remote, elsewhere / "remote.git")
     live = pages(elsewhere).live()
     assert live is not None and not live.foreign and live.version == "1.0.0"
+
+
+def tree_of(remote: Path) -> dict[str, str]:
+    """path -> "mode text" of every file on the branch."""
+    listed = branch(remote, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+    modes = {line.split("\t")[1]: line.split()[0] for line in branch(remote, "ls-tree", "-r", "gh-pages").splitlines()}
+    return {path: f"{modes[path]} {branch(remote, 'show', f'gh-pages:{path}')}" for path in listed}
+
+
+@pytest.mark.parametrize("before, after", [
+    ({"a.html": "a", "old/gone.html": "x"}, {"a.html": "a"}),  # a file removed, its folder with it
+    ({"a.html": "a", "docs": "a file"}, {"a.html": "a", "docs/page.html": "now a folder"}),  # file → folder
+    ({"a.html": "a", "docs/page.html": "a folder"}, {"a.html": "a", "docs": "now a file"}),  # folder → file
+    ({"a.html": "a", ".nojekyll": ""}, {"a.html": "a", ".nojekyll": "not empty"}),  # ours is always empty
+])
+def test_a_republish_leaves_exactly_the_new_artifact_on_the_branch(
+        tmp_path: Path, remote: Path, before: dict[str, str], after: dict[str, str]) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", before))
+    publish(target, site(tmp_path, "1.0.1", after))
+    expected = {path: f"100644 {text}" for path, text in after.items()} | {".nojekyll": "100644 "}
+    assert tree_of(remote) == expected
+
+
+def test_a_file_that_became_executable_is_republished_with_its_mode(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"run.sh": "echo"}))
+    (tmp_path / "build-1.0.1").mkdir()
+    (tmp_path / "build-1.0.1" / "run.sh").write_text("echo")
+    (tmp_path / "build-1.0.1" / "run.sh").chmod(0o755)
+    publish(target, pack(tmp_path / "build-1.0.1", tmp_path / ".deploylib" / "artifacts", "1.0.1", "c"))
+    assert tree_of(remote)["run.sh"] == "100755 echo"
