@@ -30,6 +30,7 @@ from typing import IO
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
+from deploylib.state.atomic import write_atomically
 from deploylib.state.lock import process_alive
 
 Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
@@ -234,10 +235,13 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     fd, tmp_name = tempfile.mkstemp(dir=store, prefix=f"{_PACKING}{os.getpid()}-", suffix=".tar")
     tmp = Path(tmp_name)
     manifest, hashes = ManifestWriter(Path(f"{tmp_name}.manifest")), ManifestWriter(Path(f"{tmp_name}.hashes"))
+    files: set[str] = set()
+    folders: dict[str, None] = {}  # as check_tar finds them, so that it need not read this tar again
     try:
         with os.fdopen(fd, "wb") as raw:
             tar = _TarWriter(raw)
             for rel, path, is_dir in entries:
+                _no_clash(rel, not is_dir, files, folders)
                 if is_dir:
                     tar.write(_header(rel + "/", 0o755, 0, tarfile.DIRTYPE))
                     continue
@@ -258,8 +262,10 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
         manifest.discard()
         hashes.discard()
         tmp.unlink(missing_ok=True)
-    return Artifact(digest=f"sha256:{hex_digest}", tar=tar_path, manifest=manifest_path, version=version,
-                    commit=commit)
+    artifact = Artifact(digest=f"sha256:{hex_digest}", tar=tar_path, manifest=manifest_path, version=version,
+                        commit=commit)
+    _remember_checked(artifact, list(folders))  # the tar just written is well formed: no need to read it back
+    return artifact
 
 
 def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> tuple[Entry, int]:
@@ -534,17 +540,46 @@ def check_tar(artifact: Artifact) -> list[str]:
     order, at the same offsets, regular files and folders only, no name used twice, nothing escaping).
     Returns its folders (relative paths, without "/", in tar order). Raises ArtifactError (exit 1) before
     anything is unpacked; a tar that is not well formed is first checked against its digest, so
-    corruption is named as such."""
+    corruption is named as such.
+
+    A tar that passed (or that pack wrote) is remembered beside it (`<artifact>.checked`) with its
+    manifest's sha256: when the manifest is that one and the tar still hashes to its digest, the same
+    bytes were checked already and its headers are not parsed again."""
+    remembered = _checked(artifact)
+    if remembered is not None:
+        return remembered
     try:
         with artifact.tar.open("rb") as handle:
             blocks = _Blocks(handle)
             try:
-                return _walk(blocks, artifact)
+                folders = _walk(blocks, artifact)
             except _Malformed as err:
                 _compare_digest(artifact, blocks.drain())
                 raise unusable(f"{artifact.tar} is not a well-formed artifact: {err}") from None
     except OSError as err:
         raise unusable(f"The artifact {artifact.tar} cannot be read ({err.strerror})") from None
+    _remember_checked(artifact, folders)
+    return folders
+
+
+def _checked(artifact: Artifact) -> list[str] | None:
+    """The folders of an artifact whose exact bytes (tar and manifest) passed check_tar before; else None."""
+    try:
+        found = json.loads(artifact.tar.with_suffix(".checked").read_text())
+        folders = found["folders"]
+        if found["manifest"] != _file_sha256(str(artifact.manifest)) or not all(type(f) is str for f in folders):
+            return None
+        if "sha256:" + _file_sha256(str(artifact.tar)) != artifact.digest:
+            return None  # the full check names what is wrong
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return list(folders)
+
+
+def _remember_checked(artifact: Artifact, folders: list[str]) -> None:
+    with contextlib.suppress(OSError):
+        write_atomically(artifact.tar.with_suffix(".checked"),
+                         json.dumps({"manifest": _file_sha256(str(artifact.manifest)), "folders": folders}))
 
 
 def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:

@@ -98,3 +98,23 @@ def test_unpack_refuses_symlinks(tmp_path: Path) -> None:
     link.type, link.linkname = tarfile.SYMTYPE, "/etc"
     with pytest.raises(ArtifactError, match="link or special file"):
         unpack(hostile(tmp_path, link), tmp_path / "out")
+
+
+def flip_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, refusal", [
+    (lambda a: flip_byte(a.tar, 0), "corrupt"),  # a header byte, right after packing: same size, same inode
+    (lambda a: flip_byte(a.tar, 600), "corrupt"),  # a file's byte
+    (lambda a: a.manifest.write_text(a.manifest.read_text().replace('"mode": 420', '"mode": 493', 1)),
+     "not the manifest's next file"),
+])
+def test_an_artifact_changed_after_it_was_packed_or_checked_is_still_refused(tmp_path: Path, damage, refusal) -> None:  # noqa: ANN001
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    unpack(artifact, tmp_path / "first")  # checked once: remembered
+    damage(artifact)
+    with pytest.raises(ArtifactError, match=refusal):
+        unpack(artifact, tmp_path / "second")
