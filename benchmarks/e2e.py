@@ -80,8 +80,8 @@ for path in {checks}; do curl -sf -o /dev/null "$(cat url)/$path"; done
 """.format(checks=" ".join(CHECKED))
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB of the process and the children it waited for) of one whole process."""
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MiB, CPU seconds) of one whole process and the children it waited for."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL)
@@ -91,7 +91,7 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed in {cwd}:\n{output.decode(errors='replace')}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -168,23 +168,29 @@ def measure(files: int, runs: int, work: Path, env: dict[str, str], servers: Ser
     ours_times, hand_times, ours_rss, hand_rss = [], [], [], []
     for n in range(1, runs + 1):  # interleaved: drift on the machine hits both alike
         change(ours_repo, n)
-        seconds, rss = timed([*doit, "deploy:production"], ours_repo, env)
+        seconds, rss, _ = timed([*doit, "deploy:production"], ours_repo, env)
         ours_times.append(seconds)
         ours_rss.append(rss)
         change(hand_repo, n)
-        seconds, rss = timed(["bash", str(script), str(hand_repo), f"v{n}"], hand_repo, env)
+        seconds, rss, _ = timed(["bash", str(script), str(hand_repo), f"v{n}"], hand_repo, env)
         hand_times.append(seconds)
         hand_rss.append(rss)
     # rollback: back and forth between the last two releases, each side
     roll = folder / "roll_back.sh"
     roll.write_text(ROLL_BACK_BY_HAND)
-    ours_back, hand_back = [], []
+    ours_back, hand_back, ours_back_cpu, list_back = [], [], [], []
+    empty = folder / "empty"
+    empty.mkdir()
+    (empty / "dodo.py").write_text("")
     for n in range(runs):
-        ours_back.append(timed([*doit, "rollback", "--yes"], ours_repo, env)[0])
+        seconds, _, cpu = timed([*doit, "rollback", "--yes"], ours_repo, env)
+        ours_back.append(seconds)
+        ours_back_cpu.append(cpu)
         hand_back.append(timed(["bash", str(roll), str(hand / "production"), f"v{runs - 1 + n % 2}"], hand, env)[0])
+        list_back.append(timed([*doit, "list"], empty, env)[0])
     shutil.rmtree(folder, ignore_errors=True)
     return {"ours": ours_times, "hand": hand_times, "ours_rss": max(ours_rss), "hand_rss": max(hand_rss),
-            "ours_back": ours_back, "hand_back": hand_back}
+            "ours_back": ours_back, "hand_back": hand_back, "ours_back_cpu": ours_back_cpu, "list_back": list_back}
 
 
 def main() -> None:
@@ -226,6 +232,10 @@ def main() -> None:
         back = statistics.median(found["ours_back"])  # type: ignore[arg-type]
         print(f"  rollback: doit rollback --yes {summary(found['ours_back'])} (target <= {ROLLBACK_TARGET_S} s: "  # type: ignore[arg-type]
               f"{'OK' if back <= ROLLBACK_TARGET_S else 'OVER'}); by hand {summary(found['hand_back'])}")  # type: ignore[arg-type]
+        cpu = found["ours_back_cpu"]
+        print(f"            its CPU (user + system) {summary(cpu)}  (target <= {ROLLBACK_TARGET_S} s: "  # type: ignore[arg-type]
+              f"{'OK' if statistics.median(cpu) <= ROLLBACK_TARGET_S else 'OVER'}); "  # type: ignore[arg-type]
+              f"doit list on an empty dodo.py, interleaved: {summary(found['list_back'])}")  # type: ignore[arg-type]
         if files == 50000:
             rss = found["ours_rss"]
             print(f"  peak RSS {rss:.0f} MiB (target <= {RSS_TARGET_MIB} MiB: "  # type: ignore[str-format]

@@ -1,15 +1,19 @@
 """Publishing to a gh-pages branch, side by side: deploylib's GitHub Pages target, ghp-import and the
 npm gh-pages package, on the same generated 5,000-file site, to local bare remotes. First publish,
-then a republish after a one-file change; whole processes, median of N runs each on fresh remotes.
+then a republish after a one-file change; whole processes, N runs each on fresh remotes, the tools
+interleaved within each run; medians and ranges.
 
-    python benchmarks/pages.py [--files 5000] [--runs 3]
+    python benchmarks/pages.py [--files 5000] [--runs 5] [--no-bytecode-cache]
 
-Targets (issue: deployment targets): first publish <= ghp-import, republish <= 0.5x ghp-import.
+ghp-import is installed, pinned, into benchmarks/.anchors on first use; the npm gh-pages package is
+timed when benchmarks/.anchors/npm holds it (npm install --prefix benchmarks/.anchors/npm gh-pages).
+Targets (issue: speed): first publish <= 0.9x ghp-import, republish <= 0.5x ghp-import.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -19,17 +23,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _conditions import add_bytecode_option, bytecode_env, describe, spread
 from sitegen import generate
 
 from deploylib.build.artifact import pack
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE / ".anchors"
+GHP_IMPORT = "ghp-import==2.1.0"
+ENV: dict[str, str] = {}  # the measured processes' environment (bytecode cache on or off)
 
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=ENV or None)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}{done.stderr}")
@@ -54,7 +61,7 @@ def deploylib_run(work: Path, site: Path) -> Callable[[], float]:
         record.write_text(artifact.to_json())
         started = time.perf_counter()
         done = subprocess.run([sys.executable, str(HERE / "_publish.py"), str(work), str(record)], cwd=work,
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=True, env=ENV or None)
         elapsed = time.perf_counter() - started
         IN_PROCESS.append(float(done.stdout.split("in-process ")[1]))
         return elapsed
@@ -81,21 +88,32 @@ def npm_gh_pages_run(work: Path, site: Path) -> Callable[[], float]:
     return lambda: timed(command, repo)
 
 
-TOOLS = {"deploylib": deploylib_run, "ghp-import": ghp_import_run, "npm gh-pages": npm_gh_pages_run}
+def tools() -> dict[str, Callable[[Path, Path], Callable[[], float]]]:
+    if not (ANCHORS / "bin" / "ghp-import").exists():
+        print(f"installing {GHP_IMPORT} into benchmarks/.anchors …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(ANCHORS)], check=True)
+        subprocess.run([str(ANCHORS / "bin" / "pip"), "install", "-q", GHP_IMPORT], check=True)
+    found = {"deploylib": deploylib_run, "ghp-import": ghp_import_run}
+    if (ANCHORS / "npm" / "node_modules" / ".bin" / "gh-pages").exists():
+        found["npm gh-pages"] = npm_gh_pages_run
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    add_bytecode_option(parser)
     args = parser.parse_args()
-    results: dict[str, tuple[list[float], list[float]]] = {tool: ([], []) for tool in TOOLS}
+    ENV.update(bytecode_env(args.no_bytecode_cache))
+    found = tools()
+    results: dict[str, tuple[list[float], list[float]]] = {tool: ([], []) for tool in found}
     with tempfile.TemporaryDirectory(prefix="deploylib-pages-bench-") as tmp:
         site = generate(Path(tmp, "site"), args.files)
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-        print(f"site: {args.files} files, {size / 2**20:.2f} MiB")
+        print(f"site: {args.files} files, {size / 2**20:.2f} MiB; {describe(args.no_bytecode_cache)}")
         for run in range(args.runs):
-            for tool, prepare in TOOLS.items():
+            for tool, prepare in found.items():
                 work = Path(tmp, f"{tool.replace(' ', '-')}-{run}")
                 work.mkdir()
                 local_site = Path(tmp, f"site-{tool.replace(' ', '-')}-{run}")
@@ -109,14 +127,16 @@ def main() -> None:
     base_first, base_again = (statistics.median(v) for v in results["ghp-import"])
     for tool, (first, again) in results.items():
         f, a = statistics.median(first), statistics.median(again)
-        print(f"{tool:<13} first publish {f:6.3f} s ({f / base_first:4.2f}x ghp-import)   "
-              f"republish {a:6.3f} s ({a / base_again:4.2f}x ghp-import)")
+        print(f"{tool:<13} first publish {spread(first)} ({f / base_first:4.2f}x ghp-import)   "
+              f"republish {spread(again)} ({a / base_again:4.2f}x ghp-import)")
     inside_first, inside_again = statistics.median(IN_PROCESS[0::2]), statistics.median(IN_PROCESS[1::2])
     print(f"deploylib's publish alone (inside a running doit, no interpreter start): first {inside_first:.3f} s "
           f"({inside_first / base_first:4.2f}x), republish {inside_again:.3f} s ({inside_again / base_again:4.2f}x)")
     ours_first, ours_again = (statistics.median(v) for v in results["deploylib"])
-    print(f"targets: first publish <= ghp-import: {'OK' if ours_first <= base_first else 'MISS'}; "
-          f"republish <= 0.5x ghp-import: {'OK' if ours_again <= 0.5 * base_again else 'MISS'}")
+    print(f"targets: first publish <= 0.9x ghp-import: {'OK' if ours_first <= 0.9 * base_first else 'MISS'} "
+          f"({ours_first / base_first:.2f}x); republish <= 0.5x ghp-import: "
+          f"{'OK' if ours_again <= 0.5 * base_again else 'MISS'} ({ours_again / base_again:.2f}x); "
+          f"load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
