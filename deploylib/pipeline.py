@@ -222,7 +222,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
                    notes: Notifications, started: float, hotfix: bool) -> None:
     from deploylib.forge.base import DeploymentState
     from deploylib.forge.deployments import DeploymentRecord
-    from deploylib.release.stage import tag_name
+    from deploylib.release.plan import tag_name
 
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:

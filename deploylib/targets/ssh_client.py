@@ -115,9 +115,9 @@ class Endpoint:
                               ) from None
         if ran.returncode == 0:
             sent = re.search(r"Total bytes sent: ([\d,.]+)", ran.stdout)
-            written = {found[1] for found in _WRITTEN.finditer(ran.stdout)}
+            written: set[str] | None = {found[1] for found in _WRITTEN.finditer(ran.stdout)}
             transferred = _TRANSFERRED.search(ran.stdout)
-            if transferred is None or _number(transferred[1]) != len(written):
+            if transferred is None or _number(transferred[1]) != len(written or ()):
                 written = None  # the names could not all be read: the caller must treat every file as written
             return (_number(sent[1]) if sent else 0), written
         if "command not found" in ran.stderr or "rsync: not found" in ran.stderr:

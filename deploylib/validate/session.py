@@ -70,8 +70,9 @@ class HttpSession:
               headers: Mapping[str, str] | None = None, data: bytes | dict[str, str] | None = None) -> Answer:
         """One request and its redirects; `timeout` in seconds for connecting and for each read; `data`
         a body, or a form (sent form-encoded). Raises FetchError when no answer came."""
-        if not self._plain or isinstance(data, dict) or urlsplit(url).scheme not in ("http", "https"):
-            return self._through_requests(method, url, timeout, verify, headers, data)
+        parts = urlsplit(url)
+        if not self._plain or isinstance(data, dict) or parts.scheme not in ("http", "https") or "@" in parts.netloc:
+            return self._through_requests(method, url, timeout, verify, headers, data)  # forms, credentials in URLs
         sent = dict(headers or {})
         for _ in range(MAX_REDIRECTS + 1):
             status, answer_headers, content = self._once(method, url, timeout, verify, sent, data)
@@ -79,12 +80,21 @@ class HttpSession:
             if status not in _REDIRECTS or not location:
                 return Answer(status, answer_headers, content)
             following = urljoin(url, location)
+            if urlsplit(following).scheme not in ("http", "https") or "@" in urlsplit(following).netloc:
+                return self._through_requests(method, following, timeout, verify, sent, data)
             if urlsplit(following).hostname != urlsplit(url).hostname:  # as requests: credentials stay home
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             url = following
             if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
                 method, data = "GET", None
         raise FetchError(f"TooManyRedirects: Exceeded {MAX_REDIRECTS} redirects.")
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else is requests' session (`get`, `post`, `request`, `headers`, ...): checks written
+        against requests.Session, such as plug-ins, keep working, with the environment read per host."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._requests_session(), name)
 
     def close(self) -> None:
         with self._lock:
@@ -187,17 +197,19 @@ class HttpSession:
                 return
         connection.close()
 
+    def _requests_session(self) -> requests.Session:
+        with self._lock:
+            if self._requests is None:
+                self._requests = _host_settings_session(self._pool_size)
+            return self._requests
+
     def _through_requests(self, method: str, url: str, timeout: float, verify: bool,
                           headers: Mapping[str, str] | None, data: bytes | dict[str, str] | None) -> Answer:
         import requests
 
-        with self._lock:
-            if self._requests is None:
-                self._requests = _host_settings_session(self._pool_size)
-            session = self._requests
         try:
-            response = session.request(method, url, timeout=timeout, verify=verify, allow_redirects=True,
-                                        headers=headers, data=data)
+            response = self._requests_session().request(method, url, timeout=timeout, verify=verify,
+                                                        allow_redirects=True, headers=headers, data=data)
         except requests.RequestException as err:
             raise FetchError(f"{type(err).__name__}: {err}") from err
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
@@ -232,9 +244,9 @@ def _host_settings_session(pool_size: int) -> requests.Session:
             super().__init__()
             self._settings: dict[tuple[str, str, object, object], dict[str, Any]] = {}
 
-        def merge_environment_settings(self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any,
+        def merge_environment_settings(self, url: str, proxies: Any, stream: Any, verify: Any,
                                        cert: Any) -> dict[str, Any]:
-            if proxies or cert is not None or not isinstance(url, str):  # uncommon: requests' own way
+            if proxies or cert is not None:  # uncommon: requests' own way
                 return super().merge_environment_settings(url, proxies, stream, verify, cert)
             parts = urlsplit(url)
             key = (parts.scheme, parts.netloc, stream, verify)

@@ -116,3 +116,10 @@ def test_a_keep_alive_server_answers_each_request_of_a_session(app: App) -> None
     with HttpSession() as session:
         answers = [session.fetch("GET", f"{app.url}/", 5).status for _ in range(3)]
     assert answers == [200, 200, 200] and app.hits["/"] == 3
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(app: App) -> None:
+    app.route("/private", lambda request: (200, {}, f"auth={request.headers.get('authorization')}"))
+    url = app.url.replace("http://", "http://shop:secret@")
+    result = run_round(url, [SmokeCheck(path="/private", contains="auth=Basic c2hvcDpzZWNyZXQ=")], 1)[0]
+    assert result.verdict is Verdict.PASS
