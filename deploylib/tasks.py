@@ -397,7 +397,7 @@ def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def current(values: dict[str, Any]) -> bool:
         from deploylib.release.stage import is_done
 
-        return is_done(facts.plan(), ws.config.release.push, values.get("version"))
+        return is_done(facts.planned(), ws.config.release.push, values.get("version"))
 
     chained = {"file_dep": [str(ws.build_record)]} if ws.config.build.command else {"task_dep": [f"{chain}gate"]}
     return {"basename": f"{chain}release",

@@ -12,6 +12,7 @@ When a fact is read again (and why):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from deploylib.release.versioning.bump import PlanOptions
 if TYPE_CHECKING:
     from deploylib.release.versioning.bump import VersionPlan
     from deploylib.state.repolock import RepoLock
+    from deploylib.state.runkeys import Planned
     from deploylib.state.workspace import Workspace
 
 
@@ -34,6 +36,7 @@ class RunFacts:
         self._state: RepoState | None = None
         self._head = ""  # the HEAD the plan and the fingerprint below were read at
         self._plan: VersionPlan | None = None
+        self._planned: Planned | None = None
         self._fingerprint: str | None = None
 
     def repo_state(self) -> RepoState:
@@ -42,7 +45,7 @@ class RunFacts:
         if self._state is None:
             self._state = repo_state(self.ws.app)
             if self._state.head != self._head:
-                self._head, self._plan, self._fingerprint = self._state.head, None, None
+                self._head, self._plan, self._planned, self._fingerprint = self._state.head, None, None, None
         return self._state
 
     def plan(self) -> VersionPlan:
@@ -70,11 +73,30 @@ class RunFacts:
 
         return tests_key(self.ws, self.fingerprint())
 
+    def planned(self) -> Planned:
+        """The plan's outcome (version, release or not, commits since the last release) as the uptodate
+        checks need it: remembered in the state folder by HEAD, the tags, the release settings and the
+        options (deploylib.state.runkeys), so a run with none of them changed reads no history."""
+        from deploylib.git import tag_refs
+        from deploylib.state import runkeys
+
+        head = self.repo_state().head
+        if self._planned is None:
+            key = runkeys.plan_key(head, tag_refs(self.ws.app), repr(self.ws.config.release),
+                                   dataclasses.asdict(self.options))
+            found = runkeys.remembered_plan(self.ws.state, key)
+            if found is None:
+                plan = self.plan()
+                found = runkeys.Planned(plan.version, plan.is_release, len(plan.commits))
+                runkeys.remember_plan(self.ws.state, key, found)
+            self._planned = found
+        return self._planned
+
     def build_key(self) -> str:
         """What a build is current for (deploylib.build.stage.build_key)."""
         from deploylib.build.stage import build_key
 
-        return build_key(self.ws, self.fingerprint(), self.plan().version)
+        return build_key(self.ws, self.fingerprint(), self.planned().version)
 
     @contextmanager
     def stage(self, action: str) -> Iterator[None]:
@@ -88,7 +110,7 @@ class RunFacts:
             lock = RepoLock(self.ws)
             lock.hold(action)
             self._lock = lock
-            self._state, self._head, self._plan, self._fingerprint = None, "", None, None
+            self._state, self._head, self._plan, self._planned, self._fingerprint = None, "", None, None, None
         try:
             yield
         finally:

@@ -1,0 +1,38 @@
+"""The keys uptodate checks compare, and the version plan's outcome remembered between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploylib.state.runkeys import Planned, plan_key, remember_plan, remembered_plan
+
+TAGS = [("v1.0.0", "a" * 40, "2026-01-01")]
+BASE = ("h" * 40, TAGS, "ReleaseConfig(tag_format='v{version}')", {"version": "", "prerelease": "", "hotfix": False})
+
+
+@pytest.mark.parametrize("changed", [
+    ("g" * 40, TAGS, BASE[2], BASE[3]),  # a new commit
+    (BASE[0], [*TAGS, ("v1.1.0", "b" * 40, "2026-01-02")], BASE[2], BASE[3]),  # a new tag
+    (BASE[0], [("v1.0.0", "c" * 40, "2026-01-01")], BASE[2], BASE[3]),  # a tag moved
+    (BASE[0], [], BASE[2], BASE[3]),  # a tag deleted
+    (BASE[0], TAGS, "ReleaseConfig(tag_format='release-{version}')", BASE[3]),  # the release settings
+    (BASE[0], TAGS, BASE[2], {**BASE[3], "prerelease": "rc"}),  # the command line
+])
+def test_whatever_a_plan_is_computed_from_changes_its_key(changed: tuple) -> None:  # type: ignore[type-arg]
+    assert plan_key(*changed) != plan_key(*BASE)
+    assert plan_key(*BASE) == plan_key(*BASE)
+
+
+def test_a_plan_is_remembered_under_its_key_only(tmp_path: Path) -> None:
+    remember_plan(tmp_path, "k1", Planned("1.1.0", True, 3))
+    assert remembered_plan(tmp_path, "k1") == Planned("1.1.0", True, 3)
+    assert remembered_plan(tmp_path, "k2") is None
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[]", '{"key": "k1"}', '{"key": "k1", "version": "1", '
+                                     '"is_release": true, "commits": "many"}'])
+def test_an_unreadable_memo_means_planning_again(tmp_path: Path, content: str) -> None:
+    (tmp_path / "plan.json").write_text(content)
+    assert remembered_plan(tmp_path, "k1") is None
