@@ -690,7 +690,7 @@ def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: Environ
     one live before the current one and not marked bad (targets/listing.previous). Raises DeployError listing
     the kept releases when `to` names none, GateFailed when it names a release marked bad or one that was never
     live (unless `force`)."""
-    from deploylib.release.stage import tag_name
+    from deploylib.release.plan import tag_name
     from deploylib.rollback_choice import find, kept_lines
     from deploylib.targets.listing import listing
 
