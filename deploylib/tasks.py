@@ -395,7 +395,7 @@ def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
         return {"version": plan.version}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.release.stage import is_done
+        from deploylib.release.plan import is_done
 
         return is_done(facts.planned(), ws.config.release.push, values.get("version"))
 

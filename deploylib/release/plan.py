@@ -19,6 +19,7 @@ from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_lev
 from deploylib.release.versioning.commits import Commit, parse, parse_squash
 
 if TYPE_CHECKING:
+    from deploylib.state.runkeys import Planned
     from deploylib.state.workspace import Workspace
 
 
@@ -133,6 +134,18 @@ def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleas
     if bump_level(since, ws.config.release.bump_rules)[0]:
         return plan
     return VersionPlan(str(newest.version), str(newest.version), "", since)
+
+
+def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
+    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
+    release (commits since the last one, none asking for another), or HEAD is the release and it is not
+    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
+    recorded, is HEAD's."""
+    if plan.is_release:
+        return False
+    if plan.commits or not push:
+        return True  # nothing to tag, or nothing to push
+    return pushed_version == plan.version
 
 
 def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import semver
 
@@ -54,9 +53,6 @@ from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.release.versioning.commits import Commit
 from deploylib.state.workspace import Workspace
-
-if TYPE_CHECKING:
-    from deploylib.state.runkeys import Planned
 
 
 def release_history(ws: Workspace) -> list[changelog.ReleaseNotes]:
@@ -114,18 +110,6 @@ def preview(ws: Workspace, plan: VersionPlan) -> None:
     if plan.is_release:
         notes = _notes(ws, plan.version, plan.previous, plan.commits)
         report.plain(changelog.render("release_notes.md.j2", _templates(ws), release=notes).rstrip("\n"))
-
-
-def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
-    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
-    release (commits since the last one, none asking for another), or HEAD is the release and it is not
-    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
-    recorded, is HEAD's."""
-    if plan.is_release:
-        return False
-    if plan.commits or not push:
-        return True  # nothing to tag, or nothing to push
-    return pushed_version == plan.version
 
 
 def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: RepoState | None = None) -> str:
