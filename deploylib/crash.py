@@ -3,6 +3,7 @@ SIGKILL itself when it reaches that point, so a test kills a run at an exact ste
 a guessed delay. Unset (always, outside tests), a crash point does nothing.
 
 Points:
+    build:moved-in        the build's output moved into its private folder, not packed or moved back
     build:packed          the artifact written, not yet renamed into the store
     release:edited        changelog and version files written, not committed
     release:committed     the release commit made, not tagged

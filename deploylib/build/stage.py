@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from deploylib import report
 from deploylib.build.artifact import pack, scan_output
+from deploylib.build.place import BuildPlace, collect, finish, prepare
 from deploylib.errors import ArtifactError, BuildError, StateError
 from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
@@ -16,6 +19,8 @@ from deploylib.runner import run_shell
 from deploylib.sizes import format_size
 from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace
+
+T = TypeVar("T")
 
 
 def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
@@ -37,28 +42,53 @@ def run_build(ws: Workspace, plan: VersionPlan, state: RepoState) -> Artifact:
     from deploylib.release.stage import versioned_tree
 
     commit = state.head
-    env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit}
     output = ws.app / cfg.output
-    with versioned_tree(ws, plan, state):  # the build reads the version it is tagged with; undone if it fails
-        report.stage("…", "build", f"running {cfg.command} for {plan.version}")
-        result = run_shell(cfg.command, ws.app, report.command_line, env)
-        if not result.ok:
-            raise BuildError(f"The build failed: {result.explain()} in {ws.app}. Nothing was released or "
-                             "deployed; fix the build and run the command again.")
-        if not output.is_dir() or not any(output.iterdir()):
-            raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
-                             f'"{cfg.output}"). Point output at the folder the build writes.')
-        build_gates(ws, output, list(result.output))
-        try:
-            artifact = pack(output, ws.artifacts, plan.version, commit)
-        except OSError as err:
-            raise StateError(f"Cannot write the artifact into {ws.artifacts}: {err.strerror}. Nothing was released "
-                             "or deployed; give the state folder's disk free space (or make it writable) and run "
-                             "the command again.") from None
+    place = _prepare(ws, output)
+    env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit, "DEPLOY_OUTPUT": str(place.private)}
+    moved_in = False
+    try:
+        with versioned_tree(ws, plan, state):  # the build reads the version it is tagged with; undone if it fails
+            report.stage("…", "build", f"running {cfg.command} for {plan.version}")
+            result = run_shell(cfg.command, ws.app, report.command_line, env)
+            if not result.ok:
+                raise BuildError(f"The build failed: {result.explain()} in {ws.app}. Nothing was released or "
+                                 "deployed; fix the build and run the command again.")
+            packed, moved_in = _state_io(ws, lambda: collect(place))
+            if packed is None:
+                raise BuildError(f"The build command succeeded but wrote nothing to {output} ([build] output = "
+                                 f'"{cfg.output}") nor to $DEPLOY_OUTPUT. Point output at the folder the build '
+                                 'writes, or have the build write to "$DEPLOY_OUTPUT".')
+            try:
+                build_gates(ws, packed, list(result.output))
+                artifact = _state_io(ws, lambda: pack(packed, ws.artifacts, plan.version, commit))
+            except BuildError as err:  # named where the user finds the file: the configured output
+                shown = str(output) if moved_in or place.copied else "$DEPLOY_OUTPUT"
+                raise BuildError(str(err).replace(str(packed), shown)) from None
+    finally:
+        _state_io(ws, lambda: finish(place, moved_in))
     write_record(ws.build_record, artifact)
     report.stage(report.OK, "build", f"{plan.version} in {result.seconds:.2f} s → artifact "
                                      f"{short_digest(artifact.digest)} ({format_size(artifact.tar.stat().st_size)})")
     return artifact
+
+
+def _prepare(ws: Workspace, output: Path) -> BuildPlace:
+    try:
+        return prepare(ws.state, ws.app, output)
+    except OSError as err:
+        raise StateError(f"Cannot make the build's private folder in {ws.state}: {err.strerror}. Nothing was "
+                         "built, released or deployed; make the state folder writable (and give its disk free "
+                         "space), then run the command again.") from None
+
+
+def _state_io(ws: Workspace, step: Callable[[], T]) -> T:
+    """A step writing in the state folder; its OSError as the state folder's fault."""
+    try:
+        return step()
+    except OSError as err:
+        raise StateError(f"Cannot write the build into {ws.state}: {err.strerror}. Nothing was released or "
+                         "deployed; give the state folder's disk free space (or make it writable) and run the "
+                         "command again.") from None
 
 
 def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
