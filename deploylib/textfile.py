@@ -4,7 +4,10 @@ so a CRLF file stays CRLF and the diff touches only what the edit changed."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
+
+from deploylib.state.atomic import replace_bytes
 
 BOM = "\ufeff"
 
@@ -16,8 +19,16 @@ def read(path: Path) -> str:
 
 
 def write(path: Path, text: str) -> None:
-    """Write `text` as UTF-8 with no newline translation."""
-    path.write_bytes(text.encode("utf-8"))
+    """Write `text` as UTF-8 with no newline translation, atomically (temp file + rename): a run killed
+    mid-write leaves the file as it was, never truncated (which the next run would take for the user's
+    own edit). The file keeps its permission bits; a symbolic link is written through, and stays a link.
+    Raises OSError."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    replace_bytes(target, text.encode("utf-8"), mode)
 
 
 def newline_of(text: str) -> str:

@@ -1,8 +1,8 @@
 """The release's file edits (version files and changelog), written into the working tree before
 the build so the build sees the version it will be tagged with, then committed by the release.
 
-A record in the state folder (`release-edits.json`: HEAD, version, and for each file its new text
-and its text before, or null when it did not exist) makes the edits the release's own: the release
+A record in the state folder (`release-edits.json`: the writer's pid, HEAD, version, and for each
+file its new text and its text before, or null when it did not exist) makes the edits the release's own: the release
 commits exactly the bytes the build saw; a failed build puts every file back as it was; and edits a
 killed run left behind are put back before the next run judges the tree clean or dirty.
 """
@@ -10,10 +10,12 @@ killed run left behind are put back before the next run judges the tree clean or
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import textfile
+from deploylib.state.atomic import temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
 
 _RECORD = "release-edits.json"
@@ -27,6 +29,7 @@ class Staged:
     version: str  # the version they write
     files: dict[str, str]  # path (relative to the repository) -> new text
     originals: dict[str, str | None]  # path -> text before, None when the file did not exist
+    pid: int  # the process that wrote them: its temporary files (textfile.write) are removed with them
 
 
 def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None:
@@ -36,9 +39,9 @@ def stage(ws: Workspace, head: str, version: str, edits: dict[str, str]) -> None
     UTF-8) when a file cannot be read or written; files written before that stay written, and
     `unstage` puts them back."""
     originals = {name: textfile.read(ws.app / name) if (ws.app / name).exists() else None for name in edits}
-    record = {"head": head, "version": version, "files": edits, "originals": originals}
+    record = {"head": head, "version": version, "files": edits, "originals": originals, "pid": os.getpid()}
     ws.ensure_state()
-    _path(ws).write_text(json.dumps(record))  # before the first edit: a kill after it can be undone
+    write_atomically(_path(ws), json.dumps(record))  # before the first edit: a kill after it can be undone
     for name, text in edits.items():
         textfile.write(ws.app / name, text)
 
@@ -62,6 +65,7 @@ def unstage(ws: Workspace) -> bool:
         return False
     for name, text in found.files.items():
         path = ws.app / name
+        temporary_name(path, found.pid).unlink(missing_ok=True)  # a write the killed run was making
         if not path.exists() or textfile.read(path) != text:
             continue  # changed by someone since: theirs now
         before = found.originals.get(name)
@@ -85,7 +89,7 @@ def _in_tree(ws: Workspace, found: Staged) -> bool:
 def _read(ws: Workspace) -> Staged | None:
     try:
         data = json.loads(_path(ws).read_text())
-        return Staged(data["head"], data["version"], data["files"], data["originals"])
+        return Staged(data["head"], data["version"], data["files"], data["originals"], int(data.get("pid", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

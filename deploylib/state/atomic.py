@@ -18,15 +18,22 @@ def temporary_name(path: Path, pid: int | None = None) -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) in one step. Raises OSError (a read-only or full folder)
-    after removing the temporary file, with `path` unchanged."""
+    """Replace `path` with `text` (UTF-8, no newline translation) in one step. Raises OSError (a read-only
+    or full folder) after removing the temporary file, with `path` unchanged."""
+    replace_bytes(path, text.encode("utf-8"))
+
+
+def replace_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data` in one step, the new file getting permission bits `mode` (default: the
+    umask's). Raises OSError with `path` unchanged and no temporary file left."""
     temp = temporary_name(path)
     try:
-        with temp.open("w", encoding="utf-8") as handle:
-            handle.write(text)
+        with temp.open("wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-
