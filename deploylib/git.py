@@ -4,6 +4,10 @@ library to import: a release then costs only git's own time. A push reads git's 
 per-ref results; the Pages target feeds `git fast-import` its stream through `git_run`'s `stdin`.
 GitPython builds the demo's sandbox repository (`create_repository`), where its porcelain fits and
 its import (55-190 ms) is paid once, on the demo's first run.
+
+Every git process runs with GIT_OPTIONAL_LOCKS=0 (git(1), "Environment Variables"): a read such as
+`git status` then never takes `.git/index.lock` to refresh the index, so a run killed while reading
+leaves no lock that would refuse the user's next `git commit`. Writes still take the locks they need.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ class GitRun:
         return self.code == 0
 
 
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git process deploylib runs: this one's, with optional locks off, plus `extra`."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(extra or {})}
+
+
 def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> GitRun:
     """Run `git ARGS` in `repo` (fed `stdin`, e.g. a fast-import stream; `env` added to this process's
     environment, e.g. GIT_AUTHOR_DATE) and return how it ended, failed or not. Raises GitError (exit 1)
@@ -43,7 +52,7 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
         raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
     try:
         done = subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
-                              env={**os.environ, **env} if env else None)
+                              env=git_env(env))
     except FileNotFoundError:
         raise NotARepository(_NO_GIT) from None
     return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
@@ -211,7 +220,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     (e.g. an unknown revision); a caller that stops early never sees git's exit status."""
     try:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
-                                   cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
     except FileNotFoundError:
         raise NotARepository(_NO_GIT) from None
     assert process.stdout is not None and process.stderr is not None
@@ -273,6 +282,11 @@ def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
     listing = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
     kept = [entry for entry in listing.split("\0") if entry and entry.split("\t", 1)[1] not in skip]
     return hashlib.sha256("\0".join(kept).encode()).hexdigest()
+
+
+def index_lock(repo: Path) -> Path:
+    """Where git locks `repo`'s index (`.git/index.lock`, or the worktree's own)."""
+    return repo / run_git(repo, "rev-parse", "--git-path", "index.lock").strip()
 
 
 def commit_paths(repo: Path, paths: list[str], message: str) -> str:

@@ -106,9 +106,6 @@ def _undo(ws: Workspace, journal: Journal) -> None:
                            f"its commit, and {', '.join(changed)} changed since then, so deploylib leaves "
                            "them alone. Keep your changes (commit or stash them) or drop them (git checkout -- "
                            f"{' '.join(changed)}), then delete {path(ws)} and run the command again.")
-    lock = ws.app / ".git" / "index.lock"
-    if lock.exists():  # left by the git process that died with the run (we hold the repository lock)
-        lock.unlink()
     names = list(journal.files)
     for name, text in journal.files.items():
         temporary_name(ws.app / name, journal.pid).unlink(missing_ok=True)

@@ -5,14 +5,20 @@ and race on the changelog and the tag. The build and release stages therefore ho
 `.deploylib/repo.lock`, an flock naming its holder (see lock.py), from the first stage that needs it
 to the end of the process: the kernel drops it when the process ends, however it ends. A run that
 finds it held waits up to the largest `lock_wait_s` of the environments, then stops with exit 7 naming
-the holder. Whoever takes the lock first settles the release stage a killed run left half done.
+the holder. Whoever takes the lock first settles what a killed run left half done: git's
+`index.lock` its git process left (git refuses every later commit while it is there), then the
+release stage.
 """
 
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
+from pathlib import Path
 
-from deploylib.errors import LockHeld, StateError, TargetError
+from deploylib import report
+from deploylib.errors import GitError, LockHeld, StateError, TargetError
+from deploylib.git import index_lock
 from deploylib.release import journal
 from deploylib.state.lock import FileLock, LockHolder
 from deploylib.state.workspace import Workspace, writable
@@ -41,7 +47,7 @@ class RepoLock:
             "run the command again."))
         wait = max((env.lock_wait_s for env in self.ws.config.environments.values()), default=0.0)
         try:
-            self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
+            dead = self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
         except LockHeld:
             raise
         except TargetError:
@@ -54,4 +60,22 @@ class RepoLock:
             raise StateError(f"deploylib's state folder {self.ws.state} cannot be written ({problem}), so this run "
                              "could not record what it builds, releases and deploys. Nothing was changed. Make it "
                              "writable (and give its disk free space), then run the command again.")
+        if dead is not None:
+            remove_dead_index_lock(self.ws.app, dead)
         journal.settle(self.ws)
+
+
+def remove_dead_index_lock(repo: Path, dead: LockHolder) -> None:
+    """Remove `repo`'s `index.lock` if the killed run `dead` (the last holder of the repository lock, which
+    never released it) left it: made while that run held the lock. One made before it started is not the
+    run's, and is left for the user (git names it in its own error)."""
+    try:
+        path = index_lock(repo)
+        made = path.stat().st_mtime
+        since = datetime.fromisoformat(dead.since.replace("Z", "+00:00")).timestamp()
+    except (GitError, OSError, ValueError):  # no lock, no repository yet, or an unreadable holder
+        return
+    if made < since - 1:  # `since` is to the second
+        return
+    path.unlink(missing_ok=True)
+    report.stage(report.WARN, "recover", f"removed {path}, which the run killed meanwhile left (pid {dead.pid})")

@@ -1,0 +1,71 @@
+"""git's index lock and deploylib: reads never take it, and the one a killed run's git left is removed by
+the next run (which holds the repository lock), while a lock that is not the dead run's is left alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from deploylib.config.load import parse
+from deploylib.git import repo_state
+from deploylib.state.lock import LockHolder
+from deploylib.state.repolock import RepoLock
+from deploylib.state.workspace import Workspace
+from tests.conftest import new_repo
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    repo = new_repo(tmp_path / "repo", {"index.html": "<h1>Welcome</h1>", ".gitignore": ".deploylib/\n"}, "feat: a")
+    return Workspace(repo, parse({"release": {"push": False}}, repo / "deploy.toml", repo), demo=False)
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def left_by_a_killed_run(ws: Workspace, since: str) -> None:
+    """The repository lock's file as a run killed while holding it leaves it: naming its (dead) holder."""
+    lock = ws.state / "repo.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = LockHolder("owner", os.uname().nodename, dead_pid(), "release", "1.1.0", since)
+    lock.write_text(json.dumps(asdict(holder)))
+
+
+def test_reading_the_repository_state_never_rewrites_the_index(ws: Workspace) -> None:
+    index = ws.app / ".git" / "index"
+    os.utime(ws.app / "index.html", (time.time() + 5, time.time() + 5))  # stat data stale: git would refresh
+    before = index.stat().st_ino
+    assert repo_state(ws.app).changes == ()
+    assert index.stat().st_ino == before  # no index.lock taken, no new index renamed in
+
+
+def test_the_index_lock_a_killed_run_left_is_removed_by_the_next_run(ws: Workspace) -> None:
+    left_by_a_killed_run(ws, "2000-01-01T00:00:00Z")
+    (ws.app / ".git" / "index.lock").write_text("")
+    RepoLock(ws).hold("build")
+    assert not (ws.app / ".git" / "index.lock").exists()
+
+
+def test_an_index_lock_older_than_the_killed_run_is_left_alone(ws: Workspace) -> None:
+    left_by_a_killed_run(ws, "2100-01-01T00:00:00Z")
+    (ws.app / ".git" / "index.lock").write_text("")
+    RepoLock(ws).hold("build")
+    assert (ws.app / ".git" / "index.lock").exists()
+
+
+def test_an_index_lock_is_left_alone_when_no_run_was_killed(ws: Workspace) -> None:
+    (ws.state).mkdir()
+    (ws.state / "repo.lock").write_text("")  # released by its holder: it ended normally
+    (ws.app / ".git" / "index.lock").write_text("")
+    RepoLock(ws).hold("build")
+    assert (ws.app / ".git" / "index.lock").exists()
