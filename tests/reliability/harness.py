@@ -163,7 +163,7 @@ def check_invariants(site: Site, before: str) -> None:
     """What must hold once the command after a killed run has finished (see issue 12):
     the live release is complete and matches its manifest; it is the one live `before` or one that
     passed validation; no ledger row is left running; the working tree is clean; no temporary file
-    of a killed run is left behind."""
+    or private build folder of a killed run is left behind."""
     live = site.target().live()
     assert live is not None
     artifacts = site.repo / ".deploylib" / "artifacts"
@@ -183,6 +183,7 @@ def check_invariants(site: Site, before: str) -> None:
     assert site.ledger_rows("status = 'running'") == []
     assert git(site.repo, "status", "--porcelain") == ""
     assert not list(artifacts.glob(".pack-*"))
+    assert not list((site.repo / ".deploylib" / "builds").glob("*"))
 
 
 def no_traceback(done: subprocess.CompletedProcess[str]) -> None:

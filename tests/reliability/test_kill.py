@@ -37,8 +37,8 @@ def next_deploy_restores_the_invariants(site: Site, before: str) -> None:
     check_invariants(site, before)
 
 
-@pytest.mark.parametrize("point", ["build:packed", "release:edited", "release:committed", "deploy:uploaded",
-                                   "deploy:switched"])
+@pytest.mark.parametrize("point", ["build:moved-in", "build:packed", "release:edited", "release:committed",
+                                   "deploy:uploaded", "deploy:switched"])
 def test_a_deploy_killed_at_any_step_is_completed_by_the_next_command(site: Site, point: str) -> None:
     before = site.live_digest()
     site.new_commit()
@@ -104,6 +104,15 @@ def test_a_rollback_killed_after_its_switch_is_revalidated_by_the_next_command(s
     site.crash_at("rollback:switched", "rollback", "--env", "production")
     restored = site.live_digest()
     next_deploy_restores_the_invariants(site, restored)
+
+
+def test_the_index_lock_left_by_a_git_killed_with_its_run_does_not_block_the_next_deploy(site: Site) -> None:
+    before = site.live_digest()
+    site.new_commit()
+    site.crash_at("release:edited", "deploy:production")
+    (site.repo / ".git" / "index.lock").write_text("")  # as the release's `git add`, killed with it, leaves it
+    next_deploy_restores_the_invariants(site, before)
+    assert not (site.repo / ".git" / "index.lock").exists()
 
 
 def test_the_users_own_changes_are_never_undone_after_a_killed_release(site: Site) -> None:
