@@ -378,8 +378,10 @@ def _recover(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Targ
 
     The newest cut-short deploy or rollback says which release it was making live (`digest`) and which
     was live before. If the one it was making live is serving, unvalidated, it is validated now (a deploy's
-    whole window) and kept, or the one live before is restored and re-validated; a rollback killed before
-    it switched away from a release marked bad is completed. Every other row is closed "interrupted"."""
+    whole window, on every part of the target as a rollout checks them: each SSH host) and kept, or the one
+    live before is restored on every part and re-validated; a rollout cut short part-way (after its canary)
+    is put back on every part; a rollback killed before it switched away from a release marked bad is
+    completed. Every other row is closed "interrupted"."""
     if left_behind is not None:
         report.stage(report.WARN, "lock", f"recovered the lock left by {left_behind.describe()}, no longer running")
     rows = ledger.interrupted(env.name)
@@ -410,17 +412,20 @@ def _complete(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Tar
             report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {restore.id} (completing the rollback)")
             live = restore
     if live is None or live.digest != cut.digest:
+        if live is not None and len(target.parts()) > 1:  # a rollout cut short (after its canary, say)
+            target.activate(live, by)  # every part back on what the last one, switched last, serves
+            report.stage(report.OK, "recover", f"{live.id} is live again on every part of {target.describe()}")
         ledger.finish(cut.id, "interrupted", {"recovered_by": os.getpid()})
         report.stage(report.OK, "recover", f"{report.release_label(live)} is serving on {env.name}, as before the "
                      f"interrupted {cut.action}; nothing else to do")
         return
+    urls = _part_urls(target, base_url)
     if cut.action == "deploy" and ledger.failed(env.name, live.digest):
         reasons = [f"{live.id} failed its validation before the run was killed"]  # no second chance
     else:
-        found = _validate(ws, ledger, env, live, base_url, during="recovery" if cut.action == "deploy" else "rollback",
-                          label="recover validate")
-        reasons = found.decision.reasons
-        if not found.decision.rollback:
+        reasons = _validate_everywhere(ws, ledger, env, live, urls, "recovery" if cut.action == "deploy" else
+                                       "rollback", "recover validate")
+        if not reasons:
             ledger.finish(cut.id, "succeeded", {"recovered_by": os.getpid()})
             report.stage(report.OK, "recover", f"{live.id} passed validation and stays live on {env.name}")
             return
@@ -430,13 +435,30 @@ def _complete(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Tar
         report.stage(report.FAIL, "recover", f"{live.id} fails validation on {env.name} and there is no release to "
                      f"restore automatically; choose one: doit rollback --env {env.name} --to VERSION")
         return
-    target.activate(previous, by)
+    target.activate(previous, by)  # on every part, though only one failed
     report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {previous.id}")
-    again = _validate(ws, ledger, env, previous, base_url, during="rollback", label="re-validate")
+    failing = _validate_everywhere(ws, ledger, env, previous, urls, "rollback", "re-validate")
     ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": reasons})
-    report.stage(report.OK if not again.decision.rollback else report.FAIL, "recover",
+    report.stage(report.OK if not failing else report.FAIL, "recover",
                  f"{live.id} failed validation; {previous.id} is live again"
-                 + ("" if not again.decision.rollback else " but FAILS its checks too: act by hand"))
+                 + ("" if not failing else " but FAILS its checks too: act by hand"))
+
+
+def _part_urls(target: Target, base_url: str) -> list[str]:
+    """Where a release live on the whole target is checked, as a rollout checks it: each part (SSH host) on
+    its own address, else on the environment's; each address once."""
+    return list(dict.fromkeys(url for part in target.parts() for url in (part.urls or (base_url,))))
+
+
+def _validate_everywhere(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Release, urls: list[str],
+                         during: str, label: str) -> list[str]:
+    """Validate `release` at each of `urls` in turn, stopping at the first that calls for a rollback;
+    its reasons, or [] when every one passed."""
+    for url in urls:
+        found = _validate(ws, ledger, env, release, url, during=during, label=label)
+        if found.decision.rollback:
+            return found.decision.reasons
+    return []
 
 
 def _release_with(target: Target, digest: str) -> Release | None:

@@ -84,6 +84,11 @@ class Target(ABC):
         self.activate(release, by)
         yield Batch("")
 
+    def parts(self) -> tuple[Batch, ...]:
+        """Every part of the target that serves on its own (an SSH host), with the addresses to check it on
+        (none: the environment's url), in rollout order. One unnamed part by default."""
+        return (Batch(""),)
+
     def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
         """Hold the target's deploy lock for a with-block, yielding the holder of a lock left behind by a
         process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds.

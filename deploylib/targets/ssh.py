@@ -419,6 +419,9 @@ class SshTarget(Target):
                 f"batch {number}/{len(batches)}"
             yield Batch(f"{kind} {', '.join(h.name for h in batch)}", tuple(h.url for h in batch if h.url))
 
+    def parts(self) -> tuple[Batch, ...]:
+        return tuple(Batch(h.name, (h.url,) if h.url else ()) for h in self.hosts)
+
     def lock(self, holder: LockHolder, wait: float) -> AbstractContextManager[LockHolder | None]:
         return self._hold(holder, wait)
 

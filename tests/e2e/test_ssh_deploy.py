@@ -143,3 +143,63 @@ def test_an_ssh_configuration_that_cannot_connect_is_exit_3_before_anything_is_w
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
     assert [activations(tmp_path, host) for host in HOSTS] == [[], [], []]
+
+
+def killed_after_switch(repo: Path) -> None:
+    """`doit deploy:production` killed right after its first switch (the canary, or every host without one)."""
+    done = run_doit(repo, "deploy:production", env={"DEPLOYLIB_CRASH_AT": "deploy:switched"})
+    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+
+
+def without_canary(repo: Path) -> None:
+    """The next deploy switches every host at once (committed with the next change)."""
+    config = repo / "deploy.toml"
+    config.write_text(config.read_text().replace('type = "ssh"\n', 'type = "ssh"\ncanary = false\n'))
+
+
+def running_rows(repo: Path) -> list[tuple[str]]:
+    import sqlite3
+
+    with sqlite3.connect(repo / ".deploylib" / "ledger.sqlite3") as db:
+        return db.execute("SELECT action FROM entries WHERE status = 'running'").fetchall()
+
+
+def test_a_rollout_killed_after_its_canary_is_put_back_on_every_host(repo: Path, tmp_path: Path,
+                                                                     servers: dict[str, Nginx]) -> None:
+    assert run_doit(repo, "deploy:production").returncode == 0
+    change_page(repo, "<h1>Welcome</h1><p>v2</p>")
+    killed_after_switch(repo)
+    assert serving(servers)[0] == "<h1>Welcome</h1><p>v2</p>"  # the canary alone serves the new release
+    done = run_doit(repo, "validate:production")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is live again on every part of ssh web1, web2, web3" in done.stdout
+    assert serving(servers) == ["<h1>Welcome</h1>"] * 3
+    assert activations(tmp_path, "web1") == ["0.1.0", "0.2.0", "0.1.0"] and running_rows(repo) == []
+
+
+def test_recovery_validates_every_host_and_keeps_a_release_passing_on_all(repo: Path, servers: dict[str, Nginx]) \
+        -> None:
+    assert run_doit(repo, "deploy:production").returncode == 0
+    without_canary(repo)
+    change_page(repo, "<h1>Welcome</h1><p>v2</p>")
+    killed_after_switch(repo)  # every host switched, none validated
+    done = run_doit(repo, "validate:production")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for host in HOSTS:
+        assert f"against {servers[host].url()}" in done.stdout.split("recover", 1)[1], done.stdout
+    assert "passed validation and stays live" in done.stdout
+    assert serving(servers) == ["<h1>Welcome</h1><p>v2</p>"] * 3 and running_rows(repo) == []
+
+
+def test_recovery_rolls_every_host_back_when_one_host_fails(repo: Path, tmp_path: Path,
+                                                            servers: dict[str, Nginx]) -> None:
+    assert run_doit(repo, "deploy:production").returncode == 0
+    without_canary(repo)
+    change_page(repo, "<h1>Welcome</h1><p>v2</p>")
+    killed_after_switch(repo)
+    (tmp_path / "web3" / "current" / "index.html").write_text("<h2>broken on web3 only</h2>")
+    done = run_doit(repo, "validate:production")
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "failed validation; 0.1.0-" in done.stdout and "is live again" in done.stdout, done.stdout + done.stderr
+    assert serving(servers) == ["<h1>Welcome</h1>"] * 3 and running_rows(repo) == []
+    assert all(activations(tmp_path, host)[-1] == "0.1.0" for host in HOSTS)
