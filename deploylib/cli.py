@@ -3,6 +3,9 @@
     deploylib next-version [--prerelease rc] [--hotfix]   the version the next release gets, or "none"
     deploylib changelog [--full]                          as `doit changelog`
     deploylib init [--dry-run]                            write a commented deploy.toml and dodo.py from the repository
+    deploylib check                                       load and validate the configuration: deploy.toml (or
+                                                          [tool.deploylib]) and pyproject.toml's [tool.doit],
+                                                          naming the byte, line or key of what cannot work
     deploylib --version                                   the installed version
 
 The workflow itself (gate, build, release, deploy, rollback) runs through doit; see dodo.py.
@@ -41,11 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     log.add_argument("--full", action="store_true", help="regenerate the whole file from every tag")
     init = commands.add_parser("init", help="write a commented deploy.toml and dodo.py from what the repository holds")
     init.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
+    commands.add_parser("check", help="load and validate the configuration, naming what cannot work")
     args = parser.parse_args(argv)
     report.guard_stderr()
     atexit.register(report.flush_stdout)  # `VERSION=$(deploylib next-version | head -1)`: no traceback at exit
     if sys.stdout is None:  # started with stdout closed (`>&-`)
         report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
+    if args.command == "check":
+        return check(Path.cwd())
     from deploylib.release.plan import plan_release, refuse_unless_plan_holds
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.workspace import discover
@@ -79,6 +85,29 @@ def main(argv: list[str] | None = None) -> int:
     except DeployError as err:
         report.failure(str(err))
         return int(err.exit_code)
+    return int(ExitCode.OK)
+
+
+def check(folder: Path) -> int:
+    """`deploylib check`: what doit and deploylib would refuse, before either runs. doit parses pyproject.toml
+    (and converts [tool.doit]) before it imports dodo.py, so only this names a fault there that stops doit
+    itself. Exit 0 when everything loads, else the error's code (3) with its paragraph."""
+    from deploylib.config import doitconf
+    from deploylib.state.workspace import discover
+
+    try:
+        doitconf.check(folder)
+        ws = discover(folder)
+    except DeployError as err:
+        report.failure(str(err))
+        return int(err.exit_code)
+    if (folder / "pyproject.toml").is_file():
+        report.stage(report.OK, "pyproject.toml", "readable; [tool.doit] holds only values doit can use")
+    if ws.demo:
+        report.stage(report.OK, "configuration", f"no deploy.toml in {folder}: doit runs deploylib's embedded demo")
+        return int(ExitCode.OK)
+    names = ", ".join(ws.config.environments) or "none"
+    report.stage(report.OK, ws.config.path.name, f"valid; environments: {names}")
     return int(ExitCode.OK)
 
 

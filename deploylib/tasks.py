@@ -67,10 +67,14 @@ class Reporter(ConsoleReporter):
 
 def doit_config(root: Path) -> dict[str, Any]:
     """doit settings; the state folder must exist before doit opens its dependency file there, and a
-    dependency file SQLite cannot read is set aside (doit would stop with a traceback-like error)."""
+    dependency file SQLite cannot read is set aside (doit would stop with a traceback-like error).
+    A `[tool.doit]` doit cannot use stops the run here (exit 3) with its key named (config/doitconf.py)."""
     from doit.exceptions import InvalidDodoFile
 
+    from deploylib.config import doitconf
+
     try:
+        doitconf.check(root)  # doit would stop later with a traceback, or ignore the value without a word
         state = ensure_state_dir(root)
         dep_file = set_aside_if_corrupt(state / "doit.sqlite3")
     except DeployError as err:
