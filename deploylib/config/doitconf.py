@@ -65,7 +65,8 @@ def problems(table: dict[str, Any], options: dict[str, DoitOption],
     dotted from [tool.doit]);
     `path_problem(key, value)` judges the file and folder options on the filesystem."""
     found = []
-    plugins = table.get("plugins") if isinstance(table.get("plugins"), dict) else {}
+    declared = table.get("plugins")
+    plugins: dict[str, Any] = declared if isinstance(declared, dict) else {}
     for key, value in table.items():
         shown = f"{toml_key(key)} = {show(value)}"
         if key in _SUBTABLES:
