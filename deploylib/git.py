@@ -284,9 +284,16 @@ def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
     return hashlib.sha256("\0".join(kept).encode()).hexdigest()
 
 
-def index_lock(repo: Path) -> Path:
-    """Where git locks `repo`'s index (`.git/index.lock`, or the worktree's own)."""
-    return repo / run_git(repo, "rev-parse", "--git-path", "index.lock").strip()
+def lock_files(repo: Path) -> list[Path]:
+    """The lock files git has in `repo` now: `index.lock`, `HEAD.lock`, `packed-refs.lock`, `config.lock`,
+    `refs/…/<name>.lock`, in the worktree's git folder and the repository's common one. git makes each
+    beside the file it replaces and renames it over that file, so a git killed in between leaves it."""
+    found: dict[Path, None] = {}
+    for where in run_git(repo, "rev-parse", "--git-dir", "--git-common-dir").split("\n"):
+        if where.strip():
+            folder = repo / where.strip()
+            found.update(dict.fromkeys([*folder.glob("*.lock"), *(folder / "refs").rglob("*.lock")]))
+    return list(found)
 
 
 def commit_paths(repo: Path, paths: list[str], message: str) -> str:

@@ -5,9 +5,9 @@ and race on the changelog and the tag. The build and release stages therefore ho
 `.deploylib/repo.lock`, an flock naming its holder (see lock.py), from the first stage that needs it
 to the end of the process: the kernel drops it when the process ends, however it ends. A run that
 finds it held waits up to the largest `lock_wait_s` of the environments, then stops with exit 7 naming
-the holder. Whoever takes the lock first settles what a killed run left half done: git's
-`index.lock` its git process left (git refuses every later commit while it is there), then the
-release stage.
+the holder. Whoever takes the lock first settles what a killed run left half done: the lock files
+its git process left (`index.lock`, `refs/heads/main.lock`: git refuses every later commit while one
+is there), then the release stage.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from deploylib import report
 from deploylib.errors import GitError, LockHeld, StateError, TargetError
-from deploylib.git import index_lock
+from deploylib.git import lock_files
 from deploylib.release import journal
 from deploylib.state.lock import FileLock, LockHolder
 from deploylib.state.workspace import Workspace, writable
@@ -61,21 +61,25 @@ class RepoLock:
                              "could not record what it builds, releases and deploys. Nothing was changed. Make it "
                              "writable (and give its disk free space), then run the command again.")
         if dead is not None:
-            remove_dead_index_lock(self.ws.app, dead)
+            remove_dead_git_locks(self.ws.app, dead)
         journal.settle(self.ws)
 
 
-def remove_dead_index_lock(repo: Path, dead: LockHolder) -> None:
-    """Remove `repo`'s `index.lock` if the killed run `dead` (the last holder of the repository lock, which
-    never released it) left it: made while that run held the lock. One made before it started is not the
-    run's, and is left for the user (git names it in its own error)."""
+def remove_dead_git_locks(repo: Path, dead: LockHolder) -> None:
+    """Remove the lock files in `repo`'s git folder (`index.lock`, `HEAD.lock`, `refs/heads/main.lock`, …)
+    that the killed run `dead` (the last holder of the repository lock, which never released it) left: made
+    while that run held the lock. One made before it started is not the run's, and is left for the user
+    (git names it in its own error)."""
     try:
-        path = index_lock(repo)
-        made = path.stat().st_mtime
         since = datetime.fromisoformat(dead.since.replace("Z", "+00:00")).timestamp()
-    except (GitError, OSError, ValueError):  # no lock, no repository yet, or an unreadable holder
+        found = lock_files(repo)
+    except (GitError, ValueError):  # no repository yet, or an unreadable holder
         return
-    if made < since - 1:  # `since` is to the second
-        return
-    path.unlink(missing_ok=True)
-    report.stage(report.WARN, "recover", f"removed {path}, which the run killed meanwhile left (pid {dead.pid})")
+    for path in found:
+        try:
+            if path.stat().st_mtime >= since - 1:  # `since` is to the second
+                path.unlink()
+                report.stage(report.WARN, "recover", f"removed {path}, which the run killed meanwhile left "
+                                                     f"(pid {dead.pid})")
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: git names it if it is in the way

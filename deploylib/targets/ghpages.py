@@ -12,9 +12,13 @@ tree as a new commit, or (rollback = "reset") moves the branch back to that rele
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +38,7 @@ _IDENTITY = "deploylib <deploylib@localhost>"
 # OWNER/NAME in a GitHub remote: https://github.com/O/N(.git), git@github.com:O/N.git, ssh://git@github.com/O/N
 _GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
 _EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of the empty file (.nojekyll)
+_WRITES = frozenset({"fetch", "update-ref", "fast-import", "config"})  # the git commands that write in the cache
 
 
 def _remote_problem(remote: str) -> str:
@@ -123,9 +128,11 @@ class PagesTarget(Target):
     # -- git in the cache ----------------------------------------------------------------------------
 
     def _run(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> GitRun:
-        """git in the cache (deploylib.git's runner); TargetError when git itself cannot run there."""
+        """git in the cache (deploylib.git's runner); TargetError when git itself cannot run there. A git that
+        writes in the cache runs under the cache's flock (`_cache_lock`)."""
         try:
-            return git_run(self.cache, *args, stdin=data, env=env)
+            with self._cache_lock() if args[0] in _WRITES else contextlib.nullcontext():
+                return git_run(self.cache, *args, stdin=data, env=env)
         except GitError as err:
             raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
 
@@ -134,6 +141,25 @@ class PagesTarget(Target):
         if not done.ok:
             raise TargetError(f"git {args[0]} failed for {self.describe()}: {done.err.strip()}")
         return done.out
+
+    @contextlib.contextmanager
+    def _cache_lock(self) -> Iterator[None]:
+        """Every git that writes in the cache runs under this flock (`cache.lock` beside it), from any
+        process: so a lock file found in the cache once it is taken (`refs/…/x.lock`, `packed-refs.lock`)
+        was left by a git killed with its run, and is removed; git would refuse every later write there."""
+        try:
+            self.base.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.base / "cache.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as err:
+            raise TargetError(f"Cannot lock the GitHub Pages cache in {self.base}: {err.strerror}. Make it writable "
+                              "(and give its disk free space), then run the command again.") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            for stale in [*self.cache.glob("*.lock"), *(self.cache / "refs").rglob("*.lock")]:
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
 
     def _ensure_cache(self) -> None:
         if not (self.cache / "HEAD").exists():

@@ -292,3 +292,17 @@ def test_a_file_that_became_executable_is_republished_with_its_mode(tmp_path: Pa
     (tmp_path / "build-1.0.1" / "run.sh").chmod(0o755)
     publish(target, pack(tmp_path / "build-1.0.1", tmp_path / ".deploylib" / "artifacts", "1.0.1", "c"))
     assert tree_of(remote)["run.sh"] == "100755 echo"
+
+
+@pytest.mark.parametrize("left", ["refs/deploylib/1.0.0-x.lock", "packed-refs.lock", "config.lock",
+                                  "refs/remotes/pages/gh-pages.lock", "HEAD.lock"])
+def test_a_lock_file_a_killed_git_left_in_the_cache_does_not_block_the_next_publish(tmp_path: Path, remote: Path,
+                                                                                    left: str) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    lock = target.cache / left
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")  # as a git killed with its run, between making the lock and renaming it, leaves it
+    publish(target, site(tmp_path, "1.0.1", FILES | {"index.html": "changed"}))
+    assert target.cleanup(1, set()) == []
+    assert not lock.exists() and branch(remote, "show", "gh-pages:index.html") == "changed"

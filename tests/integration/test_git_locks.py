@@ -1,5 +1,6 @@
-"""git's index lock and deploylib: reads never take it, and the one a killed run's git left is removed by
-the next run (which holds the repository lock), while a lock that is not the dead run's is left alone."""
+"""git's lock files and deploylib: reads never take the index lock, and a lock file a killed run's git left
+(index.lock, HEAD.lock, a ref's) is removed by the next run (which holds the repository lock), while one
+that is not the dead run's is left alone."""
 
 from __future__ import annotations
 
@@ -49,11 +50,15 @@ def test_reading_the_repository_state_never_rewrites_the_index(ws: Workspace) ->
     assert index.stat().st_ino == before  # no index.lock taken, no new index renamed in
 
 
-def test_the_index_lock_a_killed_run_left_is_removed_by_the_next_run(ws: Workspace) -> None:
+@pytest.mark.parametrize("left", ["index.lock", "HEAD.lock", "refs/heads/main.lock", "refs/tags/v1.0.0.lock",
+                                  "packed-refs.lock", "config.lock"])
+def test_a_lock_file_a_killed_runs_git_left_is_removed_by_the_next_run(ws: Workspace, left: str) -> None:
     left_by_a_killed_run(ws, "2000-01-01T00:00:00Z")
-    (ws.app / ".git" / "index.lock").write_text("")
+    (ws.app / ".git" / left).parent.mkdir(parents=True, exist_ok=True)
+    (ws.app / ".git" / left).write_text("")
     RepoLock(ws).hold("build")
-    assert not (ws.app / ".git" / "index.lock").exists()
+    assert not (ws.app / ".git" / left).exists()
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "feat: next"], cwd=ws.app, check=True)
 
 
 def test_an_index_lock_older_than_the_killed_run_is_left_alone(ws: Workspace) -> None:

@@ -106,13 +106,15 @@ def test_a_rollback_killed_after_its_switch_is_revalidated_by_the_next_command(s
     next_deploy_restores_the_invariants(site, restored)
 
 
-def test_the_index_lock_left_by_a_git_killed_with_its_run_does_not_block_the_next_deploy(site: Site) -> None:
+@pytest.mark.parametrize("left", ["index.lock", "refs/heads/main.lock"])
+def test_a_lock_file_left_by_a_git_killed_with_its_run_does_not_block_the_next_deploy(site: Site, left: str) -> None:
     before = site.live_digest()
     site.new_commit()
     site.crash_at("release:edited", "deploy:production")
-    (site.repo / ".git" / "index.lock").write_text("")  # as the release's `git add`, killed with it, leaves it
+    (site.repo / ".git" / left).write_text("")  # as the release's `git add` or `git commit`, killed, leaves it
     next_deploy_restores_the_invariants(site, before)
-    assert not (site.repo / ".git" / "index.lock").exists()
+    assert not (site.repo / ".git" / left).exists()
+    site.new_commit()  # the user's own git works again
 
 
 def test_the_users_own_changes_are_never_undone_after_a_killed_release(site: Site) -> None:
