@@ -43,6 +43,10 @@ def run_build(ws: Workspace, plan: VersionPlan, state: RepoState) -> Artifact:
 
     commit = state.head
     output = ws.app / cfg.output
+    if ws.state.resolve().is_relative_to(output.resolve()):
+        raise BuildError(f'{ws.config.path.name}: [build] output = "{cfg.output}" is {output.resolve()}, which holds '
+                         f"deploylib's state folder {ws.state}: the artifact would pack deploylib's own files. Point "
+                         'output at the folder the build writes, e.g. "dist".')
     place = _prepare(ws, output)
     env = {**cfg.env, "DEPLOY_VERSION": plan.version, "DEPLOY_COMMIT": commit, "DEPLOY_OUTPUT": str(place.private)}
     moved_in = False

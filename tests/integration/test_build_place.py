@@ -9,6 +9,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git, run_doit, user_repo
 
 CONFIG = """[build]
@@ -127,3 +129,13 @@ def test_a_build_writing_neither_output_names_both(tmp_path: Path) -> None:
     assert done.returncode != 0 and "Traceback" not in done.stdout + done.stderr
     assert "wrote nothing to" in done.stdout + done.stderr and "$DEPLOY_OUTPUT" in done.stdout + done.stderr
     assert builds(repo) == []
+
+
+@pytest.mark.parametrize("output", [".", "./", "site/.."])
+def test_an_output_holding_the_state_folder_is_refused_before_the_build(tmp_path: Path, output: str) -> None:
+    marker = tmp_path / "ran"
+    repo = repo_with(tmp_path, f"touch {marker}", output=output)
+    done = run_doit(repo, "build")
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert f'output = "{output}"' in done.stderr and "state folder" in done.stderr
+    assert not marker.exists() and builds(repo) == []
