@@ -3,8 +3,10 @@
 Two runs in one clone would rebuild the build output under each other, pack a half-copied folder,
 and race on the changelog and the tag. The build and release stages therefore hold
 `.deploylib/repo.lock`, an flock naming its holder (see lock.py), from the first stage that needs it
-to the end of the process: the kernel drops it when the process ends, however it ends. A run that
-finds it held waits up to the largest `lock_wait_s` of the environments, then stops with exit 7 naming
+to the end of the process: the kernel drops it when the process ends, however it ends, and a run
+that ends (even with an error) clears its name from the file, so a name found there is a killed
+run's. A run that finds it held waits up to the largest `lock_wait_s` of the environments, then
+stops with exit 7 naming
 the holder. Whoever takes the lock first settles what a killed run left half done: the lock files
 its git process left (`index.lock`, `refs/heads/main.lock`: git refuses every later commit while one
 is there), then the release stage.
@@ -12,6 +14,7 @@ is there), then the release stage.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +32,7 @@ class RepoLock:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._held = contextlib.ExitStack()  # never closed: the flock lives as long as the process
+        self._held = contextlib.ExitStack()  # closed at exit: the flock lives as long as the process
         self._holding = False
 
     def hold(self, action: str, version: str = "") -> None:
@@ -55,6 +58,7 @@ class RepoLock:
                              "writable. Nothing was built or released. Make it writable (and give its disk free "
                              "space), then run the command again.") from None
         self._holding = True
+        atexit.register(self._held.close)  # a run that ends, however it fails, clears its name: one left names a kill
         problem = writable(self.ws.state, self.ws.state / "ledger.sqlite3")
         if problem:
             raise StateError(f"deploylib's state folder {self.ws.state} cannot be written ({problem}), so this run "

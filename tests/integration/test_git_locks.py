@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -18,7 +19,7 @@ from deploylib.git import repo_state
 from deploylib.state.lock import LockHolder
 from deploylib.state.repolock import RepoLock
 from deploylib.state.workspace import Workspace
-from tests.conftest import new_repo
+from tests.conftest import REPO, new_repo
 
 
 @pytest.fixture
@@ -74,3 +75,13 @@ def test_an_index_lock_is_left_alone_when_no_run_was_killed(ws: Workspace) -> No
     (ws.app / ".git" / "index.lock").write_text("")
     RepoLock(ws).hold("build")
     assert (ws.app / ".git" / "index.lock").exists()
+
+
+def test_a_run_that_ends_clears_its_name_so_a_name_left_is_a_killed_runs(ws: Workspace) -> None:
+    code = ("import sys; from pathlib import Path; from deploylib.state.repolock import RepoLock; "
+            "from deploylib.state.workspace import discover; RepoLock(discover(Path.cwd())).hold('build'); sys.exit(1)")
+    (ws.app / "deploy.toml").write_text("[release]\npush = false\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ws.app, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    assert (ws.state / "repo.lock").exists() and (ws.state / "repo.lock").read_text() == ""
