@@ -77,8 +77,7 @@ def collect(place: BuildPlace) -> tuple[Path | None, bool]:
         return None, False
     place.private.rmdir()
     if place.copied:
-        scan_output(place.configured)  # a fifo or device is refused before the copy could read it
-        shutil.copytree(place.configured, place.private, symlinks=True)  # copy2: mtimes kept for the pack's cache
+        _copy(place.configured, place.private)
         return place.private, False
     os.rename(place.configured, place.private)
     crash_point("build:moved-in")
@@ -95,6 +94,18 @@ def finish(place: BuildPlace, moved_in: bool) -> None:
     elif not place.copied and not _exists(place.configured) and _exists(place.aside):
         os.rename(place.aside, place.configured)
     _remove(place.root)
+
+
+def _copy(source: Path, dest: Path) -> None:
+    """Copy the build output file by file, mtimes kept (the pack's hash cache trusts them). Its scan refuses a
+    link, fifo or device before anything is read; a failing write raises its own OSError (ENOSPC, EACCES)."""
+    dest.mkdir()
+    for rel, path, is_dir in scan_output(source):
+        if is_dir:
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+        else:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest / rel)
 
 
 def _holds_tracked(repo: Path, configured: Path) -> bool:
