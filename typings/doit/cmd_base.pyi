@@ -1,0 +1,11 @@
+from typing import Any
+
+opt_dodo: dict[str, Any]
+opt_cwd: dict[str, Any]
+opt_seek_file: dict[str, Any]
+
+class Command:
+    cmd_options: tuple[dict[str, Any], ...]
+
+class DoitCmdBase(Command):
+    base_options: tuple[dict[str, Any], ...]

@@ -1,0 +1,4 @@
+from doit.cmd_base import Command
+
+class DoitMain:
+    DOIT_CMDS: tuple[type[Command], ...]
