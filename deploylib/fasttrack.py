@@ -5,8 +5,9 @@ waived; tests and validation always run). Both end in the same deploy as every o
 from __future__ import annotations
 
 from deploylib import pipeline, report
+from deploylib.build.artifact import stored
 from deploylib.errors import DeployError, GateFailed
-from deploylib.model import Artifact, short_digest
+from deploylib.model import short_digest
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
@@ -27,9 +28,7 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "")
     if not ws.ledger.validated(staging.name, live.digest):
         raise GateFailed(f"{live.id}, live on {staging.name}, has not passed validation there; it cannot be "
                          f"promoted. Validate it (doit validate:{staging.name}) or deploy a release that passes.")
-    hex_digest = live.digest.split(":", 1)[1]
-    artifact = Artifact(live.digest, ws.artifacts / f"{hex_digest}.tar", ws.artifacts / f"{hex_digest}.manifest.json",
-                        live.version, live.commit)
+    artifact = stored(ws.artifacts, live.digest, live.version, live.commit)
     if not artifact.tar.exists():
         raise DeployError(f"The artifact {short_digest(live.digest)} live on {staging.name} is not in this machine's "
                           f"artifact store ({ws.artifacts}); promote from where it was built.")
@@ -43,34 +42,22 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "")
 
 
 def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") -> None:
-    """Gate (with the configured waivers), build a patch release, release it, and deploy it to `env_name`
-    (`confirmed`: see pipeline.confirm)."""
-    from deploylib.build.stage import run_build
-    from deploylib.demo import start_demo
-    from deploylib.gates.quality import run_gates
-    from deploylib.preflight import preflight
-    from deploylib.release.stage import publish
+    """The task graph's stages for a patch release, with the configured gates waived (gate → build →
+    release), then the deploy to `env_name`, marked as a hotfix (`confirmed`: see pipeline.confirm)."""
+    from deploylib import stages
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.runfacts import RunFacts
 
     ws.config.environment(env_name)
-    if ws.demo:
-        start_demo(ws)
-    preflight(ws)
+    waived = frozenset(ws.config.gate.hotfix_waives)
+    report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
+                                        "; tests and validation still run")
     facts = RunFacts(ws, PlanOptions(hotfix=True))
-    with facts.stage("hotfix"):  # the repository lock is held from here until the deploy is done
-        waived = frozenset(ws.config.gate.hotfix_waives)
-        report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving "
-                                            f"{', '.join(sorted(waived)) or 'nothing'}; tests and validation still run")
-        run_gates(ws, facts.gate_key(), waived, state=facts.repo_state())
+    stages.gate(ws, facts, waived, action="hotfix")  # the repository lock is held from here until the deploy ends
     plan = facts.plan()
     if not plan.is_release:
         raise DeployError(f"There is nothing to hotfix: no commit since the last release ({plan.version}).")
-    report.stage(report.OK, "version", plan.describe())
-    with facts.stage("hotfix"):
-        artifact = run_build(ws, plan, facts.repo_state())
-    pipeline.refuse_before_release(ws, [env_name], artifact, hotfix=True)
-    with facts.stage("hotfix"):
-        publish(ws, plan, artifact, facts.repo_state())
+    artifact, _ = stages.build(ws, facts, action="hotfix")
+    stages.release(ws, facts, artifact, deploying=[env_name], hotfix=True, action="hotfix")
     pipeline.deploy(ws, env_name, artifact, assume_yes, hotfix=True,
                     rerun=pipeline.command_line("hotfix", env_name), confirmed=confirmed)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_DIR = ".deploylib"  # deploylib's own files in a repository
+ARTIFACT_STORE = "artifacts"  # the artifact store, inside STATE_DIR (names inside it: build.artifact.stored)
 
 
 def utc_now() -> str:
@@ -58,7 +59,15 @@ class Artifact:
         )
 
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
+class GateOutcome(StrEnum):
+    """One gate's result."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"  # not run (waived, not configured, an earlier gate failed): the reason is in the detail
+
+
+PASS, FAIL, SKIP = GateOutcome.PASS, GateOutcome.FAIL, GateOutcome.SKIP
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class GateResult:
     """One gate's outcome: pass, fail, or skip (with the reason in `detail`)."""
 
     name: str
-    outcome: str  # PASS | FAIL | SKIP
+    outcome: GateOutcome
     detail: str
 
 
@@ -92,6 +101,13 @@ class Verdict(StrEnum):
     INCONCLUSIVE = "inconclusive"  # measured nothing useful (no data)
 
 
+class Severity(StrEnum):
+    """How much a check's failure weighs."""
+
+    CRITICAL = "critical"  # a failure rolls back
+    MINOR = "minor"  # reported; the release stays
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One attempt of one check: what was expected and seen, in words, and how long it took."""
@@ -101,7 +117,7 @@ class CheckResult:
     expected: str  # e.g. "status 200, ≤ 2000 ms"
     seen: str  # e.g. "status 502 in 31 ms; body: 'Bad gateway'"
     seconds: float  # wall time of the attempt
-    severity: str = "critical"  # critical: a failure rolls back; minor: reported, the release stays
+    severity: Severity = Severity.CRITICAL
     details: dict[str, Any] = field(default_factory=dict)  # e.g. the flow step that broke, load figures
 
     @property
@@ -110,17 +126,61 @@ class CheckResult:
         return self.verdict is Verdict.PASS
 
 
+class LedgerAction(StrEnum):
+    """What a ledger row records."""
+
+    DEPLOY = "deploy"
+    VALIDATE = "validate"
+    ROLLBACK = "rollback"
+
+
+class LedgerStatus(StrEnum):
+    """A ledger row's state; the values are the ones stored in the ledger's `status` column."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+    INTERRUPTED = "interrupted"
+
+
+class IncidentOutcome(StrEnum):
+    """What became of a release that failed its validation; the values are the incident reports' words."""
+
+    ROLLED_BACK = "rolled back"
+    NOT_ROLLED_BACK = "not rolled back (rollback = false)"
+    NOTHING_BEFORE = "rollback impossible: no release was live before"
+    ROLLBACK_FAILED = "rollback failed: the restored release fails validation too"
+
+
+class Outcome(StrEnum):
+    """How a whole command ended: the `outcome` of the JSON result and the CI step outputs."""
+
+    LIVE = "live"  # deployed (or restored) and validated
+    DEGRADED = "degraded"  # live, with warnings from minor checks
+    UNCHANGED = "unchanged"  # nothing new: the build is already live there
+    ROLLED_BACK = "rolled back"  # failed validation; the previous release serves again and passes
+    NOT_ROLLED_BACK = "not rolled back"  # failed validation and stays live (rollback = false)
+    ESCALATED = "escalated"  # failed, and no healthy release could be restored: act by hand
+    VALIDATED = "validated"  # a validation by hand passed
+    INVALID = "invalid"  # a validation by hand failed
+    PLANNED = "planned"  # a dry run found a release to make
+    NOTHING = "nothing to release"  # a dry run found no releasable commit
+    FAILED = "failed"  # a stage stopped the run (its message says why); nothing live changed
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One recorded action: a deploy, validate or rollback on one environment."""
 
     id: int
-    action: str  # deploy | validate | rollback
+    action: LedgerAction
     environment: str
     version: str
     digest: str
     commit: str
-    status: str  # running | succeeded | failed | rolled-back | interrupted
+    status: LedgerStatus
     started_at: str  # UTC ISO-8601
     finished_at: str  # UTC ISO-8601; "" while running
     duration: float  # seconds; 0 while running
@@ -139,7 +199,7 @@ class Incident:
     environment: str
     failed: Release
     restored: Release | None
-    outcome: str  # "rolled back" | "rollback failed" | "not rolled back"
+    outcome: IncidentOutcome
     timeline: list[tuple[str, str]]  # (UTC time, what happened)
     failed_checks: list[CheckResult]  # every result that did not pass, in every round
     recheck: list[CheckResult]  # the same checks against the restored release

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from deploylib import report
+from deploylib import events, report
 from deploylib.config.load import EnvironmentConfig
 from deploylib.crash import crash_point
 from deploylib.errors import (
@@ -37,9 +38,20 @@ from deploylib.errors import (
     ValidationFailed,
 )
 from deploylib.git import log_messages, run_git
-from deploylib.model import Artifact, CheckResult, Incident, LedgerEntry, Release, short_digest, utc_now
-from deploylib.notify.base import Event
-from deploylib.notify.delivery import Notifications
+from deploylib.model import (
+    Artifact,
+    CheckResult,
+    Incident,
+    IncidentOutcome,
+    LedgerAction,
+    LedgerEntry,
+    LedgerStatus,
+    Outcome,
+    Release,
+    Severity,
+    short_digest,
+    utc_now,
+)
 from deploylib.state.ledger import Ledger
 from deploylib.state.lock import LockHolder, actor_name
 from deploylib.state.workspace import Workspace
@@ -61,6 +73,42 @@ class Timeline:
 
 
 command_line = report.doit_command  # fasttrack.py and the messages below
+
+
+@contextlib.contextmanager
+def _recorded(ws: Workspace) -> Iterator[None]:
+    """For a command that changes or checks an environment, subscribe the outputs that keep its record: the
+    ledger, the notifications (sent by the end of the block) and the forge's deployment statuses."""
+    from deploylib.forge.deployments import DeploymentStatuses
+    from deploylib.notify.delivery import DeployNotices
+    from deploylib.state.ledger import Recorder
+
+    notifier = DeployNotices(ws.config.notify)
+    with events.subscribed(Recorder(ws.ledger), notifier, DeploymentStatuses(ws)):
+        try:
+            yield
+        finally:
+            notifier.flush()
+
+
+def _start(action: LedgerAction, env_name: str, release: Release | Artifact, actor: str, details: dict[str, Any],
+           notice: str = "") -> events.ActionStarted:
+    started = events.ActionStarted(action, env_name, release.version, release.digest, release.commit, actor,
+                                   details, notice)
+    events.emit(started)
+    return started
+
+
+def _finish(started: events.ActionStarted | None, status: LedgerStatus, details: dict[str, Any] | None = None,
+            row: int = 0) -> None:
+    events.emit(events.ActionFinished(started, status, details or {}, row))
+
+
+def _tag(ws: Workspace, version: str) -> str:
+    """The tag of a released version; "" for a build of unreleased commits (`1.2.0+abc1234`)."""
+    from deploylib.release.plan import tag_name
+
+    return "" if "+" in version else tag_name(ws, version)
 
 
 def confirm_changes(changes: list[str], rerun: str) -> str:
@@ -141,17 +189,18 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
     from deploylib.validate.base import Deployed
     from deploylib.validate.runner import validate as run
 
-    entry = ledger.start("validate", env.name, release.version, release.digest, release.commit, actor_name(),
-                         {"during": during, "url": base_url})
-
-    def show(number: int, results: list[CheckResult]) -> None:
-        report.checks(results if number == 1 else [r for r in results if not r.passed],
-                      prefix=label if number == 1 else f"{label} round {number}")
-
+    entry = _start(LedgerAction.VALIDATE, env.name, release, actor_name(), {"during": during, "url": base_url})
     # A new release (also one a killed deploy left unvalidated) is watched over the whole window; a restored
     # one, or a check by hand, gets one round.
     policy = env.validation if during in ("deploy", "recovery") else dataclasses.replace(
         env.validation, initial_delay_s=0, interval_s=0, duration_s=0)
+    rounds = 1 + (int(policy.duration_s // policy.interval_s) if policy.duration_s and policy.interval_s else 0)
+    closes = time.monotonic() + policy.initial_delay_s + policy.duration_s
+
+    def show(number: int, results: list[CheckResult]) -> None:
+        events.emit(events.RoundFinished(label, number, tuple(results), max(rounds, number),
+                                         max(0.0, closes - time.monotonic())))
+
     if during != "rollback":
         for name, why in env.skipped:
             report.stage(report.SKIP, f"{label} {name}", f"left out: this check {why}")
@@ -160,19 +209,20 @@ def _validate(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, release: Re
     checks = env.checks
     if during == "deploy" and env.validation.issue_labels:
         checks = (*checks, _issue_watch(ws, env, since=utc_now()))
+    events.emit(events.WindowStarted(label, base_url, rounds, policy.duration_s, len(checks)))
     try:
         found = run(base_url, checks, policy, show, deployed=deployed)
     except BaseException as err:  # interrupted mid-check: the row must not stay "running"
-        ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
+        _finish(entry, LedgerStatus.INTERRUPTED, {"signal": type(err).__name__})
         raise
     latest, decision = found.latest, found.decision
     passed = sum(r.passed for r in latest)
-    rounds = f" over {len(found.rounds)} rounds" if len(found.rounds) > 1 else ""
+    over = f" over {len(found.rounds)} rounds" if len(found.rounds) > 1 else ""
     report.stage(report.FAIL if decision.rollback else report.WARN if decision.warnings else report.OK, label,
-                 f"{passed}/{len(latest)} checks passed{rounds} against {base_url} in {found.seconds:.2f} s")
+                 f"{passed}/{len(latest)} checks passed{over} against {base_url} in {found.seconds:.2f} s")
     for warning in decision.warnings:
         report.note(f"warning: {warning}")
-    ledger.finish(entry, "failed" if decision.rollback else "succeeded", {
+    _finish(entry, LedgerStatus.FAILED if decision.rollback else LedgerStatus.SUCCEEDED, {
         "outcome": decision.outcome, "reasons": decision.reasons, "warnings": decision.warnings,
         "rounds": [[{"name": r.name, "verdict": r.verdict.value, "severity": r.severity, "expected": r.expected,
                      "seen": r.seen, "seconds": round(r.seconds, 4)} for r in results] for results in found.rounds]})
@@ -203,42 +253,35 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
-    recover(ws, env, target, ledger)
-    _preflight(ws, env, artifact, ledger, hotfix)
-    if not _anything_new(ws, env, target, artifact):
-        return
-    if ws.config.needs_confirmation(env):
-        what = "HOTFIX " if hotfix else ""
-        confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}", assume_yes,
-                rerun or f"doit deploy:{env.name}", confirmed)
-    notes = Notifications(ws.config.notify)
-    try:
-        _deploy_locked(ws, env, target, ledger, artifact, notes, started, hotfix)
-    finally:
-        notes.flush()
+    with _recorded(ws):
+        recover(ws, env, target, ledger)
+        _preflight(ws, env, artifact, ledger, hotfix)
+        if not _anything_new(ws, env, target, artifact):
+            events.emit(events.Finished("deploy", Outcome.UNCHANGED, env.name, artifact.version, artifact.digest,
+                                        url=env.url, tag=_tag(ws, artifact.version)))
+            return
+        if ws.config.needs_confirmation(env):
+            what = "HOTFIX " if hotfix else ""
+            confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}",
+                    assume_yes, rerun or f"doit deploy:{env.name}", confirmed)
+        _deploy_locked(ws, env, target, ledger, artifact, started, hotfix)
 
 
 def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
-                   notes: Notifications, started: float, hotfix: bool) -> None:
-    from deploylib.forge.base import DeploymentState
-    from deploylib.forge.deployments import DeploymentRecord
-    from deploylib.release.plan import tag_name
-
+                   started: float, hotfix: bool) -> None:
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:
         _recover(ws, ledger, env, target, base_url, left_behind)
         previous = target.live()
-        entry = ledger.start("deploy", env.name, artifact.version, artifact.digest, artifact.commit, holder.user,
-                             {"target": target.describe(), "previous": previous.digest if previous else "",
-                              "hotfix": hotfix})
-        notes.emit(Event("started", env.name, artifact.version, artifact.digest,
-                         f"deploying {'hotfix ' if hotfix else ''}{artifact.release_id} "
-                         f"(live: {report.release_label(previous)})"))
-        ref = artifact.commit if "+" in artifact.version else tag_name(ws, artifact.version)
-        record = DeploymentRecord(ws, env.name, ref, f"{'hotfix ' if hotfix else ''}{artifact.release_id}")
-        record.status(DeploymentState.IN_PROGRESS, f"deploying {artifact.release_id}")
+        entry = _start(LedgerAction.DEPLOY, env.name, artifact, holder.user,
+                       {"target": target.describe(), "previous": previous.digest if previous else "",
+                        "hotfix": hotfix},
+                       notice=f"deploying {'hotfix ' if hotfix else ''}{artifact.release_id} "
+                              f"(live: {report.release_label(previous)})")
         timeline = Timeline()
         try:
+            events.emit(events.StageStarted(f"deploy:{env.name}", f"uploading {artifact.release_id} to "
+                                                                  f"{target.describe()}"))
             release = target.deploy(artifact)
             crash_point("deploy:uploaded")
             timeline.add(f"{release.id} uploaded and verified on {target.describe()}")
@@ -251,44 +294,52 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
                     _restore_after_interruption(target, previous, holder.user)
                     raise
         except Exception as err:
-            ledger.finish(entry, "failed", {"error": str(err)})
-            notes.emit(Event("failed", env.name, artifact.version, artifact.digest, str(err)))
-            record.status(DeploymentState.FAILURE, str(err))
+            _finish(entry, LedgerStatus.FAILED, {"error": str(err)})
             raise
         except BaseException as err:  # Ctrl-C, SIGTERM: the previous release is back (see above)
-            ledger.finish(entry, "interrupted", {"signal": type(err).__name__})
+            _finish(entry, LedgerStatus.INTERRUPTED, {"signal": type(err).__name__})
             raise Interrupted(f"Interrupted while deploying {artifact.release_id} to {env.name}; "
                               f"{report.release_label(target.live())} is serving.") from None
         decision = found.decision
         if not decision.rollback:
-            ledger.finish(entry, "succeeded", {"warnings": decision.warnings})
-            record.status(DeploymentState.SUCCESS, f"{release.id} is live and validated")
+            _finish(entry, LedgerStatus.SUCCEEDED, {"warnings": decision.warnings})
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
-            kind = "degraded" if decision.warnings else "succeeded"
-            notes.emit(Event(kind, env.name, release.version, release.digest,
-                             "; ".join(decision.warnings) or f"{release.id} is live and validated"))
-            checked = len(found.latest)
-            report.summary([("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"
-                                         + ("  [HOTFIX]" if hotfix else "")),
-                            ("status", f"live and validated: {sum(r.passed for r in found.latest)}/{checked} checks "
-                                       "passed" + (f"; {len(decision.warnings)} warning(s)" if decision.warnings
-                                                   else "")),
-                            ("duration", f"{time.perf_counter() - started:.2f} s"),
-                            ("rollback", f"doit rollback --env {env.name}" +
-                             (f"   (restores {report.release_label(previous)})" if previous else
-                              "   (first release here: nothing to restore)"))])
+            _live(ws, env, release, previous, found, timeline, started, hotfix)
             return
-        ledger.finish(entry, "rolled-back" if previous and env.rollback else "failed",
-                      {"reasons": decision.reasons})
-        record.status(DeploymentState.FAILURE, "; ".join(decision.reasons))
+        _finish(entry, LedgerStatus.ROLLED_BACK if previous and env.rollback else LedgerStatus.FAILED,
+                {"reasons": decision.reasons})
         timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
-        try:
-            _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, checked, timeline,
-                                            holder.user, started, notes)
-        except ValidationFailed:
-            if previous is not None and env.rollback:
-                record.status(DeploymentState.INACTIVE, f"rolled back to {previous.id}")
-            raise
+        _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, checked, timeline,
+                                        holder.user, started)
+
+
+def _live(ws: Workspace, env: EnvironmentConfig, release: Release, previous: Release | None,
+          found: ValidationReport, timeline: Timeline, started: float, hotfix: bool) -> None:
+    """The summary of a deploy that stays live: what went live when, where, what it brings, how to undo it."""
+    from deploylib.release.stage import release_links
+
+    decision, checked = found.decision, len(found.latest)
+    try:
+        tag, release_url, highlights = release_links(ws, release.version)
+    except DeployError:  # the tags cannot be read (e.g. deployed from another clone): the summary goes without
+        tag, release_url, highlights = "", "", []
+    went_live = next((when for when, what in timeline.events if what.startswith("switched")), utc_now())
+    rows = [("deployed", f"{release.version} ({short_digest(release.digest)}) to {env.name}"
+                         + ("  [HOTFIX]" if hotfix else "")),
+            ("status", f"live and validated: {sum(r.passed for r in found.latest)}/{checked} checks passed"
+                       + (f"; {len(decision.warnings)} warning(s)" if decision.warnings else "")),
+            *([("tag", tag)] if tag else []),
+            ("live since", went_live),
+            *([("url", env.url)] if env.url else []),
+            *([("release", release_url)] if release_url else []),
+            *((("changes" if n == 0 else "", line) for n, line in enumerate(highlights))),
+            ("duration", f"{time.perf_counter() - started:.2f} s"),
+            ("rollback", f"doit rollback --env {env.name}" +
+             (f"   (restores {report.release_label(previous)})" if previous else
+              "   (first release here: nothing to restore)"))]
+    events.emit(events.Finished("deploy", Outcome.DEGRADED if decision.warnings else Outcome.LIVE, env.name,
+                                release.version, release.digest, tuple(rows), url=env.url, tag=tag,
+                                release_url=release_url))
 
 
 def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger: Ledger, hotfix: bool,
@@ -387,10 +438,10 @@ def _recover(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Targ
     rows = ledger.interrupted(env.name)
     if not rows:
         return
-    cut = next((r for r in reversed(rows) if r.action in ("deploy", "rollback")), None)
+    cut = next((r for r in reversed(rows) if r.action in (LedgerAction.DEPLOY, LedgerAction.ROLLBACK)), None)
     for row in rows:
         if row is not cut:
-            ledger.finish(row.id, "interrupted", {"recovered_by": os.getpid()})
+            _finish(None, LedgerStatus.INTERRUPTED, {"recovered_by": os.getpid()}, row=row.id)
     report.stage(report.WARN, "recover", f"found {len(rows)} action(s) on {env.name} cut short by a process that "
                  "is gone: " + ", ".join(f"{r.action} of {r.version} (pid {r.details.get('pid', '?')})" for r in rows))
     if cut is not None:
@@ -402,43 +453,46 @@ def _complete(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Tar
     """Finish the deploy or rollback `cut` short, so that what serves is the release live before it or
     one that passed validation, and close its ledger row with the outcome."""
     live = target.live()
-    before = str(cut.details.get("previous" if cut.action == "deploy" else "from", ""))
+    before = str(cut.details.get("previous" if cut.action == LedgerAction.DEPLOY else "from", ""))
     by = actor_name()
-    if live is not None and before and live.digest == before and cut.action == "rollback" \
+    if live is not None and before and live.digest == before and cut.action == LedgerAction.ROLLBACK \
             and ledger.failed(env.name, before):
         restore = _release_with(target, cut.digest)
         if restore is not None:
             target.activate(restore, by)
+            events.emit(events.RolledBack(env.name, live.id, restore))
             report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {restore.id} (completing the rollback)")
             live = restore
     if live is None or live.digest != cut.digest:
         if live is not None and len(target.parts()) > 1:  # a rollout cut short (after its canary, say)
             target.activate(live, by)  # every part back on what the last one, switched last, serves
             report.stage(report.OK, "recover", f"{live.id} is live again on every part of {target.describe()}")
-        ledger.finish(cut.id, "interrupted", {"recovered_by": os.getpid()})
+        _finish(None, LedgerStatus.INTERRUPTED, {"recovered_by": os.getpid()}, row=cut.id)
         report.stage(report.OK, "recover", f"{report.release_label(live)} is serving on {env.name}, as before the "
                      f"interrupted {cut.action}; nothing else to do")
         return
     urls = _part_urls(target, base_url)
-    if cut.action == "deploy" and ledger.failed(env.name, live.digest):
+    if cut.action == LedgerAction.DEPLOY and ledger.failed(env.name, live.digest):
         reasons = [f"{live.id} failed its validation before the run was killed"]  # no second chance
     else:
-        reasons = _validate_everywhere(ws, ledger, env, live, urls, "recovery" if cut.action == "deploy" else
-                                       "rollback", "recover validate")
+        reasons = _validate_everywhere(ws, ledger, env, live, urls,
+                                       "recovery" if cut.action == LedgerAction.DEPLOY else "rollback",
+                                       "recover validate")
         if not reasons:
-            ledger.finish(cut.id, "succeeded", {"recovered_by": os.getpid()})
+            _finish(None, LedgerStatus.SUCCEEDED, {"recovered_by": os.getpid()}, row=cut.id)
             report.stage(report.OK, "recover", f"{live.id} passed validation and stays live on {env.name}")
             return
-    previous = _release_with(target, before) if cut.action == "deploy" and env.rollback else None
+    previous = _release_with(target, before) if cut.action == LedgerAction.DEPLOY and env.rollback else None
     if previous is None:
-        ledger.finish(cut.id, "failed", {"recovered_by": os.getpid(), "reasons": reasons})
+        _finish(None, LedgerStatus.FAILED, {"recovered_by": os.getpid(), "reasons": reasons}, row=cut.id)
         report.stage(report.FAIL, "recover", f"{live.id} fails validation on {env.name} and there is no release to "
                      f"restore automatically; choose one: doit rollback --env {env.name} --to VERSION")
         return
     target.activate(previous, by)  # on every part, though only one failed
+    events.emit(events.RolledBack(env.name, live.id, previous))
     report.stage(report.OK, f"rollback:{env.name}", f"{live.id} → {previous.id}")
     failing = _validate_everywhere(ws, ledger, env, previous, urls, "rollback", "re-validate")
-    ledger.finish(cut.id, "rolled-back", {"recovered_by": os.getpid(), "reasons": reasons})
+    _finish(None, LedgerStatus.ROLLED_BACK, {"recovered_by": os.getpid(), "reasons": reasons}, row=cut.id)
     report.stage(report.OK if not failing else report.FAIL, "recover",
                  f"{live.id} failed validation; {previous.id} is live again"
                  + ("" if not failing else " but FAILS its checks too: act by hand"))
@@ -478,6 +532,7 @@ def _roll_out(ws: Workspace, ledger: Ledger, env: EnvironmentConfig, target: Tar
         for step in steps:
             where = f"{step.name}: " if step.name else ""
             timeline.add(f"switched {where or env.name + ' '}from {report.release_label(previous)} to {release.id}")
+            events.emit(events.Switched(env.name, step.name, previous, release))
             report.stage(report.OK, f"switch:{env.name}", f"{where}{report.release_label(previous)} → {release.id}")
             crash_point("deploy:switched")
             urls = step.urls or (base_url,)
@@ -517,22 +572,21 @@ def _commits_between(ws: Workspace, older: Release | None, newer: Release) -> li
 
 def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger,
                                     release: Release, previous: Release | None, found: ValidationReport,
-                                    checked: list[str], timeline: Timeline, by: str, started: float,
-                                    notes: Notifications) -> None:
+                                    checked: list[str], timeline: Timeline, by: str, started: float) -> None:
     """Roll back to the release live before the deploy, re-validate it, write the incident, and raise."""
     failed = found.problems
-    notes.emit(Event("failed", env.name, release.version, release.digest, "; ".join(found.decision.reasons)))
     recheck: list[CheckResult] = []
     if not env.rollback:
-        outcome = "not rolled back (rollback = false)"
+        outcome = IncidentOutcome.NOT_ROLLED_BACK
     elif previous is None:
-        outcome = "rollback impossible: no release was live before"
+        outcome = IncidentOutcome.NOTHING_BEFORE
     else:
-        entry = ledger.start("rollback", env.name, previous.version, previous.digest, previous.commit, by,
-                             {"from": release.digest, "reason": "validation failed"})
+        entry = _start(LedgerAction.ROLLBACK, env.name, previous, by,
+                       {"from": release.digest, "reason": "validation failed"})
         crash_point("deploy:rolling-back")
         target.activate(previous, by)
         timeline.add(f"rolled back {env.name} to {previous.id}")
+        events.emit(events.RolledBack(env.name, release.id, previous))
         report.stage(report.OK, f"rollback:{env.name}", f"{release.id} → {previous.id}")
         healthy = True
         for url in dict.fromkeys(checked):  # every part the failed release reached
@@ -540,35 +594,41 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
                               for_incident=True)
             recheck += again.latest
             healthy = healthy and not again.decision.rollback
-        ledger.finish(entry, "succeeded" if healthy else "failed")
+        _finish(entry, LedgerStatus.SUCCEEDED if healthy else LedgerStatus.FAILED)
         timeline.add(f"restored release {'passes' if healthy else 'FAILS'} validation")
-        outcome = "rolled back" if healthy else "rollback failed: the restored release fails validation too"
+        outcome = IncidentOutcome.ROLLED_BACK if healthy else IncidentOutcome.ROLLBACK_FAILED
     incident = Incident(env.name, release, previous, outcome, timeline.events, failed, recheck,
                         _commits_between(ws, previous, release), found.decision.reasons)
     path = write_incident(ws, incident)
+    events.emit(events.IncidentWritten(path))
     serving = target.live()
-    report.summary([("release", f"{release.version} ({short_digest(release.digest)}) on {env.name}: FAILED "
-                                f"{len(found.decision.reasons)} critical check(s)"),
-                    ("status", outcome),
-                    ("serving", report.release_label(serving)),
-                    ("incident", str(path)),
-                    ("duration", f"{time.perf_counter() - started:.2f} s")])
-    names = ", ".join(dict.fromkeys(r.name for r in failed if r.severity == "critical"))
-    if outcome == "rolled back":
-        notes.emit(Event("rolled-back", env.name, previous.version if previous else "", previous.digest
-                         if previous else "", f"{release.id} failed ({names}); {report.release_label(previous)} "
-                         f"is serving again and passes its checks. Incident: {path}"))
+    rows = (("release", f"{release.version} ({short_digest(release.digest)}) on {env.name}: FAILED "
+                        f"{len(found.decision.reasons)} critical check(s)"),
+            ("status", outcome.value),
+            ("serving", report.release_label(serving)),
+            ("incident", path),
+            ("duration", f"{time.perf_counter() - started:.2f} s"))
+    names = ", ".join(dict.fromkeys(r.name for r in failed if r.severity == Severity.CRITICAL))
+
+    def finished(result: Outcome, notice: str = "", about: Release | None = None) -> None:
+        events.emit(events.Finished("deploy", result, env.name, release.version, release.digest, rows, notice,
+                                    about, url=env.url, tag=_tag(ws, release.version)))
+
+    if outcome is IncidentOutcome.ROLLED_BACK:
+        finished(Outcome.ROLLED_BACK, f"{release.id} failed ({names}); {report.release_label(previous)} is serving "
+                                      f"again and passes its checks. Incident: {path}", previous)
         raise ValidationFailed(f"{release.id} failed validation on {env.name} ({names}) and was rolled back: "
                                f"{report.release_label(previous)} is serving again and passes its checks. The "
                                f"release is marked bad. Incident report: {path}")
-    if outcome.startswith("not rolled back"):
+    if outcome is IncidentOutcome.NOT_ROLLED_BACK:
+        finished(Outcome.NOT_ROLLED_BACK)
         raise ValidationFailed(f"{release.id} failed validation on {env.name} ({names}) and stays live because "
                                f"rollback = false. Roll back by hand with doit rollback --env {env.name}. Incident "
                                f"report: {path}")
     escalation = Escalation.act_by_hand(env.name, f"{release.id} failed validation on {env.name} and {outcome}. "
                                         f"{env.name} is serving {report.release_label(serving)}, which is NOT "
                                         "healthy", str(path))
-    notes.emit(Event("rollback-failed", env.name, release.version, release.digest, str(escalation)))
+    finished(Outcome.ESCALATED, str(escalation))
     raise escalation
 
 
@@ -621,13 +681,16 @@ def validate(ws: Workspace, env_name: str) -> None:
     """Check the live release of an environment now; report only (`doit rollback` restores)."""
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
-    recover(ws, env, target, ledger)
-    live = target.live()
-    if live is None:
-        raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
-                          f"validate. Deploy first: doit deploy:{env.name}.")
-    with _base_url(ws, env, target) as base_url:
-        found = _validate(ws, ledger, env, live, base_url, during="manual")
+    with _recorded(ws):
+        recover(ws, env, target, ledger)
+        live = target.live()
+        if live is None:
+            raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
+                              f"validate. Deploy first: doit deploy:{env.name}.")
+        with _base_url(ws, env, target) as base_url:
+            found = _validate(ws, ledger, env, live, base_url, during="manual")
+    events.emit(events.Finished("validate", Outcome.INVALID if found.decision.rollback else Outcome.VALIDATED,
+                                env.name, live.version, live.digest, url=env.url))
     for result in found.latest:  # no incident takes these: say where they are
         if result.details.get("screenshot"):
             report.note(f"screenshot of {result.name}: {result.details['screenshot']}")
@@ -657,53 +720,55 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     started = time.perf_counter()
     env = ws.config.environment(env_name)
     target, ledger = open_target(env, ws.app), ws.ledger
-    recover(ws, env, target, ledger)
-    live = target.live()
-    choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
-    if live is not None and choice.id == live.id:  # `--to` the live release: nothing to switch, ask or record
-        report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} is already live on {env.name}: "
-                     f"nothing was changed (doit validate:{env.name} checks it again)")
-        return
-    picked = ["--to", to_version] if to_version else []
-    if live is not None and live.foreign and not force:
-        raise DeployError(f"{env.name} serves {live.foreign}. A rollback would replace it; deploylib never does "
-                          f"that unless told to. Nothing was changed. To replace it with {choice.id}: "
-                          f"{command_line('rollback', env.name, *picked, '--force')}.")
-    if ws.config.needs_confirmation(env):
-        confirm(env, f"Roll {env.name} back from {report.release_label(live)} to {report.release_label(choice)}",
-                assume_yes, command_line("rollback", env.name, *picked, *(["--force"] if force else [])))
-    notes = Notifications(ws.config.notify)
-    holder = LockHolder.me("rollback", choice.version)
-    try:
+    with _recorded(ws):
+        recover(ws, env, target, ledger)
+        live = target.live()
+        choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
+        if live is not None and choice.id == live.id:  # `--to` the live release: nothing to switch, ask or record
+            report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} is already live on "
+                         f"{env.name}: nothing was changed (doit validate:{env.name} checks it again)")
+            events.emit(events.Finished("rollback", Outcome.UNCHANGED, env.name, live.version, live.digest,
+                                        url=env.url, tag=_tag(ws, live.version)))
+            return
+        picked = ["--to", to_version] if to_version else []
+        if live is not None and live.foreign and not force:
+            raise DeployError(f"{env.name} serves {live.foreign}. A rollback would replace it; deploylib never does "
+                              f"that unless told to. Nothing was changed. To replace it with {choice.id}: "
+                              f"{command_line('rollback', env.name, *picked, '--force')}.")
+        if ws.config.needs_confirmation(env):
+            confirm(env, f"Roll {env.name} back from {report.release_label(live)} to {report.release_label(choice)}",
+                    assume_yes, command_line("rollback", env.name, *picked, *(["--force"] if force else [])))
+        holder = LockHolder.me("rollback", choice.version)
         with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:
             _recover(ws, ledger, env, target, base_url, left_behind)
-            entry = ledger.start("rollback", env.name, choice.version, choice.digest, choice.commit, holder.user,
-                                 {"from": live.digest if live else "", "reason": "requested"})
+            entry = _start(LedgerAction.ROLLBACK, env.name, choice, holder.user,
+                           {"from": live.digest if live else "", "reason": "requested"})
             try:
                 target.activate(choice, holder.user, force=force)
             except NeedsForce as err:
                 ledger.finish(entry, "failed", {"error": str(err)})
                 raise NeedsForce(f"{err} That is: {command_line('rollback', env.name, *picked, '--force')}.") from None
             except DeployError as err:
-                ledger.finish(entry, "failed", {"error": str(err)})
+                _finish(entry, LedgerStatus.FAILED, {"error": str(err)})
                 raise
+            events.emit(events.RolledBack(env.name, report.release_label(live), choice))
             report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} → {choice.id}")
             crash_point("rollback:switched")
             found = _validate(ws, ledger, env, choice, base_url, during="rollback", label="re-validate")
             healthy = not found.decision.rollback
-            ledger.finish(entry, "succeeded" if healthy else "failed")
-        report.summary([("rolled back", f"{env.name} to {report.release_label(choice)}"),
-                        ("status", "live and validated" if healthy else "live but FAILING its checks"),
-                        ("duration", f"{time.perf_counter() - started:.2f} s")])
+            _finish(entry, LedgerStatus.SUCCEEDED if healthy else LedgerStatus.FAILED)
+        rows = (("rolled back", f"{env.name} to {report.release_label(choice)}"),
+                ("status", "live and validated" if healthy else "live but FAILING its checks"),
+                ("duration", f"{time.perf_counter() - started:.2f} s"))
         if not healthy:
             escalation = Escalation.act_by_hand(env.name, f"{env.name} was rolled back to {choice.id}, but it "
                                                 "fails its checks too")
-            notes.emit(Event("rollback-failed", env.name, choice.version, choice.digest, str(escalation)))
+            events.emit(events.Finished("rollback", Outcome.ESCALATED, env.name, choice.version, choice.digest, rows,
+                                        str(escalation), choice, url=env.url, tag=_tag(ws, choice.version)))
             raise escalation
-        notes.emit(Event("rolled-back", env.name, choice.version, choice.digest,
-                         f"rolled back by hand from {report.release_label(live)}"))
-    finally:
-        notes.flush()
+        events.emit(events.Finished("rollback", Outcome.ROLLED_BACK, env.name, choice.version,
+                                    choice.digest, rows, f"rolled back by hand from {report.release_label(live)}",
+                                    choice, url=env.url, tag=_tag(ws, choice.version)))
 
 
 def _rollback_choice(ws: Workspace, target: Target, ledger: Ledger, env: EnvironmentConfig, live: Release | None,

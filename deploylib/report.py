@@ -1,7 +1,8 @@
 """Everything the user sees: stage lines, summaries, tables, prompts and incident reports.
 
-The only module that prints. Stage lines read `  ✓ name   detail`; a failure's message goes to
-stderr as one paragraph.
+Stage lines read `  ✓ name   detail`; a failure's message goes to stderr as one paragraph. The stage
+functions here (`stage`, `note`, `plain`, `command_line`) emit events (deploylib.events); `Terminal`
+prints them as plain lines, one per event, the way a log or a pipe shows them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 from deploylib.model import CheckResult, Incident, LedgerEntry, Release, short_digest
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from deploylib.targets.status import EnvironmentStatus
 
 OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
+RUNNING = "…"
 _RULE = "─" * 64
 
 
@@ -100,7 +102,13 @@ def flush_stdout() -> None:
 
 
 def stage(mark: str, name: str, detail: str = "") -> None:
-    _out(f"  {mark} {name:<22} {detail}".rstrip())
+    """A stage's result (`mark` OK, FAIL, SKIP or WARN), or with RUNNING, a stage that starts and streams."""
+    from deploylib import events
+
+    if mark == RUNNING:
+        events.emit(events.StageStarted(name, detail, printed=True))
+    else:
+        events.emit(events.StageFinished(name, events.Mark(mark), detail))
 
 
 def state_warning(name: str, detail: str) -> None:
@@ -111,11 +119,15 @@ def state_warning(name: str, detail: str) -> None:
 
 def plain(text: str) -> None:
     """Text exactly as given, e.g. release notes or a machine-readable line."""
-    _out(text)
+    from deploylib import events
+
+    events.emit(events.Text(text))
 
 
 def note(text: str) -> None:
-    _out(f"    {text}")
+    from deploylib import events
+
+    events.emit(events.Note(text))
 
 
 def doit_command(task: str, env_name: str, *options: str) -> str:
@@ -125,25 +137,78 @@ def doit_command(task: str, env_name: str, *options: str) -> str:
 
 def command_line(line: str) -> None:
     """One line of a user command's output (tests, build), indented under its stage."""
-    _out(f"    │ {line}")
+    from deploylib import events
+
+    events.emit(events.Output(line))
 
 
-def checks(results: Iterable[CheckResult], prefix: str = "check") -> None:
+def stage_line(mark: str, name: str, detail: str = "") -> str:
+    return f"  {mark} {name:<22} {detail}".rstrip()
+
+
+def check_lines(results: Iterable[CheckResult], prefix: str) -> list[str]:
+    """A round's results as stage lines, a failure's expectation under it."""
+    lines = []
     for result in results:
         mark = OK if result.passed else FAIL
         detail = f"{result.seconds * 1000:.0f} ms" if result.passed else f"{result.verdict.value}: {result.seen}"
         if result.passed and result.details.get("summary"):
             detail += f"  {result.details['summary']}"
-        stage(mark, f"{prefix} {result.name}", detail)
+        lines.append(stage_line(mark, f"{prefix} {result.name}", detail))
         if not result.passed:
-            note(f"expected {result.expected}")
+            lines.append(f"    expected {result.expected}")
+    return lines
 
 
-def summary(rows: Sequence[tuple[str, str]]) -> None:
-    _out(f"  {_RULE}")
-    for key, value in rows:
-        _out(f"  {key:<10} {value}")
-    _out(f"  {_RULE}")
+def round_lines(label: str, number: int, results: Iterable[CheckResult]) -> list[str]:
+    """Every result of the first round; of later rounds, only those that did not pass."""
+    if number == 1:
+        return check_lines(results, label)
+    return check_lines([r for r in results if not r.passed], f"{label} round {number}")
+
+
+def summary_lines(rows: Iterable[tuple[str, str]]) -> list[str]:
+    return [f"  {_RULE}", *(f"  {key:<10} {value}" for key, value in rows), f"  {_RULE}"]
+
+
+class Terminal:
+    """The plain report: each event as the lines a log shows, written to `stream` (stdout when None,
+    looked up at each write so a redirected stdout is followed)."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+
+    def write(self, lines: Iterable[str]) -> None:
+        stream = self.stream or sys.stdout
+        try:
+            for line in lines:
+                print(line, file=stream, flush=True)
+        except OSError as err:  # a reader that closed early (`| head`), a full disk
+            stdout_lost(err)
+
+    def __call__(self, event: Any) -> None:
+        self.write(self.lines(event))
+
+    @staticmethod
+    def lines(event: Any) -> list[str]:
+        from deploylib import events
+
+        match event:
+            case events.StageStarted(name=name, detail=detail, printed=True):
+                return [stage_line(RUNNING, name, detail)]
+            case events.StageFinished(name=name, mark=mark, detail=detail):
+                return [stage_line(mark, name, detail)]
+            case events.Note(text=text):
+                return [f"    {text}"]
+            case events.Text(text=text):
+                return [text]
+            case events.Output(line=line):
+                return [f"    │ {line}"]
+            case events.RoundFinished(label=label, number=number, results=results):
+                return round_lines(label, number, results)
+            case events.Finished(rows=rows) if rows:
+                return summary_lines(rows)
+        return []
 
 
 def aside(message: str) -> None:

@@ -129,6 +129,9 @@ def _action(run: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return run(**params)
         except DeployError as err:
+            from deploylib import events
+
+            events.emit(events.Failed(str(err), int(err.exit_code)))
             report.failure(str(err))
             raise SystemExit(int(err.exit_code)) from None
 
@@ -338,16 +341,9 @@ def _chain_doc(chain: str) -> str:
 
 def _gate(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def gate() -> dict[str, str]:
-        from deploylib.demo import start_demo
-        from deploylib.gates.quality import run_gates
-        from deploylib.preflight import preflight
+        from deploylib import stages
 
-        if ws.demo:
-            start_demo(ws)
-        preflight(ws)
-        with facts.stage("gate"):
-            key = facts.gate_key()
-            run_gates(ws, key, releases=facts.plan().is_release, state=facts.repo_state())
+        key = stages.gate(ws, facts)
         return {"key": key}
 
     def current(values: dict[str, Any]) -> bool:
@@ -365,12 +361,9 @@ def _gate(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
 
 def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def build() -> dict[str, str]:
-        from deploylib.build.stage import run_build
+        from deploylib import stages
 
-        with facts.stage("build"):
-            plan, key = facts.plan(), facts.build_key()
-            report.stage(report.OK, "version", plan.describe())
-            run_build(ws, plan, facts.repo_state())
+        _, key = stages.build(ws, facts)
         return {"key": key}
 
     def current(values: dict[str, Any]) -> bool:
@@ -386,17 +379,11 @@ def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
 
 def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def release(task: Any) -> dict[str, str]:
+        from deploylib import stages
         from deploylib.build.stage import read_record
-        from deploylib.pipeline import refuse_before_release
-        from deploylib.release.stage import publish
 
-        with facts.stage("release"):
-            plan = facts.plan()
-            artifact = read_record(ws) if ws.config.build.command else None
-            if artifact is not None:
-                refuse_before_release(ws, task.meta["deploying"], artifact)
-            publish(ws, plan, artifact, facts.repo_state())
-        return {"version": plan.version}
+        artifact = read_record(ws) if ws.config.build.command else None
+        return {"version": stages.release(ws, facts, artifact, deploying=task.meta["deploying"])}
 
     def current(values: dict[str, Any]) -> bool:
         from deploylib.release.plan import is_done

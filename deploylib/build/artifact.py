@@ -216,6 +216,14 @@ def quietly(entries: Iterator[Entry]) -> Iterator[Entry]:
         yield from entries
 
 
+def stored(store: Path, digest: str, version: str, commit: str) -> Artifact:
+    """The artifact with `digest` ("sha256:<hex>") in the artifact store `store`: `<hex>.tar` and
+    `<hex>.manifest.json` (the one place these names are made; the files may be missing)."""
+    hex_digest = digest.split(":", 1)[-1]
+    return Artifact(digest=f"sha256:{hex_digest}", tar=store / f"{hex_digest}.tar",
+                    manifest=store / f"{hex_digest}.manifest.json", version=version, commit=commit)
+
+
 def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     """Pack `source` into `store/<hex>.tar` with its manifest; identical trees give identical digests.
     Raises BuildError for anything in `source` an artifact cannot hold (links, fifos, devices, sockets,
@@ -250,20 +258,16 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
                 if entry.size >= _REUSE_MIN:
                     hashes.add(replace(entry, mtime=mtime))
             tar.close()
-        hex_digest = tar.digest.hexdigest()
-        tar_path = store / f"{hex_digest}.tar"
-        manifest_path = store / f"{hex_digest}.manifest.json"
-        manifest.commit(manifest_path)
+        artifact = stored(store, f"sha256:{tar.digest.hexdigest()}", version, commit)
+        manifest.commit(artifact.manifest)
         crash_point("build:packed")
-        os.replace(tmp, tar_path)
+        os.replace(tmp, artifact.tar)
         hashes.commit(store / _HASHES)
         os.utime(store / _HASHES, ns=(started, started))  # see _KnownHashes
     finally:
         manifest.discard()
         hashes.discard()
         tmp.unlink(missing_ok=True)
-    artifact = Artifact(digest=f"sha256:{hex_digest}", tar=tar_path, manifest=manifest_path, version=version,
-                        commit=commit)
     _remember_checked(artifact, list(folders))  # the tar just written is well formed: no need to read it back
     return artifact
 

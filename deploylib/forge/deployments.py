@@ -39,3 +39,37 @@ class DeploymentRecord:
     def _give_up(self, err: DeployError) -> None:
         report.stage(report.WARN, f"{self.kind} deployment", f"not recorded: {err} (the deploy goes on)")
         self.forge = None
+
+
+class DeploymentStatuses:
+    """Forge deployments' subscriber to the event stream: a deploy creates a deployment (in_progress), its
+    end sets success or failure, and a rollback after it marks it inactive."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.record: DeploymentRecord | None = None
+
+    def __call__(self, event: object) -> None:
+        from deploylib import events
+        from deploylib.model import LedgerAction, LedgerStatus, Outcome, short_digest
+
+        match event:
+            case events.ActionStarted(action=LedgerAction.DEPLOY):
+                from deploylib.release.plan import tag_name
+
+                release_id = f"{event.version}-{short_digest(event.digest)}"
+                ref = event.commit if "+" in event.version else tag_name(self.ws, event.version)
+                hotfix = "hotfix " if event.details.get("hotfix") else ""
+                self.record = DeploymentRecord(self.ws, event.environment, ref, f"{hotfix}{release_id}")
+                self.record.status(DeploymentState.IN_PROGRESS, f"deploying {release_id}")
+            case events.ActionFinished(started=events.ActionStarted(action=LedgerAction.DEPLOY) as started,
+                                       status=status, details=details) if self.record is not None:
+                release_id = f"{started.version}-{short_digest(started.digest)}"
+                if status == LedgerStatus.SUCCEEDED:
+                    self.record.status(DeploymentState.SUCCESS, f"{release_id} is live and validated")
+                elif status in (LedgerStatus.FAILED, LedgerStatus.ROLLED_BACK):
+                    why = details.get("error") or "; ".join(details.get("reasons") or [])
+                    self.record.status(DeploymentState.FAILURE, why)
+            case events.Finished(command="deploy", outcome=Outcome.ROLLED_BACK, notify_about=restored) \
+                    if self.record is not None and restored is not None:
+                self.record.status(DeploymentState.INACTIVE, f"rolled back to {restored.id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from typing import Any
 
 from deploylib import report
 from deploylib.config.schema import Variant
@@ -88,3 +89,40 @@ class Notifications:
         if any(thread.is_alive() for thread in self._threads):
             report.stage(report.WARN, "notify", "a notifier is still not answering; gave up waiting")
         self._queues, self._threads, self._problems = {}, [], []
+
+
+class DeployNotices:
+    """Notifications' subscriber to the event stream: a deploy's start and end, and how a failed deploy
+    or a rollback ended. `flush` when the command is done."""
+
+    def __init__(self, configs: tuple[Variant, ...]) -> None:
+        self.notifications = Notifications(configs)
+
+    def __call__(self, event: object) -> None:
+        from deploylib import events
+        from deploylib.model import LedgerAction, LedgerStatus, Outcome, short_digest
+
+        match event:
+            case events.ActionStarted(action=LedgerAction.DEPLOY, notice=notice) if notice:
+                self._send("started", event, notice)
+            case events.ActionFinished(started=events.ActionStarted(action=LedgerAction.DEPLOY) as started,
+                                       status=status, details=details):
+                release_id = f"{started.version}-{short_digest(started.digest)}"
+                if status == LedgerStatus.SUCCEEDED:
+                    warnings = details.get("warnings") or []
+                    self._send("degraded" if warnings else "succeeded", started,
+                               "; ".join(warnings) or f"{release_id} is live and validated")
+                elif status in (LedgerStatus.FAILED, LedgerStatus.ROLLED_BACK):
+                    self._send("failed", started, details.get("error") or "; ".join(details.get("reasons") or []))
+            case events.Finished(outcome=Outcome.ROLLED_BACK | Outcome.ESCALATED as outcome, notice=notice) \
+                    if notice:
+                about = event.notify_about
+                self.notifications.emit(Event("rolled-back" if outcome == Outcome.ROLLED_BACK else "rollback-failed",
+                                              event.environment, about.version if about else event.version,
+                                              about.digest if about else event.digest, notice))
+
+    def _send(self, kind: str, started: Any, message: str) -> None:
+        self.notifications.emit(Event(kind, started.environment, started.version, started.digest, message))
+
+    def flush(self) -> None:
+        self.notifications.flush()

@@ -148,6 +148,23 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
     return tag
 
 
+def release_links(ws: Workspace, version: str, limit: int = 5) -> tuple[str, str, list[str]]:
+    """(tag, GitHub release URL, highlights) of a released `version`, for a deploy's summary: the tag when
+    it exists, the release page when a GitHub repository is configured, and up to `limit` of the release's
+    features and fixes ("feat: …", "fix: …"). A build of unreleased commits (`1.2.0+abc1234`) has none."""
+    tags = version_tags(ws)
+    tag = next((t for t in tags if str(t.version) == version), None)
+    if tag is None:
+        return "", "", []
+    web, forge = web_url(ws.config.release), ws.config.release.forge
+    notes = _notes_of_tag(ws, tag, tags)
+    wanted = {title: kind for kind, title in changelog.SECTIONS if kind in ("feat", "fix")}
+    highlights = [f"{wanted[section.title]}: {entry.description}" for section in notes.sections
+                  if section.title in wanted for entry in section.entries]
+    page = f"{web}/releases/tag/{tag.name}" if web and forge is not None and forge.type == "github" else ""
+    return tag.name, page, highlights[:limit]
+
+
 def _templates(ws: Workspace) -> Path | None:
     return ws.app / ws.config.release.templates if ws.config.release.templates else None
 

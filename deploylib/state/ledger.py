@@ -23,7 +23,7 @@ from typing import Any
 
 from deploylib import report
 from deploylib.errors import StateError
-from deploylib.model import LedgerEntry, utc_now
+from deploylib.model import LedgerAction, LedgerEntry, LedgerStatus, utc_now
 from deploylib.state.lock import process_alive
 
 _SCHEMA = """
@@ -105,7 +105,7 @@ class Ledger:
         report.state_warning("ledger", f"{self.path} was unreadable ({err}); moved it to {kept.name} and "
                              "started a new ledger: earlier deploys are no longer known to the gates")
 
-    def start(self, action: str, environment: str, version: str, digest: str, commit: str, actor: str,
+    def start(self, action: LedgerAction, environment: str, version: str, digest: str, commit: str, actor: str,
               details: dict[str, Any] | None = None) -> int:
         """Record an action as running, by this process (its pid and host go into the details); returns
         the row's id for `finish`. `action`: deploy | validate | rollback; `digest`: the artifact's sha256
@@ -120,10 +120,10 @@ class Ledger:
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
-    def finish(self, entry_id: int, status: str, details: dict[str, Any] | None = None) -> None:
-        """Close the row `start` made: `status` (succeeded | failed | rolled-back), the finish time, the
-        duration in seconds (wall clock since `start`, to the millisecond), and `details` merged over the
-        row's own. A row gone with a corrupted ledger is ignored."""
+    def finish(self, entry_id: int, status: LedgerStatus, details: dict[str, Any] | None = None) -> None:
+        """Close the row `start` made: `status`, the finish time, the duration in seconds (wall clock since
+        `start`, to the millisecond), and `details` merged over the row's own. A row gone with a corrupted
+        ledger is ignored."""
         with self._transaction() as db:
             row = db.execute("SELECT details, started_clock FROM entries WHERE id = ?", (entry_id,)).fetchone()
             if row is None:  # the ledger was found corrupted and replaced since this action started
@@ -204,11 +204,32 @@ class Ledger:
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
     entry_id, action, environment, version, digest, commit, status, started, finished, duration, actor, details = row
-    return LedgerEntry(entry_id, action, environment, version, digest, commit, status, started, finished, duration,
-                       actor, json.loads(details))
+    return LedgerEntry(entry_id, LedgerAction(action), environment, version, digest, commit, LedgerStatus(status),
+                       started, finished, duration, actor, details=json.loads(details))
 
 
 def _corrupt(err: BaseException) -> bool:
     """Whether SQLite says the file is not a database it can read (as opposed to not writable)."""
     return isinstance(err, sqlite3.DatabaseError) and any(
         sign in str(err) for sign in ("not a database", "malformed", "file is encrypted"))
+
+
+class Recorder:
+    """The ledger's subscriber to the event stream: an ActionStarted opens a "running" row, its
+    ActionFinished closes it (or closes row `row` an earlier run left). Writes happen in the emitting
+    thread, so a ledger that cannot be written stops the action before it changes anything."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._rows: dict[object, int] = {}  # ActionStarted (by identity) → its row
+
+    def __call__(self, event: object) -> None:
+        from deploylib import events
+
+        if isinstance(event, events.ActionStarted):
+            self._rows[event] = self.ledger.start(event.action, event.environment, event.version, event.digest,
+                                                  event.commit, event.actor, event.details)
+        elif isinstance(event, events.ActionFinished):
+            row = self._rows.pop(event.started, 0) if event.started is not None else event.row
+            if row:
+                self.ledger.finish(row, event.status, event.details)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from deploylib.config.load import Config, load_file
 from deploylib.config.tomlfile import read_table
 from deploylib.errors import ConfigError, StateError
-from deploylib.model import STATE_DIR
+from deploylib.model import ARTIFACT_STORE, STATE_DIR
 from deploylib.resources import shipped
 from deploylib.sizes import format_size
 
@@ -70,8 +70,8 @@ class Workspace:
 
     @property
     def artifacts(self) -> Path:
-        """Where built artifacts are kept (`.deploylib/artifacts`)."""
-        return self.state / "artifacts"
+        """Where built artifacts are kept (`.deploylib/artifacts`; names inside: build.artifact.stored)."""
+        return self.state / ARTIFACT_STORE
 
     @property
     def incidents(self) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 from deploylib import report
 from deploylib.config.schema import option
 from deploylib.errors import TargetError
-from deploylib.model import STATE_DIR, Artifact, Release
+from deploylib.model import ARTIFACT_STORE, STATE_DIR, Artifact, Release
 from deploylib.runner import command_problem, optional_command_problem, program_name, program_problem, run_shell
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_command_record, read_history
@@ -90,10 +90,11 @@ class CommandTarget(Target):
     def _env(self, release: Release | None = None) -> dict[str, str]:
         env = {"DEPLOY_ENV": self.environment}
         if release is not None:
-            hex_digest = release.digest.split(":", 1)[-1]
+            from deploylib.build.artifact import stored
+
+            artifact = stored(self.root / STATE_DIR / ARTIFACT_STORE, release.digest, release.version, release.commit)
             env |= {"DEPLOY_VERSION": release.version, "DEPLOY_DIGEST": release.digest,
-                    "DEPLOY_DIR": str(self.store.folder / release.id),
-                    "DEPLOY_ARTIFACT": str(self.root / STATE_DIR / "artifacts" / f"{hex_digest}.tar")}
+                    "DEPLOY_DIR": str(self.store.folder / release.id), "DEPLOY_ARTIFACT": str(artifact.tar)}
         return env
 
     def problem(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from deploylib.config.schema import is_http_url, option, positive_seconds_problem, seconds_problem, url_problem
-from deploylib.model import CheckResult, Verdict
+from deploylib.model import CheckResult, Severity, Verdict
 from deploylib.validate.charset import decode
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class Check(ABC):
     def result(self, verdict: Verdict, expected: str, seen: str, seconds: float, **details: Any) -> CheckResult:
         """A CheckResult labelled and graded as this check: `seconds` is the attempt's wall time; `details`
         (JSON-serialisable values) go to reports and incidents."""
-        return CheckResult(self.label, verdict, expected, seen, seconds, self.severity, details)
+        return CheckResult(self.label, verdict, expected, seen, seconds, Severity(self.severity), details)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deploylib.config.schema import option, seconds_problem
-from deploylib.model import CheckResult, Verdict
+from deploylib.model import CheckResult, Severity, Verdict
 
 ACTIONS = ("rollback", "warn")
-_WORST_FIRST = ("fail", "error", "inconclusive", "pass")
+_WORST_FIRST = (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS)
 
 
 def _action(value: str) -> str:
@@ -57,35 +57,36 @@ class WindowPolicy:
     issue_severity: str = option("critical", doc='"critical" (such an issue rolls back) or "minor" (it warns)',
                                  check=lambda v: "" if v in ("critical", "minor") else "is not critical or minor")
 
-    def action(self, outcome: str) -> str:
-        """"rollback" or "warn" for a fail, error or inconclusive outcome; "" for "pass"."""
-        return {"fail": self.on_fail, "error": self.on_error, "inconclusive": self.on_inconclusive}.get(outcome, "")
+    def action(self, outcome: Verdict) -> str:
+        """"rollback" or "warn" for a fail, error or inconclusive outcome; "" for a pass."""
+        return {Verdict.FAIL: self.on_fail, Verdict.ERROR: self.on_error,
+                Verdict.INCONCLUSIVE: self.on_inconclusive}.get(outcome, "")
 
 
 @dataclass(frozen=True)
 class Decision:
     """The window's verdict so far (or final)."""
 
-    outcome: str  # the worst state of a critical check: pass | fail | error | inconclusive
+    outcome: Verdict  # the worst state of a critical check
     rollback: bool  # the policy says this outcome takes the release down
     reasons: list[str]  # per critical check that is not passing, why
     warnings: list[str]  # minor checks that are not passing, and critical outcomes the policy only warns on
 
 
-def check_state(verdicts: list[Verdict], policy: WindowPolicy, final: bool) -> tuple[str, str]:
-    """(state, why) of one check from its results so far, oldest first: state is "fail", "error",
-    "inconclusive" or "pass" (checked in that order, see the module docstring), `why` the counts in
-    words ("" for pass). `final`: this is the window's last round. Pure."""
+def check_state(verdicts: list[Verdict], policy: WindowPolicy, final: bool) -> tuple[Verdict, str]:
+    """(state, why) of one check from its results so far, oldest first: state is FAIL, ERROR,
+    INCONCLUSIVE or PASS (checked in that order, see the module docstring), `why` the counts in
+    words ("" for a pass). `final`: this is the window's last round. Pure."""
     failures = verdicts.count(Verdict.FAIL)
     trailing_errors = len(verdicts) - len(list(_rstrip(verdicts, Verdict.ERROR)))
     no_data = verdicts.count(Verdict.INCONCLUSIVE)
     if failures > policy.failure_limit:
-        return "fail", f"{failures} failed result(s), failure_limit {policy.failure_limit}"
+        return Verdict.FAIL, f"{failures} failed result(s), failure_limit {policy.failure_limit}"
     if trailing_errors > policy.consecutive_error_limit or (final and verdicts and verdicts[-1] is Verdict.ERROR):
-        return "error", f"{trailing_errors} error(s) in a row: it could not be measured"
+        return Verdict.ERROR, f"{trailing_errors} error(s) in a row: it could not be measured"
     if no_data > policy.inconclusive_limit:
-        return "inconclusive", f"{no_data} result(s) without data"
-    return "pass", ""
+        return Verdict.INCONCLUSIVE, f"{no_data} result(s) without data"
+    return Verdict.PASS, ""
 
 
 def _rstrip(verdicts: list[Verdict], value: Verdict) -> list[Verdict]:
@@ -102,12 +103,12 @@ def decide(rounds: list[list[CheckResult]], policy: WindowPolicy, final: bool) -
     for results in rounds:
         for result in results:
             by_check.setdefault(result.name, []).append(result)
-    outcome, reasons, warnings = "pass", list[str](), list[str]()
+    outcome, reasons, warnings = Verdict.PASS, list[str](), list[str]()
     for name, results in by_check.items():
         state, why = check_state([r.verdict for r in results], policy, final)
-        if state == "pass":
+        if state is Verdict.PASS:
             continue
-        if results[-1].severity == "minor":
+        if results[-1].severity == Severity.MINOR:
             warnings.append(f"{name} (minor): {state}, {why}")
             continue
         if _WORST_FIRST.index(state) < _WORST_FIRST.index(outcome):

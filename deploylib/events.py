@@ -1,0 +1,223 @@
+"""The event stream: what the release and deploy paths say happened, and the bus that hands each event to
+every output subscribed to it.
+
+The stages, the pipeline and the fast tracks only emit events. The outputs subscribe: the terminal report
+(`report.Terminal`, or `live.LiveTerminal` on a terminal), the ledger (`state.ledger.Recorder`),
+notifications (`notify.delivery.Notifier`), GitHub Deployments (`forge.deployments.DeploymentStatuses`), the
+JSON result (`result.RunResult`) and the GitHub Actions summary (`ci.Actions`). Subscribers are called in
+the order they were subscribed, in the thread that emits; an exception in one (a ledger that cannot be
+written) propagates to the emitter, as the direct call it replaces did.
+
+The subscribers of the running command are held in a context variable: `subscribed()` adds some for the
+length of a `with` block (a doit run adds the terminal and the result; a deploy adds the ledger,
+notifications and Deployments). With none subscribed, events go to the plain terminal report on stdout,
+so a stage called on its own (a test, a script) prints what it always printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Release
+
+
+class Mark(StrEnum):
+    """A stage line's result, as the terminal shows it."""
+
+    OK = "✓"
+    FAIL = "✗"
+    SKIP = "–"
+    WARN = "!"
+    RUNNING = "…"
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: events are hashed by identity (ActionFinished refers to its start)
+class StageStarted:
+    """A stage began; `printed` when the plain report shows it as a `…` line (a command that streams output)."""
+
+    name: str
+    detail: str = ""
+    printed: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class StageFinished:
+    """A stage's result: one stage line."""
+
+    name: str
+    mark: Mark
+    detail: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Note:
+    """A remark under the stage before it."""
+
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class Text:
+    """Text to show exactly as given (release notes, the next version)."""
+
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class Output:
+    """One line of a user command's streamed output (tests, build, a command check)."""
+
+    line: str
+
+
+@dataclass(frozen=True, eq=False)
+class WindowStarted:
+    """Validation began: `rounds` expected over `duration_s` seconds (0: one round) against `url`."""
+
+    label: str
+    url: str
+    rounds: int
+    duration_s: float
+    checks: int
+
+
+@dataclass(frozen=True, eq=False)
+class RoundFinished:
+    """One round of checks ended, `left_s` seconds before the window closes."""
+
+    label: str
+    number: int
+    results: tuple[CheckResult, ...]
+    rounds: int
+    left_s: float
+
+
+@dataclass(frozen=True, eq=False)
+class ActionStarted:
+    """An action to record in the ledger began (`notice`: how a notification words it, "" for none)."""
+
+    action: LedgerAction
+    environment: str
+    version: str
+    digest: str
+    commit: str
+    actor: str
+    details: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ActionFinished:
+    """An action ended: the one `started` in this run, or ledger row `row` left by an earlier run."""
+
+    started: ActionStarted | None
+    status: LedgerStatus
+    details: dict[str, Any] = field(default_factory=dict)
+    row: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Switched:
+    """Traffic moved to `release` on (part of) an environment."""
+
+    environment: str
+    step: str
+    previous: Release | None
+    release: Release
+
+
+@dataclass(frozen=True, eq=False)
+class RolledBack:
+    """`restored` is live again on `environment` in place of `replaced` (a release, or what was serving)."""
+
+    environment: str
+    replaced: str
+    restored: Release
+
+
+@dataclass(frozen=True, eq=False)
+class IncidentWritten:
+    path: str
+
+
+@dataclass(frozen=True, eq=False)
+class Planned:
+    """A dry run's answer: the next version (or none) and its tag."""
+
+    version: str
+    tag: str
+    is_release: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Finished:
+    """How a deploy, rollback, validation or promotion ended, with the summary block's rows.
+
+    `release` is the release the command was about (deployed, restored, validated); `notice` is the
+    message notifications send about `notify_about` (the release serving after a rollback)."""
+
+    command: str
+    outcome: Outcome
+    environment: str
+    version: str
+    digest: str
+    rows: tuple[tuple[str, str], ...] = ()
+    notice: str = ""
+    notify_about: Release | None = None
+    url: str = ""
+    tag: str = ""
+    release_url: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Failed:
+    """The run stopped with `message` and `exit_code` (a DeployError's)."""
+
+    message: str
+    exit_code: int
+
+
+Event = (StageStarted | StageFinished | Note | Text | Output | WindowStarted | RoundFinished | ActionStarted
+         | ActionFinished | Switched | RolledBack | IncidentWritten | Planned | Finished | Failed)
+Subscriber = Callable[[Any], None]
+
+_subscribers: ContextVar[tuple[Subscriber, ...]] = ContextVar("deploylib_subscribers", default=())
+
+
+def _active() -> tuple[Subscriber, ...]:
+    """The subscribers of the running command; the plain terminal report when nothing subscribed one."""
+    subscribers = _subscribers.get()
+    if subscribers:
+        return subscribers
+    from deploylib.report import Terminal
+
+    return (Terminal(),)
+
+
+def emit(event: Event) -> None:
+    """Hand `event` to every subscriber of the running command, in order."""
+    for subscriber in _active():
+        subscriber(event)
+
+
+@contextlib.contextmanager
+def subscribed(*subscribers: Subscriber) -> Iterator[None]:
+    """Add `subscribers` for the length of the block (after those already subscribed)."""
+    close = open_run(*subscribers)
+    try:
+        yield
+    finally:
+        close()
+
+
+def open_run(*subscribers: Subscriber, replace: bool = False) -> Callable[[], None]:
+    """Subscribe `subscribers` (in place of the default terminal with `replace`) until the returned function
+    is called: a doit run opens in one reporter callback and closes in another, so it cannot be a block."""
+    token = _subscribers.set((*(() if replace else _active()), *subscribers))
+    return lambda: _subscribers.reset(token)

@@ -1,0 +1,57 @@
+"""The release stages as functions, shared by the task graph (tasks.py) and the hotfix fast track
+(fasttrack.py): gate → build → release. Each runs under the repository lock (`RunFacts.stage`, held
+from the first stage to the end of the run) and reads the repository through the run's `RunFacts`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploylib.model import Artifact
+    from deploylib.state.runfacts import RunFacts
+    from deploylib.state.workspace import Workspace
+
+
+def gate(ws: Workspace, facts: RunFacts, waived: frozenset[str] = frozenset(), action: str = "gate") -> str:
+    """Start the demo when it runs, check what the release needs (preflight), then under the lock (held as
+    `action`) run the gates, `waived` left out; returns the key the pass is valid for. Raises GateFailed."""
+    from deploylib.demo import start_demo
+    from deploylib.gates.quality import run_gates
+    from deploylib.preflight import preflight
+
+    if ws.demo:
+        start_demo(ws)
+    preflight(ws)
+    with facts.stage(action):
+        key = facts.gate_key()
+        run_gates(ws, key, waived, releases=facts.plan().is_release, state=facts.repo_state())
+    return key
+
+
+def build(ws: Workspace, facts: RunFacts, action: str = "build") -> tuple[Artifact, str]:
+    """Build the planned version from HEAD into the artifact store and record it (the build record);
+    returns the artifact and the key the build is current for."""
+    from deploylib import report
+    from deploylib.build.stage import run_build
+
+    with facts.stage(action):
+        plan, key = facts.plan(), facts.build_key()
+        report.stage(report.OK, "version", plan.describe())
+        return run_build(ws, plan, facts.repo_state()), key
+
+
+def release(ws: Workspace, facts: RunFacts, artifact: Artifact | None, deploying: Sequence[str] = (),
+            hotfix: bool = False, action: str = "release") -> str:
+    """Tag and publish the planned release (attaching `artifact` when configured); returns its version. The
+    refusals the deploys to `deploying` would meet, known before the tag, stop it first
+    (pipeline.refuse_before_release)."""
+    from deploylib.pipeline import refuse_before_release
+    from deploylib.release.stage import publish
+
+    with facts.stage(action):
+        plan = facts.plan()
+        if artifact is not None:
+            refuse_before_release(ws, list(deploying), artifact, hotfix=hotfix)
+        publish(ws, plan, artifact, facts.repo_state())
+    return str(plan.version)

@@ -1,0 +1,67 @@
+"""The event stream: the bus, the plain report's lines and the ledger's subscriber, each from events alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploylib import events
+from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Severity, Verdict
+from deploylib.report import Terminal
+from deploylib.state.ledger import Ledger, Recorder
+
+PASSED = CheckResult("home", Verdict.PASS, "200", "200", 0.012)
+FAILED = CheckResult("about", Verdict.FAIL, "status 200", "status 404", 0.02)
+MINOR = CheckResult("logo", Verdict.ERROR, "status 200", "connection refused", 0.5, Severity.MINOR)
+
+
+@pytest.mark.parametrize(("event", "lines"), [
+    (events.StageFinished("gate tests", events.Mark.OK, "passed in 0.12 s"),
+     ["  ✓ gate tests             passed in 0.12 s"]),
+    (events.StageFinished("cleanup", events.Mark.WARN), ["  ! cleanup"]),
+    (events.StageStarted("build", "running make", printed=True), ["  … build                  running make"]),
+    (events.StageStarted("deploy:production", "uploading"), []),  # the live line only
+    (events.Note("warning: slow"), ["    warning: slow"]),
+    (events.Output("ok 1 test"), ["    │ ok 1 test"]),
+    (events.Text("next version: 1.2.0"), ["next version: 1.2.0"]),
+    (events.RoundFinished("validate", 1, (PASSED, FAILED), 3, 20.0),
+     ["  ✓ validate home          12 ms", "  ✗ validate about         fail: status 404", "    expected status 200"]),
+    (events.RoundFinished("validate", 2, (PASSED, FAILED), 3, 10.0),
+     ["  ✗ validate round 2 about fail: status 404", "    expected status 200"]),
+    (events.Finished("deploy", Outcome.LIVE, "production", "1.0.0", "sha256:ab", (("status", "live"),)),
+     ["  " + "─" * 64, "  status     live", "  " + "─" * 64]),
+    (events.Switched("production", "", None, None), []),  # type: ignore[arg-type]
+])
+def test_the_plain_report_prints_one_event_as_todays_lines(event: object, lines: list[str]) -> None:
+    assert Terminal.lines(event) == lines
+
+
+def test_subscribers_hear_events_in_order_and_only_inside_their_block(capsys: pytest.CaptureFixture[str]) -> None:
+    heard: list[tuple[str, object]] = []
+    note = events.Note("hello")
+    with events.subscribed(lambda e: heard.append(("first", e)), lambda e: heard.append(("second", e))):
+        events.emit(note)
+    events.emit(events.Note("after"))
+    assert heard == [("first", note), ("second", note)]
+    assert capsys.readouterr().out == "    hello\n    after\n"  # the default plain report stays subscribed
+
+
+def test_an_output_that_fails_stops_the_emitter() -> None:
+    def broken(event: object) -> None:
+        raise OSError("disk full")
+
+    with events.subscribed(broken), pytest.raises(OSError):
+        events.emit(events.Note("x"))
+
+
+def test_the_ledger_subscriber_opens_a_row_on_start_and_closes_it_on_finish(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    record = Recorder(ledger)
+    started = events.ActionStarted(LedgerAction.DEPLOY, "production", "1.0.0", "sha256:ab", "c0ffee", "me", {"x": 1})
+    record(started)
+    assert [e.status for e in ledger.entries()] == [LedgerStatus.RUNNING]
+    record(events.ActionFinished(started, LedgerStatus.ROLLED_BACK, {"reasons": ["home: fail"]}))
+    (entry,) = ledger.entries()
+    assert (entry.action, entry.status, entry.details["reasons"], entry.details["x"]) == \
+        (LedgerAction.DEPLOY, "rolled-back", ["home: fail"], 1)
