@@ -33,24 +33,42 @@ __all__ = ["DOIT_CONFIG", "task_deploylib", "task_release"]  # noqa: F822 (DOIT_
 
 
 class Reporter(ConsoleReporter):
-    """doit's console reporter, except that a task asked for machine-readable output (its meta names the
-    param, e.g. `doit status --json`) gets no ".  status" title: stdout is then the JSON and nothing else.
-    It also settles production confirmation before the first task runs (see `_confirm_run`), and tells the
-    release which environments the run deploys to (see `_tell_release`)."""
+    """doit's console reporter. Before the first task it opens the run's outputs (deploylib.outputs), tells
+    the release which environments the run deploys to (see `_tell_release`) and settles production
+    confirmation (see `_confirm_run`); after the last it closes the outputs. A run asked for machine-readable
+    output (a selected task's `--json`, named by its meta) gets no ".  status" title for that task and doit's
+    other lines on stderr: stdout is then the JSON and nothing else."""
+
+    def __init__(self, outstream: Any, options: Any) -> None:
+        super().__init__(outstream, options)
+        self._close: Callable[[], None] | None = None
+        if outstream is None:  # started with stdout closed (`>&-`): Python has no sys.stdout
+            report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
 
     def initialize(self, tasks: dict[str, Any], selected_tasks: list[str]) -> None:
         super().initialize(tasks, selected_tasks)
+        chosen = [tasks[name] for name in selected_tasks if name in tasks]
+        as_json = any(_flag(task, "machine_readable") for task in chosen)
+        runs_json = any(_flag(task, "machine_readable") and (task.meta or {}).get("result") for task in chosen)
+        no_color = any(_flag(task, "no_color") for task in chosen)
+        stdout = self.outstream
+        if as_json:
+            import sys
+
+            self.outstream = sys.stderr
+        if stdout is not None and (runs_json or not as_json):  # `status --json` and others print their own
+            from deploylib.outputs import open_run
+
+            self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout)
         try:
             _tell_release(tasks, selected_tasks)
             _confirm_run(tasks, selected_tasks)
         except DeployError as err:
+            from deploylib import events
+
+            events.emit(events.Failed(str(err), int(err.exit_code)))
             report.failure(str(err))
             raise SystemExit(int(err.exit_code)) from None
-
-    def __init__(self, outstream: Any, options: Any) -> None:
-        super().__init__(outstream, options)
-        if outstream is None:  # started with stdout closed (`>&-`): Python has no sys.stdout
-            report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
 
     def write(self, text: str) -> None:
         try:
@@ -60,9 +78,21 @@ class Reporter(ConsoleReporter):
             report.stdout_lost(err)
 
     def execute_task(self, task: Any) -> None:
-        flag = (task.meta or {}).get("machine_readable")
-        if not (flag and task.options.get(flag)):
+        if not _flag(task, "machine_readable"):
             super().execute_task(task)
+
+    def complete_run(self) -> None:
+        super().complete_run()
+        close: Callable[[], None] | None = getattr(self, "_close", None)
+        self._close = None
+        if close is not None:
+            close()
+
+
+def _flag(task: Any, key: str) -> bool:
+    """Whether a task's meta `key` is on: True itself, or the name of a param given on the command line."""
+    flag = (task.meta or {}).get(key)
+    return bool(flag is True or (isinstance(flag, str) and (task.options or {}).get(flag)))
 
 
 def doit_config(root: Path) -> dict[str, Any]:
@@ -206,6 +236,11 @@ def _rerun(selected: list[str], confirming: list[str]) -> str:
             out.append("--yes")
     return "doit " + " ".join(out)
 _JSON = {"name": "as_json", "long": "json", "type": bool, "default": False, "help": "print one JSON object"}
+_RESULT_JSON = {**_JSON, "help": "print the result as one JSON object on stdout (deploylib/schemas/"
+                                 "result.schema.json); the report goes to stderr"}
+_NO_COLOR = {"name": "no_color", "long": "no-color", "type": bool, "default": False,
+             "help": "plain lines, no colour or progress, even on a terminal (also: NO_COLOR)"}
+_RESULT_META = {"machine_readable": "as_json", "no_color": "no_color", "result": True}
 
 
 def _env_param(ws: Workspace, default: str, text: str) -> dict[str, Any]:
@@ -243,21 +278,23 @@ _PLAN_PARAMS = [
      "help": "release a prerelease with this token: 1.5.0-rc.1, then rc.2"},
     {"name": "hotfix", "long": "hotfix", "type": bool, "default": False,
      "help": "a patch release, whatever the commits ask for"},
+    {**_RESULT_JSON, "help": "with --dry-run: print the plan as one JSON object on stdout"}, _NO_COLOR,
 ]
 
 
 @task_params(_PLAN_PARAMS)
-def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool) -> Iterator[dict[str, Any]]:
+def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool, as_json: bool,
+                 no_color: bool) -> Iterator[dict[str, Any]]:
     """The stages that make a release: gate, build, release (of the repository itself under `demo = true`)."""
     ws = _workspace().releasing
     facts = RunFacts(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
     if dry_run:
-        yield _release_preview(ws, facts)
+        yield {**_release_preview(ws, facts), "meta": {"machine_readable": as_json, "no_color": no_color,
+                                                        "result": True}}
         return
-    yield _gate(ws, facts)
-    if ws.config.build.command:
-        yield _build(ws, facts)
-    yield _release(ws, facts)
+    stages = [_gate(ws, facts), *([_build(ws, facts)] if ws.config.build.command else []), _release(ws, facts)]
+    for stage in stages:
+        yield {**stage, "meta": {**(stage.get("meta") or {}), "no_color": no_color}}
 
 
 _PER_ENVIRONMENT = ("deploy", "validate", "unlock", "releases")  # task groups with one subtask per environment
@@ -447,11 +484,13 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         staging = ws.config.staging_for(env)
         yield {"basename": "deploy", "name": env.name, "doc": f"deploy to {env.name} ({env.target.type})",
-               "actions": [_action(deploy)], "file_dep": [str(ws.build_record)], "params": [_YES, _CONFIRMED],
+               "actions": [_action(deploy)], "file_dep": [str(ws.build_record)],
+               "params": [_YES, _CONFIRMED, _RESULT_JSON, _NO_COLOR],
                "task_dep": [_DEMO_CHAIN + "release" if ws.own else "release",
                             *([f"deploy:{staging.name}"] if staging else [])],
                "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2,
-               "meta": {"confirms": {"env": env.name, "what": "deploys to", "needs": _confirming(ws)}}}
+               "meta": {**_RESULT_META, "confirms": {"env": env.name, "what": "deploys to",
+                                                     "needs": _confirming(ws)}}}
 
 
 def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
@@ -464,7 +503,8 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
             pipeline.validate(ws, env_name)
 
         yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
-               "actions": [_action(validate)], "uptodate": [False], "verbosity": 2}
+               "actions": [_action(validate)], "uptodate": [False], "verbosity": 2, "params": [_NO_COLOR],
+               "meta": {"no_color": "no_color"}}
 
 
 def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:
@@ -522,8 +562,8 @@ def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
     what = {"promote": "promotes staging's release to", "hotfix": "releases a HOTFIX and deploys it to"}[name]
     return {"basename": name, "doc": doc, "actions": [_action(shortcut)], "uptodate": [False],
             "io": {"capture": False}, "verbosity": 2,
-            "params": [_env_param(ws, "production", "environment"), _YES, _CONFIRMED],
-            "meta": {"confirms": {"what": what, "needs": _confirming(ws)}}}
+            "params": [_env_param(ws, "production", "environment"), _YES, _CONFIRMED, _RESULT_JSON, _NO_COLOR],
+            "meta": {**_RESULT_META, "confirms": {"what": what, "needs": _confirming(ws)}}}
 
 
 def _confirming(ws: Workspace) -> list[str]:
@@ -551,10 +591,11 @@ def _rollback(ws: Workspace) -> dict[str, Any]:
 
         pipeline.rollback(ws, env, to, yes, force)
 
-    return {"basename": "rollback",
+    return {"basename": "rollback", "meta": _RESULT_META,
             "doc": "Restore the last good release (production unless --env; --to VERSION picks one)",
             "actions": [_action(rollback)], "uptodate": [False], "io": {"capture": False}, "verbosity": 2,
             "params": [_env_param(ws, "production", "environment"),
                        {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES,
+                       _RESULT_JSON, _NO_COLOR,
                        {"name": "force", "long": "force", "type": bool, "default": False,
                         "help": "restore a release marked bad, or replace what deploylib did not publish"}]}

@@ -103,8 +103,13 @@ def write_changelog(ws: Workspace, full: bool) -> None:
 def preview(ws: Workspace, plan: VersionPlan) -> None:
     """What `publish` would do, written nowhere: the next version and the release notes, after the refusals
     `plan.refuse_unless_plan_holds` finds (the release's own, so the dry run fails where it would). Prints to
-    stdout through deploylib.report. Raises as `refuse_unless_plan_holds` does."""
+    stdout through deploylib.report (and emits the plan for the JSON result). Raises as
+    `refuse_unless_plan_holds` does."""
+    from deploylib import events
+
     refuse_unless_plan_holds(ws, plan)
+    events.emit(events.Planned(plan.version if plan.is_release else "",
+                               tag_name(ws, plan.version) if plan.is_release else "", plan.is_release))
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
     report.plain(plan.describe())
     if plan.is_release:

@@ -1,4 +1,5 @@
-"""The event stream: the bus, the plain report's lines and the ledger's subscriber, each from events alone."""
+"""The event stream: the bus, the plain report's lines, the ledger's subscriber, and the run result,
+each from events alone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from deploylib import events
 from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Severity, Verdict
 from deploylib.report import Terminal
+from deploylib.result import RunResult
 from deploylib.state.ledger import Ledger, Recorder
 
 PASSED = CheckResult("home", Verdict.PASS, "200", "200", 0.012)
@@ -65,3 +67,29 @@ def test_the_ledger_subscriber_opens_a_row_on_start_and_closes_it_on_finish(tmp_
     (entry,) = ledger.entries()
     assert (entry.action, entry.status, entry.details["reasons"], entry.details["x"]) == \
         (LedgerAction.DEPLOY, "rolled-back", ["home: fail"], 1)
+
+
+@pytest.mark.parametrize(("stream", "outcome", "code"), [
+    ([], Outcome.UNCHANGED, 0),
+    ([events.Failed("gate failed", 1)], Outcome.FAILED, 1),
+    ([events.Failed("interrupted", 130)], Outcome.INTERRUPTED, 130),
+    ([events.Finished("deploy", Outcome.ROLLED_BACK, "production", "1.1.0", "sha256:ab"),
+      events.Failed("rolled back", 4)], Outcome.ROLLED_BACK, 4),
+    ([events.Planned("1.2.0", "v1.2.0", True)], Outcome.PLANNED, 0),
+    ([events.Planned("", "", False)], Outcome.NOTHING, 0),
+])
+def test_the_result_says_how_the_run_ended(stream: list[object], outcome: Outcome, code: int) -> None:
+    result = RunResult("deploy:production")
+    for event in stream:
+        result(event)
+    assert (result.to_dict()["outcome"], result.to_dict()["exit_code"]) == (outcome.value, code)
+
+
+def test_a_stage_lasts_from_its_start_or_from_the_stage_before() -> None:
+    ticks = iter([0.0, 1.0, 1.5, 4.0, 4.0])
+    result = RunResult("release", clock=lambda: next(ticks))
+    result(events.StageFinished("gate tests", events.Mark.OK))  # at 1.0: since the run began
+    result(events.StageStarted("build", printed=True))  # at 1.5
+    result(events.StageFinished("build", events.Mark.FAIL, "exit 1"))  # at 4.0
+    assert [(s["name"], s["result"], s["duration_s"]) for s in result.stages] == \
+        [("gate tests", "passed", 1.0), ("build", "failed", 2.5)]

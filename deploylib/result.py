@@ -1,0 +1,79 @@
+"""The machine-readable result of a run (`--json`, and the GitHub Actions summary and outputs), collected
+from the event stream. Its shape is deploylib/schemas/result.schema.json."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from deploylib import events
+from deploylib.errors import ExitCode
+from deploylib.model import LedgerAction, Outcome
+
+SCHEMA = "schemas/result.schema.json"  # inside the package
+STAGE_RESULTS = {events.Mark.OK: "passed", events.Mark.FAIL: "failed", events.Mark.SKIP: "skipped",
+                 events.Mark.WARN: "warning"}
+
+
+class RunResult:
+    """Subscriber that keeps what a run did: its stages with result and duration (seconds from the stage's
+    start, or from the end of the stage before when it announced no start), every check result with its
+    phase and round, and how the run ended. `to_dict` gives the JSON object."""
+
+    def __init__(self, command: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.command, self.clock = command, clock
+        self.environment = command.split(":", 1)[1] if command.startswith(("deploy:", "validate:")) else ""
+        self.version = self.tag = self.digest = self.url = self.release_url = self.incident = self.message = ""
+        self.outcome: Outcome | None = None
+        self.exit_code = int(ExitCode.OK)
+        self.stages: list[dict[str, Any]] = []
+        self.checks: list[dict[str, Any]] = []
+        self._began = self._last = clock()
+        self._started: dict[str, float] = {}
+
+    def __call__(self, event: object) -> None:
+        now = self.clock()
+        match event:
+            case events.StageStarted(name=name):
+                self._started[name] = now
+            case events.StageFinished(name=name, mark=mark, detail=detail):
+                began = self._started.pop(name, self._last)
+                self.stages.append({"name": name, "result": STAGE_RESULTS[mark], "detail": detail,
+                                    "duration_s": round(now - began, 3)})
+                self._last = now
+            case events.RoundFinished(label=label, number=number, results=results):
+                self.checks += [{"name": r.name, "phase": label, "round": number, "verdict": r.verdict.value,
+                                 "severity": r.severity.value if hasattr(r.severity, "value") else r.severity,
+                                 "duration_s": round(r.seconds, 4), "expected": r.expected, "seen": r.seen}
+                                for r in results]
+            case events.ActionStarted(action=LedgerAction.DEPLOY):
+                self.environment, self.version, self.digest = event.environment, event.version, event.digest
+            case events.Finished():
+                self.outcome = event.outcome
+                self.environment, self.version, self.digest = event.environment, event.version, event.digest
+                self.url, self.tag = event.url or self.url, event.tag or self.tag
+                self.release_url = event.release_url or self.release_url
+            case events.IncidentWritten(path=path):
+                self.incident = path
+            case events.Planned(version=version, tag=tag, is_release=is_release):
+                self.version, self.tag = version, tag
+                self.outcome = Outcome.PLANNED if is_release else Outcome.NOTHING
+            case events.Failed(message=message, exit_code=code):
+                self.message, self.exit_code = message, code
+
+    def ended(self) -> Outcome:
+        """How the run ended: what the command said, or for a run stopped by an error, failed (or interrupted);
+        a run that had nothing to do (every task up to date) is unchanged."""
+        if self.outcome is not None:
+            return self.outcome
+        if self.exit_code == ExitCode.INTERRUPTED:
+            return Outcome.INTERRUPTED
+        return Outcome.FAILED if self.exit_code else Outcome.UNCHANGED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"command": self.command, "version": self.version, "tag": self.tag,
+                "environment": self.environment, "digest": self.digest, "outcome": self.ended().value,
+                "exit_code": self.exit_code, "message": self.message,
+                "duration_s": round(self.clock() - self._began, 3), "stages": self.stages, "checks": self.checks,
+                "urls": {"environment": self.url, "release": self.release_url}, "incident": self.incident}

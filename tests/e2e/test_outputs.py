@@ -1,0 +1,111 @@
+"""The outputs of a run on the embedded demo: `--json` gives one object on stdout, valid against the
+schema the package ships."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.conftest import REPO, git, run_doit
+
+pytestmark = pytest.mark.slow
+YES = {"DEPLOYLIB_YES": "1"}
+SCHEMA = json.loads((files("deploylib") / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
+ESCAPE = re.compile(r"\x1b\[")
+
+
+def result_of(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict[str, Any], str, int]:
+    """Run doit with --json; stdout must be exactly one JSON object valid against the shipped schema."""
+    done = run_doit(root, *args, "--json", env={**YES, **(env or {})})
+    result = json.loads(done.stdout)  # the whole of stdout, nothing before or after the object
+    Draft202012Validator(SCHEMA).validate(result)
+    assert result["exit_code"] == done.returncode
+    return result, done.stderr, done.returncode
+
+
+def break_the_about_page(root: Path) -> None:
+    done = run_doit(root, "break-demo")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
+    """One deploy of the demo to production with --json, shared by the tests that only read it."""
+    root = tmp_path_factory.mktemp("outputs") / "clone"
+    root.mkdir()
+    (root / "dodo.py").write_text((REPO / "dodo.py").read_text())
+    result, stderr, code = result_of(root, "deploy:production")
+    assert code == 0, stderr
+    return root, result, stderr
+
+
+def test_deploy_json_is_the_release_its_stages_and_checks(deployed: tuple[Path, dict[str, Any], str]) -> None:
+    _, result, _ = deployed
+    assert (result["command"], result["environment"], result["version"], result["tag"], result["outcome"]) == \
+        ("deploy:production", "production", "1.1.0", "v1.1.0", "live")
+    assert result["digest"].startswith("sha256:") and result["incident"] == "" and result["message"] == ""
+    stages = {s["name"]: s for s in result["stages"]}
+    assert stages["gate tests"]["result"] == "passed" and stages["switch:production"]["result"] == "passed"
+    assert all(s["duration_s"] >= 0 for s in result["stages"])
+    checks = [c for c in result["checks"] if c["phase"] == "validate"]
+    assert {c["verdict"] for c in checks} == {"pass"} and {"home page", "about page"} <= {c["name"] for c in checks}
+
+
+def test_with_json_the_human_report_goes_to_stderr(deployed: tuple[Path, dict[str, Any], str]) -> None:
+    _, _, stderr = deployed
+    assert ".  gate" in stderr and "✓ gate tests" in stderr and "deployed   1.1.0" in stderr
+
+
+def test_a_dry_run_release_gives_the_plan_as_json(tmp_path: Path) -> None:
+    (tmp_path / "dodo.py").write_text((REPO / "dodo.py").read_text())
+    result, stderr, code = result_of(tmp_path, "release", "--dry-run")
+    assert code == 0, stderr
+    assert (result["command"], result["outcome"], result["version"], result["tag"]) == \
+        ("release", "planned", "1.1.0", "v1.1.0")
+    assert "next version: 1.1.0" in stderr
+
+
+def test_a_failed_validation_gives_the_rollback_the_incident_and_exit_code_4(workspace: Path) -> None:
+    first, stderr, code = result_of(workspace, "deploy:production")
+    assert code == 0, stderr
+    break_the_about_page(workspace)
+    result, stderr, code = result_of(workspace, "deploy:production")
+    assert (code, result["outcome"], result["environment"]) == (4, "rolled back", "test"), stderr
+    assert Path(result["incident"]).is_file() and "failed validation on test" in result["message"]
+    assert {c["verdict"] for c in result["checks"] if c["phase"] == "validate" and c["name"] == "about page"} \
+        == {"fail"}
+    assert any(c["phase"] == "re-validate" for c in result["checks"])
+
+
+def test_a_rollback_with_nothing_earlier_is_a_failed_result(deployed: tuple[Path, dict[str, Any], str]) -> None:
+    root, _, _ = deployed
+    result, _, code = result_of(root, "rollback")
+    assert (code, result["outcome"], result["command"]) == (1, "failed", "rollback")
+    assert "no earlier good release" in result["message"]
+
+
+def test_promote_and_hotfix_give_their_deploy_as_json(workspace: Path) -> None:
+    tested, stderr, code = result_of(workspace, "deploy:test")
+    assert (code, tested["outcome"]) == (0, "live"), stderr
+    promoted, stderr, code = result_of(workspace, "promote")
+    assert (code, promoted["outcome"], promoted["environment"], promoted["digest"]) == \
+        (0, "live", "production", tested["digest"]), stderr
+    app = workspace / ".deploylib" / "demo" / "app"
+    (app / "src" / "about.html").write_text((app / "src" / "about.html").read_text() + "\n<!-- fixed -->\n")
+    git(app, "commit", "-qam", "fix: a comment")
+    fixed, stderr, code = result_of(workspace, "hotfix")
+    assert (code, fixed["outcome"], fixed["version"], fixed["tag"]) == (0, "live", "1.1.1", "v1.1.1"), stderr
+    assert "hotfix" in {s["name"] for s in fixed["stages"]}
+
+
+def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:
+    root, _, _ = deployed
+    done = run_doit(root, "validate:production")
+    assert done.returncode == 0 and not ESCAPE.search(done.stdout)
+    assert re.search(r"^  ✓ validate home page +\d+ ms$", done.stdout, re.M)
