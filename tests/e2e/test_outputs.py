@@ -1,5 +1,6 @@
-"""The outputs of a run on the embedded demo: `--json` gives one object on stdout, valid against the
-schema the package ships."""
+"""The outputs of a run on the embedded demo, as CI sees them: `--json` (one object on stdout, valid
+against the schema the package ships) and GitHub Actions' summary, step outputs, annotations and folded
+output."""
 
 from __future__ import annotations
 
@@ -102,6 +103,35 @@ def test_promote_and_hotfix_give_their_deploy_as_json(workspace: Path) -> None:
     fixed, stderr, code = result_of(workspace, "hotfix")
     assert (code, fixed["outcome"], fixed["version"], fixed["tag"]) == (0, "live", "1.1.1", "v1.1.1"), stderr
     assert "hotfix" in {s["name"] for s in fixed["stages"]}
+
+
+def test_github_actions_get_a_summary_outputs_and_folded_output(workspace: Path, tmp_path: Path) -> None:
+    summary, outputs = tmp_path / "summary.md", tmp_path / "output.txt"
+    summary.write_text("earlier step\n")
+    done = run_doit(workspace, "deploy:production", env={**YES, "GITHUB_ACTIONS": "true",
+                                                          "GITHUB_STEP_SUMMARY": str(summary),
+                                                          "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert values["version"] == "1.1.0" and values["tag"] == "v1.1.0" and values["outcome"] == "live"
+    assert values["digest"].startswith("sha256:") and values["url"] == ""
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## deploylib deploy:production: live\n")  # appended, not replaced
+    assert "| version | 1.1.0 |" in text and "### Stages" in text and "| switch:production | ✅ passed |" in text
+    assert "### Checks" in text and "| home page | validate | 1 | pass |" in text
+    assert "::group::gate tests: running" in done.stdout and "::endgroup::" in done.stdout
+
+
+def test_github_actions_annotate_failed_checks(workspace: Path, tmp_path: Path) -> None:
+    assert run_doit(workspace, "deploy:production", env=YES).returncode == 0
+    break_the_about_page(workspace)
+    outputs = tmp_path / "output.txt"
+    done = run_doit(workspace, "deploy:production", env={**YES, "GITHUB_ACTIONS": "true",
+                                                          "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 4
+    assert "::error title=validate about page::fail: " in done.stdout
+    assert re.search(r"^::error::.*failed validation on test", done.stdout, re.M)
+    assert "outcome=rolled back" in outputs.read_text().splitlines()
 
 
 def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:

@@ -1,13 +1,14 @@
-"""The event stream: the bus, the plain report's lines, the ledger's subscriber, and the run result,
-each from events alone."""
+"""The event stream: the bus, the plain report's lines, the ledger's subscriber, the run result and
+GitHub Actions' workflow commands, each from events alone."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
-from deploylib import events
+from deploylib import ci, events
 from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Severity, Verdict
 from deploylib.report import Terminal
 from deploylib.result import RunResult
@@ -93,3 +94,35 @@ def test_a_stage_lasts_from_its_start_or_from_the_stage_before() -> None:
     result(events.StageFinished("build", events.Mark.FAIL, "exit 1"))  # at 4.0
     assert [(s["name"], s["result"], s["duration_s"]) for s in result.stages] == \
         [("gate tests", "passed", 1.0), ("build", "failed", 2.5)]
+
+
+@pytest.mark.parametrize(("kind", "message", "title", "line"), [
+    ("error", "exited with code 1", "gate tests", "::error title=gate tests::exited with code 1"),
+    ("warning", "50% slower\nsee log", "", "::warning::50%25 slower%0Asee log"),
+    ("error", "x", "validate a:b,c", "::error title=validate a%3Ab%2Cc::x"),
+])
+def test_workflow_commands_are_escaped_as_the_runner_reads_them(kind: str, message: str, title: str,
+                                                                line: str) -> None:
+    assert ci.command(kind, message, title) == line
+
+
+def test_failed_gates_and_checks_are_annotated_once_and_output_is_folded() -> None:
+    stream = io.StringIO()
+    actions = ci.Actions(stream)
+    for event in [events.StageStarted("gate tests", "running pytest", printed=True), events.Output("1 failed"),
+                  events.StageFinished("gate tests", events.Mark.FAIL, "exited with code 1"),
+                  events.RoundFinished("validate", 1, (PASSED, FAILED, MINOR), 2, 5.0),
+                  events.RoundFinished("validate", 2, (PASSED, FAILED, MINOR), 2, 0.0)]:
+        actions(event)
+    assert stream.getvalue().splitlines() == [
+        "::group::gate tests: running pytest", "::endgroup::",
+        "::error title=gate tests::exited with code 1",
+        "::error title=validate about::fail: status 404 (expected status 200)",
+        "::warning title=validate logo::error: connection refused (expected status 200)"]
+
+
+def test_step_outputs_use_the_heredoc_form_for_a_value_with_a_line_break() -> None:
+    text = ci._output_lines({"version": "1.2.0", "outcome": "two\nlines"})
+    head, rest = text.split("\n", 1)
+    delimiter = rest.split("<<", 1)[1].split("\n", 1)[0]
+    assert head == "version=1.2.0" and rest == f"outcome<<{delimiter}\ntwo\nlines\n{delimiter}\n"

@@ -1,0 +1,137 @@
+"""GitHub Actions, when GITHUB_ACTIONS=true: `::error`/`::warning` annotations for failed gates and checks,
+a user command's streamed output folded into a `::group::`, and at the end of the run a Markdown job
+summary appended to $GITHUB_STEP_SUMMARY and step outputs (version, tag, digest, url, outcome) in
+$GITHUB_OUTPUT. Workflow commands and file formats: GitHub's "Workflow commands for GitHub Actions"."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+from deploylib import events
+from deploylib.model import Severity
+
+
+def active() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _data(text: str) -> str:
+    """A workflow command's message, escaped as the runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, title: str = "") -> str:
+    """One workflow command line, e.g. `::error title=gate tests::exited with code 1`."""
+    return f"::{name}{' title=' + _property(title) if title else ''}::{_data(message)}"
+
+
+class Actions:
+    """Subscriber writing workflow commands to `stream` (the stream the human lines go to). Subscribe it
+    before the terminal report, so a stage's result line follows its group's end."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self._group = ""
+        self._annotated: set[tuple[str, str]] = set()
+
+    def _write(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+    def __call__(self, event: object) -> None:
+        match event:
+            case events.StageStarted(name=name, detail=detail, printed=True):
+                self._end_group()
+                self._group = name
+                self._write(f"::group::{_data(f'{name}: {detail}' if detail else name)}")
+            case events.StageFinished(name=name, mark=mark, detail=detail):
+                self._end_group()
+                if name.startswith("gate ") and mark in (events.Mark.FAIL, events.Mark.WARN):
+                    self._write(command("error" if mark == events.Mark.FAIL else "warning", detail, name))
+            case events.RoundFinished(label=label, results=results):
+                for result in results:
+                    if result.passed or (label, result.name) in self._annotated:
+                        continue  # one annotation per check and phase, however many rounds it fails
+                    self._annotated.add((label, result.name))
+                    kind = "warning" if result.severity == Severity.MINOR else "error"
+                    self._write(command(kind, f"{result.verdict.value}: {result.seen} (expected {result.expected})",
+                                        f"{label} {result.name}"))
+            case events.Failed(message=message):
+                self._end_group()
+                self._write(command("error", message))
+
+    def _end_group(self) -> None:
+        if self._group:
+            self._write("::endgroup::")
+            self._group = ""
+
+
+def summary_markdown(result: dict[str, Any]) -> str:
+    """The job summary: what ran and how it ended, the release, its stages, its checks and links."""
+    def cell(text: Any) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    title = f"## deploylib {result['command']}: {result['outcome']}"
+    facts = [(key, result[key]) for key in ("version", "tag", "environment") if result[key]]
+    facts += [("digest", f"`{result['digest']}`")] if result["digest"] else []
+    facts += [(name, result["urls"][key]) for name, key in (("url", "environment"), ("release", "release"))
+              if result["urls"][key]]
+    facts += [("incident", f"`{result['incident']}`")] if result["incident"] else []
+    facts += [("exit code", result["exit_code"]), ("duration", f"{result['duration_s']:.1f} s")]
+    lines = [title, ""]
+    if result["message"]:
+        lines += [f"> {cell(result['message'])}", ""]
+    lines += ["| | |", "|---|---|", *(f"| {key} | {cell(value)} |" for key, value in facts), ""]
+    if result["stages"]:
+        marks = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "warning": "⚠️"}
+        lines += ["### Stages", "", "| stage | result | detail | duration |", "|---|---|---|---|"]
+        lines += [f"| {cell(s['name'])} | {marks[s['result']]} {s['result']} | {cell(s['detail'])} | "
+                  f"{s['duration_s']:.2f} s |" for s in result["stages"]]
+        lines.append("")
+    if result["checks"]:
+        lines += ["### Checks", "", "| check | phase | round | verdict | time | seen |", "|---|---|---|---|---|---|"]
+        lines += [f"| {cell(c['name'])} | {c['phase']} | {c['round']} | {c['verdict']} | "
+                  f"{c['duration_s'] * 1000:.0f} ms | {cell(c['seen']) if c['verdict'] != 'pass' else ''} |"
+                  for c in result["checks"]]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def outputs(result: dict[str, Any]) -> dict[str, str]:
+    return {"version": result["version"], "tag": result["tag"], "digest": result["digest"],
+            "url": result["urls"]["environment"], "outcome": result["outcome"]}
+
+
+def write_files(result: dict[str, Any]) -> None:
+    """Append the summary to $GITHUB_STEP_SUMMARY and the outputs to $GITHUB_OUTPUT (each when set); a file
+    that cannot be written is told on stderr and costs the run nothing."""
+    from deploylib import report
+
+    for variable, text in (("GITHUB_STEP_SUMMARY", summary_markdown(result)),
+                           ("GITHUB_OUTPUT", _output_lines(outputs(result)))):
+        path = os.environ.get(variable, "")
+        if not path:
+            continue
+        try:
+            with Path(path).open("a", encoding="utf-8") as file:
+                file.write(text)
+        except OSError as err:
+            report.aside(f"${variable} ({path}) could not be written: {err.strerror}; the run is not affected")
+
+
+def _output_lines(values: dict[str, str]) -> str:
+    """`name=value` lines; a value with a line break in GitHub's heredoc form."""
+    lines = []
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    return "".join(lines)
