@@ -1,5 +1,7 @@
 """Which outputs a doit run subscribes to the event stream, chosen once when it starts (see tasks.Reporter):
 
+- the terminal report: live (colour, a line for the running stage, progress; `live.py`) when stdout is a
+  terminal and neither NO_COLOR nor `--no-color` is set; otherwise the plain lines, one per event;
 - with `--json`: the human lines go to stderr, and stdout gets the run's one JSON object at the end;
 - with GITHUB_ACTIONS=true: annotations and folded output, then the job summary and step outputs.
 
@@ -13,14 +15,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 
 def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Callable[[], None] | None:
     """Subscribe the run's outputs; returns what ends the run (writes the JSON, the CI files), or None when
     the plain report alone is wanted."""
     in_ci = os.environ.get("GITHUB_ACTIONS") == "true"
-    if not (as_json or in_ci):
+    live = not as_json and not no_color and "NO_COLOR" not in os.environ and _is_terminal(stdout)
+    if not (as_json or in_ci or live):
         return None
     from deploylib import ci, events
     from deploylib.report import Terminal
@@ -28,11 +31,19 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
 
     human = sys.stderr if as_json else stdout
     result = RunResult(command)
-    terminal = Terminal(human if as_json else None)
+    terminal: Any
+    if live:
+        from deploylib.live import LiveTerminal
+
+        terminal = LiveTerminal(human)
+    else:
+        terminal = Terminal(human if as_json else None)
     close_bus = events.open_run(*([ci.Actions(human)] if in_ci else []), terminal, result, replace=True)
 
     def close() -> None:
         close_bus()
+        if live:
+            terminal.close()
         outcome = result.to_dict()
         if as_json:
             stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
@@ -41,3 +52,10 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
             ci.write_files(outcome)
 
     return close
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,15 +1,18 @@
-"""The outputs of a run on the embedded demo, as CI sees them: `--json` (one object on stdout, valid
-against the schema the package ships) and GitHub Actions' summary, step outputs, annotations and folded
-output."""
+"""The outputs of a run on the embedded demo, as CI and a person at a terminal see them: `--json` (one
+object on stdout, valid against the schema the package ships), GitHub Actions' summary, step outputs,
+annotations and folded output, and the live report under a pseudo-terminal."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -132,6 +135,32 @@ def test_github_actions_annotate_failed_checks(workspace: Path, tmp_path: Path) 
     assert "::error title=validate about page::fail: " in done.stdout
     assert re.search(r"^::error::.*failed validation on test", done.stdout, re.M)
     assert "outcome=rolled back" in outputs.read_text().splitlines()
+
+
+def spawn_deploy(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production", *args], cwd=str(root),
+                          encoding="utf-8", timeout=300, dimensions=(40, 120),
+                          env={**os.environ, **YES, **(env or {})})
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    return str(child.before)
+
+
+def test_on_a_terminal_the_report_has_colour_and_progress(workspace: Path) -> None:
+    out = spawn_deploy(workspace)
+    assert "\x1b[32m✓" in out  # a green mark
+    assert "\x1b[?25l" in out and "\x1b[2K" in out  # the live line: cursor hidden, line redrawn
+    assert "validate\x1b[0m round 1 of 1" in out  # the monitoring window's progress
+    assert "╭" in out and "live since" in out  # the summary block
+
+
+@pytest.mark.parametrize(("args", "env"), [((), {"NO_COLOR": "1"}), (("--no-color",), {})])
+def test_no_color_on_a_terminal_gives_the_plain_lines(workspace: Path, args: tuple[str, ...],
+                                                      env: dict[str, str]) -> None:
+    out = spawn_deploy(workspace, *args, env=env)
+    assert not ESCAPE.search(out)
+    assert "  ✓ gate tests" in out and "  deployed   1.1.0" in out
 
 
 def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:
