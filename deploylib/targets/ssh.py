@@ -15,6 +15,7 @@ live     what the last host serves: a rollout switches it last, so after an inte
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import random
 import shlex
@@ -336,7 +337,7 @@ class SshTarget(Target):
         if len(hosts) == 1:
             return [work(hosts[0])]
         with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
-            futures = [pool.submit(work, host) for host in hosts]
+            futures = [pool.submit(contextvars.copy_context().run, work, host) for host in hosts]  # see events.py
         errors = [f.exception() for f in futures if f.exception() is not None]
         if errors:
             raise errors[0]  # type: ignore[misc]

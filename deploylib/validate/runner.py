@@ -3,6 +3,7 @@ repeated over the monitoring window until it ends or the monitor decides to roll
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -92,7 +93,10 @@ def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
     with HttpSession(pool_size=max(concurrency, 10) + 16) as session:
         within = Round(base_url, session, deployed)
         try:
-            futures = [pool.submit(started_together, check, within) for check in checks]
+            # each in a copy of this context: what a check emits (a command check's output) reaches this
+            # run's subscribers, not the default report on stdout
+            futures = [pool.submit(contextvars.copy_context().run, started_together, check, within)
+                       for check in checks]
             go.set()
             return [future.result() for future in futures]
         finally:  # when interrupted, do not wait for requests still in flight

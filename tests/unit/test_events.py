@@ -126,3 +126,24 @@ def test_step_outputs_use_the_heredoc_form_for_a_value_with_a_line_break() -> No
     head, rest = text.split("\n", 1)
     delimiter = rest.split("<<", 1)[1].split("\n", 1)[0]
     assert head == "version=1.2.0" and rest == f"outcome<<{delimiter}\ntwo\nlines\n{delimiter}\n"
+
+
+def test_what_a_check_emits_in_its_thread_reaches_the_runs_subscribers() -> None:
+    from deploylib.validate.base import Check, Round
+    from deploylib.validate.runner import run_round
+
+    class Echoing(Check):
+        def describe(self) -> str:
+            return "echo"
+
+        def measure(self, base_url: str, session: object) -> CheckResult:  # type: ignore[override]
+            events.emit(events.Output("from the check's thread"))
+            return self.result(Verdict.PASS, "", "", 0.0)
+
+        def run(self, within: Round) -> CheckResult:
+            return self.measure(within.base_url, within.session)
+
+    heard: list[object] = []
+    with events.subscribed(heard.append):
+        run_round("http://127.0.0.1:9", [Echoing(), Echoing()], concurrency=2)
+    assert [e.line for e in heard if isinstance(e, events.Output)] == ["from the check's thread"] * 2
