@@ -77,6 +77,16 @@ class Output:
 
 
 @dataclass(frozen=True, eq=False)
+class Progress:
+    """Part of a long step is done: `done` of `total` `unit`s ("bytes", "files"), e.g. an upload to a host."""
+
+    name: str
+    done: int
+    total: int
+    unit: str
+
+
+@dataclass(frozen=True, eq=False)
 class WindowStarted:
     """Validation began: `rounds` expected over `duration_s` seconds (0: one round) against `url`."""
 
@@ -183,7 +193,7 @@ class Failed:
     exit_code: int
 
 
-Event = (StageStarted | StageFinished | Note | Text | Output | WindowStarted | RoundFinished | ActionStarted
+Event = (StageStarted | StageFinished | Note | Text | Output | Progress | WindowStarted | RoundFinished | ActionStarted
          | ActionFinished | Switched | RolledBack | IncidentWritten | Planned | Finished | Failed)
 Subscriber = Callable[[Any], None]
 

@@ -1,8 +1,8 @@
-"""The report on a terminal, with `rich`: coloured stage lines, a live line for the running stage
-(with the streamed output of the build and tests above it), progress over the monitoring window
-(round n of m, checks passing, time left) and the summary block as a table. The same events as the
-plain report (report.Terminal); rich is imported at the first event, so a run with nothing to do pays
-nothing for it."""
+"""The report on a terminal, with `rich`: coloured stage lines; a live line for the running stage, with
+the build's and tests' output streaming above it; progress through the monitoring window (round n of m,
+checks passing, time left) and through the uploads targets report (bytes to an SSH host, files into a
+GitHub Pages commit); the summary block as a panel. The same events as the plain report
+(report.Terminal); rich is imported at the first event, so a run with nothing to do pays nothing for it."""
 
 from __future__ import annotations
 
@@ -77,6 +77,9 @@ class LiveTerminal:
                 self._print(Text(text))
             case events.Output(line=line):
                 self._print(Text(f"    │ {line}", style="dim"))
+            case events.Progress(name=name, done=done, total=total, unit=unit):
+                self._show(f"[bold]{name}[/]", total=total, completed=done,
+                           status=f"{_amount(done, unit)} of {_amount(total, unit)}")
             case events.WindowStarted(label=label, rounds=rounds, checks=checks, duration_s=duration):
                 self._checks = checks
                 self._show(f"[bold]{label}[/] round 1 of {rounds}", total=rounds,
@@ -111,3 +114,9 @@ class LiveTerminal:
 
     def close(self) -> None:
         self._hide()
+
+
+def _amount(count: int, unit: str) -> str:
+    from deploylib.sizes import format_size
+
+    return format_size(count) if unit == "bytes" else f"{count} {unit}"

@@ -262,7 +262,9 @@ class PagesTarget(Target):
         """fast-import file commands for the artifact's files, .nojekyll and the CNAME, as changes to the
         branch's tip (the commit's parent): a file whose blob and mode are already there needs no command,
         so only changed files are read from the artifact and written, and files the artifact lacks are
-        deleted. Without a tip, every file."""
+        deleted. Without a tip, every file. Progress through the artifact's files is emitted as it goes."""
+        from deploylib import events
+
         on_tip = self._blobs(tip) if tip else {}
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
         commands: list[bytes] = [] if tip else [b"deleteall\n"]
@@ -271,7 +273,11 @@ class PagesTarget(Target):
             names = set(files.manifest)
             commands += [b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
                          and path not in kept]
-            for path, entry in sorted(files.manifest.items()):
+            total = len(files.manifest)
+            step = max(1, total // 50)  # about 50 updates, however many files
+            for number, (path, entry) in enumerate(sorted(files.manifest.items()), 1):
+                if number % step == 0 or number == total:
+                    events.emit(events.Progress(f"pages {self.options.branch}", number, total, "files"))
                 mode = "100755" if int(entry["mode"]) & 0o100 else "100644"  # type: ignore[call-overload]
                 had = on_tip.get(path)
                 if had == (mode, entry["blob"]):

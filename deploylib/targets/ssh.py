@@ -391,7 +391,13 @@ class SshTarget(Target):
     def _upload(self, host: Host, staged: Path, release: Release, manifest: Manifest) -> int:
         dest = f"{host.path}/releases/.partial-{release.id}"
         # Unchanged files are hard-linked from the live release (`current`, followed by rsync).
-        sent, written = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command(release.id))
+        def told(done: int, total: int) -> None:
+            from deploylib import events
+
+            events.emit(events.Progress(f"upload {host.name}", done, total, "bytes"))
+
+        sent, written = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command(release.id),
+                                           progress=told)
         if host.finish(release, manifest, self.options.shared,
                        written if written is not None and written <= manifest.keys() else None):
             return sent

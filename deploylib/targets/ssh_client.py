@@ -14,12 +14,14 @@ import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import TargetError
 
 _CONNECT_TIMEOUT_S = 10
+_PROGRESS2 = re.compile(r"^\s*([\d,]+)\s+(\d+)%")  # rsync --info=progress2: "  1,234,567  45%  1.2MB/s ..."
 _KEEP_CONNECTION_S = 30  # how long a finished deploy's connection stays open for the next command
 
 
@@ -92,13 +94,14 @@ class Endpoint:
         problem = last_line(ran.stderr) or f"exit {ran.returncode}"
         raise TargetError(f"{self.address}: {problem} (while {doing}).{_hint(problem)}")
 
-    def push(self, source: Path, dest: str, link_dest: str, first: str = "",
-             checksum: bool = False) -> tuple[int, set[str] | None]:
+    def push(self, source: Path, dest: str, link_dest: str, first: str = "", checksum: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> tuple[int, set[str] | None]:
         """rsync the tree `source` into the folder `dest` on the host, hard-linking files unchanged from
         `link_dest` (relative to dest): same size and the same mtime to the nanosecond; returns the bytes
         sent and the files written (paths relative to `source`; None when rsync's report of them cannot
-        be read whole). `first` is a shell command run on the
-        host before rsync starts there, in the same session (no extra round trip)."""
+        be read whole). `first` is a shell command run on the host before rsync starts there, in the same
+        session (no extra round trip). `progress(bytes done, bytes in all)` is told as rsync reports its
+        overall progress (--info=progress2)."""
         argv = ["rsync", "-a", "--delete", "--stats", "--modify-window=-1", "--8-bit-output",
                 "--out-format=%i %n", "-e", shlex.join(self.ssh_argv())]
         if first:
@@ -107,9 +110,10 @@ class Endpoint:
             argv.append(f"--link-dest={link_dest}")
         if checksum:
             argv.append("--checksum")
+        if progress is not None:
+            argv.append("--info=progress2")
         try:
-            ran = subprocess.run([*argv, f"{source}/", f"{self.address}:{dest}/"], capture_output=True, text=True,
-                                 errors="surrogateescape")
+            ran = _run_reporting(progress, [*argv, f"{source}/", f"{self.address}:{dest}/"])
         except FileNotFoundError:
             raise TargetError("rsync is not installed on this machine: install it (e.g. apt-get install rsync)."
                               ) from None
@@ -173,3 +177,31 @@ def _number(text: str) -> int:
 def last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("Warning:")]
     return lines[-1] if lines else ""
+
+
+def _run_reporting(progress: Callable[[int, int], None] | None, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run rsync as subprocess.run(capture_output=True, text=True, errors="surrogateescape") would (file names
+    that are not UTF-8 come back as the bytes they are); with `progress`, read its output as it comes and report
+    each progress2 update (a carriage return, then the figures) as (done, total) bytes. The updates are left
+    out of the stdout returned, so it reads as without --info=progress2 (rsync escapes a carriage return in
+    a name, so none is cut)."""
+    if progress is None:
+        return subprocess.run(argv, capture_output=True, text=True, errors="surrogateescape")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a full stderr pipe would block rsync
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        seen, pending = bytearray(), b""
+        with process.stdout:
+            while chunk := os.read(process.stdout.fileno(), 65536):
+                seen += chunk
+                *updates, pending = re.split(rb"[\r\n]", pending + chunk)
+                for update in updates:
+                    found = _PROGRESS2.match(update.decode("ascii", "replace"))
+                    if found and int(found.group(2)):
+                        done = int(found.group(1).replace(",", ""))
+                        progress(done, max(done, done * 100 // int(found.group(2))))
+        code = process.wait()
+        errors.seek(0)
+        told = re.sub(rb"\r[^\r\n]*", b"", bytes(seen))
+        return subprocess.CompletedProcess(argv, code, told.decode(errors="surrogateescape"),
+                                           errors.read().decode(errors="surrogateescape"))

@@ -306,3 +306,13 @@ def test_a_lock_file_a_killed_git_left_in_the_cache_does_not_block_the_next_publ
     publish(target, site(tmp_path, "1.0.1", FILES | {"index.html": "changed"}))
     assert target.cleanup(1, set()) == []
     assert not lock.exists() and branch(remote, "show", "gh-pages:index.html") == "changed"
+
+
+def test_a_publish_reports_its_progress_through_the_files(tmp_path: Path, remote: Path) -> None:
+    from deploylib import events
+
+    heard: list[events.Progress] = []
+    with events.subscribed(lambda e: heard.append(e) if isinstance(e, events.Progress) else None):
+        pages(tmp_path).deploy(site(tmp_path, "1.0.0", FILES))
+    assert heard and all(e.name == "pages gh-pages" and e.unit == "files" for e in heard)
+    assert [e.done for e in heard] == sorted(e.done for e in heard) and (heard[-1].done, heard[-1].total) == (21, 21)

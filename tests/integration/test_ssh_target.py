@@ -316,3 +316,14 @@ def test_a_live_file_changed_in_place_after_old_releases_were_removed_is_still_c
     os.utime(live_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     fourth = target.deploy(build(tmp_path, "1.0.3", site(2, changed="3")))
     assert (tmp_path / "web1" / "releases" / fourth.id / "page1.html").read_text().startswith("<p>page 1</p>")
+
+
+def test_each_host_reports_its_upload_progress_in_bytes(tmp_path: Path, config: Path) -> None:
+    from deploylib import events
+
+    heard: list[events.Progress] = []
+    with events.subscribed(lambda e: heard.append(e) if isinstance(e, events.Progress) else None):
+        ssh_target(tmp_path, config).deploy(build(tmp_path, "1.0.0", site(40)))
+    last = {e.name: e for e in heard}  # each host's last report
+    assert set(last) == {f"upload {host}" for host in HOSTS}
+    assert all(e.unit == "bytes" and e.done == e.total > 80_000 for e in last.values())

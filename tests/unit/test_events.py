@@ -147,3 +147,22 @@ def test_what_a_check_emits_in_its_thread_reaches_the_runs_subscribers() -> None
     with events.subscribed(heard.append):
         run_round("http://127.0.0.1:9", [Echoing(), Echoing()], concurrency=2)
     assert [e.line for e in heard if isinstance(e, events.Output)] == ["from the check's thread"] * 2
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_an_upload_is_drawn_as_progress_and_a_stage_in_colour() -> None:
+    from deploylib.live import LiveTerminal
+
+    screen = _Tty()
+    live = LiveTerminal(screen)
+    live(events.StageStarted("deploy:production", "uploading"))
+    live(events.Progress("upload web1", 512_000, 1_024_000, "bytes"))
+    live(events.StageFinished("deploy:production", events.Mark.OK, "verified"))
+    live.close()
+    out = screen.getvalue()
+    assert "\x1b[?25l" in out and "upload web1" in out and "500.0 KiB of 1000.0 KiB" in out
+    assert "\x1b[32m✓\x1b[0m" in out
