@@ -46,8 +46,13 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
             terminal.close()
         outcome = result.to_dict()
         if as_json:
-            stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
-            stdout.flush()
+            try:
+                stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+                stdout.flush()
+            except OSError as err:  # a reader that closed early, a full disk
+                from deploylib.report import stdout_lost
+
+                stdout_lost(err)
         if in_ci:
             ci.write_files(outcome)
 
