@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from deploylib.model import CheckResult, Verdict
+from deploylib.model import CheckResult, Severity, Verdict
 from deploylib.validate.base import Check, Deployed, Round
 from deploylib.validate.monitor import Decision, WindowPolicy, decide
 from deploylib.validate.session import HttpSession
@@ -72,7 +72,7 @@ def _broken(check: Check, what: str, seconds: float) -> CheckResult:
         label = check.name or kind
     return CheckResult(label, Verdict.ERROR, "an answer from the check",
                        f"the check {label} ({kind}) {what}; this is a bug in that check kind, not an answer from "
-                       "the release", seconds, check.severity, {"exception": what})
+                       "the release", seconds, Severity(check.severity), {"exception": what})
 
 
 def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
