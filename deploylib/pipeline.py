@@ -746,7 +746,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
             try:
                 target.activate(choice, holder.user, force=force)
             except NeedsForce as err:
-                ledger.finish(entry, "failed", {"error": str(err)})
+                _finish(entry, LedgerStatus.FAILED, {"error": str(err)})
                 raise NeedsForce(f"{err} That is: {command_line('rollback', env.name, *picked, '--force')}.") from None
             except DeployError as err:
                 _finish(entry, LedgerStatus.FAILED, {"error": str(err)})
