@@ -327,3 +327,21 @@ def test_each_host_reports_its_upload_progress_in_bytes(tmp_path: Path, config: 
     last = {e.name: e for e in heard}  # each host's last report
     assert set(last) == {f"upload {host}" for host in HOSTS}
     assert all(e.unit == "bytes" and e.done == e.total > 80_000 for e in last.values())
+
+
+@pytest.mark.parametrize("told", [False, True])
+def test_push_names_every_file_it_wrote_with_or_without_progress(tmp_path: Path, config: Path, told: bool) -> None:
+    from deploylib.targets.ssh_client import Endpoint
+
+    tree = tmp_path / "tree"
+    (tree / "docs").mkdir(parents=True)
+    names = ["index.html", "docs/page.html", os.fsdecode(b"caf\xe9.html")]  # one name that is not UTF-8
+    for name in names:
+        (tree / name).write_text("x" * 200_000)
+    heard: list[tuple[int, int]] = []
+    host, dest = Endpoint("web1", config_file=str(config)), tmp_path / "web1" / "dest"
+    host.run(f"mkdir -p '{dest}'", "making the folder")
+    sent, written = host.push(tree, str(dest), "", progress=(lambda done, total: heard.append((done, total)))
+                              if told else None)
+    assert written == set(names) and sent > 600_000
+    assert bool(heard) == told and all(done <= total for done, total in heard)
