@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 if TYPE_CHECKING:
     import http.client
@@ -117,8 +117,7 @@ class HttpSession:
 
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, verify)
-        target = parts.path or "/"
-        target += f"?{parts.query}" if parts.query else ""
+        target = _request_target(parts.path, parts.query)
         sent = {**_DEFAULT_HEADERS, **headers}
         connection = self._take(key)
         reused = connection is not None
@@ -214,6 +213,13 @@ class HttpSession:
             raise FetchError(f"{type(err).__name__}: {err}") from err
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                       response.content)
+
+
+def _request_target(path: str, query: str) -> str:
+    """The request line's target, percent-encoded as a browser sends it (UTF-8, RFC 3986 §2.1): a path such as
+    `/café.css` becomes `/caf%C3%A9.css`; escapes already there and the reserved characters stay as they are."""
+    target = quote(path or "/", safe="/%:@!$&'()*+,;=~")
+    return f"{target}?{quote(query, safe='/%:@!$&()*+,;=~?')}" if query else target
 
 
 def _decoded(body: bytes, coding: str) -> bytes:
