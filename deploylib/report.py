@@ -88,7 +88,7 @@ class _LenientStderr:
 def guard_stderr() -> None:
     """Make writes to sys.stderr survive a reader that left (see `_LenientStderr`); once per process."""
     if sys.stderr is not None and not isinstance(sys.stderr, _LenientStderr):
-        sys.stderr = _LenientStderr(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = _LenientStderr(sys.stderr)
 
 
 def flush_stdout() -> None:

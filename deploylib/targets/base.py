@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +77,7 @@ class Target(ABC):
     def lock_file(self) -> Path:
         return self.state_folder / ".deploy.lock"
 
-    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+    def rollout(self, release: Release, by: str) -> Generator[Batch, None, None]:
         """Make `release` live step by step, yielding after each step so it can be validated before the
         next; closing the iterator early stops the rollout. One step by default; a target with several
         hosts switches them in batches. Undo a partial rollout with `activate(previous)`."""

@@ -22,7 +22,7 @@ import shlex
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
@@ -418,7 +418,7 @@ class SshTarget(Target):
         size = self.options.batch_size or len(rest)
         return ([canary] if canary else []) + [rest[i:i + size] for i in range(0, len(rest), size)]
 
-    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+    def rollout(self, release: Release, by: str) -> Generator[Batch, None, None]:
         batches = self._batches()
         for number, batch in enumerate(batches, 1):
             self._each(batch, lambda host: host.activate(release, by))
