@@ -493,31 +493,38 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
                                                      "needs": _confirming(ws)}}}
 
 
-def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
-    yield {"basename": "validate", "name": None,
-           "doc": "Run an environment's checks against its live release now: " + _members(ws, "validate")}
+def _per_environment(ws: Workspace, group: str, doc: str, each: str, run: Callable[[Workspace, str], None],
+                     **extra: Any) -> Iterator[dict[str, Any]]:
+    """A group task (`doc`, naming its members) with one subtask per environment; `each` is the subtask's doc
+    with {env} for its name, and `run(ws, env_name)` its action. `extra`: more keys for each subtask."""
+    yield {"basename": group, "name": None, "doc": f"{doc}: {_members(ws, group)}"}
     for env in ws.config.environments.values():
-        def validate(env_name: str = env.name) -> None:
-            from deploylib import pipeline
+        def action(env_name: str = env.name) -> None:
+            run(ws, env_name)
 
-            pipeline.validate(ws, env_name)
+        yield {"basename": group, "name": env.name, "doc": each.format(env=env.name),
+               "actions": [_action(action)], "uptodate": [False], "verbosity": 2, **extra}
 
-        yield {"basename": "validate", "name": env.name, "doc": f"validate what {env.name} serves",
-               "actions": [_action(validate)], "uptodate": [False], "verbosity": 2, "params": [_NO_COLOR],
-               "meta": {"no_color": "no_color"}}
+
+def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
+    def validate(ws: Workspace, env_name: str) -> None:
+        from deploylib import pipeline
+
+        pipeline.validate(ws, env_name)
+
+    yield from _per_environment(ws, "validate", "Run an environment's checks against its live release now",
+                                "validate what {env} serves", validate, params=[_NO_COLOR],
+                                meta={"no_color": "no_color"})
 
 
 def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:
-    yield {"basename": "unlock", "name": None,
-           "doc": "Break an environment's deploy lock left by a deploy that died: " + _members(ws, "unlock")}
-    for env in ws.config.environments.values():
-        def unlock(env_name: str = env.name) -> None:
-            from deploylib import pipeline
+    def unlock(ws: Workspace, env_name: str) -> None:
+        from deploylib import pipeline
 
-            pipeline.unlock(ws, env_name)
+        pipeline.unlock(ws, env_name)
 
-        yield {"basename": "unlock", "name": env.name, "doc": f"break {env.name}'s deploy lock",
-               "actions": [_action(unlock)], "uptodate": [False], "verbosity": 2}
+    yield from _per_environment(ws, "unlock", "Break an environment's deploy lock left by a deploy that died",
+                                "break {env}'s deploy lock", unlock)
 
 
 def _releases(ws: Workspace) -> Iterator[dict[str, Any]]:
