@@ -13,13 +13,11 @@ import dataclasses
 import json
 import os
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from deploylib import events, report
@@ -38,6 +36,7 @@ from deploylib.errors import (
     ValidationFailed,
 )
 from deploylib.git import log_messages, run_git
+from deploylib.interrupts import sigterm_as_exception
 from deploylib.model import (
     Artifact,
     CheckResult,
@@ -144,27 +143,6 @@ def confirm(env: EnvironmentConfig, what: str, assume_yes: bool, rerun: str, con
     else:
         raise Aborted(f"{what} needs confirmation, and there is no terminal to ask on. Re-run with --yes "
                       f"({rerun} --yes) or set DEPLOYLIB_YES=1; nothing was changed.")
-
-
-class _Terminated(BaseException):
-    """SIGTERM (a cancelled CI job) turned into an exception, so cleanup runs as for Ctrl-C.
-    A BaseException, like KeyboardInterrupt, so no `except Exception` on the way swallows it."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_exception() -> Iterator[None]:
-    def raise_terminated(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, raise_terminated)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -286,7 +264,7 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
             crash_point("deploy:uploaded")
             timeline.add(f"{release.id} uploaded and verified on {target.describe()}")
             report.stage(report.OK, f"deploy:{env.name}", f"{release.id} unpacked and verified on {target.describe()}")
-            with _sigterm_as_exception():
+            with sigterm_as_exception():
                 try:
                     found, checked = _roll_out(ws, ledger, env, target, release, previous, base_url, holder.user,
                                                timeline)

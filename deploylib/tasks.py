@@ -24,7 +24,8 @@ from doit import task_params
 from doit.reporter import ConsoleReporter
 
 from deploylib import report
-from deploylib.errors import ConfigError, DeployError
+from deploylib.errors import ConfigError, DeployError, Interrupted
+from deploylib.interrupts import Terminated, sigterm_as_exception
 from deploylib.release.versioning.bump import PlanOptions
 from deploylib.state.runfacts import RunFacts
 from deploylib.state.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
@@ -152,12 +153,21 @@ def _guarded(check: Callable[..., bool]) -> Callable[..., bool]:
 
 
 def _action(run: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a stage; a DeployError becomes its message on stderr and its documented exit code."""
+    """Run a stage; a DeployError becomes its message on stderr and its documented exit code, and so does
+    Ctrl-C or SIGTERM (Interrupted, 130) that the stage itself did not turn into one: doit would print a
+    traceback for the first, die without a word (or JSON result) on the second."""
 
     @functools.wraps(run)  # doit reads the signature through __wrapped__ and passes only those params
     def action(**params: Any) -> Any:
         try:
-            return run(**params)
+            try:
+                with sigterm_as_exception():
+                    return run(**params)
+            except (KeyboardInterrupt, Terminated) as cut:
+                how = "Ctrl-C" if isinstance(cut, KeyboardInterrupt) else "SIGTERM"
+                raise Interrupted(f"Interrupted ({how}) during {run.__name__}. Run the command again: what "
+                                  "this run left unfinished (a release, a deploy) is finished or undone "
+                                  "first.") from None
         except DeployError as err:
             from deploylib import events
 

@@ -231,6 +231,32 @@ def test_sigterm_during_validation_puts_the_previous_release_back(tmp_path: Path
     assert all(status != "running" for _, _, status in rows)
 
 
+@pytest.mark.parametrize(("signum", "how"), [("SIGINT", "Ctrl-C"), ("SIGTERM", "SIGTERM")])
+def test_a_signal_during_the_build_ends_the_run_with_130_and_its_json_result(tmp_path: Path, signum: str,
+                                                                             how: str) -> None:
+    import signal
+    import sys
+    import threading
+
+    started = tmp_path / "build-started"
+    os.mkfifo(started)
+    config = CONFIG.format(port="").replace(
+        'command = "rm -rf out', f'command = "echo go > {started} && exec sleep 60 && rm -rf out')
+    site = make_repo(tmp_path / "site", config)
+    building = threading.Event()
+    threading.Thread(target=lambda: (started.read_text(), building.set()), daemon=True).start()
+    doit = subprocess.Popen([sys.executable, "-m", "doit", "deploy:production", "--json"], cwd=site, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert building.wait(timeout=120), "the build never started"
+    doit.send_signal(getattr(signal, signum))
+    out, err = doit.communicate(timeout=120)
+    assert doit.returncode == 130, out + err
+    assert "Traceback" not in err and f"Interrupted ({how}) during build" in err
+    result = json.loads(out)
+    assert (result["outcome"], result["exit_code"]) == ("interrupted", 130)
+    assert git(site, "status", "--porcelain") == "" and git(site, "tag", "--list") == ""
+
+
 def test_release_dry_run_prints_the_plan_and_writes_nothing(site: Path) -> None:
     git(site, "commit", "-q", "--allow-empty", "-m", "feat(ui): dark mode (#7)")
     before = git(site, "status", "--porcelain")
