@@ -77,3 +77,11 @@ class RunResult:
                 "exit_code": self.exit_code, "message": self.message,
                 "duration_s": round(self.clock() - self._began, 3), "stages": self.stages, "checks": self.checks,
                 "urls": {"environment": self.url, "release": self.release_url}, "incident": self.incident}
+
+
+def refused(command: str, message: str, exit_code: int) -> dict[str, Any]:
+    """The result of `command` refused before any task ran (a bad configuration: exit 3): outcome failed,
+    `message` the refusal, no stages."""
+    result = RunResult(command)
+    result(events.Failed(message, exit_code))
+    return result.to_dict()

@@ -100,8 +100,6 @@ def doit_config(root: Path) -> dict[str, Any]:
     """doit settings; the state folder must exist before doit opens its dependency file there, and a
     dependency file SQLite cannot read is set aside (doit would stop with a traceback-like error).
     A `[tool.doit]` doit cannot use stops the run here (exit 3) with its key named (config/doitconf.py)."""
-    from doit.exceptions import InvalidDodoFile
-
     from deploylib.config import doitconf
 
     try:
@@ -109,7 +107,7 @@ def doit_config(root: Path) -> dict[str, Any]:
         state = ensure_state_dir(root)
         dep_file = set_aside_if_corrupt(state / "doit.sqlite3")
     except DeployError as err:
-        raise InvalidDodoFile(str(err)) from None
+        raise _invalid(str(err)) from None
     problem = writable(state, dep_file)
     if problem:  # doit would stop with a traceback when it saves its record at the end of the run
         report.state_warning("state", f"{state} cannot be written ({problem}): commands that only read "
@@ -265,9 +263,7 @@ def _workspace() -> Workspace:
     try:
         return _discovered(Path.cwd())
     except ConfigError as err:
-        from doit.exceptions import InvalidDodoFile
-
-        raise InvalidDodoFile(str(err)) from None
+        raise _invalid(str(err)) from None
 
 
 @functools.cache
@@ -319,9 +315,26 @@ def _check_environments_named(ws: Workspace, words: list[str]) -> None:
             try:
                 ws.config.environment(name)
             except ConfigError as err:
-                from doit.exceptions import InvalidDodoFile
+                raise _invalid(f"{word}: {err}") from None
 
-                raise InvalidDodoFile(f"{word}: {err}") from None
+
+def _invalid(message: str) -> Exception:
+    """doit's clean "ERROR: …" and exit code 3 for a configuration or command line refused while the tasks
+    are loaded. A command asked for its result as JSON (`doit deploy:production --json`) gets its one
+    object on stdout first, outcome failed: doit runs no task, so no reporter would print it."""
+    from doit.exceptions import InvalidDodoFile
+
+    args = sys.argv[1:]
+    words = [arg for arg in args if not arg.startswith("-")]
+    command = words[0] if words else ""
+    if "--json" in args and (command in ("rollback", "promote", "hotfix") or command.startswith("deploy:")
+                             or (command == "release" and "--dry-run" in args)):
+        import json
+
+        from deploylib.result import refused
+
+        report.plain(json.dumps(refused(command, message, int(ConfigError.exit_code)), ensure_ascii=False))
+    return InvalidDodoFile(message)
 
 
 def task_deploylib() -> Iterator[dict[str, Any]]:

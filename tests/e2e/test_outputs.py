@@ -16,7 +16,7 @@ import pexpect
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.conftest import REPO, git, run_doit
+from tests.conftest import REPO, git, run_doit, user_repo
 
 pytestmark = pytest.mark.slow
 YES = {"DEPLOYLIB_YES": "1"}
@@ -92,6 +92,21 @@ def test_a_rollback_with_nothing_earlier_is_a_failed_result(deployed: tuple[Path
     result, _, code = result_of(root, "rollback")
     assert (code, result["outcome"], result["command"]) == (1, "failed", "rollback")
     assert "no earlier good release" in result["message"]
+
+
+@pytest.mark.parametrize("args", [("deploy:production",), ("rollback",), ("promote",), ("hotfix",),
+                                  ("release", "--dry-run"), ("deploy:staging",)])
+@pytest.mark.parametrize(("files", "named"), [
+    ({"deploy.toml": "[build]\ncommand = 'true'\nbogus = 1\n"}, 'unknown key "bogus"'),
+    ({"deploy.toml": "[environments.production]\ntarget = { type = 'local', path = 'live' }\n",
+      "pyproject.toml": "[tool.doit]\nbackend = 'bogus'\n"}, 'backend = "bogus"'),
+])
+def test_a_configuration_refused_before_any_task_is_a_failed_result(tmp_path: Path, args: tuple[str, ...],
+                                                                    files: dict[str, str], named: str) -> None:
+    root = user_repo(tmp_path / "site", files)
+    result, stderr, code = result_of(root, *args)
+    assert (code, result["outcome"], result["command"]) == (3, "failed", args[0])
+    assert named in result["message"] and named in stderr
 
 
 def test_promote_and_hotfix_give_their_deploy_as_json(workspace: Path) -> None:
