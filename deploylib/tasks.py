@@ -320,20 +320,30 @@ def _check_environments_named(ws: Workspace, words: list[str]) -> None:
 
 def _invalid(message: str) -> Exception:
     """doit's clean "ERROR: …" and exit code 3 for a configuration or command line refused while the tasks
-    are loaded. A command asked for its result as JSON (`doit deploy:production --json`) gets its one
-    object on stdout first, outcome failed: doit runs no task, so no reporter would print it."""
+    are loaded. doit then runs no task, so no reporter would give this run's outputs; they are given here:
+    a command asked for its result as JSON (`doit deploy:production --json`) gets its one object on stdout,
+    outcome failed, and under GitHub Actions the refusal is annotated and the summary and step outputs are
+    written (see deploylib.ci)."""
     from doit.exceptions import InvalidDodoFile
+
+    from deploylib import ci
 
     args = sys.argv[1:]
     words = [arg for arg in args if not arg.startswith("-")]
     command = words[0] if words else ""
-    if "--json" in args and (command in ("rollback", "promote", "hotfix") or command.startswith("deploy:")
-                             or (command == "release" and "--dry-run" in args)):
+    as_json = "--json" in args and (command in ("rollback", "promote", "hotfix") or command.startswith("deploy:")
+                                    or (command == "release" and "--dry-run" in args))
+    if as_json or ci.active():
         import json
 
         from deploylib.result import refused
 
-        report.plain(json.dumps(refused(command, message, int(ConfigError.exit_code)), ensure_ascii=False))
+        result = refused(command, message, int(ConfigError.exit_code))
+        if ci.active():
+            print(ci.command("error", message), file=sys.stderr if as_json else sys.stdout, flush=True)
+            ci.write_files(result)
+        if as_json:
+            report.plain(json.dumps(result, ensure_ascii=False))
     return InvalidDodoFile(message)
 
 

@@ -152,6 +152,18 @@ def test_github_actions_annotate_failed_checks(workspace: Path, tmp_path: Path) 
     assert "outcome=rolled back" in outputs.read_text().splitlines()
 
 
+def test_github_actions_annotate_a_configuration_refused_before_any_task_and_get_outputs(tmp_path: Path) -> None:
+    root = user_repo(tmp_path / "site", {"deploy.toml": "[build]\ncommand = 'true'\nbogus = 1\n"})
+    summary, outputs = tmp_path / "summary.md", tmp_path / "output.txt"
+    done = run_doit(root, "deploy:production", env={**YES, "GITHUB_ACTIONS": "true",
+                                                     "GITHUB_STEP_SUMMARY": str(summary),
+                                                     "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 3
+    assert re.search(r'^::error::deploy.toml: .*unknown key "bogus"', done.stdout, re.M)
+    assert "outcome=failed" in outputs.read_text().splitlines()
+    assert summary.read_text().startswith("## deploylib deploy:production: failed\n")
+
+
 def spawn_deploy(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production", *args], cwd=str(root),
                           encoding="utf-8", timeout=300, dimensions=(40, 120),
