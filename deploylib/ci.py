@@ -86,7 +86,8 @@ def summary_markdown(result: dict[str, Any]) -> str:
     facts += [("exit code", result["exit_code"]), ("duration", f"{result['duration_s']:.1f} s")]
     lines = [title, ""]
     if result["message"]:
-        lines += [f"> {cell(result['message'])}", ""]
+        # a quote, not a table: `|` stays as it is (in a code span a backslash would show), each line quoted
+        lines += [*(f"> {line}" for line in result["message"].splitlines()), ""]
     lines += ["| | |", "|---|---|", *(f"| {key} | {cell(value)} |" for key, value in facts), ""]
     if result["stages"]:
         marks = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "warning": "⚠️"}

@@ -166,3 +166,10 @@ def test_on_a_terminal_an_upload_is_drawn_as_progress_and_a_stage_in_colour() ->
     out = screen.getvalue()
     assert "\x1b[?25l" in out and "upload web1" in out and "500.0 KiB of 1000.0 KiB" in out
     assert "\x1b[32m✓\x1b[0m" in out
+
+
+def test_the_summary_quotes_a_failures_message_as_written_line_by_line() -> None:
+    result = RunResult("deploy:production")
+    result(events.Failed("The build failed: `npm ci | tee log` exited with code 1.\nSee the log.", 1))
+    text = ci.summary_markdown(result.to_dict())
+    assert "\n> The build failed: `npm ci | tee log` exited with code 1.\n> See the log.\n" in text
