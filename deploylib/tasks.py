@@ -62,8 +62,13 @@ class Reporter(ConsoleReporter):
 
             self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout)
         try:
-            _tell_release(tasks, selected_tasks)
-            _confirm_run(tasks, selected_tasks)
+            try:
+                with sigterm_as_exception():
+                    _tell_release(tasks, selected_tasks)
+                    _confirm_run(tasks, selected_tasks)
+            except (KeyboardInterrupt, Terminated):  # at the [Y/n] prompt: as a "no", but exit 130
+                raise Interrupted("Interrupted before the run started: nothing was gated, built, tagged, "
+                                  "pushed or deployed.") from None
         except DeployError as err:
             from deploylib import events
 

@@ -114,6 +114,15 @@ def test_on_a_terminal_no_leaves_nothing(site: Path) -> None:
     nothing_happened(site)
 
 
+def test_on_a_terminal_ctrl_c_at_the_prompt_leaves_nothing_and_exits_130(site: Path) -> None:
+    child = on_a_terminal(site, "deploy:production")
+    child.sendintr()
+    code, said = finish(child)
+    assert code == 130 and "Traceback" not in said
+    assert "Interrupted before the run started: nothing was gated, built, tagged, pushed or deployed." in said
+    nothing_happened(site)
+
+
 def test_on_a_terminal_yes_is_asked_once_and_deploys(site: Path) -> None:
     child = on_a_terminal(site, "deploy:production")
     child.sendline("y")
