@@ -376,7 +376,7 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
         yield _shortcut(ws, "promote", "Deploy the artifact validated on staging to production (same digest, no "
                                        "rebuild)")
         yield _shortcut(ws, "hotfix", "Fast track a fix: patch release, configured gates waived, tests and "
-                                      "validation never")
+                                      "validation always run")
 
 
 def _status(ws: Workspace) -> dict[str, Any]:

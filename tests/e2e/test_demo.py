@@ -128,6 +128,7 @@ def test_doit_list_shows_the_workflow(workspace: Path) -> None:
     assert names == ["break-demo", "build", "changelog", "deploy", "gate", "history", "hotfix", "promote", "release",
                      "releases", "rollback", "status", "unlock", "validate"]
     assert "deploy:test, deploy:production" in listing and "validate:test, validate:production" in listing
+    assert "configured gates waived, tests and validation always run\n" in listing
     subtasks = run_doit(workspace, "list", "--all").stdout
     for name in ["deploy:test", "deploy:production", "validate:test", "validate:production", "unlock:production"]:
         assert name in subtasks
