@@ -626,7 +626,10 @@ def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
 def write_incident(ws: Workspace, incident: Incident) -> str:
     """Write the incident report; returns its path, or why it could not be written (the rollback it
     reports has happened already: a full or read-only state folder must not hide it)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    now = datetime.now(UTC)
+    # to the microsecond: two failed deploys within a second (the demo's rollback recipe run twice) keep
+    # both reports (writing one takes longer than that), and names still sort by time (see `_why_bad`)
+    stamp = f"{now:%Y%m%dT%H%M%S%f}Z"
     base = ws.incidents / f"{stamp}-{incident.environment}"
     try:
         ws.incidents.mkdir(parents=True, exist_ok=True)

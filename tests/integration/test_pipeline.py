@@ -93,3 +93,17 @@ def test_a_rollback_never_replaces_a_foreign_commit_without_force(pages_ws: Work
     assert git(pages_ws.root / "pages.git", "rev-parse", "gh-pages") == theirs
     pipeline.rollback(pages_ws, "docs", "", assume_yes=True, force=True)  # to deploylib's last release
     assert git(pages_ws.root / "pages.git", "show", "gh-pages:index.html") == "hello again"
+
+
+def test_two_incidents_on_one_environment_within_a_second_keep_both_reports(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from deploylib.model import Incident, IncidentOutcome, Release
+    from deploylib.pipeline import write_incident
+
+    ws = SimpleNamespace(incidents=tmp_path / "incidents")
+    paths = [write_incident(ws, Incident("test", Release(f"1.1.{n}-abc", f"1.1.{n}", "sha256:" + "a" * 64, "c" * 40),
+                                         None, IncidentOutcome.NOTHING_BEFORE, [], [], []))  # type: ignore[arg-type]
+             for n in (1, 2)]
+    assert len(set(paths)) == 2 and sorted(paths) == paths  # distinct, and named in time order
+    assert ["1.1.1" in Path(p).read_text() for p in paths] == [True, False]
