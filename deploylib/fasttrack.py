@@ -14,7 +14,7 @@ from deploylib.targets import open_target
 
 def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") -> None:
     """Deploy to `env_name` exactly the artifact live and validated on the staging environment (`confirmed`:
-    see pipeline.confirm)."""
+    see confirmation.confirm)."""
     env = ws.config.environment(env_name)
     staging_name = ws.config.deploy.staging
     if staging_name not in ws.config.environments or staging_name == env.name:
@@ -43,7 +43,7 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "")
 
 def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") -> None:
     """The task graph's stages for a patch release, with the configured gates waived (gate → build →
-    release), then the deploy to `env_name`, marked as a hotfix (`confirmed`: see pipeline.confirm)."""
+    release), then the deploy to `env_name`, marked as a hotfix (`confirmed`: see confirmation.confirm)."""
     from deploylib import stages
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.runfacts import RunFacts

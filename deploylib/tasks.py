@@ -194,8 +194,6 @@ def _confirm_run(tasks: dict[str, Any], selected: list[str]) -> None:
     DEPLOYLIB_YES=1, nothing runs at all: raises Aborted (exit 6) before anything is gated, built, tagged,
     pushed or deployed. Confirmed on the terminal, each such task is told so (its `confirmed` option) and
     does not ask again. Rule: README, "Ask before production"."""
-    from deploylib.pipeline import confirm_changes
-
     changes = []
     for name in _closure(tasks, selected):
         task = tasks[name]
@@ -208,6 +206,8 @@ def _confirm_run(tasks: dict[str, Any], selected: list[str]) -> None:
             changes.append((task, f"{confirms['what']} {env}"))
     if not changes:
         return
+    from deploylib.confirmation import confirm_changes
+
     how = confirm_changes([what for _, what in changes], _rerun(selected, [task.name for task, _ in changes]))
     for task, _ in changes:
         task.options["confirmed"] = how
