@@ -79,6 +79,11 @@ class ReleaseError(DeployError):
     """Versioning, changelog, tagging or the forge release failed. Exit 1; a release run again resumes."""
 
 
+class ForgeError(ReleaseError):
+    """A forge refused or failed a request, or cannot be used (no token); the message says which and what to
+    do. A forge's own errors derive from it (deploylib.forge.base re-exports it for plug-ins)."""
+
+
 class TargetError(DeployError):
     """A deploy target could not be read or changed. Exit 1; the live release is as it was unless the
     message says otherwise."""

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from deploylib.forge.base import ForgeError
+from deploylib.errors import ForgeError
 from deploylib.plugins import Contained, Registry, contained
 
 if TYPE_CHECKING:

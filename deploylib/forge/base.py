@@ -11,12 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylib.config.schema import option
-from deploylib.errors import ReleaseError
-
-
-class ForgeError(ReleaseError):
-    """A forge refused or failed a request, or cannot be used (no token); the message says which and what to
-    do. A forge's own errors derive from it."""
+from deploylib.errors import ForgeError as ForgeError  # re-exported: a forge plug-in raises it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,17 +8,22 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploylib import report
 from deploylib.config.load import GateConfig
 from deploylib.errors import DeployError, GateFailed
-from deploylib.forge.base import CICheck, CIState, Issue, PullRequest, Review, ReviewState
-from deploylib.gates.junit import JUnitError, read_counts, written_since
 from deploylib.git import RepoState, on_remote, repo_state, run_git, upstream_remote
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.runner import program_problem, run_shell
 from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace
+
+if TYPE_CHECKING:
+    from deploylib.forge.base import CICheck, Issue, PullRequest, Review
+
+# The forge's and JUnit's types are imported where a gate uses them: the no-op run's uptodate check
+# (still_passes) loads this module, and needs neither.
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
 
@@ -91,6 +96,8 @@ def pushed_gate(state: RepoState, push: bool, releases: bool = True, remote: str
 def judge_review(sha: str, pulls: list[PullRequest], reviews_of: Callable[[int], list[Review]]) -> GateResult:
     """The pull request that brought `sha` in (a merged one first) must be approved, with no changes still
     requested; each reviewer's latest verdict counts."""
+    from deploylib.forge.base import ReviewState
+
     if not pulls:
         return GateResult("review", FAIL, f"{sha[:7]} came in by a direct push: no pull request, so no review")
     pull = next((p for p in pulls if p.merged), pulls[0])
@@ -109,6 +116,8 @@ def judge_review(sha: str, pulls: list[PullRequest], reviews_of: Callable[[int],
 
 def judge_ci(sha: str, checks: list[CICheck]) -> GateResult:
     """Every CI result of `sha` must have finished green; the pass names how many of each kind there were."""
+    from deploylib.forge.base import CIState
+
     bad = [c.name for c in checks if c.state is CIState.FAILED]
     waiting = [c.name for c in checks if c.state is CIState.RUNNING]
     if bad:
@@ -181,6 +190,8 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", j
     outcome = run_shell(command, ws.app, report.command_line)
     counts, failing = "", False
     if junit:
+        from deploylib.gates.junit import JUnitError, read_counts, written_since
+
         try:
             reports = written_since(ws.app, junit, since)
             found = read_counts(reports) if reports else None
