@@ -10,15 +10,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import semver
-
 from deploylib.errors import GitError, ReleaseError
 from deploylib.git import is_ancestor, log_entries, run_git, tag_commit, tag_object_type, tag_refs
 from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
-from deploylib.release.versioning.commits import Commit, parse, parse_squash
 
 if TYPE_CHECKING:
+    import semver
+
+    from deploylib.release.versioning.commits import Commit
     from deploylib.state.runkeys import Planned
     from deploylib.state.workspace import Workspace
 
@@ -38,6 +38,8 @@ def tag_name(ws: Workspace, version: str) -> str:
 
 
 def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
+    import semver  # imported where versions are compared: the no-op run's uptodate checks need none
+
     prefix, _, suffix = tag_format.partition("{version}")
     found = re.fullmatch(re.escape(prefix) + "(.+)" + re.escape(suffix), tag)
     if not found or not semver.Version.is_valid(found[1]):
@@ -85,6 +87,8 @@ def read_commits(ws: Workspace, *revisions: str) -> tuple[Commit, ...]:
 
 
 def parsed_commits(ws: Workspace, entries: list[history.Entry]) -> tuple[Commit, ...]:
+    from deploylib.release.versioning.commits import parse, parse_squash  # a no-op run parses no commit
+
     if ws.config.release.parse_squash_bodies:
         return tuple(c for e in entries for c in parse_squash(e.message, e.sha))
     return tuple(parse(e.message, e.sha) for e in entries)
@@ -125,6 +129,8 @@ def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleas
     prerelease without --prerelease is always a release."""
     if not (options.prerelease and plan.is_release) or options.version or options.hotfix:
         return plan
+    import semver
+
     base = semver.Version.parse(plan.version).finalize_version()
     same = [t for t in prereleases if t.version.finalize_version() == base]
     if not same:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.errors import ReleaseError
-from deploylib.release.versioning.commits import Commit
-from deploylib.release.versioning.reverts import without_cancelled
 
-if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never needs it
+if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never needs them
     import semver
+
+    from deploylib.release.versioning.commits import Commit
 
 LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
 
@@ -70,6 +70,8 @@ def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str
     ("minor", "feat, fix") or ("major", "breaking change"); ("", "") when nothing asks for a bump.
     Raises ValueError for a rule value outside LEVELS (the configuration loader rejects those first).
     """
+    from deploylib.release.versioning.reverts import without_cancelled  # not loaded by a run that plans nothing
+
     best, reasons = -1, set()
     for commit in without_cancelled(tuple(commits)):
         level = "major" if commit.breaking else rules.get(commit.type, "")
