@@ -58,13 +58,21 @@ class RunFacts:
         return self._plan
 
     def fingerprint(self) -> str:
-        """A digest of HEAD's tracked sources, less the files a release commit writes (64 hex digits)."""
-        self.repo_state()
+        """A digest of HEAD's tracked sources, less the files a release commit writes (64 hex digits):
+        remembered by HEAD's commit, which names the tree it is computed from."""
+        head = self.repo_state().head
         if self._fingerprint is None:
             from deploylib.git import source_fingerprint
             from deploylib.release.plan import release_files
+            from deploylib.state import runkeys
 
-            self._fingerprint = source_fingerprint(self.ws.app, release_files(self.ws))
+            excluded = release_files(self.ws)
+            key = runkeys.fingerprint_key(head, excluded)
+            found = runkeys.remembered_fingerprint(self.ws.state, key)
+            if found is None:
+                found = source_fingerprint(self.ws.app, excluded)
+                runkeys.remember_fingerprint(self.ws.state, key, found)
+            self._fingerprint = found
         return self._fingerprint
 
     def gate_key(self) -> str:

@@ -1,6 +1,7 @@
-"""The version plan's outcome as the uptodate checks ask it, remembered in the state folder by what it
-was computed from (HEAD, the tags, the release settings and the command line), so a run that changes
-nothing reads no history. Pure, apart from the memo's file."""
+"""What the uptodate checks ask of git, remembered in the state folder by what it was computed from, so a
+run that changes nothing reads no history: the version plan's outcome (by HEAD, the tags, the release
+settings and the command line) and the source fingerprint (by HEAD and the files left out of it). Pure,
+apart from the memo files."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from deploylib.state.atomic import write_atomically
 
 PLAN_MEMO = "plan.json"  # in the state folder
+FINGERPRINT_MEMO = "fingerprint.json"
 
 
 @dataclass(frozen=True)
@@ -31,20 +33,50 @@ def plan_key(head: str, tags: list[tuple[str, str, str]], release_settings: str,
     return hashlib.sha256(json.dumps([head, tags, release_settings, asked], sort_keys=True).encode()).hexdigest()
 
 
+def fingerprint_key(head: str, excluded: list[str]) -> str:
+    """What a source fingerprint is computed from: HEAD's commit (which names its tree exactly) and the
+    repository-relative paths left out of it (deploylib.git.source_fingerprint)."""
+    return hashlib.sha256(json.dumps([head, excluded]).encode()).hexdigest()
+
+
 def remembered_plan(state: Path, key: str) -> Planned | None:
     """The plan's outcome remembered under `key`, or None (none, another key, or an unreadable file)."""
+    found = _remembered(state / PLAN_MEMO, key)
     try:
-        found = json.loads((state / PLAN_MEMO).read_text())
-        if found["key"] == key:
-            return Planned(str(found["version"]), bool(found["is_release"]), int(found["commits"]))
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    return None
+        return None if found is None else Planned(str(found["version"]), bool(found["is_release"]),
+                                                  int(found["commits"]))
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def remember_plan(state: Path, key: str, planned: Planned) -> None:
-    """Keep the outcome for the next run; a state folder that cannot be written only costs that run time."""
+    """Keep the plan's outcome for the next run."""
+    _remember(state / PLAN_MEMO, key, {"version": planned.version, "is_release": planned.is_release,
+                                       "commits": planned.commits})
+
+
+def remembered_fingerprint(state: Path, key: str) -> str | None:
+    """The source fingerprint remembered under `key` (64 hex digits), or None."""
+    found = _remembered(state / FINGERPRINT_MEMO, key)
+    value = found.get("fingerprint") if found else None
+    return value if isinstance(value, str) and len(value) == 64 else None
+
+
+def remember_fingerprint(state: Path, key: str, fingerprint: str) -> None:
+    """Keep the source fingerprint for the next run."""
+    _remember(state / FINGERPRINT_MEMO, key, {"fingerprint": fingerprint})
+
+
+def _remembered(memo: Path, key: str) -> dict[str, Any] | None:
+    """The memo's values when it was written under `key`; None for none, another key or an unreadable file."""
+    try:
+        found = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and found.get("key") == key else None
+
+
+def _remember(memo: Path, key: str, values: dict[str, Any]) -> None:
+    """Write the memo; a state folder that cannot be written only costs the next run time."""
     with contextlib.suppress(OSError):
-        write_atomically(state / PLAN_MEMO, json.dumps({"key": key, "version": planned.version,
-                                                        "is_release": planned.is_release,
-                                                        "commits": planned.commits}))
+        write_atomically(memo, json.dumps({"key": key, **values}))

@@ -63,6 +63,22 @@ def test_the_plan_and_fingerprint_are_made_again_when_head_moves(facts: RunFacts
     assert facts.plan().version == "2.0.0" and facts.fingerprint() != fingerprint
 
 
+def test_a_later_run_at_the_same_head_takes_the_fingerprint_from_its_memo(facts: RunFacts) -> None:
+    fingerprint = facts.fingerprint()
+    later = RunFacts(facts.ws)
+    later.repo_state()
+    (facts.ws.app / ".git" / "objects").rename(facts.ws.app / "hidden")  # git could not read the tree now
+    assert later.fingerprint() == fingerprint
+
+
+def test_the_remembered_fingerprint_is_the_one_git_computes(facts: RunFacts) -> None:
+    from deploylib.git import source_fingerprint
+    from deploylib.release.plan import release_files
+
+    assert RunFacts(facts.ws).fingerprint() == RunFacts(facts.ws).fingerprint() == \
+        source_fingerprint(facts.ws.app, release_files(facts.ws))
+
+
 def test_importing_the_tasks_writes_nothing(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", "import deploylib.tasks"], cwd=tmp_path, capture_output=True,
                           text=True)

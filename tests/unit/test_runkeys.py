@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.state.runkeys import Planned, plan_key, remember_plan, remembered_plan
+from deploylib.state.runkeys import (
+    Planned,
+    fingerprint_key,
+    plan_key,
+    remember_fingerprint,
+    remember_plan,
+    remembered_fingerprint,
+    remembered_plan,
+)
 
 TAGS = [("v1.0.0", "a" * 40, "2026-01-01")]
 BASE = ("h" * 40, TAGS, "ReleaseConfig(tag_format='v{version}')", {"version": "", "prerelease": "", "hotfix": False})
@@ -36,3 +44,26 @@ def test_a_plan_is_remembered_under_its_key_only(tmp_path: Path) -> None:
 def test_an_unreadable_memo_means_planning_again(tmp_path: Path, content: str) -> None:
     (tmp_path / "plan.json").write_text(content)
     assert remembered_plan(tmp_path, "k1") is None
+
+
+@pytest.mark.parametrize("changed", [
+    ("g" * 40, ["CHANGELOG.md"]),  # another commit (and so perhaps another tree)
+    ("h" * 40, ["CHANGELOG.md", "package.json"]),  # a version file added to what a release writes
+    ("h" * 40, ["docs/CHANGES.md"]),  # the changelog moved
+    ("h" * 40, []),
+])
+def test_whatever_a_fingerprint_is_computed_from_changes_its_key(changed: tuple[str, list[str]]) -> None:
+    assert fingerprint_key(*changed) != fingerprint_key("h" * 40, ["CHANGELOG.md"])
+
+
+def test_a_fingerprint_is_remembered_under_its_key_only(tmp_path: Path) -> None:
+    remember_fingerprint(tmp_path, "k1", "f" * 64)
+    assert remembered_fingerprint(tmp_path, "k1") == "f" * 64
+    assert remembered_fingerprint(tmp_path, "k2") is None
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[]", '{"key": "k1"}', '{"key": "k1", "fingerprint": 5}',
+                                     '{"key": "k1", "fingerprint": "short"}'])
+def test_an_unreadable_fingerprint_memo_means_asking_git_again(tmp_path: Path, content: str) -> None:
+    (tmp_path / "fingerprint.json").write_text(content)
+    assert remembered_fingerprint(tmp_path, "k1") is None
