@@ -105,10 +105,11 @@ def doit_config(root: Path) -> dict[str, Any]:
     """doit settings; the state folder must exist before doit opens its dependency file there, and a
     dependency file SQLite cannot read is set aside (doit would stop with a traceback-like error).
     A `[tool.doit]` doit cannot use stops the run here (exit 3) with its key named (config/doitconf.py)."""
-    from deploylib.config import doitconf
-
     try:
-        doitconf.check(root)  # doit would stop later with a traceback, or ignore the value without a word
+        if (root / "pyproject.toml").is_file():  # doit reads [tool.doit] from nowhere else
+            from deploylib.config import doitconf
+
+            doitconf.check(root)  # doit would stop later with a traceback, or ignore the value without a word
         state = ensure_state_dir(root)
         dep_file = set_aside_if_corrupt(state / "doit.sqlite3")
     except DeployError as err:
