@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import getpass
 import json
 import os
 import socket
@@ -76,6 +75,8 @@ def process_alive(pid: int) -> bool:
 
 def actor_name() -> str:
     """Who is deploying, for the ledger and the lock: $DEPLOYLIB_ACTOR, else the login name."""
+    import getpass  # with termios: only a run that takes a lock or records asks who runs it
+
     try:
         return os.environ.get("DEPLOYLIB_ACTOR") or getpass.getuser()
     except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary uid in a container
