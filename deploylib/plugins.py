@@ -1,14 +1,10 @@
 """Plug-in points: a configuration names a kind (`type = "ssh"`, `kind = "smoke"`, …) and a `Registry`
-maps it to a class. The built-in kinds are import paths, imported only when a configuration uses them;
-other kinds come from installed distributions' entry points (the packaging spec's entry_points.txt,
-as pytest and commitizen read theirs), in the groups
-
-    deploylib.targets     Target subclasses         (deploylib/targets/base.py)
-    deploylib.checks      Check subclasses          (deploylib/validate/base.py)
-    deploylib.forges      Forge subclasses          (deploylib/forge/base.py)
-    deploylib.notifiers   Notifier subclasses       (deploylib/notify/base.py)
-
-An entry point's name is the kind and its value the class, e.g. `mytarget = "acme_deploy:MyTarget"`.
+maps it to a class. Every plug-in point is declared at the end of this module (TARGETS, CHECKS, FORGES,
+NOTIFIERS): its entry-point group, the base class its kinds subclass, and its built-in kinds as import
+paths, imported only when a configuration uses them. Adding a built-in kind is a module and one line there.
+Other kinds come from installed distributions' entry points (the packaging spec's entry_points.txt, as
+pytest and commitizen read theirs); an entry point's name is the kind and its value the class, e.g.
+`mytarget = "acme_deploy:MyTarget"` in the group deploylib.targets.
 Entry points are read only when a configuration names a kind that is not built in: listing every
 installed distribution costs tens of milliseconds, which the no-op deploy must not pay.
 """
@@ -26,6 +22,11 @@ from deploylib.errors import ConfigError, DeployError
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
+
+    from deploylib.forge.base import Forge
+    from deploylib.notify.base import Notifier
+    from deploylib.targets.base import Target
+    from deploylib.validate.base import Check
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -166,3 +167,28 @@ def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> G
             yield step
     finally:
         steps.close()
+
+
+# The plug-in points. A check is its own options dataclass (options_attr=""); the others hold theirs in `Options`.
+TARGETS: Registry[Target] = Registry("deploylib.targets", "deploylib.targets.base:Target", {
+    "local": "deploylib.targets.local:LocalTarget",
+    "command": "deploylib.targets.command:CommandTarget",
+    "github-pages": "deploylib.targets.ghpages:PagesTarget",
+    "ssh": "deploylib.targets.ssh:SshTarget",
+})
+CHECKS: Registry[Check] = Registry("deploylib.checks", "deploylib.validate.base:Check", {
+    "smoke": "deploylib.validate.smoke:SmokeCheck",
+    "flow": "deploylib.validate.flow:FlowCheck",
+    "assets": "deploylib.validate.assets:AssetsCheck",
+    "page": "deploylib.validate.assets:PageCheck",
+    "load": "deploylib.validate.load:LoadCheck",
+    "browser": "deploylib.validate.browser:BrowserCheck",
+    "command": "deploylib.validate.command:CommandCheck",
+}, options_attr="")
+FORGES: Registry[Forge] = Registry("deploylib.forges", "deploylib.forge.base:Forge", {
+    "github": "deploylib.forge.github:GitHub",
+})
+NOTIFIERS: Registry[Notifier] = Registry("deploylib.notifiers", "deploylib.notify.base:Notifier", {
+    "json": "deploylib.notify.json:JsonNotifier",
+    "slack": "deploylib.notify.slack:SlackNotifier",
+})

@@ -1,5 +1,5 @@
 """Forges that host the repository: `[release.forge] type = "…"` (or the older `[release.github]` table)
-picks a Forge class through the registry; its token comes from the environment, as the forge says."""
+picks a Forge class through plugins.FORGES; its token comes from the environment, as the forge says."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from deploylib.errors import ForgeError
-from deploylib.plugins import Contained, Registry, contained
+from deploylib.plugins import FORGES as FORGES  # re-exported: config.load reads it here
+from deploylib.plugins import Contained, contained
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from deploylib.config.load import ReleaseConfig
     from deploylib.forge.base import Forge
-
-FORGES: Registry[Forge] = Registry("deploylib.forges", "deploylib.forge.base:Forge",
-                                   {"github": "deploylib.forge.github:GitHub"})
-
 
 
 def forge_class(config: ReleaseConfig) -> type[Forge] | None:

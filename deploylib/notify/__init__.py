@@ -1,17 +1,6 @@
 """Notifications of deploy outcomes: `type = "…"` in a [[notify]] table (or the older `format`) picks a
-Notifier class through the registry; delivery.py sends to every configured one."""
+Notifier class through plugins.NOTIFIERS; delivery.py sends to every configured one."""
 
-from __future__ import annotations
+from deploylib.plugins import NOTIFIERS
 
-from typing import TYPE_CHECKING
-
-from deploylib.plugins import Registry
-
-if TYPE_CHECKING:
-    from deploylib.notify.base import Notifier
-
-NOTIFIERS: Registry[Notifier] = Registry("deploylib.notifiers", "deploylib.notify.base:Notifier", {
-    "json": "deploylib.notify.json:JsonNotifier",
-    "slack": "deploylib.notify.slack:SlackNotifier",
-})
-
+__all__ = ["NOTIFIERS"]

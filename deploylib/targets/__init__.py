@@ -1,8 +1,8 @@
 """Deploy targets: `type = "…"` in an environment's target table maps to one class here.
 
 Adding a target type means adding a module with a `Target` subclass (and its `Options`
-dataclass) and one line below, or installing a plug-in (see plugins.py); the pipeline never asks
-which type it holds.
+dataclass) and one line in plugins.TARGETS, or installing a plug-in (see plugins.py); the pipeline
+never asks which type it holds.
 """
 
 from __future__ import annotations
@@ -11,26 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from deploylib.errors import TargetError
-from deploylib.plugins import Contained, Registry, contained
+from deploylib.plugins import TARGETS as TARGETS  # re-exported: config.load reads it here
+from deploylib.plugins import Contained, contained
 from deploylib.targets.base import Target
 
 if TYPE_CHECKING:
     from deploylib.config.load import EnvironmentConfig
     from deploylib.config.schema import Variant
 
-TARGETS: Registry[Target] = Registry("deploylib.targets", "deploylib.targets.base:Target", {
-    "local": "deploylib.targets.local:LocalTarget",
-    "command": "deploylib.targets.command:CommandTarget",
-    "github-pages": "deploylib.targets.ghpages:PagesTarget",
-    "ssh": "deploylib.targets.ssh:SshTarget",
-})
-
 
 def _target_class(kind: str) -> type[Target]:
     cls = TARGETS.load(kind)
     assert cls is not None, "config validation admits known target types only"
     return cls
-
 
 
 def serves_itself(target: Variant) -> bool:
