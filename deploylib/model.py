@@ -7,10 +7,29 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 STATE_DIR = ".deploylib"  # deploylib's own files in a repository
 ARTIFACT_STORE = "artifacts"  # the artifact store, inside STATE_DIR (names inside it: build.artifact.stored)
+
+
+class Below:
+    """A read-only attribute naming a path below another path attribute of the same object:
+    `incidents = Below("state", "incidents")` reads as `obj.state / "incidents"`, computed on each read and
+    creating nothing. It keeps a class's table of folders and files to one line each (Workspace, BuildPlace)."""
+
+    def __init__(self, base: str, name: str) -> None:
+        self.base, self.name = base, name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Below: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Path: ...
+    def __get__(self, obj: object, owner: type | None = None) -> Path | Below:
+        if obj is None:  # read on the class (help(), inspect): the declaration itself
+            return self
+        base: Path = getattr(obj, self.base)
+        return base / self.name
 
 
 def utc_now() -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from deploylib.build.artifact import scan_output
 from deploylib.crash import crash_point
 from deploylib.git import run_git
+from deploylib.model import Below
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,8 @@ class BuildPlace:
     configured: Path
     copied: bool  # the configured output holds files git tracks (or is on another disk): copied, never moved
 
-    @property
-    def private(self) -> Path:
-        """$DEPLOY_OUTPUT, and the folder packed."""
-        return self.root / "output"
-
-    @property
-    def aside(self) -> Path:
-        return self.root / "previous"
+    private = Below("root", "output")  # $DEPLOY_OUTPUT, and the folder packed
+    aside = Below("root", "previous")  # the configured output as it was before the build
 
 
 def builds_folder(state: Path) -> Path:
@@ -60,8 +55,9 @@ def prepare(state: Path, repo: Path, configured: Path) -> BuildPlace:
                 _remove(leftover)
     root = folder / str(os.getpid())
     _remove(root)
-    (root / "output").mkdir(parents=True)
+    root.mkdir(parents=True)
     place = BuildPlace(root, configured, _holds_tracked(repo, configured) or not _same_disk(configured, root))
+    place.private.mkdir()
     if not place.copied and _exists(configured):
         os.rename(configured, place.aside)
     return place

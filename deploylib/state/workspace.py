@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from deploylib.config.load import Config, load_file
 from deploylib.config.tomlfile import read_table
 from deploylib.errors import ConfigError, StateError
-from deploylib.model import ARTIFACT_STORE, STATE_DIR
+from deploylib.model import ARTIFACT_STORE, STATE_DIR, Below
 from deploylib.resources import shipped
 from deploylib.sizes import format_size
 
@@ -68,20 +68,10 @@ class Workspace:
                                  "Make the folder writable, then run the command again.") from None
         return self.state
 
-    @property
-    def artifacts(self) -> Path:
-        """Where built artifacts are kept (`.deploylib/artifacts`; names inside: build.artifact.stored)."""
-        return self.state / ARTIFACT_STORE
-
-    @property
-    def incidents(self) -> Path:
-        """Where incident reports of failed validations go (`.deploylib/incidents`)."""
-        return self.state / "incidents"
-
-    @property
-    def build_record(self) -> Path:
-        """The current build's artifact as JSON: the digest file later stages depend on."""
-        return self.state / "build.json"
+    # In the state folder:
+    artifacts = Below("state", ARTIFACT_STORE)  # built artifacts (names inside: build.artifact.stored)
+    incidents = Below("state", "incidents")  # incident reports of failed validations
+    build_record = Below("state", "build.json")  # the current build's artifact as JSON: later stages' file_dep
 
     @property
     def demo_notice(self) -> str:
