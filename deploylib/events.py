@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, dataclass_transform
 
 if TYPE_CHECKING:
     from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Release
@@ -37,8 +37,17 @@ class Mark(StrEnum):
     RUNNING = "…"
 
 
-@dataclass(frozen=True, eq=False)  # eq=False: events are hashed by identity (ActionFinished refers to its start)
-class StageStarted:
+@dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(field,))
+class _Event:
+    """What every event is: a frozen dataclass, hashed and compared by identity (an ActionFinished refers to
+    its ActionStarted, and two alike events are still two). A subclass is made one by being declared."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True, eq=False)(cls)
+
+
+class StageStarted(_Event):
     """A stage began; `printed` when the plain report shows it as a `…` line (a command that streams output)."""
 
     name: str
@@ -46,8 +55,7 @@ class StageStarted:
     printed: bool = False
 
 
-@dataclass(frozen=True, eq=False)
-class StageFinished:
+class StageFinished(_Event):
     """A stage's result: one stage line."""
 
     name: str
@@ -55,29 +63,25 @@ class StageFinished:
     detail: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class Note:
+class Note(_Event):
     """A remark under the stage before it."""
 
     text: str
 
 
-@dataclass(frozen=True, eq=False)
-class Text:
+class Text(_Event):
     """Text to show exactly as given (release notes, the next version)."""
 
     text: str
 
 
-@dataclass(frozen=True, eq=False)
-class Output:
+class Output(_Event):
     """One line of a user command's streamed output (tests, build, a command check)."""
 
     line: str
 
 
-@dataclass(frozen=True, eq=False)
-class Progress:
+class Progress(_Event):
     """Part of a long step is done: `done` of `total` `unit`s ("bytes", "files"), e.g. an upload to a host."""
 
     name: str
@@ -86,8 +90,7 @@ class Progress:
     unit: str
 
 
-@dataclass(frozen=True, eq=False)
-class WindowStarted:
+class WindowStarted(_Event):
     """Validation began: `rounds` expected over `duration_s` seconds (0: one round) against `url`."""
 
     label: str
@@ -97,8 +100,7 @@ class WindowStarted:
     checks: int
 
 
-@dataclass(frozen=True, eq=False)
-class RoundFinished:
+class RoundFinished(_Event):
     """One round of checks ended, `left_s` seconds before the window closes."""
 
     label: str
@@ -108,8 +110,7 @@ class RoundFinished:
     left_s: float
 
 
-@dataclass(frozen=True, eq=False)
-class ActionStarted:
+class ActionStarted(_Event):
     """An action to record in the ledger began (`notice`: how a notification words it, "" for none)."""
 
     action: LedgerAction
@@ -122,8 +123,7 @@ class ActionStarted:
     notice: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class ActionFinished:
+class ActionFinished(_Event):
     """An action ended: the one `started` in this run, or ledger row `row` left by an earlier run."""
 
     started: ActionStarted | None
@@ -132,8 +132,7 @@ class ActionFinished:
     row: int = 0
 
 
-@dataclass(frozen=True, eq=False)
-class Switched:
+class Switched(_Event):
     """Traffic moved to `release` on (part of) an environment."""
 
     environment: str
@@ -142,8 +141,7 @@ class Switched:
     release: Release
 
 
-@dataclass(frozen=True, eq=False)
-class RolledBack:
+class RolledBack(_Event):
     """`restored` is live again on `environment` in place of `replaced` (a release, or what was serving)."""
 
     environment: str
@@ -151,13 +149,13 @@ class RolledBack:
     restored: Release
 
 
-@dataclass(frozen=True, eq=False)
-class IncidentWritten:
+class IncidentWritten(_Event):
+    """An incident report of a failed validation was written at `path`."""
+
     path: str
 
 
-@dataclass(frozen=True, eq=False)
-class Planned:
+class Planned(_Event):
     """A dry run's answer: the next version (or none) and its tag."""
 
     version: str
@@ -165,8 +163,7 @@ class Planned:
     is_release: bool
 
 
-@dataclass(frozen=True, eq=False)
-class Finished:
+class Finished(_Event):
     """How a deploy, rollback, validation or promotion ended, with the summary block's rows.
 
     `release` is the release the command was about (deployed, restored, validated); `notice` is the
@@ -185,8 +182,7 @@ class Finished:
     release_url: str = ""
 
 
-@dataclass(frozen=True, eq=False)
-class Failed:
+class Failed(_Event):
     """The run stopped with `message` and `exit_code` (a DeployError's)."""
 
     message: str
