@@ -61,11 +61,6 @@ def command_problem(command: str) -> str:
         return f"is not a valid shell command ({err})"
 
 
-def optional_command_problem(command: str) -> str:
-    """`command_problem` for an option whose empty value means "none"."""
-    return command_problem(command) if command else ""
-
-
 def program_name(command: str) -> str:
     """The program a shell command starts: its first word after any VAR=value assignments ("" for none).
     Raises ValueError when the command does not split as the shell would (an open quote)."""

@@ -25,6 +25,7 @@ from deploylib.config.schema import (
     build_kind,
     nonempty_problem,
     option,
+    optional,
     reject_unknown,
     seconds_problem,
     subtable,
@@ -35,7 +36,7 @@ from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
 from deploylib.notify import NOTIFIERS
 from deploylib.release.version_files import spec_problem
-from deploylib.runner import optional_command_problem
+from deploylib.runner import command_problem
 from deploylib.targets import TARGETS, serves_itself, url_hint
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
@@ -82,11 +83,12 @@ class GateConfig:
     form a user writes (quoted in ConfigError messages); the README's "Configuration reference" describes
     each gate."""
 
-    tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"', check=optional_command_problem)
+    tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"',
+                        check=optional(command_problem))
     junit: str = option("", doc='a glob of the JUnit XML files the tests write, relative to the repository, e.g. '
                                 '"reports/junit.xml": reported as "Tests: 335/335 passing"')
     audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
-                        check=optional_command_problem)
+                        check=optional(command_problem))
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
                                              "outstanding changes requested (asks the forge)")
     require_ci: bool = option(False, doc="true or false: HEAD's commit statuses and check runs must be green (asks "
@@ -108,7 +110,7 @@ class BuildConfig:
     the repository; sizes in `budgets` are strings such as "500 KB" (see build/gates.py)."""
 
     command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"',
-                          check=optional_command_problem)
+                          check=optional(command_problem))
     output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"',
                          check=nonempty_problem)
     env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}',

@@ -94,6 +94,12 @@ def nonempty_problem(value: str) -> str:
     return "" if value.strip() else "is empty"
 
 
+def optional(check: Callable[[str], str]) -> Callable[[str], str]:
+    """`check` for an option whose empty value means "none" (no command, no domain, no page): "" for an
+    empty value, else what `check` finds."""
+    return lambda value: check(value) if value else ""
+
+
 def seconds_problem(value: float) -> str:
     """A check for waits and windows in seconds: from 0 to MAX_SECONDS."""
     return "" if 0 <= value <= MAX_SECONDS else f"must be between 0 and {MAX_SECONDS} seconds (a day)"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import report
-from deploylib.config.schema import option
+from deploylib.config.schema import option, optional
 from deploylib.errors import TargetError
 from deploylib.model import ARTIFACT_STORE, STATE_DIR, Artifact, Release
-from deploylib.runner import command_problem, optional_command_problem, program_name, program_problem, run_shell
+from deploylib.runner import command_problem, program_name, program_problem, run_shell
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_command_record, read_history
 from deploylib.targets.layout import to_remove
@@ -28,9 +28,9 @@ class CommandOptions:
     deploy: str = option(doc='the command that publishes a release from $DEPLOY_DIR, e.g. "npm run deploy"',
                          check=command_problem)
     rollback: str = option("", doc="the command that brings back an older release (empty: run deploy on it)",
-                           check=optional_command_problem)
+                           check=optional(command_problem))
     live: str = option("", doc="a command that prints the live release's digest (empty: deploylib's own record)",
-                       check=optional_command_problem)
+                       check=optional(command_problem))
 
 
 class CommandTarget(Target):

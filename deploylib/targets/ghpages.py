@@ -25,7 +25,7 @@ from pathlib import Path
 from deploylib import report
 from deploylib.build.artifact import FileReader
 from deploylib.config.refname import branch_problem
-from deploylib.config.schema import hostname_problem, nonempty_problem, option
+from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
 from deploylib.git import GitRun, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
@@ -56,7 +56,7 @@ class PagesOptions:
     branch: str = option("gh-pages", doc='the branch that is served, a valid git branch name, e.g. "gh-pages"',
                          check=branch_problem)
     cname: str = option("", doc='the custom domain to write into CNAME, e.g. "www.example.com"',
-                        check=lambda v: hostname_problem(v) if v else "")
+                        check=optional(hostname_problem))
     rollback: str = option("commit", doc='"commit" (publish the older tree as a new commit) or "reset" (move the '
                                          "branch back to the older release's commit)",
                            check=lambda v: "" if v in ("commit", "reset") else "is not commit or reset")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from deploylib.config.schema import is_http_url, option
+from deploylib.config.schema import is_http_url, option, optional
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
@@ -133,7 +133,7 @@ class BrowserStep:
     """One step of a browser flow (`[[…checks.steps]]`): exactly one of ACTIONS set (see `steps_problem`)."""
 
     name: str = option("", doc='what the step does, e.g. "log in"')
-    goto: str = option("", doc='a page to open, e.g. "/login"', check=lambda v: path_problem(v) if v else "")
+    goto: str = option("", doc='a page to open, e.g. "/login"', check=optional(path_problem))
     click: str = option("", doc='a selector to click, e.g. "button[type=submit]"')
     fill: str = option("", doc='a selector of a field to fill with `value`, e.g. "#password"')
     value: str = option("", doc='the text to fill in; "{env:NAME}" inserts an environment variable, never printed')

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from deploylib.config.schema import option, seconds_problem
+from deploylib.config.schema import option, optional, seconds_problem
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, observe, path_problem, paths_problem, url_for
 
@@ -99,7 +99,7 @@ class LoadCheck(Check):
     p99_ms: int = option(0, doc="the p99 latency budget in milliseconds (0: none)",
                          check=lambda v: "" if v >= 0 else "must not be negative")
     prometheus_url: str = option("", doc="a Prometheus text endpoint to read an error counter from, e.g. \"/metrics\"",
-                                 check=lambda v: path_problem(v) if v else "")
+                                 check=optional(path_problem))
     prometheus_metric: str = option("", doc='the error counter, e.g. "http_requests_total{code=\\"500\\"}"',
                                     check=selector_problem)
     max_metric_increase: float = option(0.0, doc="how much that counter may grow during the check, e.g. 0",

@@ -442,6 +442,34 @@ def test_values_that_cannot_work_are_refused_naming_key_and_form(data: dict, fra
         assert fragment in message
 
 
+# Every option whose empty value means "none" (config.schema.optional): empty loads, a bad value is refused.
+PAGES = {"type": "github-pages", "remote": "x"}
+COMMAND = {"type": "command", "deploy": "x"}
+URL = "https://x.example"  # neither target serves itself
+OPTIONAL = [
+    ("build command", {"build": {"command": ""}}, {"build": {"command": "CI=1"}}, "runs no program"),
+    ("gate tests", {"gate": {"tests": ""}}, {"gate": {"tests": "CI=1"}}, "runs no program"),
+    ("gate audit", {"gate": {"audit": ""}}, {"gate": {"audit": "CI=1"}}, "runs no program"),
+    ("command rollback", env_with(target={**COMMAND, "rollback": ""}, url=URL),
+     env_with(target={**COMMAND, "rollback": "A=1"}, url=URL), "runs no program"),
+    ("command live", env_with(target={**COMMAND, "live": ""}, url=URL),
+     env_with(target={**COMMAND, "live": "A=1"}, url=URL), "runs no program"),
+    ("pages cname", env_with(target={**PAGES, "cname": ""}, url=URL),
+     env_with(target={**PAGES, "cname": "-x"}, url=URL), "not a host name"),
+    ("browser goto", env_with(checks=[{"kind": "browser", "steps": [{"goto": "", "click": "a"}]}]),
+     env_with(checks=[{"kind": "browser", "steps": [{"goto": "login"}]}]), 'does not start with "/"'),
+    ("load prometheus_url", env_with(checks=[{"kind": "load", "prometheus_url": ""}]),
+     env_with(checks=[{"kind": "load", "prometheus_url": "metrics"}]), 'does not start with "/"'),
+]
+
+
+@pytest.mark.parametrize(("empty", "bad", "problem"), [case[1:] for case in OPTIONAL], ids=[c[0] for c in OPTIONAL])
+def test_an_option_meaning_none_when_empty_loads_empty_and_refuses_a_bad_value(empty: dict, bad: dict,
+                                                                              problem: str) -> None:
+    load(empty)
+    assert problem in error_of(bad)
+
+
 @pytest.mark.parametrize("data", [
     {"release": {"branch": "release/1.x", "remote": "upstream", "tag_format": "release-{version}"}},
     {"release": {"tag_format": "{version}", "github": {"api_url": "https://github.example.com/api/v3"}}},
