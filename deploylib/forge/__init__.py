@@ -54,8 +54,7 @@ def forge_problem(config: ReleaseConfig, root: Path) -> str:
 def web_url(config: ReleaseConfig) -> str:
     """The repository's web address as the configured forge gives it; "" without a forge."""
     cls = forge_class(config)
-    return "" if cls is None or config.forge is None else forge_call(cls, "web_url", cls.web_url,
-                                                                     config.forge.options)
+    return "" if cls is None or config.forge is None else forge_call(cls, "web_url", config.forge.options.web_url)
 
 
 R = TypeVar("R")

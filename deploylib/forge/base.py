@@ -20,6 +20,11 @@ class ForgeOptions:
 
     upload_artifact: bool = option(True, doc="true or false: attach the build artifact to the forge's release")
 
+    def web_url(self) -> str:
+        """The repository's web address for these options, e.g. "https://github.com/OWNER/NAME" (the changelog's
+        compare links use it); "" when it has none. A forge's options override it."""
+        return ""
+
 
 class ReviewState(Enum):
     """A review's verdict; a later verdict of the same reviewer replaces an earlier one."""
@@ -117,11 +122,6 @@ class Forge(ABC):
         """What keeps this forge from being used, seen without the network (a missing token), as the rest of
         a sentence with its fix; "" when none. `root` is the repository (relative paths are relative to it).
         The preflight asks it before anything is written."""
-        return ""
-
-    @classmethod
-    def web_url(cls, options: Any) -> str:
-        """The repository's web address (the changelog's compare links use it); "" when it has none."""
         return ""
 
     @abstractmethod

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deploylib.config.schema import nonempty_problem, option, url_problem
+from deploylib.config.schema import nonempty_problem, option, optional, url_problem
 from deploylib.forge.base import (
     CICheck,
     CIState,
@@ -63,13 +63,18 @@ class GitHubOptions(ForgeOptions):
                                                          '"https://github.example.com/api/v3" for GitHub Enterprise',
                           check=lambda v: nonempty_problem(v) or url_problem(v))
 
+    def web_url(self) -> str:
+        """api.github.com → github.com/OWNER/NAME; HOST/api/v3 (Enterprise) → HOST/OWNER/NAME."""
+        host = self.api_url.rstrip("/").removesuffix("/api/v3").replace("://api.github.com", "://github.com")
+        return f"{host}/{self.repository}"
+
 
 @dataclass(frozen=True, kw_only=True)
 class GitHubTable(GitHubOptions):
     """The older [release.github] table: the same keys; an empty repository means no forge."""
 
     repository: str = option("", doc='"OWNER/NAME" of the GitHub repository (empty: no GitHub release)',
-                             check=lambda v: "" if not v else repository_problem(v))
+                             check=optional(repository_problem))
 
 
 class GitHubError(ForgeError):
@@ -129,12 +134,6 @@ class GitHub(Forge):
     @classmethod
     def problem(cls, options: Any, root: Path) -> str:
         return _token_problem()
-
-    @classmethod
-    def web_url(cls, options: Any) -> str:
-        """api.github.com → github.com/OWNER/NAME; HOST/api/v3 (Enterprise) → HOST/OWNER/NAME."""
-        host = options.api_url.rstrip("/").removesuffix("/api/v3").replace("://api.github.com", "://github.com")
-        return f"{host}/{options.repository}"
 
     # -- transport ---------------------------------------------------------------------------
 

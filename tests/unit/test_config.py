@@ -458,6 +458,8 @@ OPTIONAL = [
      env_with(target={**PAGES, "cname": "-x"}, url=URL), "not a host name"),
     ("browser goto", env_with(checks=[{"kind": "browser", "steps": [{"goto": "", "click": "a"}]}]),
      env_with(checks=[{"kind": "browser", "steps": [{"goto": "login"}]}]), 'does not start with "/"'),
+    ("github repository", {"release": {"github": {"repository": ""}}},
+     {"release": {"github": {"repository": "acme/.."}}}, "OWNER/NAME"),
     ("load prometheus_url", env_with(checks=[{"kind": "load", "prometheus_url": ""}]),
      env_with(checks=[{"kind": "load", "prometheus_url": "metrics"}]), 'does not start with "/"'),
 ]
@@ -618,3 +620,24 @@ def test_the_notice_of_old_names_is_one_line_on_stderr_once_per_run(tmp_path: Pa
     assert ran.stderr == ("! deploy.toml uses old key names: [environments.prod.validation] interval is now "
                           "interval_s, [environments.prod] lock_wait is now lock_wait_s. They still work for now; "
                           "rename them.\n")
+
+
+@pytest.mark.parametrize(("release", "address"), [
+    ({"forge": {"type": "github", "repository": "acme/site"}}, "https://github.com/acme/site"),
+    ({"github": {"repository": "acme/site"}}, "https://github.com/acme/site"),  # the older table
+    ({"forge": {"type": "github", "repository": "acme/site", "api_url": "https://api.github.com/"}},
+     "https://github.com/acme/site"),
+    ({"forge": {"type": "github", "repository": "acme/site", "api_url": "https://git.acme.dev/api/v3"}},
+     "https://git.acme.dev/acme/site"),  # GitHub Enterprise
+])
+def test_the_repository_web_address_comes_from_the_forge_options(release: dict, address: str) -> None:
+    from deploylib.forge import web_url
+
+    assert web_url(load({"release": release}).release) == address
+
+
+def test_without_a_forge_the_repository_has_no_web_address() -> None:
+    from deploylib.forge import web_url
+    from deploylib.forge.base import ForgeOptions
+
+    assert web_url(load({}).release) == "" and ForgeOptions().web_url() == ""
