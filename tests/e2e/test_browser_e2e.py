@@ -10,25 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, local_production, require_browser, run_doit, user_repo
+from tests.deploytoml import check
 
 pytestmark = pytest.mark.slow
 
-CHECKS = """
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "Shop"
-
-[[environments.production.checks]]
-name = "bundle"
-path = "/app.js"
-
-[[environments.production.checks]]
-kind = "browser"
-name = "home in a browser"
-contains = "Welcome"
-timeout_s = 5
-"""
+CHECKS = (check("production", name="home", path="/", contains="Shop")
+          + check("production", name="bundle", path="/app.js")
+          + check("production", kind="browser", name="home in a browser", contains="Welcome", timeout_s=5))
 SHELL = "<html><body><header>Shop</header><div id='app'></div><script src='/app.js'></script></body></html>"
 WORKING = "document.getElementById('app').textContent = 'Welcome to the shop';"
 THROWING = "const config = window.__CONFIG__; document.getElementById('app').textContent = config.greeting;"

@@ -45,7 +45,7 @@ def _tests_import_a_package_in_a_new_folder(repo: Path) -> None:
                          ids=["beside-dodo", "beside-what-dodo-imports", "beside-what-tests-import",
                               "in-a-tested-package"])
 def test_bytecode_caches_do_not_fail_the_clean_tree_gate(tmp_path: Path, setup) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     setup(repo)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "fix: python helpers", "--allow-empty")

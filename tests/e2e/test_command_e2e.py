@@ -11,28 +11,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, local_production, run_doit, user_repo
+from tests.deploytoml import check, table
 from tests.fakes.app import App
 
 pytestmark = pytest.mark.slow
 
 PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider"
-GATE = f"""
-[gate]
-tests = "{PYTEST} tests --junitxml=reports/unit.xml"
-junit = "reports/*.xml"
-"""
-CHECKS = f"""
-[[environments.production.checks]]
-name = "home"
-path = "/"
-
-[[environments.production.checks]]
-kind = "command"
-name = "e2e"
-command = "{PYTEST} e2e --junitxml=results/e2e.xml"
-junit = "results/*.xml"
-timeout_s = 120
-"""
+GATE = table("gate", tests=f"{PYTEST} tests --junitxml=reports/unit.xml", junit="reports/*.xml")
+CHECKS = (check("production", name="home", path="/")
+          + check("production", kind="command", name="e2e", command=f"{PYTEST} e2e --junitxml=results/e2e.xml",
+                  junit="results/*.xml", timeout_s=120))
 UNIT_TESTS = """
 def test_prices_add_up():
     assert 2 + 2 == 4

@@ -12,23 +12,16 @@ import pexpect
 import pytest
 
 from tests.conftest import git, run_doit
-from tests.e2e.test_user_repo import CONFIG, make_repo, with_origin
+from tests.deploytoml import COPY_SITE, local_environment, table
+from tests.e2e.test_user_repo import WELCOME_GATE, make_repo, with_origin
 
 pytestmark = pytest.mark.slow
 
 # test (no confirmation) then production (confirm by default), pushing to a bare origin
-TWO_ENVIRONMENTS = CONFIG.format(port="").replace("push = false", "push = true").replace(
-    "confirm = false\n", "").replace("[environments.production]", """[deploy]
-require_staging = true
-staging = "test"
-
-[environments.test]
-target = { type = "local", path = "../test" }
-[[environments.test.checks]]
-path = "/"
-contains = "Welcome"
-
-[environments.production]""")
+TWO_ENVIRONMENTS = (WELCOME_GATE + table("build", command=COPY_SITE, output="out") + table("release", push=True)
+                    + table("deploy", require_staging=True, staging="test")
+                    + local_environment("test", "../test", "Welcome", check_name="")
+                    + local_environment("production", "../live"))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import REPO, git, run_doit, user_repo
+from tests.deploytoml import local_environment, table
 
 pytestmark = pytest.mark.slow
 
@@ -68,28 +69,9 @@ def deploy_step(job: str) -> dict[str, Any]:
     return step
 
 
-CONFIG = """[gate]
-tests = "npm test"
-
-[build]
-command = "npm run build"
-output = "dist"
-
-[deploy]
-require_staging = true
-
-[environments.test]
-target = { type = "local", path = "../test-site" }
-[[environments.test.checks]]
-path = "/"
-contains = "Hello"
-
-[environments.production]
-target = { type = "local", path = "../production-site" }
-[[environments.production.checks]]
-path = "/"
-contains = "Hello"
-"""
+CONFIG = (table("gate", tests="npm test") + table("build", command="npm run build", output="dist")
+          + table("deploy", require_staging=True) + local_environment("test", "../test-site", "Hello", check_name="")
+          + local_environment("production", "../production-site", "Hello", check_name=""))
 BUILD = ("node -e \"const fs=require('fs');fs.mkdirSync('dist',{recursive:true});"
          "fs.copyFileSync('index.html','dist/index.html')\"")
 

@@ -38,7 +38,7 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     root = tmp_path_factory.mktemp("norepo") / "site"
     (root / "site").mkdir(parents=True)
     (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
-    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "deploy.toml").write_text(CONFIG)
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
     if request.param in ("no commits", "unborn branch", "GIT_DIR elsewhere", "no git", "bare with commits"):
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)

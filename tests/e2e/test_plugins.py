@@ -106,6 +106,24 @@ def forge_state(site: Path, review: str = "approved", ci: str = "passed", issue_
     return state
 
 
+def configure(site: Path, old: str, new: str, message: str) -> None:
+    """Replace `old` with `new` in deploy.toml and commit it as `message`."""
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace(old, new))
+    git(site, "commit", "-qam", message)
+
+
+def deploy_again(site: Path, plugins: dict[str, str], page: str, message: str) -> subprocess.CompletedProcess[str]:
+    """Deploy (it must succeed), commit `page` as the site's index page as `message`, and deploy that: its result.
+    The forge approves each commit."""
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    (site / "site" / "index.html").write_text(page)
+    git(site, "commit", "-qam", message)
+    forge_state(site)
+    return run_doit(site, "deploy:production", env=plugins)
+
+
 def test_a_deploy_runs_on_a_plugin_forge_target_check_and_notifier(site: Path, plugins: dict[str, str]) -> None:
     state = forge_state(site)
     result = run_doit(site, "deploy:production", env=plugins)
@@ -165,9 +183,7 @@ def test_an_issue_opened_after_the_switch_rolls_the_release_back(site: Path, plu
 
 def test_an_unknown_type_names_the_key_the_value_and_the_known_types_installed_ones_too(
         site: Path, plugins: dict[str, str]) -> None:
-    config = site / "deploy.toml"
-    config.write_text(config.read_text().replace('type = "folder"', 'type = "fodler"'))
-    git(site, "commit", "-qam", "chore: typo")
+    configure(site, 'type = "folder"', 'type = "fodler"', "chore: typo")
     result = run_doit(site, "deploy:production", env=plugins)
     assert result.returncode == 3 and "Traceback" not in result.stderr
     assert ('[environments.production.target] type = "fodler" is not a known type. Did you mean "folder"? Known: '
@@ -183,15 +199,8 @@ def test_without_the_plugins_installed_their_kinds_are_unknown(site: Path) -> No
 
 def test_a_check_kind_that_raises_is_an_error_the_release_is_rolled_back_exit_4(site: Path,
                                                                                 plugins: dict[str, str]) -> None:
-    config = site / "deploy.toml"
-    config.write_text(config.read_text().replace('kind = "min-bytes"', 'kind = "fragile"\nname = "home page"'))
-    git(site, "commit", "-qam", "chore: the fragile check")
-    forge_state(site)
-    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
-    (site / "site" / "index.html").write_text("<h1>Welcome <blink>to the plug-ins</blink></h1>")
-    git(site, "commit", "-qam", "fix: blink (#6)")
-    forge_state(site)
-    result = run_doit(site, "deploy:production", env=plugins)
+    configure(site, 'kind = "min-bytes"', 'kind = "fragile"\nname = "home page"', "chore: the fragile check")
+    result = deploy_again(site, plugins, "<h1>Welcome <blink>to the plug-ins</blink></h1>", "fix: blink (#6)")
     out = result.stdout + result.stderr
     assert result.returncode == 4 and "Traceback" not in out, out
     assert ("the check home page (acme_deploylib.FragileCheck) raised ValueError: cannot parse <blink>" in out
@@ -200,9 +209,7 @@ def test_a_check_kind_that_raises_is_an_error_the_release_is_rolled_back_exit_4(
 
 
 def test_a_notifier_that_raises_is_a_warning_and_the_deploy_succeeds(site: Path, plugins: dict[str, str]) -> None:
-    config = site / "deploy.toml"
-    config.write_text(config.read_text().replace('type = "jsonl"', 'type = "jsonl-buggy"'))
-    git(site, "commit", "-qam", "chore: the buggy notifier")
+    configure(site, 'type = "jsonl"', 'type = "jsonl-buggy"', "chore: the buggy notifier")
     forge_state(site)
     result = run_doit(site, "deploy:production", env=plugins)
     out = " ".join((result.stdout + result.stderr).split())
@@ -225,15 +232,8 @@ def test_a_forge_that_raises_fails_the_gate_naming_it_and_the_operation(site: Pa
 
 def test_a_target_that_raises_puts_the_previous_release_back_and_names_itself(site: Path,
                                                                               plugins: dict[str, str]) -> None:
-    config = site / "deploy.toml"
-    config.write_text(config.read_text().replace('type = "folder"', 'type = "brittle-folder"'))
-    git(site, "commit", "-qam", "chore: the brittle target")
-    forge_state(site)
-    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
-    (site / "site" / "index.html").write_text("<h1>Welcome again to the plug-ins</h1>")
-    git(site, "commit", "-qam", "feat: again (#6)")
-    forge_state(site)
-    result = run_doit(site, "deploy:production", env=plugins)
+    configure(site, 'type = "folder"', 'type = "brittle-folder"', "chore: the brittle target")
+    result = deploy_again(site, plugins, "<h1>Welcome again to the plug-ins</h1>", "feat: again (#6)")
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 1 and "Traceback" not in out, out
     assert ("The brittle-folder target of production failed in rollout: it raised OSError: cannot switch to "

@@ -17,7 +17,7 @@ from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo, with_
 pytestmark = pytest.mark.slow
 
 PUSHING = BUILD_AND_RELEASE.replace("push = false", "push = true")
-LOCAL = CONFIG.format(port="").replace("push = false", "push = true")  # one local environment, production
+LOCAL = CONFIG.replace("push = false", "push = true")  # one local environment, production
 
 
 def nothing_written(repo: Path) -> None:
@@ -74,7 +74,7 @@ def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is
 ])
 def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(tmp_path: Path,
                                                                                   command: list[str]) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     result = run_doit(repo, *command)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "staging" in result.stderr and "Traceback" not in result.stderr
@@ -137,7 +137,7 @@ def test_a_folder_that_is_not_a_repository_with_commits_is_one_clear_paragraph(t
     root = tmp_path / "site"
     (root / "site").mkdir(parents=True)
     (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
-    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "deploy.toml").write_text(CONFIG)
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
     if where == "no commits":
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
@@ -154,7 +154,7 @@ def test_a_folder_that_is_not_a_repository_with_commits_is_one_clear_paragraph(t
 
 
 def test_read_only_tasks_do_not_need_the_gates_programs(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port="").replace('tests = "grep -q Welcome site/index.html"',
+    repo = make_repo(tmp_path / "site", CONFIG.replace('tests = "grep -q Welcome site/index.html"',
                                                                        'tests = "no-such-test-runner --all"'))
     for command in (["status"], ["status", "--json"], ["history"], ["list"], ["release", "--dry-run"]):
         result = run_doit(repo, *command)
@@ -170,7 +170,7 @@ def test_read_only_tasks_do_not_need_the_gates_programs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("task", ["status", "history"])
 def test_json_output_is_the_whole_of_stdout(tmp_path: Path, task: str) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     assert run_doit(repo, "deploy:production").returncode == 0
     result = run_doit(repo, task, "--json")
     assert result.returncode == 0
@@ -183,7 +183,7 @@ def test_reading_the_history_of_a_repository_without_commits_is_one_clear_paragr
         tmp_path: Path, command: tuple[str, ...]) -> None:
     root = tmp_path / "site"
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    (root / "deploy.toml").write_text(CONFIG.format(port=""))
+    (root / "deploy.toml").write_text(CONFIG)
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
     result = run_doit(root, *command)
     said = result.stderr.strip()
@@ -200,7 +200,7 @@ def test_reading_the_history_of_a_repository_without_commits_is_one_clear_paragr
 ], ids=["dangling-link", "folder", "link-to-folder", "link-loop", "fifo"])
 def test_a_deploy_toml_that_is_not_a_file_is_named_instead_of_running_the_demo(tmp_path: Path, make,
                                                                                 fragment: str) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     (repo / "deploy.toml").unlink()
     make(repo / "deploy.toml")
     result = run_doit(repo, "deploy:production")
@@ -241,7 +241,7 @@ def test_a_local_pages_remote_that_is_not_a_repository_stops_before_anything_is_
 ], ids=["deploy", "validate", "unlock", "releases", "after-release", "case"])
 def test_a_task_of_an_environment_that_is_not_configured_names_the_configured_ones(
         tmp_path: Path, command: list[str], said: str) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
     result = run_doit(repo, *command)
     assert result.returncode == 3, result.stdout + result.stderr
@@ -266,7 +266,7 @@ def test_json_output_stays_pure_when_deploylib_repairs_or_cannot_write_its_state
                                                                                  fault: str) -> None:
     from tests.reliability.test_state_faults import immutable
 
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     assert run_doit(repo, "deploy:production").returncode == 0
     state = repo / ".deploylib"
     if fault.startswith("corrupted"):

@@ -12,37 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_doit
-from tests.e2e.test_user_repo import make_repo, with_origin
+from tests.deploytoml import COPY_SITE, local_environment, table
+from tests.e2e.test_user_repo import WELCOME_GATE, make_repo, with_origin
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """[gate]
-tests = "grep -q Welcome site/index.html"
-
-[build]
-command = "rm -rf out && mkdir -p out && cp -R site/. out/"
-output = "out"
-
-[deploy]
-require_staging = true
-
-[environments.test]
-target = { type = "local", path = "../live-test" }
-
-[[environments.test.checks]]
-name = "home"
-path = "/"
-contains = "<h1>Welcome</h1>"
-
-[environments.production]
-target = { type = "local", path = "../live" }
-confirm = false
-
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "<h1>Welcome</h1>"
-"""
+CONFIG = (WELCOME_GATE + table("build", command=COPY_SITE, output="out") + table("deploy", require_staging=True)
+          + local_environment("test", "../live-test") + local_environment("production", "../live", confirm=False))
 
 HOLDER = """
 import sys

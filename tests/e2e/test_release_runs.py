@@ -149,25 +149,21 @@ def test_a_release_holds_what_its_tag_reaches_in_the_changelog_written_either_wa
     assert "search box" in section_of(full, "1.1.0") and "search box" not in section_of(full, "1.0.0")
 
 
-def test_a_first_prerelease_counts_up_then_finishes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("second", "then", "tags"), [
+    ("fix: a fix", "0.1.0-rc.2", ["v0.1.0", "v0.1.0-rc.1", "v0.1.0-rc.2"]),
+    ("docs: a readme", "none", ["v0.1.0", "v0.1.0-rc.1"]),  # a prerelease needs a releasable commit since the last
+])
+def test_a_first_prerelease_counts_up_on_releasable_commits_then_finishes(tmp_path: Path, second: str, then: str,
+                                                                          tags: list[str]) -> None:
     repo = make_repo(tmp_path / "new", tag="")
     commit(repo, "feat: first feature")
     assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.1"
-    commit(repo, "fix: a fix")
-    assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.2"
-    assert agree(repo) == "0.1.0"
-    assert git(repo, "tag", "--list") == "v0.1.0\nv0.1.0-rc.1\nv0.1.0-rc.2"
-    log = (repo / "CHANGELOG.md").read_text()
-    assert "## [0.1.0-rc.1]" in log and "## [0.1.0-rc.2]" in log and log.index("## [0.1.0]") < log.index("rc.2]")
-
-
-def test_a_prerelease_needs_a_releasable_commit_since_the_last_one(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "new", tag="")
-    commit(repo, "feat: first feature")
-    assert agree(repo, "--prerelease", "rc") == "0.1.0-rc.1"
-    commit(repo, "docs: a readme")
-    assert agree(repo, "--prerelease", "rc") == "none"
+    commit(repo, second)
+    assert agree(repo, "--prerelease", "rc") == then
     assert agree(repo) == "0.1.0"  # finishing the prerelease is a release
+    assert git(repo, "tag", "--list").splitlines() == tags
+    log = (repo / "CHANGELOG.md").read_text()
+    assert all(f"## [{tag[1:]}]" in log for tag in tags) and log.index("## [0.1.0]") < log.index("## [0.1.0-rc.1]")
 
 
 def test_a_release_continues_from_a_prerelease_made_with_an_explicit_version(tmp_path: Path) -> None:

@@ -9,25 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_doit, user_repo
+from tests.deploytoml import local_environment, table
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """[build]
-command = "rm -rf out && cp -R site out"
-output = "out"
-
-[release]
-push = false
-
-[environments.production]
-target = { type = "local", path = "../live" }
-confirm = false
-
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "Welcome"
-"""
+CONFIG = (table("build", command="rm -rf out && cp -R site out", output="out") + table("release", push=False)
+          + local_environment("production", "../live", "Welcome", confirm=False))
 
 
 def ship(repo: Path, page: str, message: str) -> int:

@@ -37,7 +37,7 @@ def three_releases(repo: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return three_releases(make_repo(tmp_path_factory.mktemp("rollback") / "site", CONFIG.format(port="")))
+    return three_releases(make_repo(tmp_path_factory.mktemp("rollback") / "site", CONFIG))
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_an_unknown_value_lists_the_kept_releases_newest_first_with_their_marks(
 
 
 def test_the_tag_example_follows_tag_format(tmp_path: Path) -> None:
-    config = CONFIG.format(port="").replace("push = false", 'push = false\ntag_format = "site-{version}"')
+    config = CONFIG.replace("push = false", 'push = false\ntag_format = "site-{version}"')
     repo = make_repo(tmp_path / "site", config)
     assert run_doit(repo, "deploy:production").returncode == 0
     second_release(repo)
@@ -95,7 +95,7 @@ def test_the_release_already_live_is_left_as_it_is(repo: Path) -> None:
 
 
 def test_a_release_that_was_never_live_is_refused_unless_forced(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "site", CONFIG.format(port=""))
+    repo = make_repo(tmp_path / "site", CONFIG)
     assert run_doit(repo, "deploy:production").returncode == 0
     (repo / "site" / "index.html").write_text("<h1>Welcome</h1><p>Unseen</p>")
     git(repo, "commit", "-qam", "feat: unseen")

@@ -21,7 +21,7 @@ LONG_HISTORY = 400  # ledger rows: more JSON than a pipe buffer (64 KiB) holds, 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_repo(tmp_path_factory.mktemp("stdout") / "site", CONFIG.format(port=""))
+    root = make_repo(tmp_path_factory.mktemp("stdout") / "site", CONFIG)
     (root / ".deploylib").mkdir()
     ledger = Ledger(root / ".deploylib" / "ledger.sqlite3")
     for number in range(LONG_HISTORY):
@@ -90,7 +90,7 @@ def test_a_stdout_that_cannot_be_written_is_said_once(repo: Path, line: list[str
 ], ids=["failing-gate", "unknown-environment", "unknown-validate"])
 def test_a_reader_that_closed_stdout_and_stderr_leaves_the_runs_own_exit_code(tmp_path: Path, line: list[str],
                                                                               code: int) -> None:
-    root = make_repo(tmp_path / "site", CONFIG.format(port="").replace("grep -q Welcome site/index.html", "false"))
+    root = make_repo(tmp_path / "site", CONFIG.replace("grep -q Welcome site/index.html", "false"))
     read, write = os.pipe()
     os.close(read)  # `doit … 2>&1 | grep -m1 x` once grep has left: every write to either fails with EPIPE
     done = subprocess.run(command(line), cwd=root, stdout=write, stderr=write, stdin=subprocess.DEVNULL, timeout=120)

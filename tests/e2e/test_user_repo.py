@@ -13,31 +13,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, git, run_doit
+from tests.deploytoml import COPY_SITE, WELCOME, check, local_environment, table
 
 pytestmark = pytest.mark.slow
 
-BUILD_AND_RELEASE = """[build]
-command = "rm -rf out && mkdir -p out && cp -R site/. out/"
-output = "out"
+BUILD_AND_RELEASE = table("build", command=COPY_SITE, output="out") + table("release", push=False)
+WELCOME_GATE = table("gate", tests="grep -q Welcome site/index.html")
 
-[release]
-push = false
-"""
 
-CONFIG = """
-[gate]
-tests = "grep -q Welcome site/index.html"
+def config(port: int = 0) -> str:
+    """The gate, build and release, and production in ../live (served on `port` when given)."""
+    return WELCOME_GATE + BUILD_AND_RELEASE + local_environment("production", "../live", port=port, confirm=False)
 
-""" + BUILD_AND_RELEASE + """
-[environments.production]
-target = {{ type = "local", path = "../live"{port} }}
-confirm = false
 
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "<h1>Welcome</h1>"
-"""
+CONFIG = config()
 
 
 def make_repo(root: Path, config: str) -> Path:
@@ -56,7 +45,7 @@ def make_repo(root: Path, config: str) -> Path:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "site", CONFIG.format(port=""))
+    return make_repo(tmp_path / "site", CONFIG)
 
 
 def live_version(root: Path) -> str:
@@ -89,7 +78,7 @@ def test_a_failing_production_release_is_rolled_back_and_reported(site: Path) ->
 
 def test_when_the_restored_release_fails_too_deploylib_escalates(site: Path) -> None:
     assert run_doit(site, "deploy:production").returncode == 0
-    (site / "deploy.toml").write_text(CONFIG.format(port="").replace("<h1>Welcome</h1>", "<h1>Welcome!</h1>"))
+    (site / "deploy.toml").write_text(CONFIG.replace("<h1>Welcome</h1>", "<h1>Welcome!</h1>"))
     (site / "site" / "robots.txt").write_text("User-agent: *\n")  # a new release, without the new heading either
     git(site, "add", "-A")
     git(site, "commit", "-qm", "fix: expect the new heading")  # ...which no release has
@@ -110,7 +99,7 @@ def test_a_repository_with_only_a_release_section_can_release(tmp_path: Path) ->
 
 
 def test_a_broken_deploy_toml_is_one_clear_message_and_changes_nothing(site: Path) -> None:
-    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('path = "/"', 'pth = "/"'))
+    (site / "deploy.toml").write_text(CONFIG.replace('path = "/"', 'pth = "/"'))
     result = run_doit(site, "deploy:production")
     assert result.returncode == 3
     assert result.stderr.startswith("ERROR: deploy.toml: [environments.production.checks[0]] has an unknown key "
@@ -126,14 +115,14 @@ def test_a_deploy_toml_syntax_error_names_the_line(site: Path) -> None:
 
 
 def test_environments_without_a_build_command_are_refused_up_front(site: Path) -> None:
-    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('command = "rm', 'xcommand = "rm')
+    (site / "deploy.toml").write_text(CONFIG.replace('command = "rm', 'xcommand = "rm')
                                       .replace("xcommand", "# command"))
     result = run_doit(site, "deploy:production")
     assert result.returncode == 3 and "[build] command is missing" in result.stderr
 
 
 def test_a_build_command_that_does_not_exist_fails_the_build_clearly(site: Path) -> None:
-    (site / "deploy.toml").write_text(CONFIG.format(port="").replace('rm -rf out && mkdir -p out && cp -R site/. out/',
+    (site / "deploy.toml").write_text(CONFIG.replace('rm -rf out && mkdir -p out && cp -R site/. out/',
                                                                      "no-such-build-tool --prod"))
     git(site, "commit", "-qam", "chore: new build tool")
     result = run_doit(site, "deploy:production")
@@ -156,7 +145,7 @@ def test_a_port_in_use_is_a_clear_error_and_the_live_release_stays(tmp_path: Pat
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        site = make_repo(tmp_path / "site", CONFIG.format(port=f", port = {port}"))
+        site = make_repo(tmp_path / "site", config(port))
         result = run_doit(site, "deploy:production")
     assert result.returncode == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr and "port = 0" in result.stderr
@@ -208,7 +197,7 @@ def test_sigterm_during_validation_puts_the_previous_release_back(tmp_path: Path
 
     held = HeldOpen()
     try:
-        config = CONFIG.format(port="").replace('confirm = false', f'confirm = false\nurl = "{held.url}"')
+        config = CONFIG.replace('confirm = false', f'confirm = false\nurl = "{held.url}"')
         # the held request times out after 4 s, which is when the terminated process can exit
         site = make_repo(tmp_path / "site", config.replace('name = "home"', 'name = "home"\ntimeout_s = 4'))
         assert run_doit(site, "deploy:production").returncode == 0
@@ -240,7 +229,7 @@ def test_a_signal_during_the_build_ends_the_run_with_130_and_its_json_result(tmp
 
     started = tmp_path / "build-started"
     os.mkfifo(started)
-    config = CONFIG.format(port="").replace(
+    config = CONFIG.replace(
         'command = "rm -rf out', f'command = "echo go > {started} && exec sleep 60 && rm -rf out')
     site = make_repo(tmp_path / "site", config)
     building = threading.Event()
@@ -296,7 +285,7 @@ def with_origin(site: Path) -> Path:
 def test_a_deploy_publishes_the_github_release_with_the_deployed_artifact(tmp_path: Path, github) -> None:
     from tests.conftest import GITHUB_TOKEN
 
-    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+    site = make_repo(tmp_path / "site", CONFIG.replace(
         "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
     with_origin(site)
     result = run_doit(site, "deploy:production", env={"GITHUB_TOKEN": GITHUB_TOKEN})
@@ -309,7 +298,7 @@ def test_a_deploy_publishes_the_github_release_with_the_deployed_artifact(tmp_pa
 
 
 def test_a_missing_token_stops_before_the_release_is_written(tmp_path: Path, github) -> None:
-    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+    site = make_repo(tmp_path / "site", CONFIG.replace(
         "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
     with_origin(site)
     env = {name: "" for name in ("GITHUB_TOKEN", "GH_TOKEN")}
@@ -339,7 +328,7 @@ def test_deploylib_reports_a_bad_configuration_like_doit(site: Path) -> None:
 
 
 def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path: Path) -> None:
-    config = CONFIG.format(port="").replace('output = "out"', 'output = "out"\n[[build.budgets]]\nglob = "**/*.html"\n'
+    config = CONFIG.replace('output = "out"', 'output = "out"\n[[build.budgets]]\nglob = "**/*.html"\n'
                                             'max = "10 B"\n')
     site = make_repo(tmp_path / "site", config)
     result = run_doit(site, "deploy:production")
@@ -349,24 +338,9 @@ def test_a_build_over_its_size_budget_fails_before_anything_is_released(tmp_path
     assert git(site, "tag", "--list") == "" and not (tmp_path / "live").exists()
 
 
-TWO_ENVS = BUILD_AND_RELEASE + """
-[deploy]
-staging = "test"
-
-[environments.test]
-target = { type = "local", path = "../test" }
-rollback = false
-[[environments.test.checks]]
-path = "/"
-contains = "<h1>Welcome</h1>"
-
-[environments.production]
-target = { type = "local", path = "../live" }
-confirm = false
-[[environments.production.checks]]
-path = "/"
-contains = "Welcome"
-"""
+TWO_ENVS = (BUILD_AND_RELEASE + table("deploy", staging="test")
+            + local_environment("test", "../test", check_name="", rollback=False)
+            + local_environment("production", "../live", "Welcome", check_name="", confirm=False))
 
 
 def test_promotion_refuses_a_digest_that_failed_validation_on_staging(tmp_path: Path) -> None:
@@ -383,7 +357,7 @@ def test_promotion_refuses_a_digest_that_failed_validation_on_staging(tmp_path: 
 def test_each_deploy_is_recorded_as_a_github_deployment(tmp_path: Path, github) -> None:
     from tests.conftest import GITHUB_TOKEN
 
-    site = make_repo(tmp_path / "site", CONFIG.format(port="").replace(
+    site = make_repo(tmp_path / "site", CONFIG.replace(
         "push = false", f'[release.github]\nrepository = "acme/site"\napi_url = "{github.api_url}"'))
     with_origin(site)
     env = {"GITHUB_TOKEN": GITHUB_TOKEN}
@@ -396,7 +370,7 @@ def test_each_deploy_is_recorded_as_a_github_deployment(tmp_path: Path, github) 
 
 
 def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path) -> None:
-    config = CONFIG.format(port="").replace('command = "rm -rf out',
+    config = CONFIG.replace('command = "rm -rf out',
                                             'command = "echo WARNING: legacy API used && rm -rf out')
     site = make_repo(tmp_path / "site", config.replace('output = "out"', 'output = "out"\nfail_on_warnings = true'))
     result = run_doit(site, "deploy:production")
@@ -405,15 +379,12 @@ def test_a_warning_in_the_build_output_fails_the_build_when_asked(tmp_path: Path
     assert not (tmp_path / "live").exists()
 
 
-COMMAND_TARGET = BUILD_AND_RELEASE + """
-[environments.production]
-target = {{ type = "command", deploy = "python3 publish.py" }}
-url = "{url}"
-confirm = false
-[[environments.production.checks]]
-path = "/"
-contains = "<h1>Welcome</h1>"
-"""
+def command_target(url: str) -> str:
+    """Production published by publish.py (a command target), checked at `url`."""
+    target = {"type": "command", "deploy": "python3 publish.py"}
+    return (BUILD_AND_RELEASE + table("environments.production", target=target, url=url, confirm=False)
+            + check("production", path="/", contains=WELCOME))
+
 
 PUBLISH_SCRIPT = """import os, shutil
 shutil.rmtree("../served", ignore_errors=True)
@@ -425,7 +396,7 @@ print("published", os.environ["DEPLOY_VERSION"], os.environ["DEPLOY_DIGEST"][:19
 def test_a_command_target_deploys_with_the_users_command_and_rolls_back_with_it(tmp_path: Path, app) -> None:
     served = tmp_path / "served"
     app.route("/", lambda request: (200, {}, (served / "index.html").read_text()))
-    site = make_repo(tmp_path / "site", COMMAND_TARGET.format(url=app.url))
+    site = make_repo(tmp_path / "site", command_target(app.url))
     (site / "publish.py").write_text(PUBLISH_SCRIPT)
     git(site, "add", "-A")
     git(site, "commit", "-qm", "chore: publish script")

@@ -12,43 +12,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, git, local_production, run_doit
+from tests.deploytoml import check, table
 from tests.fakes.app import App, Request
 
 pytestmark = pytest.mark.slow
 
-CHECKS = """
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "Welcome"
-
-[[environments.production.checks]]
-name = "about"
-path = "/about.html"
-contains = "About"
-
-[[environments.production.checks]]
-name = "log in"
-method = "POST"
-path = "/login"
-headers = {{ Content-Type = "application/x-www-form-urlencoded" }}
-body = "user=demo&password=secret"
-contains = "token"
-
-[[environments.production.checks]]
-name = "dashboard"
-path = "/dashboard"
-headers = {{ Cookie = "session=demo" }}
-contains = "Dashboard"
-
-[[environments.production.checks]]
-name = "status"
-path = "/status"
-json = {{ ok = true }}
-{extra}
-[[notify]]
-url_env = "HOOK_URL"
-"""
+CHECKS = (check("production", name="home", path="/", contains="Welcome")
+          + check("production", name="about", path="/about.html", contains="About")
+          + check("production", name="log in", method="POST", path="/login",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"}, body="user=demo&password=secret",
+                  contains="token")
+          + check("production", name="dashboard", path="/dashboard", headers={"Cookie": "session=demo"},
+                  contains="Dashboard")
+          + check("production", name="status", path="/status", json={"ok": True}))
+NOTIFY = table("[notify]", url_env="HOOK_URL")
 
 
 def serve_the_live_release(app: App, current: Path) -> None:
@@ -93,7 +70,7 @@ def shop(tmp_path: Path, app: App) -> Path:
 
 
 def write_config(repo: Path, app: App, extra: str = "") -> None:
-    (repo / "deploy.toml").write_text(local_production(app.url) + CHECKS.format(extra=extra))
+    (repo / "deploy.toml").write_text(local_production(app.url) + CHECKS + extra + NOTIFY)
 
 
 def deploy(repo: Path, app: App) -> subprocess.CompletedProcess[str]:
@@ -145,8 +122,7 @@ def test_a_broken_auth_flow_fails_2_of_5_rolls_back_and_production_passes_again(
 
 
 def test_a_failing_minor_check_keeps_the_release_and_says_so(shop: Path, app: App) -> None:
-    write_config(shop, app, '\n[[environments.production.checks]]\nname = "beta page"\npath = "/beta"\n'
-                            'severity = "minor"\n')
+    write_config(shop, app, check("production", name="beta page", path="/beta", severity="minor"))
     git(shop, "commit", "-qam", "chore: watch the beta page")
     result = deploy(shop, app)
     assert result.returncode == 0, result.stderr
@@ -165,7 +141,7 @@ def test_a_monitoring_window_catches_a_failure_after_the_first_round(shop: Path,
         return 200, {"Content-Type": "application/json"}, '{"ok": true}'
 
     app.route("/status", status)
-    write_config(shop, app, "\n[environments.production.validation]\ninterval = 0.05\nduration = 30\n")
+    write_config(shop, app, table("environments.production.validation", interval=0.05, duration=30))
     (shop / "site" / "index.html").write_text("<h1>Welcome to the shop v2</h1>")
     git(shop, "commit", "-qam", "feat: watch production for a while")
     result = deploy(shop, app)

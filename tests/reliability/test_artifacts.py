@@ -168,7 +168,7 @@ def user_repo(root: Path, kind: str) -> Path:
     """A user's repository whose build puts one hostile entry (`kind`) into its output."""
     build = 'command = "rm -rf out && mkdir -p out && cp -R site/. out/'
     assert build in CONFIG
-    repo = make_repo(root, CONFIG.format(port="").replace(build, f"{build} && python3 hostile.py {kind} out"))
+    repo = make_repo(root, CONFIG.replace(build, f"{build} && python3 hostile.py {kind} out"))
     (repo / "hostile.py").write_text(HOSTILE_BUILD)
     git(repo, "add", "hostile.py")
     git(repo, "commit", "-qm", "build: a hostile step")
