@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,15 +127,40 @@ def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path
     assert branch(remote, "branch", "--list") == ""
 
 
-def someone_publishes(tmp_path: Path, remote: Path, text: str, subject: str = "their publish") -> str:
-    """A commit on gh-pages made by hand, not by deploylib; returns its sha."""
+def someone_commits(tmp_path: Path, remote: Path, text: str, message: Callable[[str], str]) -> str:
+    """A commit on gh-pages made by hand by Jane Doe, not by deploylib: `text` as index.html, and the message
+    `message(the tip's message)`; returns its sha."""
     someone = tmp_path / "someone"
     shutil.rmtree(someone, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(someone)], check=True, capture_output=True)
     (someone / "index.html").write_text(text)
-    git(someone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qam", subject)
+    tip = git(someone, "log", "-1", "--format=%B")
+    git(someone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qa", "-m",
+        message(tip))
     git(someone, "push", "-q", "origin", "gh-pages")
     return git(someone, "rev-parse", "HEAD")
+
+
+def someone_publishes(tmp_path: Path, remote: Path, text: str, subject: str = "their publish") -> str:
+    """A commit on gh-pages made by hand, not by deploylib; returns its sha."""
+    return someone_commits(tmp_path, remote, text, lambda tip: subject)
+
+
+def someone_copies_the_message(tmp_path: Path, remote: Path, text: str, drop_tree_trailer: bool = False) -> str:
+    """A hand-made commit on gh-pages whose message is the tip's own (deploylib's trailers and all) but whose
+    files differ; returns its sha."""
+    def copied(tip: str) -> str:
+        if not drop_tree_trailer:
+            return tip
+        return "\n".join(line for line in tip.splitlines() if not line.startswith("deploylib-tree"))
+
+    return someone_commits(tmp_path, remote, text, copied)
+
+
+# A foreign commit as someone makes it, and how deploylib quotes it: by hand, or copying deploylib's message.
+FOREIGN = pytest.mark.parametrize(("foreign", "quoted"), [(someone_publishes, '"their publish" by Jane Doe'),
+                                                          (someone_copies_the_message, '"Deploy 1.0.0')],
+                                  ids=["by-hand", "copied-message"])
 
 
 def test_a_foreign_commit_on_the_branch_is_described_not_called_unknown(tmp_path: Path, remote: Path) -> None:
@@ -147,26 +173,30 @@ def test_a_foreign_commit_on_the_branch_is_described_not_called_unknown(tmp_path
     assert release_label(live) == live.foreign and "unknown" not in release_label(live)
 
 
-def test_rollback_by_reset_never_drops_a_foreign_commit_unless_forced(tmp_path: Path, remote: Path) -> None:
+@FOREIGN
+def test_rollback_by_reset_never_drops_a_foreign_commit_unless_forced(tmp_path: Path, remote: Path,
+                                                                      foreign: Callable[..., str], quoted: str) -> None:
     target = pages(tmp_path, rollback="reset")
     publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
     old = target.live()
-    theirs = someone_publishes(tmp_path, remote, "theirs")
+    theirs = foreign(tmp_path, remote, "theirs")
     publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))  # on top of their commit
     tip = branch(remote, "rev-parse", "gh-pages")
-    with pytest.raises(TargetError, match=f'would drop commit {theirs[:7]} "their publish" by Jane Doe'):
+    with pytest.raises(TargetError, match=f"would drop commit {theirs[:7]} {quoted}"):
         target.activate(old, "ci")
     assert branch(remote, "rev-parse", "gh-pages") == tip
     target.activate(old, "ci", force=True)
     assert branch(remote, "show", "gh-pages:index.html") == "one"
 
 
-def test_rollback_over_a_live_foreign_commit_needs_force(tmp_path: Path, remote: Path) -> None:
+@FOREIGN
+def test_rollback_over_a_live_foreign_commit_needs_force(tmp_path: Path, remote: Path, foreign: Callable[..., str],
+                                                         quoted: str) -> None:
     target = pages(tmp_path)
     publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
     publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))
     old = target.releases()[0]
-    theirs = someone_publishes(tmp_path, remote, "theirs")
+    theirs = foreign(tmp_path, remote, "theirs")
     with pytest.raises(TargetError, match=f"serves commit {theirs[:7]} .*--force"):
         target.activate(old, "ci")
     assert branch(remote, "rev-parse", "gh-pages") == theirs
@@ -201,21 +231,6 @@ def test_a_publish_that_landed_after_its_run_was_killed_is_recognised_as_deployl
     assert target.live().id == release.id and target.releases()[-1].activated_by == "ci"
 
 
-def someone_copies_the_message(tmp_path: Path, remote: Path, text: str, drop_tree_trailer: bool = False) -> str:
-    """A hand-made commit on gh-pages whose message is the tip's own (deploylib's trailers and all) but whose
-    files differ; returns its sha."""
-    someone = tmp_path / "copier"
-    shutil.rmtree(someone, ignore_errors=True)
-    subprocess.run(["git", "clone", "-q", "-b", "gh-pages", str(remote), str(someone)], check=True, capture_output=True)
-    message = git(someone, "log", "-1", "--format=%B")
-    if drop_tree_trailer:
-        message = "\n".join(line for line in message.splitlines() if not line.startswith("deploylib-tree"))
-    (someone / "index.html").write_text(text)
-    git(someone, "-c", "user.name=Jane Doe", "-c", "user.email=jane@example.invalid", "commit", "-qa", "-m", message)
-    git(someone, "push", "-q", "origin", "gh-pages")
-    return git(someone, "rev-parse", "HEAD")
-
-
 @pytest.mark.parametrize("drop_tree_trailer", [False, True], ids=["whole-message", "without-tree-trailer"])
 def test_a_commit_copying_deploylibs_message_but_not_its_files_is_foreign(tmp_path: Path, remote: Path,
                                                                           drop_tree_trailer: bool) -> None:
@@ -226,31 +241,6 @@ def test_a_commit_copying_deploylibs_message_but_not_its_files_is_foreign(tmp_pa
     assert live is not None and live.digest == "" and live.id == theirs[:12]
     assert live.foreign.startswith(f'commit {theirs[:7]} "Deploy 1.0.0 (sha256:')
     assert "by Jane Doe, authored 20" in live.foreign and "carries deploylib's trailers" in live.foreign
-
-
-def test_a_copied_message_is_never_published_over_without_force(tmp_path: Path, remote: Path) -> None:
-    target = pages(tmp_path)
-    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
-    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))
-    old = target.releases()[0]
-    theirs = someone_copies_the_message(tmp_path, remote, "theirs")
-    with pytest.raises(TargetError, match=f"serves commit {theirs[:7]} .*--force"):
-        target.activate(old, "ci")
-    assert branch(remote, "rev-parse", "gh-pages") == theirs
-    target.activate(old, "ci", force=True)
-    assert branch(remote, "rev-parse", "gh-pages^") == theirs  # published on top: their commit stays
-
-
-def test_a_reset_never_drops_a_copied_message_without_force(tmp_path: Path, remote: Path) -> None:
-    target = pages(tmp_path, rollback="reset")
-    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
-    old = target.live()
-    theirs = someone_copies_the_message(tmp_path, remote, "theirs")
-    publish(target, site(tmp_path, "1.1.0", {"index.html": "two"}))  # a deploy publishes on top of it
-    tip = branch(remote, "rev-parse", "gh-pages")
-    with pytest.raises(TargetError, match=f'would drop commit {theirs[:7]} "Deploy 1.0.0'):
-        target.activate(old, "ci")
-    assert branch(remote, "rev-parse", "gh-pages") == tip
 
 
 def test_deploylibs_own_commit_is_recognised_by_another_machine(tmp_path: Path, remote: Path) -> None:

@@ -69,15 +69,19 @@ def test_a_one_file_change_moves_only_the_delta_and_hard_links_the_rest(tmp_path
     assert (releases / second.id / "index.html").read_text() == "home v2"
 
 
+def change_unseen(live_file: Path) -> None:
+    """Change page 1 of `site` on a host, keeping its size and times: rsync's quick check misses it."""
+    stat = live_file.stat()
+    live_file.write_text("<p>PAGE 1</p>" + "x" * 2000)
+    os.utime(live_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def test_a_file_changed_in_place_on_the_host_is_not_carried_into_the_next_release(tmp_path: Path,
                                                                                   config: Path) -> None:
     target = ssh_target(tmp_path, config, hosts=("web1",))
     first = target.deploy(build(tmp_path, "1.0.0", site(2)))
     target.activate(first, "ci")
-    live_file = tmp_path / "web1" / "current" / "page1.html"
-    stat = live_file.stat()
-    live_file.write_text("<p>PAGE 1</p>" + "x" * 2000)  # same size, same time: rsync's quick check misses it
-    os.utime(live_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    change_unseen(tmp_path / "web1" / "current" / "page1.html")
     second = target.deploy(build(tmp_path, "1.0.1", site(2, changed=" v2")))
     assert (tmp_path / "web1" / "releases" / second.id / "page1.html").read_text().startswith("<p>page 1</p>")
 
@@ -310,10 +314,7 @@ def test_a_live_file_changed_in_place_after_old_releases_were_removed_is_still_c
     for number in range(3):
         target.activate(target.deploy(build(tmp_path, f"1.0.{number}", site(2, changed=str(number)))), "ci")
     assert target.cleanup(keep=1, protect=set()) == []
-    live_file = tmp_path / "web1" / "current" / "page1.html"
-    stat = live_file.stat()
-    live_file.write_text("<p>PAGE 1</p>" + "x" * 2000)  # same size, same time: rsync's quick check misses it
-    os.utime(live_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    change_unseen(tmp_path / "web1" / "current" / "page1.html")
     fourth = target.deploy(build(tmp_path, "1.0.3", site(2, changed="3")))
     assert (tmp_path / "web1" / "releases" / fourth.id / "page1.html").read_text().startswith("<p>page 1</p>")
 
