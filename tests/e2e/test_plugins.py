@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,15 @@ def test_a_target_that_raises_puts_the_previous_release_back_and_names_itself(si
     assert ("The brittle-folder target of production failed in rollout: it raised OSError: cannot switch to "
             "0.2.0") in out
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+
+
+def test_the_plugins_and_the_readmes_example_type_check_strictly_against_deploylib(tmp_path: Path) -> None:
+    """A plug-in's author checks it with `mypy --strict` against the types deploylib ships (py.typed)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Writing a plug-in"):readme.index("## Development")]
+    example = tmp_path / "readme_notifier.py"
+    example.write_text(section.split("```python\n")[1].split("```")[0])
+    plugins = REPO / "tests" / "plugins" / "acme_deploylib.py"
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(plugins), str(example)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr

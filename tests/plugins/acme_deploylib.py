@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from deploylib.config.schema import option
 from deploylib.forge.base import (
     CICheck,
@@ -42,6 +40,7 @@ from deploylib.targets.base import Target
 from deploylib.targets.serve import static_server
 from deploylib.targets.store import ReleaseStore
 from deploylib.validate.base import Check, path_option
+from deploylib.validate.session import HttpSession
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -192,7 +191,7 @@ class MinBytesCheck(Check):
     def describe(self) -> str:
         return f"{self.path} has at least {self.min_bytes} bytes"
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         response = session.get(base_url + self.path, timeout=self.timeout_s)
         size = len(response.content)
         verdict = Verdict.PASS if size >= self.min_bytes else Verdict.FAIL
@@ -205,7 +204,7 @@ class FragileCheck(MinBytesCheck):
 
     breaks_on: str = option("<blink>", doc="the text this check cannot cope with")
 
-    def measure(self, base_url: str, session: requests.Session) -> CheckResult:
+    def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         if self.breaks_on in session.get(base_url + self.path, timeout=self.timeout_s).text:
             raise ValueError(f"cannot parse {self.breaks_on}")
         return super().measure(base_url, session)
