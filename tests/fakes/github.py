@@ -242,24 +242,34 @@ def _serve(fake: FakeGitHub, uploads: bool) -> ThreadingHTTPServer:
     return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 
 
-_ROUTES = [  # (method, regex on the path, contract route)
-    ("get", r"/repos/[^/]+/[^/]+/releases/tags/(?P<tag>.+)", "/repos/{owner}/{repo}/releases/tags/{tag}"),
-    ("get", r"/repos/[^/]+/[^/]+/releases", "/repos/{owner}/{repo}/releases"),
-    ("post", r"/repos/[^/]+/[^/]+/releases", "/repos/{owner}/{repo}/releases"),
-    ("patch", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)", "/repos/{owner}/{repo}/releases/{release_id}"),
-    ("get", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
-    ("delete", r"/repos/[^/]+/[^/]+/releases/assets/(?P<id>\d+)",
-     "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
-    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<sha>.+)/pulls", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
-    ("get", r"/repos/[^/]+/[^/]+/pulls/(?P<id>\d+)/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
-    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<ref>.+)/status", "/repos/{owner}/{repo}/commits/{ref}/status"),
-    ("get", r"/repos/[^/]+/[^/]+/commits/(?P<ref>.+)/check-runs", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
-    ("get", r"/repos/[^/]+/[^/]+/issues", "/repos/{owner}/{repo}/issues"),
-    ("post", r"/repos/[^/]+/[^/]+/deployments", "/repos/{owner}/{repo}/deployments"),
-    ("post", r"/repos/[^/]+/[^/]+/deployments/(?P<id>\d+)/statuses",
-     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
-]
-_UPLOAD = ("post", r"/repos/[^/]+/[^/]+/releases/(?P<id>\d+)/assets",
+def _route_pattern(route: str) -> str:
+    """The regex of the paths a contract route answers: `{owner}` and `{repo}` are one segment, a parameter
+    ending in _id or _number is digits, any other (a tag, a sha, a ref) is the rest; each is a named group."""
+    def parameter(found: re.Match[str]) -> str:
+        name = found[1]
+        if name in ("owner", "repo"):
+            return "[^/]+"
+        return f"(?P<{name}>{'[0-9]+' if name.endswith(('_id', '_number')) else '.+'})"
+
+    return re.sub(r"\{(\w+)\}", parameter, route)
+
+
+_ROUTES = [(method, _route_pattern(route), route) for method, route in [  # the contract's routes the fake serves
+    ("get", "/repos/{owner}/{repo}/releases/tags/{tag}"),
+    ("get", "/repos/{owner}/{repo}/releases"),
+    ("post", "/repos/{owner}/{repo}/releases"),
+    ("patch", "/repos/{owner}/{repo}/releases/{release_id}"),
+    ("get", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("get", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/status"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
+    ("get", "/repos/{owner}/{repo}/issues"),
+    ("post", "/repos/{owner}/{repo}/deployments"),
+    ("post", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+]]
+_UPLOAD = ("post", _route_pattern("/repos/{owner}/{repo}/releases/{release_id}/assets"),
            "/repos/{owner}/{repo}/releases/{release_id}/assets")
 
 
@@ -337,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
             release = fake.add_release(body["tag_name"], **{k: v for k, v in body.items() if k != "tag_name"})
             return self._send(201, fake.release_view(release), route, extra={"Location": release["url"]})
         if route.endswith("/{release_id}") and method == "patch":
-            release = fake.releases.get(int(params["id"]))
+            release = fake.releases.get(int(params["release_id"]))
             if release is None:
                 return self._send(404, not_found, route)
             release.update(body)
@@ -345,20 +355,20 @@ class _Handler(BaseHTTPRequestHandler):
                 release["published_at"] = release["created_at"]
             return self._send(200, fake.release_view(release), route)
         if route.endswith("/assets") and method == "get":
-            assets = [fake.asset_view(a) for a in fake.assets.values() if a["_release"] == int(params["id"])]
+            assets = [fake.asset_view(a) for a in fake.assets.values() if a["_release"] == int(params["release_id"])]
             return self._page(route, assets, query)
         if route.endswith("/assets/{asset_id}"):
-            if fake.assets.pop(int(params["id"]), None) is None:
+            if fake.assets.pop(int(params["asset_id"]), None) is None:
                 return self._send(404, not_found, route)
             return self._send(204, None, route)
-        return self._upload(route, int(params["id"]), query, raw)
+        return self._upload(route, int(params["release_id"]), query, raw)
 
     def _checks_and_deployments(self, route: str, params: dict[str, str], query: dict[str, str], body: Any) -> None:
         fake = self.fake
         if route.endswith("/pulls"):
-            return self._page(route, fake.pulls.get(params["sha"], []), query)
+            return self._page(route, fake.pulls.get(params["commit_sha"], []), query)
         if route.endswith("/reviews"):
-            return self._page(route, fake.reviews.get(int(params["id"]), []), query)
+            return self._page(route, fake.reviews.get(int(params["pull_number"]), []), query)
         if route.endswith("/status"):
             latest: dict[str, dict[str, Any]] = {}
             for status in fake.statuses.get(params["ref"], []):  # newest first: the first per context counts
@@ -389,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.deployments[deployment_id] = deployment
             fake.deployment_statuses[deployment_id] = []
             return self._send(201, deployment, route)
-        deployment_id = int(params["id"])
+        deployment_id = int(params["deployment_id"])
         if deployment_id not in fake.deployments:
             return self._send(404, {"message": "Not Found", "documentation_url": DOCS}, None)
         status = fake.contract.instance("deployment-status", id=next(fake._ids), state=body["state"],
@@ -414,7 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         fake = self.fake
         found = re.fullmatch(_UPLOAD[1], urlsplit(path).path)
-        release_id, name = int(found["id"]) if found else 0, query.get("name", "")
+        release_id, name = int(found["release_id"]) if found else 0, query.get("name", "")
         asset_id = next(fake._ids)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         asset = {"url": f"{fake.api_url}/repos/{fake.owner}/{fake.repo}/releases/assets/{asset_id}",
