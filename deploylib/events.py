@@ -189,8 +189,21 @@ class Failed(_Event):
     exit_code: int
 
 
+@dataclass(frozen=True, eq=False)
+class Identified:
+    """What the run is about, told as soon as it is known so that a run stopped before its end still says it
+    (the JSON result, the GitHub Actions outputs): the environment, the release (version, tag, digest) and
+    the environment's configured url. An empty field says nothing (not known here)."""
+
+    environment: str = ""
+    version: str = ""
+    tag: str = ""
+    digest: str = ""
+    url: str = ""
+
+
 Event = (StageStarted | StageFinished | Note | Text | Output | Progress | WindowStarted | RoundFinished | ActionStarted
-         | ActionFinished | Switched | RolledBack | IncidentWritten | Planned | Finished | Failed)
+         | ActionFinished | Switched | RolledBack | IncidentWritten | Planned | Finished | Failed | Identified)
 Subscriber = Callable[[Any], None]
 
 _subscribers: ContextVar[tuple[Subscriber, ...]] = ContextVar("deploylib_subscribers", default=())

@@ -4,10 +4,11 @@ waived; tests and validation always run). Both end in the same deploy as every o
 
 from __future__ import annotations
 
-from deploylib import pipeline, report
+from deploylib import events, pipeline, report
 from deploylib.build.artifact import stored
 from deploylib.errors import DeployError, GateFailed
 from deploylib.model import short_digest
+from deploylib.release.plan import release_tag
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
@@ -16,6 +17,7 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "")
     """Deploy to `env_name` exactly the artifact live and validated on the staging environment (`confirmed`:
     see confirmation.confirm)."""
     env = ws.config.environment(env_name)
+    events.emit(events.Identified(env.name, url=env.url))
     staging_name = ws.config.deploy.staging
     if staging_name not in ws.config.environments or staging_name == env.name:
         raise DeployError(f'Promotion takes the artifact validated on the staging environment ([deploy] staging = '
@@ -25,6 +27,7 @@ def promote(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "")
     if live is None:
         raise DeployError(f"Nothing is live on {staging.name}, so there is nothing to promote. Deploy there first: "
                           f"doit deploy:{staging.name}.")
+    events.emit(events.Identified(version=live.version, tag=release_tag(ws, live.version), digest=live.digest))
     if not ws.ledger.validated(staging.name, live.digest):
         raise GateFailed(f"{live.id}, live on {staging.name}, has not passed validation there; it cannot be "
                          f"promoted. Validate it (doit validate:{staging.name}) or deploy a release that passes.")
@@ -48,7 +51,8 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") 
     from deploylib.release.versioning.bump import PlanOptions
     from deploylib.state.runfacts import RunFacts
 
-    ws.config.environment(env_name)
+    env = ws.config.environment(env_name)
+    events.emit(events.Identified(env.name, url=env.url))
     waived = frozenset(ws.config.gate.hotfix_waives)
     report.stage(report.WARN, "hotfix", f"fast track to {env_name}: waiving {', '.join(sorted(waived)) or 'nothing'}"
                                         "; tests and validation still run")

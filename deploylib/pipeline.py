@@ -105,9 +105,9 @@ def _finish(started: events.ActionStarted | None, status: LedgerStatus, details:
 
 def _tag(ws: Workspace, version: str) -> str:
     """The tag of a released version; "" for a build of unreleased commits (`1.2.0+abc1234`)."""
-    from deploylib.release.plan import tag_name
+    from deploylib.release.plan import release_tag
 
-    return "" if "+" in version else tag_name(ws, version)
+    return release_tag(ws, version)
 
 
 @contextlib.contextmanager
@@ -195,6 +195,7 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     how the run was confirmed before it started (see confirm)."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
+    events.emit(events.Identified(env.name, artifact.version, _tag(ws, artifact.version), artifact.digest, env.url))
     target, ledger = open_target(env, ws.app), ws.ledger
     with _recorded(ws):
         recover(ws, env, target, ledger)
@@ -626,6 +627,7 @@ def _keep_evidence(results: list[CheckResult], base: Path, which: str) -> list[C
 def validate(ws: Workspace, env_name: str) -> None:
     """Check the live release of an environment now; report only (`doit rollback` restores)."""
     env = ws.config.environment(env_name)
+    events.emit(events.Identified(env.name, url=env.url))
     target, ledger = open_target(env, ws.app), ws.ledger
     with _recorded(ws):
         recover(ws, env, target, ledger)
@@ -665,11 +667,13 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     already live is left as it is (nothing recorded)."""
     started = time.perf_counter()
     env = ws.config.environment(env_name)
+    events.emit(events.Identified(env.name, url=env.url))
     target, ledger = open_target(env, ws.app), ws.ledger
     with _recorded(ws):
         recover(ws, env, target, ledger)
         live = target.live()
         choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
+        events.emit(events.Identified(version=choice.version, tag=_tag(ws, choice.version), digest=choice.digest))
         if live is not None and choice.id == live.id:  # `--to` the live release: nothing to switch, ask or record
             report.stage(report.OK, f"rollback:{env.name}", f"{report.release_label(live)} is already live on "
                          f"{env.name}: nothing was changed (doit validate:{env.name} checks it again)")

@@ -61,6 +61,11 @@ class RunResult:
                 self.outcome = Outcome.PLANNED if is_release else Outcome.NOTHING
             case events.Failed(message=message, exit_code=code):
                 self.message, self.exit_code = message, code
+            case events.Identified():
+                self.environment = event.environment or self.environment
+                if event.version:  # its tag goes with it ("" for a build of unreleased commits)
+                    self.version, self.tag = event.version, event.tag
+                self.digest, self.url = event.digest or self.digest, event.url or self.url
 
     def ended(self) -> Outcome:
         """How the run ended: what the command said, or for a run stopped by an error, failed (or interrupted);

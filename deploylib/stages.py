@@ -4,7 +4,8 @@ from the first stage to the end of the run) and reads the repository through the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,10 +23,11 @@ def gate(ws: Workspace, facts: RunFacts, waived: frozenset[str] = frozenset(), a
 
     if ws.demo:
         start_demo(ws)
-    preflight(ws)
-    with facts.stage(action):
-        key = facts.gate_key()
-        run_gates(ws, key, waived, releases=facts.plan().is_release, state=facts.repo_state())
+    with _told_if_stopped(facts):
+        preflight(ws)
+        with facts.stage(action):
+            key = facts.gate_key()
+            run_gates(ws, key, waived, releases=facts.plan().is_release, state=facts.repo_state())
     return key
 
 
@@ -35,7 +37,7 @@ def build(ws: Workspace, facts: RunFacts, action: str = "build") -> tuple[Artifa
     from deploylib import report
     from deploylib.build.stage import run_build
 
-    with facts.stage(action):
+    with _told_if_stopped(facts), facts.stage(action):
         plan, key = facts.plan(), facts.build_key()
         report.stage(report.OK, "version", plan.describe())
         return run_build(ws, plan, facts.repo_state()), key
@@ -49,9 +51,38 @@ def release(ws: Workspace, facts: RunFacts, artifact: Artifact | None, deploying
     from deploylib.pipeline import refuse_before_release
     from deploylib.release.stage import publish
 
-    with facts.stage(action):
+    with _told_if_stopped(facts, artifact), facts.stage(action):
         plan = facts.plan()
         if artifact is not None:
             refuse_before_release(ws, list(deploying), artifact, hotfix=hotfix)
         publish(ws, plan, artifact, facts.repo_state())
     return str(plan.version)
+
+
+@contextmanager
+def _told_if_stopped(facts: RunFacts, artifact: Artifact | None = None) -> Iterator[None]:
+    """When the stage in the block stops (an error, a refusal, Ctrl-C), tell the run's outputs what the run
+    releases before the stage's error goes on: see `tell_release`."""
+    try:
+        yield
+    except BaseException:
+        tell_release(facts, artifact)
+        raise
+
+
+def tell_release(facts: RunFacts, artifact: Artifact | None = None) -> None:
+    """Emit events.Identified for the release the run of `facts` makes: `artifact` when one was built, else
+    the planned version and its tag, planned now (read-only) when nothing planned yet; nothing when no plan
+    can be read (no repository, a refused --version)."""
+    from deploylib import events
+    from deploylib.errors import DeployError
+    from deploylib.release.plan import release_tag
+
+    if artifact is not None:
+        version, digest = artifact.version, artifact.digest
+    else:
+        try:
+            version, digest = facts.plan().version, ""
+        except DeployError:
+            return
+    events.emit(events.Identified(version=version, tag=release_tag(facts.ws, version), digest=digest))

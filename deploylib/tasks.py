@@ -61,6 +61,7 @@ class Reporter(ConsoleReporter):
             from deploylib.outputs import open_run
 
             self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout)
+            _identify(tasks, selected_tasks)
         try:
             try:
                 with sigterm_as_exception():
@@ -72,6 +73,8 @@ class Reporter(ConsoleReporter):
         except DeployError as err:
             from deploylib import events
 
+            if self._close is not None:
+                _identify(tasks, selected_tasks, planned=True)
             events.emit(events.Failed(str(err), int(err.exit_code)))
             report.failure(str(err))
             raise SystemExit(int(err.exit_code)) from None
@@ -99,6 +102,27 @@ def _flag(task: Any, key: str) -> bool:
     """Whether a task's meta `key` is on: True itself, or the name of a param given on the command line."""
     flag = (task.meta or {}).get(key)
     return bool(flag is True or (isinstance(flag, str) and (task.options or {}).get(flag)))
+
+
+def _identify(tasks: dict[str, Any], selected: list[str], planned: bool = False) -> None:
+    """Tell the run's outputs (events.Identified) the environment the last selected result command names
+    (deploy:ENV, or its --env) with that environment's configured url; with `planned`, also the release the
+    run makes, from the plan of a task it reaches that carries one (meta `release_facts`: the gate's, a
+    hotfix's), read now. For a run stopped before its first task, whose stages told nothing yet."""
+    from deploylib import events
+
+    commands = [tasks[name] for name in selected if name in tasks and (tasks[name].meta or {}).get("result")]
+    envs = [task.name.partition(":")[2] or (task.options or {}).get("env", "") for task in commands]
+    env = next((name for name in reversed(envs) if name), "")
+    config = _discovered(Path.cwd()).config
+    if env in config.environments:
+        events.emit(events.Identified(env, url=config.environments[env].url))
+    facts = next((tasks[name].meta["release_facts"] for name in _closure(tasks, selected)
+                  if "release_facts" in (tasks[name].meta or {})), None)
+    if planned and facts is not None:
+        from deploylib.stages import tell_release
+
+        tell_release(facts)
 
 
 def doit_config(root: Path) -> dict[str, Any]:
@@ -432,7 +456,7 @@ def _gate(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     return {"basename": f"{chain}gate",
             "doc": _chain_doc(chain) + "Check the repository may ship: clean tree, release branch, tests pass",
             "actions": [_action(gate)], "uptodate": [False if asks_forge(ws.config.gate) else _guarded(current)],
-            "verbosity": 2}
+            "verbosity": 2, "meta": {"release_facts": facts}}
 
 
 def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
@@ -609,7 +633,8 @@ def _shortcut(ws: Workspace, name: str, doc: str) -> dict[str, Any]:
     return {"basename": name, "doc": doc, "actions": [_action(shortcut)], "uptodate": [False],
             "io": {"capture": False}, "verbosity": 2,
             "params": [_env_param(ws, "production", "environment"), _YES, _CONFIRMED, _RESULT_JSON, _NO_COLOR],
-            "meta": {**_RESULT_META, "confirms": {"what": what, "needs": _confirming(ws)}}}
+            "meta": {**_RESULT_META, "confirms": {"what": what, "needs": _confirming(ws)},
+                     **({"release_facts": RunFacts(ws, PlanOptions(hotfix=True))} if name == "hotfix" else {})}}
 
 
 def _confirming(ws: Workspace) -> list[str]:

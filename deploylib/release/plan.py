@@ -37,6 +37,12 @@ def tag_name(ws: Workspace, version: str) -> str:
     return ws.config.release.tag_format.replace("{version}", version)
 
 
+def release_tag(ws: Workspace, version: str) -> str:
+    """The tag a built `version` has or gets: tag_name's, or "" for a build of unreleased commits
+    (`1.2.0+abc1234`, never tagged)."""
+    return "" if "+" in version else tag_name(ws, version)
+
+
 def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
     import semver  # imported where versions are compared: the no-op run's uptodate checks need none
 

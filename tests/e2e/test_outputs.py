@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -195,3 +197,166 @@ def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, 
     done = run_doit(root, "validate:production")
     assert done.returncode == 0 and not ESCAPE.search(done.stdout)
     assert re.search(r"^  ✓ validate home page +\d+ ms$", done.stdout, re.M)
+
+
+SITE = """[gate]
+tests = "{tests}"
+
+[build]
+command = "{build}"
+output = "out"
+
+[release]
+push = false
+{release}
+[deploy]
+staging = "test"
+
+[environments.test]
+target = {{ type = "local", path = "../live-test" }}
+url = "http://test.example.invalid/"
+confirm = false
+[[environments.test.checks]]
+path = "/"
+contains = "Welcome"
+
+[environments.production]
+target = {{ type = "local", path = "../live" }}
+url = "https://www.example.invalid/"
+[[environments.production.checks]]
+path = "/"
+contains = "Welcome"
+"""
+BUILD = "rm -rf out && cp -R site out"
+PRODUCTION = "https://www.example.invalid/"
+HOLDER = """
+import sys
+from pathlib import Path
+from deploylib.state.lock import FileLock, LockHolder
+with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
+    print("held", flush=True)
+    sys.stdin.read()  # hold until the test closes our stdin
+"""
+
+
+def site_repo(root: Path, tests: str = "true", build: str = BUILD, release: str = "") -> Path:
+    """A user's site, never released or deployed: first release 0.1.0, production's url configured."""
+    return user_repo(root, {"deploy.toml": SITE.format(tests=tests, build=build, release=release),
+                            "site/index.html": "<h1>Welcome</h1>", ".gitignore": "out/\n"})
+
+
+def in_actions(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str],
+                                                                                    str, str]:
+    """Run doit with --json under GITHUB_ACTIONS=true: the JSON result (checked as `result_of` does), the
+    step outputs written to $GITHUB_OUTPUT, the job summary, and stderr."""
+    runner = root.parent / "runner"
+    runner.mkdir(exist_ok=True)
+    outputs, summary = runner / "output", runner / "summary.md"
+    result, stderr, _ = result_of(root, *args, env={"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs),
+                                                    "GITHUB_STEP_SUMMARY": str(summary), **(env or {})})
+    values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    return result, values, summary.read_text(), stderr
+
+
+def known(result: dict[str, Any]) -> tuple[Any, ...]:
+    digest = "sha256" if result["digest"].startswith("sha256:") else result["digest"]
+    return (result["exit_code"], result["environment"], result["version"], result["tag"], digest,
+            result["urls"]["environment"])
+
+
+def assert_told_everywhere(result: dict[str, Any], values: dict[str, str], summary: str) -> None:
+    """The step outputs and the summary say what the JSON result says."""
+    assert values == {"version": result["version"], "tag": result["tag"], "digest": result["digest"],
+                      "url": result["urls"]["environment"], "outcome": "failed"}
+    assert summary.startswith(f"## deploylib {result['command']}: failed\n")
+    for key, value in (("version", result["version"]), ("environment", result["environment"]),
+                       ("url", result["urls"]["environment"])):
+        assert (f"| {key} | {value} |" in summary) == bool(value), (key, summary)
+
+
+@pytest.mark.parametrize(("site", "args", "expected"), [
+    ({"tests": "false"}, ("deploy:production",), (1, "production", "0.1.0", "v0.1.0", "", PRODUCTION)),
+    ({"release": 'version_files = ["package.json"]'}, ("deploy:production",),  # preflight: stopped before the plan
+     (3, "production", "0.1.0", "v0.1.0", "", PRODUCTION)),
+    ({"build": "false"}, ("deploy:production",), (1, "production", "0.1.0", "v0.1.0", "", PRODUCTION)),
+    ({"tests": "false"}, ("hotfix",), (1, "production", "0.1.0", "v0.1.0", "", PRODUCTION)),
+    ({}, ("rollback",), (1, "production", "", "", "", PRODUCTION)),  # nothing deployed: no earlier release
+    ({}, ("promote",), (1, "production", "", "", "", PRODUCTION)),  # nothing live on test
+    ({}, ("rollback", "--env", "test"), (1, "test", "", "", "", "http://test.example.invalid/")),
+    ({"tests": "false"}, ("release", "--dry-run"), (0, "", "0.1.0", "v0.1.0", "", "")),  # a dry run runs no gate
+])
+def test_a_run_that_fails_before_its_deploy_still_tells_what_it_knew(tmp_path: Path, site: dict[str, str],
+                                                                     args: tuple[str, ...],
+                                                                     expected: tuple[Any, ...]) -> None:
+    root = site_repo(tmp_path / "site", **site)
+    result, values, summary, stderr = in_actions(root, *args)
+    assert known(result) == expected, stderr
+    if expected[0]:
+        assert result["outcome"] == "failed"
+        assert_told_everywhere(result, values, summary)
+
+
+@pytest.fixture
+def held_lock(tmp_path: Path) -> Iterator[None]:
+    """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""
+    (tmp_path / "live").mkdir()
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "live" / ".deploy.lock")], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == "held\n"
+    yield
+    assert child.stdin is not None
+    child.stdin.close()
+    child.wait(timeout=30)
+
+
+def test_a_release_refused_for_its_deploy_tells_the_build_it_made(tmp_path: Path, held_lock: None) -> None:
+    root = site_repo(tmp_path / "site")
+    result, values, summary, stderr = in_actions(root, "deploy:production")
+    assert known(result) == (7, "production", "0.1.0", "v0.1.0", "sha256", PRODUCTION), stderr
+    assert "Nothing was tagged or pushed" in result["message"] and git(root, "tag", "--list") == ""
+    assert_told_everywhere(result, values, summary)
+
+
+def test_a_deploy_refused_after_its_release_tells_the_release(tmp_path: Path, held_lock: None) -> None:
+    root = site_repo(tmp_path / "site")
+    assert run_doit(root, "release").returncode == 0
+    built = json.loads((root / ".deploylib" / "build.json").read_text())
+    result, values, summary, stderr = in_actions(root, "deploy:production")
+    assert known(result) == (7, "production", "0.1.0", "v0.1.0", "sha256", PRODUCTION), stderr
+    assert result["digest"] == built["digest"]
+    assert_told_everywhere(result, values, summary)
+
+
+def test_a_run_not_confirmed_tells_the_release_it_would_have_made(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "site")
+    result, values, summary, stderr = in_actions(root, "deploy:production", env={"DEPLOYLIB_YES": "0"})
+    assert known(result) == (6, "production", "0.1.0", "v0.1.0", "", PRODUCTION), stderr
+    assert "no terminal to ask on" in result["message"]
+    assert_told_everywhere(result, values, summary)
+
+
+def test_a_run_interrupted_in_its_gate_tells_the_release_it_was_making(tmp_path: Path) -> None:
+    import signal
+    import threading
+
+    started = tmp_path / "tests-started"
+    os.mkfifo(started)
+    root = site_repo(tmp_path / "site", tests=f"echo go > {started} && exec sleep 60")
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    testing = threading.Event()
+    threading.Thread(target=lambda: (started.read_text(), testing.set()), daemon=True).start()
+    doit = subprocess.Popen([sys.executable, "-m", "doit", "deploy:production", "--json"], cwd=root, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **YES, "GITHUB_ACTIONS": "true",
+                                 "GITHUB_OUTPUT": str(runner / "output"),
+                                 "GITHUB_STEP_SUMMARY": str(runner / "summary.md")})
+    assert testing.wait(timeout=120), "the gate's tests never started"
+    doit.send_signal(signal.SIGINT)
+    out, err = doit.communicate(timeout=120)
+    result = json.loads(out)
+    Draft202012Validator(SCHEMA).validate(result)
+    assert known(result) == (130, "production", "0.1.0", "v0.1.0", "", PRODUCTION), err
+    assert (doit.returncode, result["outcome"]) == (130, "interrupted")
+    assert "outcome=interrupted" in (runner / "output").read_text().splitlines()
+    assert f"version=0.1.0\ntag=v0.1.0\ndigest=\nurl={PRODUCTION}\n" in (runner / "output").read_text()

@@ -86,6 +86,33 @@ def test_the_result_says_how_the_run_ended(stream: list[object], outcome: Outcom
     assert (result.to_dict()["outcome"], result.to_dict()["exit_code"]) == (outcome.value, code)
 
 
+ID = events.Identified
+DIGEST = "sha256:" + "ab" * 32
+
+
+@pytest.mark.parametrize(("stream", "known"), [
+    ([ID("production", url="https://example.com")], ("production", "", "", "", "https://example.com")),
+    ([ID("production", url="https://example.com"), ID(version="1.2.0", tag="v1.2.0")],
+     ("production", "1.2.0", "v1.2.0", "", "https://example.com")),  # a stage adds what it knows
+    ([ID(version="1.2.0", tag="v1.2.0"), ID(version="1.2.0", tag="v1.2.0", digest=DIGEST), ID()],
+     ("production", "1.2.0", "v1.2.0", DIGEST, "")),  # an empty field takes nothing away
+    ([ID(version="1.2.0", tag="v1.2.0"), ID(version="1.2.0+abc1234")],
+     ("production", "1.2.0+abc1234", "", "", "")),  # a version brings its tag: none for an untagged build
+    ([ID("test", url="http://test"), ID("production", url="http://production")],
+     ("production", "", "", "", "http://production")),  # the environment named last
+])
+def test_a_failed_run_keeps_what_was_identified_before_it_stopped(stream: list[object],
+                                                                 known: tuple[str, ...]) -> None:
+    result = RunResult("deploy:production")
+    for event in stream:
+        result(event)
+    result(events.Failed("gate failed", 1))
+    got = result.to_dict()
+    assert (got["environment"], got["version"], got["tag"], got["digest"], got["urls"]["environment"]) == known
+    assert ci.outputs(got) == {"version": known[1], "tag": known[2], "digest": known[3], "url": known[4],
+                               "outcome": "failed"}
+
+
 def test_a_stage_lasts_from_its_start_or_from_the_stage_before() -> None:
     ticks = iter([0.0, 1.0, 1.5, 4.0, 4.0])
     result = RunResult("release", clock=lambda: next(ticks))
