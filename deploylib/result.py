@@ -84,9 +84,11 @@ class RunResult:
                 "urls": {"environment": self.url, "release": self.release_url}, "incident": self.incident}
 
 
-def refused(command: str, message: str, exit_code: int) -> dict[str, Any]:
-    """The result of `command` refused before any task ran (a bad configuration: exit 3): outcome failed,
-    `message` the refusal, no stages."""
+def refused(command: str, message: str, exit_code: int, url: str = "") -> dict[str, Any]:
+    """The result of `command` refused before any task ran (a bad configuration or command line: exit 3):
+    outcome failed, `message` the refusal, no stages; `url`: the configured url of the environment it
+    names, when the configuration could be read."""
     result = RunResult(command)
+    result(events.Identified(url=url))
     result(events.Failed(message, exit_code))
     return result.to_dict()

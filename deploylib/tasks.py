@@ -143,8 +143,30 @@ def doit_config(root: Path) -> dict[str, Any]:
         report.state_warning("state", f"{state} cannot be written ({problem}): commands that only read "
                                             "work; those that deploy or release stop before changing anything")
         dep_file = Path(":memory:")
+    _refuse_bad_options(sys.argv[1:])
     return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(dep_file), "verbosity": 2,
             "reporter": Reporter}
+
+
+def _refuse_bad_options(argv: list[str]) -> None:
+    """A task option doit will refuse (`doit rollback --json --env typo`, an unknown flag, a missing value,
+    `--limit x`) refused here first, as a bad command line (exit 3, `_invalid`), when the refusal has outputs
+    (--json, GitHub Actions): doit would refuse it before any reporter exists, with its message alone.
+    Checked when doit reads DOIT_CONFIG, because doit parses `release`'s options before it makes any task."""
+    from deploylib import cmdline
+
+    if not cmdline.outputs_wanted(argv):
+        return
+    words = cmdline.task_words(argv)
+    if not words or not any(word.startswith("-") for word in words):  # no option, nothing to refuse
+        return
+    options: dict[str, list[dict[str, Any]]] = {name: _PLAN_PARAMS for name in ("gate", "build", "release")}
+    for task in task_deploylib():
+        name = task["basename"] + (f":{task['name']}" if task.get("name") else "")
+        options[name] = task.get("params", [])
+    message = cmdline.refusal(words, options.get)
+    if message:
+        raise _invalid(message)
 
 
 def __getattr__(name: str) -> Any:
@@ -356,25 +378,32 @@ def _invalid(message: str) -> Exception:
     written (see deploylib.ci)."""
     from doit.exceptions import InvalidDodoFile
 
-    from deploylib import ci
+    from deploylib import ci, cmdline
 
-    args = sys.argv[1:]
-    words = [arg for arg in args if not arg.startswith("-")]
-    command = words[0] if words else ""
-    as_json = "--json" in args and (command in ("rollback", "promote", "hotfix") or command.startswith("deploy:")
-                                    or (command == "release" and "--dry-run" in args))
+    command, as_json = cmdline.first_word(sys.argv[1:]), cmdline.asks_result_json(sys.argv[1:])
     if as_json or ci.active():
         import json
 
         from deploylib.result import refused
 
-        result = refused(command, message, int(ConfigError.exit_code))
+        result = refused(command, message, int(ConfigError.exit_code), _configured_url(command))
         if ci.active():
             print(ci.command("error", message), file=sys.stderr if as_json else sys.stdout, flush=True)
             ci.write_files(result)
         if as_json:
             report.plain(json.dumps(result, ensure_ascii=False))
     return InvalidDodoFile(message)
+
+
+def _configured_url(command: str) -> str:
+    """The configured url of the environment `command` deploys to (deploy:ENV); "" when there is none or the
+    configuration cannot be read."""
+    env = command.partition(":")[2] if command.startswith("deploy:") else ""
+    try:
+        environments = _discovered(Path.cwd()).config.environments if env else {}
+    except DeployError:
+        return ""
+    return environments[env].url if env in environments else ""
 
 
 def task_deploylib() -> Iterator[dict[str, Any]]:

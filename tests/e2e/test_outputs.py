@@ -360,3 +360,51 @@ def test_a_run_interrupted_in_its_gate_tells_the_release_it_was_making(tmp_path:
     assert (doit.returncode, result["outcome"]) == (130, "interrupted")
     assert "outcome=interrupted" in (runner / "output").read_text().splitlines()
     assert f"version=0.1.0\ntag=v0.1.0\ndigest=\nurl={PRODUCTION}\n" in (runner / "output").read_text()
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (("deploy:production", "--json", "--bogus"), "option --bogus not recognized"),  # an unknown flag
+    (("rollback", "--json", "--env", "typo"), "Provided 'typo' but available choices are: 'test', 'production'"),
+    (("promote", "--json", "--env"), "option --env requires argument"),  # a missing value
+    (("hotfix", "--json", "--yes=no"), "option --yes must not have an argument"),
+    (("release", "--dry-run", "--json", "--bogus"), "option --bogus not recognized"),  # parsed as doit loads
+    (("-v", "2", "rollback", "--json", "--to"), "option --to requires argument"),  # after doit's own options
+    (("deploy:production", "--json", "status", "--bogus"), "doit status: option --bogus not recognized"),
+])
+def test_an_option_doits_parser_refuses_is_a_failed_result(tmp_path: Path, args: tuple[str, ...],
+                                                           reason: str) -> None:
+    root = site_repo(tmp_path / "site")
+    done = run_doit(root, *args, env=YES)
+    result = json.loads(done.stdout)  # the whole of stdout: doit's refusal alone printed nothing there
+    Draft202012Validator(SCHEMA).validate(result)
+    assert (done.returncode, result["exit_code"], result["outcome"]) == (3, 3, "failed")
+    assert result["command"] == next(arg for arg in args if not arg.startswith("-") and arg != "2")
+    assert reason in result["message"] and f"ERROR: {result['message']}" in done.stderr
+    assert result["urls"]["environment"] == (PRODUCTION if result["command"] == "deploy:production" else "")
+    assert git(root, "tag", "--list") == "" and not (root / ".deploylib" / "build.json").exists()
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (("deploy:production", "--bogus"), "doit deploy:production: option --bogus not recognized"),
+    (("history", "--limit", "x"), "doit history: Error parsing parameter 'limit'"),  # a bad type
+    (("rollback", "--env", "typo"), "doit rollback: Error parsing parameter 'env'"),
+])
+def test_github_actions_annotate_an_option_doits_parser_refuses_and_get_outputs(tmp_path: Path,
+                                                                                args: tuple[str, ...],
+                                                                                reason: str) -> None:
+    root = site_repo(tmp_path / "site")
+    summary, outputs = tmp_path / "summary.md", tmp_path / "output.txt"
+    done = run_doit(root, *args, env={**YES, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+                                      "GITHUB_OUTPUT": str(outputs)})
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert re.search(rf"^::error::{re.escape(reason)}", done.stdout, re.M)
+    url = PRODUCTION if args[0] == "deploy:production" else ""
+    assert outputs.read_text() == f"version=\ntag=\ndigest=\nurl={url}\noutcome=failed\n"
+    assert summary.read_text().startswith(f"## deploylib {args[0]}: failed\n")
+
+
+def test_a_command_line_doit_accepts_is_not_refused(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "site")
+    result, stderr, code = result_of(root, "-v", "2", "rollback", "--env", "production", "--to", "9.9.9", "--yes")
+    assert (code, result["outcome"]) == (1, "failed"), stderr
+    assert "holds no release 9.9.9" in result["message"]  # the rollback itself ran and answered

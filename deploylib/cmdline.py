@@ -1,0 +1,97 @@
+"""The command line as doit 0.37 reads it, for what deploylib must know before doit parses it itself: the
+task a run names first, whether it asks for its result as JSON, and the task option doit's parser will
+refuse (unknown, missing its value, of the wrong type, not among its choices). doit refuses such an option
+with "ERROR: …" and exit code 3 before any reporter exists, so without this a run asked for JSON or run
+under GitHub Actions would get none of its outputs. The words are split as doit splits them, with doit's
+own parsers (read: doit_cmd.DoitMain.run, control.TaskControl._process_filter, loader.load_tasks); doit
+is imported only when asked, and it is then already loaded (this runs inside a doit process).
+"""
+
+from __future__ import annotations
+
+import getopt
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+RESULT_TASKS = ("rollback", "promote", "hotfix")  # and deploy:ENV, release --dry-run (see `asks_result_json`)
+
+
+def outputs_wanted(argv: Sequence[str]) -> bool:
+    """Whether a refusal of `argv` (sys.argv[1:]) has outputs beyond doit's message: `--json` somewhere, or
+    a run under GitHub Actions (GITHUB_ACTIONS=true). Reads no file and imports nothing."""
+    return "--json" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def task_words(argv: Sequence[str]) -> list[str] | None:
+    """The task selection doit's `run` command gets from `argv`: the words from the first task name on (each
+    task's options after its name), `name=value` variables left out. None when `argv` runs another doit
+    command (`list`, `help`, ...), or its own options cannot be parsed."""
+    from doit.cmd_base import DodoTaskLoader, DoitCmdBase
+    from doit.cmd_run import Run
+    from doit.cmdparse import CmdOption, CmdParse, CmdParseError
+    from doit.doit_cmd import DoitMain
+
+    try:  # loader options (-f, -d, -k) may come before the command name
+        _, args = CmdParse([CmdOption(opt) for opt in DodoTaskLoader.cmd_options]).parse_only(list(argv))
+    except CmdParseError:
+        args = list(argv)
+    args = [arg for arg in args if arg.startswith("-") or "=" not in arg]
+    if args and args[0] in {command.get_name() for command in DoitMain.DOIT_CMDS}:
+        if args[0] != Run.get_name():
+            return None
+        args = args[1:]
+    options = (*DoitCmdBase.base_options, *DodoTaskLoader.cmd_options, *Run.cmd_options)
+    try:
+        _, words = CmdParse([CmdOption(opt) for opt in options]).parse(args)
+    except CmdParseError:
+        return None
+    return list(words)
+
+
+def first_word(argv: Sequence[str]) -> str:
+    """The first task `argv` names, or for another doit command its name ("" for none)."""
+    words = task_words(argv)
+    if words is None:
+        words = [arg for arg in argv if not arg.startswith("-")]
+    return words[0] if words else ""
+
+
+def asks_result_json(argv: Sequence[str]) -> bool:
+    """Whether the first task named is a result command (deploy:ENV, rollback, promote, hotfix, release with
+    --dry-run) asked for its result as JSON (--json)."""
+    command = first_word(argv)
+    return "--json" in argv and (command in RESULT_TASKS or command.startswith("deploy:")
+                                 or (command == "release" and "--dry-run" in argv))
+
+
+def refusal(words: Sequence[str], options_of: Callable[[str], Sequence[dict[str, Any]] | None]) -> str:
+    """What doit will refuse in the task selection `words` (task_words), as one message; "" when nothing.
+    `options_of(name)` gives a task's option dicts (its `params`, or its creator's `@task_params`), None for
+    a name it does not know: doit's split of the words after it cannot be known, so the check stops there.
+    Each named task's options are parsed as doit parses them: from the words after its name up to the next
+    word that is not an option or an option's value."""
+    from doit.cmdparse import CmdOption, CmdParseError, TaskParse
+
+    todo, seen = list(words), set()
+    while todo:
+        name = todo.pop(0)
+        if "*" in name:  # a pattern takes no options
+            continue
+        options = options_of(name)
+        if options is None or name in seen:  # doit parses a task's options once only
+            return ""
+        seen.add(name)
+        try:
+            _, todo = TaskParse([CmdOption(dict(opt)) for opt in options]).parse(todo)
+        except CmdParseError as err:
+            return _message(name, err)
+    return ""
+
+
+def _message(name: str, err: Exception) -> str:
+    """deploylib's paragraph for doit's refusal of `name`'s options: getopt's reason (without doit's dump of
+    every option), or doit's own words for a value of the wrong type or not among the choices."""
+    cause = err.__context__
+    reason = cause.msg if isinstance(cause, getopt.GetoptError) else " ".join(str(err).split())
+    return f"doit {name}: {reason.rstrip('.')}. Nothing was run; doit help {name} lists its options."

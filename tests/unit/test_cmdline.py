@@ -1,0 +1,80 @@
+"""The command line as doit reads it (deploylib.cmdline): where the task selection starts, and which task
+option doit's own parser will refuse, worded as deploylib's paragraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deploylib import cmdline
+
+ENV = {"name": "env", "long": "env", "type": str, "default": "production",
+       "choices": [("test", ""), ("production", "")]}
+YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False}
+JSON = {"name": "as_json", "long": "json", "type": bool, "default": False}
+TO = {"name": "to", "long": "to", "type": str, "default": ""}
+LIMIT = {"name": "limit", "long": "limit", "type": int, "default": 50}
+OPTIONS: dict[str, list[dict[str, Any]]] = {"deploy:production": [YES, JSON], "rollback": [ENV, TO, YES, JSON],
+                                            "history": [JSON, LIMIT], "status": [JSON]}
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["deploy:production", "--json"], ["deploy:production", "--json"]),
+    (["run", "deploy:production", "--json"], ["deploy:production", "--json"]),
+    (["-v", "2", "--continue", "rollback", "--to", "1.0.0"], ["rollback", "--to", "1.0.0"]),
+    (["-f", "dodo.py", "rollback"], ["rollback"]),  # a loader option before the command
+    (["rollback", "strategy=bluegreen", "--json"], ["rollback", "--json"]),  # a variable is not the task's
+    (["--backend", "json", "status"], ["status"]),
+    ([], []),
+    (["list", "--all"], None),  # another doit command: no task is run
+    (["help", "rollback"], None),
+])
+def test_the_task_selection_is_what_doits_run_command_gets(argv: list[str], words: list[str] | None) -> None:
+    assert cmdline.task_words(argv) == words
+
+
+@pytest.mark.parametrize(("argv", "first", "as_json"), [
+    (["-v", "2", "rollback", "--json"], "rollback", True),
+    (["deploy:production", "--json", "--yes"], "deploy:production", True),
+    (["release", "--dry-run", "--json"], "release", True),
+    (["release", "--json"], "release", False),  # only a dry run's result is JSON
+    (["history", "--json"], "history", False),  # prints its own JSON, not a run's result
+    (["rollback"], "rollback", False),
+    (["list"], "list", False),
+])
+def test_the_first_task_named_and_whether_its_result_is_asked_as_json(argv: list[str], first: str,
+                                                                      as_json: bool) -> None:
+    assert (cmdline.first_word(argv), cmdline.asks_result_json(argv)) == (first, as_json)
+
+
+@pytest.mark.parametrize(("words", "refused"), [
+    (["deploy:production", "--json", "--bogus"], "doit deploy:production: option --bogus not recognized."),
+    (["rollback", "--json", "--env", "typo"],
+     "doit rollback: Error parsing parameter 'env'. Provided 'typo' but available choices are: 'test', "
+     "'production'."),
+    (["rollback", "--env=typo"], "available choices are"),
+    (["rollback", "--json", "--to"], "doit rollback: option --to requires argument."),  # a missing value
+    (["deploy:production", "--yes=1"], "doit deploy:production: option --yes must not have an argument."),
+    (["history", "--limit", "x"], "doit history: Error parsing parameter 'limit' <class 'int'>. invalid literal "
+                                  "for int() with base 10: 'x'."),
+    (["status", "-z"], "doit status: option -z not recognized."),
+    (["deploy:production", "--json", "rollback", "--bogus"], "doit rollback: option --bogus not recognized."),
+])
+def test_an_option_doit_will_refuse_is_found_with_doits_own_parser(words: list[str], refused: str) -> None:
+    message = cmdline.refusal(words, OPTIONS.get)
+    assert refused in message and message.endswith("Nothing was run; doit help "
+                                                    f"{message.split()[1][:-1]} lists its options.")
+
+
+@pytest.mark.parametrize("words", [
+    ["deploy:production", "--json", "--yes"],
+    ["rollback", "--env", "test", "--to", "--json"],  # --to takes "--json" as its value, as doit does
+    ["rollback", "-y", "status", "--json"],
+    ["deploy:*", "rollback"],  # a pattern takes no option
+    ["mytask", "--bogus"],  # not deploylib's task: its options are unknown here, so doit decides
+    ["deploy:production", "mytask", "--whatever", "rollback", "--bogus"],  # nor how doit splits what follows it
+    ["rollback", "rollback", "--bogus"],  # doit parses a task's options once: the second is left to doit
+])
+def test_a_command_line_doit_accepts_or_that_deploylib_cannot_judge_is_not_refused(words: list[str]) -> None:
+    assert cmdline.refusal(words, OPTIONS.get) == ""
