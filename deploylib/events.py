@@ -189,8 +189,7 @@ class Failed(_Event):
     exit_code: int
 
 
-@dataclass(frozen=True, eq=False)
-class Identified:
+class Identified(_Event):
     """What the run is about, told as soon as it is known so that a run stopped before its end still says it
     (the JSON result, the GitHub Actions outputs): the environment, the release (version, tag, digest) and
     the environment's configured url. An empty field says nothing (not known here)."""

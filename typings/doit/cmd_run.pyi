@@ -1,0 +1,3 @@
+from doit.cmd_base import DoitCmdBase
+
+class Run(DoitCmdBase): ...
