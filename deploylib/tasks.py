@@ -61,7 +61,8 @@ class Reporter(ConsoleReporter):
             from deploylib.outputs import open_run
 
             self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout)
-            _identify(tasks, selected_tasks)
+            if self._close is not None:  # a result listens (JSON, CI); plain lines need no identity, nor the bus
+                _identify(tasks, selected_tasks)
         try:
             try:
                 with sigterm_as_exception():
