@@ -2,7 +2,8 @@
 `<dir>/<id>.json`, written last, so a release without metadata is incomplete and never listed.
 Beside them, `<id>.manifest.json`: the artifact's manifest with each file's mtime in the release, so
 a release is verified cheaply (size, mtime and mode; hashes only for files that differ) before it is
-reused or made live, and the next release hard-links the files it shares with it.
+reused or made live, and the next release hard-links the files it shares with it. The records file
+carries their fingerprint (fingerprint.py), so an intact release is known from one `find` run.
 
 A release verified here is listed in `<artifact>.copies` beside its artifact: another store on this
 machine (a second environment) builds the same release by hard-linking that copy's files, checking
@@ -23,6 +24,7 @@ from deploylib.build.artifact import Entry, ManifestWriter, quietly, read_entrie
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
+from deploylib.targets.fingerprint import Fingerprint, of_folder, remember, remembered
 from deploylib.targets.layout import parse_release, release_json
 
 _PARTIAL = ".partial-"
@@ -62,9 +64,14 @@ class ReleaseStore:
         return self.folder / f"{release_id}.manifest.json"
 
     def problems(self, release_id: str) -> list[str]:
-        """How a stored release differs from its records ([] when intact): sizes, mtimes and modes
-        first, hashes only of files whose size or mtime changed. Each problem is a phrase such as
-        "app.js differs from the artifact"; an unreadable record or folder is one problem, not an error."""
+        """How a stored release differs from its records ([] when intact): its fingerprint first (when
+        the records carry one and the folder's listing has it, the release is intact), else file by
+        file: sizes, mtimes and modes, hashes only of files whose size or mtime changed. Each
+        problem is a phrase such as "app.js differs from the artifact"; an unreadable record or folder is
+        one problem, not an error."""
+        known = remembered(self._records(release_id))
+        if known is not None and of_folder(self.folder / release_id) == known:
+            return []
         try:
             return verify_tree(self.folder / release_id, read_entries(self._records(release_id)))
         except (DeployError, OSError) as err:
@@ -110,7 +117,7 @@ class ReleaseStore:
             self._list_copy(artifact, release)
             return release
         partial = self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}"
-        records = ManifestWriter(self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}.manifest.json")
+        records = _Records(self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}.manifest.json")
         try:
             if not self._clone(artifact, partial, records):
                 like_ok = like is not None and self.read(like.id) is not None
@@ -128,12 +135,13 @@ class ReleaseStore:
             shutil.rmtree(aside)
         os.rename(partial, dest)
         records.commit(self._records(release.id))
+        remember(self._records(release.id), records.fingerprint.hexdigest())
         write_atomically(self.folder / f"{release.id}.json", release_json(release))
         self._just_built.add(release.id)
         self._list_copy(artifact, release)
         return release
 
-    def _clone(self, artifact: Artifact, partial: Path, records: ManifestWriter) -> bool:
+    def _clone(self, artifact: Artifact, partial: Path, records: _Records) -> bool:
         """Build the release from a verified copy in another store by hard links; False (nothing left
         behind) when there is none, or a file there changed, or links cannot be made."""
         for folder in _copies(artifact):
@@ -169,6 +177,18 @@ class ReleaseStore:
         return ""
 
 
+class _Records(ManifestWriter):
+    """A release's records, and its fingerprint computed from them as they are written."""
+
+    def restart(self) -> None:
+        super().restart()
+        self.fingerprint = Fingerprint()
+
+    def add(self, entry: Entry) -> None:
+        super().add(entry)
+        self.fingerprint.add(entry)
+
+
 def _copies_file(artifact: Artifact) -> Path:
     return artifact.tar.with_suffix(".copies")
 
@@ -184,7 +204,7 @@ class _Changed(DeployError):
     """A file of the copy being cloned no longer matches its record."""
 
 
-def _link_tree(source: Path, dest: Path, entries: Iterator[Entry], records: ManifestWriter) -> None:
+def _link_tree(source: Path, dest: Path, entries: Iterator[Entry], records: _Records) -> None:
     """Hard-link every recorded file of `source` into `dest` (its folders first), each checked unchanged."""
     base, origin = str(dest), str(source)
     for dirpath, _dirnames, _filenames in os.walk(origin):

@@ -436,6 +436,34 @@ def test_an_intact_previous_release_is_activated_without_hashing_its_files(targe
     assert target.live().version == "1.0.0"
 
 
+@pytest.mark.parametrize("case", TAMPERING)
+def test_rollback_refuses_a_changed_release_where_find_is_missing_too(target: LocalTarget, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      case: str) -> None:
+    TAMPERING[case](two_releases(target, tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))  # no fingerprint: checked file by file
+    live = target.live()
+    with pytest.raises(ArtifactError, match="does not match its manifest"):
+        target.activate(next(r for r in target.releases() if r.version == "1.0.0"), "rollback")
+    assert target.live() == live
+
+
+def test_an_intact_previous_release_is_known_by_its_fingerprint_alone(target: LocalTarget, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = two_releases(target, tmp_path)
+    monkeypatch.setattr("deploylib.targets.store.verify_tree", lambda *args: pytest.fail("checked file by file"))
+    target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
+    assert target.live().version == "1.0.0"
+
+
+def test_a_release_whose_records_lost_their_fingerprint_is_checked_file_by_file(target: LocalTarget,
+                                                                                tmp_path: Path) -> None:
+    folder = two_releases(target, tmp_path)
+    os.removexattr(folder.with_name(f"{folder.name}.manifest.json"), "user.deploylib.fingerprint")  # as cp does
+    target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
+    assert target.live().version == "1.0.0"
+
+
 def test_doit_rollback_refuses_a_tampered_release_and_keeps_the_live_one(tmp_path: Path) -> None:
     repo = user_repo(tmp_path / "repo", "dots")
     assert run_doit(repo, "deploy:production").returncode == 0
