@@ -7,7 +7,8 @@
                 `rsync -a --link-dest` into a new release, `ln -s` + `mv -T`, 3 `curl`
 
 for sites of 500, 5,000 and 50,000 files (benchmarks/sitegen.py), with the median and min-max of each
-side, the peak RSS of each redeploy process, and `doit rollback --yes` (switch back, re-validate)
+side, the peak RSS and CPU time (user + system, children included: what to judge by on a loaded
+machine) of each redeploy process, and `doit rollback --yes` (switch back, re-validate)
 against `ln -s` + `mv -T` + 3 `curl`. Everything runs in a tmpfs working folder (/dev/shm), so that
 disk noise from other work does not decide the figures. Python's bytecode cache is on unless
 --no-bytecode-cache (PYTHONDONTWRITEBYTECODE is set or removed explicitly, and the run says which).
@@ -165,16 +166,18 @@ def measure(files: int, runs: int, work: Path, env: dict[str, str], servers: Ser
         (hand / target / "url").write_text(servers.serve(hand / target / "current"))
     script = folder / "by_hand.sh"
     script.write_text(BY_HAND)
-    ours_times, hand_times, ours_rss, hand_rss = [], [], [], []
+    ours_times, hand_times, ours_rss, hand_rss, ours_cpu, hand_cpu = [], [], [], [], [], []
     for n in range(1, runs + 1):  # interleaved: drift on the machine hits both alike
         change(ours_repo, n)
-        seconds, rss, _ = timed([*doit, "deploy:production"], ours_repo, env)
+        seconds, rss, cpu = timed([*doit, "deploy:production"], ours_repo, env)
         ours_times.append(seconds)
         ours_rss.append(rss)
+        ours_cpu.append(cpu)
         change(hand_repo, n)
-        seconds, rss, _ = timed(["bash", str(script), str(hand_repo), f"v{n}"], hand_repo, env)
+        seconds, rss, cpu = timed(["bash", str(script), str(hand_repo), f"v{n}"], hand_repo, env)
         hand_times.append(seconds)
         hand_rss.append(rss)
+        hand_cpu.append(cpu)
     # rollback: back and forth between the last two releases, each side
     roll = folder / "roll_back.sh"
     roll.write_text(ROLL_BACK_BY_HAND)
@@ -190,6 +193,7 @@ def measure(files: int, runs: int, work: Path, env: dict[str, str], servers: Ser
         list_back.append(timed([*doit, "list"], empty, env)[0])
     shutil.rmtree(folder, ignore_errors=True)
     return {"ours": ours_times, "hand": hand_times, "ours_rss": max(ours_rss), "hand_rss": max(hand_rss),
+            "ours_cpu": ours_cpu, "hand_cpu": hand_cpu,
             "ours_back": ours_back, "hand_back": hand_back, "ours_back_cpu": ours_back_cpu, "list_back": list_back}
 
 
@@ -229,6 +233,9 @@ def main() -> None:
         print(f"  deploylib  {summary(ours)}  peak RSS {found['ours_rss']:.0f} MiB")  # type: ignore[arg-type]
         print(f"  by hand    {summary(hand)}  peak RSS {found['hand_rss']:.0f} MiB")  # type: ignore[arg-type]
         print(f"  ratio {ratio:.2f}x{verdict}")
+        cpu_ratio = statistics.median(found["ours_cpu"]) / statistics.median(found["hand_cpu"])  # type: ignore[arg-type]
+        print(f"  CPU (user + system, with children): deploylib {summary(found['ours_cpu'])}, by hand "  # type: ignore[arg-type]
+              f"{summary(found['hand_cpu'])}; ratio {cpu_ratio:.2f}x")  # type: ignore[arg-type]
         back = statistics.median(found["ours_back"])  # type: ignore[arg-type]
         print(f"  rollback: doit rollback --yes {summary(found['ours_back'])} (target <= {ROLLBACK_TARGET_S} s: "  # type: ignore[arg-type]
               f"{'OK' if back <= ROLLBACK_TARGET_S else 'OVER'}); by hand {summary(found['hand_back'])}")  # type: ignore[arg-type]
