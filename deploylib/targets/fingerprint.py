@@ -36,8 +36,11 @@ class Fingerprint:
 
     def add(self, entry: Entry) -> None:
         """One file's record (a release store's entry: mtime in ns, mode 0o644 or 0o755)."""
-        seconds, nanoseconds = divmod(entry.mtime, 1_000_000_000)
-        self._pending.append(f"{entry.path}\tf{entry.size}\t{seconds}.{nanoseconds:09d}0\t{entry.mode:o}\n")
+        # as find prints them, built by slicing (this runs per file): seconds.nanoseconds and a 0, 644 or 755;
+        # a time before 1970-01-01T00:00:01 comes out otherwise, and only costs the file-by-file check
+        mtime = str(entry.mtime)
+        mode = "755" if entry.mode == 0o755 else "644"
+        self._pending.append(f"{entry.path}\tf{entry.size}\t{mtime[:-9]}.{mtime[-9:]}0\t{mode}\n")
         if len(self._pending) >= _BATCH:
             self._flush()
 
