@@ -61,7 +61,7 @@ def _link_instead(folder: Path) -> None:
     (folder / "e.html").symlink_to("a/d.js")
 
 
-CHANGES: dict[str, Callable[[Path], None]] = {
+CHANGES: dict[str, Callable[[Path], object]] = {
     "content appended": lambda folder: (folder / "e.html").write_text("more"),
     "mtime one nanosecond later": _touch_one_nanosecond_later,
     "mode changed": lambda folder: (folder / "e.html").chmod(0o755),

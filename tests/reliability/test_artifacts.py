@@ -453,7 +453,8 @@ def test_an_intact_previous_release_is_known_by_its_fingerprint_alone(target: Lo
     folder = two_releases(target, tmp_path)
     monkeypatch.setattr("deploylib.targets.store.verify_tree", lambda *args: pytest.fail("checked file by file"))
     target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
-    assert target.live().version == "1.0.0"
+    live = target.live()
+    assert live is not None and live.version == "1.0.0"
 
 
 def test_a_release_whose_records_lost_their_fingerprint_is_checked_file_by_file(target: LocalTarget,
@@ -461,7 +462,8 @@ def test_a_release_whose_records_lost_their_fingerprint_is_checked_file_by_file(
     folder = two_releases(target, tmp_path)
     os.removexattr(folder.with_name(f"{folder.name}.manifest.json"), "user.deploylib.fingerprint")  # as cp does
     target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
-    assert target.live().version == "1.0.0"
+    live = target.live()
+    assert live is not None and live.version == "1.0.0"
 
 
 def test_doit_rollback_refuses_a_tampered_release_and_keeps_the_live_one(tmp_path: Path) -> None:
