@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +35,11 @@ from deploylib.state.lock import process_alive
 Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
 
 _CHUNK = 1 << 20
-_BLOCK = tarfile.BLOCKSIZE
+# tar's numbers (POSIX ustar, as GNU tar writes it), under tarfile's names; tarfile itself (with pwd and
+# grp) is imported only where it builds or parses a header, so a run that packs nothing never loads it.
+_BLOCK = 512  # tarfile.BLOCKSIZE
+_RECORD = 20 * _BLOCK  # tarfile.RECORDSIZE: an archive is padded to whole records
+_REGTYPE, _AREGTYPE, _DIRTYPE = b"0", b"\0", b"5"  # tarfile.REGTYPE, AREGTYPE, DIRTYPE
 _HASHES = "pack-hashes.json"  # in the artifact store: the last pack's entries of large files, with mtimes
 _REUSE_MIN = 1 << 16  # smaller files are hashed again: that costs less than reading their record
 _RACY_NS = 2_000_000_000  # a file changed this close to a pack may have changed within its mtime's tick
@@ -148,6 +151,8 @@ def _header(name: str, mode: int, size: int, kind: bytes) -> bytes:
     tarfile's own builder costs more than the rest of packing a small file."""
     raw = name.encode()
     if len(raw) > 100 or size >= 8 ** 11:  # long names and huge files: tarfile's GNU extensions
+        import tarfile
+
         info = tarfile.TarInfo(name)
         info.type, info.mode, info.size, info.mtime = kind, mode, size, 0
         info.uid = info.gid = 0
@@ -181,7 +186,7 @@ class _TarWriter:
 
     def close(self) -> None:
         self.write(bytes(2 * _BLOCK))  # end of archive, then padding to tar's 10 KiB record, as tarfile does
-        self.write(bytes(-self.offset % tarfile.RECORDSIZE))
+        self.write(bytes(-self.offset % _RECORD))
         self.flush()
 
 
@@ -251,7 +256,7 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
             for rel, path, is_dir in entries:
                 _no_clash(rel, not is_dir, files, folders)
                 if is_dir:
-                    tar.write(_header(rel + "/", 0o755, 0, tarfile.DIRTYPE))
+                    tar.write(_header(rel + "/", 0o755, 0, _DIRTYPE))
                     continue
                 entry, mtime = _pack_file(tar, rel, path, known)
                 manifest.add(entry)
@@ -285,7 +290,7 @@ def _pack_file(tar: _TarWriter, rel: str, path: str, known: _KnownHashes) -> tup
         if not stat.S_ISREG(info.st_mode):
             raise _special(path, info.st_mode)
         size, mode = info.st_size, 0o755 if info.st_mode & stat.S_IXUSR else 0o644
-        header = _header(rel, mode, size, tarfile.REGTYPE)
+        header = _header(rel, mode, size, _REGTYPE)
         offset = tar.offset + len(header)
         hashes = known.get(rel, size, info.st_mtime_ns) if size >= _REUSE_MIN else None
         sha256, blob = (None, None) if hashes else (hashlib.sha256(), hashlib.sha1(b"blob %d\0" % size))  # noqa: S324
@@ -622,11 +627,11 @@ def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
         name = long_name or pax.get("path", name)
         long_name, pax = None, {}
         _safe_member_path(name, where)
-        if kind == tarfile.DIRTYPE:
+        if kind == _DIRTYPE:
             _no_clash(name.rstrip("/"), False, files, folders)
             blocks.skip(size + -size % _BLOCK)
             continue
-        if kind not in (tarfile.REGTYPE, tarfile.AREGTYPE):
+        if kind not in (_REGTYPE, _AREGTYPE):
             raise ArtifactError(f"{where} contains {name!r}, which is a link or special file. "
                                 "Artifacts hold regular files only; nothing was deployed.")
         _no_clash(name, True, files, folders)
@@ -832,9 +837,11 @@ class FileReader:
         not list, ArtifactError (exit 1) when the tar holds other bytes there."""
         entry = self.manifest[path]
         offset, size = int(entry["offset"]), int(entry["size"])  # type: ignore[call-overload]
-        self._tar.seek(offset - tarfile.BLOCKSIZE)  # the entry's header, just before its bytes
+        import tarfile
+
+        self._tar.seek(offset - _BLOCK)  # the entry's header, just before its bytes
         try:
-            header = tarfile.TarInfo.frombuf(self._tar.read(tarfile.BLOCKSIZE), "utf-8", "surrogateescape")
+            header = tarfile.TarInfo.frombuf(self._tar.read(_BLOCK), "utf-8", "surrogateescape")
         except tarfile.HeaderError:
             header = None
         if header is None or not header.isfile() or header.size != size:
