@@ -66,6 +66,11 @@ class NotARepository(GitError):
     exit_code = ExitCode.INVALID
 
 
+class PushRefused(GitError):
+    """The remote answered a push by refusing it (branch protection, a hook, a branch that moved on): with an
+    atomic push, nothing was pushed. Exit 1."""
+
+
 class BuildError(DeployError):
     """The build command failed or produced nothing to deploy (or something no artifact can hold). Exit 1."""
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib.errors import GitError, NotARepository
+from deploylib.errors import GitError, NotARepository, PushRefused
 from deploylib.release.versioning.history import Entry
 
 _NO_GIT = "git is not installed or not on PATH; install git and run the command again."
@@ -119,6 +119,15 @@ def repository_problem(repo: Path) -> str:
 def looks_remote(url: str) -> bool:
     """Whether git reads `url` as a network address (scheme://…, or scp-like host:path) rather than a path."""
     return "://" in url or (":" in url and not url.startswith(("/", ".")))
+
+
+def shown_url(url: str) -> str:
+    """`url` as it may be shown to a user: a password or token in it (https://user:TOKEN@host/…) masked."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.partition("@")
+    if not (sep and at and ":" in userinfo and "/" not in userinfo):
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{host}"
 
 
 def local_remote_problem(base: Path, url: str) -> str:
@@ -319,27 +328,80 @@ def create_tag(repo: Path, name: str, message: str, commit: str) -> None:
 def push(repo: Path, remote: str, refspecs: list[str]) -> None:
     """Push all refspecs atomically (`git push --atomic`): either every ref updates on the remote or none
     does. `refspecs` as git takes them, e.g. ["HEAD:refs/heads/main", "refs/tags/v1.4.0"]. Raises
-    GitError (exit 1) when `remote` is not configured, or naming each refused ref (and branch protection,
-    when that is the cause) when the push fails."""
+    GitError (exit 1) when `remote` is not configured or the push fails before the remote answers (e.g. the
+    connection), and its subclass PushRefused naming each refused ref (and branch protection, when that
+    is the cause) when the remote refused it: then nothing was pushed."""
     if remote not in run_git(repo, "remote").split():
         raise GitError(f'{repo} has no remote "{remote}". Add it (git remote add {remote} URL) or set '
                        "[release] remote in deploy.toml.")
     done = git_run(repo, "push", "--atomic", "--porcelain", remote, *refspecs)
     if done.ok:
         return
-    # porcelain lines: "<flag>\t<from>:<to>\t<summary>", flag "!" for a ref that was refused
-    refused = [f"{fields[1].rpartition(':')[2]}: {fields[2].strip()}" for line in done.out.splitlines()
+    refused = _refused_refs(done.out)
+    error = PushRefused if refused else GitError
+    raise error(_push_message(remote, refspecs, refused or done.err.strip(), bool(refused)))
+
+
+def push_problem(repo: Path, remote: str, refspecs: list[str]) -> str:
+    """What stops a push of `refspecs` to `remote`, found by a dry run that writes nothing anywhere (`git push
+    --dry-run --atomic --no-verify`, as semantic-release's verifyConditions does): "" when git expects it to
+    succeed, else git's words: a host that does not resolve, access refused, a remote branch that moved on
+    (non-fast-forward), a tag the remote already has. A dry run never sends the update, so what the remote's
+    own hooks (branch protection) would refuse is seen only by the real push. Costs one connection."""
+    done = git_run(repo, "push", "--dry-run", "--atomic", "--no-verify", "--porcelain", remote, *refspecs)
+    if done.ok:
+        return ""
+    said = " ".join(line.strip() for line in done.err.splitlines()
+                    if line.strip() and not line.startswith(("error: failed to push", "hint:")))
+    return _refused_refs(done.out) or said or f"git push exited with {done.code}"
+
+
+def _refused_refs(porcelain: str) -> str:
+    """The refused refs of `git push --porcelain` output ("<flag>\t<from>:<to>\t<summary>", flag "!"), as
+    "refs/heads/main: [rejected] (fetch first); …", "" when none was refused. The refs an atomic push
+    refused only because another was ("atomic push failed") are left out when the cause is named."""
+    refused = [f"{fields[1].rpartition(':')[2]}: {fields[2].strip()}" for line in porcelain.splitlines()
                if line.startswith("!") and len(fields := line.split("\t")) >= 3]
-    raise GitError(_push_message(remote, refspecs, "; ".join(refused) or done.err.strip()))
+    causes = [ref for ref in refused if not ref.endswith("(atomic push failed)")]
+    return "; ".join(causes or refused)
 
 
-def _push_message(remote: str, refspecs: list[str], detail: str) -> str:
+def _push_message(remote: str, refspecs: list[str], detail: str, refused: bool) -> str:
     what = ", ".join(refspecs)
-    if any(sign in detail for sign in ("protected", "hook declined", "remote rejected")):
-        return (f"The push of {what} to {remote} was refused by branch protection: {detail}. Allow the release "
-                "user to push to the branch, or push the release commit and tag by hand; nothing was pushed.")
-    return (f"The push of {what} to {remote} failed: {detail}. Nothing was pushed (atomic push); "
-            "fix the cause and run the release again: it resumes where it stopped.")
+    if not refused:
+        return (f"The push of {what} to {remote} failed: {detail}. Nothing was pushed (atomic push); "
+                "fix the cause and run the release again: it resumes where it stopped.")
+    fix = push_fix(detail, remote)
+    kind = "by branch protection" if fix == _PROTECTED else "by the remote"
+    return f"The push of {what} to {remote} was refused {kind}: {detail}. Nothing was pushed; {fix}"
+
+
+_PROTECTED = ("allow the release user to push to the branch (or push the release commit and tag by hand), then "
+              "run again.")
+# (what git or the remote says, the fix), the first match wins; the source of each sign is git's own wording
+# (transport.c, send-pack.c, http.c) or, for protection, a hook's refusal as git relays it.
+_PUSH_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("could not resolve", "name or service not known", "temporary failure in name resolution"),
+     "check its address (git remote set-url {remote} URL) and this machine's DNS, then run again."),
+    (("fetch first", "non-fast-forward", "stale info"),
+     "the remote branch has commits this clone lacks: pull them (git pull --rebase {remote}), then run again."),
+    (("already exists",),
+     "the remote already has this tag (another clone released this version): git fetch --tags {remote}, then "
+     "run again."),
+    (("protected", "hook declined", "remote rejected"), _PROTECTED),
+    (("permission", "denied", "403", "401", "authentication failed", "could not read username"),
+     "give this machine push access to it (an SSH key or a token with write permission), then run again."),
+    (("connection refused", "timed out", "unreachable", "could not read from remote"),
+     "make sure it is reachable from here, then run again."),
+)
+
+
+def push_fix(said: str, remote: str) -> str:
+    """The fix for a push that git answered with `said` (its stderr or refused refs) to `remote`, as the end
+    of a sentence: "pull them (git pull --rebase origin), then run again.". Pure: matches `_PUSH_FIXES`."""
+    lowered = said.lower()
+    return next((fix.format(remote=remote) for signs, fix in _PUSH_FIXES if any(sign in lowered for sign in signs)),
+                "fix the remote, or set [release] push = false, then run again.")
 
 
 @dataclass(frozen=True)

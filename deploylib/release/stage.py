@@ -17,19 +17,24 @@ import semver
 
 from deploylib import report, textfile
 from deploylib.crash import crash_point
-from deploylib.errors import NotARepository, ReleaseError
+from deploylib.errors import GitError, NotARepository, PushRefused, ReleaseError
 from deploylib.forge import open_forge, web_url
 from deploylib.forge.base import ForgeRelease, ReleaseAsset
 from deploylib.git import (
     RepoState,
     commit_paths,
     create_tag,
+    git_run,
     is_ancestor,
     log_entries,
+    looks_remote,
     push,
+    push_fix,
+    push_problem,
     repo_state,
     repository_problem,
     run_git,
+    shown_url,
     tag_commit,
 )
 from deploylib.model import Artifact
@@ -127,8 +132,11 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
     (detached HEAD, another branch, uncommitted changes, behind its upstream, the tag on another commit;
     nothing is written), and its subclass ForgeError when the forge cannot be used (a missing token:
     raised before anything is written) or refuses; GitError (exit 1) for a shallow clone, tags not
-    fetched, or a failed commit, tag or push (an atomic push: nothing pushed). Run again after a
-    failure: it resumes. `state` is the repository as this run read it just before (None: read it here)."""
+    fetched, a push that cannot succeed (a missing remote, or a network remote a dry run finds unreachable,
+    refusing access, moved on or holding the tag: nothing is written), or a failed commit, tag or push (an
+    atomic push: nothing pushed); its subclass PushRefused when the remote refused the push (branch
+    protection): the release commit and tag are taken back. Run again after a failure: it resumes.
+    `state` is the repository as this run read it just before (None: read it here)."""
     if not plan.is_release and plan.commits:
         report.stage(report.SKIP, "release", plan.describe())
         return ""
@@ -238,6 +246,7 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
         changes = tuple(c for c in state.changes if not (ready and c in ready.files))
         refuse_version(ws, plan, state.head, state.shallow)
         _refuse_unless_releasable(ws, state.branch, changes, state.behind)
+        _refuse_unless_pushable(ws, tag)
         edits = ready.files if ready else release_edits(ws, plan)
     except BaseException:
         staged_edits.unstage(ws)  # a refused release leaves the tree as the user had it
@@ -253,10 +262,49 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
     crash_point("release:committed")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
     journal.end(ws)
+    if cfg.push:
+        try:
+            push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])
+        except PushRefused as refused:
+            _take_back(ws, tag, state.head)
+            raise PushRefused(f"{refused} The release commit and {tag} were taken back: HEAD, the tags and the files "
+                              "are as they were before the release.") from None
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
-        push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])
         report.stage(report.OK, "release push", f"{cfg.branch} and {tag} pushed to {cfg.remote}")
+
+
+def _take_back(ws: Workspace, tag: str, head: str) -> None:
+    """Undo a release the remote refused (an atomic push: it holds none of it): delete `tag` and move the
+    branch, index and files the release commit wrote back to `head` (the release's own edits only: the
+    tree was clean). Raises GitError (exit 1) when git cannot."""
+    run_git(ws.app, "reset", "-q", "--keep", head)
+    run_git(ws.app, "tag", "-d", tag)
+
+
+def _refuse_unless_pushable(ws: Workspace, tag: str) -> None:
+    """With [release] push = true, refuse before anything is written when the push of the release could not
+    succeed: the remote is missing, or, for a network remote, a dry run of the push (`git.push_problem`:
+    the host does not resolve, access is refused, the branch moved on, the tag is taken) fails.
+
+    A remote on this machine is not dry-run: the preflight found it is a repository, and a refusal of the
+    real push (which, atomic, leaves the remote as it was) is taken back (`_take_back`), so the dry run
+    would cost a connection per release for nothing. Raises GitError (exit 1)."""
+    cfg = ws.config.release
+    if not cfg.push:
+        return
+    named = git_run(ws.app, "remote", "get-url", "--push", cfg.remote)  # one process: the local path stays cheap
+    if not named.ok:
+        raise GitError(f'{ws.app} has no remote "{cfg.remote}". Add it (git remote add {cfg.remote} URL) or set '
+                       "[release] remote in deploy.toml. Nothing was tagged or pushed.")
+    url = named.out.strip()
+    if not looks_remote(url) or url.startswith("file://"):
+        return
+    said = push_problem(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"HEAD:refs/tags/{tag}"])
+    if said:
+        raise GitError(f'The release would push {cfg.branch} and {tag} to the remote "{cfg.remote}" '
+                       f"({shown_url(url)}), but git says it cannot: {said}. Nothing was tagged or pushed; "
+                       f"{push_fix(said, cfg.remote)}")
 
 
 def _push_if_missing(ws: Workspace, tag: str) -> None:

@@ -4,6 +4,7 @@ anything is tagged or pushed (issue #11). A user's repository with a bare origin
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -121,3 +122,36 @@ def test_a_release_alone_deploys_nothing_and_is_not_refused(site: Path) -> None:
     result = run_doit(site, "release")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "v0.2.1" in git(site, "tag", "--list").split()
+
+
+def release_state(repo: Path) -> tuple[tuple[str, str, str], str, str]:
+    """`written`, HEAD's commit and the working tree's changes."""
+    return written(repo), git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")
+
+
+@pytest.mark.parametrize("url", ["ssh://git@no-such-host.invalid/x.git", "https://no-such-host.invalid/x.git"])
+def test_a_push_to_a_host_that_does_not_resolve_is_refused_before_the_tag(site: Path, url: str) -> None:
+    commit(site, "site/index.html", "<h1>Welcome back</h1>", "feat: a warmer welcome")
+    git(site, "remote", "set-url", "origin", url)
+    before = release_state(site)
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f'to the remote "origin" ({url}), but git says it cannot' in result.stderr
+    assert "Could not resolve host" in result.stderr and "git remote set-url origin URL" in result.stderr
+    assert "Nothing was tagged or pushed" in result.stderr and "Traceback" not in result.stderr
+    assert release_state(site) == before
+
+
+def test_a_push_refused_by_a_protected_branch_leaves_no_tag_and_production_as_it_was(site: Path) -> None:
+    commit(site, "site/index.html", "<h1>Welcome back</h1>", "feat: a warmer welcome")
+    hook = site.parent / "origin.git" / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = release_state(site)
+    result = run_doit(site, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "refused by branch protection" in result.stderr and "v0.2.0 were taken back" in result.stderr
+    assert "Traceback" not in result.stderr and release_state(site) == before
+    status = json.loads(run_doit(site, "status", "--json").stdout)
+    assert {env["name"]: env["version"] for env in status["environments"]} == {"test": "0.1.0",
+                                                                               "production": "0.1.0"}

@@ -192,11 +192,6 @@ def test_a_shallow_clone_is_refused_with_how_to_fetch_history(repo: Path, tmp_pa
     refused(shallow, GitError, "shallow clone.*git fetch --unshallow --tags")
 
 
-def test_a_missing_remote_is_named(repo: Path) -> None:
-    commit(repo, "feat: a")
-    refused(repo, GitError, 'no remote "upstream"', remote="upstream")
-
-
 def test_nothing_releasable_writes_nothing(repo: Path) -> None:
     commit(repo, "docs: a")
     ws = workspace(repo)
@@ -297,12 +292,131 @@ def test_a_missing_token_stops_a_github_release_before_anything_is_written(repo:
     assert git(repo, "tag", "--list", "v1.1.0") == "" and not (repo / "CHANGELOG.md").exists()
 
 
-def test_a_push_refused_by_branch_protection_is_its_own_error(repo: Path, tmp_path: Path) -> None:
-    hook = tmp_path / "origin.git" / "hooks" / "pre-receive"
+def written(repo: Path, origin: str) -> tuple[str, str, str, str]:
+    """What a release writes: HEAD, the local tags, the working tree's state and every ref on `origin`."""
+    return (git(repo, "rev-parse", "HEAD"), git(repo, "tag", "--list"), git(repo, "status", "--porcelain"),
+            git(repo, "ls-remote", origin))
+
+
+def protect(origin: Path) -> None:
+    """A pre-receive hook in the bare `origin` that refuses every update, as a protected branch does."""
+    hook = origin / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
     hook.chmod(0o755)
+
+
+def test_a_push_refused_by_branch_protection_is_its_own_error_and_takes_the_release_back(repo: Path,
+                                                                                        tmp_path: Path) -> None:
+    protect(tmp_path / "origin.git")
     commit(repo, "feat: a")
-    refused(repo, GitError, "refused by branch protection")
+    before = written(repo, str(tmp_path / "origin.git"))
+    refused(repo, GitError, "refused by branch protection.*taken back")
+    assert written(repo, str(tmp_path / "origin.git")) == before and not (repo / "CHANGELOG.md").exists()
+
+
+def test_a_push_the_remote_refuses_as_non_fast_forward_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    other = clone(str(tmp_path / "origin.git"), tmp_path / "other")
+    commit(other, "fix: elsewhere", "other.txt")
+    git(other, "push", "-q", "origin", "main")  # origin's main moved on; this clone has not fetched it
+    commit(repo, "feat: here")
+    before = written(repo, str(tmp_path / "origin.git"))
+    refused(repo, GitError, r"refused by the remote: refs/heads/main: \[rejected\] \(fetch first\).*git pull --rebase")
+    assert written(repo, str(tmp_path / "origin.git")) == before
+
+
+def test_a_version_files_release_refused_by_the_remote_puts_the_files_back(repo: Path, tmp_path: Path) -> None:
+    (repo / "package.json").write_text('{"version": "1.0.0"}\n')
+    (repo / "CHANGELOG.md").write_text("# Changelog\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "feat: a")
+    protect(tmp_path / "origin.git")
+    before = written(repo, str(tmp_path / "origin.git"))
+    refused(repo, GitError, "taken back", version_files=["package.json"])
+    assert written(repo, str(tmp_path / "origin.git")) == before
+    assert (repo / "package.json").read_text() == '{"version": "1.0.0"}\n' and (repo / "CHANGELOG.md").read_text() == "# Changelog\n"
+
+
+@pytest.mark.parametrize("url", ["ssh://git@no-such-host.invalid/x.git", "https://no-such-host.invalid/x.git",
+                                 "git@no-such-host.invalid:x.git", "git://no-such-host.invalid/x.git"])
+def test_a_remote_whose_host_does_not_resolve_is_refused_before_anything_is_written(repo: Path, url: str) -> None:
+    git(repo, "remote", "set-url", "origin", url)
+    commit(repo, "feat: a")
+    before = written(repo, str(repo.parent / "origin.git"))
+    refused(repo, GitError, f'to the remote "origin" \\({url}\\), but git says it cannot: .*no-such-host.invalid.*'
+            "Nothing was tagged or pushed; check its address \\(git remote set-url origin URL\\)")
+    assert written(repo, str(repo.parent / "origin.git")) == before and not (repo / "CHANGELOG.md").exists()
+
+
+def test_a_token_in_the_remote_url_is_not_shown(repo: Path) -> None:
+    git(repo, "remote", "set-url", "origin", "https://bot:s3cret@no-such-host.invalid/x.git")
+    commit(repo, "feat: a")
+    refused(repo, GitError, r"\(https://bot:\*\*\*@no-such-host.invalid/x.git\)")
+
+
+def test_a_missing_remote_is_refused_before_anything_is_written(repo: Path) -> None:
+    commit(repo, "feat: a")
+    refused(repo, GitError, 'no remote "upstream".*Nothing was tagged or pushed', remote="upstream")
+    assert git(repo, "tag", "--list") == "v1.0.0" and not (repo / "CHANGELOG.md").exists()
+
+
+@pytest.fixture
+def over_ssh(repo: Path, tmp_path: Path, ssh_hosts, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`repo`'s origin reached as a network remote, web1:<path> over a real sshd; returns origin's path."""
+    monkeypatch.setenv("GIT_SSH_COMMAND", f"ssh -F {ssh_hosts.config}")
+    origin = str(tmp_path / "origin.git")
+    git(repo, "remote", "set-url", "origin", f"web1:{origin}")
+    return origin
+
+
+def test_a_network_remote_that_moved_on_is_refused_before_anything_is_written(repo: Path, tmp_path: Path,
+                                                                              over_ssh: str) -> None:
+    other = clone(over_ssh, tmp_path / "other")
+    commit(other, "fix: elsewhere", "other.txt")
+    git(other, "push", "-q", "origin", "main")
+    commit(repo, "feat: here")
+    before = written(repo, over_ssh)
+    refused(repo, GitError, r"but git says it cannot: refs/heads/main: \[rejected\] \(fetch first\)\. Nothing was "
+            r"tagged or pushed; the remote branch has commits this clone lacks: pull them \(git pull --rebase origin\)")
+    assert written(repo, over_ssh) == before
+
+
+def test_a_network_remote_that_refuses_access_is_refused_before_anything_is_written(
+        repo: Path, tmp_path: Path, ssh_hosts, over_ssh: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    stranger = tmp_path / "id_stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    config = ssh_hosts.write_config(tmp_path / "ssh_config")
+    config.write_text(config.read_text().replace(str(ssh_hosts.user_key), str(stranger)))
+    monkeypatch.setenv("GIT_SSH_COMMAND", f"ssh -F {config}")
+    commit(repo, "feat: a")
+    before = written(repo, over_ssh)
+    refused(repo, GitError, "Permission denied.*Nothing was tagged or pushed; give this machine push access")
+    assert written(repo, over_ssh) == before
+
+
+def test_a_network_remote_that_already_has_the_tag_is_refused_before_anything_is_written(
+        repo: Path, tmp_path: Path, over_ssh: str) -> None:
+    other = clone(over_ssh, tmp_path / "other")
+    git(other, "tag", "-a", "v1.1.0", "-m", "released elsewhere")
+    git(other, "push", "-q", "origin", "v1.1.0")
+    commit(repo, "feat: a")
+    before = written(repo, over_ssh)
+    refused(repo, GitError, r"refs/tags/v1.1.0: \[rejected\] \(already exists\).*git fetch --tags origin")
+    assert written(repo, over_ssh) == before
+
+
+def test_branch_protection_on_a_network_remote_takes_the_release_back(repo: Path, over_ssh: str) -> None:
+    protect(Path(over_ssh))
+    commit(repo, "feat: a")
+    before = written(repo, over_ssh)
+    refused(repo, GitError, "refused by branch protection.*taken back")
+    assert written(repo, over_ssh) == before
+
+
+def test_a_network_remote_that_takes_the_push_gets_the_release(repo: Path, over_ssh: str) -> None:
+    commit(repo, "feat: a")
+    ws = workspace(repo)
+    assert publish(ws, plan(ws), None) == "v1.1.0"
+    assert git(Path(over_ssh), "rev-parse", "v1.1.0^{commit}") == git(repo, "rev-parse", "HEAD")
 
 
 def test_missing_tags_in_a_clone_are_detected_instead_of_restarting_the_version(repo: Path, tmp_path: Path) -> None:
