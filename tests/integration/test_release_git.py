@@ -333,7 +333,8 @@ def test_a_version_files_release_refused_by_the_remote_puts_the_files_back(repo:
     before = written(repo, str(tmp_path / "origin.git"))
     refused(repo, GitError, "taken back", version_files=["package.json"])
     assert written(repo, str(tmp_path / "origin.git")) == before
-    assert (repo / "package.json").read_text() == '{"version": "1.0.0"}\n' and (repo / "CHANGELOG.md").read_text() == "# Changelog\n"
+    assert (repo / "package.json").read_text() == '{"version": "1.0.0"}\n'
+    assert (repo / "CHANGELOG.md").read_text() == "# Changelog\n"
 
 
 @pytest.mark.parametrize("url", ["ssh://git@no-such-host.invalid/x.git", "https://no-such-host.invalid/x.git",
