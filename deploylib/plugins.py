@@ -133,9 +133,9 @@ def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any) 
 
 
 class Contained:
-    """`inner` with every method called through `contained`, and each step of a generator it returns (a target's
-    `rollout`) too; attributes that are not callable pass as they are. A context manager it returns runs
-    outside."""
+    """`inner` with every method called through `contained`; what a method returns is contained too: each step
+    of a generator (a target's `rollout`), and the `__enter__` and `__exit__` of a context manager (a target's
+    `lock` and `serve`; see `_Context`). Attributes that are not callable pass as they are."""
 
     def __init__(self, inner: object, blame: Blame) -> None:
         self._inner, self._blame = inner, blame
@@ -147,9 +147,41 @@ class Contained:
 
         def call(*args: Any, **options: Any) -> Any:
             result = contained(self._blame, name, functools.partial(value, **options), *args)
-            return _steps(self._blame, name, result) if isinstance(result, GeneratorType) else result
+            if isinstance(result, GeneratorType):
+                return _steps(self._blame, name, result)
+            if hasattr(result, "__exit__") and not hasattr(result, "__fspath__"):  # Python 3.11's Path has __exit__
+                return _Context(result, self._blame, name)
+            return result
 
         return call
+
+
+class _Context:
+    """A context manager a plug-in's `operation` returned (a target's `lock`, `serve`), contained. An exception
+    from its `__enter__` that is not a DeployError becomes `blame(operation, …)`: nothing inside ran. One
+    from its `__exit__` (its work, e.g. a deploy, is done or failed by then) does not change the outcome: the
+    body's own exception passes as it is, or, when the body succeeded, the run does; the plug-in's failure
+    is reported as a warning naming it. A DeployError the `__exit__` raises after a successful body is the
+    plug-in's answer and passes."""
+
+    def __init__(self, inner: Any, blame: Blame, operation: str) -> None:
+        self._inner, self._blame, self._operation = inner, blame, operation
+
+    def __enter__(self) -> Any:
+        return contained(self._blame, self._operation, self._inner.__enter__)
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, traceback: Any) -> Any:
+        try:
+            return self._inner.__exit__(kind, value, traceback)
+        except Exception as err:
+            if err is value or (value is None and isinstance(err, DeployError)):
+                raise
+            from deploylib import report  # only when a plug-in failed: the no-op path imports nothing more
+
+            said = str(err) if isinstance(err, DeployError) else str(self._blame(f"{self._operation} (on leaving "
+                                                                                  "it)", err))
+            report.stage(report.WARN, self._operation, said)
+            return False
 
 
 def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> Generator[Any, None, None]:

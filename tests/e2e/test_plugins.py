@@ -24,10 +24,12 @@ jsonforge = acme_deploylib:JsonForge
 [deploylib.targets]
 folder = acme_deploylib:FolderTarget
 brittle-folder = acme_deploylib:BrittleFolderTarget
+faulty-folder = acme_deploylib:FaultyFolderTarget
 
 [deploylib.checks]
 min-bytes = acme_deploylib:MinBytesCheck
 fragile = acme_deploylib:FragileCheck
+leaky = acme_deploylib:LeakyCheck
 
 [deploylib.notifiers]
 jsonl = acme_deploylib:JsonLinesNotifier
@@ -119,6 +121,12 @@ def deploy_again(site: Path, plugins: dict[str, str], page: str, message: str) -
     The forge approves each commit."""
     forge_state(site)
     assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    return commit_and_deploy(site, plugins, page, message)
+
+
+def commit_and_deploy(site: Path, plugins: dict[str, str], page: str = "<h1>Welcome again to the plug-ins</h1>",
+                      message: str = "feat: again (#6)") -> subprocess.CompletedProcess[str]:
+    """Commit `page` as the site's index page as `message` and deploy it (the forge approves): its result."""
     (site / "site" / "index.html").write_text(page)
     git(site, "commit", "-qam", message)
     forge_state(site)
@@ -188,8 +196,8 @@ def test_an_unknown_type_names_the_key_the_value_and_the_known_types_installed_o
     result = run_doit(site, "deploy:production", env=plugins)
     assert result.returncode == 3 and "Traceback" not in result.stderr
     assert ('[environments.production.target] type = "fodler" is not a known type. Did you mean "folder"? Known: '
-            "local, command, github-pages, ssh, brittle-folder, folder; a plug-in adds one by an entry point in the "
-            "group deploylib.targets") in result.stderr
+            "local, command, github-pages, ssh, brittle-folder, faulty-folder, folder; a plug-in adds one by an entry "
+            "point in the group deploylib.targets") in result.stderr
 
 
 def test_without_the_plugins_installed_their_kinds_are_unknown(site: Path) -> None:
@@ -252,3 +260,82 @@ def test_the_plugins_and_the_readmes_example_type_check_strictly_against_deployl
     done = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(plugins), str(example)], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def switch_to(site: Path, old: str, new: str, message: str) -> None:
+    config = site / "deploy.toml"
+    config.write_text(config.read_text().replace(old, new))
+    git(site, "commit", "-qam", message)
+
+
+def serving(site: Path, plugins: dict[str, str]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """What production serves, what `status` says is live, and the ledger (action, version, status) newest first."""
+    status = json.loads(run_doit(site, "status", "--json", env=plugins).stdout)
+    history = json.loads(run_doit(site, "history", "--json", env=plugins).stdout)
+    return ((site.parent / "live" / "current" / "index.html").read_text(), status["environments"][0]["version"],
+            [(e["action"], e["version"], e["status"]) for e in history["entries"]])
+
+
+@pytest.mark.parametrize("spot", ["lock:enter", "serve:enter"])
+def test_a_target_whose_context_manager_raises_on_entering_fails_cleanly_with_the_previous_release_live(
+        site: Path, plugins: dict[str, str], spot: str) -> None:
+    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    before = serving(site, plugins)
+    (site.parent / "live" / "fault").write_text(spot)
+    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1 and "Traceback" not in out, out
+    operation = spot.split(":")[0]
+    assert (f"The faulty-folder target of production failed in {operation}: it raised RuntimeError: fault injected "
+            f"at {spot}.") in out
+    assert serving(site, plugins) == before and before[1] == "0.1.0"
+
+
+@pytest.mark.parametrize("spot", ["lock:exit", "serve:exit"])
+def test_a_target_whose_context_manager_raises_on_leaving_is_a_warning_and_the_deploy_stands(
+        site: Path, plugins: dict[str, str], spot: str) -> None:
+    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    (site.parent / "live" / "fault").write_text(spot)
+    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0 and "Traceback" not in out, out
+    operation = spot.split(":")[0]
+    assert (f"! {operation} The faulty-folder target of production failed in {operation} (on leaving it): it "
+            f"raised RuntimeError: fault injected at {spot}.") in out
+    page, live, ledger = serving(site, plugins)
+    assert (page, live) == ("<h1>Welcome again to the plug-ins</h1>", "0.2.0")
+    assert ledger[0][1:] == ("0.2.0", "succeeded")
+
+
+def test_a_target_whose_context_manager_raises_on_leaving_after_a_rollback_keeps_exit_4(
+        site: Path, plugins: dict[str, str]) -> None:
+    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    switch_to(site, "min_bytes = 10", "min_bytes = 20", "chore: a longer page")  # 0.2.0 fails this check
+    forge_state(site)
+    first = run_doit(site, "deploy:production", env=plugins)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (site.parent / "live" / "fault").write_text("lock:exit")
+    (site / "site" / "index.html").write_text("<h1>short</h1>")
+    git(site, "commit", "-qam", "feat: short (#6)")
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 4 and "Traceback" not in out, out
+    assert "failed in lock (on leaving it): it raised RuntimeError: fault injected at lock:exit" in out
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
+
+
+def test_a_check_whose_shared_resource_raises_when_closed_is_a_warning_and_its_results_stand(
+        site: Path, plugins: dict[str, str]) -> None:
+    switch_to(site, 'kind = "min-bytes"', 'kind = "leaky"', "chore: the leaky check")
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0 and "Traceback" not in out, out
+    assert ('the resource "leaky" the round\'s checks shared raised RuntimeError: the leaky resource cannot close '
+            "when it was closed (a bug in the check kind that opened it); the round's results stand") in out
+    assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"

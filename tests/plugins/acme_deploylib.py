@@ -6,8 +6,9 @@
     jsonl       a notifier appending each event to a JSON Lines file
 
 and, for the tests of plug-ins with bugs, a check kind (`fragile`), a notifier (`jsonl-buggy`) and a target
-(`brittle-folder`) that raise what their interface does not allow, and a forge state `{"bug": "…"}` that
-makes every answer raise KeyError.
+(`brittle-folder`) that raise what their interface does not allow, a target (`faulty-folder`) whose `lock`
+and `serve` context managers raise on entering or leaving, a check kind (`leaky`) whose shared resource
+raises when the round closes it, and a forge state `{"bug": "…"}` that makes every answer raise KeyError.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +38,11 @@ from deploylib.forge.base import (
 )
 from deploylib.model import Artifact, CheckResult, Release, Verdict
 from deploylib.notify.base import Event, Notifier, NotifierOptions
+from deploylib.state.lock import LockHolder
 from deploylib.targets.base import Target
 from deploylib.targets.serve import static_server
 from deploylib.targets.store import ReleaseStore
-from deploylib.validate.base import Check, path_option
+from deploylib.validate.base import Check, Round, path_option
 from deploylib.validate.session import HttpSession
 
 
@@ -181,6 +184,34 @@ class BrittleFolderTarget(FolderTarget):
         super().activate(release, by, force)
 
 
+class FaultyFolderTarget(FolderTarget):
+    """Raises RuntimeError (a bug: not a TargetError) at the spot the file `fault` in its folder names, if any:
+    "lock:enter", "lock:exit", "serve:enter" or "serve:exit" (its context managers' __enter__ / __exit__)."""
+
+    def _fault(self, spot: str) -> None:
+        fault = self.base / "fault"
+        if fault.exists() and fault.read_text().strip() == spot:
+            raise RuntimeError(f"fault injected at {spot}")
+
+    @contextmanager
+    def lock(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
+        self._fault("lock:enter")
+        try:
+            with super().lock(holder, wait) as left_behind:
+                yield left_behind
+        finally:
+            self._fault("lock:exit")
+
+    @contextmanager
+    def serve(self) -> Iterator[str | None]:
+        self._fault("serve:enter")
+        try:
+            with super().serve() as url:
+                yield url
+        finally:
+            self._fault("serve:exit")
+
+
 # -- check kind -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,6 +239,25 @@ class FragileCheck(MinBytesCheck):
         if self.breaks_on in session.get(base_url + self.path, timeout=self.timeout_s).text:
             raise ValueError(f"cannot parse {self.breaks_on}")
         return super().measure(base_url, session)
+
+
+class _Leaky:
+    """A resource whose closing raises (a bug)."""
+
+    def __enter__(self) -> str:
+        return "open"
+
+    def __exit__(self, *exc: object) -> None:
+        raise RuntimeError("the leaky resource cannot close")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakyCheck(MinBytesCheck):
+    """Measures as min-bytes, holding a round resource that raises when the round closes it."""
+
+    def run(self, within: Round) -> CheckResult:
+        within.shared("leaky", _Leaky)
+        return super().run(within)
 
 
 # -- notifier -------------------------------------------------------------------------------------

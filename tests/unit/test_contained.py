@@ -1,0 +1,87 @@
+"""A plug-in's methods are contained (deploylib.plugins.Contained): what they return too — a generator's steps,
+and a context manager's __enter__ and __exit__. An exception that is not a DeployError becomes the blamed
+DeployError on entering; on leaving, the outcome of the with-body stands and the plug-in's failure is a warning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from deploylib.errors import DeployError, TargetError, ValidationFailed
+from deploylib.plugins import Contained
+
+
+def blame(operation: str, err: Exception) -> DeployError:
+    return TargetError(f"failed in {operation}: {type(err).__name__}: {err}")
+
+
+class Plugin:
+    """Raises RuntimeError at `fault`: "enter", "exit" or "step"."""
+
+    def __init__(self, fault: str = "") -> None:
+        self.fault, self.left = fault, False
+
+    def _maybe(self, spot: str) -> None:
+        if self.fault == spot:
+            raise RuntimeError(f"bug at {spot}")
+
+    @contextmanager
+    def lock(self) -> Iterator[str]:
+        self._maybe("enter")
+        try:
+            yield "held"
+        finally:
+            self.left = True
+            self._maybe("exit")
+
+    def steps(self) -> Iterator[int]:
+        yield 1
+        self._maybe("step")
+        yield 2
+
+    def folder(self) -> Path:
+        return Path("/tmp")
+
+
+def test_a_context_manager_that_raises_on_entering_is_blamed_and_its_body_does_not_run() -> None:
+    ran = []
+    with pytest.raises(TargetError, match="failed in lock: RuntimeError: bug at enter"), \
+            Contained(Plugin("enter"), blame).lock():
+        ran.append(True)
+    assert ran == []
+
+
+def test_a_context_manager_that_raises_on_leaving_a_body_that_succeeded_is_a_warning(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with Contained(Plugin("exit"), blame).lock() as held:
+        assert held == "held"
+    assert "failed in lock (on leaving it): RuntimeError: bug at exit" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fault", ["", "exit"])
+@pytest.mark.parametrize("body_error", [ValidationFailed("rolled back"), KeyboardInterrupt(), ValueError("ours")])
+def test_the_bodys_own_exception_stands_whether_or_not_leaving_raises(body_error: BaseException, fault: str) -> None:
+    with pytest.raises(type(body_error)) as raised, Contained(Plugin(fault), blame).lock():
+        raise body_error
+    assert raised.value is body_error
+
+
+def test_a_context_manager_is_left_when_its_body_raises() -> None:
+    plugin = Plugin()
+    with pytest.raises(ValidationFailed), Contained(plugin, blame).lock():
+        raise ValidationFailed("rolled back")
+    assert plugin.left
+
+
+def test_a_generators_step_that_raises_is_blamed() -> None:
+    steps = Contained(Plugin("step"), blame).steps()
+    assert next(steps) == 1
+    with pytest.raises(TargetError, match="failed in steps: RuntimeError: bug at step"):
+        next(steps)
+
+
+def test_a_path_is_returned_as_it_is_not_as_a_context_manager() -> None:
+    assert Contained(Plugin(), blame).folder() == Path("/tmp")
