@@ -62,18 +62,15 @@ def main(argv: list[str] | None = None) -> int:
 
             run(Path.cwd(), args.dry_run)
             return int(ExitCode.OK)
+        _refuse_outside_a_repository(Path.cwd())
         ws = discover(Path.cwd()).releasing
         if ws.demo:  # stdout stays the answer alone: VERSION=$(deploylib next-version)
             from deploylib.demo import start_demo
 
             start_demo(ws, aside=True)
         if args.command == "next-version":
-            from deploylib.errors import NotARepository
-            from deploylib.git import repository_problem, run_git
+            from deploylib.git import run_git
 
-            problem = repository_problem(ws.app)  # the same words as every other reader of history
-            if problem:
-                raise NotARepository(problem)
             head = run_git(ws.app, "rev-parse", "HEAD").strip()
             plan = plan_release(ws, head, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
             refuse_unless_plan_holds(ws, plan)  # never a version the release would refuse (as the dry run)
@@ -86,6 +83,20 @@ def main(argv: list[str] | None = None) -> int:
         report.failure(str(err))
         return int(err.exit_code)
     return int(ExitCode.OK)
+
+
+def _refuse_outside_a_repository(folder: Path) -> None:
+    """`next-version` and `changelog` read the history of the repository they run in, as doit's tasks do: outside
+    a git repository's working tree, or in one without commits, they stop with the same paragraph (exit 3)
+    whether or not there is a deploy.toml, before the embedded demo is looked at, so nothing (no demo
+    sandbox under .deploylib/) is created in a folder that is not a repository and a script run in the wrong
+    folder gets no demo's version. Raises NotARepository."""
+    from deploylib.errors import NotARepository
+    from deploylib.git import repository_problem
+
+    problem = repository_problem(folder)
+    if problem:
+        raise NotARepository(problem)
 
 
 def check(folder: Path) -> int:

@@ -68,3 +68,53 @@ def test_every_task_that_reads_history_is_exit_3_and_one_paragraph(folder: tuple
     assert result.returncode == 3, result.stdout + result.stderr
     assert SAYS[where] in said and len(said.splitlines()) == 1
     assert "fatal:" not in result.stdout + said and "Traceback" not in said
+
+
+# A folder without any configuration (no deploy.toml, no dodo.py): doit finds no dodo.py and says so (its own
+# exit 3); every `deploylib` command that reads history says what every task above says, exit 3, instead of
+# answering for the embedded demo, and none creates anything (no .deploylib/demo sandbox) there. `deploylib
+# check` reads no history: it reports that there is no configuration. `deploylib init` needs a repository
+# (with or without commits: making one's first configuration is what it is for).
+EMPTY = {"empty folder": "is not inside a git repository", "empty repository": "has no commits yet"}
+CLI = [["deploylib", "check"], ["deploylib", "init", "--dry-run"], ["deploylib", "init"]]
+
+
+def run(root: Path, command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    if command[0] == "doit":
+        return run_doit(root, *command[1:], env=env)
+    return subprocess.run([sys.executable, "-m", "deploylib", *command[1:]], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, **env}, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def expected(where: str, command: list[str]) -> tuple[int, str]:
+    """(exit code, what stderr or stdout says) of `command` in an `EMPTY` folder."""
+    if command[0] == "doit":
+        return 3, "Could not find dodo file"
+    if command[1] == "check":
+        return 0, "no deploy.toml in"
+    if command[1] == "init" and where == "empty repository":
+        return 0, "deploy.toml"
+    return 3, EMPTY[where]
+
+
+@pytest.fixture(params=list(EMPTY))
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    root = tmp_path / "folder"
+    root.mkdir()
+    if request.param == "empty repository":
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    return root, request.param
+
+
+@pytest.mark.parametrize("command", COMMANDS + CLI, ids=[" ".join(c) for c in COMMANDS + CLI])
+def test_in_a_folder_without_configuration_no_command_answers_for_the_demo_or_creates_its_state(
+        empty: tuple[Path, str], command: list[str]) -> None:
+    root, where = empty
+    result = run(root, command, {"GIT_CEILING_DIRECTORIES": str(root.parent), "DEPLOYLIB_YES": "1"})
+    code, says = expected(where, command)
+    out = result.stdout + result.stderr
+    assert result.returncode == code and says in out, out
+    assert "fatal:" not in out and "Traceback" not in out and "embedded demo" not in result.stderr
+    assert not (root / ".deploylib").exists()
+    if code == 3 and command[0] == "deploylib":
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
