@@ -388,7 +388,10 @@ _PUSH_FIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("already exists",),
      "the remote already has this tag (another clone released this version): git fetch --tags {remote}, then "
      "run again."),
-    (("protected", "hook declined", "remote rejected"), _PROTECTED),
+    (("protected", "hook declined"), _PROTECTED),
+    (("checked out",),
+     "it is a repository with that branch checked out, which git refuses to move: make the remote a bare "
+     "repository (git clone --bare), then run again."),
     (("permission", "denied", "403", "401", "authentication failed", "could not read username"),
      "give this machine push access to it (an SSH key or a token with write permission), then run again."),
     (("connection refused", "timed out", "unreachable", "could not read from remote"),

@@ -348,6 +348,25 @@ def test_a_remote_whose_host_does_not_resolve_is_refused_before_anything_is_writ
     assert written(repo, str(repo.parent / "origin.git")) == before and not (repo / "CHANGELOG.md").exists()
 
 
+def test_a_push_url_whose_host_does_not_resolve_is_refused_though_fetching_is_local(repo: Path) -> None:
+    git(repo, "remote", "set-url", "--push", "origin", "ssh://git@no-such-host.invalid/x.git")
+    commit(repo, "feat: a")
+    before = written(repo, str(repo.parent / "origin.git"))
+    refused(repo, GitError, r'"origin" \(ssh://git@no-such-host.invalid/x.git\), but git says it cannot')
+    assert written(repo, str(repo.parent / "origin.git")) == before
+
+
+def test_a_remote_with_the_branch_checked_out_refuses_and_the_release_is_taken_back(repo: Path,
+                                                                                    tmp_path: Path) -> None:
+    checked_out = clone(str(tmp_path / "origin.git"), tmp_path / "checked-out")  # not bare: main checked out
+    git(repo, "remote", "set-url", "origin", str(checked_out))
+    commit(repo, "feat: a")
+    before = written(repo, str(checked_out))
+    refused(repo, GitError, r"refused by the remote: refs/heads/main: \[remote rejected\] \(branch is currently "
+            r"checked out\).*make the remote a bare repository.*taken back")
+    assert written(repo, str(checked_out)) == before
+
+
 def test_a_token_in_the_remote_url_is_not_shown(repo: Path) -> None:
     git(repo, "remote", "set-url", "origin", "https://bot:s3cret@no-such-host.invalid/x.git")
     commit(repo, "feat: a")

@@ -20,6 +20,8 @@ from deploylib.git import push_fix, shown_url
     ("refs/tags/v1.1.0: [rejected] (already exists)", "git fetch --tags origin"),
     ("refs/heads/main: [remote rejected] (pre-receive hook declined)", "allow the release user to push"),
     ("refs/heads/main: [remote rejected] (protected branch hook declined)", "allow the release user to push"),
+    ("refs/heads/main: [remote rejected] (branch is currently checked out)", "make the remote a bare repository"),
+    ("refs/heads/main: [remote rejected] (shallow update not allowed)", "fix the remote, or set [release] push"),
     ("git@127.0.0.1: Permission denied (publickey).", "give this machine push access"),
     ("remote: Permission to acme/site.git denied to bot. fatal: unable to access … The requested URL returned "
      "error: 403", "give this machine push access"),
