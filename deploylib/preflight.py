@@ -6,7 +6,8 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
     release      the files [release] names: version files are files, the changelog is not a folder and
                  its folder exists, the templates folder is one
     remote       [release] push = true: the remote named by [release] remote exists, and when its push URL is a
-                 path on this machine, it is a git repository
+                 path on this machine, it is a git repository (a network remote needs the network: the release
+                 stage dry-runs its push before writing, release/stage.py `_refuse_unless_pushable`)
     forge        a forge is configured, or a gate asks one: it can be used (GitHub: GITHUB_TOKEN or GH_TOKEN
                  is set; Forge.problem, no network)
     targets      each environment's target can be used: its folder writable, its remote path, programs and
