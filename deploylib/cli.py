@@ -62,15 +62,19 @@ def main(argv: list[str] | None = None) -> int:
 
             run(Path.cwd(), args.dry_run)
             return int(ExitCode.OK)
-        _refuse_outside_a_repository(Path.cwd())
         ws = discover(Path.cwd()).releasing
         if ws.demo:  # stdout stays the answer alone: VERSION=$(deploylib next-version)
             from deploylib.demo import start_demo
 
+            _refuse_without_the_demo(Path.cwd())
             start_demo(ws, aside=True)
         if args.command == "next-version":
-            from deploylib.git import run_git
+            from deploylib.errors import NotARepository
+            from deploylib.git import repository_problem, run_git
 
+            problem = repository_problem(ws.app)  # the same words as every other reader of history
+            if problem:
+                raise NotARepository(problem)
             head = run_git(ws.app, "rev-parse", "HEAD").strip()
             plan = plan_release(ws, head, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
             refuse_unless_plan_holds(ws, plan)  # never a version the release would refuse (as the dry run)
@@ -85,18 +89,26 @@ def main(argv: list[str] | None = None) -> int:
     return int(ExitCode.OK)
 
 
-def _refuse_outside_a_repository(folder: Path) -> None:
-    """`next-version` and `changelog` read the history of the repository they run in, as doit's tasks do: outside
-    a git repository's working tree, or in one without commits, they stop with the same paragraph (exit 3)
-    whether or not there is a deploy.toml, before the embedded demo is looked at, so nothing (no demo
-    sandbox under .deploylib/) is created in a folder that is not a repository and a script run in the wrong
-    folder gets no demo's version. Raises NotARepository."""
-    from deploylib.errors import NotARepository
+def _refuse_without_the_demo(folder: Path) -> None:
+    """`next-version`, `changelog` and `check` answer as `doit release --dry-run`, `doit changelog` and doit's
+    start-up would in `folder`:
+    without a configuration, for the embedded demo only where doit runs it, beside deploylib's dodo.py (a
+    new clone). Elsewhere doit finds no dodo.py and runs nothing; these refuse too, exit 3, before the demo's
+    sandbox is made, so nothing is created in `folder` and a script run in the wrong folder gets no demo's
+    version: outside a git repository or in one without commits with the paragraph every reader of history
+    gives, else saying there is no deploy.toml. Raises NotARepository or ConfigError."""
+    from deploylib.errors import ConfigError, NotARepository
     from deploylib.git import repository_problem
 
+    if (folder / "dodo.py").is_file():
+        return
     problem = repository_problem(folder)
     if problem:
         raise NotARepository(problem)
+    raise ConfigError(f"There is no deploy.toml in {folder}, so there is no release to plan or write. Run deploylib "
+                      "init there to write one (and dodo.py), or run the command in your repository's root. "
+                      "(Without a configuration, deploylib answers for its embedded demo only beside deploylib's "
+                      "dodo.py, where doit runs the demo.)")
 
 
 def check(folder: Path) -> int:
@@ -115,6 +127,11 @@ def check(folder: Path) -> int:
     if (folder / "pyproject.toml").is_file():
         report.stage(report.OK, "pyproject.toml", "readable; [tool.doit] holds only values doit can use")
     if ws.demo:
+        try:
+            _refuse_without_the_demo(folder)
+        except DeployError as err:
+            report.failure(str(err))
+            return int(err.exit_code)
         report.stage(report.OK, "configuration", f"no deploy.toml in {folder}: doit runs deploylib's embedded demo")
         return int(ExitCode.OK)
     names = ", ".join(ws.config.environments) or "none"

@@ -71,11 +71,13 @@ def test_every_task_that_reads_history_is_exit_3_and_one_paragraph(folder: tuple
 
 
 # A folder without any configuration (no deploy.toml, no dodo.py): doit finds no dodo.py and says so (its own
-# exit 3); every `deploylib` command that reads history says what every task above says, exit 3, instead of
-# answering for the embedded demo, and none creates anything (no .deploylib/demo sandbox) there. `deploylib
-# check` reads no history: it reports that there is no configuration. `deploylib init` needs a repository
-# (with or without commits: making one's first configuration is what it is for).
-EMPTY = {"empty folder": "is not inside a git repository", "empty repository": "has no commits yet"}
+# exit 3); the `deploylib` commands answer as doit would there, so none answers for the embedded demo (doit runs
+# it only beside deploylib's dodo.py: tests/e2e/test_demo.py) and none creates anything (no .deploylib/demo
+# sandbox): exit 3 with the paragraph every reader of history gives, or, in a repository with commits, saying
+# there is no deploy.toml. `deploylib init` needs a repository, with or without commits (writing one's first
+# configuration is what it is for).
+EMPTY = {"empty folder": "is not inside a git repository", "empty repository": "has no commits yet",
+         "repository without configuration": "There is no deploy.toml in"}
 CLI = [["deploylib", "check"], ["deploylib", "init", "--dry-run"], ["deploylib", "init"]]
 
 
@@ -90,9 +92,7 @@ def expected(where: str, command: list[str]) -> tuple[int, str]:
     """(exit code, what stderr or stdout says) of `command` in an `EMPTY` folder."""
     if command[0] == "doit":
         return 3, "Could not find dodo file"
-    if command[1] == "check":
-        return 0, "no deploy.toml in"
-    if command[1] == "init" and where == "empty repository":
+    if command[1] == "init" and where != "empty folder":
         return 0, "deploy.toml"
     return 3, EMPTY[where]
 
@@ -101,8 +101,12 @@ def expected(where: str, command: list[str]) -> tuple[int, str]:
 def empty(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
     root = tmp_path / "folder"
     root.mkdir()
-    if request.param == "empty repository":
+    if request.param != "empty folder":
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    if request.param == "repository without configuration":
+        (root / "index.html").write_text("<h1>Welcome</h1>")
+        _git(root, "add", "-A")
+        _git(root, "-c", "user.name=O", "-c", "user.email=o@x.invalid", "commit", "-q", "-m", "feat: first")
     return root, request.param
 
 
@@ -114,7 +118,7 @@ def test_in_a_folder_without_configuration_no_command_answers_for_the_demo_or_cr
     code, says = expected(where, command)
     out = result.stdout + result.stderr
     assert result.returncode == code and says in out, out
-    assert "fatal:" not in out and "Traceback" not in out and "embedded demo" not in result.stderr
+    assert "fatal:" not in out and "Traceback" not in out and "this is deploylib's embedded demo" not in out
     assert not (root / ".deploylib").exists()
     if code == 3 and command[0] == "deploylib":
         assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
