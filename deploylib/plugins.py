@@ -198,7 +198,20 @@ def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> G
                 raise blame(operation, err) from None
             yield step
     finally:
+        _close(blame, operation, steps)
+
+
+def _close(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> None:
+    """Close a plug-in's generator stopped early (a rollout cut short by a failed validation or an error): a
+    failure in its own clean-up, as on leaving a context manager (`_Context`), does not replace what stopped
+    it and is reported as a warning naming the plug-in."""
+    try:
         steps.close()
+    except Exception as err:
+        from deploylib import report  # only when a plug-in failed: the no-op path imports nothing more
+
+        said = str(err) if isinstance(err, DeployError) else str(blame(f"{operation} (on stopping it)", err))
+        report.stage(report.WARN, operation, said)
 
 
 # The plug-in points. A check is its own options dataclass (options_attr=""); the others hold theirs in `Options`.

@@ -311,21 +311,23 @@ def test_a_target_whose_context_manager_raises_on_leaving_is_a_warning_and_the_d
     assert ledger[0][1:] == ("0.2.0", "succeeded")
 
 
-def test_a_target_whose_context_manager_raises_on_leaving_after_a_rollback_keeps_exit_4(
-        site: Path, plugins: dict[str, str]) -> None:
+@pytest.mark.parametrize("spot", ["lock:exit", "serve:exit", "rollout:close"])
+def test_a_target_whose_clean_up_raises_after_a_rollback_keeps_exit_4(site: Path, plugins: dict[str, str],
+                                                                       spot: str) -> None:
     switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
     switch_to(site, "min_bytes = 10", "min_bytes = 20", "chore: a longer page")  # 0.2.0 fails this check
     forge_state(site)
     first = run_doit(site, "deploy:production", env=plugins)
     assert first.returncode == 0, first.stdout + first.stderr
-    (site.parent / "live" / "fault").write_text("lock:exit")
+    (site.parent / "live" / "fault").write_text(spot)
     (site / "site" / "index.html").write_text("<h1>short</h1>")
     git(site, "commit", "-qam", "feat: short (#6)")
     forge_state(site)
     result = run_doit(site, "deploy:production", env=plugins)
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 4 and "Traceback" not in out, out
-    assert "failed in lock (on leaving it): it raised RuntimeError: fault injected at lock:exit" in out
+    operation, leaving = spot.split(":")[0], "on stopping it" if spot == "rollout:close" else "on leaving it"
+    assert f"failed in {operation} ({leaving}): it raised RuntimeError: fault injected at {spot}" in out
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
 
 

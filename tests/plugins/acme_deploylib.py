@@ -39,7 +39,7 @@ from deploylib.forge.base import (
 from deploylib.model import Artifact, CheckResult, Release, Verdict
 from deploylib.notify.base import Event, Notifier, NotifierOptions
 from deploylib.state.lock import LockHolder
-from deploylib.targets.base import Target
+from deploylib.targets.base import Batch, Target
 from deploylib.targets.serve import static_server
 from deploylib.targets.store import ReleaseStore
 from deploylib.validate.base import Check, Round, path_option
@@ -186,7 +186,8 @@ class BrittleFolderTarget(FolderTarget):
 
 class FaultyFolderTarget(FolderTarget):
     """Raises RuntimeError (a bug: not a TargetError) at the spot the file `fault` in its folder names, if any:
-    "lock:enter", "lock:exit", "serve:enter" or "serve:exit" (its context managers' __enter__ / __exit__)."""
+    "lock:enter", "lock:exit", "serve:enter" or "serve:exit" (its context managers' __enter__ / __exit__), or
+    "rollout:close" (its rollout generator's clean-up)."""
 
     def _fault(self, spot: str) -> None:
         fault = self.base / "fault"
@@ -201,6 +202,12 @@ class FaultyFolderTarget(FolderTarget):
                 yield left_behind
         finally:
             self._fault("lock:exit")
+
+    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+        try:
+            yield from super().rollout(release, by)
+        finally:
+            self._fault("rollout:close")
 
     @contextmanager
     def serve(self) -> Iterator[str | None]:

@@ -1,6 +1,7 @@
-"""A plug-in's methods are contained (deploylib.plugins.Contained): what they return too — a generator's steps,
-and a context manager's __enter__ and __exit__. An exception that is not a DeployError becomes the blamed
-DeployError on entering; on leaving, the outcome of the with-body stands and the plug-in's failure is a warning."""
+"""A plug-in's methods are contained (deploylib.plugins.Contained): what they return too — a generator's steps
+and its closing, and a context manager's __enter__ and __exit__. An exception that is not a DeployError becomes
+the blamed DeployError on entering or in a step; on leaving or closing, the outcome of what ran stands and the
+plug-in's failure is a warning."""
 
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ class Plugin:
             self._maybe("exit")
 
     def steps(self) -> Iterator[int]:
-        yield 1
-        self._maybe("step")
-        yield 2
+        try:
+            yield 1
+            self._maybe("step")
+            yield 2
+        finally:
+            self._maybe("close")
 
     def folder(self) -> Path:
         return Path("/tmp")
@@ -81,6 +85,16 @@ def test_a_generators_step_that_raises_is_blamed() -> None:
     assert next(steps) == 1
     with pytest.raises(TargetError, match="failed in steps: RuntimeError: bug at step"):
         next(steps)
+
+
+def test_a_generator_that_raises_when_stopped_early_is_a_warning_and_what_stopped_it_stands(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    steps = Contained(Plugin("close"), blame).steps()
+    with pytest.raises(ValidationFailed):
+        for _ in steps:
+            raise ValidationFailed("the first batch failed its checks")
+    steps.close()
+    assert "failed in steps (on stopping it): RuntimeError: bug at close" in capsys.readouterr().out
 
 
 def test_a_path_is_returned_as_it_is_not_as_a_context_manager() -> None:
