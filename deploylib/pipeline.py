@@ -624,14 +624,22 @@ def _keep_evidence(results: list[CheckResult], base: Path, which: str) -> list[C
     return kept
 
 
-def validate(ws: Workspace, env_name: str) -> None:
-    """Check the live release of an environment now; report only (`doit rollback` restores)."""
+@contextlib.contextmanager
+def _on_environment(ws: Workspace, env_name: str) -> Iterator[tuple[EnvironmentConfig, Target, Ledger, Release | None]]:
+    """A command acting on one environment (validate, rollback): names it to the run's outputs
+    (events.Identified), keeps its record (`_recorded`) and first completes a run killed on it (`recover`);
+    gives (environment, its target, the ledger, the release live there or None)."""
     env = ws.config.environment(env_name)
     events.emit(events.Identified(env.name, url=env.url))
     target, ledger = open_target(env, ws.app), ws.ledger
     with _recorded(ws):
         recover(ws, env, target, ledger)
-        live = target.live()
+        yield env, target, ledger, target.live()
+
+
+def validate(ws: Workspace, env_name: str) -> None:
+    """Check the live release of an environment now; report only (`doit rollback` restores)."""
+    with _on_environment(ws, env_name) as (env, target, ledger, live):
         if live is None:
             raise DeployError(f"Nothing is deployed on {env.name} ({target.describe()}), so there is nothing to "
                               f"validate. Deploy first: doit deploy:{env.name}.")
@@ -666,12 +674,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     marked bad or never live, or replacing what deploylib did not publish, only with `force`; the release
     already live is left as it is (nothing recorded)."""
     started = time.perf_counter()
-    env = ws.config.environment(env_name)
-    events.emit(events.Identified(env.name, url=env.url))
-    target, ledger = open_target(env, ws.app), ws.ledger
-    with _recorded(ws):
-        recover(ws, env, target, ledger)
-        live = target.live()
+    with _on_environment(ws, env_name) as (env, target, ledger, live):
         choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
         events.emit(events.Identified(version=choice.version, tag=_tag(ws, choice.version), digest=choice.digest))
         if live is not None and choice.id == live.id:  # `--to` the live release: nothing to switch, ask or record

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,7 +203,7 @@ class FaultyFolderTarget(FolderTarget):
         finally:
             self._fault("lock:exit")
 
-    def rollout(self, release: Release, by: str) -> Iterator[Batch]:
+    def rollout(self, release: Release, by: str) -> Generator[Batch, None, None]:
         try:
             yield from super().rollout(release, by)
         finally:
