@@ -33,9 +33,20 @@ def installed_version() -> str:
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: reads the installed metadata only when asked (importlib.metadata costs ~20 ms of every start)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the installed version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"deploylib {installed_version()}")  # on stdout, as argparse's own "version" action
+        parser.exit()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploylib", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"deploylib {installed_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     nxt = commands.add_parser("next-version", help="print the version the next release gets, or none")
     nxt.add_argument("--prerelease", default="", help="a prerelease token, e.g. rc")
