@@ -80,15 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             _refuse_without_the_demo(Path.cwd())
             start_demo(ws, aside=True)
         if args.command == "next-version":
-            from deploylib.errors import NotARepository
-            from deploylib.git import repository_problem, run_git
+            from deploylib.git import head_of
 
-            problem = repository_problem(ws.app)  # the same words as every other reader of history
-            if problem:
-                raise NotARepository(problem)
-            head = run_git(ws.app, "rev-parse", "HEAD").strip()
-            plan = plan_release(ws, head, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
-            refuse_unless_plan_holds(ws, plan)  # never a version the release would refuse (as the dry run)
+            head = head_of(ws.app)  # refused in the same words as by every other reader of history
+            plan = plan_release(ws, head.sha, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
+            refuse_unless_plan_holds(ws, plan, head)  # never a version the release would refuse (as the dry run)
             report.plain(plan.version if plan.is_release else "none")
         else:
             from deploylib.release.stage import write_changelog

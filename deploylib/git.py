@@ -87,9 +87,40 @@ def repository_problem(repo: Path) -> str:
     for git's answer (raises GitError for a `repo` that does not exist)."""
     if shutil.which("git") is None:
         return _NO_GIT
-    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--verify", "-q",
-                            "HEAD"], cwd=repo, capture_output=True, text=True, check=False)
-    answers = probe.stdout.split()
+    return _problem(repo, *_probe(repo))
+
+
+@dataclass(frozen=True)
+class Head:
+    """HEAD of a working tree with commits."""
+
+    sha: str  # full sha
+    shallow: bool  # the repository is a shallow clone: history before its boundary is missing
+
+
+def head_of(repo: Path) -> Head:
+    """HEAD of `repo` and whether it is a shallow clone, read with `repository_problem`'s checks in one git
+    process. Raises NotARepository (exit 3) with `repository_problem`'s paragraph when there is a problem."""
+    if shutil.which("git") is None:
+        raise NotARepository(_NO_GIT)
+    answers, code = _probe(repo)
+    problem = _problem(repo, answers, code)
+    if problem:
+        raise NotARepository(problem)
+    return Head(answers[3], answers[2] == "true")
+
+
+def _probe(repo: Path) -> tuple[list[str], int]:
+    """git's answers (bare, inside the work tree, shallow, HEAD's sha; the first three "true"/"false", none
+    outside a repository, no sha without commits) and its exit code."""
+    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-inside-work-tree",
+                            "--is-shallow-repository", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True,
+                           text=True, check=False)
+    return probe.stdout.split(), probe.returncode
+
+
+def _problem(repo: Path, answers: list[str], code: int) -> str:
+    """`repository_problem`'s answer from `_probe`'s."""
     if len(answers) < 2:
         elsewhere = next((f" ({name}={os.environ[name]} is set, and git looks there instead)"
                           for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)), "")
@@ -102,7 +133,7 @@ def repository_problem(repo: Path) -> str:
     if answers[1] != "true":
         return (f"{repo} is inside a repository's .git folder, not its working tree. Run the command in the "
                 "repository's root (where deploy.toml is).")
-    if probe.returncode == 0:
+    if code == 0:
         return ""
     branch = subprocess.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=repo, capture_output=True,
                             text=True, check=False).stdout.strip()
@@ -273,13 +304,12 @@ def tag_commit(repo: Path, tag: str) -> str:
         return ""
 
 
-def tag_object_type(repo: Path, tag: str) -> str:
-    """What the tag finally names once annotated tags are peeled ("commit", "tree", "blob"), or "" when there
-    is no such tag or git fails; never raises."""
-    try:
-        return run_git(repo, "cat-file", "-t", f"refs/tags/{tag}^{{}}").strip()
-    except GitError:
-        return ""
+def tag_target(repo: Path, tag: str) -> tuple[str, str]:
+    """(full sha, type) of what the tag finally names once annotated tags are peeled, the type being "commit",
+    "tree" or "blob"; ("", "") when there is no such tag or git fails. One process; never raises."""
+    done = git_run(repo, "cat-file", "--batch-check", stdin=f"refs/tags/{tag}^{{}}\n".encode())
+    found = done.out.split()
+    return (found[0], found[1]) if done.ok and len(found) == 3 else ("", "")
 
 
 def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:

@@ -127,6 +127,15 @@ def markdown_text(text: str) -> str:
     return "".join(parts)
 
 
+def own_template_used(template: str, override_dir: Path | None) -> bool:
+    """Whether `render` would render deploylib's own `template`: `override_dir` (the user's templates folder,
+    None for none) holds no file of that name, and the shipped one is there. Looked up as Jinja2's
+    FileSystemLoader does (the first folder holding a regular file of that name wins)."""
+    if override_dir is not None and (override_dir / template).is_file():
+        return False
+    return (shipped("changelog_templates") / template).is_file()
+
+
 def render(template: str, override_dir: Path | None, **context: Any) -> str:
     """Render `template` (a file name such as "CHANGELOG.md.j2") from `override_dir` if it has one, else
     deploylib's default, in a Jinja2 sandbox with StrictUndefined (an unknown name is an error, not "").

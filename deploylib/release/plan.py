@@ -1,7 +1,7 @@
 """Planning a release: the next version from the tags and the commits since the last release, and the
 release's refusals of that version. Read-only and cheap (three git processes: tags, ancestry, log); kept
 apart from the release stage (stage.py) so that planning loads no changelog, forge or journal code (only
-`refuse_unless_plan_holds` does, for a release, to compute the release's file edits).
+`refuse_unless_plan_holds` loads edits.py, for a release, to check the release's file edits).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.errors import GitError, ReleaseError
-from deploylib.git import is_ancestor, log_entries, run_git, tag_commit, tag_object_type, tag_refs
+from deploylib.git import Head, head_of, is_ancestor, log_entries, tag_refs, tag_target
 from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
 
@@ -160,19 +160,21 @@ def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> 
     return pushed_version == plan.version
 
 
-def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan) -> None:
+def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan, head: Head | None = None) -> None:
     """Every refusal of the release about the version `plan` names, wherever HEAD stands (any branch, any
     tree): what `doit release --dry-run` and `deploylib next-version` check so that they never name a version
-    the release refuses. Reads only: the release's file edits are computed and dropped. Raises GitError (exit
-    1) for a shallow clone or tags not fetched, ReleaseError (exit 1) for the next tag on another commit or on
-    no commit, or a version file or template the release could not use. Branch, clean tree and upstream are
-    the release's own refusals (stage._refuse_unless_releasable): a question may be asked from anywhere."""
-    shallow, head = run_git(ws.app, "rev-parse", "--is-shallow-repository", "HEAD").split()
-    refuse_version(ws, plan, head, shallow == "true")
+    the release refuses. `head`: HEAD as read for the plan (git.head_of), read here when None. Reads only: the
+    release's file edits are checked and dropped. Raises GitError (exit 1) for a shallow clone or tags not
+    fetched, ReleaseError (exit 1) for the next tag on another commit or on no commit, or a version file or
+    template the release could not use, NotARepository (exit 3) when `head` is None and there is no HEAD.
+    Branch, clean tree and upstream are the release's own refusals (stage._refuse_unless_releasable): a
+    question may be asked from anywhere."""
+    head = head or head_of(ws.app)
+    refuse_version(ws, plan, head.sha, head.shallow)
     if plan.is_release:
-        from deploylib.release.stage import release_edits  # changelog and forge code: only when there is a release
+        from deploylib.release.edits import refuse_unusable_edits  # only when there is a release
 
-        release_edits(ws, plan)
+        refuse_unusable_edits(ws, plan)
 
 
 def refuse_version(ws: Workspace, plan: VersionPlan, head: str, shallow: bool) -> None:
@@ -197,8 +199,8 @@ def _refuse_a_tag_elsewhere(ws: Workspace, tag: str, head: str) -> None:
     """The next release's tag must be absent, or on HEAD (then the release is finished, not repeated). A tag on
     a commit off HEAD's history (a maintenance branch's release) is not read as released here, so the plan can
     name it again."""
-    existing = tag_commit(ws.app, tag)
-    named = tag_object_type(ws.app, tag)
+    target, named = tag_target(ws.app, tag)
+    existing = target if named == "commit" else ""
     if named and not existing:  # a tag of a tree or blob: `git tag` would refuse the release's after its commit
         raise ReleaseError(f"The tag {tag} already exists in {ws.app} and names a {named}, not a commit, so the "
                            f"release cannot tag {tag}. Nothing was written. Delete the stray tag if it is wrong "

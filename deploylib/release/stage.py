@@ -7,11 +7,8 @@ whose tag already exists on HEAD instead of duplicating it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 
 import semver
 
@@ -39,6 +36,7 @@ from deploylib.git import (
 )
 from deploylib.model import Artifact
 from deploylib.release import changelog, journal, staged_edits
+from deploylib.release.edits import release_edits, templates, version_notes
 from deploylib.release.plan import (
     Tag,
     last_stable,
@@ -53,7 +51,6 @@ from deploylib.release.plan import (
 from deploylib.release.plan import last_release_tag as last_release_tag  # re-exported: the release's API
 from deploylib.release.plan import plan_release as plan_release
 from deploylib.release.plan import release_files as release_files
-from deploylib.release.version_files import planned_edits
 from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.release.versioning.commits import Commit
@@ -90,7 +87,7 @@ def write_changelog(ws: Workspace, full: bool) -> None:
     existing = textfile.read(path) if path.exists() else ""
     if full:
         history = release_history(ws)
-        rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=history)
+        rendered = changelog.render("CHANGELOG.md.j2", templates(ws), releases=history)
         textfile.write(path, textfile.conform(changelog.with_unreleased(rendered, existing), existing))
         report.stage(report.OK, "changelog", f"{path} regenerated from {len(history)} release(s)")
         return
@@ -100,7 +97,7 @@ def write_changelog(ws: Workspace, full: bool) -> None:
         raise ReleaseError(f"There is no release tag ({ws.config.release.tag_format}) on HEAD's history in "
                            f"{ws.app}, so there is no section to write.")
     version = str(last.version)
-    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws), releases=[_notes_of_tag(ws, last, tags)])
+    rendered = changelog.render("CHANGELOG.md.j2", templates(ws), releases=[_notes_of_tag(ws, last, tags)])
     textfile.write(path, changelog.update(existing, rendered, version))
     report.stage(report.OK, "changelog", f"{path}: section {version} written")
 
@@ -118,8 +115,8 @@ def preview(ws: Workspace, plan: VersionPlan) -> None:
     report.plain(f"next version: {plan.version if plan.is_release else 'none'}")
     report.plain(plan.describe())
     if plan.is_release:
-        notes = _notes(ws, plan.version, plan.previous, plan.commits)
-        report.plain(changelog.render("release_notes.md.j2", _templates(ws), release=notes).rstrip("\n"))
+        notes = version_notes(ws, plan.version, plan.previous, plan.commits)
+        report.plain(changelog.render("release_notes.md.j2", templates(ws), release=notes).rstrip("\n"))
 
 
 def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: RepoState | None = None) -> str:
@@ -144,7 +141,7 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
     forge = open_forge(ws.config.release, ws.app)  # a missing token stops us before anything is written
     if plan.is_release:
         _write_release(ws, plan, tag, state or repo_state(ws.app))
-        notes = _notes(ws, plan.version, plan.previous, plan.commits)
+        notes = version_notes(ws, plan.version, plan.previous, plan.commits)
     else:  # HEAD already carries the tag
         _push_if_missing(ws, tag)
         tags = version_tags(ws)
@@ -152,7 +149,7 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
     if forge is not None:
         attach = forge.options.upload_artifact and artifact is not None and artifact.version == plan.version
         assets = (ReleaseAsset(f"{ws.app.name}-{plan.version}.tar", artifact.tar),) if attach and artifact else ()
-        body = changelog.render("release_notes.md.j2", _templates(ws), release=notes)
+        body = changelog.render("release_notes.md.j2", templates(ws), release=notes)
         url = forge.publish_release(ForgeRelease(tag, tag, body, bool(semver.Version.parse(plan.version).prerelease),
                                                  tag_commit(ws.app, tag), assets))
         assert ws.config.release.forge is not None
@@ -178,20 +175,6 @@ def release_links(ws: Workspace, version: str, limit: int = 5) -> tuple[str, str
     return tag.name, page, highlights[:limit]
 
 
-def _templates(ws: Workspace) -> Path | None:
-    return ws.app / ws.config.release.templates if ws.config.release.templates else None
-
-
-def _notes(ws: Workspace, version: str, previous: str, commits: tuple[Commit, ...],
-           date: str = "") -> changelog.ReleaseNotes:
-    """The notes of `version` dated `date` (today in UTC, a new release's date, when not given)."""
-    notes = changelog.release_notes(version, date or datetime.now(UTC).strftime("%Y-%m-%d"), commits,
-                                    ws.config.release.include_other)
-    web = web_url(ws.config.release)
-    compare = f"{web}/compare/{tag_name(ws, previous)}...{tag_name(ws, version)}" if web and previous else ""
-    return dataclasses.replace(notes, repo_url=web, compare_url=compare)
-
-
 def _notes_of_tag(ws: Workspace, tag: Tag, tags: list[Tag]) -> changelog.ReleaseNotes:
     """Notes for a release that is already tagged: its members (see `members`)."""
     return _notes_of(ws, tag, tags, read_commits(ws, *members(tag.commit, tags, tag.version)))
@@ -203,20 +186,7 @@ def _notes_of(ws: Workspace, tag: Tag, tags: list[Tag], commits: tuple[Commit, .
     release looked for)."""
     earlier = next((t for t in tags if not t.version.prerelease and t.version < tag.version
                     and is_ancestor(ws.app, t.commit, tag.commit)), None) if web_url(ws.config.release) else None
-    return _notes(ws, str(tag.version), str(earlier.version) if earlier else "", commits, tag.date)
-
-
-def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
-    """The new text of every file the release commit writes: the version files and the changelog,
-    all computed (and any problem raised) before one is written. Returns {repository-relative path:
-    new text}. Raises ReleaseError (exit 1) for an unusable version file or template."""
-    cfg = ws.config.release
-    rendered = changelog.render("CHANGELOG.md.j2", _templates(ws),
-                                releases=[_notes(ws, plan.version, plan.previous, plan.commits)])
-    path = ws.app / cfg.changelog
-    edits = planned_edits(ws.app, cfg.version_files, plan.version)
-    edits[cfg.changelog] = changelog.update(textfile.read(path) if path.exists() else "", rendered, plan.version)
-    return edits
+    return version_notes(ws, str(tag.version), str(earlier.version) if earlier else "", commits, tag.date)
 
 
 @contextmanager

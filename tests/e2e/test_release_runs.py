@@ -280,6 +280,51 @@ def test_a_version_file_the_release_cannot_edit_fails_the_dry_run_as_it_fails_th
     assert "next version" not in dry.stdout
 
 
+
+# A changelog template of the user's ([release] templates) is rendered by `deploylib next-version` and the dry run
+# as by the release, so each refuses what the release refuses, in the same words; deploylib's own is not rendered
+# by them (it renders every release: tests/unit/test_changelog.py).
+TEMPLATES = [
+    ("syntax-error", "{% for r in releases %}\n## [{{ r.version }]\n{% endfor %}\n", "line 2, is invalid"),
+    ("undefined-name", "{% for r in releases %}\n## [{{ r.version }}] {{ r.codename }}\n{% endfor %}\n",
+     "failed while rendering"),
+    ("no-section-heading", "{% for r in releases %}\n# {{ r.version }}\n{% endfor %}\n",
+     "rendered no '## [1.0.1]' heading"),
+    ("usable", "{% for r in releases %}\n## [{{ r.version }}] custom\n{% endfor %}\n", "1.0.1"),
+]
+
+
+@pytest.mark.parametrize(("case", "template", "expected"), TEMPLATES, ids=[c[0] for c in TEMPLATES])
+def test_a_users_changelog_template_is_refused_by_next_version_and_the_dry_run_as_by_the_release(
+        tmp_path: Path, case: str, template: str, expected: str) -> None:
+    repo = make_repo(tmp_path / "site", '[release]\npush = false\ntemplates = "templates"\n')
+    (repo / "templates").mkdir()
+    (repo / "templates" / "CHANGELOG.md.j2").write_text(template)
+    git(repo, "add", "-A")
+    commit(repo, "fix: b")
+    cli = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=repo, capture_output=True,
+                         text=True, env=os.environ, timeout=120)
+    dry, real = run_doit(repo, "release", "--dry-run"), run_doit(repo, "release")
+    if expected[0].isdigit():
+        assert (cli.returncode, cli.stdout.strip(), real.returncode) == (0, expected, 0), cli.stderr + real.stderr
+        assert f"next version: {expected}" in dry.stdout and "## [1.0.1] custom" in (repo / "CHANGELOG.md").read_text()
+        return
+    assert outcome(cli) == outcome(dry) == outcome(real), (cli.stderr, dry.stderr, real.stderr)
+    assert outcome(cli)[0] == 1 and expected in outcome(cli)[1] and "Traceback" not in cli.stderr + dry.stderr
+    assert cli.stdout == "" and "next version" not in dry.stdout and git(repo, "tag", "--list") == "v1.0.0"
+
+
+def test_a_shallow_clone_is_refused_by_next_version_and_the_dry_run_as_by_the_release(tmp_path: Path) -> None:
+    origin = make_repo(tmp_path / "origin")
+    commit(origin, "fix: b")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(tmp_path / "shallow")], check=True)
+    repo = tmp_path / "shallow"
+    cli = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=repo, capture_output=True,
+                         text=True, env=os.environ, timeout=120)
+    dry, real = run_doit(repo, "release", "--dry-run"), run_doit(repo, "release")
+    assert outcome(cli) == outcome(dry) == outcome(real), (cli.stderr, dry.stderr, real.stderr)
+    assert outcome(cli)[0] == 1 and "shallow clone" in outcome(cli)[1] and cli.stdout == ""
+
 # Tag layouts around a maintenance line (jekyll/minima): main's last reachable release is v2.5.0, fix commits
 # follow, and a v2.5.1 tag exists somewhere. `deploylib next-version`, the dry run and the release give the same
 # answer, or the same refusal (exit code and message), on every layout.

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.release.changelog import markdown_text, release_notes, render, section_of, update, with_unreleased
+from deploylib.release.changelog import (
+    markdown_text,
+    own_template_used,
+    release_notes,
+    render,
+    section_of,
+    update,
+    with_unreleased,
+)
 from deploylib.release.versioning.commits import parse
 
 OLD = """# Changelog
@@ -173,3 +182,50 @@ def test_a_regenerated_changelog_keeps_the_unreleased_section_on_top(unreleased:
     regenerated = with_unreleased(section("1.1.0", "feat: a"), existing)
     kept = unreleased.replace("\r\n", "\n").rstrip("\n")
     assert regenerated.index(kept) < regenerated.index("## [1.1.0]") and "old text" not in regenerated
+
+
+# deploylib's own CHANGELOG.md.j2 renders the section of any release, so `deploylib next-version` and the dry run
+# check a release's edits without rendering it (release.edits.refuse_unusable_edits): every kind of version and
+# of notes below gives a section under its own heading, added to an empty or an existing changelog.
+SHIPPED_RENDERS = [
+    ("first release, no sections", "0.1.0", ("docs: only docs",), ""),
+    ("every section and Other", "2.0.0", ("feat!: api", "fix(ui): x (#3)", "perf: y", 'Revert "feat: z"', "Tidy"), ""),
+    ("prerelease", "1.1.0-rc.2", ("feat: a",), ""),
+    ("build metadata", "1.0.1+build.7", ("fix: a",), ""),
+    ("prerelease and build metadata", "10.20.30-alpha.beta.1+x.y", ("fix: a",), ""),
+    ("markup in subjects and scopes", "1.2.0", ("feat(<x>_y): ## [1.2.0] `a` *b* [c](d) <e> & __f__",), ""),
+    ("linked to a forge", "3.0.0", ("fix: a (#9)",), "https://github.com/o/r"),
+    ("empty description", "1.0.2", ("fix: ",), ""),
+]
+
+
+@pytest.mark.parametrize(("case", "version", "messages", "web"), SHIPPED_RENDERS, ids=[c[0] for c in SHIPPED_RENDERS])
+def test_the_shipped_template_renders_the_section_of_every_release(case: str, version: str, messages: tuple[str, ...],
+                                                                 web: str) -> None:
+    release = release_notes(version, "2026-11-24", [parse(m, f"{i:07d}" + "0" * 33) for i, m in enumerate(messages)],
+                            include_other=True)
+    if web:
+        release = dataclasses.replace(release, repo_url=web, compare_url=f"{web}/compare/v0.9.0...v{version}")
+    rendered = render("CHANGELOG.md.j2", None, releases=[release])
+    assert section_of(rendered, version).startswith(f"## [{version}]")
+    assert section_of(update(OLD, rendered, version), version) == section_of(rendered, version)
+
+
+@pytest.mark.parametrize(("user_folder", "used"), [
+    (None, True),  # no [release] templates
+    ("missing", True),  # configured, not there (the preflight names it)
+    ("empty", True),  # a folder holding other templates only
+    ("directory", True),  # a folder named CHANGELOG.md.j2 is not a template: Jinja2 looks further
+    ("file", False),
+])
+def test_the_shipped_template_is_used_unless_the_users_folder_holds_one(tmp_path: Path, user_folder: str | None,
+                                                                       used: bool) -> None:
+    folder = tmp_path / "templates"
+    if user_folder in ("empty", "directory", "file"):
+        folder.mkdir()
+        (folder / "release_notes.md.j2").write_text("{{ release.version }}\n")
+    if user_folder == "directory":
+        (folder / "CHANGELOG.md.j2").mkdir()
+    if user_folder == "file":
+        (folder / "CHANGELOG.md.j2").write_text("## [{{ releases[0].version }}]\n")
+    assert own_template_used("CHANGELOG.md.j2", folder if user_folder else None) is used
