@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -724,6 +725,70 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entrie
             mtime = _write(tar, entry, target, artifact)
             record(Entry(entry.path, entry.sha256, entry.size, entry.mode, entry.offset, entry.blob, mtime))
 
+
+
+class Unexpected(ArtifactError):
+    """A tree being updated in place holds something its records do not explain in a way `update` does not
+    repair (e.g. a file where a folder must be): the caller unpacks afresh instead."""
+
+
+def update(artifact: Artifact, dest: Path, there: Iterable[Entry],
+           record: Callable[[Entry], None] = lambda entry: None) -> None:
+    """Turn `dest`, an unpacked release whose store entries are `there`, into the artifact's tree in place
+    (see `unpack` for the checks): a file recorded with the same content and mode and unchanged since (size,
+    mtime in ns, mode: one lstat) stays as it is; every other file is removed, then written from the tar and
+    hashed (never written through: its inode may be another store's hard link); whatever the artifact does
+    not hold is removed (links and special files first, so nothing is written through them), so the tree
+    holds the artifact's files and folders only. `record` receives each file's entry with its mtime (ns),
+    in path order. Costs no link or folder per unchanged file, as `unpack` from an earlier release does.
+    Raises ArtifactError as `unpack` does (`dest` partly updated: the caller removes it), its subclass
+    Unexpected when `dest` holds something in the way of a write (a folder where a file goes, or the
+    reverse: the caller removes it and unpacks afresh), OSError when it cannot be written."""
+    folders = check_tar(artifact)
+    base = str(dest)
+    present = []
+    for name, item in _below(base):
+        if item.is_dir(follow_symlinks=False) or item.is_file(follow_symlinks=False):
+            present.append((name, item.path))
+        else:
+            os.unlink(item.path)  # a link or a special file: never a release's
+    files: set[str] = set()
+    try:
+        for folder in folders:
+            os.makedirs(f"{base}/{folder}", exist_ok=True)
+        with artifact.tar.open("rb") as tar:
+            for entry, old in _aligned(read_entries(artifact.manifest), there):
+                files.add(entry.path)
+                target = f"{base}/{entry.path}"
+                if old is not None and (old.sha256, old.mode) == (entry.sha256, entry.mode) \
+                        and unchanged(target, old):
+                    mtime = old.mtime
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(target)
+                    mtime = _write(tar, entry, target, artifact)
+                record(Entry(entry.path, entry.sha256, entry.size, entry.mode, entry.offset, entry.blob, mtime))
+    except (IsADirectoryError, NotADirectoryError, FileExistsError) as err:
+        raise Unexpected(f"{err.filename}: {err.strerror}") from None
+    _prune(present, files, folders)
+
+
+def _prune(present: list[tuple[str, str]], files: set[str], folders: list[str]) -> None:
+    """Remove each of `present` ((relative path, path), a folder before what it holds) that is neither one of
+    `files` nor a folder of the artifact (one of `folders`, or one holding a file)."""
+    kept = set(folders)
+    for name in files:
+        parent = name.rpartition("/")[0]
+        while parent and parent not in kept:
+            kept.add(parent)
+            parent = parent.rpartition("/")[0]
+    for name, path in present:
+        if name in files or name in kept or not os.path.lexists(path):  # gone: inside a folder removed before it
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 def _link(source: str, target: str) -> None:
     try:

@@ -1,7 +1,7 @@
 """Servers reached over SSH, each in Capistrano's layout (see layout.py) plus `shared/`.
 
-deploy   the artifact is unpacked once on this machine (a staging copy hard-linking unchanged files
-         from the previous one, so they keep their times), then rsync'd to every host at once into
+deploy   the artifact is unpacked once on this machine (a staging copy: the previous one updated in
+         place, so unchanged files keep their times), then rsync'd to every host at once into
          releases/.partial-<id> with --link-dest on the host's live release, so only the delta
          moves; verified there with sha256sum against the manifest; `shared` paths linked in;
          renamed to releases/<id>; its metadata written last (until then it is incomplete).
@@ -379,7 +379,7 @@ class SshTarget(Target):
                                 "backslashes cannot be verified on SSH hosts. Rename it in the build.")
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
-        staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest()))
+        staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest(), consume=True))
         sent = self._each(self.hosts, lambda host: self._upload(host, staged, release, manifest))
         total = sum(sent)
         report.stage(report.OK, f"upload:{self.environment}",

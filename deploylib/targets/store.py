@@ -20,7 +20,18 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from deploylib.build.artifact import Entry, ManifestWriter, quietly, read_entries, unchanged, unpack, verify_tree
+from deploylib.build.artifact import (
+    Entry,
+    ManifestWriter,
+    Unexpected,
+    quietly,
+    read_entries,
+    unchanged,
+    unpack,
+    update,
+    verify_tree,
+)
+from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
@@ -94,15 +105,17 @@ class ReleaseStore:
                                 "it is not made live. Deploy its artifact again to repair it, or choose another "
                                 "release.")
 
-    def put(self, artifact: Artifact, like: Release | None = None) -> Release:
+    def put(self, artifact: Artifact, like: Release | None = None, consume: bool = False) -> Release:
         """Unpack and verify `artifact` as a release, hard-linking the files it shares with `like`, or all
         of them from a verified copy of the same release in another store; an existing, intact copy is
-        reused as it is.
+        reused as it is. With `consume` (a store of disposable copies: SSH staging), `like` is not kept:
+        its folder becomes the new release's, updated in place (artifact.update: the files they share stay
+        as they are, with no link or folder made for each), unless a verified copy can be cloned.
 
         Unpacks under a `.partial-` name and renames it into place (rename(2)), then writes the metadata
         last, so a killed deploy leaves nothing listed (and the next `put` removes its leftovers). Raises
         ArtifactError (exit 1) for an artifact that fails its checks, and OSError (e.g. a full disk, no
-        permission), with no new release listed."""
+        permission), with no new release listed (nor, with `consume`, `like`)."""
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
         dest = self.folder / release.id
@@ -112,6 +125,9 @@ class ReleaseStore:
                 shutil.rmtree(partial, ignore_errors=True)
             else:
                 partial.unlink(missing_ok=True)
+        for orphan in self.folder.glob("*.manifest.json"):  # of a release consumed by a killed `put`
+            if not (self.folder / orphan.name.removesuffix(".manifest.json")).is_dir():
+                orphan.unlink(missing_ok=True)
         if self.read(release.id) is not None and not self.problems(release.id):
             self._just_built.add(release.id)
             self._list_copy(artifact, release)
@@ -121,9 +137,12 @@ class ReleaseStore:
         try:
             if not self._clone(artifact, partial, records):
                 like_ok = like is not None and self.read(like.id) is not None
-                earlier = read_entries(self._records(like.id)) if like and like_ok else iter(())
-                unpack(artifact, partial, self.folder / like.id if like and like_ok else None,
-                       quietly(earlier), records.add)
+                if like and like_ok and consume:
+                    self._consume(like, artifact, partial, records)
+                else:
+                    earlier = read_entries(self._records(like.id)) if like and like_ok else iter(())
+                    unpack(artifact, partial, self.folder / like.id if like and like_ok else None,
+                           quietly(earlier), records.add)
         except BaseException:
             records.discard()
             shutil.rmtree(partial, ignore_errors=True)
@@ -140,6 +159,21 @@ class ReleaseStore:
         self._just_built.add(release.id)
         self._list_copy(artifact, release)
         return release
+
+    def _consume(self, like: Release, artifact: Artifact, partial: Path, records: _Records) -> None:
+        """Make `partial` the artifact's tree from `like`'s folder, moved there (`like` is then no longer
+        stored): updated in place, or unpacked afresh when it holds something in the way (artifact.Unexpected)."""
+        (self.folder / f"{like.id}.json").unlink()  # first: never listed without its folder
+        os.rename(self.folder / like.id, partial)
+        crash_point("staging:moved")
+        try:
+            update(artifact, partial, quietly(read_entries(self._records(like.id))), records.add)
+        except Unexpected:
+            shutil.rmtree(partial)
+            records.restart()
+            unpack(artifact, partial, None, (), records.add)
+        finally:
+            self._records(like.id).unlink(missing_ok=True)
 
     def _clone(self, artifact: Artifact, partial: Path, records: _Records) -> bool:
         """Build the release from a verified copy in another store by hard links; False (nothing left
