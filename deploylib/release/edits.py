@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploylib import textfile
+from deploylib.errors import ReleaseError
 from deploylib.release import changelog
 from deploylib.release.plan import tag_name
 from deploylib.release.version_files import planned_edits
@@ -49,8 +50,7 @@ def version_notes(ws: Workspace, version: str, previous: str, commits: tuple[Com
 def release_edits(ws: Workspace, plan: VersionPlan) -> dict[str, str]:
     """The new text of every file the release commit writes: the version files and the changelog,
     all computed (and any problem raised) before one is written. Returns {repository-relative path:
-    new text}. Raises ReleaseError (exit 1) for an unusable version file or template, OSError or
-    UnicodeDecodeError for a changelog that cannot be read as UTF-8."""
+    new text}. Raises ReleaseError (exit 1) for an unusable version file, template or changelog."""
     release, edits, existing = _inputs(ws, plan)
     rendered = changelog.render(CHANGELOG_TEMPLATE, templates(ws), releases=[release])
     edits[ws.config.release.changelog] = changelog.update(existing, rendered, plan.version)
@@ -71,6 +71,21 @@ def _inputs(ws: Workspace, plan: VersionPlan) -> tuple[changelog.ReleaseNotes, d
     """(the release's notes, the version files' edits, the changelog's current text or "")."""
     cfg = ws.config.release
     release = version_notes(ws, plan.version, plan.previous, plan.commits)
-    edits = planned_edits(ws.app, cfg.version_files, plan.version)
-    path = ws.app / cfg.changelog
-    return release, edits, textfile.read(path) if path.exists() else ""
+    return release, planned_edits(ws.app, cfg.version_files, plan.version), changelog_text(ws)
+
+
+def changelog_text(ws: Workspace) -> str:
+    """The changelog's text as stored ([release] changelog; "" when there is none yet). Raises ReleaseError
+    (exit 1) when it is not UTF-8 or cannot be read (e.g. a folder), naming it."""
+    name = ws.config.release.changelog
+    path = ws.app / name
+    if not path.exists():
+        return ""
+    try:
+        return textfile.read(path)
+    except UnicodeDecodeError:
+        raise ReleaseError(f"The changelog {name} ([release] changelog) is not UTF-8 text. Save it as UTF-8; "
+                           "nothing was written.") from None
+    except OSError as err:
+        raise ReleaseError(f"The changelog {name} ([release] changelog) cannot be read: {err.strerror}. Fix the "
+                           "path in deploy.toml; nothing was written.") from None

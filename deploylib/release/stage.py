@@ -36,7 +36,7 @@ from deploylib.git import (
 )
 from deploylib.model import Artifact
 from deploylib.release import changelog, journal, staged_edits
-from deploylib.release.edits import release_edits, templates, version_notes
+from deploylib.release.edits import changelog_text, release_edits, templates, version_notes
 from deploylib.release.plan import (
     Tag,
     last_stable,
@@ -78,13 +78,13 @@ def write_changelog(ws: Workspace, full: bool) -> None:
     """Update the changelog with the latest release's section, or (full) regenerate it from history,
     keeping its `## [Unreleased]` section. The file keeps its line endings and byte-order mark.
     Raises NotARepository (exit 3) outside a repository with commits, ReleaseError (exit 1) when there is
-    no release tag on HEAD's history to write (not `full`) or a template fails, GitError when git fails,
-    OSError when the file cannot be written, and UnicodeDecodeError when the existing changelog is not UTF-8."""
+    no release tag on HEAD's history to write (not `full`), a template fails or the existing changelog
+    cannot be read as UTF-8, GitError when git fails, OSError when the file cannot be written."""
     problem = repository_problem(ws.app)
     if problem:
         raise NotARepository(problem)
     path = ws.app / ws.config.release.changelog
-    existing = textfile.read(path) if path.exists() else ""
+    existing = changelog_text(ws)
     if full:
         history = release_history(ws)
         rendered = changelog.render("CHANGELOG.md.j2", templates(ws), releases=history)

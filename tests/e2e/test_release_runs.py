@@ -314,6 +314,35 @@ def test_a_users_changelog_template_is_refused_by_next_version_and_the_dry_run_a
     assert cli.stdout == "" and "next version" not in dry.stdout and git(repo, "tag", "--list") == "v1.0.0"
 
 
+
+def test_a_changelog_that_is_not_utf8_is_refused_alike_by_every_command_that_reads_it(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site")
+    (repo / "CHANGELOG.md").write_bytes("# Changelog\n\nCaf\xe9\n".encode("latin-1"))
+    git(repo, "add", "-A")
+    commit(repo, "fix: b")
+    cli = [subprocess.run([sys.executable, "-m", "deploylib", *args], cwd=repo, capture_output=True, text=True,
+                          env=os.environ, timeout=120) for args in (["next-version"], ["changelog"])]
+    doit = [run_doit(repo, *args) for args in (["release", "--dry-run"], ["release"], ["changelog"])]
+    outcomes = {outcome(done) for done in cli + doit}
+    assert outcomes == {(1, "✗ The changelog CHANGELOG.md ([release] changelog) is not UTF-8 text. Save it as UTF-8; "
+                            "nothing was written.")}, [done.stderr for done in cli + doit]
+    assert git(repo, "tag", "--list") == "v1.0.0" and git(repo, "status", "--porcelain") == ""
+
+
+def test_a_changelog_path_that_is_a_folder_is_refused_by_next_version_and_the_dry_run_without_a_traceback(
+        tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site")
+    (repo / "CHANGELOG.md").mkdir()
+    (repo / "CHANGELOG.md" / "notes.md").write_text("notes")
+    git(repo, "add", "-A")
+    commit(repo, "fix: b")
+    cli = subprocess.run([sys.executable, "-m", "deploylib", "next-version"], cwd=repo, capture_output=True,
+                         text=True, env=os.environ, timeout=120)
+    dry = run_doit(repo, "release", "--dry-run")
+    assert outcome(cli) == outcome(dry) == (1, "✗ The changelog CHANGELOG.md ([release] changelog) cannot be read: "
+                                               "Is a directory. Fix the path in deploy.toml; nothing was written.")
+    assert "Traceback" not in cli.stderr + dry.stderr
+
 def test_a_shallow_clone_is_refused_by_next_version_and_the_dry_run_as_by_the_release(tmp_path: Path) -> None:
     origin = make_repo(tmp_path / "origin")
     commit(origin, "fix: b")
