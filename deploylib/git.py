@@ -307,7 +307,10 @@ def tag_commit(repo: Path, tag: str) -> str:
 def tag_target(repo: Path, tag: str) -> tuple[str, str]:
     """(full sha, type) of what the tag finally names once annotated tags are peeled, the type being "commit",
     "tree" or "blob"; ("", "") when there is no such tag or git fails. One process; never raises."""
-    done = git_run(repo, "cat-file", "--batch-check", stdin=f"refs/tags/{tag}^{{}}\n".encode())
+    try:
+        done = git_run(repo, "cat-file", "--batch-check", stdin=f"refs/tags/{tag}^{{}}\n".encode())
+    except GitError:
+        return "", ""
     found = done.out.split()
     return (found[0], found[1]) if done.ok and len(found) == 3 else ("", "")
 
