@@ -138,6 +138,25 @@ def test_without_consume_the_earlier_release_is_kept(tmp_path: Path) -> None:
     assert sorted(r.id for r in store.all()) == sorted([old.id, new.id]) and store.problems(old.id) == []
 
 
+def test_a_file_that_cannot_be_removed_from_the_previous_folder_sets_it_aside_for_a_fresh_copy(tmp_path: Path) -> None:
+    store, first, second = releases(tmp_path)
+    old = store.put(first)
+    stuck = store.path(old) / "css" / "old.css"  # not in the next release: it must go
+    if os.geteuid() == 0:  # root removes files from read-only folders; not immutable ones
+        subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    else:
+        (stuck.parent).chmod(0o555)
+    try:
+        new = store.put(second, like=old, consume=True)
+        assert verify_tree(store.path(new), load_manifest(second)) == [] and [r.id for r in store.all()] == [new.id]
+        assert [p.name for p in store.folder.rglob("old.css")] == ["old.css"]  # only in the folder set aside
+        assert not (store.path(new) / "css" / "old.css").exists()
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(next(store.folder.rglob("old.css")))], check=True)
+        else:
+            next(store.folder.rglob("old.css")).parent.chmod(0o755)
+
 PUT = """import sys
 from pathlib import Path
 from deploylib.model import Artifact
