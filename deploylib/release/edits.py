@@ -83,9 +83,7 @@ def changelog_text(ws: Workspace) -> str:
         return ""
     try:
         return textfile.read(path)
-    except UnicodeDecodeError:
-        raise ReleaseError(f"The changelog {name} ([release] changelog) is not UTF-8 text. Save it as UTF-8; "
-                           "nothing was written.") from None
-    except OSError as err:
-        raise ReleaseError(f"The changelog {name} ([release] changelog) cannot be read: {err.strerror}. Fix the "
-                           "path in deploy.toml; nothing was written.") from None
+    except (UnicodeDecodeError, OSError) as err:
+        why = ("is not UTF-8 text. Save it as UTF-8" if isinstance(err, UnicodeDecodeError) else
+               f"cannot be read: {err.strerror}. Fix the path in deploy.toml")
+        raise ReleaseError(f"The changelog {name} ([release] changelog) {why}; nothing was written.") from None
