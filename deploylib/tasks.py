@@ -516,7 +516,7 @@ def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
         return {"version": stages.release(ws, facts, artifact, deploying=task.meta["deploying"])}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.release.plan import is_done
+        from deploylib.release.versioning.bump import is_done
 
         return is_done(facts.planned(), ws.config.release.push, values.get("version"))
 

@@ -19,17 +19,7 @@ if TYPE_CHECKING:
     import semver
 
     from deploylib.release.versioning.commits import Commit
-    from deploylib.state.runkeys import Planned
     from deploylib.state.workspace import Workspace
-
-
-def release_files(ws: Workspace) -> list[str]:
-    """The files a release commit writes (repository-relative paths: the changelog, then each
-    version file): left out of source fingerprints, which it must not change."""
-    from deploylib.release.version_files import VersionFile
-
-    cfg = ws.config.release
-    return [cfg.changelog, *(VersionFile.parse(spec).path for spec in cfg.version_files)]
 
 
 def tag_name(ws: Workspace, version: str) -> str:
@@ -146,18 +136,6 @@ def _unless_nothing_since_prerelease(ws: Workspace, plan: VersionPlan, prereleas
     if bump_level(since, ws.config.release.bump_rules)[0]:
         return plan
     return VersionPlan(str(newest.version), str(newest.version), "", since)
-
-
-def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
-    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
-    release (commits since the last one, none asking for another), or HEAD is the release and it is not
-    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
-    recorded, is HEAD's."""
-    if plan.is_release:
-        return False
-    if plan.commits or not push:
-        return True  # nothing to tag, or nothing to push
-    return pushed_version == plan.version
 
 
 def refuse_unless_plan_holds(ws: Workspace, plan: VersionPlan, head: Head | None = None) -> None:

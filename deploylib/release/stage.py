@@ -50,7 +50,6 @@ from deploylib.release.plan import (
 )
 from deploylib.release.plan import last_release_tag as last_release_tag  # re-exported: the release's API
 from deploylib.release.plan import plan_release as plan_release
-from deploylib.release.plan import release_files as release_files
 from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.release.versioning.commits import Commit

@@ -16,9 +16,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from deploylib import textfile
 from deploylib.errors import ReleaseError
+
+if TYPE_CHECKING:
+    from deploylib.config.load import ReleaseConfig
 
 _SEMVER = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
 _LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
@@ -167,3 +171,9 @@ def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
             raise ReleaseError(f"The version file {found.path} {err}. Fix the file or its entry in [release] "
                                "version_files; nothing was written.") from None
     return edits
+
+
+def release_files(release: ReleaseConfig) -> list[str]:
+    """The files a release commit writes (repository-relative paths: the changelog, then each version
+    file): left out of source fingerprints, which it must not change."""
+    return [release.changelog, *(VersionFile.parse(spec).path for spec in release.version_files)]

@@ -63,10 +63,10 @@ class RunFacts:
         head = self.repo_state().head
         if self._fingerprint is None:
             from deploylib.git import source_fingerprint
-            from deploylib.release.plan import release_files
+            from deploylib.release.version_files import release_files
             from deploylib.state import runkeys
 
-            excluded = release_files(self.ws)
+            excluded = release_files(self.ws.config.release)
             key = runkeys.fingerprint_key(head, excluded)
             found = runkeys.remembered_fingerprint(self.ws.state, key)
             if found is None:

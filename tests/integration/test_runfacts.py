@@ -73,10 +73,10 @@ def test_a_later_run_at_the_same_head_takes_the_fingerprint_from_its_memo(facts:
 
 def test_the_remembered_fingerprint_is_the_one_git_computes(facts: RunFacts) -> None:
     from deploylib.git import source_fingerprint
-    from deploylib.release.plan import release_files
+    from deploylib.release.version_files import release_files
 
     assert RunFacts(facts.ws).fingerprint() == RunFacts(facts.ws).fingerprint() == \
-        source_fingerprint(facts.ws.app, release_files(facts.ws))
+        source_fingerprint(facts.ws.app, release_files(facts.ws.config.release))
 
 
 def test_importing_the_tasks_writes_nothing(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never
     import semver
 
     from deploylib.release.versioning.commits import Commit
+    from deploylib.state.runkeys import Planned
 
 LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
 
@@ -58,6 +59,18 @@ class VersionPlan:
             return f"{self.version} is already released; nothing new since"
         return (f"nothing releasable since {self.previous} ({len(self.commits)} commit(s) of other types); "
                 f"building {self.version}, untagged")
+
+
+def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
+    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
+    release (commits since the last one, none asking for another), or HEAD is the release and it is not
+    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
+    recorded, is HEAD's. The release task's uptodate rule."""
+    if plan.is_release:
+        return False
+    if plan.commits or not push:
+        return True  # nothing to tag, or nothing to push
+    return pushed_version == plan.version
 
 
 def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str, str]:
