@@ -571,7 +571,7 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
 
         def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
             from deploylib.build.stage import read_record
-            from deploylib.targets.status import serves_build
+            from deploylib.targets import serves_build
 
             return serves_build(ws, env_name, read_record(ws))
 

@@ -18,6 +18,8 @@ from deploylib.targets.base import Target
 if TYPE_CHECKING:
     from deploylib.config.load import EnvironmentConfig
     from deploylib.config.schema import Variant
+    from deploylib.model import Artifact
+    from deploylib.state.workspace import Workspace
 
 
 def _target_class(kind: str) -> type[Target]:
@@ -51,3 +53,10 @@ def open_target(env: EnvironmentConfig, root: Path) -> Target:
 
     target = contained(blame, "open", _target_class(kind), env.target.options, root, env.name)
     return cast(Target, Contained(target, blame))
+
+
+def serves_build(ws: Workspace, env_name: str, build: Artifact) -> bool:
+    """Whether `env_name` serves `build` and no run was killed on it (the deploy action completes such a
+    run first, so the environment is then never up to date): the deploy tasks' uptodate rule."""
+    live = open_target(ws.config.environment(env_name), ws.app).live()
+    return live is not None and live.digest == build.digest and not ws.ledger.interrupted(env_name)

@@ -1,11 +1,9 @@
-"""What each environment serves, as its target and the ledger say: the rows of `doit status`, and
-whether an environment already serves the current build (the deploy tasks' uptodate rule)."""
+"""What each environment serves, as its target and the ledger say: the rows of `doit status`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deploylib.model import Artifact
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
@@ -51,10 +49,3 @@ def environment_statuses(ws: Workspace) -> list[EnvironmentStatus]:
                                       live.activated_at if live else "", live.activated_by if live else "",
                                       target.describe(), live.foreign if live else "", cut))
     return rows
-
-
-def serves_build(ws: Workspace, env_name: str, build: Artifact) -> bool:
-    """Whether `env_name` serves `build` and no run was killed on it (the deploy action completes such a
-    run first, so the environment is then never up to date)."""
-    live = open_target(ws.config.environment(env_name), ws.app).live()
-    return live is not None and live.digest == build.digest and not ws.ledger.interrupted(env_name)
