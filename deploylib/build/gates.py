@@ -12,7 +12,7 @@ from typing import Any
 
 from deploylib.config.schema import option
 from deploylib.model import FAIL, PASS, GateResult
-from deploylib.runner import command_problem
+from deploylib.programs import command_problem
 from deploylib.sizes import format_size, parse_size, restate, size_problem
 
 _CODE = (".js", ".mjs", ".css")

@@ -35,8 +35,8 @@ from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
 from deploylib.notify import NOTIFIERS
+from deploylib.programs import command_problem
 from deploylib.release.version_files import spec_problem
-from deploylib.runner import command_problem
 from deploylib.targets import TARGETS, serves_itself, url_hint
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem

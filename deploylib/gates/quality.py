@@ -15,15 +15,15 @@ from deploylib.config.load import GateConfig
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, on_remote, repo_state, run_git, upstream_remote
 from deploylib.model import FAIL, PASS, SKIP, GateResult
-from deploylib.runner import program_problem, run_shell
+from deploylib.programs import program_problem
 from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace
 
 if TYPE_CHECKING:
     from deploylib.forge.base import CICheck, Issue, PullRequest, Review
 
-# The forge's and JUnit's types are imported where a gate uses them: the no-op run's uptodate check
-# (still_passes) loads this module, and needs neither.
+# The forge's and JUnit's types, and the command runner, are imported where a gate uses them: the no-op
+# run's uptodate check (still_passes) loads this module, and needs none of them.
 
 _MARKS = {PASS: report.OK, FAIL: report.FAIL, SKIP: report.SKIP}
 
@@ -185,6 +185,8 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", j
     problem = program_problem(command, ws.app)
     if problem:  # checked here, not at load: read-only tasks must not need the gate's programs
         return GateResult(name, FAIL, f'[gate] {name} = "{command}" {problem}; install it, or fix the command')
+    from deploylib.runner import run_shell  # only a gate that runs a command loads the runner
+
     report.stage("…", f"gate {name}", f"running {command}")
     since = time.time()
     outcome = run_shell(command, ws.app, report.command_line)

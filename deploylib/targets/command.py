@@ -16,7 +16,8 @@ from deploylib import report
 from deploylib.config.schema import option, optional
 from deploylib.errors import TargetError
 from deploylib.model import ARTIFACT_STORE, STATE_DIR, Artifact, Release
-from deploylib.runner import command_problem, program_name, program_problem, run_shell
+from deploylib.programs import command_problem, program_name, program_problem
+from deploylib.runner import run_shell
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_command_record, read_history
 from deploylib.targets.layout import to_remove

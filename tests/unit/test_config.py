@@ -294,7 +294,7 @@ def test_lighthouse_mistakes_are_named(lighthouse: dict, fragment: str) -> None:
     ("./bin/ok.sh --now", ""), ("DEPLOY=1 ./bin/binary", ""),
 ])
 def test_the_program_a_command_starts(command: str, problem: str, tmp_path: Path) -> None:
-    from deploylib.runner import program_problem
+    from deploylib.programs import program_problem
 
     (tmp_path / "bin").mkdir()
     for name, text, mode in (("plain.sh", "#!/bin/sh\n", 0o644), ("orphan.sh", "#!/no/such/sh\n", 0o755),
