@@ -3,10 +3,18 @@ npm gh-pages package, on the same generated 5,000-file site, to local bare remot
 then a republish after a one-file change; whole processes, N runs each on fresh remotes, the tools
 interleaved within each run; medians and ranges.
 
+Like with like: each tool runs as its own process with the same interpreter, each from a virtual
+environment of its own in benchmarks/.anchors (ghp-import as pip installs it; deploylib, this checkout,
+through a .pth line), so neither pays for what this machine's global site-packages runs at start-up.
+deploylib's process does what `doit deploy` does with the target (lock, live, deploy, activate,
+cleanup; _publish.py) on an artifact packed beforehand: packing is the build stage's work, done for
+every target, and is timed on its own line, outside the ratios.
+
     python benchmarks/pages.py [--files 5000] [--runs 5] [--no-bytecode-cache]
 
-ghp-import is installed, pinned, into benchmarks/.anchors on first use; the npm gh-pages package is
-timed when benchmarks/.anchors/npm holds it (npm install --prefix benchmarks/.anchors/npm gh-pages).
+ghp-import is installed, pinned, into benchmarks/.anchors on first use (and deploylib's environment made); the
+npm gh-pages package is timed when benchmarks/.anchors/npm holds it (npm install --prefix
+benchmarks/.anchors/npm gh-pages).
 Targets (issue: speed): first publish <= 0.9x ghp-import, republish <= 0.5x ghp-import.
 """
 
@@ -18,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +39,7 @@ from deploylib.build.artifact import pack
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE / ".anchors"
+DEPLOYLIB_ENV = ANCHORS / "deploylib"  # a venv whose only addition is this checkout (and its dependencies)
 GHP_IMPORT = "ghp-import==2.1.0"
 ENV: dict[str, str] = {}  # the measured processes' environment (bytecode cache on or off)
 
@@ -49,6 +59,7 @@ def bare(path: Path) -> Path:
 
 
 IN_PROCESS: list[float] = []  # deploylib's publish times without the interpreter's start, in run order
+PACKING: list[float] = []  # deploylib's pack of the site before each publish (the build stage), in run order
 
 
 def deploylib_run(work: Path, site: Path) -> Callable[[], float]:
@@ -56,11 +67,14 @@ def deploylib_run(work: Path, site: Path) -> Callable[[], float]:
     (work / ".deploylib").mkdir()
 
     def publish() -> float:
+        packing = time.perf_counter()
         artifact = pack(site, work / ".deploylib" / "artifacts", f"1.0.{len(list(work.glob('a*.json')))}", "c")
+        PACKING.append(time.perf_counter() - packing)
         record = work / f"a{time.monotonic_ns()}.json"
         record.write_text(artifact.to_json())
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE / "_publish.py"), str(work), str(record)], cwd=work,
+        done = subprocess.run([str(DEPLOYLIB_ENV / "bin" / "python"), str(HERE / "_publish.py"), str(work),
+                               str(record)], cwd=work,
                               capture_output=True, text=True, check=True, env=ENV or None)
         elapsed = time.perf_counter() - started
         IN_PROCESS.append(float(done.stdout.split("in-process ")[1]))
@@ -93,6 +107,14 @@ def tools() -> dict[str, Callable[[Path, Path], Callable[[], float]]]:
         print(f"installing {GHP_IMPORT} into benchmarks/.anchors …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(ANCHORS)], check=True)
         subprocess.run([str(ANCHORS / "bin" / "pip"), "install", "-q", GHP_IMPORT], check=True)
+    if not (DEPLOYLIB_ENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(DEPLOYLIB_ENV)], check=True)
+        purelib = subprocess.run([str(DEPLOYLIB_ENV / "bin" / "python"), "-c",
+                                  "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        # Plain path lines: this checkout, then the dependencies installed beside this interpreter, whose
+        # own .pth files (start-up code of whatever else is installed there) are not run.
+        Path(purelib, "deploylib-checkout.pth").write_text(f"{HERE.parent}\n{sysconfig.get_paths()['purelib']}\n")
     found = {"deploylib": deploylib_run, "ghp-import": ghp_import_run}
     if (ANCHORS / "npm" / "node_modules" / ".bin" / "gh-pages").exists():
         found["npm gh-pages"] = npm_gh_pages_run
@@ -106,12 +128,15 @@ def main() -> None:
     add_bytecode_option(parser)
     args = parser.parse_args()
     ENV.update(bytecode_env(args.no_bytecode_cache))
+    ENV.pop("PYTHONPATH", None)  # each tool finds its code through its own environment (see above)
     found = tools()
     results: dict[str, tuple[list[float], list[float]]] = {tool: ([], []) for tool in found}
     with tempfile.TemporaryDirectory(prefix="deploylib-pages-bench-") as tmp:
         site = generate(Path(tmp, "site"), args.files)
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         print(f"site: {args.files} files, {size / 2**20:.2f} MiB; {describe(args.no_bytecode_cache)}")
+        print("whole processes, each tool from its own venv; deploylib: lock, live, deploy, activate, cleanup "
+              "of an artifact packed beforehand (packing timed apart)")
         for run in range(args.runs):
             for tool, prepare in found.items():
                 work = Path(tmp, f"{tool.replace(' ', '-')}-{run}")
@@ -132,6 +157,8 @@ def main() -> None:
     inside_first, inside_again = statistics.median(IN_PROCESS[0::2]), statistics.median(IN_PROCESS[1::2])
     print(f"deploylib's publish alone (inside a running doit, no interpreter start): first {inside_first:.3f} s "
           f"({inside_first / base_first:4.2f}x), republish {inside_again:.3f} s ({inside_again / base_again:4.2f}x)")
+    print(f"deploylib's pack before each publish (the build stage, not in the ratios): first "
+          f"{spread(PACKING[0::2])}, after the one-file change {spread(PACKING[1::2])}")
     ours_first, ours_again = (statistics.median(v) for v in results["deploylib"])
     print(f"targets: first publish <= 0.9x ghp-import: {'OK' if ours_first <= 0.9 * base_first else 'MISS'} "
           f"({ours_first / base_first:.2f}x); republish <= 0.5x ghp-import: "
