@@ -875,6 +875,17 @@ def _file_sha256(path: str) -> str:
 # -- random access (a consumer that needs only some files' bytes) ------------------------------------
 
 
+def _regular_file_header(block: bytes, size: int) -> bool:
+    """Whether a tar header block is well formed and names a regular file of `size` bytes."""
+    import tarfile  # only for a header pack did not write
+
+    try:
+        header = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return header.isfile() and header.size == size
+
+
 class FileReader:
     """Random access to an artifact's files through its manifest, after checking the digest: for a
     consumer that needs only some files' bytes (the rest it knows by their ids). Use as a context
@@ -902,14 +913,10 @@ class FileReader:
         not list, ArtifactError (exit 1) when the tar holds other bytes there."""
         entry = self.manifest[path]
         offset, size = int(entry["offset"]), int(entry["size"])  # type: ignore[call-overload]
-        import tarfile
-
         self._tar.seek(offset - _BLOCK)  # the entry's header, just before its bytes
-        try:
-            header = tarfile.TarInfo.frombuf(self._tar.read(_BLOCK), "utf-8", "surrogateescape")
-        except tarfile.HeaderError:
-            header = None
-        if header is None or not header.isfile() or header.size != size:
+        block, mode = self._tar.read(_BLOCK), entry["mode"]
+        packed = _header(path, mode, size, _REGTYPE)[-_BLOCK:] if type(mode) is int else b""
+        if block != packed and not _regular_file_header(block, size):  # not byte for byte as pack writes it
             raise unusable(f"{self.artifact.tar} holds no regular file where its manifest puts {path!r} (a link or "
                            "special file, or a manifest that does not belong to it): artifacts hold regular files "
                            "only")
