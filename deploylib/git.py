@@ -1,7 +1,8 @@
 """The git adapter: every git process deploylib starts goes through `git_run` (one question or write,
-its output read whole) or, for history, one `git log` stream (`log_entries`). Plain `git`, no
-library to import: a release then costs only git's own time. A push reads git's `--porcelain`
-per-ref results; the Pages target feeds `git fast-import` its stream through `git_run`'s `stdin`.
+its output read whole), for history one `git log` stream (`log_entries`), or `GitFeed` (a process fed
+as its input is made: the Pages target's `git fast-import`, which writes objects while deploylib still
+reads the artifact, and answers queries mid-stream). Plain `git`, no library to import: a release then
+costs only git's own time. A push reads git's `--porcelain` per-ref results.
 GitPython builds the demo's sandbox repository (`create_repository`), where its porcelain fits and
 its import (55-190 ms) is paid once, on the demo's first run.
 
@@ -12,13 +13,16 @@ leaves no lock that would refuse the user's next `git commit`. Writes still take
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from deploylib.errors import GitError, NotARepository, PushRefused
 from deploylib.release.versioning.history import Entry
@@ -56,6 +60,66 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
     except FileNotFoundError:
         raise NotARepository(_NO_GIT) from None
     return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+
+
+class GitFeed:
+    """`git ARGS` in `repo`, fed as its input is made (a context manager): `write` bytes, `ask` a query
+    git answers with one line on stdout (fast-import's `ls`, `get-mark`), then `finish` for how it ended.
+    Leaving the block by an exception kills git first, so a stream cut short is never taken as whole.
+    git's stderr goes to a temporary file, so a git that complains cannot block on a full pipe while
+    it is being fed. Raises GitError (exit 1) when `repo` is not a folder or git is not installed."""
+
+    def __init__(self, repo: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
+        if not repo.is_dir():
+            raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by __exit__
+        try:
+            self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._err, env=git_env(env), bufsize=1 << 16)
+        except FileNotFoundError:
+            self._err.close()
+            raise NotARepository(_NO_GIT) from None
+        self._stopped = False  # git closed its input (it failed): the rest is not written; `finish` tells why
+
+    def __enter__(self) -> GitFeed:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if kind is not None and self._git.poll() is None:
+            self._git.kill()
+        with contextlib.suppress(OSError):
+            self._git.stdin.close()  # type: ignore[union-attr]
+        self._git.wait()
+        self._git.stdout.close()  # type: ignore[union-attr]
+        self._err.close()
+
+    def write(self, data: bytes) -> None:
+        """Feed `data` (buffered); nothing once git has stopped reading."""
+        if not self._stopped:
+            try:
+                self._git.stdin.write(data)  # type: ignore[union-attr]
+            except BrokenPipeError:
+                self._stopped = True
+
+    def ask(self, query: bytes) -> str:
+        """Feed `query` and return git's one-line answer without its newline ("" when git stopped)."""
+        self.write(query)
+        if not self._stopped:
+            try:
+                self._git.stdin.flush()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                self._stopped = True
+        return self._git.stdout.readline().decode(errors="replace").rstrip("\n")  # type: ignore[union-attr]
+
+    def finish(self) -> GitRun:
+        """End the input, wait for git and return how it ended."""
+        with contextlib.suppress(BrokenPipeError):
+            self._git.stdin.close()  # type: ignore[union-attr]
+        out = self._git.stdout.read()  # type: ignore[union-attr]
+        code = self._git.wait()
+        self._err.seek(0)
+        return GitRun(code, out.decode(errors="replace"), self._err.read().decode(errors="replace"))
 
 
 def run_git(repo: Path, *args: str) -> str:

@@ -1,7 +1,7 @@
 """GitHub Pages, or any git remote serving a branch: each release is one commit on the branch.
 
-`deploy` builds the commit in a bare cache repository with one `git fast-import` stream read straight
-from the artifact (no working tree, no file lists on a command line): the artifact's files, a
+`deploy` builds the commit in a bare cache repository with one `git fast-import` process fed as the
+artifact is read (no working tree, no file lists on a command line): the artifact's files, a
 `.nojekyll`, and the CNAME (a configured domain wins, else the artifact's own, else the one already on
 the branch — never silently dropped), with the branch's tip as parent so history is kept and a
 one-file change pushes a few objects. `activate` pushes it with --force-with-lease on the tip it was
@@ -18,7 +18,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from deploylib.build.artifact import FileReader
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
-from deploylib.git import GitRun, git_run, local_remote_problem, looks_remote
+from deploylib.git import GitFeed, GitRun, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.base import Target
@@ -37,8 +37,9 @@ _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deplo
 _IDENTITY = "deploylib <deploylib@localhost>"
 # OWNER/NAME in a GitHub remote: https://github.com/O/N(.git), git@github.com:O/N.git, ssh://git@github.com/O/N
 _GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # a git object id, sha1 or sha256
 _EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of the empty file (.nojekyll)
-_WRITES = frozenset({"fetch", "update-ref", "fast-import", "config"})  # the git commands that write in the cache
+_WRITES = frozenset({"fetch", "update-ref", "config"})  # git commands that write in the cache (and fast-import)
 
 
 def _remote_problem(remote: str) -> str:
@@ -101,6 +102,7 @@ class PagesTarget(Target):
         self.revisions = self.base / FILE_NAME
         local = root / options.remote
         self.remote = str(local) if not looks_remote(options.remote) and local.exists() else options.remote
+        self._in_cache = ""  # the last remote tip known to be in the cache (live() then deploy() look it up once)
 
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
@@ -182,10 +184,11 @@ class PagesTarget(Target):
         """The remote's tip, fetched into the cache unless the cache already has that commit."""
         self._ensure_cache()
         tip = self._remote_tip()
-        known = tip and self._run("cat-file", "-e", f"{tip}^{{commit}}").ok
+        known = tip == self._in_cache or (tip and self._run("cat-file", "-e", f"{tip}^{{commit}}").ok)
         if tip and not known:
             self._git("fetch", "-q", "--no-tags", self.remote,
                       f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
+        self._in_cache = tip  # objects stay: the fetched tip is kept by its ref, ours by refs/deploylib/*
         return tip
 
     # -- the record of releases -------------------------------------------------------------------
@@ -258,21 +261,23 @@ class PagesTarget(Target):
         self._save(records)
         return release
 
-    def _tree_stream(self, artifact: Artifact, tip: str) -> list[bytes]:
+    def _tree_stream(self, artifact: Artifact, tip: str) -> Iterator[bytes]:
         """fast-import file commands for the artifact's files, .nojekyll and the CNAME, as changes to the
-        branch's tip (the commit's parent): a file whose blob and mode are already there needs no command,
-        so only changed files are read from the artifact and written, and files the artifact lacks are
-        deleted. Without a tip, every file. Progress through the artifact's files is emitted as it goes."""
+        branch's tip (the commit's parent), made as the artifact is read: a file whose blob and mode are
+        already there needs no command, so only changed files are read from the artifact and written, and
+        files the artifact lacks are deleted. Without a tip, every file. Progress through the artifact's
+        files is emitted as it goes. Raises ArtifactError (from FileReader) part-way for a file that is not
+        what the manifest says."""
         from deploylib import events
 
         on_tip = self._blobs(tip) if tip else {}
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
-        commands: list[bytes] = [] if tip else [b"deleteall\n"]
-        changed: list[bytes] = []
+        if not tip:
+            yield b"deleteall\n"
         with FileReader(artifact) as files:
             names = set(files.manifest)
-            commands += [b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
-                         and path not in kept]
+            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
+                        and path not in kept)
             total = len(files.manifest)
             step = max(1, total // 50)  # about 50 updates, however many files
             for number, (path, entry) in enumerate(sorted(files.manifest.items()), 1):
@@ -283,14 +288,13 @@ class PagesTarget(Target):
                 if had == (mode, entry["blob"]):
                     continue
                 if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
-                    changed.append(f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n")
+                    yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
-                    changed.append(f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path)))
+                    yield f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path))
         if ".nojekyll" in names or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
-            changed.append(b"M 100644 inline .nojekyll\n" + _data(b""))
+            yield b"M 100644 inline .nojekyll\n" + _data(b"")
         if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
-            changed.append(b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n"))
-        return commands + changed
+            yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
 
     def _blobs(self, commit: str) -> dict[str, tuple[str, str]]:
         """path -> (mode, blob id) of every file in a commit's tree, from one ls-tree."""
@@ -302,28 +306,39 @@ class PagesTarget(Target):
                 found[path] = (mode, blob)
         return found
 
-    def _commit(self, release: Release, parent: str, files: list[bytes]) -> _Built:
-        """The release's commit on `parent`: its tree written by fast-import, then the commit itself, whose
-        message names that tree (`deploylib-tree`), so a copy of the message on other files is told apart."""
+    def _commit(self, release: Release, parent: str, files: Iterable[bytes]) -> _Built:
+        """The release's commit on `parent` (its ref `refs/deploylib/<release>`), from one fast-import fed
+        `files` as they are made: the tree is written and asked back (`ls`), then the commit itself, whose
+        message names that tree (`deploylib-tree`), so a copy of the message on other files is told apart.
+        The stream declares `done`, and git is killed when making `files` raises: a stream cut short (an
+        artifact refused part-way, a killed run) sets no ref. Raises TargetError when git fails."""
         ref = f"refs/deploylib/{release.id}"
-        now = int(time.time())
-        head = [f"commit {ref}\n".encode(), f"committer {_IDENTITY} {now} +0000\n".encode(), _data(b"tree\n")]
-        if parent:  # the file commands are changes to the parent's tree (see _tree_stream)
-            head.append(f"from {parent}\n".encode())
+        who = f"{_IDENTITY} {int(time.time())} +0000"
+        base = f"from {parent}\n".encode() if parent else b""  # the file commands are changes to its tree
         # --depth=1: short delta chains; long ones cost more time than the bytes they save on a site.
-        self._git("fast-import", "--quiet", "--force", "--depth=1", data=b"".join(head + files) + b"\n")
-        tree = self._git("rev-parse", f"{ref}^{{tree}}").strip()
-        message = (f"Deploy {release.version} ({release.digest})\n\n"
-                   f"deploylib-release: {release.id}\ndeploylib-version: {release.version}\n"
-                   f"deploylib-digest: {release.digest}\ndeploylib-commit: {release.commit}\n"
-                   f"deploylib-tree: {tree}\n")
-        name, _, email = _IDENTITY.partition(" <")
-        who = {f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER")
-               for key, value in (("NAME", name), ("EMAIL", email.rstrip(">")), ("DATE", f"{now} +0000"))}
-        commit = self._git("commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-",
-                           data=message.encode(), env=who).strip()
-        self._git("update-ref", ref, commit)
+        with self._cache_lock(), self._feed("fast-import", "--quiet", "--force", "--depth=1") as feed:
+            feed.write(b"feature done\n" + f"commit {ref}\ncommitter {who}\n".encode() + _data(b"tree\n") + base)
+            for command in files:
+                feed.write(command)
+            tree = feed.ask(b'ls ""\n').partition("\t")[0].rpartition(" ")[2]  # "040000 tree <id>\t"
+            message = (f"Deploy {release.version} ({release.digest})\n\n"
+                       f"deploylib-release: {release.id}\ndeploylib-version: {release.version}\n"
+                       f"deploylib-digest: {release.digest}\ndeploylib-commit: {release.commit}\n"
+                       f"deploylib-tree: {tree}\n")
+            feed.write(f"reset {ref}\ncommit {ref}\nmark :1\nauthor {who}\ncommitter {who}\n".encode() +
+                       _data(message.encode()) + base + f'M 040000 {tree} ""\n'.encode())
+            commit = feed.ask(b"get-mark :1\n")
+            feed.write(b"done\n")
+            done = feed.finish()
+        if not done.ok or not (_OBJECT_ID.fullmatch(tree) and _OBJECT_ID.fullmatch(commit)):
+            raise TargetError(f"git fast-import failed for {self.describe()}: {done.err.strip() or 'no answer'}")
         return _Built(release, commit, tree, parent)
+
+    def _feed(self, *args: str) -> GitFeed:
+        try:
+            return GitFeed(self.cache, *args)
+        except GitError as err:
+            raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         """Publish `release`. Over a tip deploylib did not make (no trailers), or (rollback = "reset") over
@@ -352,9 +367,8 @@ class PagesTarget(Target):
                     raise TargetError(self._foreign_refusal(made.foreign))
                 # The branch holds another release (a rollback, or releases prepared together): publish this
                 # release's tree on top of the tip, or move the branch back to its commit.
-                if self.options.rollback == "commit":
-                    files = [b"deleteall\n", *self._tree_entries(str(record["tree"]))]
-                    commit = self._commit(release, tip, files).commit
+                if self.options.rollback == "commit":  # the whole root set to the release's tree
+                    commit = self._commit(release, tip, [f'M 040000 {record["tree"]} ""\n'.encode()]).commit
                 else:
                     self._refuse_dropping_foreign(commit, tip, force)
             if commit != tip and not self._push(commit, lease=tip):
@@ -401,16 +415,6 @@ class PagesTarget(Target):
         if any(why in done.out for why in ("stale info", "rejected", "fetch first")):  # porcelain: on stdout
             return False
         raise TargetError(f"Publishing to {self.describe()} failed: {done.err.strip() or done.out.strip()}")
-
-    def _tree_entries(self, tree: str) -> list[bytes]:
-        """fast-import commands that reproduce an existing tree by blob ids (no content is read)."""
-        entries = []
-        for line in self._git("ls-tree", "-r", "-z", tree).split("\0"):
-            if line:
-                meta, path = line.split("\t", 1)
-                mode, _, sha = meta.split()
-                entries.append(f"M {mode} {sha} ".encode() + _quote(path) + b"\n")
-        return entries
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Forget the oldest releases' cache refs; the branch keeps its history on the remote."""

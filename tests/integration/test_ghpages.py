@@ -127,6 +127,23 @@ def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path
     assert branch(remote, "branch", "--list") == ""
 
 
+def test_an_artifact_refused_part_way_through_the_stream_leaves_no_commit_behind(tmp_path: Path,
+                                                                                 remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    tip = branch(remote, "rev-parse", "gh-pages")
+    artifact = site(tmp_path, "1.0.1", {name: f"{text} v2" for name, text in FILES.items()})
+    manifest = json.loads(artifact.manifest.read_text())
+    manifest["index.html"]["sha256"] = "0" * 64  # the last file read: fast-import was fed all the others
+    artifact.manifest.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="does not hold index.html where its manifest says"):
+        target.deploy(artifact)
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+    assert git(target.cache, "for-each-ref", "--format=%(refname)", "refs/deploylib") == \
+        f"refs/deploylib/{target.releases()[0].id}"  # only the published release's
+    assert not list(target.cache.glob("fast_import_crash_*"))
+
+
 def someone_commits(tmp_path: Path, remote: Path, text: str, message: Callable[[str], str]) -> str:
     """A commit on gh-pages made by hand by Jane Doe, not by deploylib: `text` as index.html, and the message
     `message(the tip's message)`; returns its sha."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import GitError
-from deploylib.git import git_run, run_git
+from deploylib.git import GitFeed, git_run, run_git
 from tests.conftest import git, new_repo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deploylib"
@@ -28,6 +28,45 @@ def test_stdin_is_fed_to_git_as_given(tmp_path: Path) -> None:
               b"M 100644 inline a b.txt\ndata 2\nhi\n\n")
     assert git_run(cache, "fast-import", "--quiet", stdin=stream).ok
     assert git(cache, "show", "main:a b.txt") == "hi"
+
+
+COMMIT = (b"commit refs/heads/main\ncommitter T <t@example.invalid> 0 +0000\ndata 3\nmsg\n"
+          b"M 100644 inline a.txt\ndata 2\nhi\n")
+
+
+def bare(tmp_path: Path) -> Path:
+    cache = tmp_path / "cache.git"
+    cache.mkdir()
+    assert git_run(cache, "init", "-q", "--bare").ok
+    return cache
+
+
+def test_a_feed_is_answered_mid_stream_and_its_stream_is_taken_whole(tmp_path: Path) -> None:
+    cache = bare(tmp_path)
+    with GitFeed(cache, "fast-import", "--quiet") as feed:
+        feed.write(b"feature done\n" + COMMIT)
+        answer = feed.ask(b'ls ""\n')  # the tree of the commit in progress
+        feed.write(b"done\n")
+        done = feed.finish()
+    assert done.ok
+    assert answer == f"040000 tree {git(cache, 'rev-parse', 'main^{tree}')}\t"
+
+
+def test_a_feed_left_by_an_exception_kills_git_and_writes_no_ref(tmp_path: Path) -> None:
+    cache = bare(tmp_path)
+    with pytest.raises(RuntimeError), GitFeed(cache, "fast-import", "--quiet") as feed:
+        feed.write(COMMIT + b"\n")  # a whole commit: fast-import would set the ref when its input ends
+        feed.ask(b'ls ""\n')  # it has read the commit
+        raise RuntimeError("the artifact was refused part-way")
+    assert git_run(cache, "rev-parse", "-q", "--verify", "refs/heads/main").code != 0
+
+
+def test_a_feed_tells_how_git_failed(tmp_path: Path) -> None:
+    cache = bare(tmp_path)
+    with GitFeed(cache, "fast-import", "--quiet") as feed:
+        feed.write(b"nonsense\n" + COMMIT * 2000)  # more than a pipe holds, after git stopped reading
+        done = feed.finish()
+    assert not done.ok and "nonsense" in done.err
 
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
