@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,13 +45,20 @@ GHP_IMPORT = "ghp-import==2.1.0"
 ENV: dict[str, str] = {}  # the measured processes' environment (bytecode cache on or off)
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far, with the git processes they ran."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole process."""
+    cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=ENV or None)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}{done.stderr}")
-    return elapsed
+    return elapsed, children_cpu() - cpu
 
 
 def bare(path: Path) -> Path:
@@ -62,28 +70,27 @@ IN_PROCESS: list[float] = []  # deploylib's publish times without the interprete
 PACKING: list[float] = []  # deploylib's pack of the site before each publish (the build stage), in run order
 
 
-def deploylib_run(work: Path, site: Path) -> Callable[[], float]:
+def deploylib_run(work: Path, site: Path) -> Callable[[], tuple[float, float]]:
     bare(work / "remote.git")
     (work / ".deploylib").mkdir()
 
-    def publish() -> float:
+    def publish() -> tuple[float, float]:
         packing = time.perf_counter()
         artifact = pack(site, work / ".deploylib" / "artifacts", f"1.0.{len(list(work.glob('a*.json')))}", "c")
         PACKING.append(time.perf_counter() - packing)
         record = work / f"a{time.monotonic_ns()}.json"
         record.write_text(artifact.to_json())
-        started = time.perf_counter()
-        done = subprocess.run([str(DEPLOYLIB_ENV / "bin" / "python"), str(HERE / "_publish.py"), str(work),
-                               str(record)], cwd=work,
-                              capture_output=True, text=True, check=True, env=ENV or None)
+        command = [str(DEPLOYLIB_ENV / "bin" / "python"), str(HERE / "_publish.py"), str(work), str(record)]
+        cpu, started = children_cpu(), time.perf_counter()
+        done = subprocess.run(command, cwd=work, capture_output=True, text=True, check=True, env=ENV or None)
         elapsed = time.perf_counter() - started
         IN_PROCESS.append(float(done.stdout.split("in-process ")[1]))
-        return elapsed
+        return elapsed, children_cpu() - cpu
 
     return publish
 
 
-def ghp_import_run(work: Path, site: Path) -> Callable[[], float]:
+def ghp_import_run(work: Path, site: Path) -> Callable[[], tuple[float, float]]:
     remote = bare(work / "remote.git")
     repo = work / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
@@ -92,7 +99,7 @@ def ghp_import_run(work: Path, site: Path) -> Callable[[], float]:
     return lambda: timed(command, repo)
 
 
-def npm_gh_pages_run(work: Path, site: Path) -> Callable[[], float]:
+def npm_gh_pages_run(work: Path, site: Path) -> Callable[[], tuple[float, float]]:
     remote = bare(work / "remote.git")
     repo = work / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
@@ -102,7 +109,7 @@ def npm_gh_pages_run(work: Path, site: Path) -> Callable[[], float]:
     return lambda: timed(command, repo)
 
 
-def tools() -> dict[str, Callable[[Path, Path], Callable[[], float]]]:
+def tools() -> dict[str, Callable[[Path, Path], Callable[[], tuple[float, float]]]]:
     if not (ANCHORS / "bin" / "ghp-import").exists():
         print(f"installing {GHP_IMPORT} into benchmarks/.anchors …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(ANCHORS)], check=True)
@@ -130,13 +137,15 @@ def main() -> None:
     ENV.update(bytecode_env(args.no_bytecode_cache))
     ENV.pop("PYTHONPATH", None)  # each tool finds its code through its own environment (see above)
     found = tools()
-    results: dict[str, tuple[list[float], list[float]]] = {tool: ([], []) for tool in found}
+    # per tool: wall and CPU seconds of the first publishes, then of the republishes
+    results: dict[str, tuple[list[float], list[float], list[float], list[float]]] = {
+        tool: ([], [], [], []) for tool in found}
     with tempfile.TemporaryDirectory(prefix="deploylib-pages-bench-") as tmp:
         site = generate(Path(tmp, "site"), args.files)
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         print(f"site: {args.files} files, {size / 2**20:.2f} MiB; {describe(args.no_bytecode_cache)}")
         print("whole processes, each tool from its own venv; deploylib: lock, live, deploy, activate, cleanup "
-              "of an artifact packed beforehand (packing timed apart)")
+              "of an artifact packed beforehand (packing timed apart); CPU: the process and the gits it ran")
         for run in range(args.runs):
             for tool, prepare in found.items():
                 work = Path(tmp, f"{tool.replace(' ', '-')}-{run}")
@@ -147,19 +156,21 @@ def main() -> None:
                 first = publish()
                 (local_site / "section3" / "part3" / "page3.html").write_text("<html>one file changed</html>\n")
                 again = publish()
-                results[tool][0].append(first)
-                results[tool][1].append(again)
-    base_first, base_again = (statistics.median(v) for v in results["ghp-import"])
-    for tool, (first, again) in results.items():
-        f, a = statistics.median(first), statistics.median(again)
-        print(f"{tool:<13} first publish {spread(first)} ({f / base_first:4.2f}x ghp-import)   "
-              f"republish {spread(again)} ({a / base_again:4.2f}x ghp-import)")
+                for column, value in zip(results[tool], (*first, *again), strict=True):
+                    column.append(value)
+    base = [statistics.median(column) for column in results["ghp-import"]]
+    for tool, columns in results.items():
+        first, first_cpu, again, again_cpu = ([statistics.median(c) / b for c, b in zip(columns, base, strict=True)])
+        print(f"{tool:<13} first publish {spread(columns[0])} ({first:4.2f}x ghp-import; CPU "
+              f"{statistics.median(columns[1]):.3f} s, {first_cpu:4.2f}x)   republish {spread(columns[2])} "
+              f"({again:4.2f}x; CPU {statistics.median(columns[3]):.3f} s, {again_cpu:4.2f}x)")
+    base_first, base_again = base[0], base[2]
     inside_first, inside_again = statistics.median(IN_PROCESS[0::2]), statistics.median(IN_PROCESS[1::2])
     print(f"deploylib's publish alone (inside a running doit, no interpreter start): first {inside_first:.3f} s "
           f"({inside_first / base_first:4.2f}x), republish {inside_again:.3f} s ({inside_again / base_again:4.2f}x)")
     print(f"deploylib's pack before each publish (the build stage, not in the ratios): first "
           f"{spread(PACKING[0::2])}, after the one-file change {spread(PACKING[1::2])}")
-    ours_first, ours_again = (statistics.median(v) for v in results["deploylib"])
+    ours_first, ours_again = statistics.median(results["deploylib"][0]), statistics.median(results["deploylib"][2])
     print(f"targets: first publish <= 0.9x ghp-import: {'OK' if ours_first <= 0.9 * base_first else 'MISS'} "
           f"({ours_first / base_first:.2f}x); republish <= 0.5x ghp-import: "
           f"{'OK' if ours_again <= 0.5 * base_again else 'MISS'} ({ours_again / base_again:.2f}x); "
