@@ -30,6 +30,7 @@ from deploylib.errors import GitError, NeedsForce, TargetError
 from deploylib.git import GitFeed, GitRun, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
+from deploylib.state.lock import LockHolder
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_pages_records, read_history
 
@@ -103,6 +104,8 @@ class PagesTarget(Target):
         local = root / options.remote
         self.remote = str(local) if not looks_remote(options.remote) and local.exists() else options.remote
         self._in_cache = ""  # the last remote tip known to be in the cache (live() then deploy() look it up once)
+        self._locked = False  # this object holds the deploy lock (see `lock`)
+        self._seen_tip: str | None = None  # the remote's tip as live() read it while the lock was held
 
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
@@ -126,6 +129,19 @@ class PagesTarget(Target):
             return ""
         fix = ", or name the repository to publish to" if "git init" in problem else ""
         return f'remote = "{self.options.remote}" {problem}{fix}'
+
+    @contextlib.contextmanager
+    def lock(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
+        """The deploy lock (Target.lock). While it is held, deploy() builds on the tip live() read in it
+        instead of asking the remote again (one round trip less; over SSH, a connection): no other
+        deploylib run can publish meanwhile, and anyone else who does fails the push's lease, so the
+        commit is never placed over what live() did not see (it is refused, nothing overwritten)."""
+        with super().lock(holder, wait) as left_behind:
+            self._locked = True
+            try:
+                yield left_behind
+            finally:
+                self._locked, self._seen_tip = False, None
 
     # -- git in the cache ----------------------------------------------------------------------------
 
@@ -216,6 +232,7 @@ class PagesTarget(Target):
 
     def live(self) -> Release | None:
         tip = self._fetch_tip()
+        self._seen_tip = tip if self._locked else None
         if not tip:
             return None
         made = self._made(tip)
@@ -250,7 +267,8 @@ class PagesTarget(Target):
         return self._history(records).ordered(self._release(rid, r) for rid, r in records.items())
 
     def deploy(self, artifact: Artifact) -> Release:
-        tip = self._fetch_tip()
+        tip = self._fetch_tip() if self._seen_tip is None else self._seen_tip
+        self._seen_tip = None  # one deploy per look
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
         built = self._commit(release, tip, self._tree_stream(artifact, tip))
@@ -411,6 +429,7 @@ class PagesTarget(Target):
         done = self._run("push", "-q", "--porcelain", f"--force-with-lease=refs/heads/{self.options.branch}:{lease}",
                          self.remote, f"{commit}:refs/heads/{self.options.branch}")
         if done.ok:
+            self._seen_tip = None  # the branch moved
             return True
         if any(why in done.out for why in ("stale info", "rejected", "fetch first")):  # porcelain: on stdout
             return False

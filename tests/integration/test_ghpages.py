@@ -17,6 +17,7 @@ from deploylib.build.artifact import pack
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
 from deploylib.report import release_label
+from deploylib.state.lock import LockHolder
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from tests.conftest import build_artifact as site
 from tests.conftest import git
@@ -178,6 +179,19 @@ def someone_copies_the_message(tmp_path: Path, remote: Path, text: str, drop_tre
 FOREIGN = pytest.mark.parametrize(("foreign", "quoted"), [(someone_publishes, '"their publish" by Jane Doe'),
                                                           (someone_copies_the_message, '"Deploy 1.0.0')],
                                   ids=["by-hand", "copied-message"])
+
+
+def test_under_the_lock_a_deploy_builds_on_what_live_saw_and_a_publish_in_between_is_refused(
+        tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
+    with target.lock(LockHolder.me("deploy", "1.1.0"), 0):
+        target.live()
+        theirs = someone_publishes(tmp_path, remote, "theirs")  # after live() looked, before deploy()
+        release = target.deploy(site(tmp_path, "1.1.0", {"index.html": "two"}))
+        with pytest.raises(TargetError, match=f"serves commit {theirs[:7]} .*Nothing was overwritten"):
+            target.activate(release, "ci")
+    assert branch(remote, "rev-parse", "gh-pages") == theirs
 
 
 def test_a_foreign_commit_on_the_branch_is_described_not_called_unknown(tmp_path: Path, remote: Path) -> None:
