@@ -200,12 +200,14 @@ class PagesTarget(Target):
         """The remote's tip, fetched into the cache unless the cache already has that commit."""
         self._ensure_cache()
         tip = self._remote_tip()
-        known = tip == self._in_cache or (tip and self._run("cat-file", "-e", f"{tip}^{{commit}}").ok)
-        if tip and not known:
-            self._git("fetch", "-q", "--no-tags", self.remote,
-                      f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
+        if tip and tip != self._in_cache and not self._run("cat-file", "-e", f"{tip}^{{commit}}").ok:
+            self._fetch()
         self._in_cache = tip  # objects stay: the fetched tip is kept by its ref, ours by refs/deploylib/*
         return tip
+
+    def _fetch(self) -> None:
+        self._git("fetch", "-q", "--no-tags", self.remote,
+                  f"+refs/heads/{self.options.branch}:refs/remotes/pages/{self.options.branch}")
 
     # -- the record of releases -------------------------------------------------------------------
 
@@ -231,11 +233,14 @@ class PagesTarget(Target):
     # -- the Target interface --------------------------------------------------------------------
 
     def live(self) -> Release | None:
-        tip = self._fetch_tip()
+        self._ensure_cache()
+        tip = self._remote_tip()
         self._seen_tip = tip if self._locked else None
         if not tip:
             return None
-        made = self._made(tip)
+        # What made the tip, fetched first when the cache lacks it (the look itself tells: no cat-file first).
+        made = self._made(tip, fetch=tip != self._in_cache)
+        self._in_cache = tip
         if made.foreign:
             return Release(id=tip[:12], version="", digest="", commit="", activated_at=made.when,
                            activated_by=made.author, foreign=made.foreign)
@@ -245,11 +250,19 @@ class PagesTarget(Target):
         return Release(id=made.release, version=made.trailers.get("deploylib-version", ""),
                        digest=made.trailers["deploylib-digest"], commit=made.trailers.get("deploylib-commit", ""))
 
-    def _made(self, commit: str) -> _Made:
-        """Who made a commit (in the cache): deploylib, when its trailers say so and its files are the ones
-        they name (its tree is the `deploylib-tree` trailer's, or the tree recorded for its release here), or
-        someone else, also when they copied deploylib's message onto other files."""
-        shown = self._git("log", "-1", "--format=%an%x1f%aI%x1f%T%x1f%s%x1f%B", commit)
+    def _made(self, commit: str, fetch: bool = False) -> _Made:
+        """Who made a commit (in the cache; with `fetch`, fetched from the remote's branch if it is not):
+        deploylib, when its trailers say so and its files are the ones they name (its tree is the
+        `deploylib-tree` trailer's, or the tree recorded for its release here), or someone else, also when
+        they copied deploylib's message onto other files."""
+        look = ("log", "-1", "--format=%an%x1f%aI%x1f%T%x1f%s%x1f%B", commit)
+        done = self._run(*look)
+        if fetch and not done.ok:
+            self._fetch()
+            done = self._run(*look)
+        if not done.ok:
+            raise TargetError(f"git log failed for {self.describe()}: {done.err.strip()}")
+        shown = done.out
         author, when, tree, subject, body = shown.split("\x1f", 4)
         trailers = dict(line.split(": ", 1) for line in body.splitlines()
                         if line.startswith(_TRAILERS) and ": " in line)
