@@ -103,7 +103,7 @@ class PagesTarget(Target):
         self.revisions = self.base / FILE_NAME
         local = root / options.remote
         self.remote = str(local) if not looks_remote(options.remote) and local.exists() else options.remote
-        self._in_cache = ""  # the last remote tip known to be in the cache (live() then deploy() look it up once)
+        self._in_cache = ""  # the last remote tip known to be in the cache (git is not asked again)
         self._locked = False  # this object holds the deploy lock (see `lock`)
         self._seen_tip: str | None = None  # the remote's tip as live() read it while the lock was held
 
@@ -199,7 +199,7 @@ class PagesTarget(Target):
     def _fetch_tip(self) -> str:
         """The remote's tip, fetched into the cache unless the cache already has that commit."""
         self._ensure_cache()
-        tip = self._remote_tip()
+        tip, self._seen_tip = self._remote_tip(), None  # a newer look than live()'s: deploy() looks afresh too
         if tip and tip != self._in_cache and not self._run("cat-file", "-e", f"{tip}^{{commit}}").ok:
             self._fetch()
         self._in_cache = tip  # objects stay: the fetched tip is kept by its ref, ours by refs/deploylib/*
