@@ -49,7 +49,9 @@ class Registry(Generic[T]):
     def load(self, kind: str) -> type[T] | None:
         """The class of `kind`, or None when neither deploylib nor an installed plug-in provides it.
 
-        Raises ConfigError when the plug-in providing it cannot be imported or is not a `base` subclass."""
+        Raises ConfigError when the plug-in providing it cannot be imported, is not a `base` subclass, or has no
+        options dataclass of its own, or options that are not frozen or do not subclass its point's (ForgeOptions,
+        NotifierOptions)."""
         if kind in self.builtin:
             cls: type[T] = _imported(self.builtin[kind])
             return cls
@@ -64,6 +66,9 @@ class Registry(Generic[T]):
                    f"decorate {cls.__qualname__} with @dataclass(frozen=True, kw_only=True)")
             raise ConfigError(f"{_where(point, self.group)} has no options dataclass, so deploylib cannot read the "
                               f"rest of its table: {fix} (README: Writing a plug-in).")
+        problem = _options_problem(options, getattr(_imported(self.base), self.options_attr, None))
+        if problem:
+            raise ConfigError(f"{_where(point, self.group)} {problem} (README: Writing a plug-in).")
         return cls
 
     def options(self, cls: type[T]) -> type:
@@ -78,6 +83,21 @@ class Registry(Generic[T]):
     def hint(self) -> str:
         """How to add a kind, for the message naming an unknown one."""
         return f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
+
+
+def _options_problem(options: type, common: object) -> str:
+    """What is wrong with a plug-in's options dataclass `options`, as the rest of a sentence naming the plug-in
+    with the fix; "" when nothing. `common` is the options class of its plug-in point (`ForgeOptions`,
+    `NotifierOptions`), whose keys and methods deploylib reads from every kind's options; None for none.
+    Options are frozen: the configuration is read once and shared, never changed."""
+    params = getattr(options, "__dataclass_params__", None)
+    if isinstance(common, type) and not issubclass(options, common):
+        return (f"has options {options.__qualname__} that do not subclass {common.__module__}.{common.__qualname__}, "
+                f"whose keys every kind has: declare class {options.__qualname__}({common.__qualname__})")
+    if params is None or not params.frozen:
+        return (f"has options {options.__qualname__} that are not frozen: decorate them with "
+                "@dataclass(frozen=True, kw_only=True)")
+    return ""
 
 
 def _imported(path: str) -> type:

@@ -119,6 +119,42 @@ def test_a_plugin_without_an_options_dataclass_is_named_with_the_fix(
     assert fix in message, message
 
 
+# Options deploylib could read but not use: a traceback (AttributeError on upload_artifact or conflict) before,
+# or a configuration a plug-in could change after it was checked.
+@pytest.mark.parametrize(("group", "table", "module", "fragment"), [
+    ("forges", {"release": {"forge": {"type": "mine", "state": "f.json"}}},
+     "from dataclasses import dataclass\nfrom deploylib.forge.base import Forge\n"
+     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    state: str = ''\n"
+     "class Mine(Forge):\n    Options = Opts\n",
+     "has options Opts that do not subclass deploylib.forge.base.ForgeOptions, whose keys every kind has: declare "
+     "class Opts(ForgeOptions)"),
+    ("notifiers", {"notify": [{"type": "mine", "path": "e.jsonl"}]},
+     "from dataclasses import dataclass\nfrom deploylib.notify.base import Notifier\n"
+     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = ''\n"
+     "class Mine(Notifier):\n    Options = Opts\n",
+     "has options Opts that do not subclass deploylib.notify.base.NotifierOptions, whose keys every kind has: "
+     "declare class Opts(NotifierOptions)"),
+    ("targets", {"environments": {"production": {"target": {"type": "mine", "path": "out"},
+                                                 "checks": [{"path": "/"}]}}},
+     "from dataclasses import dataclass\nfrom deploylib.targets.base import Target\n"
+     "@dataclass(kw_only=True)\nclass Opts:\n    path: str = ''\n"
+     "class Mine(Target):\n    Options = Opts\n",
+     "has options Opts that are not frozen: decorate them with @dataclass(frozen=True, kw_only=True)"),
+])
+def test_a_plugin_whose_options_break_its_point_s_contract_is_named_with_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object], module: str,
+        fragment: str) -> None:
+    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
+    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": {
+        "target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}}}
+    data.update(table)
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    message = str(caught.value)
+    assert f"the entry point mine = 'acme_kinds:Mine' in the group deploylib.{group} (installed by acme-kinds 1.0) " \
+           f"{fragment} (README: Writing a plug-in)." in message, message
+
+
 def test_a_check_kind_whose_unavailable_raises_is_named_not_a_traceback(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     installed(tmp_path, monkeypatch, "[deploylib.checks]\nshaky = acme_kinds:Shaky\n",
