@@ -49,7 +49,7 @@ class Registry(Generic[T]):
     def load(self, kind: str) -> type[T] | None:
         """The class of `kind`, or None when neither deploylib nor an installed plug-in provides it.
 
-        Raises ConfigError when the plug-in providing it cannot be imported, is not a `base` subclass, or has no
+        Raises ConfigError when the plug-in providing it cannot be imported, is not a `base` subclass, has no
         options dataclass of its own, or options that are not frozen or do not subclass its point's (ForgeOptions,
         NotifierOptions)."""
         if kind in self.builtin:
@@ -139,13 +139,47 @@ def _plugin_class(point: EntryPoint, group: str, base: type) -> type:
     return loaded
 
 
-def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any) -> R:
+# The types an operation's answer may have, them in words for the message, and the types of its items when it is
+# a list or tuple (() for any): ((str,), "a str", ()), ((list,), "a list of Release", (Release,)).
+Answer = tuple[tuple[type, ...], str, tuple[type, ...]]
+
+
+class WrongAnswer(TypeError):
+    """A plug-in's operation answered with a value its interface does not give (42 where a Release is due): a
+    bug in it, blamed as an exception it raised. Its text is the whole explanation (see `fault`)."""
+
+
+def fault(err: Exception) -> str:
+    """What a plug-in did wrong, for a blame message: "it raised KeyError: 'x'", or a WrongAnswer's own words."""
+    return str(err) if isinstance(err, WrongAnswer) else f"it raised {type(err).__name__}: {err}"
+
+
+def answered(value: R, answer: Answer | None) -> R:
+    """`value` when it has one of `answer`'s types (or `answer` is None); else raises WrongAnswer saying what came
+    and what was due."""
+    if answer is None:
+        return value
+    types, due, items = answer
+    if isinstance(value, types):
+        listed: Any = value  # a list or tuple when `items` is given
+        wrong = next((item for item in listed if not isinstance(item, items)), None) if items else None
+        if wrong is None:
+            return value
+        value = wrong  # the item is what is wrong: name it
+        due = f"{due} of {' or '.join(t.__name__ for t in items)}"
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+    raise WrongAnswer(f"it returned {shown} ({type(value).__name__}) where {due} is due (README: Writing a plug-in)")
+
+
+def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any, answer: Answer | None = None) -> R:
     """`call(*args)`, the operation `operation` of a plug-in (or built-in kind). Its DeployErrors pass as they
     are; any other exception is a bug in that kind (its interface allows only deploylib's errors: README,
     Writing a plug-in) and becomes `blame(operation, exception)`, so the stage fails with a message, never
-    with a traceback. Ctrl-C and SIGTERM (BaseException) pass."""
+    with a traceback; so does an answer without one of `answer`'s types (a WrongAnswer). Ctrl-C and SIGTERM
+    (BaseException) pass."""
     try:
-        return call(*args)
+        return answered(call(*args), answer)
     except DeployError:
         raise
     except Exception as err:
@@ -155,10 +189,14 @@ def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any) 
 class Contained:
     """`inner` with every method called through `contained`; what a method returns is contained too: each step
     of a generator (a target's `rollout`), and the `__enter__` and `__exit__` of a context manager (a target's
-    `lock` and `serve`; see `_Context`). Attributes that are not callable pass as they are."""
+    `lock` and `serve`; see `_Context`). Attributes that are not callable pass as they are.
 
-    def __init__(self, inner: object, blame: Blame) -> None:
-        self._inner, self._blame = inner, blame
+    `answers` holds the types the interface gives, by method name: the answer itself (`"live"`), a step of the
+    generator it returns (`"rollout step"`), and the value its context manager yields (`"serve value"`); an
+    answer of another type is blamed as a WrongAnswer."""
+
+    def __init__(self, inner: object, blame: Blame, answers: dict[str, Answer] | None = None) -> None:
+        self._inner, self._blame, self._answers = inner, blame, answers or {}
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._inner, name)
@@ -166,11 +204,12 @@ class Contained:
             return value
 
         def call(*args: Any, **options: Any) -> Any:
-            result = contained(self._blame, name, functools.partial(value, **options), *args)
+            result = contained(self._blame, name, functools.partial(value, **options), *args,
+                               answer=self._answers.get(name))
             if isinstance(result, GeneratorType):
-                return _steps(self._blame, name, result)
+                return _steps(self._blame, name, result, self._answers.get(f"{name} step"))
             if hasattr(result, "__exit__") and not hasattr(result, "__fspath__"):  # Python 3.11's Path has __exit__
-                return _Context(result, self._blame, name)
+                return _Context(result, self._blame, name, self._answers.get(f"{name} value"))
             return result
 
         return call
@@ -184,11 +223,15 @@ class _Context:
     is reported as a warning naming it. A DeployError the `__exit__` raises after a successful body is the
     plug-in's answer and passes."""
 
-    def __init__(self, inner: Any, blame: Blame, operation: str) -> None:
-        self._inner, self._blame, self._operation = inner, blame, operation
+    def __init__(self, inner: Any, blame: Blame, operation: str, answer: Answer | None = None) -> None:
+        self._inner, self._blame, self._operation, self._answer = inner, blame, operation, answer
 
     def __enter__(self) -> Any:
-        return contained(self._blame, self._operation, self._inner.__enter__)
+        try:
+            return answered(contained(self._blame, self._operation, self._inner.__enter__), self._answer)
+        except WrongAnswer as err:  # entered: leave it before blaming what it yielded
+            self._inner.__exit__(None, None, None)
+            raise self._blame(self._operation, err) from None
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, traceback: Any) -> Any:
         try:
@@ -204,12 +247,13 @@ class _Context:
             return False
 
 
-def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None]) -> Generator[Any, None, None]:
-    """`steps`, each advanced as `contained` calls do; closing this closes them."""
+def _steps(blame: Blame, operation: str, steps: Generator[Any, None, None],
+           answer: Answer | None = None) -> Generator[Any, None, None]:
+    """`steps`, each advanced as `contained` calls do (and of one of `answer`'s types); closing this closes them."""
     try:
         while True:
             try:
-                step = next(steps)
+                step = answered(next(steps), answer)
             except StopIteration:
                 return
             except DeployError:

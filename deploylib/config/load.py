@@ -338,14 +338,31 @@ def _demo_key(data: dict[str, Any], ctx: Where) -> bool:
 
 def _unavailable(check: Check, ctx: Where, where: str, index: int) -> str:
     """`check.unavailable()`; a check kind whose `unavailable` raises (a bug in it) is a ConfigError naming
-    the check, its class and the exception, not a traceback."""
-    try:
-        return check.unavailable()
-    except Exception as err:
+    the check, its class and the exception, not a traceback; so is one that answers no str."""
+    from deploylib.plugins import contained, fault  # imported already by the registries: no cost
+
+    def blame(operation: str, err: Exception) -> ConfigError:
         kind = f"{type(check).__module__}.{type(check).__qualname__}"
-        raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({kind}): asked what this "
-                          f"machine lacks to run it, the check kind raised {type(err).__name__}: {err}. This is a "
-                          "bug in that check kind; report it to its authors, or use another kind.") from None
+        return ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({kind}): asked what this "
+                           f"machine lacks to run it ({operation}), {fault(err)}. This is a bug in that check kind; "
+                           "report it to its authors, or use another kind.")
+
+    return contained(blame, "unavailable", check.unavailable, answer=((str,), "a str", ()))
+
+
+def _conflict(options: Any, ctx: Where, index: int) -> str:
+    """`options.conflict()` of the notifier `[[notify]]` number `index`; one that raises or answers no str (a bug
+    in that notifier) is a ConfigError naming its options' class."""
+    from deploylib.plugins import contained, fault  # imported already by the registries: no cost
+
+    def blame(operation: str, err: Exception) -> ConfigError:
+        kind = f"{type(options).__module__}.{type(options).__qualname__}"
+        return ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] ({kind}): asked whether its keys "
+                           f"conflict ({operation}), {fault(err)}. This is a bug in that notifier; report it to its "
+                           "authors, or use another type.")
+
+    conflict: str = contained(blame, "conflict", options.conflict, answer=((str,), "a str", ()))
+    return conflict
 
 
 def _check_consistency(config: Config, ctx: Where) -> None:
@@ -365,7 +382,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):
-        conflict = notifier.options.conflict()
+        conflict = _conflict(notifier.options, ctx, index)
         if conflict:
             raise ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] {conflict}")
     gate = config.gate

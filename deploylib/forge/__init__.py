@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from deploylib.errors import ForgeError
 from deploylib.plugins import FORGES as FORGES  # re-exported: config.load reads it here
-from deploylib.plugins import Contained, contained
+from deploylib.plugins import Answer, Contained, contained, fault
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +40,19 @@ def open_forge(config: ReleaseConfig, root: Path) -> Forge | None:
     if cls is None or config.forge is None:
         return None
     forge = forge_call(cls, "connect", cls, config.forge.options, root)
-    return cast("Forge", Contained(forge, functools.partial(_blame, cls)))
+    return cast("Forge", Contained(forge, functools.partial(_blame, cls), _answers()))
+
+
+def _answers() -> dict[str, Answer]:
+    """The types Forge's questions answer with (forge/base.py), for plugins.Contained."""
+    from deploylib.forge.base import CICheck, Issue, PullRequest, Review
+
+    issues: Answer = ((list,), "a list", (Issue,))
+    return {"publish_release": ((str,), "its web address (a str)", ()), "pulls_for_commit": ((list,), "a list",
+                                                                                            (PullRequest,)),
+            "reviews": ((list,), "a list", (Review,)), "commit_checks": ((list,), "a list", (CICheck,)),
+            "open_issues": issues, "issues_opened_since": issues,
+            "create_deployment": ((str,), "an id (a str)", ())}
 
 
 def forge_problem(config: ReleaseConfig, root: Path) -> str:
@@ -48,26 +60,30 @@ def forge_problem(config: ReleaseConfig, root: Path) -> str:
     configured; raises ForgeError as `forge_call` does."""
     cls = forge_class(config)
     return "" if cls is None or config.forge is None else forge_call(cls, "problem", cls.problem, config.forge.options,
-                                                                     root)
+                                                                     root, answer=_TEXT)
 
 
 def web_url(config: ReleaseConfig) -> str:
     """The repository's web address as the configured forge gives it; "" without a forge."""
     cls = forge_class(config)
-    return "" if cls is None or config.forge is None else forge_call(cls, "web_url", config.forge.options.web_url)
+    return "" if cls is None or config.forge is None else forge_call(cls, "web_url", config.forge.options.web_url,
+                                                                     answer=_TEXT)
 
 
 R = TypeVar("R")
+_TEXT: Answer = ((str,), "a str", ())
 
 
-def forge_call(cls: type[Forge], operation: str, call: Callable[..., R], *args: Any) -> R:
+def forge_call(cls: type[Forge], operation: str, call: Callable[..., R], *args: Any, answer: Answer | None = None) -> R:
     """`call(*args)`, an operation of the forge `cls`, through plugins.contained: an exception other than a
-    DeployError becomes a ForgeError naming the forge, the operation and the exception, so the stage asking
-    fails with a message (a gate, the release) or goes on without the forge (deployment records)."""
-    return contained(functools.partial(_blame, cls), operation, call, *args)
+    DeployError, or an answer without one of `answer`'s types, becomes a ForgeError naming the forge, the
+    operation and the exception, so the stage asking fails with a message (a gate, the release) or goes on
+    without the forge (deployment records)."""
+    return contained(functools.partial(_blame, cls), operation, call, *args, answer=answer)
 
 
 def _blame(cls: type[Forge], operation: str, err: Exception) -> ForgeError:
-    return ForgeError(f"The {cls.label} forge ({cls.__module__}.{cls.__qualname__}) failed in {operation}: it "
-                      f"raised {type(err).__name__}: {err}. This is a bug in that forge (it should raise ForgeError "
-                      "with a message); report it to its authors, or choose another [release.forge] type.")
+    label = cls.label[:1].upper() + cls.label[1:]  # "GitHub", or a noun phrase: "the forge"
+    return ForgeError(f"{label} ({cls.__module__}.{cls.__qualname__}) failed in {operation}: {fault(err)}. This is a "
+                      "bug in that forge (it should raise ForgeError with a message); report it to its authors, or "
+                      "choose another [release.forge] type.")

@@ -15,9 +15,12 @@ from deploylib import report
 from deploylib.config.schema import Variant
 from deploylib.notify import NOTIFIERS
 from deploylib.notify.base import Event, Notifier, NotifyError
+from deploylib.plugins import Answer, answered, fault
 
 _FLUSH_SECONDS = 10.0  # the longest a finished deploy waits for notifications still being sent
 
+
+_TEXT: Answer = ((str,), "a str", ())
 
 class Notifications:
     """Sends events to the configured notifiers (each a Variant: its type and options) in the background,
@@ -58,11 +61,11 @@ class Notifications:
                 self._send(config.type, notifier, event)
             except Exception as err:
                 broken = True
-                self._problems.append(f"the {config.type} notifier raised {type(err).__name__}: {err} while "
-                                      f"sending {event.kind} (a bug in that notifier); nothing more was sent to it")
+                self._problems.append(f"the {config.type} notifier failed while sending {event.kind}: {fault(err)} "
+                                      "(a bug in that notifier); nothing more was sent to it")
 
     def _send(self, kind: str, notifier: Notifier, event: Event) -> None:
-        problem = notifier.problem()
+        problem = answered(notifier.problem(), _TEXT)
         if problem:
             self._problems.append(f"{kind} {problem}, nothing sent")
             return
@@ -75,7 +78,8 @@ class Notifications:
                 error = str(err)
             if attempt < retries:
                 time.sleep(0.2 * 2 ** attempt)
-        self._problems.append(f"{event.kind} to {notifier.describe()} failed after {retries + 1} tries ({error})")
+        where = answered(notifier.describe(), _TEXT)
+        self._problems.append(f"{event.kind} to {where} failed after {retries + 1} tries ({error})")
 
     def flush(self) -> None:
         """Wait a bounded time for sends still running, then report what could not be delivered."""

@@ -223,8 +223,8 @@ def test_a_notifier_that_raises_is_a_warning_and_the_deploy_succeeds(site: Path,
     result = run_doit(site, "deploy:production", env=plugins)
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 0 and "Traceback" not in out, out
-    assert ("! notify the jsonl-buggy notifier raised RuntimeError: no handler for started while sending started "
-            "(a bug in that notifier); nothing more was sent to it; the deploy is not affected") in out
+    assert ("! notify the jsonl-buggy notifier failed while sending started: it raised RuntimeError: no handler for "
+            "started (a bug in that notifier); nothing more was sent to it; the deploy is not affected") in out
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
 
 
@@ -234,7 +234,7 @@ def test_a_forge_that_raises_fails_the_gate_naming_it_and_the_operation(site: Pa
     result = run_doit(site, "deploy:production", env=plugins)
     out = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in out, out
-    assert ("could not ask JsonForge: The JsonForge forge (acme_deploylib.JsonForge) failed in pulls_for_commit: it "
+    assert ("could not ask JsonForge: JsonForge (acme_deploylib.JsonForge) failed in pulls_for_commit: it "
             "raised KeyError: 'pulls'. This is a bug in that forge") in " ".join(out.split())
     assert git(site, "tag", "--list") == "" and not (site.parent / "live").exists()
 

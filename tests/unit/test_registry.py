@@ -163,6 +163,55 @@ def test_a_check_kind_whose_unavailable_raises_is_named_not_a_traceback(tmp_path
               "    def unavailable(self):\n        raise OSError('no /proc here')\n")
     table = {"environments": {"production": {"target": {"type": "local", "path": "out"},
                                              "checks": [{"kind": "shaky", "path": "/"}]}}}
-    with pytest.raises(ConfigError, match=r"checks\[0\]\] \(acme_kinds\.Shaky\): .* raised OSError: no /proc here\. "
-                                          "This is a bug in that check kind"):
+    with pytest.raises(ConfigError, match=r"checks\[0\]\] \(acme_kinds\.Shaky\): asked what this machine lacks to run "
+                                          r"it \(unavailable\), it raised OSError: no /proc here\. This is a bug in "
+                                          "that check kind"):
         parse(table, Path("/repo/deploy.toml"), Path("/repo"))
+
+
+# Questions asked while the configuration is read: a traceback before when one raised (serves_itself, conflict), and
+# a nonsense message when one answered 42 ("deploy.toml: [notify[0]] 42").
+TARGET_ASKED = ("from dataclasses import dataclass\nfrom deploylib.targets.base import Target\n"
+                "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = ''\n"
+                "class Mine(Target):\n    Options = Opts\n    @classmethod\n    def serves_itself(cls, options):\n"
+                "        {body}\n")
+NOTIFIER_ASKED = ("from dataclasses import dataclass\nfrom deploylib.notify.base import Notifier, NotifierOptions\n"
+                  "@dataclass(frozen=True, kw_only=True)\nclass Opts(NotifierOptions):\n"
+                  "    def conflict(self):\n        {body}\n"
+                  "class Mine(Notifier):\n    Options = Opts\n")
+CHECK_ASKED = ("from dataclasses import dataclass\nfrom deploylib.validate.smoke import SmokeCheck\n"
+               "@dataclass(frozen=True, kw_only=True)\nclass Mine(SmokeCheck):\n"
+               "    def unavailable(self):\n        {body}\n")
+RAISES, WRONG = "raise KeyError('path')", "return 42"
+
+
+@pytest.mark.parametrize(("group", "table", "module", "said"), [
+    ("targets", {"target": {"type": "mine"}}, TARGET_ASKED.format(body=RAISES),
+     "The mine target (acme_kinds.Mine) failed in serves_itself, asked while the configuration was read: it raised "
+     "KeyError: 'path'. This is a bug in that target"),
+    ("targets", {"target": {"type": "mine"}}, TARGET_ASKED.format(body=WRONG),
+     "The mine target (acme_kinds.Mine) failed in serves_itself, asked while the configuration was read: it returned "
+     "42 (int) where true or false (a bool) is due"),
+    ("notifiers", {"notify": [{"type": "mine"}]}, NOTIFIER_ASKED.format(body=RAISES),
+     "deploy.toml: [notify[0]] (acme_kinds.Opts): asked whether its keys conflict (conflict), it raised KeyError: "
+     "'path'. This is a bug in that notifier"),
+    ("notifiers", {"notify": [{"type": "mine"}]}, NOTIFIER_ASKED.format(body=WRONG),
+     "deploy.toml: [notify[0]] (acme_kinds.Opts): asked whether its keys conflict (conflict), it returned 42 (int) "
+     "where a str is due"),
+    ("checks", {"checks": [{"kind": "mine", "path": "/"}]}, CHECK_ASKED.format(body=WRONG),
+     "deploy.toml: [environments.production.checks[0]] (acme_kinds.Mine): asked what this machine lacks to run it "
+     "(unavailable), it returned 42 (int) where a str is due"),
+])
+def test_a_plugin_failing_a_question_asked_at_load_is_named_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object], module: str,
+        said: str) -> None:
+    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
+    production: dict[str, object] = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
+    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": production}}
+    if group == "notifiers":
+        data.update(table)
+    else:
+        production.update(table)
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    assert said in str(caught.value), str(caught.value)
