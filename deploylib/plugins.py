@@ -49,15 +49,20 @@ class Registry(Generic[T]):
     def load(self, kind: str) -> type[T] | None:
         """The class of `kind`, or None when neither deploylib nor an installed plug-in provides it.
 
-        Raises ConfigError when the plug-in providing it cannot be imported, is not a `base` subclass, has no
-        options dataclass of its own, or options that are not frozen or do not subclass its point's (ForgeOptions,
-        NotifierOptions)."""
+        Raises ConfigError when distributions disagree on the kind's class, or the plug-in providing it cannot be
+        imported, is not a `base` subclass, has no options dataclass of its own, or options that are not frozen or
+        do not subclass its point's (ForgeOptions, NotifierOptions)."""
         if kind in self.builtin:
             cls: type[T] = _imported(self.builtin[kind])
             return cls
-        point = _installed(self.group).get(kind)
-        if point is None:
+        points = _installed(self.group).get(kind)
+        if points is None:
             return None
+        point = points[0]
+        if len(points) > 1:
+            raise ConfigError(f'the kind "{kind}" is installed by more than one distribution, so deploylib cannot '
+                              f"tell which is meant: {'; '.join(_where(p, self.group) for p in points)}. Uninstall "
+                              "all but one of them (pip uninstall NAME).")
         cls = _plugin_class(point, self.group, _imported(self.base))
         options = getattr(cls, self.options_attr, None) if self.options_attr else cls
         if not (isinstance(options, type) and "__dataclass_fields__" in vars(options)):  # declared, not inherited
@@ -108,14 +113,17 @@ def _imported(path: str) -> type:
 
 
 @functools.cache
-def _installed(group: str) -> dict[str, EntryPoint]:
-    """The entry points of `group` in every installed distribution, by name (the first one on sys.path wins,
-    as importlib.metadata finds distributions). Read once per process."""
+def _installed(group: str) -> dict[str, tuple[EntryPoint, ...]]:
+    """The entry points of `group` in every installed distribution, by name: each different one naming it, in the
+    order importlib.metadata finds distributions (one distribution installed twice on sys.path counts once). Read
+    once per process."""
     from importlib.metadata import entry_points
 
-    found: dict[str, EntryPoint] = {}
+    found: dict[str, tuple[EntryPoint, ...]] = {}
     for point in entry_points(group=group):
-        found.setdefault(point.name, point)
+        same = found.get(point.name, ())
+        if all(point.value != other.value for other in same):
+            found[point.name] = (*same, point)
     return found
 
 

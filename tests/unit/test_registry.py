@@ -67,6 +67,37 @@ def test_a_builtin_kind_is_not_replaced_by_an_entry_point_of_the_same_name(
     assert TARGETS.load("local") is LocalTarget and TARGETS.known().count("local") == 1
 
 
+def test_a_kind_two_distributions_install_differently_is_refused_naming_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(tmp_path / "one", monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n")
+    other = tmp_path / "two" / "other_kinds-2.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "METADATA").write_text("Metadata-Version: 2.1\nName: other-kinds\nVersion: 2.0\n")
+    (other / "entry_points.txt").write_text("[deploylib.targets]\nmine = other_kinds:Theirs\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "two"))
+    with pytest.raises(ConfigError) as caught:
+        TARGETS.load("mine")
+    message = str(caught.value)
+    assert message.startswith('the kind "mine" is installed by more than one distribution, so deploylib cannot tell '
+                              "which is meant: ") and message.endswith("Uninstall all but one of them (pip uninstall "
+                                                                       "NAME).")
+    assert "mine = 'other_kinds:Theirs' in the group deploylib.targets (installed by other-kinds 2.0)" in message
+    assert "mine = 'acme_kinds:Mine' in the group deploylib.targets (installed by acme-kinds 1.0)" in message
+
+
+def test_one_class_installed_under_the_same_kind_twice_is_no_conflict(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    installed(tmp_path / "one", monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n",
+              "from deploylib.targets.local import LocalTarget\nclass Mine(LocalTarget):\n    pass\n")
+    other = tmp_path / "two" / "acme_kinds_extra-1.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-kinds-extra\nVersion: 1.0\n")
+    (other / "entry_points.txt").write_text("[deploylib.targets]\nmine = acme_kinds:Mine\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "two"))
+    cls = TARGETS.load("mine")
+    assert cls is not None and cls.__name__ == "Mine"
+
+
 @pytest.mark.parametrize(("module", "fragments"), [
     ("class Mine:\n    pass\n", ["is <class 'acme_kinds.Mine'>, not a subclass of deploylib.targets.base.Target"]),
     ("raise ImportError('needs libfoo')\n", ["cannot be loaded: ImportError: needs libfoo"]),
