@@ -498,7 +498,14 @@ def _restore_after_interruption(target: Target, previous: Release | None, by: st
 
 
 def _cleanup(target: Target, env: EnvironmentConfig, protect: set[str]) -> None:
-    problems = target.cleanup(env.keep_releases, protect)
+    """Remove old releases after a deploy that stays live. What fails here, a release left behind or a target's
+    error (a plug-in's bug, contained as a TargetError), is a warning: the deploy is recorded as succeeded and
+    stands, and the next deploy's clean-up tries again."""
+    try:
+        problems = target.cleanup(env.keep_releases, protect)
+    except DeployError as err:
+        report.stage(report.WARN, "cleanup", f"{err} (the deploy itself succeeded)")
+        return
     for problem in problems:
         report.stage(report.WARN, "cleanup", f"could not remove {problem} (the deploy itself succeeded)")
 

@@ -311,6 +311,38 @@ def test_a_target_whose_context_manager_raises_on_leaving_is_a_warning_and_the_d
     assert ledger[0][1:] == ("0.2.0", "succeeded")
 
 
+def test_a_target_answering_a_wrong_type_fails_cleanly_with_the_previous_release_live(
+        site: Path, plugins: dict[str, str]) -> None:
+    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    before = serving(site, plugins)
+    (site.parent / "live" / "fault").write_text("deploy:answer")
+    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1 and "Traceback" not in out, out
+    assert ("The faulty-folder target of production failed in deploy: it returned 42 (int) where a Release is due "
+            "(README: Writing a plug-in).") in out
+    page, live, ledger = serving(site, plugins)
+    assert (page, live) == before[:2] and ledger[0][1:] == ("0.2.0", "failed") and ledger[1:] == before[2]
+
+
+def test_a_target_whose_cleanup_raises_after_a_validated_deploy_is_a_warning_and_the_deploy_stands(
+        site: Path, plugins: dict[str, str]) -> None:
+    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    (site.parent / "live" / "fault").write_text("cleanup")
+    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0 and "Traceback" not in out, out
+    assert ("! cleanup The faulty-folder target of production failed in cleanup: it raised RuntimeError: fault "
+            "injected at cleanup.") in out and "(the deploy itself succeeded)" in out
+    page, live, ledger = serving(site, plugins)
+    assert (page, live) == ("<h1>Welcome again to the plug-ins</h1>", "0.2.0")
+    assert ledger[0][1:] == ("0.2.0", "succeeded")
+
+
 @pytest.mark.parametrize("spot", ["lock:exit", "serve:exit", "rollout:close"])
 def test_a_target_whose_clean_up_raises_after_a_rollback_keeps_exit_4(site: Path, plugins: dict[str, str],
                                                                        spot: str) -> None:

@@ -187,7 +187,7 @@ class BrittleFolderTarget(FolderTarget):
 class FaultyFolderTarget(FolderTarget):
     """Raises RuntimeError (a bug: not a TargetError) at the spot the file `fault` in its folder names, if any:
     "lock:enter", "lock:exit", "serve:enter" or "serve:exit" (its context managers' __enter__ / __exit__), or
-    "rollout:close" (its rollout generator's clean-up)."""
+    "rollout:close" (its rollout generator's clean-up), "cleanup"; or answers 42 from `deploy` at "deploy:answer"."""
 
     def _fault(self, spot: str) -> None:
         fault = self.base / "fault"
@@ -202,6 +202,16 @@ class FaultyFolderTarget(FolderTarget):
                 yield left_behind
         finally:
             self._fault("lock:exit")
+
+    def deploy(self, artifact: Artifact) -> Release:
+        fault = self.base / "fault"
+        if fault.exists() and fault.read_text().strip() == "deploy:answer":
+            return 42  # type: ignore[return-value]  # the bug under test
+        return super().deploy(artifact)
+
+    def cleanup(self, keep: int, protect: set[str]) -> list[str]:
+        self._fault("cleanup")
+        return super().cleanup(keep, protect)
 
     def rollout(self, release: Release, by: str) -> Generator[Batch, None, None]:
         try:
