@@ -52,24 +52,52 @@ def measure_once(check: Check, within: Round) -> CheckResult:
     """One attempt of `check`. A check whose `run` or `measure` raises an unexpected exception, or returns
     something other than a CheckResult, is a bug in its kind (built in or a plug-in), not an answer from the
     release: it gives an ERROR result naming the check, its class and the exception's type and text, so the
-    round fails as for a check that got no answer (Check's contract: README, Writing a plug-in). Ctrl-C and
-    SIGTERM (BaseException) still propagate."""
+    round fails as for a check that got no answer (Check's contract: README, Writing a plug-in). An exception
+    saying the release did not answer (FetchError, or requests' own error from `session.get`) is that: an ERROR
+    "no answer: …", as `observe` gives. Ctrl-C and SIGTERM (BaseException) still propagate."""
     started = time.perf_counter()
     try:
         result = check.run(within)
     except Exception as err:
+        why = _no_answer(err)
+        if why:
+            return _unanswered(check, why, time.perf_counter() - started)
         return _broken(check, f"raised {type(err).__name__}: {err}", time.perf_counter() - started)
     if not isinstance(result, CheckResult):
         return _broken(check, f"returned {type(result).__name__}, not a CheckResult", time.perf_counter() - started)
     return result
 
 
+def _no_answer(err: Exception) -> str:
+    """Why the release gave no answer, when `err` says it gave none ("" otherwise): the round's session found none
+    (FetchError: "<Kind>: <reason>"), or requests, which checks may call through it (`session.get`), raised its
+    own error (a refused connection, a timeout)."""
+    import sys
+
+    from deploylib.validate.session import FetchError
+
+    if isinstance(err, FetchError):
+        return str(err)
+    requests = sys.modules.get("requests")  # loaded if it raised: never imported here for nothing
+    return f"{type(err).__name__}: {err}" if requests is not None and isinstance(err, requests.RequestException) else ""
+
+
+def _unanswered(check: Check, why: str, seconds: float) -> CheckResult:
+    """An ERROR result for a check whose request got no answer, as `observe` gives one: the release's fault."""
+    label = _label(check)
+    return CheckResult(label, Verdict.ERROR, "an answer", f"no answer: {why}", seconds, Severity(check.severity))
+
+
+def _label(check: Check) -> str:
+    try:
+        return check.label
+    except Exception:  # describe() is the plug-in's too
+        return check.name or f"{type(check).__module__}.{type(check).__qualname__}"
+
+
 def _broken(check: Check, what: str, seconds: float) -> CheckResult:
     kind = f"{type(check).__module__}.{type(check).__qualname__}"
-    try:
-        label = check.label
-    except Exception:  # describe() is the plug-in's too
-        label = check.name or kind
+    label = _label(check)
     return CheckResult(label, Verdict.ERROR, "an answer from the check",
                        f"the check {label} ({kind}) {what}; this is a bug in that check kind, not an answer from "
                        "the release", seconds, Severity(check.severity), {"exception": what})

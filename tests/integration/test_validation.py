@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -275,6 +276,28 @@ def test_a_check_that_raises_is_an_error_result_naming_it_and_the_exception(app:
     assert result.verdict is Verdict.ERROR and label in result.name
     assert said in result.seen and f"{type(check).__module__}.{type(check).__qualname__}" in result.seen
     assert "bug in that check kind" in result.seen and result.severity == "critical"
+
+
+class _Requesting(SmokeCheck):
+    """A check kind written as the README shows: requests' own `session.get`, or the round's `session.fetch`,
+    whose errors it lets through."""
+
+    def measure(self, base_url, session):  # noqa: ANN001, ANN201 - as a plug-in writes it
+        if self.method == "HEAD":
+            session.fetch("GET", base_url + self.path, self.timeout_s)
+        session.get(base_url + self.path, timeout=self.timeout_s)
+        return self.result(Verdict.PASS, "an answer", "answered", 0.0)
+
+
+@pytest.mark.parametrize(("method", "said"), [("GET", "no answer: ConnectionError: "),
+                                              ("HEAD", "no answer: ConnectionError: [Errno 111] Connection refused")])
+def test_a_check_whose_request_gets_no_answer_errors_as_the_release_s_fault_not_a_bug(method: str, said: str) -> None:
+    refused = socket.socket()  # bound, never listening: every connection is refused
+    refused.bind(("127.0.0.1", 0))
+    with refused:
+        result = run_round(f"http://127.0.0.1:{refused.getsockname()[1]}", [_Requesting(method=method, path="/")], 1)[0]
+    assert result.verdict is Verdict.ERROR and result.seen.startswith(said), result.seen
+    assert "bug" not in result.seen
 
 
 def test_a_check_that_raises_is_retried_then_errors_and_the_window_rolls_back(app: App) -> None:
