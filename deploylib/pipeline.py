@@ -577,10 +577,23 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
                                f"rollback = false. Roll back by hand with doit rollback --env {env.name}. Incident "
                                f"report: {path}")
     escalation = Escalation.act_by_hand(env.name, f"{release.id} failed validation on {env.name} and {outcome}. "
-                                        f"{env.name} is serving {report.release_label(serving)}, which is NOT "
-                                        "healthy", str(path))
+                                        f"{env.name} is serving {report.release_label(serving)}, which "
+                                        f"{_unverified(recheck, env.name)}", str(path))
     finished(Outcome.ESCALATED, str(escalation))
     raise escalation
+
+
+def _unverified(recheck: list[CheckResult], env_name: str) -> str:
+    """What the failed re-validation of a restored release says of it, as the end of a sentence: "is NOT healthy",
+    unless every check that failed is broken itself (a check kind's bug: runner.measure_once), which says
+    nothing of the release: then it could not be verified, naming those checks."""
+    failed = [r for r in recheck if not r.passed]
+    if not failed or any("exception" not in r.details for r in failed):
+        return "is NOT healthy"
+    names = ", ".join(dict.fromkeys(r.name for r in failed))
+    return (f"could not be verified: the check(s) {names} failed on it as a bug in their check kind, not as an "
+            f"answer from the release (see the incident report); fix or remove them, then run doit validate:"
+            f"{env_name} before anything else")
 
 
 def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:

@@ -217,6 +217,23 @@ def test_a_check_kind_that_raises_is_an_error_the_release_is_rolled_back_exit_4(
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
 
 
+def test_a_check_kind_that_raises_on_both_releases_escalates_naming_the_check_not_the_release(
+        site: Path, plugins: dict[str, str]) -> None:
+    configure(site, 'kind = "min-bytes"', 'kind = "fragile"\nname = "home page"', "chore: the fragile check")
+    forge_state(site)
+    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
+    configure(site, 'name = "home page"', 'name = "home page"\nbreaks_on = "Welcome"', "chore: break on every page")
+    result = commit_and_deploy(site, plugins)  # 0.1.1 over 0.1.0: the check raises on both
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 5 and "Traceback" not in out, out
+    assert ("production is serving 0.1.0 (" in out and "), which could not be verified: the check(s) home page failed "
+            "on it as a bug in their check kind, not as an answer from the release (see the incident report); fix or "
+            "remove them, then run doit validate:production before anything else.") in out
+    assert "NOT healthy" not in out
+    page, live, ledger = serving(site, plugins)
+    assert (page, live) == ("<h1>Welcome to the plug-ins</h1>", "0.1.0") and ledger[0][:2] == ("validate", "0.1.0")
+
+
 def test_a_notifier_that_raises_is_a_warning_and_the_deploy_succeeds(site: Path, plugins: dict[str, str]) -> None:
     configure(site, 'type = "jsonl"', 'type = "jsonl-buggy"', "chore: the buggy notifier")
     forge_state(site)
