@@ -72,6 +72,10 @@ class Registry(Generic[T]):
             raise ConfigError(f"{_where(point, self.group)} has no options dataclass, so deploylib cannot read the "
                               f"rest of its table: {fix} (README: Writing a plug-in).")
         problem = _options_problem(options, getattr(_imported(self.base), self.options_attr, None))
+        if not problem:
+            from deploylib.config.schema import declared_problem  # imported already by the configuration
+
+            problem = declared_problem(options)
         if problem:
             raise ConfigError(f"{_where(point, self.group)} {problem} (README: Writing a plug-in).")
         return cls

@@ -193,12 +193,78 @@ def build(cls: type, table: dict[str, Any], ctx: Where, where: str) -> Any:
                 raise ConfigError(f"{ctx.key(where, f.name)} is missing: it must be {f.metadata['doc']}.")
             continue
         value = _convert(table[key], hints[f.name], f, ctx, where, key)
-        problem = f.metadata["check"](value) if f.metadata["check"] else ""
+        problem = _checked(f, value, ctx, where, key)
         if problem:
             raise ConfigError(f"{ctx.key(where, key)} = {show(table[key])} {problem}; "
                               f"it must be {f.metadata['doc']}.")
         values[f.name] = value
     return cls(**values)
+
+
+def _checked(f: dataclasses.Field[Any], value: Any, ctx: Where, where: str, key: str) -> str:
+    """The field's `check(value)`: its problem, "" when none. A check that raises, or answers no str (a bug in
+    the plug-in or kind that declared it), is a ConfigError naming the key and the check's function."""
+    check = f.metadata["check"]
+    if check is None:
+        return ""
+    try:
+        problem = check(value)
+    except Exception as err:
+        said = f"raised {type(err).__name__}: {err}"
+    else:
+        if isinstance(problem, str):
+            return problem
+        said = f"returned {problem!r} ({type(problem).__name__}), not a str"
+    name = f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
+    raise ConfigError(f"{ctx.key(where, key)}: the check of this key's value ({name}) {said}. This is a bug in "
+                      "the plug-in that declared the key (its check returns \"\" or what is wrong); report it to its "
+                      "authors, or leave the key out.")
+
+
+def declared_problem(cls: type) -> str:
+    """What keeps `build` from reading the options dataclass `cls` (a plug-in's), as the rest of a sentence naming
+    the plug-in, with the fix; "" when nothing. Every field `__init__` takes must be an `option` (a plain field is
+    no key: deploy.toml could not set it) of a type a TOML value is read as: str, int, float, bool (or one of them
+    `| None`), list[…] or dict[str, …] of those (or of Any), a dataclass (a table), a tuple[dataclass, ...] (an
+    array of tables); a field whose `option(variant=…)` picks its dataclass by kind is not checked here."""
+    hints = _type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if not f.init or f.metadata.get("variant"):
+            continue
+        if "doc" not in f.metadata:
+            return (f"has the field {f.name} in {cls.__qualname__}, not declared with deploylib.config.schema.option, "
+                    f"so no key of deploy.toml reads it: declare it as {f.name}: {_shown(hints[f.name])} = "
+                    'option(default, doc="the form expected, e.g. …")')
+        hint = hints[f.name]
+        if not _readable(hint):
+            return (f"has the field {f.name}: {_shown(hint)} in {cls.__qualname__}, a type no TOML value is read "
+                    "as: use str, int, float or bool (or one of them | None), list[…] or dict[str, …] of those, a "
+                    "dataclass (a table) or tuple[dataclass, ...] (an array of tables)")
+    return ""
+
+
+def _shown(hint: Any) -> str:
+    """A type as written in Python: "str", "list[int]", "Literal['a']"."""
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+
+
+def _readable(hint: Any) -> bool:
+    """Whether `_convert` reads a TOML value as the type `hint` (see `declared_problem`)."""
+    scalars = (str, int, float, bool)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        rest = [a for a in args if a is not type(None)]
+        return len(rest) == 1 and _readable(rest[0])
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return True
+    if origin is tuple:
+        return len(args) == 2 and args[1] is Ellipsis and isinstance(args[0], type) and dataclasses.is_dataclass(
+            args[0])
+    if origin is list:
+        return len(args) == 1 and (args[0] in scalars or args[0] is Any)
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and (args[1] in scalars or args[1] is Any)
+    return hint in scalars
 
 
 def _key_given(f: dataclasses.Field[Any], table: dict[str, Any], ctx: Where, where: str) -> str:

@@ -154,21 +154,24 @@ def test_a_plugin_without_an_options_dataclass_is_named_with_the_fix(
 # or a configuration a plug-in could change after it was checked.
 @pytest.mark.parametrize(("group", "table", "module", "fragment"), [
     ("forges", {"release": {"forge": {"type": "mine", "state": "f.json"}}},
-     "from dataclasses import dataclass\nfrom deploylib.forge.base import Forge\n"
-     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    state: str = ''\n"
+     "from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+     "from deploylib.forge.base import Forge\n"
+     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    state: str = option('', doc='a file')\n"
      "class Mine(Forge):\n    Options = Opts\n",
      "has options Opts that do not subclass deploylib.forge.base.ForgeOptions, whose keys every kind has: declare "
      "class Opts(ForgeOptions)"),
     ("notifiers", {"notify": [{"type": "mine", "path": "e.jsonl"}]},
-     "from dataclasses import dataclass\nfrom deploylib.notify.base import Notifier\n"
-     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = ''\n"
+     "from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+     "from deploylib.notify.base import Notifier\n"
+     "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = option('', doc='a folder')\n"
      "class Mine(Notifier):\n    Options = Opts\n",
      "has options Opts that do not subclass deploylib.notify.base.NotifierOptions, whose keys every kind has: "
      "declare class Opts(NotifierOptions)"),
     ("targets", {"environments": {"production": {"target": {"type": "mine", "path": "out"},
                                                  "checks": [{"path": "/"}]}}},
-     "from dataclasses import dataclass\nfrom deploylib.targets.base import Target\n"
-     "@dataclass(kw_only=True)\nclass Opts:\n    path: str = ''\n"
+     "from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+     "from deploylib.targets.base import Target\n"
+     "@dataclass(kw_only=True)\nclass Opts:\n    path: str = option('', doc='a folder')\n"
      "class Mine(Target):\n    Options = Opts\n",
      "has options Opts that are not frozen: decorate them with @dataclass(frozen=True, kw_only=True)"),
 ])
@@ -189,7 +192,8 @@ def test_a_plugin_whose_options_break_its_point_s_contract_is_named_with_the_fix
 def test_a_check_kind_whose_unavailable_raises_is_named_not_a_traceback(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     installed(tmp_path, monkeypatch, "[deploylib.checks]\nshaky = acme_kinds:Shaky\n",
-              "from dataclasses import dataclass\nfrom deploylib.validate.smoke import SmokeCheck\n"
+              "from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+              "from deploylib.validate.smoke import SmokeCheck\n"
               "@dataclass(frozen=True, kw_only=True)\nclass Shaky(SmokeCheck):\n"
               "    def unavailable(self):\n        raise OSError('no /proc here')\n")
     table = {"environments": {"production": {"target": {"type": "local", "path": "out"},
@@ -202,15 +206,18 @@ def test_a_check_kind_whose_unavailable_raises_is_named_not_a_traceback(tmp_path
 
 # Questions asked while the configuration is read: a traceback before when one raised (serves_itself, conflict), and
 # a nonsense message when one answered 42 ("deploy.toml: [notify[0]] 42").
-TARGET_ASKED = ("from dataclasses import dataclass\nfrom deploylib.targets.base import Target\n"
-                "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = ''\n"
+TARGET_ASKED = ("from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+                "from deploylib.targets.base import Target\n"
+                "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = option('', doc='a folder')\n"
                 "class Mine(Target):\n    Options = Opts\n    @classmethod\n    def serves_itself(cls, options):\n"
                 "        {body}\n")
-NOTIFIER_ASKED = ("from dataclasses import dataclass\nfrom deploylib.notify.base import Notifier, NotifierOptions\n"
+NOTIFIER_ASKED = ("from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+                  "from deploylib.notify.base import Notifier, NotifierOptions\n"
                   "@dataclass(frozen=True, kw_only=True)\nclass Opts(NotifierOptions):\n"
                   "    def conflict(self):\n        {body}\n"
                   "class Mine(Notifier):\n    Options = Opts\n")
-CHECK_ASKED = ("from dataclasses import dataclass\nfrom deploylib.validate.smoke import SmokeCheck\n"
+CHECK_ASKED = ("from dataclasses import dataclass\nfrom deploylib.config.schema import option\n"
+               "from deploylib.validate.smoke import SmokeCheck\n"
                "@dataclass(frozen=True, kw_only=True)\nclass Mine(SmokeCheck):\n"
                "    def unavailable(self):\n        {body}\n")
 RAISES, WRONG = "raise KeyError('path')", "return 42"
@@ -246,3 +253,69 @@ def test_a_plugin_failing_a_question_asked_at_load_is_named_not_a_traceback(
     with pytest.raises(ConfigError) as caught:
         parse(data, Path("/repo/deploy.toml"), Path("/repo"))
     assert said in str(caught.value), str(caught.value)
+
+
+# Options build() cannot read: a traceback before (a field without a default, set[str], Literal), or a key that
+# no value could ever satisfy ("flags must be flags, got ["-a"]" for a tuple[str, ...]).
+OPTS = ("from dataclasses import dataclass\nfrom pathlib import Path\nfrom typing import Literal\n"
+        "from deploylib.config.schema import option\nfrom deploylib.targets.local import LocalTarget\n"
+        "@dataclass(frozen=True, kw_only=True)\nclass Opts:\n    path: str = option(doc='a folder')\n    {field}\n"
+        "class Mine(LocalTarget):\n    Options = Opts\n")
+
+
+@pytest.mark.parametrize(("field", "said"), [
+    ("flags: str", "has the field flags in Opts, not declared with deploylib.config.schema.option, so no key of "
+                   'deploy.toml reads it: declare it as flags: str = option(default, doc="the form expected, e.g. …")'),
+    ("flags: str = '-a'", "has the field flags in Opts, not declared with deploylib.config.schema.option"),
+    ("flags: set[str] = option(factory=set, doc='flags')", "has the field flags: set[str] in Opts, a type no TOML "
+                                                           "value is read as: use str, int, float or bool"),
+    ("flags: tuple[str, ...] = option((), doc='flags')", "has the field flags: tuple[str, ...] in Opts, a type"),
+    ("flags: Literal['-a'] = option('-a', doc='flags')", "has the field flags: Literal['-a'] in Opts, a type"),
+    ("flags: Path = option(Path('.'), doc='flags')", "has the field flags: Path in Opts, a type"),
+    ("flags: dict[int, str] = option(factory=dict, doc='flags')", "has the field flags: dict[int, str] in Opts"),
+])
+def test_options_no_table_can_fill_are_named_with_the_field_and_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, said: str) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n", OPTS.format(field=field))
+    with pytest.raises(ConfigError) as caught:
+        TARGETS.load("mine")
+    assert "the entry point mine = 'acme_kinds:Mine' in the group deploylib.targets (installed by acme-kinds 1.0) " \
+           f"{said}" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["flags: str | None = option(None, doc='flags')",
+                                   "flags: list[int] = option(factory=list, doc='flags')",
+                                   "flags: dict[str, Any] = option(factory=dict, doc='flags')",
+                                   "flags: float = option(1.0, doc='flags')"])
+def test_options_of_every_type_a_toml_value_is_read_as_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           field: str) -> None:
+    module = OPTS.format(field=field).replace("from typing import Literal", "from typing import Any")
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n", module)
+    assert TARGETS.load("mine") is not None
+
+
+def test_every_builtin_kind_meets_the_rule_plugins_are_held_to() -> None:
+    from deploylib.config.schema import declared_problem
+    from deploylib.plugins import CHECKS, FORGES, NOTIFIERS
+
+    problems = {(registry.group, kind): declared_problem(registry.options(cls))
+                for registry in (TARGETS, CHECKS, FORGES, NOTIFIERS) for kind in registry.builtin
+                if (cls := registry.load(kind)) is not None}
+    assert set(problems.values()) == {""}, problems
+
+
+@pytest.mark.parametrize(("check", "said"), [
+    ("lambda v: 1 / 0", "raised ZeroDivisionError: division by zero"),
+    ("lambda v: None", "returned None (NoneType), not a str"),
+])
+def test_an_option_check_that_raises_or_answers_no_str_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     check: str, said: str) -> None:
+    installed(tmp_path, monkeypatch, "[deploylib.targets]\nmine = acme_kinds:Mine\n",
+              OPTS.format(field=f"flags: str = option('-a', doc='flags', check={check})"))
+    data = {"build": {"command": "make"}, "environments": {"production": {
+        "target": {"type": "mine", "path": "out", "flags": "-r"}, "checks": [{"path": "/"}]}}}
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    assert str(caught.value).startswith("deploy.toml: [environments.production.target] flags: the check of this "
+                                        f"key's value (acme_kinds.Opts.<lambda>) {said}. This is a bug in the "
+                                        "plug-in that declared the key"), str(caught.value)
