@@ -11,14 +11,13 @@ and parallel types, plus the plug-ins the table declares).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploylib.config.schema import show, toml_key
+from deploylib.config.schema import nearest, show, toml_key
 
 _BOOLEAN_WORDS = ("1", "yes", "true", "on", "0", "no", "false", "off")  # CmdOption.str2boolean
 _FROM_DODO_ONLY = ("default_tasks", "minversion", "action_string_formatting")
@@ -75,9 +74,9 @@ def problems(table: dict[str, Any], options: dict[str, DoitOption],
             found.append(f"{shown}: doit takes {key} only from dodo.py's DOIT_CONFIG and ignores it here "
                          "(deploylib sets what it needs)")
         elif key not in options:
-            near = difflib.get_close_matches(key, [*options, *_SUBTABLES], n=1)
+            near = nearest(key, [*options, *_SUBTABLES])
             found.append(f"{shown}: doit has no such option and ignores it"
-                         + (f" (did you mean {near[0]}?)" if near else ""))
+                         + (f" (did you mean {near}?)" if near else ""))
         else:
             extra = tuple(plugins.get(_PLUGIN_KINDS[key], {}) or ()) if key in _PLUGIN_KINDS else ()
             problem = _value_problem(options[key], value, extra) or (

@@ -8,7 +8,6 @@ network or a target.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from deploylib.config.schema import (
     Where,
     build,
     build_kind,
+    nearest,
     nonempty_problem,
     option,
     optional,
@@ -228,8 +228,8 @@ class Config:
             return self.environments[name]
         except KeyError:
             known = ", ".join(self.environments) or "none"
-            near = difflib.get_close_matches(name.lower(), list(self.environments), n=1, cutoff=0.6)
-            hint = f' Did you mean "{near[0]}"?' if near else ""
+            near = nearest(name, self.environments)
+            hint = f' Did you mean "{near}"?' if near else ""
             raise ConfigError(f'{self.path.name}: there is no environment "{name}"; the configured environments '
                               f"are: {known}.{hint} " + ("Use one of those, or c" if self.environments else "C")
                               + f"onfigure it in an [environments.{name}] table.") from None

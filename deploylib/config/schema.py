@@ -147,13 +147,26 @@ class Where:
         return f"{self.file}: [{self.section(where)}] {key}"
 
 
+def nearest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """The known word a mistyped `word` most likely meant, for a "did you mean": the closest by difflib's ratio
+    (at least `cutoff`, 0 to 1), case aside ("RSYNC" → "rsync"), else the first that `word` begins
+    ("lock" → "lock_wait_s"); "" for none. The one rule for every suggestion deploylib makes."""
+    words = list(known)
+    by_lower: dict[str, str] = {}
+    for known_word in words:
+        by_lower.setdefault(known_word.lower(), known_word)
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=cutoff)
+    if close:
+        return by_lower[close[0]]
+    return next((k for k in words if word and k.lower().startswith(word.lower())), "")
+
+
 def reject_unknown(table: dict[str, Any], known: list[str], ctx: Where, where: str) -> None:
     """Raises ConfigError (exit 3) for the first key of `table` not in `known`, with a "did you mean"."""
     for key in table:
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or \
-                [k for k in known if key and k.startswith(key)]
-            hint = f' Did you mean "{close[0]}"?' if close else ""
+            close = nearest(key, known)
+            hint = f' Did you mean "{close}"?' if close else ""
             raise ConfigError(f"{ctx.file}: [{ctx.section(where)}] has an unknown key "
                               f"{json.dumps(key, ensure_ascii=False)}.{hint} "
                               f"Known keys here: {', '.join(known)}.")
@@ -385,8 +398,8 @@ def build_kind(table: dict[str, Any], kinds: Kinds, ctx: Where, sub: str) -> Any
     cls = kinds.registry.load(kind)
     if cls is None:
         known = kinds.registry.known()
-        close = difflib.get_close_matches(kind, known, n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
+        close = nearest(kind, known)
+        hint = f' Did you mean "{close}"?' if close else ""
         raise ConfigError(f"{ctx.key(sub, key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
                           f"{key}.{hint} Known: {', '.join(known)}; {kinds.registry.hint()}.")
     built = build(kinds.registry.options(cls), options, ctx, sub)

@@ -62,6 +62,10 @@ def test_production_asks_for_confirmation_by_default() -> None:
      ['"ftp" is not a known type', "Known: local"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "locl"}}}},
      ['Did you mean "local"?']),
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "LOCAL"}}}},
+     ['Did you mean "local"?']),  # case aside: none was suggested before
+    ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "github"}}}},
+     ['Did you mean "github-pages"?']),  # a kind the value begins
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "local"}}}},
      ["[environments.prod.target] path is missing"]),
     ({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "target": {"type": "local",

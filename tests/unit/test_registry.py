@@ -319,3 +319,18 @@ def test_an_option_check_that_raises_or_answers_no_str_names_the_key(tmp_path: P
     assert str(caught.value).startswith("deploy.toml: [environments.production.target] flags: the check of this "
                                         f"key's value (acme_kinds.Opts.<lambda>) {said}. This is a bug in the "
                                         "plug-in that declared the key"), str(caught.value)
+
+
+@pytest.mark.parametrize(("word", "known", "meant"), [
+    ("rsnyc", ["local", "rsync"], "rsync"),
+    ("RSYNC", ["local", "rsync"], "rsync"),  # case aside
+    ("Timeout", ["timeout_s", "retries"], "timeout_s"),
+    ("lock", ["lock_wait_s", "keep_releases"], "lock_wait_s"),  # a word it begins
+    ("ftp", ["local", "ssh"], ""),
+    ("", ["local"], ""),
+    ("Local", ["local", "LOCAL"], "local"),  # the first spelling known wins
+])
+def test_the_one_did_you_mean_rule(word: str, known: list[str], meant: str) -> None:
+    from deploylib.config.schema import nearest
+
+    assert nearest(word, known) == meant
