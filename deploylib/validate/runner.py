@@ -98,9 +98,10 @@ def _label(check: Check) -> str:
 def _broken(check: Check, what: str, seconds: float) -> CheckResult:
     kind = f"{type(check).__module__}.{type(check).__qualname__}"
     label = _label(check)
+    named = label if label == kind else f"{label} ({kind})"  # describe() raised too: its class names it
     return CheckResult(label, Verdict.ERROR, "an answer from the check",
-                       f"the check {label} ({kind}) {what}; this is a bug in that check kind, not an answer from "
-                       "the release", seconds, Severity(check.severity), {"exception": what})
+                       f"the check {named} {what}; this is a bug in that check kind, not an answer from the release",
+                       seconds, Severity(check.severity), {"exception": what})
 
 
 def run_round(base_url: str, checks: Sequence[Check], concurrency: int,
