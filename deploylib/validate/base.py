@@ -75,7 +75,7 @@ class Check(ABC):
     """One kind of check; `measure` makes a single attempt, the runner adds retries and rounds.
 
     A subclass is a frozen keyword-only dataclass whose `option` fields are the keys of its
-    `[[environments.<env>.validation.checks]]` table (config/schema.py builds it from TOML and raises
+    `[[environments.<env>.checks]]` table (config/schema.py builds it from TOML and raises
     ConfigError, exit 3, for a bad value). Its `measure` and `run` never raise for a failure of the
     release under test: every outcome is a CheckResult (FAIL for a wrong answer, ERROR for no answer).
     """
