@@ -166,22 +166,23 @@ def fault(err: Exception) -> str:
     return str(err) if isinstance(err, WrongAnswer) else f"it raised {type(err).__name__}: {err}"
 
 
-def answered(value: R, answer: Answer | None) -> R:
+def answered(value: R, answer: Answer | None, subject: str = "it") -> R:
     """`value` when it has one of `answer`'s types (or `answer` is None); else raises WrongAnswer saying what came
-    and what was due."""
+    and what was due, from `subject` ("it": the operation blamed; "releases()": a method it called)."""
     if answer is None:
         return value
     types, due, items = answer
     if isinstance(value, types):
         listed: Any = value  # a list or tuple when `items` is given
-        wrong = next((item for item in listed if not isinstance(item, items)), None) if items else None
-        if wrong is None:
+        wrong = [item for item in listed if not isinstance(item, items)] if items else []
+        if not wrong:
             return value
-        value = wrong  # the item is what is wrong: name it
+        value = wrong[0]  # the item is what is wrong: name it
         due = f"{due} of {' or '.join(t.__name__ for t in items)}"
     shown = repr(value)
     shown = shown if len(shown) <= 80 else shown[:79] + "…"
-    raise WrongAnswer(f"it returned {shown} ({type(value).__name__}) where {due} is due (README: Writing a plug-in)")
+    raise WrongAnswer(f"{subject} returned {shown} ({type(value).__name__}) where {due} is due (README: Writing a "
+                      "plug-in)")
 
 
 def contained(blame: Blame, operation: str, call: Callable[..., R], *args: Any, answer: Answer | None = None) -> R:

@@ -32,6 +32,14 @@ class Kept:
     live: Release | None
     releases: list[Release]
 
+    def __post_init__(self) -> None:
+        """Raises plugins.WrongAnswer when a target's `live()` or `releases()` (which the default `kept` reads
+        within the target, unchecked by plugins.Contained) gave a type the interface does not give."""
+        from deploylib.plugins import answered
+
+        answered(self.live, ((Release, type(None)), "a Release or None", ()), "live()")
+        answered(self.releases, ((list,), "a list", (Release,)), "releases()")
+
 
 class Target(ABC):
     """Where an environment's releases live. Deploy = `deploy` then `activate`;

@@ -15,7 +15,7 @@ from deploylib import forge, targets
 from deploylib.errors import DeployError, TargetError, ValidationFailed
 from deploylib.forge.base import Forge
 from deploylib.plugins import Answer, Contained, WrongAnswer, answered, fault
-from deploylib.targets.base import Target
+from deploylib.targets.base import Kept, Target
 
 
 def blame(operation: str, err: Exception) -> DeployError:
@@ -178,3 +178,13 @@ def test_a_generator_step_of_a_wrong_type_is_blamed() -> None:
 def test_every_declared_answer_names_a_method_of_the_interface(answers: Callable[[], dict[str, Answer]],
                                                                interface: type) -> None:
     assert all(callable(getattr(interface, name.split()[0], None)) for name in answers())
+
+
+@pytest.mark.parametrize(("live", "releases", "said"), [
+    (42, [], r"live\(\) returned 42 \(int\) where a Release or None is due"),
+    (None, 42, r"releases\(\) returned 42 \(int\) where a list is due"),
+    (None, [None], r"releases\(\) returned None \(NoneType\) where a list of Release is due"),
+])
+def test_what_a_target_reads_for_kept_is_checked_as_its_answers_are(live: object, releases: object, said: str) -> None:
+    with pytest.raises(WrongAnswer, match=said):
+        Kept(live, releases)  # type: ignore[arg-type]  # the bug under test
