@@ -89,9 +89,13 @@ class Registry(Generic[T]):
         """Every kind: the built-in ones, then the installed plug-ins' (this reads the entry points)."""
         return (*self.builtin, *sorted(k for k in _installed(self.group) if k not in self.builtin))
 
-    def hint(self) -> str:
-        """How to add a kind, for the message naming an unknown one."""
-        return f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
+    def hint(self, kind: str = "") -> str:
+        """How to add a kind, for the message naming an unknown one; when an installed entry point named `kind` is
+        in another deploylib group (a typo, "deploylib.target", or another plug-in point), it names that too."""
+        misplaced = _elsewhere(kind, self.group) if kind else ""
+        return (f"a plug-in adds one by an entry point in the group {self.group} (see README: Writing a plug-in)"
+                + (f"; {misplaced} is not in that group: move it there in its distribution's entry points, and "
+                   "reinstall it" if misplaced else ""))
 
 
 def _options_problem(options: type, common: object) -> str:
@@ -129,6 +133,17 @@ def _installed(group: str) -> dict[str, tuple[EntryPoint, ...]]:
         if all(point.value != other.value for other in same):
             found[point.name] = (*same, point)
     return found
+
+
+def _elsewhere(kind: str, group: str) -> str:
+    """The installed entry points named `kind` in a group of deploylib's other than `group` (its name begins with
+    "deploylib"), each as `_where` names it, joined; "" for none. Reads every entry point: asked only when a
+    configuration names a kind found nowhere."""
+    from importlib.metadata import distributions
+
+    found = [_where(point, point.group) for dist in distributions() for point in dist.entry_points
+             if point.name == kind and point.group != group and point.group.lower().startswith("deploylib")]
+    return "; ".join(dict.fromkeys(found))  # a distribution found twice on sys.path is named once
 
 
 def _where(point: EntryPoint, group: str) -> str:

@@ -401,7 +401,7 @@ def build_kind(table: dict[str, Any], kinds: Kinds, ctx: Where, sub: str) -> Any
         close = nearest(kind, known)
         hint = f' Did you mean "{close}"?' if close else ""
         raise ConfigError(f"{ctx.key(sub, key)} = {json.dumps(kind, ensure_ascii=False)} is not a known "
-                          f"{key}.{hint} Known: {', '.join(known)}; {kinds.registry.hint()}.")
+                          f"{key}.{hint} Known: {', '.join(known)}; {kinds.registry.hint(kind)}.")
     built = build(kinds.registry.options(cls), options, ctx, sub)
     return Variant(type=kind, options=built) if kinds.wrap else built
 

@@ -334,3 +334,17 @@ def test_the_one_did_you_mean_rule(word: str, known: list[str], meant: str) -> N
     from deploylib.config.schema import nearest
 
     assert nearest(word, known) == meant
+
+
+@pytest.mark.parametrize("group", ["deploylib.target", "deploylib.checks"])  # a typo; another plug-in point
+def test_a_kind_installed_in_another_deploylib_group_is_named_with_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str) -> None:
+    installed(tmp_path, monkeypatch, f"[{group}]\nmine = acme_kinds:Mine\n")
+    data = {"build": {"command": "make"}, "environments": {"production": {
+        "target": {"type": "mine", "path": "out"}, "checks": [{"path": "/"}]}}}
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    assert str(caught.value).endswith(
+        "a plug-in adds one by an entry point in the group deploylib.targets (see README: Writing a plug-in); the "
+        f"entry point mine = 'acme_kinds:Mine' in the group {group} (installed by acme-kinds 1.0) is not in that "
+        "group: move it there in its distribution's entry points, and reinstall it."), str(caught.value)
