@@ -1,5 +1,7 @@
-"""A release folder's fingerprint: the sha256 of its listing as GNU find prints it, one line per file
-that is not a folder (path, type, size, mtime in ns, permission bits), sorted by path.
+"""A release folder's fingerprint: the sha256 of its listing as GNU find prints it, one record per file
+that is not a folder (path, type, size, mtime in ns, permission bits), each ended by a NUL byte (the one
+byte no name holds: a name may hold newlines, so newline-ended lines could be forged by one file's name
+to stand for others), sorted by path.
 
 A release store computes it from a release's records as they are written, keeps it in an extended
 attribute of the records file (no file beside the release), and computes it from the folder with one
@@ -21,8 +23,10 @@ from pathlib import Path
 from deploylib.build.artifact import Entry
 
 # path, a tab (names with control characters are refused, so it sorts before anything a name holds and
-# lines sort in path order), "f" and the size, seconds.nanoseconds followed by a 0, octal permissions
-_FIND_LINE = r"%P\t%y%s\t%T@\t%m\n"
+# records sort in path order), "f" and the size, seconds.nanoseconds followed by a 0, octal permissions;
+# a NUL ends each record, so each is one file's whatever its name (a record whose name holds a tab or
+# newline has more fields than any recorded one and matches none)
+_FIND_LINE = r"%P\t%y%s\t%T@\t%m\0"
 _BATCH = 4096  # lines hashed at once: large updates, without holding the listing
 _ATTRIBUTE = "user.deploylib.fingerprint"
 
@@ -40,7 +44,7 @@ class Fingerprint:
         # a time before 1970-01-01T00:00:01 comes out otherwise, and only costs the file-by-file check
         mtime = str(entry.mtime)
         mode = "755" if entry.mode == 0o755 else "644"
-        self._pending.append(f"{entry.path}\tf{entry.size}\t{mtime[:-9]}.{mtime[-9:]}0\t{mode}\n")
+        self._pending.append(f"{entry.path}\tf{entry.size}\t{mtime[:-9]}.{mtime[-9:]}0\t{mode}\0")
         if len(self._pending) >= _BATCH:
             self._flush()
 
@@ -65,10 +69,10 @@ def of_folder(folder: Path) -> str | None:
         return None
     if listing.returncode != 0:
         return None
-    lines = listing.stdout.split(b"\n")
-    lines.pop()  # after the last newline
-    lines.sort()  # UTF-8 sorts as the code points of the records' paths do
-    return hashlib.sha256(b"\n".join(lines) + (b"\n" if lines else b"")).hexdigest()
+    records = listing.stdout.split(b"\0")
+    records.pop()  # after the last NUL
+    records.sort()  # UTF-8 sorts as the code points of the records' paths do
+    return hashlib.sha256(b"\0".join(records) + (b"\0" if records else b"")).hexdigest()
 
 
 def remember(records: Path, fingerprint: str) -> None:

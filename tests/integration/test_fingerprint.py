@@ -61,6 +61,20 @@ def _link_instead(folder: Path) -> None:
     (folder / "e.html").symlink_to("a/d.js")
 
 
+def forge_two_as_one(root: Path, first: str, second: str) -> None:
+    """Replace two files under `root` by a single one, other bytes, whose name (folders included) and
+    metadata make a newline-ended listing print exactly the two lines the originals had."""
+    one, two = (root / first).lstat(), (root / second).lstat()
+    mtime = str(one.st_mtime_ns)
+    forged = root / f"{first}\tf{one.st_size}\t{mtime[:-9]}.{mtime[-9:]}0\t{one.st_mode & 0o777:o}\n{second}"
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_text("E" * two.st_size)
+    forged.chmod(two.st_mode & 0o777)
+    os.utime(forged, ns=(two.st_atime_ns, two.st_mtime_ns))
+    (root / first).unlink()
+    (root / second).unlink()
+
+
 CHANGES: dict[str, Callable[[Path], object]] = {
     "content appended": lambda folder: (folder / "e.html").write_text("more"),
     "mtime one nanosecond later": _touch_one_nanosecond_later,
@@ -71,6 +85,7 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "file became a symlink": _link_instead,
     "fifo added": lambda folder: os.mkfifo(folder / "pipe"),
     "file added with a newline in its name": lambda folder: (folder / "e.html\nf.css").write_text(""),
+    "two files replaced by one named as their listing": lambda folder: forge_two_as_one(folder, "a/b/c.css", "a/d.js"),
 }
 
 

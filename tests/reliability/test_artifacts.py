@@ -23,6 +23,7 @@ from deploylib.model import Artifact
 from deploylib.targets.local import LocalOptions, LocalTarget
 from tests.conftest import build_artifact, git, run_doit
 from tests.e2e.test_user_repo import CONFIG, make_repo
+from tests.integration.test_fingerprint import forge_two_as_one
 
 pytestmark = pytest.mark.reliability
 
@@ -415,6 +416,8 @@ TAMPERING: dict[str, Callable[[Path], None]] = {
     "folder became a symlink": lambda release: replace_by_symlink(release / "css"),
     "records removed": lambda release: remove(release.with_name(f"{release.name}.manifest.json")),
     "records garbled": lambda release: release.with_name(f"{release.name}.manifest.json").write_text("{\n[}"),
+    "two files replaced by one named as their listing": lambda release: forge_two_as_one(release, "index.html",
+                                                                                          "css/site.css"),
 }
 
 
