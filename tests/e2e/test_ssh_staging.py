@@ -138,3 +138,12 @@ def test_whatever_the_staging_copy_holds_the_next_deploy_serves_exactly_the_arti
     serves_exactly_the_site(repo, tmp_path)
     assert {p.name for p in staging(repo).parent.iterdir() if p.name.startswith(".partial-")} == set()
 
+
+def test_a_staged_file_changed_with_its_mtime_kept_does_not_reach_a_new_host(repo: Path, tmp_path: Path) -> None:
+    assert deployed(repo, tmp_path).returncode == 0
+    _same_size_mtime_kept(staging(repo) / "about.html")
+    shutil.rmtree(tmp_path / "web1")  # a new host: every file is sent
+    change(repo, 2)
+    done = deployed(repo, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    serves_exactly_the_site(repo, tmp_path)
