@@ -296,6 +296,16 @@ def repo_state(repo: Path) -> RepoState:
     return RepoState(head, branch, upstream, ahead, behind, tuple(changes), shallow)
 
 
+def shallow_boundary(repo: Path) -> str:
+    """Where a shallow clone's history stops: the commits `.git/shallow` lists, one a line ("" for a
+    complete history). A fetch that deepens or completes the history changes it, and so the commits a
+    version plan reads from the same HEAD. Never raises."""
+    try:
+        return (repo / ".git" / "shallow").read_text()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def _porcelain_path(line: str) -> str:
     """`1 .M N... … path` / `? path` → the path (with the old path for renames)."""
     if line.startswith("?"):

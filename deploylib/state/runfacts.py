@@ -83,15 +83,16 @@ class RunFacts:
 
     def planned(self) -> Planned:
         """The plan's outcome (version, release or not, commits since the last release) as the uptodate
-        checks need it: remembered in the state folder by HEAD, the tags, the release settings and the
-        options (deploylib.state.runkeys), so a run with none of them changed reads no history."""
-        from deploylib.git import tag_refs
+        checks need it: remembered in the state folder by HEAD, a shallow clone's boundary, the tags, the
+        release settings and the options (deploylib.state.runkeys), so a run with none of them changed
+        reads no history."""
+        from deploylib.git import shallow_boundary, tag_refs
         from deploylib.state import runkeys
 
         head = self.repo_state().head
         if self._planned is None:
             key = runkeys.plan_key(head, tag_refs(self.ws.app), repr(self.ws.config.release),
-                                   dataclasses.asdict(self.options))
+                                   dataclasses.asdict(self.options), shallow_boundary(self.ws.app))
             found = runkeys.remembered_plan(self.ws.state, key)
             if found is None:
                 plan = self.plan()

@@ -1,7 +1,7 @@
 """What the uptodate checks ask of git, remembered in the state folder by what it was computed from, so a
-run that changes nothing reads no history: the version plan's outcome (by HEAD, the tags, the release
-settings and the command line) and the source fingerprint (by HEAD and the files left out of it). Pure,
-apart from the memo files."""
+run that changes nothing reads no history: the version plan's outcome (by HEAD, a shallow clone's
+boundary, the tags, the release settings and the command line) and the source fingerprint (by HEAD and
+the files left out of it). Pure, apart from the memo files."""
 
 from __future__ import annotations
 
@@ -27,10 +27,13 @@ class Planned:
     commits: int  # commits since the previous release
 
 
-def plan_key(head: str, tags: list[tuple[str, str, str]], release_settings: str, asked: dict[str, Any]) -> str:
-    """Everything a version plan is computed from: HEAD (and so its history), every tag and what it names,
-    the [release] settings (their repr) and the options given on the command line."""
-    return hashlib.sha256(json.dumps([head, tags, release_settings, asked], sort_keys=True).encode()).hexdigest()
+def plan_key(head: str, tags: list[tuple[str, str, str]], release_settings: str, asked: dict[str, Any],
+             boundary: str) -> str:
+    """Everything a version plan is computed from: HEAD and its history as far as the repository holds it
+    (`boundary`: git.shallow_boundary, "" for all of it), every tag and what it names, the [release]
+    settings (their repr) and the options given on the command line."""
+    return hashlib.sha256(json.dumps([head, tags, release_settings, asked, boundary],
+                                     sort_keys=True).encode()).hexdigest()
 
 
 def fingerprint_key(head: str, excluded: list[str]) -> str:

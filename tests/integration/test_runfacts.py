@@ -10,6 +10,7 @@ import pytest
 
 from deploylib.config.load import parse
 from deploylib.state.runfacts import RunFacts
+from deploylib.state.runkeys import Planned
 from deploylib.state.workspace import Workspace, ensure_state_dir
 from tests.conftest import git, new_repo
 
@@ -77,6 +78,21 @@ def test_the_remembered_fingerprint_is_the_one_git_computes(facts: RunFacts) -> 
 
     assert RunFacts(facts.ws).fingerprint() == RunFacts(facts.ws).fingerprint() == \
         source_fingerprint(facts.ws.app, release_files(facts.ws.config.release))
+
+
+def test_a_later_run_after_the_history_was_deepened_plans_again(tmp_path: Path) -> None:
+    origin = new_repo(tmp_path / "origin", {"index.html": "home"}, "fix: the site")
+    git(origin, "tag", "-a", "v1.0.0", "-m", "1.0.0")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "docs: words")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)], check=True)
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "refs/tags/v1.0.0:refs/tags/v1.0.0")
+    ensure_state_dir(clone)
+    ws = Workspace(clone, parse({"release": {"push": False}}, clone / "deploy.toml", clone), demo=False)
+    shallow = RunFacts(ws).planned()  # the tag's commit is not in HEAD's history as far as it is held
+    git(clone, "fetch", "-q", "--unshallow")  # same HEAD, same tags, the whole history
+    assert RunFacts(ws).planned() == Planned("1.1.0", True, 2) != shallow
 
 
 def test_importing_the_tasks_writes_nothing(tmp_path: Path) -> None:

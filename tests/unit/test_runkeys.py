@@ -17,16 +17,18 @@ from deploylib.state.runkeys import (
 )
 
 TAGS = [("v1.0.0", "a" * 40, "2026-01-01")]
-BASE = ("h" * 40, TAGS, "ReleaseConfig(tag_format='v{version}')", {"version": "", "prerelease": "", "hotfix": False})
+BASE = ("h" * 40, TAGS, "ReleaseConfig(tag_format='v{version}')", {"version": "", "prerelease": "", "hotfix": False},
+        "")
 
 
 @pytest.mark.parametrize("changed", [
-    ("g" * 40, TAGS, BASE[2], BASE[3]),  # a new commit
-    (BASE[0], [*TAGS, ("v1.1.0", "b" * 40, "2026-01-02")], BASE[2], BASE[3]),  # a new tag
-    (BASE[0], [("v1.0.0", "c" * 40, "2026-01-01")], BASE[2], BASE[3]),  # a tag moved
-    (BASE[0], [], BASE[2], BASE[3]),  # a tag deleted
-    (BASE[0], TAGS, "ReleaseConfig(tag_format='release-{version}')", BASE[3]),  # the release settings
-    (BASE[0], TAGS, BASE[2], {**BASE[3], "prerelease": "rc"}),  # the command line
+    ("g" * 40, TAGS, BASE[2], BASE[3], ""),  # a new commit
+    (BASE[0], [*TAGS, ("v1.1.0", "b" * 40, "2026-01-02")], BASE[2], BASE[3], ""),  # a new tag
+    (BASE[0], [("v1.0.0", "c" * 40, "2026-01-01")], BASE[2], BASE[3], ""),  # a tag moved
+    (BASE[0], [], BASE[2], BASE[3], ""),  # a tag deleted
+    (BASE[0], TAGS, "ReleaseConfig(tag_format='release-{version}')", BASE[3], ""),  # the release settings
+    (BASE[0], TAGS, BASE[2], {**BASE[3], "prerelease": "rc"}, ""),  # the command line
+    (*BASE[:4], "g" * 40 + "\n"),  # a shallow clone of the same HEAD and tags, less of its history
 ])
 def test_whatever_a_plan_is_computed_from_changes_its_key(changed: tuple) -> None:  # type: ignore[type-arg]
     assert plan_key(*changed) != plan_key(*BASE)
