@@ -7,6 +7,7 @@ Points:
     build:packed          the artifact written, not yet renamed into the store
     release:edited        changelog and version files written, not committed
     release:committed     the release commit made, not tagged
+    release:taking-back   a release the remote refused moved off HEAD, its tag not yet deleted
     staging:moved         a staging copy's previous release moved aside to become the next, not updated
     deploy:uploaded       the release unpacked on the target, not live
     deploy:switched       live, not validated

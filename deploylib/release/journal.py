@@ -1,22 +1,26 @@
 """The release stage's journal: what a release in progress is writing, so a run killed half-way is
 finished or undone by the next one, never left as a dirty working tree.
 
-    .deploylib/release.json   {"pid", "head", "tag", "version", "files": {path: {"before", "after"}}}
+    .deploylib/release.json   {"pid", "head", "tag", "version", "files": {path: {"before", "after"}},
+                               "taking_back"}
 
-Written (atomically) before the first file is touched and removed once the tag exists. `settle`
-reads a journal left by a process that is gone: if the release commit was made, it tags it; if not,
-it puts the files back as they were, unless someone changed them since (then it refuses and says
-what to do: a user's own changes are never touched).
+Written (atomically) before the first file is touched and removed once the release is pushed (or,
+without a push, tagged), or taken back. `settle` reads a journal left by a process that is gone: if
+the remote had refused the release (`taking_back`), it finishes taking it back; else if the release
+commit was made, it tags it; if not, it puts the files back as they were, unless someone changed them
+since (then it refuses and says what to do: a user's own changes are never touched).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from deploylib import report, textfile
+from deploylib.crash import crash_point
 from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
 from deploylib.state.atomic import temporary_name, write_atomically
@@ -32,6 +36,7 @@ class Journal:
     tag: str
     version: str
     files: dict[str, dict[str, str | None]]  # path in the repository -> {"before": text or None, "after": text}
+    taking_back: bool = False  # the remote refused the release: its commit and tag are being undone
 
 
 def path(ws: Workspace) -> Path:
@@ -54,8 +59,43 @@ def begin(ws: Workspace, head: str, tag: str, version: str, edits: dict[str, str
 
 
 def end(ws: Workspace) -> None:
-    """The release is tagged: nothing is left to finish or undo."""
+    """The release is tagged and pushed (or taken back): nothing is left to finish or undo."""
     path(ws).unlink(missing_ok=True)
+
+
+def take_back(ws: Workspace) -> None:
+    """Undo the release the journal records, which the remote refused (an atomic push: it holds none of
+    it): recorded first, so a run killed half-way is completed by `settle`; then the branch, index and
+    files move back to the journal's head (`git reset --keep`: the release's own edits only, the tree was
+    clean) and the tag is deleted. Raises GitError (exit 1) when git cannot, StateError when the journal
+    cannot be read, OSError when it cannot be written."""
+    journal = _load(ws)
+    if journal is None:
+        return
+    write_atomically(path(ws), json.dumps(asdict(dataclasses.replace(journal, taking_back=True))))
+    _take_back(ws, journal)
+    end(ws)
+
+
+def _take_back(ws: Workspace, journal: Journal) -> None:
+    """Move HEAD off the journal's release commit and delete its tag, while they are that commit (history
+    moved on by hand is left as it is)."""
+    head = run_git(ws.app, "rev-parse", "HEAD").strip()
+    if head != journal.head:
+        if not _is_release_commit(ws, journal, head):
+            return
+        run_git(ws.app, "reset", "-q", "--keep", journal.head)
+    crash_point("release:taking-back")
+    tagged = tag_commit(ws.app, journal.tag)
+    if tagged and _is_release_commit(ws, journal, tagged):
+        run_git(ws.app, "tag", "-d", journal.tag)
+
+
+def _is_release_commit(ws: Workspace, journal: Journal, commit: str) -> bool:
+    """Whether `commit` is the journal's release commit: its subject, on the journal's head."""
+    subject = run_git(ws.app, "log", "-1", "--format=%s%x00%P", commit).strip()
+    message, _, parents = subject.partition("\0")
+    return message == f"chore(release): {journal.tag}" and parents.split()[:1] == [journal.head]
 
 
 def settle(ws: Workspace) -> None:
@@ -66,7 +106,11 @@ def settle(ws: Workspace) -> None:
     if journal is None:  # under the lock, a journal is always that of a run that died
         return
     head = run_git(ws.app, "rev-parse", "HEAD").strip()
-    if head != journal.head:
+    if journal.taking_back:
+        _take_back(ws, journal)
+        report.stage(report.WARN, "release", f"took back {journal.tag}, which the remote refused, as a run killed "
+                                             f"while taking it back could not (pid {journal.pid})")
+    elif head != journal.head:
         _finish(ws, journal, head)
     else:
         _undo(ws, journal)
@@ -87,10 +131,7 @@ def _load(ws: Workspace) -> Journal | None:
 
 def _finish(ws: Workspace, journal: Journal, head: str) -> None:
     """The release commit was made: tag it if the run died before it could."""
-    subject = run_git(ws.app, "log", "-1", "--format=%s%x00%P", head).strip()
-    message, _, parents = subject.partition("\0")
-    if tag_commit(ws.app, journal.tag) or message != f"chore(release): {journal.tag}" \
-            or parents.split()[:1] != [journal.head]:
+    if tag_commit(ws.app, journal.tag) or not _is_release_commit(ws, journal, head):
         return  # tagged already, or history moved on by hand: nothing of the interrupted run to finish
     create_tag(ws.app, journal.tag, f"Release {journal.version}", head)
     report.stage(report.WARN, "release", f"finished {journal.tag}, which a run killed after its release commit left "

@@ -221,7 +221,8 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
         staged_edits.unstage(ws)  # a refused release leaves the tree as the user had it
         raise
     # Every edit was computed (and could fail) before this first write; from here the journal owns them,
-    # so the next run finishes or undoes them if this one is killed before the tag exists.
+    # so the next run finishes or undoes them if this one is killed before the tag exists, and completes
+    # taking them back if the remote refused them.
     journal.begin(ws, state.head, tag, plan.version, edits, ready.originals if ready else None)
     staged_edits.forget(ws)
     for name, text in edits.items():
@@ -230,25 +231,20 @@ def _write_release(ws: Workspace, plan: VersionPlan, tag: str, state: RepoState)
     commit = commit_paths(ws.app, list(edits), f"chore(release): {tag}")
     crash_point("release:committed")
     create_tag(ws.app, tag, f"Release {plan.version}", commit)
-    journal.end(ws)
     if cfg.push:
         try:
             push(ws.app, cfg.remote, [f"HEAD:refs/heads/{cfg.branch}", f"refs/tags/{tag}"])
         except PushRefused as refused:
-            _take_back(ws, tag, state.head)
+            journal.take_back(ws)  # the journal kept until then: a run killed while taking back is completed
             raise PushRefused(f"{refused} The release commit and {tag} were taken back: HEAD, the tags and the files "
                               "are as they were before the release.") from None
+        except BaseException:
+            journal.end(ws)  # released and tagged here; the next run pushes it (_push_if_missing)
+            raise
+    journal.end(ws)
     report.stage(report.OK, "release", f"{plan.describe()}; tagged {tag} on {commit[:7]}")
     if cfg.push:
         report.stage(report.OK, "release push", f"{cfg.branch} and {tag} pushed to {cfg.remote}")
-
-
-def _take_back(ws: Workspace, tag: str, head: str) -> None:
-    """Undo a release the remote refused (an atomic push: it holds none of it): delete `tag` and move the
-    branch, index and files the release commit wrote back to `head` (the release's own edits only: the
-    tree was clean). Raises GitError (exit 1) when git cannot."""
-    run_git(ws.app, "reset", "-q", "--keep", head)
-    run_git(ws.app, "tag", "-d", tag)
 
 
 def _refuse_unless_pushable(ws: Workspace, tag: str) -> None:
@@ -257,7 +253,7 @@ def _refuse_unless_pushable(ws: Workspace, tag: str) -> None:
     the host does not resolve, access is refused, the branch moved on, the tag is taken) fails.
 
     A remote on this machine is not dry-run: the preflight found it is a repository, and a refusal of the
-    real push (which, atomic, leaves the remote as it was) is taken back (`_take_back`), so the dry run
+    real push (which, atomic, leaves the remote as it was) is taken back (`journal.take_back`), so the dry run
     would cost a connection per release for nothing. Raises GitError (exit 1)."""
     cfg = ws.config.release
     if not cfg.push:

@@ -416,3 +416,31 @@ def test_next_version_and_the_dry_run_answer_or_refuse_as_the_release_does(
     assert outcome(cli)[0] == 1 and expected in outcome(cli)[1] and "Traceback" not in cli.stderr + dry.stderr
     assert cli.stdout == "" and "next version" not in dry.stdout
     assert git(repo, "tag", "--list") == tags and git(repo, "log", "-1", "--format=%s") == "fix: here"
+
+
+@pytest.mark.parametrize("protected_then", [True, False])
+def test_a_release_killed_while_taking_back_what_the_remote_refused_is_taken_back_by_the_next_run(
+        tmp_path: Path, protected_then: bool) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    repo = make_repo(tmp_path / "repo", "[release]\npush = true\n")
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "push", "-q", "--follow-tags", "origin", "main")
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = commit(repo, "feat: a page")
+    killed = run_doit(repo, "release", env={"DEPLOYLIB_CRASH_AT": "release:taking-back"})
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    if not protected_then:
+        hook.unlink()
+    done = run_doit(repo, "release")
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "took back v1.1.0, which the remote refused" in done.stdout + done.stderr
+    if protected_then:
+        assert done.returncode == 1 and "taken back" in done.stderr, done.stdout + done.stderr
+        assert git(repo, "rev-parse", "HEAD") == before and git(repo, "tag", "--list") == "v1.0.0"
+    else:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert git(origin, "rev-parse", "v1.1.0^{commit}") == git(repo, "rev-parse", "HEAD") != before
+    assert git(repo, "status", "--porcelain") == ""
