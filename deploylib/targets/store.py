@@ -163,16 +163,17 @@ class ReleaseStore:
     def _consume(self, like: Release, artifact: Artifact, partial: Path, records: _Records) -> None:
         """Make `partial` the artifact's tree from `like`'s folder, moved there (`like` is then no longer
         stored): updated in place, or unpacked afresh when it holds something in the way (artifact.Unexpected) or
-        that cannot be changed (PermissionError)."""
+        that cannot be changed or moved (PermissionError)."""
         (self.folder / f"{like.id}.json").unlink()  # first: never listed without its folder
-        os.rename(self.folder / like.id, partial)
-        crash_point("staging:moved")
         try:
+            os.rename(self.folder / like.id, partial)
+            crash_point("staging:moved")
             update(artifact, partial, quietly(read_entries(self._records(like.id))), records.add)
         except (Unexpected, PermissionError):  # e.g. a folder made read-only: set aside, removed when it can be
-            aside = partial.with_name(f"{partial.name}-aside")
-            os.rename(partial, aside)
-            shutil.rmtree(aside, ignore_errors=True)
+            if partial.exists():  # else `like`'s folder could not be moved (immutable): left where it is, unlisted
+                aside = partial.with_name(f"{partial.name}-aside")
+                os.rename(partial, aside)
+                shutil.rmtree(aside, ignore_errors=True)
             records.restart()
             unpack(artifact, partial, None, (), records.add)
         finally:

@@ -157,6 +157,24 @@ def test_a_file_that_cannot_be_removed_from_the_previous_folder_sets_it_aside_fo
         else:
             next(store.folder.rglob("old.css")).parent.chmod(0o755)
 
+def test_a_previous_folder_that_cannot_be_moved_is_left_unlisted_and_the_release_unpacked_afresh(
+        tmp_path: Path) -> None:
+    store, first, second = releases(tmp_path)
+    old = store.put(first)
+    if os.geteuid() == 0:  # root moves read-only folders; not immutable ones
+        subprocess.run(["chattr", "+i", str(store.path(old))], check=True)
+    else:  # moving a folder rewrites its "..": it needs write permission on the folder itself
+        store.path(old).chmod(0o555)
+    try:
+        new = store.put(second, like=old, consume=True)
+        assert verify_tree(store.path(new), load_manifest(second)) == [] and [r.id for r in store.all()] == [new.id]
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(store.path(old))], check=True)
+        else:
+            store.path(old).chmod(0o755)
+
+
 PUT = """import sys
 from pathlib import Path
 from deploylib.model import Artifact
