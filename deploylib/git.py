@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -389,15 +389,43 @@ def tag_target(repo: Path, tag: str) -> tuple[str, str]:
     return (found[0], found[1]) if done.ok and len(found) == 3 else ("", "")
 
 
-def source_fingerprint(repo: Path, excluded: Iterable[str]) -> str:
-    """A digest of HEAD's tracked files except `excluded` paths: unchanged by a release commit that only
-    touches the changelog, so an up-to-date build stays up to date after it is released. `excluded`:
-    repository-relative POSIX paths. Returns a sha256 hex digest of the `git ls-tree -r` entries (mode,
-    blob id, path): the committed tree, not the working tree. Raises GitError (exit 1) when git fails."""
-    skip = set(excluded)
-    listing = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
-    kept = [entry for entry in listing.split("\0") if entry and entry.split("\t", 1)[1] not in skip]
+def source_fingerprint(repo: Path, excluded: Iterable[str],
+                       rewritten: Mapping[str, Callable[[str], str]] | None = None) -> str:
+    """A digest of HEAD's tracked files except `excluded` paths, each file in `rewritten` read through its
+    rewrite: unchanged by a release commit that only touches the changelog and the version in version
+    files, so an up-to-date build stays up to date after it is released, while any other change to those
+    files changes it. `excluded` and `rewritten`'s keys: repository-relative POSIX paths; a rewrite gets
+    the file's text (UTF-8, undecodable bytes replaced) and may raise ValueError, and the file then
+    counts as it is. Returns a sha256 hex digest of the `git ls-tree -r` entries (mode, blob id, path; a
+    rewritten file's blob id replaced by the sha256 of its rewritten text): the committed tree, not the
+    working tree. Raises GitError (exit 1) when git fails."""
+    skip, rewrites = set(excluded), rewritten or {}
+    kept = []
+    for entry in run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD").split("\0"):
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        if path in skip:
+            continue
+        rewrite = rewrites.get(path)
+        kept.append(_rewritten(repo, meta, path, rewrite) if rewrite is not None else entry)
     return hashlib.sha256("\0".join(kept).encode()).hexdigest()
+
+
+def _rewritten(repo: Path, meta: str, path: str, rewrite: Callable[[str], str]) -> str:
+    """One ls-tree entry with its blob id replaced by the sha256 of the blob's rewritten text; the entry as
+    it is when it is no blob or the rewrite refuses the text."""
+    mode, kind, blob = meta.split(" ")
+    if kind != "blob":
+        return f"{meta}\t{path}"
+    read = git_run(repo, "cat-file", "blob", blob)  # git_run: line endings as they are, unlike run_git
+    if not read.ok:
+        raise _failure(repo, f"git cat-file blob {blob}", read.err.strip())
+    try:
+        digest = hashlib.sha256(rewrite(read.out).encode()).hexdigest()
+    except ValueError:
+        return f"{meta}\t{path}"
+    return f"{mode} rewritten {digest}\t{path}"
 
 
 def lock_files(repo: Path) -> list[Path]:

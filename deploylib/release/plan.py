@@ -16,6 +16,7 @@ from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
 
 if TYPE_CHECKING:
+
     import semver
 
     from deploylib.release.versioning.commits import Commit

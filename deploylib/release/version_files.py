@@ -12,8 +12,10 @@ every place it matches that holds the same version as its first match (commitize
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -139,6 +141,18 @@ def set_pattern(text: str, pattern: str, version: str) -> str:
     return text
 
 
+def set_version(found: VersionFile, text: str, version: str) -> str:
+    """`text`, the content of the version file `found`, with `version` where a release writes it (by its
+    pattern, or by its kind: see the module docstring). Raises ValueError as the setters above do."""
+    if found.pattern:
+        return set_pattern(text, found.pattern, version)
+    if PurePosixPath(found.path).name in _LOCKFILES:
+        return set_lockfile(text, version)
+    if PurePosixPath(found.path).name == "package.json":
+        return set_package_json(text, version)
+    return set_pyproject(text, version)
+
+
 def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
     """New contents of every version file, computed before any is written; a problem names the file.
 
@@ -159,21 +173,18 @@ def planned_edits(root: Path, specs: list[str], version: str) -> dict[str, str]:
             raise ReleaseError(f"The version file {found.path} (from [release] version_files) cannot be read: "
                                f"{err.strerror}. Fix the path in deploy.toml; nothing was written.") from None
         try:
-            if found.pattern:
-                edits[found.path] = set_pattern(text, found.pattern, version)
-            elif PurePosixPath(found.path).name in _LOCKFILES:
-                edits[found.path] = set_lockfile(text, version)
-            elif PurePosixPath(found.path).name == "package.json":
-                edits[found.path] = set_package_json(text, version)
-            else:
-                edits[found.path] = set_pyproject(text, version)
+            edits[found.path] = set_version(found, text, version)
         except ValueError as err:
             raise ReleaseError(f"The version file {found.path} {err}. Fix the file or its entry in [release] "
                                "version_files; nothing was written.") from None
     return edits
 
 
-def release_files(release: ReleaseConfig) -> list[str]:
-    """The files a release commit writes (repository-relative paths: the changelog, then each version
-    file): left out of source fingerprints, which it must not change."""
-    return [release.changelog, *(VersionFile.parse(spec).path for spec in release.version_files)]
+def fingerprint_rules(release: ReleaseConfig) -> tuple[list[str], dict[str, Callable[[str], str]]]:
+    """How a source fingerprint reads what a release commit writes, so that the commit leaves it unchanged
+    and any other change to those files changes it: (paths left out: the changelog; {path: rewrite} for
+    each version file, whose text is fingerprinted with its version set to 0.0.0 where the release sets
+    it; a rewrite raises ValueError for a file holding no version there)."""
+    files = [VersionFile.parse(spec) for spec in release.version_files]
+    return [release.changelog], {found.path: functools.partial(set_version, found, version="0.0.0")
+                                 for found in files if found.path != release.changelog}

@@ -58,19 +58,20 @@ class RunFacts:
         return self._plan
 
     def fingerprint(self) -> str:
-        """A digest of HEAD's tracked sources, less the files a release commit writes (64 hex digits):
-        remembered by HEAD's commit, which names the tree it is computed from."""
+        """A digest of HEAD's tracked sources, less what a release commit writes (the changelog, the version
+        in version files; 64 hex digits): remembered by HEAD's commit, which names the tree it is computed
+        from, and the [release] changelog and version_files."""
         head = self.repo_state().head
         if self._fingerprint is None:
             from deploylib.git import source_fingerprint
-            from deploylib.release.version_files import release_files
+            from deploylib.release.version_files import fingerprint_rules
             from deploylib.state import runkeys
 
-            excluded = release_files(self.ws.config.release)
-            key = runkeys.fingerprint_key(head, excluded)
+            release = self.ws.config.release
+            key = runkeys.fingerprint_key(head, [release.changelog, *release.version_files])
             found = runkeys.remembered_fingerprint(self.ws.state, key)
             if found is None:
-                found = source_fingerprint(self.ws.app, excluded)
+                found = source_fingerprint(self.ws.app, *fingerprint_rules(release))
                 runkeys.remember_fingerprint(self.ws.state, key, found)
             self._fingerprint = found
         return self._fingerprint

@@ -36,10 +36,11 @@ def plan_key(head: str, tags: list[tuple[str, str, str]], release_settings: str,
                                      sort_keys=True).encode()).hexdigest()
 
 
-def fingerprint_key(head: str, excluded: list[str]) -> str:
+def fingerprint_key(head: str, release_files: list[str]) -> str:
     """What a source fingerprint is computed from: HEAD's commit (which names its tree exactly) and the
-    repository-relative paths left out of it (deploylib.git.source_fingerprint)."""
-    return hashlib.sha256(json.dumps([head, excluded]).encode()).hexdigest()
+    [release] changelog and version_files entries, which say how the files a release writes are read
+    (deploylib.release.version_files.fingerprint_rules)."""
+    return hashlib.sha256(json.dumps(["version set aside", head, release_files]).encode()).hexdigest()
 
 
 def remembered_plan(state: Path, key: str) -> Planned | None:

@@ -238,6 +238,15 @@ def test_running_the_release_again_runs_nothing(app: Path) -> None:
     assert run_doit(app, "release").stdout.splitlines() == ["-- gate", "-- build", "-- release"]
 
 
+def test_a_commit_changing_a_version_file_otherwise_runs_the_gate_and_the_build_again(app: Path) -> None:
+    release(app)
+    (app / "package.json").write_bytes((app / "package.json").read_bytes().replace(b'"name": "site"',
+                                                                                   b'"name": "renamed"'))
+    git(app, "commit", "-qam", "chore: rename the package")
+    lines = run_doit(app, "release").stdout.splitlines()
+    assert ".  gate" in lines and ".  build" in lines, lines
+
+
 @pytest.mark.parametrize("failure", [
     "exit 3",  # the build command fails
     "mkdir -p out && echo 'warning: deprecated' && echo x > out/x",  # a build gate fails

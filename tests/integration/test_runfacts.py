@@ -74,10 +74,10 @@ def test_a_later_run_at_the_same_head_takes_the_fingerprint_from_its_memo(facts:
 
 def test_the_remembered_fingerprint_is_the_one_git_computes(facts: RunFacts) -> None:
     from deploylib.git import source_fingerprint
-    from deploylib.release.version_files import release_files
+    from deploylib.release.version_files import fingerprint_rules
 
     assert RunFacts(facts.ws).fingerprint() == RunFacts(facts.ws).fingerprint() == \
-        source_fingerprint(facts.ws.app, release_files(facts.ws.config.release))
+        source_fingerprint(facts.ws.app, *fingerprint_rules(facts.ws.config.release))
 
 
 def test_a_later_run_after_the_history_was_deepened_plans_again(tmp_path: Path) -> None:
@@ -93,6 +93,54 @@ def test_a_later_run_after_the_history_was_deepened_plans_again(tmp_path: Path) 
     shallow = RunFacts(ws).planned()  # the tag's commit is not in HEAD's history as far as it is held
     git(clone, "fetch", "-q", "--unshallow")  # same HEAD, same tags, the whole history
     assert RunFacts(ws).planned() == Planned("1.1.0", True, 2) != shallow
+
+
+VERSION_FILES = {  # spec: (text at 1.0.0, the same released as 1.1.0, another change to it)
+    "package.json": ('{\n  "version": "1.0.0",\n  "scripts": {"test": "jest"}\n}\n',
+                     '{\n  "version": "1.1.0",\n  "scripts": {"test": "jest"}\n}\n',
+                     '{\n  "version": "1.0.0",\n  "scripts": {"test": "true"}\n}\n'),
+    "package-lock.json": ('{"version": "1.0.0", "packages": {"": {"version": "1.0.0"}, "node_modules/a": '
+                          '{"version": "2.0.0"}}}\n',
+                          '{"version": "1.1.0", "packages": {"": {"version": "1.1.0"}, "node_modules/a": '
+                          '{"version": "2.0.0"}}}\n',
+                          '{"version": "1.0.0", "packages": {"": {"version": "1.0.0"}, "node_modules/a": '
+                          '{"version": "2.0.1"}}}\n'),
+    "pyproject.toml": ('[project]\nversion = "1.0.0"\ndependencies = ["a"]\n',
+                       '[project]\nversion = "1.1.0"\ndependencies = ["a"]\n',
+                       '[project]\nversion = "1.0.0"\ndependencies = ["b"]\n'),
+    'app/__init__.py:__version__ = "{version}"': ('__version__ = "1.0.0"\nDEBUG = False\n',
+                                                  '__version__ = "1.1.0"\nDEBUG = False\n',
+                                                  '__version__ = "1.0.0"\nDEBUG = True\n'),
+}
+
+
+def fingerprint_of(tmp_path: Path, spec: str, text: str) -> str:
+    """The source fingerprint of a repository whose version file (per `spec`) holds `text`."""
+    path = spec.partition(":")[0]
+    repo = tmp_path / f"repo{len(list(tmp_path.iterdir()))}"
+    new_repo(repo, {"index.html": "home", path: text}, "feat: the site")
+    ws = Workspace(repo, parse({"release": {"push": False, "version_files": [spec]}}, repo / "deploy.toml", repo),
+                   demo=False)
+    from deploylib.git import source_fingerprint
+    from deploylib.release.version_files import fingerprint_rules
+
+    return source_fingerprint(repo, *fingerprint_rules(ws.config.release))
+
+
+@pytest.mark.parametrize("spec", VERSION_FILES)
+def test_a_release_commit_leaves_the_fingerprint_as_it_was(tmp_path: Path, spec: str) -> None:
+    before, released, _ = VERSION_FILES[spec]
+    assert fingerprint_of(tmp_path, spec, released) == fingerprint_of(tmp_path, spec, before)
+
+
+@pytest.mark.parametrize("spec", VERSION_FILES)
+def test_any_other_change_to_a_version_file_changes_the_fingerprint(tmp_path: Path, spec: str) -> None:
+    before, _, changed = VERSION_FILES[spec]
+    assert fingerprint_of(tmp_path, spec, changed) != fingerprint_of(tmp_path, spec, before)
+
+
+def test_a_version_file_holding_no_version_counts_as_it_is(tmp_path: Path) -> None:
+    assert fingerprint_of(tmp_path, "package.json", "{}\n") != fingerprint_of(tmp_path, "package.json", "{ }\n")
 
 
 def test_importing_the_tasks_writes_nothing(tmp_path: Path) -> None:
