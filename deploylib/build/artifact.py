@@ -694,7 +694,7 @@ def unchanged(path: str, entry: Entry) -> bool:
     except OSError:
         return False
     return (stat.S_ISREG(info.st_mode) and info.st_size == entry.size and info.st_mtime_ns == entry.mtime
-            and info.st_mode & 0o777 == entry.mode)
+            and stat.S_IMODE(info.st_mode) == entry.mode)
 
 
 def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entries: Iterable[Entry] = (),
@@ -854,12 +854,12 @@ def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:
         if not stat.S_ISREG(info.st_mode):
             problems.append(f"{entry.path} is not a regular file")
         elif entry.mtime and (info.st_size, info.st_mtime_ns) == (entry.size, entry.mtime):
-            if info.st_mode & 0o777 != entry.mode:
-                problems.append(f"{entry.path} has mode {info.st_mode & 0o777:o}, not {entry.mode:o}")
+            if stat.S_IMODE(info.st_mode) != entry.mode:
+                problems.append(f"{entry.path} has mode {stat.S_IMODE(info.st_mode):o}, not {entry.mode:o}")
         elif info.st_size != entry.size or _file_sha256(item.path) != entry.sha256:
             problems.append(f"{entry.path} differs from the artifact")
-        elif entry.mtime and info.st_mode & 0o777 != entry.mode:
-            problems.append(f"{entry.path} has mode {info.st_mode & 0o777:o}, not {entry.mode:o}")
+        elif entry.mtime and stat.S_IMODE(info.st_mode) != entry.mode:
+            problems.append(f"{entry.path} has mode {stat.S_IMODE(info.st_mode):o}, not {entry.mode:o}")
     problems.extend(f"unexpected file {rel}" for rel in sorted(found))
     return problems
 

@@ -79,6 +79,7 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "content appended": lambda folder: (folder / "e.html").write_text("more"),
     "mtime one nanosecond later": _touch_one_nanosecond_later,
     "mode changed": lambda folder: (folder / "e.html").chmod(0o755),
+    "set-user-ID bit added": lambda folder: (folder / "e.html").chmod(0o4644),
     "file removed": lambda folder: (folder / "a" / "b" / "c.css").unlink(),
     "file added": lambda folder: (folder / "a" / "new.js").write_text(""),
     "hidden file added": lambda folder: (folder / ".x").write_text(""),

@@ -412,6 +412,8 @@ TAMPERING: dict[str, Callable[[Path], None]] = {
     "file removed": lambda release: remove(release / "css" / "site.css"),
     "file became a symlink": lambda release: replace_by_symlink(release / "index.html"),
     "mode changed": lambda release: make_executable(release / "index.html"),
+    "set-user-ID bit added": lambda release: (release / "index.html").chmod(0o4644),
+    "sticky bit added": lambda release: (release / "css" / "site.css").chmod(0o1644),
     "file added": lambda release: (release / "extra.js").write_text("x"),
     "folder became a symlink": lambda release: replace_by_symlink(release / "css"),
     "records removed": lambda release: remove(release.with_name(f"{release.name}.manifest.json")),
