@@ -19,8 +19,10 @@ import hashlib
 import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deploylib.build.artifact import Entry
+if TYPE_CHECKING:
+    from deploylib.build.artifact import Entry
 
 # path, a tab (names with control characters are refused, so it sorts before anything a name holds and
 # records sort in path order), "f" and the size, seconds.nanoseconds followed by a 0, octal permissions;

@@ -19,24 +19,20 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deploylib.build.artifact import (
-    Entry,
-    ManifestWriter,
-    Unexpected,
-    quietly,
-    read_entries,
-    unchanged,
-    unpack,
-    update,
-    verify_tree,
-)
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.targets.fingerprint import Fingerprint, of_folder, remember, remembered
 from deploylib.targets.layout import parse_release, release_json
+
+if TYPE_CHECKING:
+    from deploylib.build.artifact import Entry
+
+# The packing module (build/artifact.py) is imported where a release is written or checked file by file:
+# reading what the store holds (what is live, for a run that changes nothing) does not load it.
 
 _PARTIAL = ".partial-"
 
@@ -83,6 +79,8 @@ class ReleaseStore:
         known = remembered(self._records(release_id))
         if known is not None and of_folder(self.folder / release_id) == known:
             return []
+        from deploylib.build.artifact import read_entries, verify_tree
+
         try:
             return verify_tree(self.folder / release_id, read_entries(self._records(release_id)))
         except (DeployError, OSError) as err:
@@ -132,6 +130,8 @@ class ReleaseStore:
             self._just_built.add(release.id)
             self._list_copy(artifact, release)
             return release
+        from deploylib.build.artifact import quietly, read_entries, unpack
+
         partial = self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}"
         records = _Records(self.folder / f"{_PARTIAL}{release.id}-{os.getpid()}.manifest.json")
         try:
@@ -164,6 +164,8 @@ class ReleaseStore:
         """Make `partial` the artifact's tree from `like`'s folder, moved there (`like` is then no longer
         stored): updated in place, or unpacked afresh when it holds something in the way (artifact.Unexpected) or
         that cannot be changed or moved (PermissionError)."""
+        from deploylib.build.artifact import Unexpected, quietly, read_entries, unpack, update
+
         (self.folder / f"{like.id}.json").unlink()  # first: never listed without its folder
         try:
             os.rename(self.folder / like.id, partial)
@@ -182,6 +184,8 @@ class ReleaseStore:
     def _clone(self, artifact: Artifact, partial: Path, records: _Records) -> bool:
         """Build the release from a verified copy in another store by hard links; False (nothing left
         behind) when there is none, or a file there changed, or links cannot be made."""
+        from deploylib.build.artifact import read_entries
+
         for folder in _copies(artifact):
             other = ReleaseStore(folder)
             found = other.read(artifact.release_id)
@@ -215,16 +219,30 @@ class ReleaseStore:
         return ""
 
 
-class _Records(ManifestWriter):
-    """A release's records, and its fingerprint computed from them as they are written."""
+class _Records:
+    """A release's records as they are written (artifact.ManifestWriter), and its fingerprint computed from
+    them."""
+
+    def __init__(self, temp: Path) -> None:
+        from deploylib.build.artifact import ManifestWriter
+
+        self._writer, self.fingerprint = ManifestWriter(temp), Fingerprint()
 
     def restart(self) -> None:
-        super().restart()
+        """Forget what was added: the release is being written afresh."""
+        self._writer.restart()
         self.fingerprint = Fingerprint()
 
     def add(self, entry: Entry) -> None:
-        super().add(entry)
+        self._writer.add(entry)
         self.fingerprint.add(entry)
+
+    def commit(self, path: Path) -> None:
+        """Keep the records as `path` (see ManifestWriter.commit)."""
+        self._writer.commit(path)
+
+    def discard(self) -> None:
+        self._writer.discard()
 
 
 def _copies_file(artifact: Artifact) -> Path:
@@ -244,6 +262,8 @@ class _Changed(DeployError):
 
 def _link_tree(source: Path, dest: Path, entries: Iterator[Entry], records: _Records) -> None:
     """Hard-link every recorded file of `source` into `dest` (its folders first), each checked unchanged."""
+    from deploylib.build.artifact import unchanged
+
     base, origin = str(dest), str(source)
     for dirpath, _dirnames, _filenames in os.walk(origin):
         os.makedirs(base + dirpath[len(origin):], exist_ok=True)

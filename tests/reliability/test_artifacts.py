@@ -456,7 +456,7 @@ def test_rollback_refuses_a_changed_release_where_find_is_missing_too(target: Lo
 def test_an_intact_previous_release_is_known_by_its_fingerprint_alone(target: LocalTarget, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     folder = two_releases(target, tmp_path)
-    monkeypatch.setattr("deploylib.targets.store.verify_tree", lambda *args: pytest.fail("checked file by file"))
+    monkeypatch.setattr("deploylib.build.artifact.verify_tree", lambda *args: pytest.fail("checked file by file"))
     target.activate(target.store.read(folder.name), "rollback")  # type: ignore[arg-type]
     live = target.live()
     assert live is not None and live.version == "1.0.0"
