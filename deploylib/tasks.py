@@ -497,7 +497,7 @@ def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
         return {"key": key}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.build.stage import is_current
+        from deploylib.build.record import is_current
 
         return is_current(ws, facts.build_key(), values.get("key"))
 
@@ -510,7 +510,7 @@ def _build(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
 def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def release(task: Any) -> dict[str, str]:
         from deploylib import stages
-        from deploylib.build.stage import read_record
+        from deploylib.build.record import read_record
 
         artifact = read_record(ws) if ws.config.build.command else None
         return {"version": stages.release(ws, facts, artifact, deploying=task.meta["deploying"])}
@@ -565,12 +565,12 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
     for env in ws.config.environments.values():
         def deploy(yes: bool, confirmed: str, env_name: str = env.name) -> None:
             from deploylib import pipeline
-            from deploylib.build.stage import read_record
+            from deploylib.build.record import read_record
 
             pipeline.deploy(ws, env_name, read_record(ws), yes, confirmed=confirmed)
 
         def live_is_build(values: dict[str, Any], env_name: str = env.name) -> bool:
-            from deploylib.build.stage import read_record
+            from deploylib.build.record import read_record
             from deploylib.targets import serves_build
 
             return serves_build(ws, env_name, read_record(ws))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,23 +10,16 @@ from typing import TypeVar
 from deploylib import report
 from deploylib.build.artifact import pack, scan_output
 from deploylib.build.place import BuildPlace, collect, finish, prepare
-from deploylib.errors import ArtifactError, BuildError, StateError
+from deploylib.build.record import write_record
+from deploylib.errors import BuildError, StateError
 from deploylib.git import RepoState
 from deploylib.model import FAIL, PASS, Artifact, GateResult, short_digest
 from deploylib.release.versioning.bump import VersionPlan
 from deploylib.runner import run_shell
 from deploylib.sizes import format_size
-from deploylib.state.atomic import write_atomically
 from deploylib.state.workspace import Workspace
 
 T = TypeVar("T")
-
-
-def build_key(ws: Workspace, fingerprint: str, version: str) -> str:
-    """What decides whether a build is still current: sources, version, and build settings."""
-    settings = json.dumps({"command": ws.config.build.command, "output": ws.config.build.output,
-                           "env": ws.config.build.env}, sort_keys=True)
-    return hashlib.sha256(f"{fingerprint}\0{version}\0{settings}".encode()).hexdigest()
 
 
 def run_build(ws: Workspace, plan: VersionPlan, state: RepoState) -> Artifact:
@@ -131,7 +123,6 @@ def build_gates(ws: Workspace, output: Path, lines: list[str]) -> None:
 
 def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
     """Serve the build on 127.0.0.1 and run the real Lighthouse CLI on each page with headless Chromium."""
-    import json
     import os
     import shlex
     import shutil
@@ -162,34 +153,3 @@ def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
                                  f"{ran.tail[-300:]}")
             results.append(judge_lighthouse(page, json.loads(report_path.read_text()), cfg.scores))
     return results
-
-
-def write_record(path: Path, artifact: Artifact) -> None:
-    """Rewrite the build record only when it changes, so stages that depend on it stay up to date."""
-    text = artifact.to_json()
-    try:
-        if not path.exists() or path.read_text(errors="replace") != text:
-            write_atomically(path, text)  # a reader (another run, a killed one's successor) never sees half
-    except OSError as err:
-        raise StateError(f"Cannot write the build record {path}: {err.strerror}. The artifact {artifact.release_id} "
-                         f"was built but nothing was released or deployed. Make {path.parent} writable (and give "
-                         "its disk free space), then run the command again.") from None
-
-
-def is_current(ws: Workspace, key: str, built_key: object) -> bool:
-    """Whether the recorded build can be deployed as it is: it was built for `key` (`built_key` is the key
-    its run recorded), its artifact is still on disk, and it never failed validation anywhere (a clean
-    build of the same commit may differ, so such an artifact is rebuilt). Raises ArtifactError without a
-    readable build record."""
-    built = read_record(ws)
-    return built_key == key and built.tar.exists() and not ws.ledger.failed_anywhere(built.digest)
-
-
-def read_record(ws: Workspace) -> Artifact:
-    try:
-        return Artifact.from_json(ws.build_record.read_text())
-    except FileNotFoundError:
-        raise ArtifactError("There is no build yet: run doit build (or doit deploy:ENV, which builds first).") from None
-    except (ValueError, KeyError, TypeError, OSError) as err:
-        raise ArtifactError(f"The build record {ws.build_record} is unreadable ({err}); rebuild with "
-                            "doit forget build && doit build.") from None

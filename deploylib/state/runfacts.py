@@ -103,8 +103,8 @@ class RunFacts:
         return self._planned
 
     def build_key(self) -> str:
-        """What a build is current for (deploylib.build.stage.build_key)."""
-        from deploylib.build.stage import build_key
+        """What a build is current for (deploylib.build.record.build_key)."""
+        from deploylib.build.record import build_key
 
         return build_key(self.ws, self.fingerprint(), self.planned().version)
 
