@@ -24,7 +24,6 @@ from typing import Any
 from deploylib import report
 from deploylib.errors import StateError
 from deploylib.model import LedgerAction, LedgerEntry, LedgerStatus, utc_now
-from deploylib.state.lock import process_alive
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -147,6 +146,10 @@ class Ledger:
             return []
         rows = self._select(f"SELECT {_COLUMNS} FROM entries WHERE environment = ? AND status = 'running' ORDER BY id",
                             [environment])
+        if not rows:  # the usual answer, given without loading the lock module
+            return []
+        from deploylib.state.lock import process_alive
+
         here = socket.gethostname()
         return [entry for entry in map(_entry, rows)
                 if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]

@@ -8,11 +8,13 @@ from collections.abc import Generator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from deploylib.errors import LockHeld
 from deploylib.model import STATE_DIR, Artifact, Release
-from deploylib.state.lock import FileLock, LockHolder
+
+if TYPE_CHECKING:  # the lock module is loaded by a run that takes or reads a lock, not by one that only asks
+    from deploylib.state.lock import LockHolder
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,16 @@ class Target(ABC):
         """Hold the target's deploy lock for a with-block, yielding the holder of a lock left behind by a
         process that died (None normally); raise LockHeld if a live holder keeps it past `wait` seconds.
         By default an flock on this machine; a target reached over the network overrides this."""
+        from deploylib.state.lock import FileLock
+
         return FileLock(self.lock_file).hold(holder, wait)
 
     def busy(self) -> LockHolder | None:
         """Who holds the deploy lock now, when that can be seen without changing anything or using the network;
         None when it is free or cannot be seen so. By default the flock's live holder on this machine; a
         target whose lock is elsewhere (on hosts) answers None."""
+        from deploylib.state.lock import FileLock
+
         return FileLock(self.lock_file).busy()
 
     def unlock(self) -> LockHolder | None:

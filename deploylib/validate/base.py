@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from deploylib.config.schema import is_http_url, option, positive_seconds_problem, seconds_problem, url_problem
 from deploylib.model import CheckResult, Severity, Verdict
-from deploylib.validate.charset import decode
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -223,6 +222,7 @@ def observe(session: HttpSession, method: str, url: str, timeout: float, verify:
     """One request, redirects followed, with `timeout` in seconds (for connecting and for each read);
     `headers` and `data` (a body, or a form) as sent. Never raises for the network: no answer becomes an
     Observed with status None and `error` set."""
+    from deploylib.validate.charset import decode
     from deploylib.validate.session import FetchError
 
     started = time.perf_counter()
