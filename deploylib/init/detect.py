@@ -19,8 +19,10 @@ import semver
 from deploylib.init.survey import Survey
 
 _SEMVER = r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
-_TAG_FORMATS = ((re.compile(rf"^v{_SEMVER}$"), "v{version}"), (re.compile(rf"^{_SEMVER}$"), "{version}"),
-                (re.compile(rf"^(.+)-v{_SEMVER}$"), "{name}-v{version}"))
+# A release tag: a version after a prefix ending in neither a digit nor a dot (`v`, `web-v`, `release-`, `V`,
+# `app@` as changesets writes, `release/`), the shortest one (`1.0.0-2.0.0` is a prerelease, not a prefix);
+# braces would make tag_format's own placeholder.
+_RELEASE_TAG = re.compile(rf"^((?:[^{{}}]*?[^0-9.{{}}])??){_SEMVER}$")
 _GITHUB = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?github\.com[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 _NPM_PLACEHOLDER = "no test specified"  # the test script `npm init` writes, which always fails
 # The option each tool's configuration moves its output folder with (its documentation's name), and the files
@@ -301,12 +303,9 @@ def tag_format(tags: tuple[str, ...], on_history: frozenset[str] | None = None) 
     default."""
     found: dict[str, list[tuple[semver.Version, str]]] = {}
     for tag in tags:
-        for pattern, form in _TAG_FORMATS:
-            match = pattern.match(tag)
-            if match and semver.Version.is_valid(match.groups()[-1]):  # not 2024.01.15: SemVer has no leading zeros
-                fmt = form.replace("{name}", match.group(1)) if "{name}" in form else form
-                found.setdefault(fmt, []).append((semver.Version.parse(match.groups()[-1]), tag))
-                break
+        match = _RELEASE_TAG.match(tag)
+        if match and semver.Version.is_valid(match[2]):  # not 2024.01.15: SemVer has no leading zeros
+            found.setdefault(match[1] + "{version}", []).append((semver.Version.parse(match[2]), tag))
     if not found:
         return Tags("v{version}", "", 0)
     released = {fmt: [(v, t) for v, t in versions if on_history is None or t in on_history]

@@ -214,6 +214,23 @@ def test_a_date_tag_that_is_not_semver_is_no_release_tag(tmp_path: Path) -> None
     assert written(repo)["release"]["tag_format"] == "v{version}"
 
 
+@pytest.mark.parametrize(("tag", "tag_format", "next_version"), [
+    ("site@1.4.0", "site@{version}", "1.5.0"),  # changesets' name@version
+    ("release-2.0.0", "release-{version}", "2.1.0"),
+    ("release/0.3.1", "release/{version}", "0.4.0"),
+])
+def test_a_tag_with_another_prefix_gives_its_format_and_the_release_continues_from_it(
+        tmp_path: Path, tag: str, tag_format: str, next_version: str) -> None:
+    repo = new_repo(tmp_path / "site", {**SKELETONS["mkdocs"][0], ".gitignore": "site/\n"}, "feat: site")
+    git(repo, "tag", tag)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    assert init(repo).returncode == 0
+    assert written(repo)["release"]["tag_format"] == tag_format
+    preview = run_doit(repo, "release", "--dry-run")
+    assert preview.returncode == 0, preview.stderr
+    assert f"next version: {next_version}" in preview.stdout
+
+
 def test_a_package_json_that_is_not_json_is_pointed_out(tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "site", {"package.json": '{"scripts": {"build": "vite build",}}',  # trailing comma
                                         "index.html": "<h1>Hi</h1>"}, "feat: site")

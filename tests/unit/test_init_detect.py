@@ -38,6 +38,13 @@ def npm(*deps: str, **scripts: str) -> dict[str, Any]:
     (("latest", "deploy-2024", "v1.2"), Tags("v{version}", "", 0)),  # not release tags
     (("2024.01.15", "v1.02.3", "v1.0.0"), Tags("v{version}", "v1.0.0", 1)),  # leading zeros: not SemVer, no crash
     (("api-v1.0.0", "web-v2.0.0", "web-v2.1.0"), Tags("web-v{version}", "web-v2.1.0", 2)),
+    # any prefix before the version: changesets' name@, a word, a folder, a capital V
+    (("site@1.4.0", "site@1.10.0"), Tags("site@{version}", "site@1.10.0", 2)),
+    (("release-1.2.3",), Tags("release-{version}", "release-1.2.3", 1)),
+    (("release/2.0.0", "release/2.0.1"), Tags("release/{version}", "release/2.0.1", 2)),
+    (("V2.0.0",), Tags("V{version}", "V2.0.0", 1)),
+    (("1.0.0-2.0.0",), Tags("{version}", "1.0.0-2.0.0", 1)),  # a prerelease of 1.0.0, not a prefix "1.0.0-"
+    (("1.2.3.4", "{x}1.0.0"), Tags("v{version}", "", 0)),  # a fourth number, or braces: not a tag_format
 ])
 def test_the_tag_format_and_highest_tag(tags: tuple[str, ...], expected: Tags) -> None:
     assert replace(tag_format(tags), notes=()) == expected
