@@ -10,8 +10,13 @@ import shlex
 import shutil
 from pathlib import Path
 
-_SHELL_WORDS = {"cd", "set", "export", "exec", "test", "[", "true", "false", "echo", ":", ".", "source", "if",
-                "for", "while", "case", "(", "{", "!", "command", "env", "sh", "bash", "printf", "read", "eval"}
+# What /bin/sh runs itself, with no program on PATH to look for (POSIX XCU 2.4 reserved words, 2.14 special
+# built-ins, 1.7 intrinsic utilities; `source` and `local` of dash and bash), and a few programs every system has.
+_SHELL_WORDS = {"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until",
+                "while", ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
+                "shift", "times", "trap", "unset", "alias", "bg", "cd", "command", "fc", "fg", "getopts", "hash",
+                "jobs", "kill", "read", "type", "ulimit", "umask", "unalias", "wait", "source", "local",
+                "test", "[", "true", "false", "echo", "printf", "env", "sh", "bash"}
 
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")  # VAR=value before the program
@@ -39,6 +44,7 @@ def program_problem(command: str, root: Path) -> str:
         program = program_name(command)
     except ValueError as err:
         return f"is not a valid shell command ({err})"
+    program = program.lstrip("(").rstrip(")")  # a subshell: `(cd web && npm test)` starts cd
     if not program or program in _SHELL_WORDS:
         return ""
     if "/" in program:

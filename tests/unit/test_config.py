@@ -296,6 +296,10 @@ def test_lighthouse_mistakes_are_named(lighthouse: dict, fragment: str) -> None:
     ("./bin", "runs ./bin, which is a folder, not a program"),
     ("./bin/orphan.sh", "runs ./bin/orphan.sh, whose first line starts it with /no/such/sh, which is not installed"),
     ("./bin/ok.sh --now", ""), ("DEPLOY=1 ./bin/binary", ""),
+    # what the shell runs itself: no program to find on PATH
+    ("exit 3", ""), ("umask 022 && pytest", ""), ("ulimit -n 4096; pytest", ""), ("unset CI; pytest", ""),
+    ("trap 'rm -f x' EXIT; pytest", ""), ("until pytest; do :; done", ""), ("(cd web && npm test)", ""),
+    ("(no-such-test-runner)", "runs no-such-test-runner, which is not installed"),
 ])
 def test_the_program_a_command_starts(command: str, problem: str, tmp_path: Path) -> None:
     from deploylib.programs import program_problem
