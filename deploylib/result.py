@@ -18,7 +18,8 @@ STAGE_RESULTS = {events.Mark.OK: "passed", events.Mark.FAIL: "failed", events.Ma
 
 class RunResult:
     """Subscriber that keeps what a run did: its stages with result and duration (seconds from the stage's
-    start, or from the end of the stage before when it announced no start), every check result with its
+    start, or from the end of the stage before when it announced no start; a stage running when the run
+    failed or was interrupted, failed with the run's message), every check result with its
     phase and round, and how the run ended. `to_dict` gives the JSON object."""
 
     def __init__(self, command: str, clock: Callable[[], float] = time.monotonic) -> None:
@@ -30,15 +31,15 @@ class RunResult:
         self.stages: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
         self._began = self._last = clock()
-        self._started: dict[str, float] = {}
+        self._started: dict[str, tuple[float, int]] = {}  # a running stage: when it began, stages finished then
 
     def __call__(self, event: object) -> None:
         now = self.clock()
         match event:
             case events.StageStarted(name=name):
-                self._started[name] = now
+                self._started[name] = (now, len(self.stages))
             case events.StageFinished(name=name, mark=mark, detail=detail):
-                began = self._started.pop(name, self._last)
+                began = self._started.pop(name, (self._last, 0))[0]
                 self.stages.append({"name": name, "result": STAGE_RESULTS[mark], "detail": detail,
                                     "duration_s": round(now - began, 3)})
                 self._last = now
@@ -61,11 +62,22 @@ class RunResult:
                 self.outcome = Outcome.PLANNED if is_release else Outcome.NOTHING
             case events.Failed(message=message, exit_code=code):
                 self.message, self.exit_code = message, code
+                self._stopped(now, message)
             case events.Identified():
                 self.environment = event.environment or self.environment
                 if event.version:  # its tag goes with it ("" for a build of unreleased commits)
                     self.version, self.tag = event.version, event.tag
                 self.digest, self.url = event.digest or self.digest, event.url or self.url
+
+    def _stopped(self, now: float, message: str) -> None:
+        """The stages running when the run stopped (started after the last stage finished: the build, a
+        gate's tests, an upload) failed with the run's `message`; one started earlier and never told finished
+        (a command target's `run:`, followed by its switch) is not what stopped the run."""
+        for name, (began, finished) in list(self._started.items()):
+            if finished == len(self.stages):
+                del self._started[name]
+                self.stages.append({"name": name, "result": "failed", "detail": message,
+                                    "duration_s": round(now - began, 3)})
 
     def ended(self) -> Outcome:
         """How the run ended: what the command said, or for a run stopped by an error, failed (or interrupted);

@@ -296,6 +296,20 @@ def test_a_run_that_fails_before_its_deploy_still_tells_what_it_knew(tmp_path: P
         assert_told_everywhere(result, values, summary)
 
 
+@pytest.mark.parametrize(("site", "stage", "detail"), [
+    ({"build": "exit 2"}, "build", "The build failed: `exit 2` exited with code 2"),  # told by the run's failure
+    ({"tests": "exit 3"}, "gate tests", "`exit 3` exited with code 3"),  # told by its own line
+])
+def test_the_stage_that_stopped_the_run_is_its_last_stage_failed(tmp_path: Path, site: dict[str, str], stage: str,
+                                                                  detail: str) -> None:
+    root = site_repo(tmp_path / "site", **site)
+    result, _, summary, stderr = in_actions(root, "deploy:production")
+    last = result["stages"][-1]
+    assert (last["name"], last["result"]) == (stage, "failed"), stderr
+    assert last["detail"].startswith(detail) and last["duration_s"] >= 0
+    assert f"| {stage} | ❌ failed | {detail}" in summary
+
+
 @pytest.fixture
 def held_lock(tmp_path: Path) -> Iterator[None]:
     """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""
@@ -358,6 +372,7 @@ def test_a_run_interrupted_in_its_gate_tells_the_release_it_was_making(tmp_path:
     Draft202012Validator(SCHEMA).validate(result)
     assert known(result) == (130, "production", "0.1.0", "v0.1.0", "", PRODUCTION), err
     assert (doit.returncode, result["outcome"]) == (130, "interrupted")
+    assert (result["stages"][-1]["name"], result["stages"][-1]["result"]) == ("gate tests", "failed")
     assert "outcome=interrupted" in (runner / "output").read_text().splitlines()
     assert f"version=0.1.0\ntag=v0.1.0\ndigest=\nurl={PRODUCTION}\n" in (runner / "output").read_text()
 

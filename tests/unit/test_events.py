@@ -123,6 +123,24 @@ def test_a_stage_lasts_from_its_start_or_from_the_stage_before() -> None:
         [("gate tests", "passed", 1.0), ("build", "failed", 2.5)]
 
 
+@pytest.mark.parametrize(("stream", "stages"), [
+    ([events.StageFinished("version", events.Mark.OK), events.StageStarted("build", printed=True)],
+     [("version", "passed", ""), ("build", "failed", "build failed")]),  # the build it was running
+    ([events.StageStarted("deploy:test"), events.StageFinished("deploy:test", events.Mark.OK),
+      events.StageStarted("run:test", printed=True)],
+     [("deploy:test", "passed", ""), ("run:test", "failed", "build failed")]),  # a command target's command
+    ([events.StageStarted("run:test", printed=True), events.StageFinished("switch:test", events.Mark.OK)],
+     [("switch:test", "passed", "")]),  # started before the last stage finished: not what stopped the run
+])
+def test_a_stage_running_when_the_run_stops_failed_with_its_message(stream: list[object],
+                                                                    stages: list[tuple[str, str, str]]) -> None:
+    result = RunResult("deploy:test")
+    for event in stream:
+        result(event)
+    result(events.Failed("build failed", 1))
+    assert [(s["name"], s["result"], s["detail"]) for s in result.to_dict()["stages"]] == stages
+
+
 @pytest.mark.parametrize(("kind", "message", "title", "line"), [
     ("error", "exited with code 1", "gate tests", "::error title=gate tests::exited with code 1"),
     ("warning", "50% slower\nsee log", "", "::warning::50%25 slower%0Asee log"),
