@@ -96,8 +96,9 @@ def summary_markdown(result: dict[str, Any]) -> str:
                   f"{s['duration_s']:.2f} s |" for s in result["stages"]]
         lines.append("")
     if result["checks"]:
-        lines += ["### Checks", "", "| check | phase | round | verdict | time | seen |", "|---|---|---|---|---|---|"]
-        lines += [f"| {cell(c['name'])} | {c['phase']} | {c['round']} | {c['verdict']} | "
+        lines += ["### Checks", "", "| check | environment | phase | round | verdict | time | seen |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {cell(c['name'])} | {c['environment']} | {c['phase']} | {c['round']} | {c['verdict']} | "
                   f"{c['duration_s'] * 1000:.0f} ms | {cell(c['seen']) if c['verdict'] != 'pass' else ''} |"
                   for c in result["checks"]]
         lines.append("")

@@ -20,7 +20,7 @@ class RunResult:
     """Subscriber that keeps what a run did: its stages with result and duration (seconds from the stage's
     start, or from the end of the stage before when it announced no start; a stage running when the run
     failed or was interrupted, failed with the run's message), every check result with its
-    phase and round, and how the run ended. `to_dict` gives the JSON object."""
+    environment, phase and round, and how the run ended. `to_dict` gives the JSON object."""
 
     def __init__(self, command: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.command, self.clock = command, clock
@@ -31,6 +31,7 @@ class RunResult:
         self.stages: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
         self._began = self._last = clock()
+        self._checking = self.environment  # the environment the checks run against now
         self._started: dict[str, tuple[float, int]] = {}  # a running stage: when it began, stages finished then
 
     def __call__(self, event: object) -> None:
@@ -44,12 +45,15 @@ class RunResult:
                                     "duration_s": round(now - began, 3)})
                 self._last = now
             case events.RoundFinished(label=label, number=number, results=results):
-                self.checks += [{"name": r.name, "phase": label, "round": number, "verdict": r.verdict.value,
+                self.checks += [{"name": r.name, "environment": self._checking, "phase": label, "round": number,
+                                 "verdict": r.verdict.value,
                                  "severity": r.severity.value if hasattr(r.severity, "value") else r.severity,
                                  "duration_s": round(r.seconds, 4), "expected": r.expected, "seen": r.seen}
                                 for r in results]
-            case events.ActionStarted(action=LedgerAction.DEPLOY):
-                self.environment, self.version, self.digest = event.environment, event.version, event.digest
+            case events.ActionStarted():
+                self._checking = event.environment  # a round runs inside a deploy's, rollback's or validation's
+                if event.action == LedgerAction.DEPLOY:
+                    self.environment, self.version, self.digest = event.environment, event.version, event.digest
             case events.Finished():
                 self.outcome = event.outcome
                 self.environment, self.version, self.digest = event.environment, event.version, event.digest

@@ -61,6 +61,7 @@ def test_deploy_json_is_the_release_its_stages_and_checks(deployed: tuple[Path, 
     assert all(s["duration_s"] >= 0 for s in result["stages"])
     checks = [c for c in result["checks"] if c["phase"] == "validate"]
     assert {c["verdict"] for c in checks} == {"pass"} and {"home page", "about page"} <= {c["name"] for c in checks}
+    assert {c["environment"] for c in checks} == {"test", "production"}  # the run deploys test first
 
 
 def test_with_json_the_human_report_goes_to_stderr(deployed: tuple[Path, dict[str, Any], str]) -> None:
@@ -138,7 +139,7 @@ def test_github_actions_get_a_summary_outputs_and_folded_output(workspace: Path,
     text = summary.read_text()
     assert text.startswith("earlier step\n## deploylib deploy:production: live\n")  # appended, not replaced
     assert "| version | 1.1.0 |" in text and "### Stages" in text and "| switch:production | ✅ passed |" in text
-    assert "### Checks" in text and "| home page | validate | 1 | pass |" in text
+    assert "### Checks" in text and "| home page | production | validate | 1 | pass |" in text
     assert "::group::gate tests: running" in done.stdout and "::endgroup::" in done.stdout
 
 

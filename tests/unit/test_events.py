@@ -123,6 +123,16 @@ def test_a_stage_lasts_from_its_start_or_from_the_stage_before() -> None:
         [("gate tests", "passed", 1.0), ("build", "failed", 2.5)]
 
 
+def test_each_check_says_the_environment_it_ran_against() -> None:
+    result = RunResult("deploy:production")
+    for environment, label in (("test", "validate"), ("test", "re-validate"), ("production", "validate")):
+        result(events.ActionStarted(LedgerAction.VALIDATE, environment, "1.0.0", "sha256:ab", "abc", "me"))
+        result(events.RoundFinished(label, 1, (PASSED,), 1, 0.0))
+    assert [(c["environment"], c["phase"]) for c in result.to_dict()["checks"]] == \
+        [("test", "validate"), ("test", "re-validate"), ("production", "validate")]
+    assert "| home | production | validate | 1 | pass |" in ci.summary_markdown(result.to_dict())
+
+
 @pytest.mark.parametrize(("stream", "stages"), [
     ([events.StageFinished("version", events.Mark.OK), events.StageStarted("build", printed=True)],
      [("version", "passed", ""), ("build", "failed", "build failed")]),  # the build it was running
