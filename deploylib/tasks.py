@@ -43,11 +43,13 @@ class Reporter(ConsoleReporter):
     def __init__(self, outstream: Any, options: Any) -> None:
         super().__init__(outstream, options)
         self._close: Callable[[], None] | None = None
+        self._selected: list[str] = []
         if outstream is None:  # started with stdout closed (`>&-`): Python has no sys.stdout
             report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
 
     def initialize(self, tasks: dict[str, Any], selected_tasks: list[str]) -> None:
         super().initialize(tasks, selected_tasks)
+        self._selected = selected_tasks
         chosen = [tasks[name] for name in selected_tasks if name in tasks]
         as_json = any(_flag(task, "machine_readable") for task in chosen)
         runs_json = any(_flag(task, "machine_readable") and (task.meta or {}).get("result") for task in chosen)
@@ -91,6 +93,12 @@ class Reporter(ConsoleReporter):
         if not _flag(task, "machine_readable"):
             super().execute_task(task)
 
+    def skip_uptodate(self, task: Any) -> None:
+        super().skip_uptodate(task)
+        live = (task.meta or {}).get("live_release")
+        if live is not None and self._close is not None and task.name in self._selected:
+            live()  # nothing to deploy: the result and CI outputs still say which release is live
+
     def complete_run(self) -> None:
         super().complete_run()
         close: Callable[[], None] | None = getattr(self, "_close", None)
@@ -124,6 +132,20 @@ def _identify(tasks: dict[str, Any], selected: list[str], planned: bool = False)
         from deploylib.stages import tell_release
 
         tell_release(facts)
+
+
+def _identify_live(ws: Workspace, env_name: str) -> None:
+    """Tell the run's outputs (events.Identified) the release `env_name` serves when its deploy task is up to
+    date, which means the environment serves the build record's artifact; nothing when it cannot be read."""
+    from deploylib import events
+    from deploylib.build.stage import read_record
+    from deploylib.release.plan import release_tag
+
+    try:
+        artifact = read_record(ws)
+    except DeployError:
+        return
+    events.emit(events.Identified(env_name, artifact.version, release_tag(ws, artifact.version), artifact.digest))
 
 
 def doit_config(root: Path) -> dict[str, Any]:
@@ -583,7 +605,8 @@ def _deploy(ws: Workspace) -> Iterator[dict[str, Any]]:
                             *([f"deploy:{staging.name}"] if staging else [])],
                "uptodate": [_guarded(live_is_build)], "io": {"capture": False}, "verbosity": 2,
                "meta": {**_RESULT_META, "confirms": {"env": env.name, "what": "deploys to",
-                                                     "needs": _confirming(ws)}}}
+                                                     "needs": _confirming(ws)},
+                        "live_release": functools.partial(_identify_live, ws, env.name)}}
 
 
 def _per_environment(ws: Workspace, group: str, doc: str, each: str, run: Callable[[Workspace, str], None],

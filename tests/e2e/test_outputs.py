@@ -97,6 +97,16 @@ def test_a_rollback_with_nothing_earlier_is_a_failed_result(deployed: tuple[Path
     assert "no earlier good release" in result["message"]
 
 
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_a_deploy_with_nothing_to_do_tells_the_release_that_is_live(deployed: tuple[Path, dict[str, Any], str],
+                                                                     environment: str) -> None:
+    root, first, _ = deployed
+    result, values, _, stderr = in_actions(root, f"deploy:{environment}")
+    assert (result["outcome"], result["environment"], result["stages"]) == ("unchanged", environment, []), stderr
+    assert (result["version"], result["tag"], result["digest"]) == ("1.1.0", "v1.1.0", first["digest"])
+    assert values == {"version": "1.1.0", "tag": "v1.1.0", "digest": first["digest"], "url": "", "outcome": "unchanged"}
+
+
 @pytest.mark.parametrize("args", [("deploy:production",), ("rollback",), ("promote",), ("hotfix",),
                                   ("release", "--dry-run"), ("deploy:staging",)])
 @pytest.mark.parametrize(("files", "named"), [
