@@ -49,12 +49,17 @@ def release(ws: Workspace, facts: RunFacts, artifact: Artifact | None, deploying
     refusals the deploys to `deploying` would meet, known before the tag, stop it first
     (pipeline.refuse_before_release)."""
     from deploylib.pipeline import refuse_before_release
+    from deploylib.release import staged_edits
     from deploylib.release.stage import publish
 
     with _told_if_stopped(facts, artifact), facts.stage(action):
         plan = facts.plan()
         if artifact is not None:
-            refuse_before_release(ws, list(deploying), artifact, hotfix=hotfix)
+            try:
+                refuse_before_release(ws, list(deploying), artifact, hotfix=hotfix)
+            except BaseException:
+                staged_edits.unstage(ws)  # the version edits the build saw: a refused release leaves the tree as it was
+                raise
         publish(ws, plan, artifact, facts.repo_state())
     return str(plan.version)
 

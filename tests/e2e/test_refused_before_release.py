@@ -41,10 +41,11 @@ def site(tmp_path: Path) -> Path:
     return repo
 
 
-def written(repo: Path) -> tuple[str, str, str]:
-    """What a release writes: the local tags, HEAD's subject, and every ref on origin."""
+def written(repo: Path) -> tuple[str, str, str, str]:
+    """What a release writes: the local tags, HEAD's subject, every ref on origin, and the working tree's
+    changes (the version files and changelog the build saw are put back by a refusal)."""
     return (git(repo, "tag", "--list"), git(repo, "log", "-1", "--format=%s"),
-            git(repo, "ls-remote", str(repo.parent / "origin.git")))
+            git(repo, "ls-remote", str(repo.parent / "origin.git")), git(repo, "status", "--porcelain"))
 
 
 def commit(repo: Path, path: str, text: str, message: str) -> None:
@@ -124,9 +125,9 @@ def test_a_release_alone_deploys_nothing_and_is_not_refused(site: Path) -> None:
     assert "v0.2.1" in git(site, "tag", "--list").split()
 
 
-def release_state(repo: Path) -> tuple[tuple[str, str, str], str, str]:
-    """`written`, HEAD's commit and the working tree's changes."""
-    return written(repo), git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")
+def release_state(repo: Path) -> tuple[tuple[str, str, str, str], str]:
+    """`written` and HEAD's commit."""
+    return written(repo), git(repo, "rev-parse", "HEAD")
 
 
 @pytest.mark.parametrize("url", ["ssh://git@no-such-host.invalid/x.git", "https://no-such-host.invalid/x.git"])
