@@ -56,7 +56,8 @@ def staged(ws: Workspace, head: str, version: str) -> Staged | None:
 
 
 def unstage(ws: Workspace) -> bool:
-    """Put back every file the staged edits changed (a file edited since is left alone) and forget them;
+    """Put back every file the staged edits changed (a file edited since, or committed as it is since: the
+    user took the edits a killed run left, is left alone) and forget them;
     True when there were edits to put back, False without a record (nothing done). A file the edits
     created is deleted. Raises OSError when a file cannot be restored (the record is then kept, so the
     next run tries again)."""
@@ -66,8 +67,8 @@ def unstage(ws: Workspace) -> bool:
     for name, text in found.files.items():
         path = ws.app / name
         temporary_name(path, found.pid).unlink(missing_ok=True)  # a write the killed run was making
-        if not path.exists() or textfile.read(path) != text:
-            continue  # changed by someone since: theirs now
+        if not path.exists() or textfile.read(path) != text or _committed(ws, name):
+            continue  # changed or committed by someone since: theirs now
         before = found.originals.get(name)
         if before is None:
             path.unlink()
@@ -80,6 +81,14 @@ def unstage(ws: Workspace) -> bool:
 def forget(ws: Workspace) -> None:
     """Drop the record: the edits were committed (or never written)."""
     _path(ws).unlink(missing_ok=True)
+
+
+def _committed(ws: Workspace, name: str) -> bool:
+    """Whether HEAD holds the file as the working tree does (no change to put back; git's own comparison,
+    so its filters and line-ending rules apply). False when git cannot say (no HEAD)."""
+    from deploylib.git import git_run
+
+    return git_run(ws.app, "diff", "--quiet", "HEAD", "--", name).ok
 
 
 def _in_tree(ws: Workspace, found: Staged) -> bool:

@@ -276,6 +276,21 @@ def test_edits_a_killed_build_left_behind_are_put_back_before_the_next_run(app: 
     assert artifact_file(app, "version.txt") == "1.1.0"
 
 
+def test_edits_a_killed_build_left_behind_that_the_user_committed_are_theirs(app: Path) -> None:
+    from deploylib.config.load import parse
+    from deploylib.release import staged_edits
+    from deploylib.state.workspace import Workspace
+
+    ws = Workspace(app, parse({"release": {"push": False, "version_files": ["package.json"]}}, app / "deploy.toml",
+                              app), demo=False)
+    staged_edits.stage(ws, git(app, "rev-parse", "HEAD"), "1.1.0", {"package.json": '{"version": "1.1.0"}\n'})
+    git(app, "commit", "-qam", "chore: what the killed run left")  # `git commit -a` on the tree as it was left
+    committed = git(app, "rev-parse", "HEAD")
+    assert staged_edits.unstage(ws)
+    assert git(app, "status", "--porcelain") == "" and git(app, "rev-parse", "HEAD") == committed
+    assert (app / "package.json").read_text() == '{"version": "1.1.0"}\n'
+
+
 def test_a_version_file_the_release_cannot_edit_fails_the_dry_run_as_it_fails_the_release(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "site", "[release]\npush = false\n"
                                         "version_files = ['src/v.py:VERSION = \"{version}\"']\n")
