@@ -1,7 +1,8 @@
 """Which outputs a doit run subscribes to the event stream, chosen once when it starts (see tasks.Reporter):
 
 - the terminal report: live (colour, a line for the running stage, progress; `live.py`) when stdout is a
-  terminal and neither NO_COLOR nor `--no-color` is set; otherwise the plain lines, one per event;
+  terminal other than TERM=dumb and neither NO_COLOR (not empty) nor `--no-color` is set; otherwise the
+  plain lines, one per event;
 - with `--json`: the human lines go to stderr, and stdout gets the run's one JSON object at the end;
 - with GITHUB_ACTIONS=true: annotations and folded output, then the job summary and step outputs.
 
@@ -22,7 +23,9 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
     """Subscribe the run's outputs; returns what ends the run (writes the JSON, the CI files), or None when
     the plain report alone is wanted."""
     in_ci = os.environ.get("GITHUB_ACTIONS") == "true"
-    live = not as_json and not no_color and "NO_COLOR" not in os.environ and _is_terminal(stdout)
+    # NO_COLOR counts when set and not empty (no-color.org); a dumb terminal cannot redraw a live line
+    live = (not as_json and not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+            and _is_terminal(stdout))
     if not (as_json or in_ci or live):
         return None
     from deploylib import ci, events

@@ -195,12 +195,17 @@ def test_on_a_terminal_the_report_has_colour_and_progress(workspace: Path) -> No
     assert "╭" in out and "live since" in out  # the summary block
 
 
-@pytest.mark.parametrize(("args", "env"), [((), {"NO_COLOR": "1"}), (("--no-color",), {})])
+@pytest.mark.parametrize(("args", "env"), [((), {"NO_COLOR": "1"}), (("--no-color",), {}),
+                                           ((), {"TERM": "dumb"})])  # no cursor to move: no live line
 def test_no_color_on_a_terminal_gives_the_plain_lines(workspace: Path, args: tuple[str, ...],
                                                       env: dict[str, str]) -> None:
     out = spawn_deploy(workspace, *args, env=env)
     assert not ESCAPE.search(out)
     assert "  ✓ gate tests" in out and "  deployed   1.1.0" in out
+
+
+def test_an_empty_no_color_is_not_set(workspace: Path) -> None:
+    assert "\x1b[32m✓" in spawn_deploy(workspace, env={"NO_COLOR": ""})  # no-color.org: present and not empty
 
 
 def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:
