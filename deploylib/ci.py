@@ -6,7 +6,9 @@ $GITHUB_OUTPUT. Workflow commands and file formats: GitHub's "Workflow commands 
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +32,32 @@ def _property(text: str) -> str:
 def command(name: str, message: str, title: str = "") -> str:
     """One workflow command line, e.g. `::error title=gate tests::exited with code 1`."""
     return f"::{name}{' title=' + _property(title) if title else ''}::{_data(message)}"
+
+
+def guarded(lines: Iterable[str]) -> list[str]:
+    """`lines` as the runner must show them, one per physical line (the runner splits at CR and LF): a line it
+    would run as a workflow command (`::` after leading blanks: a commit message's text in the release notes,
+    a server's answer) is put between `::stop-commands::TOKEN` and `::TOKEN::`, so it shows as written and
+    runs nothing (GitHub's "Stopping and starting workflow commands")."""
+    shown = []
+    for line in lines:
+        for physical in re.split(r"\r\n|\r|\n", line):
+            if physical.lstrip().startswith("::"):
+                token = uuid.uuid4().hex
+                shown += [f"::stop-commands::{token}", physical, f"::{token}::"]
+            else:
+                shown.append(physical)
+    return shown
+
+
+class Guarded:
+    """The plain terminal report, its lines `guarded`: what the human report shows in a GitHub Actions log."""
+
+    def __init__(self, terminal: Any) -> None:
+        self.terminal = terminal
+
+    def __call__(self, event: object) -> None:
+        self.terminal.write(guarded(self.terminal.lines(event)))
 
 
 class Actions:

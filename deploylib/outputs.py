@@ -4,7 +4,8 @@
   terminal other than TERM=dumb and neither NO_COLOR (not empty) nor `--no-color` is set; otherwise the
   plain lines, one per event;
 - with `--json`: the human lines go to stderr, and stdout gets the run's one JSON object at the end;
-- with GITHUB_ACTIONS=true: annotations and folded output, then the job summary and step outputs.
+- with GITHUB_ACTIONS=true: annotations and folded output, the human lines kept from being read as workflow
+  commands, then the job summary and step outputs.
 
 A plain run outside CI subscribes nothing: events go to the default plain report, and nothing more is
 imported (the no-op `doit deploy:production` stays as fast as before).
@@ -41,7 +42,8 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
         terminal = LiveTerminal(human)
     else:
         terminal = Terminal(human if as_json else None)
-    close_bus = events.open_run(*([ci.Actions(human)] if in_ci else []), terminal, result, replace=True)
+    shown = ci.Guarded(terminal) if in_ci and not live else terminal  # text a log would run as a command
+    close_bus = events.open_run(*([ci.Actions(human)] if in_ci else []), shown, result, replace=True)
 
     def close() -> None:
         close_bus()

@@ -326,6 +326,17 @@ def test_the_stage_that_stopped_the_run_is_its_last_stage_failed(tmp_path: Path,
     assert f"| {stage} | ❌ failed | {detail}" in summary
 
 
+def test_github_actions_show_a_commit_messages_workflow_command_as_text(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "site")
+    git(root, "commit", "-q", "--allow-empty", "-m", "feat!: new api\n\nBREAKING CHANGE: the old api is gone\n"
+                                                    "::warning title=x::from a commit")
+    _, _, _, stderr = in_actions(root, "release", "--dry-run")
+    lines = stderr.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("::warning title=x::from a commit"))  # the notes
+    token = lines[at - 1].removeprefix("::stop-commands::")
+    assert lines[at - 1] != token and lines[at + 1] == f"::{token}::"
+
+
 @pytest.fixture
 def held_lock(tmp_path: Path) -> Iterator[None]:
     """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""

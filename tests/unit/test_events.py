@@ -176,6 +176,23 @@ def test_failed_gates_and_checks_are_annotated_once_and_output_is_folded() -> No
         "::warning title=validate logo::error: connection refused (expected status 200)"]
 
 
+@pytest.mark.parametrize(("lines", "commands"), [
+    (["- the old api is gone\n::warning::from a commit"], ["::warning::from a commit"]),  # a line of its own
+    (["  ::error::indented", "ok"], ["  ::error::indented"]),  # the runner reads past leading blanks
+    (["a\r::add-mask::x"], ["::add-mask::x"]),  # a lone CR ends a line for the runner too
+    (["  ✓ gate tests   :: not at the start", "    │ ::error::streamed output"], []),
+])
+def test_text_a_log_would_run_as_a_workflow_command_is_shown_between_stop_and_resume(
+        lines: list[str], commands: list[str]) -> None:
+    shown = ci.guarded(lines)
+    stopped = [i for i, line in enumerate(shown) if line.startswith("::stop-commands::")]
+    assert [shown[i + 1] for i in stopped] == commands
+    for i in stopped:
+        assert shown[i + 2] == f"::{shown[i].removeprefix('::stop-commands::')}::"  # resumed right after
+    assert all(not line.lstrip().startswith("::") for n, line in enumerate(shown)
+               if not any(i <= n <= i + 2 for i in stopped))
+
+
 def test_step_outputs_use_the_heredoc_form_for_a_value_with_a_line_break() -> None:
     text = ci._output_lines({"version": "1.2.0", "outcome": "two\nlines"})
     head, rest = text.split("\n", 1)
