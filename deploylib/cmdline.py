@@ -58,11 +58,10 @@ def first_word(argv: Sequence[str]) -> str:
 
 
 def asks_result_json(argv: Sequence[str]) -> bool:
-    """Whether the first task named is a result command (deploy:ENV, rollback, promote, hotfix, release with
-    --dry-run) asked for its result as JSON (--json)."""
+    """Whether the first task named is a result command (deploy:ENV, rollback, promote, hotfix, release: its
+    --dry-run, or the refusal of --json without it) asked for its result as JSON (--json)."""
     command = first_word(argv)
-    return "--json" in argv and (command in RESULT_TASKS or command.startswith("deploy:")
-                                 or (command == "release" and "--dry-run" in argv))
+    return "--json" in argv and (command in (*RESULT_TASKS, "release") or command.startswith("deploy:"))
 
 
 def refusal(words: Sequence[str], options_of: Callable[[str], Sequence[dict[str, Any]] | None]) -> str:

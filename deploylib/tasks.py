@@ -367,6 +367,9 @@ _PLAN_PARAMS = [
 def task_release(dry_run: bool, version: str, prerelease: str, hotfix: bool, as_json: bool,
                  no_color: bool) -> Iterator[dict[str, Any]]:
     """The stages that make a release: gate, build, release (of the repository itself under `demo = true`)."""
+    if as_json and not dry_run:  # a release's result is its report; --json would be dropped once it had run
+        raise _invalid("doit release: --json prints the plan of a dry run (doit release --dry-run --json); a "
+                       "release itself has no JSON result. Nothing was run; add --dry-run, or drop --json.")
     ws = _workspace().releasing
     facts = RunFacts(ws, PlanOptions(version=version, prerelease=prerelease, hotfix=hotfix))
     if dry_run:

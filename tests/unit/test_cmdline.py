@@ -38,7 +38,7 @@ def test_the_task_selection_is_what_doits_run_command_gets(argv: list[str], word
     (["-v", "2", "rollback", "--json"], "rollback", True),
     (["deploy:production", "--json", "--yes"], "deploy:production", True),
     (["release", "--dry-run", "--json"], "release", True),
-    (["release", "--json"], "release", False),  # only a dry run's result is JSON
+    (["release", "--json"], "release", True),  # refused without --dry-run: the refusal is its result
     (["history", "--json"], "history", False),  # prints its own JSON, not a run's result
     (["rollback"], "rollback", False),
     (["list"], "list", False),
