@@ -20,9 +20,10 @@ from collections.abc import Callable
 from typing import IO, Any
 
 
-def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Callable[[], None] | None:
+def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str],
+             running: Callable[[], str] = str) -> Callable[[], None] | None:
     """Subscribe the run's outputs; returns what ends the run (writes the JSON, the CI files), or None when
-    the plain report alone is wanted."""
+    the plain report alone is wanted. `running()` names the task running now (see RunResult)."""
     in_ci = os.environ.get("GITHUB_ACTIONS") == "true"
     # NO_COLOR counts when set and not empty (no-color.org); a dumb terminal cannot redraw a live line
     live = (not as_json and not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
@@ -34,7 +35,7 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str]) -> Ca
     from deploylib.result import RunResult
 
     human = sys.stderr if as_json else stdout
-    result = RunResult(command)
+    result = RunResult(command, running=running)
     terminal: Any
     if live:
         from deploylib.live import LiveTerminal

@@ -22,8 +22,9 @@ class RunResult:
     failed or was interrupted, failed with the run's message), every check result with its
     environment, phase and round, and how the run ended. `to_dict` gives the JSON object."""
 
-    def __init__(self, command: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.command, self.clock = command, clock
+    def __init__(self, command: str, clock: Callable[[], float] = time.monotonic,
+                 running: Callable[[], str] = str) -> None:
+        self.command, self.clock, self.running = command, clock, running
         self.environment = command.split(":", 1)[1] if command.startswith(("deploy:", "validate:")) else ""
         self.version = self.tag = self.digest = self.url = self.release_url = self.incident = self.message = ""
         self.outcome: Outcome | None = None
@@ -76,12 +77,16 @@ class RunResult:
     def _stopped(self, now: float, message: str) -> None:
         """The stages running when the run stopped (started after the last stage finished: the build, a
         gate's tests, an upload) failed with the run's `message`; one started earlier and never told finished
-        (a command target's `run:`, followed by its switch) is not what stopped the run."""
-        for name, (began, finished) in list(self._started.items()):
-            if finished == len(self.stages):
-                del self._started[name]
-                self.stages.append({"name": name, "result": "failed", "detail": message,
-                                    "duration_s": round(now - began, 3)})
+        (a command target's `run:`, followed by its switch) is not what stopped the run. A task that stopped
+        the run without telling a stage that failed or an outcome (a release whose push was refused, a deploy
+        refused before its upload) is itself that stage, named by `running()` (the doit task)."""
+        stopped = [(name, began) for name, (began, finished) in self._started.items() if finished == len(self.stages)]
+        if not stopped and self.outcome is None and not (self.stages and self.stages[-1]["result"] == "failed"):
+            stopped = [(self.running(), self._last)] if self.running() else []  # it told no stage: its task's
+        for name, began in stopped:
+            self._started.pop(name, None)
+            self.stages.append({"name": name, "result": "failed", "detail": message,
+                                "duration_s": round(now - began, 3)})
 
     def ended(self) -> Outcome:
         """How the run ended: what the command said, or for a run stopped by an error, failed (or interrupted);

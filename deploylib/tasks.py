@@ -44,6 +44,7 @@ class Reporter(ConsoleReporter):
         super().__init__(outstream, options)
         self._close: Callable[[], None] | None = None
         self._selected: list[str] = []
+        self._running = ""  # the task running now: a stage of the result when it fails before telling one
         if outstream is None:  # started with stdout closed (`>&-`): Python has no sys.stdout
             report.stdout_lost(OSError(errno.EBADF, "stdout is closed"))
 
@@ -62,7 +63,8 @@ class Reporter(ConsoleReporter):
         if stdout is not None and (runs_json or not as_json):  # `status --json` and others print their own
             from deploylib.outputs import open_run
 
-            self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout)
+            self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout,
+                                   lambda: self._running)
             if self._close is not None:  # a result listens (JSON, CI); plain lines need no identity, nor the bus
                 _identify(tasks, selected_tasks)
         try:
@@ -90,6 +92,7 @@ class Reporter(ConsoleReporter):
             report.stdout_lost(err)
 
     def execute_task(self, task: Any) -> None:
+        self._running = task.name
         if not _flag(task, "machine_readable"):
             super().execute_task(task)
 

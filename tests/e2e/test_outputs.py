@@ -355,6 +355,7 @@ def test_a_release_refused_for_its_deploy_tells_the_build_it_made(tmp_path: Path
     result, values, summary, stderr = in_actions(root, "deploy:production")
     assert known(result) == (7, "production", "0.1.0", "v0.1.0", "sha256", PRODUCTION), stderr
     assert "Nothing was tagged or pushed" in result["message"] and git(root, "tag", "--list") == ""
+    assert (result["stages"][-1]["name"], result["stages"][-1]["result"]) == ("release", "failed")  # its task
     assert_told_everywhere(result, values, summary)
 
 
@@ -365,6 +366,7 @@ def test_a_deploy_refused_after_its_release_tells_the_release(tmp_path: Path, he
     result, values, summary, stderr = in_actions(root, "deploy:production")
     assert known(result) == (7, "production", "0.1.0", "v0.1.0", "sha256", PRODUCTION), stderr
     assert result["digest"] == built["digest"]
+    assert (result["stages"][-1]["name"], result["stages"][-1]["result"]) == ("deploy:production", "failed")
     assert_told_everywhere(result, values, summary)
 
 

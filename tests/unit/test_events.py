@@ -140,11 +140,16 @@ def test_each_check_says_the_environment_it_ran_against() -> None:
       events.StageStarted("run:test", printed=True)],
      [("deploy:test", "passed", ""), ("run:test", "failed", "build failed")]),  # a command target's command
     ([events.StageStarted("run:test", printed=True), events.StageFinished("switch:test", events.Mark.OK)],
-     [("switch:test", "passed", "")]),  # started before the last stage finished: not what stopped the run
+     [("switch:test", "passed", ""), ("deploy:test", "failed", "build failed")]),  # not run: what stopped, its task
+    ([events.StageFinished("gate ahead", events.Mark.OK)],
+     [("gate ahead", "passed", ""), ("deploy:test", "failed", "build failed")]),  # refused before any stage of its own
+    ([events.StageFinished("gate tests", events.Mark.FAIL, "exit 1")],
+     [("gate tests", "failed", "exit 1")]),  # its own line failed it: not told twice
+    ([events.Finished("deploy", Outcome.ROLLED_BACK, "test", "1.0.0", "sha256:ab")], []),  # an outcome told
 ])
 def test_a_stage_running_when_the_run_stops_failed_with_its_message(stream: list[object],
                                                                     stages: list[tuple[str, str, str]]) -> None:
-    result = RunResult("deploy:test")
+    result = RunResult("deploy:test", running=lambda: "deploy:test")
     for event in stream:
         result(event)
     result(events.Failed("build failed", 1))
