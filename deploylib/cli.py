@@ -18,6 +18,7 @@ import atexit
 import errno
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from deploylib import report
 from deploylib.errors import DeployError, ExitCode
@@ -44,8 +45,17 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser (its subcommands' too), a command line it refuses exiting 3 as README's exit codes
+    say: argparse's own 2 is deploylib's code for a bug."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(int(ExitCode.INVALID), f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="deploylib", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="deploylib", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     nxt = commands.add_parser("next-version", help="print the version the next release gets, or none")
