@@ -1,7 +1,8 @@
 """GitHub Actions, when GITHUB_ACTIONS=true: `::error`/`::warning` annotations for failed gates and checks,
-a user command's streamed output folded into a `::group::`, and at the end of the run a Markdown job
-summary appended to $GITHUB_STEP_SUMMARY and step outputs (version, tag, digest, url, outcome) in
-$GITHUB_OUTPUT. Workflow commands and file formats: GitHub's "Workflow commands for GitHub Actions"."""
+a user command's streamed output folded into a `::group::` (a stage's, or a round of command checks'), and at
+the end of the run a Markdown job summary appended to $GITHUB_STEP_SUMMARY and step outputs (version, tag,
+digest, url, outcome) in $GITHUB_OUTPUT. Workflow commands and file formats: GitHub's "Workflow commands for
+GitHub Actions"."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class Actions:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self._group = ""
+        self._window = ""  # the validation running: its command checks' output is folded under its name
         self._annotated: set[tuple[str, str]] = set()
 
     def _write(self, line: str) -> None:
@@ -82,7 +84,14 @@ class Actions:
                 self._end_group()
                 if name.startswith("gate ") and mark in (events.Mark.FAIL, events.Mark.WARN):
                     self._write(command("error" if mark == events.Mark.FAIL else "warning", detail, name))
+            case events.WindowStarted(label=label):
+                self._end_group()
+                self._window = label
+            case events.Output() if not self._group:  # a command check's output: no stage announced it
+                self._group = "output"
+                self._write(f"::group::{_data(self._window or 'command')}: command output")
             case events.RoundFinished(label=label, results=results):
+                self._end_group()
                 for result in results:
                     if result.passed or (label, result.name) in self._annotated:
                         continue  # one annotation per check and phase, however many rounds it fails

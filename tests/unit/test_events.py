@@ -181,6 +181,16 @@ def test_failed_gates_and_checks_are_annotated_once_and_output_is_folded() -> No
         "::warning title=validate logo::error: connection refused (expected status 200)"]
 
 
+def test_command_checks_output_is_folded_by_round() -> None:
+    stream = io.StringIO()
+    actions = ci.Actions(stream)
+    for event in [events.WindowStarted("validate", "http://x", 2, 5.0, 1), events.Output("e2e: 1 passed"),
+                  events.Output("e2e: done"), events.RoundFinished("validate", 1, (PASSED,), 2, 5.0),
+                  events.Output("e2e: 1 passed"), events.RoundFinished("validate", 2, (PASSED,), 2, 0.0)]:
+        actions(event)
+    assert stream.getvalue().splitlines() == ["::group::validate: command output", "::endgroup::"] * 2
+
+
 @pytest.mark.parametrize(("lines", "commands"), [
     (["- the old api is gone\n::warning::from a commit"], ["::warning::from a commit"]),  # a line of its own
     (["  ::error::indented", "ok"], ["  ::error::indented"]),  # the runner reads past leading blanks
