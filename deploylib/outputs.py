@@ -21,9 +21,12 @@ from typing import IO, Any
 
 
 def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str],
-             running: Callable[[], str] = str) -> Callable[[], None] | None:
+             running: Callable[[], str] = str, results: Callable[[], bool] = lambda: True
+             ) -> Callable[[], None] | None:
     """Subscribe the run's outputs; returns what ends the run (writes the JSON, the CI files), or None when
-    the plain report alone is wanted. `running()` names the task running now (see RunResult)."""
+    the plain report alone is wanted. `running()` names the task running now (see RunResult); `results()`:
+    the run deploys, rolls back, validates or plans a release, so under GitHub Actions it writes the job
+    summary and step outputs (any other run gets the annotations and folded output only)."""
     in_ci = os.environ.get("GITHUB_ACTIONS") == "true"
     # NO_COLOR counts when set and not empty (no-color.org); a dumb terminal cannot redraw a live line
     live = (not as_json and not no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
@@ -59,7 +62,7 @@ def open_run(command: str, as_json: bool, no_color: bool, stdout: IO[str],
                 from deploylib.report import stdout_lost
 
                 stdout_lost(err)
-        if in_ci:
+        if in_ci and results():
             ci.write_files(outcome)
 
     return close

@@ -666,7 +666,7 @@ def validate(ws: Workspace, env_name: str) -> None:
         with _base_url(ws, env, target) as base_url:
             found = _validate(ws, ledger, env, live, base_url, during="manual")
     events.emit(events.Finished("validate", Outcome.INVALID if found.decision.rollback else Outcome.VALIDATED,
-                                env.name, live.version, live.digest, url=env.url))
+                                env.name, live.version, live.digest, url=env.url, tag=_tag(ws, live.version)))
     for result in found.latest:  # no incident takes these: say where they are
         if result.details.get("screenshot"):
             report.note(f"screenshot of {result.name}: {result.details['screenshot']}")

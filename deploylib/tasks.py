@@ -63,8 +63,13 @@ class Reporter(ConsoleReporter):
         if stdout is not None and (runs_json or not as_json):  # `status --json` and others print their own
             from deploylib.outputs import open_run
 
+            # a job summary and step outputs describe a deploy, rollback, validation or dry run; `doit status`
+            # after `doit deploy:test` in one step must not replace its outputs with "unchanged"
+            def results() -> bool:
+                return any((tasks[name].meta or {}).get("result") for name in _closure(tasks, selected_tasks))
+
             self._close = open_run(selected_tasks[0] if selected_tasks else "", runs_json, no_color, stdout,
-                                   lambda: self._running)
+                                   lambda: self._running, results)
             if self._close is not None:  # a result listens (JSON, CI); plain lines need no identity, nor the bus
                 _identify(tasks, selected_tasks)
         try:
@@ -636,7 +641,7 @@ def _validate(ws: Workspace) -> Iterator[dict[str, Any]]:
 
     yield from _per_environment(ws, "validate", "Run an environment's checks against its live release now",
                                 "validate what {env} serves", validate, params=[_NO_COLOR],
-                                meta={"no_color": "no_color"})
+                                meta={"no_color": "no_color", "result": True})
 
 
 def _unlock(ws: Workspace) -> Iterator[dict[str, Any]]:

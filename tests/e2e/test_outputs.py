@@ -107,6 +107,30 @@ def test_a_deploy_with_nothing_to_do_tells_the_release_that_is_live(deployed: tu
     assert values == {"version": "1.1.0", "tag": "v1.1.0", "digest": first["digest"], "url": "", "outcome": "unchanged"}
 
 
+def actions_env(runner: Path) -> dict[str, str]:
+    runner.mkdir(exist_ok=True)
+    return {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(runner / "output"),
+            "GITHUB_STEP_SUMMARY": str(runner / "summary.md")}
+
+
+@pytest.mark.parametrize("args", [("status",), ("history",), ("releases:production",), ("list",)])
+def test_github_actions_outputs_are_only_a_deploys_rollbacks_validations_or_dry_runs(
+        deployed: tuple[Path, dict[str, Any], str], tmp_path: Path, args: tuple[str, ...]) -> None:
+    root, _, _ = deployed
+    done = run_doit(root, *args, env=actions_env(tmp_path / "runner"))  # e.g. `doit deploy:test && doit status`
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "runner" / "output").exists() and not (tmp_path / "runner" / "summary.md").exists()
+
+
+def test_github_actions_outputs_of_a_validation_are_the_release_it_checked(
+        deployed: tuple[Path, dict[str, Any], str], tmp_path: Path) -> None:
+    root, first, _ = deployed
+    done = run_doit(root, "validate:production", env=actions_env(tmp_path / "runner"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "runner" / "output").read_text() == \
+        f"version=1.1.0\ntag=v1.1.0\ndigest={first['digest']}\nurl=\noutcome=validated\n"
+
+
 @pytest.mark.parametrize("args", [("deploy:production",), ("rollback",), ("promote",), ("hotfix",),
                                   ("release", "--dry-run"), ("deploy:staging",)])
 @pytest.mark.parametrize(("files", "named"), [
