@@ -222,12 +222,15 @@ def failure(message: str) -> None:
 
 
 def ask(question: str) -> bool:
-    """Ask on the terminal; Enter means yes."""
+    """Ask on the terminal (the question on stderr: stdout may be a file or a --json result, which the question
+    must not enter and where the person would not see it); Enter means yes, end of input no."""
     try:
-        answer = input(f"  {question} [Y/n] ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("", "y", "yes")
+        sys.stderr.write(f"  {question} [Y/n] ")
+        sys.stderr.flush()
+    except OSError:
+        _stderr_lost()
+    answer = sys.stdin.readline()
+    return bool(answer) and answer.strip().lower() in ("", "y", "yes")
 
 
 def release_label(release: Release | None) -> str:

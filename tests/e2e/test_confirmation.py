@@ -4,6 +4,7 @@ on a terminal it is asked once, before the gate."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -123,3 +124,14 @@ def test_on_a_terminal_yes_is_asked_once_and_deploys(site: Path) -> None:
     assert code == 0, said
     assert "Proceed?" not in said and "confirmed on the terminal" in said  # not asked again by the deploy
     assert git(site, "tag", "--list") == "v0.1.0" and (site.parent / "live" / "current").exists()
+
+
+def test_with_stdout_in_a_file_the_question_is_on_the_terminal_and_the_file_holds_the_json(site: Path) -> None:
+    result = site.parent / "result.json"
+    child = pexpect.spawn("/bin/sh", ["-c", f"{sys.executable} -m doit deploy:production --json > {result}"],
+                          cwd=str(site), encoding="utf-8", timeout=120, env={**os.environ, "DEPLOYLIB_YES": ""})
+    child.expect_exact("This run deploys to production. Proceed? [Y/n]")  # seen, not written into the file
+    child.sendline("n")
+    assert finish(child)[0] == 6
+    assert json.loads(result.read_text())["outcome"] == "failed"  # the whole file: one object
+    nothing_happened(site)
