@@ -85,10 +85,12 @@ def forget(ws: Workspace) -> None:
 
 def _committed(ws: Workspace, name: str) -> bool:
     """Whether HEAD holds the file as the working tree does (no change to put back; git's own comparison,
-    so its filters and line-ending rules apply). False when git cannot say (no HEAD)."""
+    so its filters and line-ending rules apply). False for a file HEAD does not hold (`git diff` ignores an
+    untracked one: a changelog the edits created is removed), or when git cannot say (no HEAD)."""
     from deploylib.git import git_run
 
-    return git_run(ws.app, "diff", "--quiet", "HEAD", "--", name).ok
+    return (git_run(ws.app, "cat-file", "-e", f"HEAD:./{name}").ok
+            and git_run(ws.app, "diff", "--quiet", "HEAD", "--", name).ok)
 
 
 def _in_tree(ws: Workspace, found: Staged) -> bool:

@@ -291,6 +291,17 @@ def test_edits_a_killed_build_left_behind_that_the_user_committed_are_theirs(app
     assert (app / "package.json").read_text() == '{"version": "1.1.0"}\n'
 
 
+def test_a_file_the_edits_of_a_killed_build_created_is_removed_though_git_ignores_no_change_in_it(app: Path) -> None:
+    from deploylib.config.load import parse
+    from deploylib.release import staged_edits
+    from deploylib.state.workspace import Workspace
+
+    ws = Workspace(app, parse({"release": {"push": False}}, app / "deploy.toml", app), demo=False)
+    staged_edits.stage(ws, git(app, "rev-parse", "HEAD"), "1.1.0", {"NEW.md": "## 1.1.0\n"})  # untracked, new
+    assert staged_edits.unstage(ws)
+    assert not (app / "NEW.md").exists() and git(app, "status", "--porcelain") == ""
+
+
 def test_a_version_file_the_release_cannot_edit_fails_the_dry_run_as_it_fails_the_release(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "site", "[release]\npush = false\n"
                                         "version_files = ['src/v.py:VERSION = \"{version}\"']\n")
