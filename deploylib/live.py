@@ -99,6 +99,8 @@ class LiveTerminal:
             case events.Finished(rows=rows) if rows:
                 self._hide()
                 self._summary(rows)
+            case events.Failed():  # its message goes to stderr next: the live line must not draw over it
+                self._hide()
 
     def _summary(self, rows: tuple[tuple[str, str], ...]) -> None:
         from rich.table import Table

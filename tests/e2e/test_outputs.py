@@ -232,6 +232,19 @@ def test_an_empty_no_color_is_not_set(workspace: Path) -> None:
     assert "\x1b[32m✓" in spawn_deploy(workspace, env={"NO_COLOR": ""})  # no-color.org: present and not empty
 
 
+def test_on_a_terminal_a_failure_is_printed_once_the_live_line_is_gone(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "site", build="echo compiling; exit 4")
+    child = pexpect.spawn(sys.executable, ["-m", "doit", "deploy:production"], cwd=str(root), encoding="utf-8",
+                          timeout=300, dimensions=(40, 120), env={**os.environ, **YES})
+    child.expect(pexpect.EOF)
+    child.close()
+    out = str(child.before)
+    assert child.exitstatus == 1, out
+    message = out.index("✗ The build failed")
+    assert out.rfind("\x1b[2K", 0, message) > out.rfind("━", 0, message)  # the live line was erased first
+    assert "\x1b[2K" not in out[message:] and "\x1b[1A" not in out[message:]  # nothing drawn over it after
+
+
 def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:
     root, _, _ = deployed
     done = run_doit(root, "validate:production")
