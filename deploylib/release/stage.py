@@ -160,7 +160,8 @@ def publish(ws: Workspace, plan: VersionPlan, artifact: Artifact | None, state: 
 def release_links(ws: Workspace, version: str, limit: int = 5) -> tuple[str, str, list[str]]:
     """(tag, GitHub release URL, highlights) of a released `version`, for a deploy's summary: the tag when
     it exists, the release page when a GitHub repository is configured, and up to `limit` of the release's
-    features and fixes ("feat: …", "fix: …"). A build of unreleased commits (`1.2.0+abc1234`) has none."""
+    features and fixes ("feat: …", "fix: …"), then how many more the changelog holds. A build of unreleased
+    commits (`1.2.0+abc1234`) has none."""
     tags = version_tags(ws)
     tag = next((t for t in tags if str(t.version) == version), None)
     if tag is None:
@@ -171,7 +172,8 @@ def release_links(ws: Workspace, version: str, limit: int = 5) -> tuple[str, str
     highlights = [f"{wanted[section.title]}: {entry.description}" for section in notes.sections
                   if section.title in wanted for entry in section.entries]
     page = f"{web}/releases/tag/{tag.name}" if web and forge is not None and forge.type == "github" else ""
-    return tag.name, page, highlights[:limit]
+    more = [f"… and {len(highlights) - limit} more in {ws.config.release.changelog}"] if len(highlights) > limit else []
+    return tag.name, page, highlights[:limit] + more
 
 
 def _notes_of_tag(ws: Workspace, tag: Tag, tags: list[Tag]) -> changelog.ReleaseNotes:

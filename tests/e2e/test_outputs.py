@@ -19,6 +19,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import REPO, git, run_doit, user_repo
+from tests.deploytoml import COPY_SITE, WELCOME, local_environment, table
 
 pytestmark = pytest.mark.slow
 YES = {"DEPLOYLIB_YES": "1"}
@@ -243,6 +244,20 @@ def test_on_a_terminal_a_failure_is_printed_once_the_live_line_is_gone(tmp_path:
     message = out.index("✗ The build failed")
     assert out.rfind("\x1b[2K", 0, message) > out.rfind("━", 0, message)  # the live line was erased first
     assert "\x1b[2K" not in out[message:] and "\x1b[1A" not in out[message:]  # nothing drawn over it after
+
+
+def test_the_summary_shows_five_changes_and_says_how_many_more(tmp_path: Path) -> None:
+    config = table("build", command=COPY_SITE, output="out") + table("release", push=False) \
+        + local_environment("test", "../live-test")
+    root = user_repo(tmp_path / "site", {"deploy.toml": config, "site/index.html": WELCOME, ".gitignore": "out/\n"})
+    for n in range(1, 8):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"fix: bug {n}")
+    done = run_doit(root, "deploy:test")
+    assert done.returncode == 0, done.stderr
+    changes = re.search(r"^  changes    (.*\n)((?:             .*\n)*)", done.stdout, re.M)
+    assert changes is not None, done.stdout
+    shown = [changes[1].strip(), *(line.strip() for line in changes[2].splitlines())]
+    assert len(shown) == 6 and shown[-1] == "… and 3 more in CHANGELOG.md"  # 8: the site's feat and 7 fixes
 
 
 def test_without_a_terminal_the_lines_are_plain(deployed: tuple[Path, dict[str, Any], str]) -> None:
