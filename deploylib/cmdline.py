@@ -27,6 +27,20 @@ def task_words(argv: Sequence[str]) -> list[str] | None:
     """The task selection doit's `run` command gets from `argv`: the words from the first task name on (each
     task's options after its name), `name=value` variables left out. None when `argv` runs another doit
     command (`list`, `help`, ...), or its own options cannot be parsed."""
+    parsed = _run(argv)
+    return None if parsed is None else parsed[1]
+
+
+def processes(argv: Sequence[str]) -> int:
+    """How many worker processes (or threads) `argv` asks doit's `run` for: `-n N`, `--process=N` (0: none,
+    also for another doit command or options that cannot be parsed)."""
+    parsed = _run(argv)
+    return int(parsed[0].get("num_process") or 0) if parsed is not None else 0
+
+
+def _run(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]] | None:
+    """doit's `run` command's own options and task selection in `argv`, split as doit splits them; None when
+    `argv` runs another doit command or its options cannot be parsed."""
     from doit.cmd_base import DodoTaskLoader, DoitCmdBase
     from doit.cmd_run import Run
     from doit.cmdparse import CmdOption, CmdParse, CmdParseError
@@ -43,10 +57,10 @@ def task_words(argv: Sequence[str]) -> list[str] | None:
         args = args[1:]
     options = (*DoitCmdBase.base_options, *DodoTaskLoader.cmd_options, *Run.cmd_options)
     try:
-        _, words = CmdParse([CmdOption(opt) for opt in options]).parse(args)
+        params, words = CmdParse([CmdOption(opt) for opt in options]).parse(args)
     except CmdParseError:
         return None
-    return list(words)
+    return dict(params), list(words)
 
 
 def first_word(argv: Sequence[str]) -> str:

@@ -175,8 +175,22 @@ def doit_config(root: Path) -> dict[str, Any]:
                                             "work; those that deploy or release stop before changing anything")
         dep_file = Path(":memory:")
     _refuse_bad_options(sys.argv[1:])
+    _refuse_parallel(sys.argv[1:])
     return {"default_tasks": ["status"], "backend": "sqlite3", "dep_file": str(dep_file), "verbosity": 2,
             "reporter": Reporter}
+
+
+def _refuse_parallel(argv: list[str]) -> None:
+    """`doit -n N` / `--process=N` refused (exit 3) before any task runs, as [tool.doit] num_process is
+    (config/doitconf.PARALLEL says why). doit parses its run options before it reads DOIT_CONFIG, so this
+    parses the command line again, only when a word could be that option (getopt takes `-an2`, `--proc=2`)."""
+    if not any(word.startswith("--p") or (word[:1] == "-" and word[1:2] != "-" and "n" in word) for word in argv):
+        return
+    from deploylib import cmdline
+    from deploylib.config.doitconf import PARALLEL
+
+    if cmdline.processes(argv) > 0:
+        raise _invalid(f"doit -n/--process: {PARALLEL}. Nothing was run; drop -n.")
 
 
 def _refuse_bad_options(argv: list[str]) -> None:

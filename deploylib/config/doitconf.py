@@ -31,6 +31,10 @@ _CHOICES = {  # doit 0.36: cmd_base.py get_backends / get_checker_cls / get_code
 }
 _PLUGIN_KINDS = {"backend": "BACKEND", "reporter": "REPORTER"}  # plug-ins add choices
 _RANGES = {"verbosity": (0, 2), "failure_verbosity": (0, 2), "num_process": (0, 1024)}
+# doit's -n/num_process runs tasks in worker processes or threads; each of deploylib's needs the one before,
+# the stages share one repository lock and the run's outputs (--json, GitHub Actions) live in this process
+PARALLEL = ("deploylib's tasks run one after another, so doit's parallel workers would only break the run (a "
+            "false 'another run is building' lock, outputs without the workers' stages); use 0")
 _FILES = ("dep_file", "outfile")  # doit writes them: their folder must exist and be writable
 _PATHS = {"dodoFile": "file", "cwdPath": "folder"}  # doit reads them: they must exist
 
@@ -80,7 +84,8 @@ def problems(table: dict[str, Any], options: dict[str, DoitOption],
         else:
             extra = tuple(plugins.get(_PLUGIN_KINDS[key], {}) or ()) if key in _PLUGIN_KINDS else ()
             problem = _value_problem(options[key], value, extra) or (
-                path_problem(key, value) if key in (*_FILES, *_PATHS) else "")
+                path_problem(key, value) if key in (*_FILES, *_PATHS) else "") or (
+                PARALLEL if key == "num_process" and str(value).strip() != "0" else "")
             if problem:
                 found.append(f"{shown}: {problem}")
     return found

@@ -467,6 +467,7 @@ def test_a_run_interrupted_in_its_gate_tells_the_release_it_was_making(tmp_path:
     (("-v", "2", "rollback", "--json", "--to"), "option --to requires argument"),  # after doit's own options
     (("deploy:production", "--json", "status", "--bogus"), "doit status: option --bogus not recognized"),
     (("release", "--json"), "--json prints the plan of a dry run"),  # a release has no result: not made
+    (("-n", "2", "deploy:production", "--json"), "doit's parallel workers would only break the run"),
 ])
 def test_an_option_doits_parser_refuses_is_a_failed_result(tmp_path: Path, args: tuple[str, ...],
                                                            reason: str) -> None:

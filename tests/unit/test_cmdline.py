@@ -78,3 +78,13 @@ def test_an_option_doit_will_refuse_is_found_with_doits_own_parser(words: list[s
 ])
 def test_a_command_line_doit_accepts_or_that_deploylib_cannot_judge_is_not_refused(words: list[str]) -> None:
     assert cmdline.refusal(words, OPTIONS.get) == ""
+
+
+@pytest.mark.parametrize(("argv", "count"), [
+    (["-n", "2", "deploy:test"], 2), (["--process=3", "status"], 3), (["--proc", "4"], 4),  # getopt's abbreviation
+    (["-an2", "gate"], 2),  # short options run together
+    (["deploy:test", "--json"], 0), (["deploy:test", "-n", "2"], 0),  # after a task name: the task's own option
+    (["list", "-n", "2"], 0),  # another doit command
+])
+def test_the_worker_processes_doits_run_is_asked_for(argv: list[str], count: int) -> None:
+    assert cmdline.processes(argv) == count

@@ -15,7 +15,7 @@ OPTIONS = doit_options()
 @pytest.mark.parametrize("table", [
     {"verbosity": 2}, {"verbosity": "1"}, {"continue": True}, {"continue": "yes"}, {"backend": "json"},
     {"backend": "sqlite3", "dep_file": ".deploylib/doit.sqlite3"}, {"check_file_uptodate": "timestamp"},
-    {"codec_cls": "json"}, {"reporter": "zero"}, {"par_type": "thread"}, {"num_process": 4},
+    {"codec_cls": "json"}, {"reporter": "zero"}, {"par_type": "thread"}, {"num_process": 0},
     {"tasks": {"deploy:production": {"confirm": False}}}, {"commands": {"list": {"status": True}}},
     {"plugins": {"BACKEND": {"mine": "my_pkg.db:MyDB"}}, "backend": "mine"}, {},
 ], ids=repr)
@@ -29,6 +29,8 @@ def test_values_doit_can_use_pass(table: dict[str, Any]) -> None:
     ({"verbosity": True}, "verbosity = true", "whole number"),
     ({"failure_verbosity": "x"}, "failure_verbosity", "whole number"),
     ({"num_process": -1}, "num_process = -1", "whole number from 0"),
+    ({"num_process": 4}, "num_process = 4", "deploylib's tasks run one after another"),  # workers break the run
+    ({"num_process": "2"}, 'num_process = "2"', "deploylib's tasks run one after another"),
     ({"num_process": "many"}, "num_process", "whole number"),
     ({"continue": "perhaps"}, "continue", "true or false"),
     ({"seek_file": 3}, "seek_file = 3", "true or false"),
