@@ -54,11 +54,12 @@ class RunResult:
             case events.ActionStarted():
                 self._checking = event.environment  # a round runs inside a deploy's, rollback's or validation's
                 if event.action == LedgerAction.DEPLOY:
-                    self.environment, self.version, self.digest = event.environment, event.version, event.digest
+                    self._at(event.environment, "")
+                    self.version, self.digest = event.version, event.digest
             case events.Finished():
                 self.outcome = event.outcome
-                self.environment, self.version, self.digest = event.environment, event.version, event.digest
-                self.url, self.tag = event.url or self.url, event.tag or self.tag
+                self._at(event.environment, event.url)
+                self.version, self.digest, self.tag = event.version, event.digest, event.tag or self.tag
                 self.release_url = event.release_url or self.release_url
             case events.IncidentWritten(path=path):
                 self.incident = path
@@ -69,10 +70,18 @@ class RunResult:
                 self.message, self.exit_code = message, code
                 self._stopped(now, message)
             case events.Identified():
-                self.environment = event.environment or self.environment
+                self._at(event.environment, event.url)
                 if event.version:  # its tag goes with it ("" for a build of unreleased commits)
                     self.version, self.tag = event.version, event.tag
-                self.digest, self.url = event.digest or self.digest, event.url or self.url
+                self.digest = event.digest or self.digest
+
+    def _at(self, environment: str, url: str) -> None:
+        """The run is now about `environment` ("": the same one), whose configured url is `url` ("": none
+        told): another environment's url never stays with it (a deploy:production run that stops on test)."""
+        if environment and environment != self.environment:
+            self.environment, self.url = environment, url
+        else:
+            self.url = url or self.url
 
     def _stopped(self, now: float, message: str) -> None:
         """The stages running when the run stopped (started after the last stage finished: the build, a

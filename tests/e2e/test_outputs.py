@@ -389,6 +389,17 @@ def test_github_actions_show_a_commit_messages_workflow_command_as_text(tmp_path
     assert lines[at - 1] != token and lines[at + 1] == f"::{token}::"
 
 
+def test_a_run_that_stops_on_test_does_not_tell_productions_url(tmp_path: Path) -> None:
+    config = table("build", command=COPY_SITE, output="out") + table("release", push=False) \
+        + table("deploy", require_staging=True) + local_environment("test", "../live-test", "Not on the page") \
+        + local_environment("production", "../live", url=PRODUCTION)  # test has no url: deploylib serves it
+    root = user_repo(tmp_path / "site", {"deploy.toml": config, "site/index.html": WELCOME, ".gitignore": "out/\n"})
+    result, values, summary, stderr = in_actions(root, "deploy:production")
+    assert (result["outcome"], result["environment"]) == ("escalated", "test"), stderr  # nothing to restore
+    assert result["urls"]["environment"] == values["url"] == ""
+    assert PRODUCTION not in summary
+
+
 @pytest.fixture
 def held_lock(tmp_path: Path) -> Iterator[None]:
     """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""

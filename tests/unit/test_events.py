@@ -100,6 +100,10 @@ DIGEST = "sha256:" + "ab" * 32
      ("production", "1.2.0+abc1234", "", "", "")),  # a version brings its tag: none for an untagged build
     ([ID("test", url="http://test"), ID("production", url="http://production")],
      ("production", "", "", "", "http://production")),  # the environment named last
+    ([ID("production", url="http://production"), ID("test")],
+     ("test", "", "", "", "")),  # another environment: production's url does not stay with it
+    ([ID("production", url="http://production"), ID("production"), ID(version="1.2.0", tag="v1.2.0")],
+     ("production", "1.2.0", "v1.2.0", "", "http://production")),  # the same one: its url stays
 ])
 def test_a_failed_run_keeps_what_was_identified_before_it_stopped(stream: list[object],
                                                                  known: tuple[str, ...]) -> None:
