@@ -148,8 +148,8 @@ def outputs(result: dict[str, Any]) -> dict[str, str]:
 
 
 def write_files(result: dict[str, Any]) -> None:
-    """Append the summary to $GITHUB_STEP_SUMMARY and the outputs to $GITHUB_OUTPUT (each when set); a file
-    that cannot be written is told on stderr and costs the run nothing."""
+    """Append the summary to $GITHUB_STEP_SUMMARY and the outputs to $GITHUB_OUTPUT (each when set), on a line
+    of their own; a file that cannot be written is told on stderr and costs the run nothing."""
     from deploylib import report
 
     for variable, text in (("GITHUB_STEP_SUMMARY", summary_markdown(result)),
@@ -158,8 +158,11 @@ def write_files(result: dict[str, Any]) -> None:
         if not path:
             continue
         try:
-            with Path(path).open("a", encoding="utf-8") as file:
-                file.write(text)
+            with Path(path).open("a+b") as file:
+                if file.tell():  # an earlier command of the step may have left its last line unended
+                    file.seek(-1, os.SEEK_END)
+                    text = ("" if file.read(1) == b"\n" else "\n") + text
+                file.write(text.encode("utf-8"))
         except OSError as err:
             report.aside(f"${variable} ({path}) could not be written: {err.strerror}; the run is not affected")
 

@@ -212,6 +212,22 @@ def test_text_a_log_would_run_as_a_workflow_command_is_shown_between_stop_and_re
                if not any(i <= n <= i + 2 for i in stopped))
 
 
+@pytest.mark.parametrize("before", ["", "earlier=1\n", "earlier=1"])  # the last one left unended by `printf`
+def test_step_outputs_and_summary_start_on_a_line_of_their_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              before: str) -> None:
+    outputs, summary = tmp_path / "output", tmp_path / "summary.md"
+    outputs.write_text(before)
+    summary.write_text(before.replace("earlier=1", "# earlier step"))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = RunResult("deploy:production")
+    result(events.Identified("production", "1.2.0", "v1.2.0", url="https://example.com"))
+    ci.write_files(result.to_dict())
+    lines = outputs.read_text().splitlines()
+    assert lines[:-5] == ([] if not before else ["earlier=1"]) and lines[-5] == "version=1.2.0"
+    assert "\n## deploylib deploy:production: unchanged\n" in "\n" + summary.read_text()
+
+
 def test_step_outputs_use_the_heredoc_form_for_a_value_with_a_line_break() -> None:
     text = ci._output_lines({"version": "1.2.0", "outcome": "two\nlines"})
     head, rest = text.split("\n", 1)
