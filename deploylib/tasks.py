@@ -146,7 +146,7 @@ def _identify_live(ws: Workspace, env_name: str) -> None:
     """Tell the run's outputs (events.Identified) the release `env_name` serves when its deploy task is up to
     date, which means the environment serves the build record's artifact; nothing when it cannot be read."""
     from deploylib import events
-    from deploylib.build.stage import read_record
+    from deploylib.build.record import read_record
     from deploylib.release.plan import release_tag
 
     try:
