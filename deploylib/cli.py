@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return check(Path.cwd())
     from deploylib.release.plan import plan_release, refuse_unless_plan_holds
-    from deploylib.release.versioning.bump import PlanOptions
+    from deploylib.release.versioning.options import PlanOptions
     from deploylib.state.workspace import discover
 
     try:

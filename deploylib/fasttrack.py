@@ -48,7 +48,7 @@ def hotfix(ws: Workspace, env_name: str, assume_yes: bool, confirmed: str = "") 
     """The task graph's stages for a patch release, with the configured gates waived (gate → build →
     release), then the deploy to `env_name`, marked as a hotfix (`confirmed`: see confirmation.confirm)."""
     from deploylib import stages
-    from deploylib.release.versioning.bump import PlanOptions
+    from deploylib.release.versioning.options import PlanOptions
     from deploylib.state.runfacts import RunFacts
 
     env = ws.config.environment(env_name)

@@ -26,7 +26,7 @@ from doit.reporter import ConsoleReporter
 from deploylib import report
 from deploylib.errors import ConfigError, DeployError, Interrupted
 from deploylib.interrupts import Terminated, sigterm_as_exception
-from deploylib.release.versioning.bump import PlanOptions
+from deploylib.release.versioning.options import PlanOptions
 from deploylib.state.runfacts import RunFacts
 from deploylib.state.workspace import Workspace, discover, ensure_state_dir, set_aside_if_corrupt, writable
 
@@ -563,7 +563,7 @@ def _release(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
         return {"version": stages.release(ws, facts, artifact, deploying=task.meta["deploying"])}
 
     def current(values: dict[str, Any]) -> bool:
-        from deploylib.release.versioning.bump import is_done
+        from deploylib.state.runkeys import is_done
 
         return is_done(facts.planned(), ws.config.release.push, values.get("version"))
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from deploylib.errors import GitError, ReleaseError
 from deploylib.git import Head, head_of, is_ancestor, log_entries, tag_refs, tag_target
 from deploylib.release.versioning import history
-from deploylib.release.versioning.bump import PlanOptions, VersionPlan, bump_level, plan_version
+from deploylib.release.versioning.bump import VersionPlan, bump_level, plan_version
+from deploylib.release.versioning.options import PlanOptions
 
 if TYPE_CHECKING:
 

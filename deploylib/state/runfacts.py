@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from deploylib.git import RepoState, repo_state
-from deploylib.release.versioning.bump import PlanOptions
+from deploylib.release.versioning.options import PlanOptions
 
 if TYPE_CHECKING:
     from deploylib.release.versioning.bump import VersionPlan

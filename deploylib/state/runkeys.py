@@ -10,9 +10,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deploylib.state.atomic import write_atomically
+
+if TYPE_CHECKING:
+    from deploylib.release.versioning.bump import VersionPlan
 
 PLAN_MEMO = "plan.json"  # in the state folder
 FINGERPRINT_MEMO = "fingerprint.json"
@@ -84,3 +87,15 @@ def _remember(memo: Path, key: str, values: dict[str, Any]) -> None:
     """Write the memo; a state folder that cannot be written only costs the next run time."""
     with contextlib.suppress(OSError):
         write_atomically(memo, json.dumps({"key": key, **values}))
+
+
+def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
+    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
+    release (commits since the last one, none asking for another), or HEAD is the release and it is not
+    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
+    recorded, is HEAD's. The release task's uptodate rule."""
+    if plan.is_release:
+        return False
+    if plan.commits or not push:
+        return True  # nothing to tag, or nothing to push
+    return pushed_version == plan.version

@@ -220,7 +220,7 @@ def test_a_broken_version_file_stops_the_release_before_anything_is_written(repo
 
 
 def test_prereleases_count_up_and_then_finish(repo: Path) -> None:
-    from deploylib.release.versioning.bump import PlanOptions
+    from deploylib.release.versioning.options import PlanOptions
 
     ws = workspace(repo)
     rc = PlanOptions(prerelease="rc")

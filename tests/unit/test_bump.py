@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from deploylib.errors import ReleaseError
-from deploylib.release.versioning.bump import PlanOptions, bump_level, is_done, plan_version
+from deploylib.release.versioning.bump import bump_level, plan_version
 from deploylib.release.versioning.commits import parse
-from deploylib.state.runkeys import Planned
+from deploylib.release.versioning.options import PlanOptions
 
 RULES = {"feat": "minor", "fix": "patch", "perf": "patch"}
 
@@ -171,16 +171,3 @@ def test_issue_histories_plan_the_stated_version(messages: tuple[str, ...], vers
     history = tuple(parse(m, f"{len(messages) - 1 - i:040x}") for i, m in enumerate(messages))
     assert plan_version("1.0.0", history, DEFAULT_RULES, "0.1.0", False, "f" * 40).version == version
 
-
-@pytest.mark.parametrize(("planned", "push", "pushed", "done"), [
-    (Planned("1.1.0", True, 3), True, "1.1.0", False),  # a release to make
-    (Planned("1.1.0", True, 3), False, "", False),
-    (Planned("1.0.0", False, 2), True, "", True),  # commits since 1.0.0, none asking for a release
-    (Planned("1.0.0", False, 0), False, "", True),  # HEAD is 1.0.0, nothing is pushed
-    (Planned("1.0.0", False, 0), True, "1.0.0", True),  # HEAD is 1.0.0 and was pushed
-    (Planned("1.0.0", False, 0), True, "0.9.0", False),  # HEAD is 1.0.0, pushed by no run yet
-    (Planned("1.0.0", False, 0), True, None, False),
-])
-def test_the_release_stage_is_done_when_nothing_is_left_to_tag_or_push(planned: Planned, push: bool,
-                                                                         pushed: object, done: bool) -> None:
-    assert is_done(planned, push, pushed) is done

@@ -9,6 +9,7 @@ import pytest
 from deploylib.state.runkeys import (
     Planned,
     fingerprint_key,
+    is_done,
     plan_key,
     remember_fingerprint,
     remember_plan,
@@ -69,3 +70,17 @@ def test_a_fingerprint_is_remembered_under_its_key_only(tmp_path: Path) -> None:
 def test_an_unreadable_fingerprint_memo_means_asking_git_again(tmp_path: Path, content: str) -> None:
     (tmp_path / "fingerprint.json").write_text(content)
     assert remembered_fingerprint(tmp_path, "k1") is None
+
+
+@pytest.mark.parametrize(("planned", "push", "pushed", "done"), [
+    (Planned("1.1.0", True, 3), True, "1.1.0", False),  # a release to make
+    (Planned("1.1.0", True, 3), False, "", False),
+    (Planned("1.0.0", False, 2), True, "", True),  # commits since 1.0.0, none asking for a release
+    (Planned("1.0.0", False, 0), False, "", True),  # HEAD is 1.0.0, nothing is pushed
+    (Planned("1.0.0", False, 0), True, "1.0.0", True),  # HEAD is 1.0.0 and was pushed
+    (Planned("1.0.0", False, 0), True, "0.9.0", False),  # HEAD is 1.0.0, pushed by no run yet
+    (Planned("1.0.0", False, 0), True, None, False),
+])
+def test_the_release_stage_is_done_when_nothing_is_left_to_tag_or_push(planned: Planned, push: bool,
+                                                                         pushed: object, done: bool) -> None:
+    assert is_done(planned, push, pushed) is done

@@ -7,23 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.errors import ReleaseError
+from deploylib.release.versioning.options import PlanOptions
 
 if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never needs them
     import semver
 
     from deploylib.release.versioning.commits import Commit
-    from deploylib.state.runkeys import Planned
 
 LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """What the person releasing asked for on the command line."""
-
-    version: str = ""  # an explicit version, instead of the computed one
-    prerelease: str = ""  # a prerelease token such as "rc": 1.5.0-rc.1, then rc.2
-    hotfix: bool = False  # a patch release, whatever the commits ask for
 
 
 @dataclass(frozen=True)
@@ -59,18 +50,6 @@ class VersionPlan:
             return f"{self.version} is already released; nothing new since"
         return (f"nothing releasable since {self.previous} ({len(self.commits)} commit(s) of other types); "
                 f"building {self.version}, untagged")
-
-
-def is_done(plan: VersionPlan | Planned, push: bool, pushed_version: object) -> bool:
-    """Whether the release stage has nothing left to do: `plan` makes no release and either HEAD is not a
-    release (commits since the last one, none asking for another), or HEAD is the release and it is not
-    pushed ([release] `push` off) or was pushed: `pushed_version`, the version the stage's last run
-    recorded, is HEAD's. The release task's uptodate rule."""
-    if plan.is_release:
-        return False
-    if plan.commits or not push:
-        return True  # nothing to tag, or nothing to push
-    return pushed_version == plan.version
 
 
 def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str, str]:
