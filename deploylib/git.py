@@ -23,9 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from deploylib.errors import GitError, NotARepository, PushRefused
-from deploylib.release.versioning.history import Entry
+
+if TYPE_CHECKING:
+    from deploylib.release.versioning.history import Entry
 
 _NO_GIT = "git is not installed or not on PATH; install git and run the command again."
 
@@ -332,6 +335,8 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     caller's parsing overlaps git's reading. Messages are decoded as UTF-8 (undecodable bytes become
     U+FFFD). Raises GitError (exit 1) when git is missing, or, after the last entry, when git failed
     (e.g. an unknown revision); a caller that stops early never sees git's exit status."""
+    from deploylib.release.versioning.history import Entry  # the git adapter itself does not load the planner's types
+
     try:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
                                    cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
