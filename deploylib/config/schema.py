@@ -9,7 +9,6 @@ the table, the key, the value seen and the form expected, with "did you mean" fo
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import json
 import math
@@ -155,6 +154,8 @@ def nearest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str:
     by_lower: dict[str, str] = {}
     for known_word in words:
         by_lower.setdefault(known_word.lower(), known_word)
+    import difflib  # only to word a refusal
+
     close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=cutoff)
     if close:
         return by_lower[close[0]]

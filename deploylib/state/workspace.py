@@ -9,7 +9,6 @@ deploylib runs its embedded demo: a sandbox app made from examples/demo-site und
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import os
 from collections.abc import Iterable
@@ -258,9 +257,20 @@ def misnamed_config(names: Iterable[str]) -> str:
         lower = name.lower()
         stem, suffix = Path(lower).stem, Path(lower).suffix
         if (lower.startswith("deploy.toml") or (stem in _CONFIG_STEMS and suffix in _CONFIG_SUFFIXES)
-                or difflib.SequenceMatcher(None, lower, "deploy.toml").ratio() >= 0.85):
+                or (_MAYBE_CLOSE <= len(lower) <= _MAYBE_CLOSE_MAX and _close_to_deploy_toml(lower))):
             return name
     return ""
+
+
+# A ratio of 0.85 to the 11 characters of "deploy.toml" needs 9 to 14 characters (difflib's real_quick_ratio
+# bound, 2 * min / total), so other names are judged without loading difflib.
+_MAYBE_CLOSE, _MAYBE_CLOSE_MAX = 9, 14
+
+
+def _close_to_deploy_toml(lower: str) -> bool:
+    import difflib
+
+    return difflib.SequenceMatcher(None, lower, "deploy.toml").ratio() >= 0.85
 
 
 _CONFIG_STEMS = ("deploy", ".deploy", "deploylib", "deploy-config", "deploy_config")
@@ -272,6 +282,8 @@ def _has_deploylib_table(pyproject: Path) -> bool:
     tool = tool if isinstance(tool, dict) else {}
     if "deploylib" in tool:
         return True
+    import difflib  # only for a pyproject.toml without [tool.deploylib]
+
     near = difflib.get_close_matches("deploylib", [str(key) for key in tool], n=1, cutoff=0.75)
     if near:
         raise ConfigError(f"{pyproject.name} has [tool.{near[0]}] but no [tool.deploylib]: did you mean "

@@ -649,3 +649,15 @@ def test_without_a_forge_the_repository_has_no_web_address() -> None:
     from deploylib.forge.base import ForgeOptions
 
     assert web_url(load({}).release) == "" and ForgeOptions().web_url() == ""
+
+
+@pytest.mark.parametrize(("name", "meant"), [
+    ("deplyo.toml", True), ("deploytoml", True), ("deploy.tomll", True), ("Deploy.TOML", True),
+    ("my-deploy.toml", True),  # 14 characters: the longest a 0.85 ratio to deploy.toml allows
+    ("the-deploy.toml", False),  # 15: too long to be that close (ratio 0.846)
+    ("deploy.py", False), ("dodo.py", False), ("README.md", False), ("pyproject.toml", False),
+])
+def test_a_file_named_like_deploy_toml_is_taken_for_a_misnamed_configuration(name: str, meant: bool) -> None:
+    from deploylib.state.workspace import misnamed_config
+
+    assert misnamed_config([name]) == (name if meant else "")
