@@ -193,7 +193,6 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
     the staging requirement when [gate] hotfix_waives says so, and is marked as such everywhere. `rerun`
     is the command the user ran (default: doit deploy:ENV), repeated with --yes to confirm; `confirmed`:
     how the run was confirmed before it started (see confirm)."""
-    started = time.perf_counter()
     env = ws.config.environment(env_name)
     events.emit(events.Identified(env.name, artifact.version, _tag(ws, artifact.version), artifact.digest, env.url))
     target, ledger = open_target(env, ws.app), ws.ledger
@@ -208,11 +207,11 @@ def deploy(ws: Workspace, env_name: str, artifact: Artifact, assume_yes: bool, h
             what = "HOTFIX " if hotfix else ""
             confirm(env, f"Deploy {what}{artifact.version} ({short_digest(artifact.digest)}) to {env.name}",
                     assume_yes, rerun or f"doit deploy:{env.name}", confirmed)
-        _deploy_locked(ws, env, target, ledger, artifact, started, hotfix)
+        _deploy_locked(ws, env, target, ledger, artifact, hotfix)
 
 
 def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger, artifact: Artifact,
-                   started: float, hotfix: bool) -> None:
+                   hotfix: bool) -> None:
     holder = LockHolder.me("deploy", artifact.version)
     with target.lock(holder, env.lock_wait_s) as left_behind, _base_url(ws, env, target) as base_url:
         _recover(ws, ledger, env, target, base_url, left_behind)
@@ -248,17 +247,17 @@ def _deploy_locked(ws: Workspace, env: EnvironmentConfig, target: Target, ledger
         if not decision.rollback:
             _finish(entry, LedgerStatus.SUCCEEDED, {"warnings": decision.warnings})
             _cleanup(target, env, {release.id, *([previous.id] if previous else [])})
-            _live(ws, env, release, previous, found, timeline, started, hotfix)
+            _live(ws, env, release, previous, found, timeline, hotfix)
             return
         _finish(entry, LedgerStatus.ROLLED_BACK if previous and env.rollback else LedgerStatus.FAILED,
                 {"reasons": decision.reasons})
         timeline.add(f"validation failed: {'; '.join(decision.reasons)}")
         _recover_from_failed_validation(ws, env, target, ledger, release, previous, found, checked, timeline,
-                                        holder.user, started)
+                                        holder.user)
 
 
 def _live(ws: Workspace, env: EnvironmentConfig, release: Release, previous: Release | None,
-          found: ValidationReport, timeline: Timeline, started: float, hotfix: bool) -> None:
+          found: ValidationReport, timeline: Timeline, hotfix: bool) -> None:
     """The summary of a deploy that stays live: what went live when, where, what it brings, how to undo it."""
     from deploylib.release.stage import release_links
 
@@ -277,7 +276,7 @@ def _live(ws: Workspace, env: EnvironmentConfig, release: Release, previous: Rel
             *([("url", env.url)] if env.url else []),
             *([("release", release_url)] if release_url else []),
             *((("changes" if n == 0 else "", line) for n, line in enumerate(highlights))),
-            ("duration", f"{time.perf_counter() - started:.2f} s"),
+            ("duration", report.run_duration()),
             ("rollback", f"doit rollback --env {env.name}" +
              (f"   (restores {report.release_label(previous)})" if previous else
               "   (first release here: nothing to restore)"))]
@@ -523,7 +522,7 @@ def _commits_between(ws: Workspace, older: Release | None, newer: Release) -> li
 
 def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, target: Target, ledger: Ledger,
                                     release: Release, previous: Release | None, found: ValidationReport,
-                                    checked: list[str], timeline: Timeline, by: str, started: float) -> None:
+                                    checked: list[str], timeline: Timeline, by: str) -> None:
     """Roll back to the release live before the deploy, re-validate it, write the incident, and raise."""
     failed = found.problems
     recheck: list[CheckResult] = []
@@ -558,7 +557,7 @@ def _recover_from_failed_validation(ws: Workspace, env: EnvironmentConfig, targe
             ("status", outcome.value),
             ("serving", report.release_label(serving)),
             ("incident", path),
-            ("duration", f"{time.perf_counter() - started:.2f} s"))
+            ("duration", report.run_duration()))
     names = ", ".join(dict.fromkeys(r.name for r in failed if r.severity == Severity.CRITICAL))
 
     def finished(result: Outcome, notice: str = "", about: Release | None = None) -> None:
@@ -693,7 +692,6 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
     """Make an earlier release live again: the last good one before the current, or `to_version`. A release
     marked bad or never live, or replacing what deploylib did not publish, only with `force`; the release
     already live is left as it is (nothing recorded)."""
-    started = time.perf_counter()
     with _on_environment(ws, env_name) as (env, target, ledger, live):
         choice = _rollback_choice(ws, target, ledger, env, live, to_version, force)
         events.emit(events.Identified(version=choice.version, tag=_tag(ws, choice.version), digest=choice.digest))
@@ -732,7 +730,7 @@ def rollback(ws: Workspace, env_name: str, to_version: str, assume_yes: bool, fo
             _finish(entry, LedgerStatus.SUCCEEDED if healthy else LedgerStatus.FAILED)
         rows = (("rolled back", f"{env.name} to {report.release_label(choice)}"),
                 ("status", "live and validated" if healthy else "live but FAILING its checks"),
-                ("duration", f"{time.perf_counter() - started:.2f} s"))
+                ("duration", report.run_duration()))
         if not healthy:
             escalation = Escalation.act_by_hand(env.name, f"{env.name} was rolled back to {choice.id}, but it "
                                                 "fails its checks too")

@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
 RUNNING = "…"
 _RULE = "─" * 64
+
+# deploylib is loaded as a doit run starts (dodo.py imports it first): a summary's duration counts from here,
+# so it covers the whole run (gate, build, release and every deploy), not the last stage alone.
+_LOADED = time.perf_counter()
+
+
+def run_duration() -> str:
+    """How long this run has taken so far, in seconds with two decimals, e.g. "7.26 s"."""
+    return f"{time.perf_counter() - _LOADED:.2f} s"
 
 
 def _out(text: str = "") -> None:

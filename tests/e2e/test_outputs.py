@@ -246,6 +246,17 @@ def test_on_a_terminal_a_failure_is_printed_once_the_live_line_is_gone(tmp_path:
     assert "\x1b[2K" not in out[message:] and "\x1b[1A" not in out[message:]  # nothing drawn over it after
 
 
+def test_the_summary_duration_is_the_whole_run_not_the_deploy_alone(tmp_path: Path) -> None:
+    slow_build = f"sleep 1.5 && {COPY_SITE}"  # the build takes 1.5 s; the local deploy a fraction of one
+    config = table("build", command=slow_build, output="out") + table("release", push=False) \
+        + local_environment("test", "../live-test")
+    root = user_repo(tmp_path / "site", {"deploy.toml": config, "site/index.html": WELCOME, ".gitignore": "out/\n"})
+    done = run_doit(root, "deploy:test")
+    assert done.returncode == 0, done.stderr
+    duration = re.search(r"^  duration   ([0-9.]+) s$", done.stdout, re.M)
+    assert duration is not None and float(duration[1]) >= 1.5, done.stdout
+
+
 def test_the_summary_shows_five_changes_and_says_how_many_more(tmp_path: Path) -> None:
     config = table("build", command=COPY_SITE, output="out") + table("release", push=False) \
         + local_environment("test", "../live-test")
