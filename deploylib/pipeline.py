@@ -292,7 +292,8 @@ def _preflight(ws: Workspace, env: EnvironmentConfig, artifact: Artifact, ledger
     after = "" if released else " Nothing was tagged or pushed."
     if ledger.failed(env.name, artifact.digest):
         raise GateFailed(f"{artifact.release_id} (artifact {short_digest(artifact.digest)}) failed validation on "
-                         f"{env.name} before and was rolled back; deploylib will not deploy it there again.{after} "
+                         f"{env.name} before (doit history --env {env.name} says when, and what followed); "
+                         f"deploylib will not deploy it there again.{after} "
                          "Fix forward with a new commit that changes what the build produces (a rebuild with the "
                          "same bytes has the same digest).")
     staging = ws.config.staging_for(env)

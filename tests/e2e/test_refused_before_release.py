@@ -80,7 +80,7 @@ def test_a_rebuild_with_the_bytes_that_failed_validation_is_refused_before_the_t
     before = written(site)
     result = run_doit(site, "deploy:production")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "failed validation on test before and was rolled back" in result.stderr
+    assert "failed validation on test before (doit history --env test says when" in result.stderr
     assert "Nothing was tagged or pushed" in result.stderr and "Traceback" not in result.stderr
     assert written(site) == before and "v0.2.1" not in before[0]
 
