@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -99,6 +100,31 @@ def user_repo(root: Path, files: dict[str, str], message: str = "feat: the site"
     git(root, "add", "-A")
     git(root, "commit", "-qm", message)
     return root
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+from deploylib.state.lock import FileLock, LockHolder
+with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
+    print("held", flush=True)
+    sys.stdin.read()  # hold until the test closes our stdin
+"""
+
+
+@contextlib.contextmanager
+def lock_held_by_another_process(lock_file: Path) -> Iterator[None]:
+    """Another live process holds the deploy lock `lock_file` (a deploy's own lock_wait_s decides whether it
+    waits), from when it says so until the block ends."""
+    child = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock_file)], text=True, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == "held\n"
+    try:
+        yield
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
 
 
 def local_production(url: str) -> str:

@@ -17,13 +17,15 @@ WELCOME = "<h1>Welcome</h1>"  # the page make_repo writes
 
 
 def value(item: object) -> str:
-    """`item` as a TOML value: str, bool, int, float, or a dict (an inline table, with bare keys)."""
+    """`item` as a TOML value: str, bool, int, float, a dict (an inline table, with bare keys) or a list of them."""
     if isinstance(item, bool):
         return "true" if item else "false"
     if isinstance(item, int | float):
         return repr(item)
     if isinstance(item, dict):
         return "{ " + ", ".join(f"{key} = {value(v)}" for key, v in item.items()) + " }"
+    if isinstance(item, list):
+        return "[" + ", ".join(value(v) for v in item) + "]"
     if isinstance(item, str):
         return json.dumps(item, ensure_ascii=False)  # a JSON string is a TOML basic string
     raise TypeError(f"no TOML form for {item!r}")

@@ -18,7 +18,7 @@ import pexpect
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.conftest import REPO, git, run_doit, user_repo
+from tests.conftest import REPO, git, lock_held_by_another_process, run_doit, user_repo
 from tests.deploytoml import COPY_SITE, WELCOME, local_environment, table
 
 pytestmark = pytest.mark.slow
@@ -308,14 +308,6 @@ contains = "Welcome"
 """
 BUILD = "rm -rf out && cp -R site out"
 PRODUCTION = "https://www.example.invalid/"
-HOLDER = """
-import sys
-from pathlib import Path
-from deploylib.state.lock import FileLock, LockHolder
-with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
-    print("held", flush=True)
-    sys.stdin.read()  # hold until the test closes our stdin
-"""
 
 
 def site_repo(root: Path, tests: str = "true", build: str = BUILD, release: str = "") -> Path:
@@ -415,13 +407,8 @@ def test_a_run_that_stops_on_test_does_not_tell_productions_url(tmp_path: Path) 
 def held_lock(tmp_path: Path) -> Iterator[None]:
     """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""
     (tmp_path / "live").mkdir()
-    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "live" / ".deploy.lock")], text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert child.stdout is not None and child.stdout.readline() == "held\n"
-    yield
-    assert child.stdin is not None
-    child.stdin.close()
-    child.wait(timeout=30)
+    with lock_held_by_another_process(tmp_path / "live" / ".deploy.lock"):
+        yield
 
 
 def test_a_release_refused_for_its_deploy_tells_the_build_it_made(tmp_path: Path, held_lock: None) -> None:

@@ -116,6 +116,16 @@ def configure(site: Path, old: str, new: str, message: str) -> None:
     git(site, "commit", "-qam", message)
 
 
+def deployed_after(site: Path, plugins: dict[str, str], old: str, new: str, message: str) -> str:
+    """`configure`, then a deploy that must succeed without a traceback: its output as one line."""
+    configure(site, old, new, message)
+    forge_state(site)
+    result = run_doit(site, "deploy:production", env=plugins)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0 and "Traceback" not in out, out
+    return out
+
+
 def deploy_again(site: Path, plugins: dict[str, str], page: str, message: str) -> subprocess.CompletedProcess[str]:
     """Deploy (it must succeed), commit `page` as the site's index page as `message`, and deploy that: its result.
     The forge approves each commit."""
@@ -235,11 +245,7 @@ def test_a_check_kind_that_raises_on_both_releases_escalates_naming_the_check_no
 
 
 def test_a_notifier_that_raises_is_a_warning_and_the_deploy_succeeds(site: Path, plugins: dict[str, str]) -> None:
-    configure(site, 'type = "jsonl"', 'type = "jsonl-buggy"', "chore: the buggy notifier")
-    forge_state(site)
-    result = run_doit(site, "deploy:production", env=plugins)
-    out = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode == 0 and "Traceback" not in out, out
+    out = deployed_after(site, plugins, 'type = "jsonl"', 'type = "jsonl-buggy"', "chore: the buggy notifier")
     assert ("! notify the jsonl-buggy notifier failed while sending started: it raised RuntimeError: no handler for "
             "started (a bug in that notifier); nothing more was sent to it; the deploy is not affected") in out
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"
@@ -279,12 +285,6 @@ def test_the_plugins_and_the_readmes_example_type_check_strictly_against_deployl
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def switch_to(site: Path, old: str, new: str, message: str) -> None:
-    config = site / "deploy.toml"
-    config.write_text(config.read_text().replace(old, new))
-    git(site, "commit", "-qam", message)
-
-
 def serving(site: Path, plugins: dict[str, str]) -> tuple[str, str, list[tuple[str, str, str]]]:
     """What production serves, what `status` says is live, and the ledger (action, version, status) newest first."""
     status = json.loads(run_doit(site, "status", "--json", env=plugins).stdout)
@@ -293,44 +293,40 @@ def serving(site: Path, plugins: dict[str, str]) -> tuple[str, str, list[tuple[s
             [(e["action"], e["version"], e["status"]) for e in history["entries"]])
 
 
-@pytest.mark.parametrize("spot", ["lock:enter", "serve:enter"])
-def test_a_target_whose_context_manager_raises_on_entering_fails_cleanly_with_the_previous_release_live(
-        site: Path, plugins: dict[str, str], spot: str) -> None:
-    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+def faulty_redeploy(site: Path, plugins: dict[str, str], spot: str) -> tuple[subprocess.CompletedProcess[str], str,
+                                                                           tuple[str, str, list[tuple[str, str, str]]]]:
+    """0.1.0 deployed with the faulty-folder target, then 0.2.0 deployed with the fault at `spot`: that deploy's
+    result, its output as one line, and what was served before it (see `serving`)."""
+    configure(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
     forge_state(site)
     assert run_doit(site, "deploy:production", env=plugins).returncode == 0
     before = serving(site, plugins)
     (site.parent / "live" / "fault").write_text(spot)
-    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
-    out = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode == 1 and "Traceback" not in out, out
-    operation = spot.split(":")[0]
-    assert (f"The faulty-folder target of production failed in {operation}: it raised RuntimeError: fault injected "
-            f"at {spot}.") in out
-    assert serving(site, plugins) == before and before[1] == "0.1.0"
+    result = commit_and_deploy(site, plugins)
+    return result, " ".join((result.stdout + result.stderr).split()), before
 
 
-@pytest.mark.parametrize("spot", ["lock:exit", "serve:exit"])
-def test_a_target_whose_context_manager_raises_on_leaving_is_a_warning_and_the_deploy_stands(
-        site: Path, plugins: dict[str, str], spot: str) -> None:
-    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
-    forge_state(site)
-    assert run_doit(site, "deploy:production", env=plugins).returncode == 0
-    (site.parent / "live" / "fault").write_text(spot)
-    result = commit_and_deploy(site, plugins)  # 0.2.0 over 0.1.0
-    out = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode == 0 and "Traceback" not in out, out
-    operation = spot.split(":")[0]
-    assert (f"! {operation} The faulty-folder target of production failed in {operation} (on leaving it): it "
-            f"raised RuntimeError: fault injected at {spot}.") in out
-    page, live, ledger = serving(site, plugins)
-    assert (page, live) == ("<h1>Welcome again to the plug-ins</h1>", "0.2.0")
-    assert ledger[0][1:] == ("0.2.0", "succeeded")
+ENTERING = "The faulty-folder target of production failed in {op}: it raised RuntimeError: fault injected at {spot}."
+LEAVING = ("! {op} The faulty-folder target of production failed in {op} (on leaving it): it raised RuntimeError: "
+           "fault injected at {spot}.")
+
+
+@pytest.mark.parametrize(("spot", "code", "said", "live"), [
+    ("lock:enter", 1, ENTERING, "0.1.0"), ("serve:enter", 1, ENTERING, "0.1.0"),  # failed: the previous release stays
+    ("lock:exit", 0, LEAVING, "0.2.0"), ("serve:exit", 0, LEAVING, "0.2.0"),  # a warning: the deploy stands
+])
+def test_a_target_whose_context_manager_raises_is_named_and_the_right_release_is_live(
+        site: Path, plugins: dict[str, str], spot: str, code: int, said: str, live: str) -> None:
+    result, out, before = faulty_redeploy(site, plugins, spot)
+    assert result.returncode == code and "Traceback" not in out, out
+    assert said.format(op=spot.split(":")[0], spot=spot) in out
+    after = serving(site, plugins)
+    assert after[1] == live and (after == before if live == "0.1.0" else after[2][0][1:] == ("0.2.0", "succeeded"))
 
 
 def test_a_target_answering_a_wrong_type_fails_cleanly_with_the_previous_release_live(
         site: Path, plugins: dict[str, str]) -> None:
-    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    configure(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
     forge_state(site)
     assert run_doit(site, "deploy:production", env=plugins).returncode == 0
     before = serving(site, plugins)
@@ -346,7 +342,7 @@ def test_a_target_answering_a_wrong_type_fails_cleanly_with_the_previous_release
 
 def test_a_target_whose_cleanup_raises_after_a_validated_deploy_is_a_warning_and_the_deploy_stands(
         site: Path, plugins: dict[str, str]) -> None:
-    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    configure(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
     forge_state(site)
     assert run_doit(site, "deploy:production", env=plugins).returncode == 0
     (site.parent / "live" / "fault").write_text("cleanup")
@@ -363,8 +359,8 @@ def test_a_target_whose_cleanup_raises_after_a_validated_deploy_is_a_warning_and
 @pytest.mark.parametrize("spot", ["lock:exit", "serve:exit", "rollout:close"])
 def test_a_target_whose_clean_up_raises_after_a_rollback_keeps_exit_4(site: Path, plugins: dict[str, str],
                                                                        spot: str) -> None:
-    switch_to(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
-    switch_to(site, "min_bytes = 10", "min_bytes = 20", "chore: a longer page")  # 0.2.0 fails this check
+    configure(site, 'type = "folder"', 'type = "faulty-folder"', "chore: the faulty target")
+    configure(site, "min_bytes = 10", "min_bytes = 20", "chore: a longer page")  # 0.2.0 fails this check
     forge_state(site)
     first = run_doit(site, "deploy:production", env=plugins)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -382,11 +378,7 @@ def test_a_target_whose_clean_up_raises_after_a_rollback_keeps_exit_4(site: Path
 
 def test_a_check_whose_shared_resource_raises_when_closed_is_a_warning_and_its_results_stand(
         site: Path, plugins: dict[str, str]) -> None:
-    switch_to(site, 'kind = "min-bytes"', 'kind = "leaky"', "chore: the leaky check")
-    forge_state(site)
-    result = run_doit(site, "deploy:production", env=plugins)
-    out = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode == 0 and "Traceback" not in out, out
+    out = deployed_after(site, plugins, 'kind = "min-bytes"', 'kind = "leaky"', "chore: the leaky check")
     assert ('the resource "leaky" the round\'s checks shared raised RuntimeError: the leaky resource cannot close '
             "when it was closed (a bug in the check kind that opened it); the round's results stand") in out
     assert (site.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome to the plug-ins</h1>"

@@ -5,14 +5,12 @@ anything is tagged or pushed (issue #11). A user's repository with a bare origin
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_doit
+from tests.conftest import git, lock_held_by_another_process, run_doit
 from tests.deploytoml import COPY_SITE, local_environment, table
 from tests.e2e.test_user_repo import WELCOME_GATE, make_repo, with_origin
 
@@ -21,14 +19,6 @@ pytestmark = pytest.mark.slow
 CONFIG = (WELCOME_GATE + table("build", command=COPY_SITE, output="out") + table("deploy", require_staging=True)
           + local_environment("test", "../live-test") + local_environment("production", "../live", confirm=False))
 
-HOLDER = """
-import sys
-from pathlib import Path
-from deploylib.state.lock import FileLock, LockHolder
-with FileLock(Path(sys.argv[1])).hold(LockHolder.me("deploy", "9.9.9"), 0):
-    print("held", flush=True)
-    sys.stdin.read()  # hold until the test closes our stdin
-"""
 
 
 @pytest.fixture
@@ -65,13 +55,8 @@ def break_test(repo: Path) -> None:
 @pytest.fixture
 def held_lock(site: Path) -> Iterator[None]:
     """Another live process holds production's deploy lock (lock_wait_s is 0: a deploy would not wait)."""
-    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(site.parent / "live" / ".deploy.lock")], text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert child.stdout is not None and child.stdout.readline() == "held\n"
-    yield
-    assert child.stdin is not None
-    child.stdin.close()
-    child.wait(timeout=30)
+    with lock_held_by_another_process(site.parent / "live" / ".deploy.lock"):
+        yield
 
 
 def test_a_rebuild_with_the_bytes_that_failed_validation_is_refused_before_the_tag(site: Path) -> None:

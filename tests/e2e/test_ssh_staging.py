@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Nginx, git, run_doit
+from tests.deploytoml import WELCOME, check, table
 from tests.e2e.test_user_repo import BUILD_AND_RELEASE, make_repo
 from tests.sshd import SshHosts
 
@@ -25,21 +26,10 @@ PAGES = {"index.html": "<h1>Welcome</h1>", "css/site.css": "body{}", "js/app.js"
 def repo(tmp_path: Path, ssh_hosts: SshHosts, nginx: type[Nginx]) -> Path:
     config = ssh_hosts.write_config(tmp_path / "ssh_config")
     url = nginx(tmp_path / "web1" / "current").url()
-    repo = make_repo(tmp_path / "repo", BUILD_AND_RELEASE + f"""
-[environments.production]
-confirm = false
-
-[environments.production.target]
-type = "ssh"
-path = "{tmp_path / 'web1'}"
-ssh_config = "{config}"
-hosts = [{{address = "web1", url = "{url}"}}]
-
-[[environments.production.checks]]
-name = "home"
-path = "/"
-contains = "<h1>Welcome</h1>"
-""")
+    ssh = {"type": "ssh", "path": str(tmp_path / "web1"), "ssh_config": str(config),
+           "hosts": [{"address": "web1", "url": url}]}
+    repo = make_repo(tmp_path / "repo", BUILD_AND_RELEASE + table("environments.production", confirm=False, target=ssh)
+                     + check("production", name="home", path="/", contains=WELCOME))
     for name, text in PAGES.items():
         (repo / "site" / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / "site" / name).write_text(text)

@@ -116,6 +116,23 @@ def test_a_broken_plugin_is_named_with_its_distribution(tmp_path: Path, monkeypa
     assert all(fragment in message for fragment in fragments), message
 
 
+def refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object],
+            module: str) -> str:
+    """The ConfigError message of loading a configuration that uses the plug-in `mine` of `group`, defined by
+    `module` and installed; `table` is the keys that name it (an environment's, or the top level's for a
+    notifier)."""
+    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
+    production: dict[str, object] = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
+    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": production}}
+    if group == "notifiers":
+        data.update(table)
+    else:
+        production.update(table)
+    with pytest.raises(ConfigError) as caught:
+        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
+    return str(caught.value)
+
+
 # A plug-in whose options are not a dataclass of its own: a traceback from dataclasses.fields before.
 @pytest.mark.parametrize(("group", "table", "module", "fix"), [
     ("targets", {"target": {"type": "mine", "path": "out"}},
@@ -135,16 +152,7 @@ def test_a_broken_plugin_is_named_with_its_distribution(tmp_path: Path, monkeypa
 def test_a_plugin_without_an_options_dataclass_is_named_with_the_fix(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object], module: str,
         fix: str) -> None:
-    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
-    production: dict[str, object] = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
-    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": production}}
-    if group == "notifiers":
-        data.update(table)
-    else:
-        production.update(table)
-    with pytest.raises(ConfigError) as caught:
-        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
-    message = str(caught.value)
+    message = refusal(tmp_path, monkeypatch, group, table, module)
     assert f"the entry point mine = 'acme_kinds:Mine' in the group deploylib.{group} (installed by acme-kinds 1.0) " \
            "has no options dataclass" in message
     assert fix in message, message
@@ -243,16 +251,8 @@ RAISES, WRONG = "raise KeyError('path')", "return 42"
 def test_a_plugin_failing_a_question_asked_at_load_is_named_not_a_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, table: dict[str, object], module: str,
         said: str) -> None:
-    installed(tmp_path, monkeypatch, f"[deploylib.{group}]\nmine = acme_kinds:Mine\n", module)
-    production: dict[str, object] = {"target": {"type": "local", "path": "out"}, "checks": [{"path": "/"}]}
-    data: dict[str, object] = {"build": {"command": "make"}, "environments": {"production": production}}
-    if group == "notifiers":
-        data.update(table)
-    else:
-        production.update(table)
-    with pytest.raises(ConfigError) as caught:
-        parse(data, Path("/repo/deploy.toml"), Path("/repo"))
-    assert said in str(caught.value), str(caught.value)
+    message = refusal(tmp_path, monkeypatch, group, table, module)
+    assert said in message, message
 
 
 # Options build() cannot read: a traceback before (a field without a default, set[str], Literal), or a key that
