@@ -34,13 +34,13 @@ from deploylib.config.schema import (
 from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
+from deploylib.model import Verdict
 from deploylib.notify import NOTIFIERS
 from deploylib.programs import command_problem
 from deploylib.release.version_files import spec_problem
 from deploylib.targets import TARGETS, serves_itself, url_hint
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
-from deploylib.validate.monitor import WindowPolicy
 
 BUMP_LEVELS = ("major", "minor", "patch")  # SemVer 2.0 §6-§8
 ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # usable in a doit task name (deploy:NAME): no ":", no space
@@ -178,6 +178,54 @@ class DeployConfig:
     require_staging: bool = option(
         False, doc="true or false: other environments take only an artifact validated on staging first")
     staging: str = option("test", doc="the name of the staging environment, e.g. \"test\"")
+
+
+ACTIONS = ("rollback", "warn")
+
+
+def _action(value: str) -> str:  # a window's on_fail, on_error, on_inconclusive
+    return "" if value in ACTIONS else "is not rollback or warn"
+
+
+def _not_negative(value: int) -> str:
+    return "" if value >= 0 else "must not be negative"
+
+
+@dataclass(frozen=True)
+class WindowPolicy:
+    """An environment's `[environments.<env>.validation]` table: the window's timing (seconds; the old names
+    without `_s` are still read) and the Argo Rollouts AnalysisRun limits and actions that turn results into
+    a decision."""
+
+    initial_delay_s: float = option(0.0, doc="seconds to wait after the switch before the first round, e.g. 5",
+                                    check=seconds_problem, was="initial_delay")
+    interval_s: float = option(0.0, doc="seconds between rounds of checks, e.g. 10", check=seconds_problem,
+                               was="interval")
+    duration_s: float = option(0.0, doc="seconds to keep checking after the switch (0: one round), e.g. 60",
+                               check=seconds_problem, was="duration")
+    failure_limit: int = option(0, doc="failed results a check may have before it fails (Argo's failureLimit)",
+                                check=_not_negative)
+    consecutive_error_limit: int = option(4, doc="errors in a row a check may have (Argo's consecutiveErrorLimit)",
+                                          check=_not_negative)
+    inconclusive_limit: int = option(0, doc="no-data results a check may have before it is inconclusive",
+                                     check=_not_negative)
+    on_fail: str = option("rollback", doc='"rollback" or "warn": what a failed critical check does', check=_action)
+    on_error: str = option("rollback", doc='"rollback" or "warn": what a critical check in error does',
+                           check=_action)
+    on_inconclusive: str = option("warn", doc='"rollback" or "warn": what an inconclusive critical check does',
+                                  check=_action)
+    concurrency: int = option(64, doc="checks run at once, e.g. 64",
+                              check=lambda v: "" if 1 <= v <= 256 else "must be between 1 and 256")
+    issue_labels: list[str] = option(factory=list, doc='an array of issue labels; an issue with one of them opened '
+                                                       'after the switch, during the window, fails the round, e.g. '
+                                                       '["bug", "p0"] (asks the forge)')
+    issue_severity: str = option("critical", doc='"critical" (such an issue rolls back) or "minor" (it warns)',
+                                 check=lambda v: "" if v in ("critical", "minor") else "is not critical or minor")
+
+    def action(self, outcome: Verdict) -> str:
+        """"rollback" or "warn" for a fail, error or inconclusive outcome; "" for a pass."""
+        return {Verdict.FAIL: self.on_fail, Verdict.ERROR: self.on_error,
+                Verdict.INCONCLUSIVE: self.on_inconclusive}.get(outcome, "")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from deploylib.config.load import WindowPolicy
 from deploylib.config.schema import Variant
 from deploylib.model import Verdict
 from deploylib.notify.base import Event
@@ -19,7 +20,6 @@ from deploylib.notify.webhook import WebhookOptions
 from deploylib.validate.assets import AssetsCheck, PageCheck
 from deploylib.validate.flow import FlowCheck, FlowStep
 from deploylib.validate.load import LoadCheck
-from deploylib.validate.monitor import WindowPolicy
 from deploylib.validate.runner import run_round, validate
 from deploylib.validate.smoke import SmokeCheck
 from tests.conftest import REPO

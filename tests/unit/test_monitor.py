@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from deploylib.config.load import WindowPolicy
 from deploylib.model import CheckResult, Verdict
-from deploylib.validate.monitor import WindowPolicy, decide
+from deploylib.validate.monitor import decide
 
 P, F, E, I = Verdict.PASS, Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE  # noqa: E741
 
