@@ -23,7 +23,7 @@ from typing import Any
 from doit import task_params
 from doit.reporter import ConsoleReporter
 
-from deploylib import report
+from deploylib import report, startup
 from deploylib.errors import ConfigError, DeployError, Interrupted
 from deploylib.interrupts import Terminated, sigterm_as_exception
 from deploylib.release.versioning.options import PlanOptions
@@ -455,7 +455,15 @@ def _configured_url(command: str) -> str:
 
 
 def task_deploylib() -> Iterator[dict[str, Any]]:
-    """The rest of deploylib's tasks (doit lists them by their own names)."""
+    """The rest of deploylib's tasks (doit lists them by their own names). doit calls its creators in the order
+    of their lines, this one last, so when it ends the tasks are loaded: collection resumes (startup.py)."""
+    try:
+        yield from _deploylib_tasks()
+    finally:
+        startup.loaded()
+
+
+def _deploylib_tasks() -> Iterator[dict[str, Any]]:
     ws = _workspace()
     _check_environments_named(ws, sys.argv[1:])
     yield _status(ws)

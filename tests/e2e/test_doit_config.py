@@ -78,3 +78,18 @@ def test_deploylib_check_names_a_deploy_toml_fault(repo: Path) -> None:
     (repo / "deploy.toml").write_text(CONFIG.replace('output = "out"', 'output = 5'))
     done = check(repo)
     assert done.returncode == 3 and "output" in done.stderr, done.stdout + done.stderr
+
+
+def test_tasks_run_with_garbage_collection_on_after_start_up_paused_it(repo: Path) -> None:
+    (repo / "dodo.py").write_text((repo / "dodo.py").read_text() + (
+        "\nimport gc\n\n\ndef task_gc_state():\n"
+        "    return {'actions': [lambda: print('collecting:', gc.isenabled(), 'frozen:', gc.get_freeze_count() > 0)],"
+        " 'verbosity': 2}\n"))
+    done = run_doit(repo, "gc_state")
+    assert done.returncode == 0 and "collecting: True frozen: True" in done.stdout, done.stdout + done.stderr
+
+
+def test_importing_deploylib_elsewhere_leaves_garbage_collection_alone() -> None:
+    done = subprocess.run([sys.executable, "-c", "import gc, deploylib.tasks; print(gc.isenabled())"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == "True\n"
