@@ -295,8 +295,7 @@ def repo_state(repo: Path) -> RepoState:
             ahead, behind = int(line.split()[2]), -int(line.split()[3])
         elif not line.startswith("#"):
             changes.append(_porcelain_path(line))
-    shallow = (repo / ".git" / "shallow").exists()
-    return RepoState(head, branch, upstream, ahead, behind, tuple(changes), shallow)
+    return RepoState(head, branch, upstream, ahead, behind, tuple(changes), bool(shallow_boundary(repo)))
 
 
 def shallow_boundary(repo: Path) -> str:
@@ -304,9 +303,26 @@ def shallow_boundary(repo: Path) -> str:
     complete history). A fetch that deepens or completes the history changes it, and so the commits a
     version plan reads from the same HEAD. Never raises."""
     try:
-        return (repo / ".git" / "shallow").read_text()
+        return (_common_dir(repo) / "shallow").read_text()
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _common_dir(repo: Path) -> Path:
+    """The git folder a working tree's repository keeps its shared files in (`shallow`, refs), read from the
+    files git writes (gitrepository-layout(5)): `.git` itself, or for a linked worktree (`.git` a file saying
+    `gitdir: …`) the folder that worktree's `commondir` names. No process: the no-op run asks it. Raises
+    OSError when the layout cannot be read."""
+    dot = repo / ".git"
+    if dot.is_dir():
+        return dot
+    gitdir = Path(dot.read_text().partition("gitdir:")[2].strip())
+    gitdir = gitdir if gitdir.is_absolute() else repo / gitdir
+    common = gitdir / "commondir"
+    if not common.exists():
+        return gitdir
+    found = Path(common.read_text().strip())
+    return found if found.is_absolute() else gitdir / found
 
 
 def _porcelain_path(line: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from deploylib.errors import GitError
-from deploylib.git import GitFeed, git_run, run_git
+from deploylib.git import GitFeed, git_run, repo_state, run_git, shallow_boundary
 from tests.conftest import git, new_repo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deploylib"
@@ -87,3 +88,14 @@ def test_no_other_module_runs_git(way: str) -> None:
     found = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
              if re.search(way, path.read_text(), re.MULTILINE)]
     assert found == ["git.py"]
+
+
+@pytest.mark.parametrize("where", ["clone", "worktree"])
+def test_a_shallow_clone_is_known_as_one_in_its_linked_worktrees_too(tmp_path: Path, where: str) -> None:
+    full = new_repo(tmp_path / "full", {"a.txt": "a"}, "feat: a")
+    git(full, "commit", "-q", "--allow-empty", "-m", "fix: b")
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{full}", str(tmp_path / "clone")], check=True)
+    if where == "worktree":  # its .git is a file naming the clone's git folder, where `shallow` is kept
+        git(tmp_path / "clone", "worktree", "add", "-q", str(tmp_path / "worktree"))
+    repo = tmp_path / where
+    assert repo_state(repo).shallow and shallow_boundary(repo).strip() == git(repo, "rev-parse", "HEAD").strip()
