@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import tempfile
 import time
@@ -267,6 +266,7 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
         artifact = stored(store, f"sha256:{tar.digest.hexdigest()}", version, commit)
         manifest.commit(artifact.manifest)
         crash_point("build:packed")
+        os.utime(tmp, ns=(started - _RACY_NS, started - _RACY_NS))  # dated back: any later write is told apart
         os.replace(tmp, artifact.tar)
         hashes.commit(store / _HASHES)
         os.utime(store / _HASHES, ns=(started, started))  # see _KnownHashes
@@ -330,13 +330,19 @@ def unusable(problem: str, done: str = "Nothing was deployed") -> ArtifactError:
 def load_manifest(artifact: Artifact) -> Manifest:
     """The whole manifest as a dict (for consumers that look files up by name). Raises ArtifactError
     (exit 1) when it cannot be read or is not a JSON object of objects; entries are not checked further."""
+    return _manifest_of(artifact)[0]
+
+
+def _manifest_of(artifact: Artifact) -> tuple[Manifest, str]:
+    """load_manifest's dict, and the sha256 (hex) of the bytes it was read from."""
     try:
-        manifest: Manifest = json.loads(artifact.manifest.read_text())
+        text = artifact.manifest.read_bytes()
+        manifest: Manifest = json.loads(text)
         if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
             raise ValueError("it is not a JSON object of entries")
     except (OSError, ValueError) as err:
         raise unusable(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read ({err})") from None
-    return manifest
+    return manifest, hashlib.sha256(text).hexdigest()
 
 
 def _entry(path: object, fields: object, where: Path) -> Entry:
@@ -457,19 +463,6 @@ class ManifestWriter:
 # -- checking a tar --------------------------------------------------------------------------------
 
 
-def check_digest(artifact: Artifact) -> None:
-    """Raise ArtifactError (exit 1) unless the artifact's bytes still hash to its digest (sha256 of the
-    whole tar), or when the tar cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with artifact.tar.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-    except OSError as err:
-        raise unusable(f"The artifact {artifact.tar} cannot be read ({err.strerror})") from None
-    _compare_digest(artifact, "sha256:" + digest.hexdigest())
-
-
 def _compare_digest(artifact: Artifact, actual: str) -> None:
     if actual != artifact.digest:
         raise unusable(f"The artifact {artifact.tar} is corrupt: its sha256 is {actual}, but it was built as "
@@ -552,12 +545,18 @@ def check_tar(artifact: Artifact) -> list[str]:
     anything is unpacked; a tar that is not well formed is first checked against its digest, so
     corruption is named as such.
 
-    A tar that passed (or that pack wrote) is remembered beside it (`<artifact>.checked`) with its
-    manifest's sha256: when the manifest is that one and the tar still hashes to its digest, the same
-    bytes were checked already and its headers are not parsed again."""
-    remembered = _checked(artifact)
-    if remembered is not None:
-        return remembered
+    A tar that passed (or that pack wrote) is remembered beside it (`<artifact>.checked`, see `_stamp`):
+    when its manifest is that one and the tar is unchanged since, or still hashes to its digest, the same
+    bytes were checked already and are not read again."""
+    stamp = _stamp(artifact)
+    if stamp is not None:
+        folders, unchanged = stamp
+        if unchanged:
+            return folders
+        with contextlib.suppress(OSError):
+            if "sha256:" + _file_sha256(str(artifact.tar)) == artifact.digest:
+                _remember_checked(artifact, folders)  # e.g. copied: its new stat is recorded
+                return folders
     try:
         with artifact.tar.open("rb") as handle:
             blocks = _Blocks(handle)
@@ -572,24 +571,37 @@ def check_tar(artifact: Artifact) -> list[str]:
     return folders
 
 
-def _checked(artifact: Artifact) -> list[str] | None:
-    """The folders of an artifact whose exact bytes (tar and manifest) passed check_tar before; else None."""
+def _stamp(artifact: Artifact, manifest_sha256: str = "") -> tuple[list[str], bool] | None:
+    """What `_remember_checked` recorded beside the tar, if it recorded it for this manifest (whose bytes
+    hash to `manifest_sha256`, hex; read from the file when not given): the tar's folders, and whether
+    the tar is unchanged since (its size, mtime, ctime and inode are the ones recorded). None otherwise."""
     try:
         found = json.loads(artifact.tar.with_suffix(".checked").read_text())
         folders = found["folders"]
-        if found["manifest"] != _file_sha256(str(artifact.manifest)) or not all(type(f) is str for f in folders):
+        if found["manifest"] != (manifest_sha256 or _file_sha256(str(artifact.manifest))) or \
+                not all(type(f) is str for f in folders):
             return None
-        if "sha256:" + _file_sha256(str(artifact.tar)) != artifact.digest:
-            return None  # the full check names what is wrong
+        return list(folders), found.get("tar") == _signature(os.stat(artifact.tar))
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    return list(folders)
+
+
+def _signature(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _remember_checked(artifact: Artifact, folders: list[str]) -> None:
+    """Record beside the tar that it matches its manifest: the manifest's sha256, the tar's folders, and the
+    tar's stat (`_signature`) when that tells a later write apart. Any write sets the tar's mtime to the
+    time of writing, so the stat is trusted only for a tar last written at least `_RACY_NS` before now
+    (git's rule for its index, "racily clean" entries: a write within the same clock tick keeps the
+    mtime): pack dates its tar back that far, a tar written just now is recorded without it."""
     with contextlib.suppress(OSError):
+        info = os.stat(artifact.tar)
+        settled = info.st_mtime_ns <= time.time_ns() - _RACY_NS
         write_atomically(artifact.tar.with_suffix(".checked"),
-                         json.dumps({"manifest": _file_sha256(str(artifact.manifest)), "folders": folders}))
+                         json.dumps({"manifest": _file_sha256(str(artifact.manifest)), "folders": folders,
+                                     "tar": _signature(info) if settled else None}))
 
 
 def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
@@ -776,6 +788,8 @@ def update(artifact: Artifact, dest: Path, there: Iterable[Entry],
 def _prune(present: list[tuple[str, str]], files: set[str], folders: list[str]) -> None:
     """Remove each of `present` ((relative path, path), a folder before what it holds) that is neither one of
     `files` nor a folder of the artifact (one of `folders`, or one holding a file)."""
+    import shutil  # here only: a process that publishes to a branch never prunes a tree
+
     kept = set(folders)
     for name in files:
         parent = name.rpartition("/")[0]
@@ -887,19 +901,25 @@ def _regular_file_header(block: bytes, size: int) -> bool:
 
 
 class FileReader:
-    """Random access to an artifact's files through its manifest, after checking the digest: for a
-    consumer that needs only some files' bytes (the rest it knows by their ids). Use as a context
-    manager. The constructor raises ArtifactError (exit 1) for an unreadable or pre-offset manifest, a
-    path that would leave the release, or a digest that does not match."""
+    """Random access to an artifact's files through its manifest: for a consumer that needs only some files'
+    bytes (the rest it knows by their ids, e.g. git blobs a branch already holds). Use as a context
+    manager. The tar is read only where a file is asked for, and that file checked against its manifest
+    entry (`read`); before that, the artifact as a whole is checked by check_tar, which reads nothing when
+    the tar and manifest are the ones pack wrote or it checked, unchanged since. The constructor raises
+    ArtifactError (exit 1) for an unreadable or pre-offset manifest, a path that would leave the
+    release, or a tar that fails check_tar."""
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
-        self.manifest = load_manifest(artifact)
-        if any("offset" not in entry for entry in self.manifest.values()):
-            raise unusable(f"{artifact.release_id} was built by an older deploylib: its manifest has no file offsets")
-        for path in self.manifest:
-            _safe_member_path(path, str(artifact.manifest))
-        check_digest(artifact)
+        self.manifest, manifest_sha256 = _manifest_of(artifact)
+        stamp = _stamp(artifact, manifest_sha256)
+        if stamp is None or not stamp[1]:  # not the artifact check_tar or pack saw: check it whole
+            if any("offset" not in entry for entry in self.manifest.values()):
+                raise unusable(f"{artifact.release_id} was built by an older deploylib: its manifest has no file "
+                               "offsets")
+            for path in self.manifest:
+                _safe_member_path(path, str(artifact.manifest))
+            check_tar(artifact)
 
     def __enter__(self) -> FileReader:
         self._tar = self.artifact.tar.open("rb")

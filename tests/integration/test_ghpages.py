@@ -145,6 +145,41 @@ def test_an_artifact_refused_part_way_through_the_stream_leaves_no_commit_behind
     assert not list(target.cache.glob("fast_import_crash_*"))
 
 
+def damage(artifact: Artifact, path: str) -> None:
+    """Flip the first byte of `path`'s bytes in the artifact's tar (its manifest and stamp left as packed)."""
+    at = int(json.loads(artifact.manifest.read_text())[path]["offset"])
+    with artifact.tar.open("r+b") as tar:
+        tar.seek(at)
+        first = tar.read(1)
+        tar.seek(at)
+        tar.write(bytes([first[0] ^ 1]))
+
+
+def test_a_tar_changed_after_packing_is_refused_even_where_the_publish_would_not_read_it(tmp_path: Path,
+                                                                                        remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    tip = branch(remote, "rev-parse", "gh-pages")
+    artifact = site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed"})
+    damage(artifact, "index.html")  # the branch holds these bytes already: only docs/page3.html would be read
+    with pytest.raises(ArtifactError, match="is corrupt"):
+        target.deploy(artifact)
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+
+
+def test_a_manifest_changed_after_packing_is_checked_whole_and_refused(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    tip = branch(remote, "rev-parse", "gh-pages")
+    artifact = site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed"})
+    manifest = json.loads(artifact.manifest.read_text())
+    manifest["index.html"]["mode"] = 0o755  # a file the branch holds: no byte of it would be read
+    artifact.manifest.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="not the manifest's next file"):
+        target.deploy(artifact)
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+
+
 def someone_commits(tmp_path: Path, remote: Path, text: str, message: Callable[[str], str]) -> str:
     """A commit on gh-pages made by hand by Jane Doe, not by deploylib: `text` as index.html, and the message
     `message(the tip's message)`; returns its sha."""

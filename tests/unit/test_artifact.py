@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.build.artifact import check_digest, load_manifest, pack, unpack, verify_tree
+from deploylib.build.artifact import check_tar, load_manifest, pack, unpack, verify_tree
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 
@@ -54,7 +54,18 @@ def test_a_corrupt_artifact_is_detected(tmp_path: Path) -> None:
         handle.seek(600)
         handle.write(b"X")
     with pytest.raises(ArtifactError, match="is corrupt"):
-        check_digest(artifact)
+        check_tar(artifact)
+
+
+def test_a_tar_written_just_now_is_checked_by_its_bytes_until_it_has_settled(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    os.utime(artifact.tar)  # written "now" (e.g. copied in): a write within the same clock tick keeps its mtime
+    check_tar(artifact)  # passes, and is remembered without the tar's stat
+    with artifact.tar.open("r+b") as handle:
+        handle.seek(600)
+        handle.write(b"X")
+    with pytest.raises(ArtifactError, match="is corrupt"):
+        check_tar(artifact)
 
 
 def test_unpack_then_verify_matches(tmp_path: Path) -> None:
