@@ -125,6 +125,41 @@ class GitFeed:
         return GitRun(code, out.decode(errors="replace"), self._err.read().decode(errors="replace"))
 
 
+class GitStarted:
+    """`git ARGS` in `repo`, started now and answered later (a context manager): a question whose answer is
+    needed only after other work, which git then answers beside it. Its output goes to temporary files,
+    so git never waits for a reader. `result` waits for git and returns how it ended; leaving the block
+    first kills it. Raises GitError (exit 1) as `git_run` does."""
+
+    def __init__(self, repo: Path, *args: str) -> None:
+        if not repo.is_dir():
+            raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
+        self._out, self._err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 -- __exit__
+        try:
+            self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=self._out,
+                                         stderr=self._err, env=git_env())
+        except FileNotFoundError:
+            self._out.close()
+            self._err.close()
+            raise NotARepository(_NO_GIT) from None
+
+    def __enter__(self) -> GitStarted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._git.poll() is None:
+            self._git.kill()
+        self._git.wait()
+        self._out.close()
+        self._err.close()
+
+    def result(self) -> GitRun:
+        code = self._git.wait()
+        self._out.seek(0)
+        self._err.seek(0)
+        return GitRun(code, self._out.read().decode(errors="replace"), self._err.read().decode(errors="replace"))
+
+
 def run_git(repo: Path, *args: str) -> str:
     """`git ARGS` run in `repo`; its stdout as text (UTF-8, with Python's universal newlines: CRLF and
     a lone CR read as LF).

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import report
-from deploylib.build.artifact import FileReader
+from deploylib.build.artifact import FileReader, Manifest
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
-from deploylib.git import GitFeed, GitRun, git_run, local_remote_problem, looks_remote
+from deploylib.git import GitFeed, GitRun, GitStarted, git_run, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.state.lock import LockHolder
@@ -40,7 +40,11 @@ _IDENTITY = "deploylib <deploylib@localhost>"
 _GITHUB_REPO = re.compile(r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)/?$")
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # a git object id, sha1 or sha256
 _EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of the empty file (.nojekyll)
-_WRITES = frozenset({"fetch", "update-ref", "config"})  # git commands that write in the cache (and fast-import)
+_WRITES = frozenset({"fetch", "update-ref", "config", "repack"})  # gits that write in the cache (and fast-import)
+# fast-import keeps what it writes as one pack (fastimport.unpackLimit=0): exploding a publish's few objects into
+# loose files costs a git process of its own, more than the rest of fast-import's work on a one-file change.
+# Once more packs than git's own gc.autoPackLimit have gathered, cleanup makes them one.
+_PACK_LIMIT = 50
 
 
 def _remote_problem(remote: str) -> str:
@@ -296,16 +300,16 @@ class PagesTarget(Target):
         """fast-import file commands for the artifact's files, .nojekyll and the CNAME, as changes to the
         branch's tip (the commit's parent), made as the artifact is read: a file whose blob and mode are
         already there needs no command, so only changed files are read from the artifact and written, and
-        files the artifact lacks are deleted. Without a tip, every file. Progress through the artifact's
-        files is emitted as it goes. Raises ArtifactError (from FileReader) part-way for a file that is not
-        what the manifest says."""
+        files the artifact lacks are deleted. Without a tip, every file. The tip's files are listed by git
+        while the manifest is read. Progress through the artifact's files is emitted as it goes. Raises
+        ArtifactError (from FileReader) part-way for a file that is not what the manifest says."""
         from deploylib import events
 
-        on_tip = self._blobs(tip) if tip else {}
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
         if not tip:
             yield b"deleteall\n"
-        with FileReader(artifact) as files:
+        with self._listing(tip) as listing, FileReader(artifact) as files:
+            same, on_tip = self._blobs(listing, files.manifest)
             names = set(files.manifest)
             yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
                         and path not in kept)
@@ -314,10 +318,9 @@ class PagesTarget(Target):
             for number, (path, entry) in enumerate(sorted(files.manifest.items()), 1):
                 if number % step == 0 or number == total:
                     events.emit(events.Progress(f"pages {self.options.branch}", number, total, "files"))
-                mode = "100755" if int(entry["mode"]) & 0o100 else "100644"  # type: ignore[call-overload]
-                had = on_tip.get(path)
-                if had == (mode, entry["blob"]):
+                if path in same:
                     continue
+                mode, had = _mode(entry), on_tip.get(path)
                 if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
                     yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
@@ -327,15 +330,38 @@ class PagesTarget(Target):
         if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
             yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
 
-    def _blobs(self, commit: str) -> dict[str, tuple[str, str]]:
-        """path -> (mode, blob id) of every file in a commit's tree, from one ls-tree."""
-        found = {}
-        for line in self._git("ls-tree", "-r", "-z", commit).split("\0"):
-            if line:
-                meta, path = line.split("\t", 1)
-                mode, _, blob = meta.split()
-                found[path] = (mode, blob)
-        return found
+    def _listing(self, tip: str) -> contextlib.AbstractContextManager[GitStarted | None]:
+        """`git ls-tree` of the tip's files, started (None without a tip)."""
+        if not tip:
+            return contextlib.nullcontext()
+        try:
+            return GitStarted(self.cache, "ls-tree", "-r", "-z", tip)
+        except GitError as err:
+            raise TargetError(f"git ls-tree cannot run for {self.describe()}: {err}") from None
+
+    def _blobs(self, listing: GitStarted | None, manifest: Manifest) -> tuple[set[str], dict[str, tuple[str, str]]]:
+        """The tip's files (`listing`'s answer): the paths the manifest lists with the very mode and blob the
+        tip holds, and path -> (mode, blob id) of every other. Lines are compared whole (the line ls-tree
+        prints for an unchanged file is known from its entry), so only the others are split."""
+        if listing is None:
+            return set(), {}
+        done = listing.result()
+        if not done.ok:
+            raise TargetError(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
+        lines = set(done.out.split("\0"))
+        lines.discard("")
+        same = set()
+        for path, entry in manifest.items():
+            line = f"{_mode(entry)} blob {entry['blob']}\t{path}"
+            if line in lines:
+                same.add(path)
+                lines.remove(line)
+        others = {}
+        for line in lines:
+            meta, path = line.split("\t", 1)
+            mode, _, blob = meta.split()
+            others[path] = (mode, blob)
+        return same, others
 
     def _commit(self, release: Release, parent: str, files: Iterable[bytes]) -> _Built:
         """The release's commit on `parent` (its ref `refs/deploylib/<release>`), from one fast-import fed
@@ -367,7 +393,7 @@ class PagesTarget(Target):
 
     def _feed(self, *args: str) -> GitFeed:
         try:
-            return GitFeed(self.cache, *args)
+            return GitFeed(self.cache, "-c", "fastimport.unpackLimit=0", *args)
         except GitError as err:
             raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
 
@@ -449,16 +475,25 @@ class PagesTarget(Target):
         raise TargetError(f"Publishing to {self.describe()} failed: {done.err.strip() or done.out.strip()}")
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
-        """Forget the oldest releases' cache refs; the branch keeps its history on the remote."""
+        """Forget the oldest releases' cache refs (the branch keeps its history on the remote), and once more
+        than `_PACK_LIMIT` packs are in the cache, make them one, without what no kept ref reaches."""
         records = self._records()
         old = [r.id for r in self.releases()[:-keep or None] if r.id not in protect]
         for release_id in old:
             self._git("update-ref", "-d", f"refs/deploylib/{release_id}")
             records.pop(release_id, None)
         self._save(records)
+        with contextlib.suppress(FileNotFoundError):  # no cache yet: nothing was published
+            if sum(name.endswith(".pack") for name in os.listdir(self.cache / "objects" / "pack")) > _PACK_LIMIT:
+                self._git("repack", "-a", "-d", "-q")
         return []
 
 
+
+
+def _mode(entry: dict[str, object]) -> str:
+    """A manifest entry's file mode as git writes it in a tree."""
+    return "100755" if int(entry["mode"]) & 0o100 else "100644"  # type: ignore[call-overload]
 
 
 def _data(payload: bytes) -> bytes:

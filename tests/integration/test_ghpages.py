@@ -18,6 +18,7 @@ from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
 from deploylib.report import release_label
 from deploylib.state.lock import LockHolder
+from deploylib.targets import ghpages
 from deploylib.targets.ghpages import PagesOptions, PagesTarget
 from tests.conftest import build_artifact as site
 from tests.conftest import git
@@ -143,6 +144,31 @@ def test_an_artifact_refused_part_way_through_the_stream_leaves_no_commit_behind
     assert git(target.cache, "for-each-ref", "--format=%(refname)", "refs/deploylib") == \
         f"refs/deploylib/{target.releases()[0].id}"  # only the published release's
     assert not list(target.cache.glob("fast_import_crash_*"))
+
+
+def cache_objects(target: PagesTarget) -> dict[str, str]:
+    """`git count-objects -v` of the target's cache: "count" (loose objects), "packs", …"""
+    return dict(line.split(": ") for line in git(target.cache, "count-objects", "-v").splitlines())
+
+
+def test_a_publish_writes_one_pack_and_no_loose_objects(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    publish(target, site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed"}))
+    assert (cache_objects(target)["count"], cache_objects(target)["packs"]) == ("0", "2")
+
+
+def test_cleanup_makes_the_packs_one_once_there_are_too_many(tmp_path: Path, remote: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ghpages, "_PACK_LIMIT", 2)
+    target = pages(tmp_path)
+    for n in range(3):
+        publish(target, site(tmp_path, f"1.0.{n}", FILES | {"index.html": f"home {n}"}))
+    target.cleanup(keep=1, protect=set())
+    assert cache_objects(target)["packs"] == "1"
+    assert git(target.cache, "fsck", "--connectivity-only") == ""
+    publish(target, site(tmp_path, "1.0.3", FILES | {"index.html": "home 3"}))
+    assert branch(remote, "show", "gh-pages:index.html") == "home 3"
 
 
 def damage(artifact: Artifact, path: str) -> None:
