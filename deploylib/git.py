@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -187,9 +186,10 @@ def repository_problem(repo: Path) -> str:
     .git folder (no working tree to build from), or one whose HEAD has no commits (a new repository, or
     an unborn branch checked out beside others), or git is not installed; "" when it is fine. Never raises
     for git's answer (raises GitError for a `repo` that does not exist)."""
-    if shutil.which("git") is None:
-        return _NO_GIT
-    return _problem(repo, *_probe(repo))
+    try:
+        return _problem(repo, *_probe(repo))
+    except NotARepository as err:  # git is not installed
+        return str(err)
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,6 @@ class Head:
 def head_of(repo: Path) -> Head:
     """HEAD of `repo` and whether it is a shallow clone, read with `repository_problem`'s checks in one git
     process. Raises NotARepository (exit 3) with `repository_problem`'s paragraph when there is a problem."""
-    if shutil.which("git") is None:
-        raise NotARepository(_NO_GIT)
     answers, code = _probe(repo)
     problem = _problem(repo, answers, code)
     if problem:
@@ -214,11 +212,11 @@ def head_of(repo: Path) -> Head:
 
 def _probe(repo: Path) -> tuple[list[str], int]:
     """git's answers (bare, inside the work tree, shallow, HEAD's sha; the first three "true"/"false", none
-    outside a repository, no sha without commits) and its exit code."""
-    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-inside-work-tree",
-                            "--is-shallow-repository", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True,
-                           text=True, check=False)
-    return probe.stdout.split(), probe.returncode
+    outside a repository, no sha without commits) and its exit code. Raises GitError as `git_run` does
+    (NotARepository when git is not installed)."""
+    probe = git_run(repo, "rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository",
+                    "--verify", "-q", "HEAD")
+    return probe.out.split(), probe.code
 
 
 def _problem(repo: Path, answers: list[str], code: int) -> str:
