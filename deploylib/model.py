@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,6 +31,11 @@ class Below:
             return self
         base: Path = getattr(obj, self.base)
         return base / self.name
+
+
+def host_name() -> str:
+    """This machine's name, as gethostname(2) gives it (uname's nodename: no socket module to load)."""
+    return os.uname().nodename
 
 
 def utc_now() -> str:

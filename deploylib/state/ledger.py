@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from typing import Any
 
 from deploylib import report
 from deploylib.errors import StateError
-from deploylib.model import LedgerAction, LedgerEntry, LedgerStatus, utc_now
+from deploylib.model import LedgerAction, LedgerEntry, LedgerStatus, host_name, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -109,7 +108,7 @@ class Ledger:
         """Record an action as running, by this process (its pid and host go into the details); returns
         the row's id for `finish`. `action`: deploy | validate | rollback; `digest`: the artifact's sha256
         hex; `commit`: full sha; `details`: JSON-serialisable values."""
-        details = {**(details or {}), "pid": os.getpid(), "host": socket.gethostname()}
+        details = {**(details or {}), "pid": os.getpid(), "host": host_name()}
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO entries (action, environment, version, digest, commit_sha, status, started_at, actor,"
@@ -150,7 +149,7 @@ class Ledger:
             return []
         from deploylib.state.lock import process_alive
 
-        here = socket.gethostname()
+        here = host_name()
         return [entry for entry in map(_entry, rows)
                 if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]
 

@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from deploylib.errors import LockHeld, TargetError
-from deploylib.model import utc_now
+from deploylib.model import host_name, utc_now
 
 _POLL_SECONDS = 0.2
 
@@ -29,7 +28,7 @@ class LockHolder:
     """Who holds a lock, as written into the lock file (JSON of these fields)."""
 
     user: str  # actor_name()
-    host: str  # socket.gethostname()
+    host: str  # host_name()
     pid: int  # on `host`; 0 when unknown
     action: str  # what it does: deploy, rollback, recovery, … (RepoLock: the stage that took it)
     version: str  # "" when the action has none
@@ -38,7 +37,7 @@ class LockHolder:
     @classmethod
     def me(cls, action: str, version: str) -> LockHolder:
         """This process, now."""
-        return cls(user=actor_name(), host=socket.gethostname(), pid=os.getpid(), action=action,
+        return cls(user=actor_name(), host=host_name(), pid=os.getpid(), action=action,
                    version=version, since=utc_now())
 
     def describe(self) -> str:

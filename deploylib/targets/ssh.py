@@ -20,7 +20,6 @@ import json
 import random
 import shlex
 import shutil
-import socket
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,7 @@ from deploylib import report
 from deploylib.build.artifact import Manifest, load_manifest
 from deploylib.config.schema import option, positive_seconds_problem, url_problem
 from deploylib.errors import ArtifactError, LockHeld, TargetError
-from deploylib.model import Artifact, Release
+from deploylib.model import Artifact, Release, host_name
 from deploylib.sizes import format_size
 from deploylib.state.lock import LockHolder, process_alive, stale_reason
 from deploylib.targets.base import Batch, Kept, Target
@@ -471,7 +470,7 @@ class SshTarget(Target):
             other = _holder(seen)
             if other is None:  # being created this very moment, or unreadable: not ours to judge
                 return LockHolder("unknown", host.name, 0, "deploy", "", "unknown")
-            why = stale_reason(other, self.options.lock_ttl_s, datetime.now(UTC), socket.gethostname(), process_alive)
+            why = stale_reason(other, self.options.lock_ttl_s, datetime.now(UTC), host_name(), process_alive)
             if not why:
                 return other
             host.drop_lock(seen)
