@@ -242,17 +242,32 @@ class PagesTarget(Target):
         self._seen_tip = tip if self._locked else None
         if not tip:
             return None
+        records = self._records()
+        history = self._history(records)
+        last = history.last()
+        if last and last.commit == tip and last.release_id in records and self._kept(last.release_id) == tip:
+            # Where deploylib last put the branch, and its ref in the cache still names that commit: a commit id
+            # names the commit's whole content (git's object model), so git need not be asked what it is.
+            self._in_cache = tip
+            return history.stamped(self._release(last.release_id, records[last.release_id]))
         # What made the tip, fetched first when the cache lacks it (the look itself tells: no cat-file first).
         made = self._made(tip, fetch=tip != self._in_cache)
         self._in_cache = tip
         if made.foreign:
             return Release(id=tip[:12], version="", digest="", commit="", activated_at=made.when,
                            activated_by=made.author, foreign=made.foreign)
-        records = self._records()
         if made.release in records:
-            return self._history(records).stamped(self._release(made.release, records[made.release]))
+            return history.stamped(self._release(made.release, records[made.release]))
         return Release(id=made.release, version=made.trailers.get("deploylib-version", ""),
                        digest=made.trailers["deploylib-digest"], commit=made.trailers.get("deploylib-commit", ""))
+
+    def _kept(self, release_id: str) -> str:
+        """The commit the cache's ref for a release names, read from its file (gitrepository-layout(5):
+        refs/…); "" when it has none, or git keeps it elsewhere (packed-refs, reftable): then git is asked."""
+        try:
+            return (self.cache / "refs" / "deploylib" / release_id).read_text().strip()
+        except (OSError, ValueError):
+            return ""
 
     def _made(self, commit: str, fetch: bool = False) -> _Made:
         """Who made a commit (in the cache; with `fetch`, fetched from the remote's branch if it is not):
