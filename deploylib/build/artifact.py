@@ -573,12 +573,14 @@ def check_tar(artifact: Artifact) -> list[str]:
 
 def _stamp(artifact: Artifact, manifest_sha256: str = "") -> tuple[list[str], bool] | None:
     """What `_remember_checked` recorded beside the tar, if it recorded it for this manifest (whose bytes
-    hash to `manifest_sha256`, hex; read from the file when not given): the tar's folders, and whether
-    the tar is unchanged since (its size, mtime, ctime and inode are the ones recorded). None otherwise."""
+    hash to `manifest_sha256`, hex; read from the file when not given) and the artifact's digest: the tar's
+    folders, and whether the tar is unchanged since (its size, mtime, ctime and inode are the ones
+    recorded). None otherwise."""
     try:
         found = json.loads(artifact.tar.with_suffix(".checked").read_text())
         folders = found["folders"]
-        if found["manifest"] != (manifest_sha256 or _file_sha256(str(artifact.manifest))) or \
+        if found["digest"] != artifact.digest or \
+                found["manifest"] != (manifest_sha256 or _file_sha256(str(artifact.manifest))) or \
                 not all(type(f) is str for f in folders):
             return None
         return list(folders), found.get("tar") == _signature(os.stat(artifact.tar))
@@ -591,17 +593,17 @@ def _signature(info: os.stat_result) -> list[int]:
 
 
 def _remember_checked(artifact: Artifact, folders: list[str]) -> None:
-    """Record beside the tar that it matches its manifest: the manifest's sha256, the tar's folders, and the
-    tar's stat (`_signature`) when that tells a later write apart. Any write sets the tar's mtime to the
-    time of writing, so the stat is trusted only for a tar last written at least `_RACY_NS` before now
-    (git's rule for its index, "racily clean" entries: a write within the same clock tick keeps the
-    mtime): pack dates its tar back that far, a tar written just now is recorded without it."""
+    """Record beside the tar that it matches its manifest and its digest: the manifest's sha256, the digest,
+    the tar's folders, and the tar's stat (`_signature`) when that tells a later write apart. Any write sets
+    the tar's mtime to the time of writing, so the stat is trusted only for a tar last written at least
+    `_RACY_NS` before now (git's rule for its index, "racily clean" entries: a write within the same clock
+    tick keeps the mtime): pack dates its tar back that far, a tar written just now is recorded without it."""
     with contextlib.suppress(OSError):
         info = os.stat(artifact.tar)
         settled = info.st_mtime_ns <= time.time_ns() - _RACY_NS
         write_atomically(artifact.tar.with_suffix(".checked"),
-                         json.dumps({"manifest": _file_sha256(str(artifact.manifest)), "folders": folders,
-                                     "tar": _signature(info) if settled else None}))
+                         json.dumps({"digest": artifact.digest, "manifest": _file_sha256(str(artifact.manifest)),
+                                     "folders": folders, "tar": _signature(info) if settled else None}))
 
 
 def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:

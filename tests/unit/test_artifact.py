@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,16 @@ def test_a_tar_written_just_now_is_checked_by_its_bytes_until_it_has_settled(tmp
         handle.write(b"X")
     with pytest.raises(ArtifactError, match="is corrupt"):
         check_tar(artifact)
+
+
+def test_a_checked_tar_is_refused_for_an_artifact_that_claims_another_digest(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    other = tmp_path / "b"
+    (other / "index.html").parent.mkdir()
+    (other / "index.html").write_text("another build")
+    claimed = pack(other, tmp_path / "store", "1.0.0", "c").digest
+    with pytest.raises(ArtifactError, match="is corrupt"):  # e.g. a build record edited to name another build
+        check_tar(replace(artifact, digest=claimed))
 
 
 def test_unpack_then_verify_matches(tmp_path: Path) -> None:
