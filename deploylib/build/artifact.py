@@ -514,6 +514,14 @@ class _Blocks:
         self._fill(size)
         self._pos = size
 
+    def feed(self, size: int, *into: hashlib._Hash) -> None:
+        """Read past the next `size` bytes, each also fed to every hash of `into`."""
+        while size:
+            piece = self.take(min(size, _CHUNK))
+            for digest in into:
+                digest.update(piece)
+            size -= len(piece)
+
     def drain(self) -> str:
         while chunk := self.handle.read(_CHUNK):
             self.digest.update(chunk)
@@ -540,7 +548,8 @@ def _pax(data: bytes) -> dict[str, str]:
 
 def check_tar(artifact: Artifact) -> list[str]:
     """Read the tar once: its digest, and every entry against the manifest (the same files, in the same
-    order, at the same offsets, regular files and folders only, no name used twice, nothing escaping).
+    order, at the same offsets, each with the bytes its sha256 and git blob id name, regular files and
+    folders only, no name used twice, nothing escaping).
     Returns its folders (relative paths, without "/", in tar order). Raises ArtifactError (exit 1) before
     anything is unpacked; a tar that is not well formed is first checked against its digest, so
     corruption is named as such.
@@ -657,7 +666,14 @@ def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
                                                                                     blocks.offset):
             raise _Malformed(f"its entry {name!r} ({size} bytes, mode {mode & 0o777:o}, at byte {blocks.offset}) is "
                              f"not the manifest's next file ({_describe(entry)})")
-        blocks.skip(size + -size % _BLOCK)
+        # Its bytes, against both ids the manifest gives for them: a consumer may use either instead of reading
+        # the file (unpack links a file of the same sha256 from an earlier release, Pages reuses a blob).
+        sha256, blob = hashlib.sha256(), hashlib.sha1(b"blob %d\0" % size)  # noqa: S324 - git's id, not security
+        blocks.feed(size, sha256, blob)
+        if sha256.hexdigest() != entry.sha256 or entry.blob not in ("", blob.hexdigest()):
+            raise _Malformed(f"it does not hold {name} as its manifest says (sha256 {entry.sha256}, git blob "
+                             f"{entry.blob or 'not given'}): the manifest does not belong to it")
+        blocks.skip(-size % _BLOCK)
     left = next(expected or read_entries(artifact.manifest), None)
     _compare_digest(artifact, blocks.drain())
     if left is not None:

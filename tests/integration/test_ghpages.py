@@ -148,10 +148,17 @@ def test_an_artifact_refused_part_way_through_the_stream_leaves_no_commit_behind
     publish(target, site(tmp_path, "1.0.0", FILES))
     tip = branch(remote, "rev-parse", "gh-pages")
     artifact = site(tmp_path, "1.0.1", {name: f"{text} v2" for name, text in FILES.items()})
-    manifest = json.loads(artifact.manifest.read_text())
-    manifest["index.html"]["sha256"] = "0" * 64  # the last file read: fast-import was fed all the others
-    artifact.manifest.write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="does not hold index.html where its manifest says"):
+    from deploylib import events
+
+    heard: list[events.Progress] = []
+
+    def changed_while_read(event: object) -> None:  # the tar changes once it was checked, as the stream begins
+        if isinstance(event, events.Progress) and not heard:
+            heard.append(event)
+            damage(artifact, "index.html")  # the last file read: fast-import was fed all the others
+
+    with events.subscribed(changed_while_read), \
+            pytest.raises(ArtifactError, match="does not hold index.html where its manifest says"):
         target.deploy(artifact)
     assert branch(remote, "rev-parse", "gh-pages") == tip
     assert git(target.cache, "for-each-ref", "--format=%(refname)", "refs/deploylib") == \
@@ -215,6 +222,22 @@ def test_a_manifest_changed_after_packing_is_checked_whole_and_refused(tmp_path:
     manifest["index.html"]["mode"] = 0o755  # a file the branch holds: no byte of it would be read
     artifact.manifest.write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="not the manifest's next file"):
+        target.deploy(artifact)
+    assert branch(remote, "rev-parse", "gh-pages") == tip
+
+
+@pytest.mark.parametrize("fields", [("blob",), ("sha256", "blob")])
+def test_a_manifest_naming_the_branchs_old_bytes_for_a_changed_file_is_refused(tmp_path: Path, remote: Path,
+                                                                              fields: tuple[str, ...]) -> None:
+    target = pages(tmp_path)
+    old = site(tmp_path, "1.0.0", FILES)
+    publish(target, old)
+    tip = branch(remote, "rev-parse", "gh-pages")
+    artifact = site(tmp_path, "1.0.1", FILES | {"index.html": "HOME"})  # the tar holds new bytes, of the same size
+    was, manifest = json.loads(old.manifest.read_text()), json.loads(artifact.manifest.read_text())
+    manifest["index.html"] |= {field: was["index.html"][field] for field in fields}  # the branch's bytes, named
+    artifact.manifest.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="index.html"):
         target.deploy(artifact)
     assert branch(remote, "rev-parse", "gh-pages") == tip
 

@@ -370,6 +370,17 @@ def test_a_corrupted_artifact_is_named_corrupt_before_its_shape_is_judged(target
     assert releases_folder_holds_only_the_live_one(target)
 
 
+def test_a_manifest_naming_the_live_releases_bytes_for_a_changed_file_is_refused(target: LocalTarget,
+                                                                                tmp_path: Path) -> None:
+    artifact = build_artifact(tmp_path, "2.0.0", {**SITE, "index.html": "<h1>two</h1>"})  # same size as the live one
+    manifest = json.loads(artifact.manifest.read_text())
+    manifest["index.html"]["sha256"] = hashlib.sha256(SITE["index.html"].encode()).hexdigest()  # the live bytes
+    artifact.manifest.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="index.html"):
+        target.deploy(artifact)
+    assert releases_folder_holds_only_the_live_one(target)
+
+
 # -- a release whose files differ from its manifest is never made live ----------------------------------
 
 
