@@ -274,7 +274,8 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
         manifest.discard()
         hashes.discard()
         tmp.unlink(missing_ok=True)
-    _remember_checked(artifact, list(folders))  # the tar just written is well formed: no need to read it back
+    with contextlib.suppress(OSError):  # the tar just written is well formed: no need to read it back
+        _remember_checked(artifact, list(folders), _file_sha256(str(artifact.manifest)), os.stat(artifact.tar))
     return artifact
 
 
@@ -557,17 +558,25 @@ def check_tar(artifact: Artifact) -> list[str]:
     A tar that passed (or that pack wrote) is remembered beside it (`<artifact>.checked`, see `_stamp`):
     when its manifest is that one and the tar is unchanged since, or still hashes to its digest, the same
     bytes were checked already and are not read again."""
-    stamp = _stamp(artifact)
+    # What is stamped is what was there before it was read (the manifest's hash, the tar's stat): a change
+    # made while it is read is then told apart next time.
+    try:
+        manifest_sha256 = _file_sha256(str(artifact.manifest))
+    except OSError:
+        manifest_sha256 = ""  # the walk names the problem
+    stamp = _stamp(artifact, manifest_sha256) if manifest_sha256 else None
     if stamp is not None:
         folders, unchanged = stamp
         if unchanged:
             return folders
-        with contextlib.suppress(OSError):
-            if "sha256:" + _file_sha256(str(artifact.tar)) == artifact.digest:
-                _remember_checked(artifact, folders)  # e.g. copied: its new stat is recorded
+        with contextlib.suppress(OSError), artifact.tar.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if "sha256:" + _sha256(handle) == artifact.digest:
+                _remember_checked(artifact, folders, manifest_sha256, info)  # e.g. copied: its new stat is recorded
                 return folders
     try:
         with artifact.tar.open("rb") as handle:
+            info = os.fstat(handle.fileno())
             blocks = _Blocks(handle)
             try:
                 folders = _walk(blocks, artifact)
@@ -576,20 +585,20 @@ def check_tar(artifact: Artifact) -> list[str]:
                 raise unusable(f"{artifact.tar} is not a well-formed artifact: {err}") from None
     except OSError as err:
         raise unusable(f"The artifact {artifact.tar} cannot be read ({err.strerror})") from None
-    _remember_checked(artifact, folders)
+    if manifest_sha256:
+        _remember_checked(artifact, folders, manifest_sha256, info)
     return folders
 
 
-def _stamp(artifact: Artifact, manifest_sha256: str = "") -> tuple[list[str], bool] | None:
+def _stamp(artifact: Artifact, manifest_sha256: str) -> tuple[list[str], bool] | None:
     """What `_remember_checked` recorded beside the tar, if it recorded it for this manifest (whose bytes
-    hash to `manifest_sha256`, hex; read from the file when not given) and the artifact's digest: the tar's
-    folders, and whether the tar is unchanged since (its size, mtime, ctime and inode are the ones
-    recorded). None otherwise."""
+    hash to `manifest_sha256`, hex) and the artifact's digest: the tar's folders, and whether the tar is
+    unchanged since (its size, mtime, ctime and inode are the ones recorded). None otherwise."""
     try:
         found = json.loads(artifact.tar.with_suffix(".checked").read_text())
         folders = found["folders"]
         if found["digest"] != artifact.digest or \
-                found["manifest"] != (manifest_sha256 or _file_sha256(str(artifact.manifest))) or \
+                found["manifest"] != manifest_sha256 or \
                 not all(type(f) is str for f in folders):
             return None
         return list(folders), found.get("tar") == _signature(os.stat(artifact.tar))
@@ -601,18 +610,19 @@ def _signature(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def _remember_checked(artifact: Artifact, folders: list[str]) -> None:
-    """Record beside the tar that it matches its manifest and its digest: the manifest's sha256, the digest,
-    the tar's folders, and the tar's stat (`_signature`) when that tells a later write apart. Any write sets
-    the tar's mtime to the time of writing, so the stat is trusted only for a tar last written at least
-    `_RACY_NS` before now (git's rule for its index, "racily clean" entries: a write within the same clock
-    tick keeps the mtime): pack dates its tar back that far, a tar written just now is recorded without it."""
+def _remember_checked(artifact: Artifact, folders: list[str], manifest_sha256: str, info: os.stat_result) -> None:
+    """Record beside the tar that it matches its manifest and its digest: the manifest's sha256 (hex), the
+    digest, the tar's folders, and the tar's stat `info` (`_signature`) when that tells a later write apart;
+    the hash and the stat are taken before the files are read, so a write while they are read is not
+    stamped. Any write sets the tar's mtime to the time of writing, so the stat is trusted only for a tar
+    last written at least `_RACY_NS` before now (git's rule for its index, "racily clean" entries: a write
+    within the same clock tick keeps the mtime): pack dates its tar back that far, a tar written just now is
+    recorded without it."""
+    settled = info.st_mtime_ns <= time.time_ns() - _RACY_NS
     with contextlib.suppress(OSError):
-        info = os.stat(artifact.tar)
-        settled = info.st_mtime_ns <= time.time_ns() - _RACY_NS
         write_atomically(artifact.tar.with_suffix(".checked"),
-                         json.dumps({"digest": artifact.digest, "manifest": _file_sha256(str(artifact.manifest)),
-                                     "folders": folders, "tar": _signature(info) if settled else None}))
+                         json.dumps({"digest": artifact.digest, "manifest": manifest_sha256, "folders": folders,
+                                     "tar": _signature(info) if settled else None}))
 
 
 def _walk(blocks: _Blocks, artifact: Artifact) -> list[str]:
@@ -897,10 +907,15 @@ def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:
 
 
 def _file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
+        return _sha256(handle)
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    """The sha256 (hex) of what is left to read from `handle`."""
+    digest = hashlib.sha256()
+    while chunk := handle.read(_CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from deploylib.build import artifact as artifacts
 from deploylib.build.artifact import check_tar, load_manifest, pack, unpack, verify_tree
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
@@ -140,3 +141,43 @@ def test_an_artifact_changed_after_it_was_packed_or_checked_is_still_refused(tmp
     damage(artifact)
     with pytest.raises(ArtifactError, match=refusal):
         unpack(artifact, tmp_path / "second")
+
+
+def edited_keeping_its_mtime(artifact: Artifact) -> None:
+    """A same-size edit, then the old mtime put back (as `cp -p` of an edited copy over it does)."""
+    info = artifact.tar.stat()
+    flip_byte(artifact.tar, 600)
+    os.utime(artifact.tar, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+CHANGES = {
+    "the tar": (edited_keeping_its_mtime, "corrupt"),
+    "the manifest": (lambda a: a.manifest.write_text(a.manifest.read_text().replace('"mode": 420', '"mode": 493', 1)),
+                     "not the manifest's next file"),
+}
+CHECKS = {  # how check_tar reads the tar, and where it is made to
+    "whole (no stamp)": ("_walk", lambda a: a.tar.with_suffix(".checked").unlink()),
+    "by its digest (stamped, copied since)": ("_sha256", lambda a: os.utime(a.tar, ns=(1, a.tar.stat().st_mtime_ns))),
+}
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("change", CHANGES)
+def test_what_changes_while_a_tar_is_checked_is_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              change: str, check: str) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    (damage, refusal), (reader, prepare) = CHANGES[change], CHECKS[check]
+    prepare(artifact)
+    read = getattr(artifacts, reader)
+
+    def read_then_changed(first, *rest):  # noqa: ANN001, ANN002, ANN202 - another process writes as the check ends
+        found = read(first, *rest)
+        if getattr(first, "name", str(artifact.tar)) == str(artifact.tar):  # the tar was read (not the manifest)
+            damage(artifact)
+        return found
+
+    monkeypatch.setattr(artifacts, reader, read_then_changed)
+    check_tar(artifact)  # passes: it read what was there before
+    monkeypatch.undo()
+    with pytest.raises(ArtifactError, match=refusal):
+        check_tar(artifact)
