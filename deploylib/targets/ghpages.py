@@ -78,6 +78,11 @@ class _Built:
     base: str  # the branch tip when it was built ("" for the branch's first commit)
 
 
+class _Unlisted(TargetError):
+    """git could not list the tip's files: e.g. its objects were removed from the cache while a ref there (which
+    live() trusts without asking git) still names it."""
+
+
 @dataclass(frozen=True)
 class _Made:
     """What a commit on the branch says about itself."""
@@ -303,7 +308,11 @@ class PagesTarget(Target):
         self._seen_tip = None  # one deploy per look
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
-        built = self._commit(release, tip, self._tree_stream(artifact, tip))
+        try:
+            built = self._commit(release, tip, self._tree_stream(artifact, tip))
+        except _Unlisted:  # nothing was committed: fetched again, the tip is listed if the remote still has it
+            self._fetch()
+            built = self._commit(release, tip, self._tree_stream(artifact, tip))
         records = self._records()
         records[release.id] = {**records.get(release.id, {}), "version": release.version, "digest": release.digest,
                                "source": release.commit, "commit": built.commit, "tree": built.tree,
@@ -317,7 +326,8 @@ class PagesTarget(Target):
         already there needs no command, so only changed files are read from the artifact and written, and
         files the artifact lacks are deleted. Without a tip, every file. The tip's files are listed by git
         while the manifest is read. Progress through the artifact's files is emitted as it goes. Raises
-        ArtifactError (from FileReader) part-way for a file that is not what the manifest says."""
+        ArtifactError (from FileReader) part-way for a file that is not what the manifest says, _Unlisted
+        before any command when git cannot list the tip's files."""
         from deploylib import events
 
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
@@ -362,7 +372,7 @@ class PagesTarget(Target):
             return set(), {}
         done = listing.result()
         if not done.ok:
-            raise TargetError(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
+            raise _Unlisted(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
         lines = set(done.out.split("\0"))
         lines.discard("")
         same = set()

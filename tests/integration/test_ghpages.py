@@ -121,6 +121,20 @@ def test_a_lost_cache_is_fetched_again_and_the_next_publish_builds_on_the_tip(tm
     assert branch(remote, "rev-parse", "gh-pages^") == first
 
 
+def test_a_cache_that_lost_its_objects_but_kept_its_refs_is_fetched_again(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    first = branch(remote, "rev-parse", "gh-pages")
+    for packed in (target.cache / "objects" / "pack").iterdir():  # e.g. removed to free space: refs/ name them still
+        packed.unlink()
+    again = pages(tmp_path)
+    with again.lock(LockHolder.me("deploy", "1.0.1"), 0):
+        live = again.live()
+        assert live is not None and live.version == "1.0.0"
+        publish(again, site(tmp_path, "1.0.1", FILES | {"index.html": "home v2"}))
+    assert branch(remote, "rev-parse", "gh-pages^") == first
+
+
 def test_an_unreachable_remote_is_named(tmp_path: Path) -> None:
     target = PagesTarget(PagesOptions(remote=str(tmp_path / "missing.git")), root=tmp_path, environment="production")
     with pytest.raises(TargetError, match="Cannot reach .*missing.git"):
