@@ -29,7 +29,8 @@ from deploylib.errors import GitError, NotARepository, PushRefused
 if TYPE_CHECKING:
     from deploylib.release.versioning.history import Entry
 
-_NO_GIT = "git is not installed or not on PATH; install git and run the command again."
+# Starting git failed (OSError: not found, not executable, not a program): said alike, since it is one fix.
+_NO_GIT = "git is not installed or not on PATH, or cannot be run; install git and run the command again."
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
     try:
         done = subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
                               env=git_env(env))
-    except FileNotFoundError:
+    except OSError:
         raise NotARepository(_NO_GIT) from None
     return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
 
@@ -78,7 +79,7 @@ class GitFeed:
         try:
             self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._err, env=git_env(env), bufsize=1 << 16)
-        except FileNotFoundError:
+        except OSError:
             self._err.close()
             raise NotARepository(_NO_GIT) from None
         self._stopped = False  # git closed its input (it failed): the rest is not written; `finish` tells why
@@ -137,7 +138,7 @@ class GitStarted:
         try:
             self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=self._out,
                                          stderr=self._err, env=git_env())
-        except FileNotFoundError:
+        except OSError:
             self._out.close()
             self._err.close()
             raise NotARepository(_NO_GIT) from None
@@ -389,7 +390,7 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     try:
         process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
                                    cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
-    except FileNotFoundError:
+    except OSError:
         raise NotARepository(_NO_GIT) from None
     assert process.stdout is not None and process.stderr is not None
     pending = b""

@@ -25,8 +25,10 @@ COMMANDS = [
 SAYS = {"no repository": "is not inside a git repository", "no commits": "has no commits yet",
         "bare": "is a bare git repository", "bare with commits": "is a bare git repository",
         "unborn branch": "has HEAD on pages, which has no commits yet; its commits are on main",
-        "GIT_DIR elsewhere": "(GIT_DIR=", "no git": "git is not installed or not on PATH"}
-ENV = {"GIT_DIR elsewhere": {"GIT_DIR": "/nonexistent/.git"}, "no git": {"PATH": "/nonexistent"}}
+        "GIT_DIR elsewhere": "(GIT_DIR=", "no git": "git is not installed or not on PATH",
+        "git not executable": "git is not installed or not on PATH, or cannot be run"}
+ENV = {"GIT_DIR elsewhere": {"GIT_DIR": "/nonexistent/.git"}, "no git": {"PATH": "/nonexistent"},
+       "git not executable": {"PATH": str(Path(__file__).parents[1] / "data" / "git-not-executable")}}
 
 
 def _git(root: Path, *args: str) -> None:
@@ -40,9 +42,10 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
     (root / "deploy.toml").write_text(CONFIG)
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
-    if request.param in ("no commits", "unborn branch", "GIT_DIR elsewhere", "no git", "bare with commits"):
+    if request.param in ("no commits", "unborn branch", "GIT_DIR elsewhere", "no git", "git not executable",
+                         "bare with commits"):
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    if request.param in ("unborn branch", "GIT_DIR elsewhere", "no git", "bare with commits"):
+    if request.param in ("unborn branch", "GIT_DIR elsewhere", "no git", "git not executable", "bare with commits"):
         _git(root, "-c", "user.name=O", "-c", "user.email=o@x.invalid", "commit", "-q", "--allow-empty", "-m",
              "feat: first")
     if request.param == "unborn branch":
