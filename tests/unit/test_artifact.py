@@ -80,6 +80,18 @@ def test_a_checked_tar_is_refused_for_an_artifact_that_claims_another_digest(tmp
         check_tar(replace(artifact, digest=claimed))
 
 
+def test_another_artifacts_manifest_and_stamp_copied_beside_a_tar_are_refused(tmp_path: Path) -> None:
+    artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
+    other = tmp_path / "b"
+    (other / "index.html").parent.mkdir()
+    (other / "index.html").write_text("another build")
+    copied = pack(other, tmp_path / "store2", "1.0.0", "c")
+    artifact.manifest.write_bytes(copied.manifest.read_bytes())
+    artifact.tar.with_suffix(".checked").write_bytes(copied.tar.with_suffix(".checked").read_bytes())
+    with pytest.raises(ArtifactError, match="not the manifest's next file"):
+        check_tar(artifact)
+
+
 def test_unpack_then_verify_matches(tmp_path: Path) -> None:
     artifact = pack(site(tmp_path / "a"), tmp_path / "store", "1.0.0", "c")
     unpack(artifact, tmp_path / "out")
