@@ -17,12 +17,11 @@ import contextlib
 import hashlib
 import os
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from deploylib.errors import GitError, NotARepository, PushRefused
 
@@ -65,6 +64,19 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
     return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
 
 
+def scratch_file(folder: Path) -> IO[bytes]:
+    """A file with no name for a git's output, opened for reading and writing: nothing is left behind,
+    however the process ends. Made in `folder` with O_TMPFILE (Linux, open(2)), which needs no module
+    loaded; where the system or the filesystem has none, by tempfile in the system's temporary folder.
+    The caller closes it. Raises OSError when neither can be made."""
+    try:
+        return os.fdopen(os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600), "w+b")
+    except (AttributeError, OSError):
+        import tempfile
+
+        return tempfile.TemporaryFile()  # noqa: SIM115 -- the caller closes it
+
+
 class GitFeed:
     """`git ARGS` in `repo`, fed as its input is made (a context manager): `write` bytes, `ask` a query
     git answers with one line on stdout (fast-import's `ls`, `get-mark`), then `finish` for how it ended.
@@ -75,7 +87,7 @@ class GitFeed:
     def __init__(self, repo: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
         if not repo.is_dir():
             raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by __exit__
+        self._err = scratch_file(repo)
         try:
             self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._err, env=git_env(env), bufsize=1 << 16)
@@ -134,7 +146,7 @@ class GitStarted:
     def __init__(self, repo: Path, *args: str) -> None:
         if not repo.is_dir():
             raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
-        self._out, self._err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 -- __exit__
+        self._out, self._err = scratch_file(repo), scratch_file(repo)
         try:
             self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=self._out,
                                          stderr=self._err, env=git_env())

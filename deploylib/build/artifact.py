@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -245,6 +244,8 @@ def pack(source: Path, store: Path, version: str, commit: str) -> Artifact:
     started = time.time_ns()
     known = _KnownHashes(store / _HASHES)
     _remove_stale_packs(store)
+    import tempfile  # here only: a process that deploys an artifact packed earlier never loads it
+
     fd, tmp_name = tempfile.mkstemp(dir=store, prefix=f"{_PACKING}{os.getpid()}-", suffix=".tar")
     tmp = Path(tmp_name)
     manifest, hashes = ManifestWriter(Path(f"{tmp_name}.manifest")), ManifestWriter(Path(f"{tmp_name}.hashes"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import GitError
-from deploylib.git import GitFeed, git_run, repo_state, run_git, shallow_boundary
+from deploylib.git import GitFeed, git_run, repo_state, run_git, scratch_file, shallow_boundary
 from tests.conftest import git, new_repo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deploylib"
@@ -99,3 +99,13 @@ def test_a_shallow_clone_is_known_as_one_in_its_linked_worktrees_too(tmp_path: P
         git(tmp_path / "clone", "worktree", "add", "-q", str(tmp_path / "worktree"))
     repo = tmp_path / where
     assert repo_state(repo).shallow and shallow_boundary(repo).strip() == git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.mark.parametrize("where", ["folder", "missing folder"])
+def test_a_scratch_file_holds_what_is_written_and_leaves_no_name_behind(tmp_path: Path, where: str) -> None:
+    folder = tmp_path if where == "folder" else tmp_path / "missing"  # no O_TMPFILE there: tempfile's
+    with scratch_file(folder) as scratch:
+        scratch.write(b"fatal: something\n")
+        scratch.seek(0)
+        assert scratch.read() == b"fatal: something\n"
+        assert list(tmp_path.iterdir()) == []
