@@ -418,15 +418,32 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
         raise _failure(repo, f"git log {' '.join(revisions)}", error)
 
 
+_TAG_LIST = ("for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)",
+             "refs/tags")
+
+
 def tag_refs(repo: Path) -> list[tuple[str, str, str]]:
     """(tag name, commit it names, creation date YYYY-MM-DD in UTC) of every tag, in one process. UTC, as
     the release stage dates a new release, so a section reads the same written then or regenerated.
     Names are short (without "refs/tags/"), sorted by name (for-each-ref's default); the date is "" for a
     tag git gives no date. Raises GitError (exit 1) when git fails."""
+    return _tag_refs(run_git(repo, *_TAG_LIST))
+
+
+def state_and_tags(repo: Path) -> tuple[RepoState, list[tuple[str, str, str]]]:
+    """`repo_state` and `tag_refs` at once, their two gits run side by side: a run's uptodate checks need
+    both. Raises as they do."""
+    with GitStarted(repo, *_TAG_LIST) as listing:
+        state = repo_state(repo)
+        done = listing.result()
+    if not done.ok:
+        raise _failure(repo, "git for-each-ref", done.err.strip() or done.out.strip())
+    return state, _tag_refs(done.out)
+
+
+def _tag_refs(out: str) -> list[tuple[str, str, str]]:
     from datetime import UTC, datetime
 
-    out = run_git(repo, "for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00"
-                  "%(creatordate:unix)", "refs/tags")
     refs = []
     for line in out.splitlines():
         name, obj, peeled, stamp = line.split("\0")

@@ -1,5 +1,6 @@
 """The facts one run reads about the repository, each read once and shared by the doit uptodate checks
-and the stages: the repository's state (one `git status`), the version plan and the source fingerprint.
+and the stages: the repository's state and its tags (one `git status` and one `git for-each-ref`, run side by
+side), the version plan and the source fingerprint.
 
 When a fact is read again (and why):
 - when the run first takes the repository lock (`RunFacts.stage`): another run may have released or
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from deploylib.git import RepoState, repo_state
+from deploylib.git import RepoState, state_and_tags
 from deploylib.release.versioning.options import PlanOptions
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class RunFacts:
         self.ws, self.options = ws, options
         self._lock: RepoLock | None = None
         self._state: RepoState | None = None
+        self._tags: list[tuple[str, str, str]] = []  # read with the state (git.state_and_tags)
         self._head = ""  # the HEAD the plan and the fingerprint below were read at
         self._plan: VersionPlan | None = None
         self._planned: Planned | None = None
@@ -43,7 +45,7 @@ class RunFacts:
         """Branch, HEAD, upstream distance and uncommitted changes; raises GitError (exit 3) outside a
         repository with commits."""
         if self._state is None:
-            self._state = repo_state(self.ws.app)
+            self._state, self._tags = state_and_tags(self.ws.app)
             if self._state.head != self._head:
                 self._head, self._plan, self._planned, self._fingerprint = self._state.head, None, None, None
         return self._state
@@ -87,12 +89,12 @@ class RunFacts:
         checks need it: remembered in the state folder by HEAD, a shallow clone's boundary, the tags, the
         release settings and the options (deploylib.state.runkeys), so a run with none of them changed
         reads no history."""
-        from deploylib.git import shallow_boundary, tag_refs
+        from deploylib.git import shallow_boundary
         from deploylib.state import runkeys
 
         head = self.repo_state().head
         if self._planned is None:
-            key = runkeys.plan_key(head, tag_refs(self.ws.app), repr(self.ws.config.release),
+            key = runkeys.plan_key(head, self._tags, repr(self.ws.config.release),
                                    dataclasses.asdict(self.options), shallow_boundary(self.ws.app))
             found = runkeys.remembered_plan(self.ws.state, key)
             if found is None:
