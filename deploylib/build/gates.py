@@ -29,6 +29,12 @@ def _glob_problem(glob: str) -> str:
         return 'starts with "/": globs are relative to the build output, e.g. "js/*.js"'
     if any(part in (".", "..") for part in glob.split("/")):
         return 'has a "." or ".." part: globs are relative to the build output, e.g. "js/*.js"'
+    from wcmatch._wcparse import PatternLimitException  # documented, but exported only there
+
+    try:
+        glob_matcher(glob)
+    except PatternLimitException:  # e.g. "{1..100000}": wcmatch refuses to expand more than 1000 patterns
+        return "expands to more than 1000 patterns (its {a,b} or {1..N} braces); cover the files with fewer"
     return ""
 
 

@@ -42,6 +42,16 @@ class Tally:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
+def junit_glob_problem(pattern: str) -> str:
+    """"" when `written_since` can glob `pattern`, else what is wrong with it. The rules are pathlib's
+    (`Path.glob`, Python 3.11): a pattern relative to the repository, "**" only as a whole part."""
+    if pattern.startswith("/"):
+        return 'starts with "/": a junit glob is relative to the repository, e.g. "reports/*.xml"'
+    if any("**" in part and part != "**" for part in pattern.split("/")):
+        return 'has "**" inside a part: use "**" only as a whole part, e.g. "reports/**/*.xml"'
+    return ""
+
+
 def written_since(root: Path, pattern: str, since: float) -> list[Path]:
     """Report files matching `pattern` (a glob relative to `root`) written at or after `since` (epoch seconds):
     the ones this run wrote, not a stale report a previous run left behind."""

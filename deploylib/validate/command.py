@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploylib.config.schema import option
-from deploylib.gates.junit import JUnitError, read_counts, written_since
+from deploylib.gates.junit import JUnitError, junit_glob_problem, read_counts, written_since
 from deploylib.model import CheckResult, Verdict
 from deploylib.runner import run_shell
 from deploylib.validate.base import Check, Round, measure_alone
@@ -30,7 +30,7 @@ class CommandCheck(Check):
     command: str = option(doc='a shell command that runs the end-to-end suite, e.g. "npx playwright test"',
                           check=lambda v: "" if v.strip() else "is empty")
     junit: str = option("", doc='a glob of the JUnit XML files the suite writes, relative to the repository, '
-                                'e.g. "results/*.xml"')
+                                'e.g. "results/*.xml"', check=junit_glob_problem)
     env: dict[str, str] = option(factory=dict, doc='a table of extra environment variables, e.g. {CI = "1"}')
     timeout_s: float = option(600.0, doc="seconds the suite may run before it is stopped and the check errors, "
                                          "e.g. 600", check=lambda v: "" if v > 0 else "must be positive")
