@@ -154,7 +154,10 @@ def _scores_problem(scores: dict[str, int]) -> str:
 
 
 def _pages_problem(pages: list[str]) -> str:
-    """Pages are appended to the local server's URL, so each is a path: "/" first, no spaces or control characters."""
+    """Pages are appended to the local server's URL, so each is a path: "/" first, no spaces or control characters;
+    at least one, or nothing would be audited."""
+    if not pages:
+        return 'is empty: give at least one page, e.g. ["/"]'
     return next((f'has "{page}", which is not a path starting with "/"' for page in pages
                  if not page.startswith("/") or any(c.isspace() or not c.isprintable() for c in page)), "")
 

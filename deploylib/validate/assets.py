@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from deploylib.build.gates import declared_source_maps
 from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
-from deploylib.validate.base import Check, Observed, observe, path_option, paths_problem, url_for
+from deploylib.validate.base import Check, Observed, observe, path_option, some_paths_problem, url_for
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -107,7 +107,7 @@ class AssetsCheck(Check):
     """`kind = "assets"`: FAIL when a page or asset is broken (ERROR when none answered at all),
     INCONCLUSIVE when the pages reference no same-origin asset, else PASS."""
 
-    pages: list[str] = option(factory=lambda: ["/"], check=paths_problem,
+    pages: list[str] = option(factory=lambda: ["/"], check=some_paths_problem,
                               doc='an array of pages whose assets are checked, e.g. ["/"]')
 
     def describe(self) -> str:

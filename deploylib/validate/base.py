@@ -64,6 +64,11 @@ def paths_problem(paths: list[str]) -> str:
     return next((f'"{path}" {why}' for path in paths if (why := path_problem(path))), "")
 
 
+def some_paths_problem(paths: list[str]) -> str:
+    """`paths_problem`, and an empty list refused: for a check that would have nothing to request."""
+    return "is empty: give at least one path, e.g. [\"/\"]" if not paths else paths_problem(paths)
+
+
 def path_option(default: Any = "/", doc: str = 'a path starting with "/" or a full http(s) URL, e.g. "/health"') -> Any:
     """A configuration field holding a path or URL, checked by `path_problem`."""
     return option(default, doc=doc, check=path_problem)

@@ -104,7 +104,8 @@ class FlowCheck(Check):
     never between runs); the first step that does not pass ends the flow and names it in the result."""
 
     steps: tuple[FlowStep, ...] = option(doc='an array of steps, e.g. [[environments.NAME.checks.steps]] '
-                                             'path = "/login" method = "POST"')
+                                             'path = "/login" method = "POST"',
+                                         check=lambda v: "" if v else "is empty: a flow needs at least one step")
 
     def describe(self) -> str:
         return " → ".join(step.label for step in self.steps)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from deploylib.config.schema import option, optional, seconds_problem
 from deploylib.model import CheckResult, Verdict
-from deploylib.validate.base import Check, observe, path_problem, paths_problem, url_for
+from deploylib.validate.base import Check, observe, path_problem, some_paths_problem, url_for
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -84,7 +84,7 @@ class LoadCheck(Check):
     over `window_s` seconds; FAIL over the error rate or a latency budget or when the Prometheus counter
     grew too much, ERROR when no request was answered, INCONCLUSIVE when the counter could not be read."""
 
-    paths: list[str] = option(factory=lambda: ["/"], check=paths_problem,
+    paths: list[str] = option(factory=lambda: ["/"], check=some_paths_problem,
                               doc='an array of paths to spread requests over, e.g. ["/", "/api"]')
     requests: int = option(50, doc="how many requests in all, e.g. 200",
                            check=lambda v: "" if 1 <= v <= 100_000 else "must be between 1 and 100000")

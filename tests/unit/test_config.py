@@ -431,6 +431,11 @@ def check_with(**check: object) -> dict:
     (check_with(retry_delay_s=1e12), ["retry_delay_s", "86400"]),
     (check_with(retries=10**9), ["checks[0]] retries", "between 0 and 100"]),
     (env_with(checks=[{"kind": "load", "window_s": 1e9}]), ["window_s", "86400"]),
+    # lists that leave nothing to check (a load check over no paths divided by zero)
+    (env_with(checks=[{"kind": "load", "paths": []}]), ["checks[0]] paths = []", "is empty"]),
+    (env_with(checks=[{"kind": "assets", "pages": []}]), ["checks[0]] pages = []", "is empty"]),
+    (env_with(checks=[{"kind": "flow", "steps": []}]), ["checks[0]] steps", "is empty"]),
+    ({"build": {"lighthouse": {"pages": []}}}, ["[build.lighthouse] pages = []", "is empty"]),
     # globs the code reading them could not use (pathlib's glob rules; wcmatch's expansion limit)
     ({"gate": {"tests": "pytest", "junit": "/tmp/reports/*.xml"}}, ['[gate] junit = "/tmp/reports/*.xml"',
                                                                     "relative to the repository"]),
