@@ -12,7 +12,8 @@ import re
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"))
 _PRESCAN_BYTES = 1024  # how far browsers look for a <meta> charset
-_META = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_SPACE = b"\t\n\x0c\r "
+_CONTENT_CHARSET = re.compile(r"""charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;"']+))""", re.IGNORECASE)
 _HEADER = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # WHATWG labels that name a different encoding than Python's codec of the same name: browsers read
 # "iso-8859-1" and "us-ascii" pages as windows-1252, "gb2312" as GBK, and a <meta> saying UTF-16 as UTF-8.
@@ -54,9 +55,85 @@ def header_charset(content_type: str) -> str:
 
 
 def meta_label(head: bytes) -> str:
-    """The encoding label a page's `<meta>` declares in its first 1024 bytes, as written, or ""."""
-    found = _META.search(head[:_PRESCAN_BYTES])
-    return found[1].decode("ascii") if found else ""
+    """The encoding label a page's `<meta>` declares in its first 1024 bytes (lower case), or "": the first
+    one a browser knows, found by the HTML Living Standard's prescan (§13.2.3.2), which skips comments and
+    other tags' attributes, and reads `content` only beside `http-equiv="content-type"`."""
+    data, at = head[:_PRESCAN_BYTES], 0
+    while at < len(data):
+        if data.startswith(b"<!--", at):
+            end = data.find(b"-->", at + 2)
+            at = len(data) if end < 0 else end + 3
+        elif data[at:at + 5].lower() == b"<meta" and data[at + 5:at + 6] in (*(bytes([c]) for c in _SPACE), b"/"):
+            at, label = _meta_element(data, at + 5)
+            if label:
+                return label
+        elif data[at:at + 1] == b"<" and data[at + 1:at + 2].isalpha() or \
+                data[at:at + 2] == b"</" and data[at + 2:at + 3].isalpha():
+            while at < len(data) and data[at] not in _SPACE and data[at] != ord(">"):
+                at += 1
+            while True:  # the tag's attributes are skipped whole: a "<meta" inside a value is no tag
+                at, attribute = _attribute(data, at)
+                if attribute is None:
+                    break
+        elif data[at:at + 2] in (b"<!", b"</", b"<?"):
+            end = data.find(b">", at)
+            at = len(data) if end < 0 else end
+        at += 1
+    return ""
+
+
+def _meta_element(data: bytes, at: int) -> tuple[int, str]:
+    """The prescan's steps for one `<meta`: (where it ends, the known label it declares or "")."""
+    seen: set[str] = set()
+    got_pragma, need_pragma, label = False, None, None
+    while True:
+        at, attribute = _attribute(data, at)
+        if attribute is None:
+            break
+        name, value = attribute
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == "http-equiv" and value == "content-type":
+            got_pragma = True
+        elif name == "content" and label is None:
+            found = _CONTENT_CHARSET.search(value)
+            if found and (declared := next(g for g in found.groups() if g is not None)):
+                label, need_pragma = declared, True
+        elif name == "charset":
+            label, need_pragma = value, False
+    known = label is not None and codec_for(label) != "" and (need_pragma is False or got_pragma)
+    return at, label.strip() if known and label else ""
+
+
+def _attribute(data: bytes, at: int) -> tuple[int, tuple[str, str] | None]:
+    """The prescan's "get an attribute" (HTML §13.2.3.2): (position after it, (name, value) in lower case), or
+    None at the tag's end."""
+    while at < len(data) and (data[at] in _SPACE or data[at] == ord("/")):
+        at += 1
+    if at >= len(data) or data[at] == ord(">"):
+        return at, None
+    start = at
+    while at < len(data) and not (data[at] == ord("=") and at > start) and data[at] not in _SPACE \
+            and data[at] not in b"/>":
+        at += 1
+    name = data[start:at].decode("latin-1").lower()
+    while at < len(data) and data[at] in _SPACE:
+        at += 1
+    if at >= len(data) or data[at] != ord("="):
+        return at, (name, "")
+    at += 1
+    while at < len(data) and data[at] in _SPACE:
+        at += 1
+    if at < len(data) and data[at] in b"\"'":
+        quote, at = data[at], at + 1
+        end = data.find(bytes([quote]), at)
+        end = len(data) if end < 0 else end
+        return end + 1, (name, data[at:end].decode("latin-1").lower())
+    start = at
+    while at < len(data) and data[at] not in _SPACE and data[at] != ord(">"):
+        at += 1
+    return at, (name, data[start:at].decode("latin-1").lower())
 
 
 def meta_charset(head: bytes) -> str:

@@ -100,3 +100,11 @@ def test_deploylibs_own_server_never_sends_a_charset_browsers_would_misread(tmp_
                 for name in ("sixteen", "hex", "seven", "thai")}
     assert sent == {"sixteen": "text/html; charset=utf-8", "hex": "text/html; charset=utf-8",
                     "seven": "text/html; charset=utf-8", "thai": "text/html; charset=windows-874"}
+
+
+def test_deploylibs_own_server_sends_the_charset_a_browsers_prescan_finds(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(f'<!-- <meta charset="koi8-r"> --><meta charset="utf-8">{PAGE}',
+                                         encoding="utf-8")
+    with static_server(tmp_path, 0, "the site") as url:
+        assert requests.get(f"{url}/", timeout=5).headers["content-type"] == "text/html; charset=utf-8"
+        assert one(SmokeCheck(path="/", contains="café"), url).verdict is Verdict.PASS

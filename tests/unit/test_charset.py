@@ -28,6 +28,19 @@ CAFE = "<h1>Welcome · café</h1>"
     ("<meta charset='shift_jis'><p>日本</p>".encode("shift_jis"), "text/html", "<meta charset='shift_jis'><p>日本</p>"),
     ("<meta charset=utf-16><p>café</p>".encode(), "text/html", "<meta charset=utf-16><p>café</p>"),  # means UTF-8
     ("<meta charset=no-such-thing><p>café</p>".encode(), "text/html", "<meta charset=no-such-thing><p>café</p>"),
+    # the <meta> prescan reads tags and attributes as a browser does (HTML §13.2.3.2), not any "charset="
+    ('<!-- <meta charset="koi8-r"> --><meta charset="utf-8"><p>café</p>'.encode(), "text/html",
+     '<!-- <meta charset="koi8-r"> --><meta charset="utf-8"><p>café</p>'),  # a <meta> in a comment
+    ('<meta name="description" content="charset=koi8-r"><p>café</p>'.encode(), "text/html",
+     '<meta name="description" content="charset=koi8-r"><p>café</p>'),  # content without http-equiv
+    ('<meta data-x="charset=koi8-r" charset="utf-8"><p>café</p>'.encode(), "text/html",
+     '<meta data-x="charset=koi8-r" charset="utf-8"><p>café</p>'),  # inside another attribute's value
+    ('<img alt=\'<meta charset="koi8-r">\'><p>café</p>'.encode(), "text/html",
+     '<img alt=\'<meta charset="koi8-r">\'><p>café</p>'),  # inside another tag
+    ('<meta charset="bogus"><meta charset="windows-1252"><p>café</p>'.encode("cp1252"), "text/html",
+     '<meta charset="bogus"><meta charset="windows-1252"><p>café</p>'),  # an unknown label: the next <meta>
+    ('<META CONTENT="text/html; CHARSET=\'windows-1252\'" HTTP-EQUIV=Content-Type><p>café</p>'.encode("cp1252"),
+     "text/html", '<META CONTENT="text/html; CHARSET=\'windows-1252\'" HTTP-EQUIV=Content-Type><p>café</p>'),
     # the header wins over the <meta>
     ("<meta charset=windows-1252><p>café</p>".encode(), "text/html; charset=utf-8",
      "<meta charset=windows-1252><p>café</p>"),
