@@ -183,6 +183,10 @@ def discover(root: Path) -> Workspace:
     own: Config | None = None
     if deploy_toml.is_file():
         own = _told(load_file(deploy_toml, root))
+        if _configures_deploylib(pyproject):  # one would be ignored in silence: say which to keep
+            raise ConfigError(f"{deploy_toml} and [tool.deploylib] in {pyproject} both configure deploylib, and only "
+                              "deploy.toml would be read, so edits to the other would change nothing. Keep one: move "
+                              "what you need into deploy.toml and remove [tool.deploylib], or the reverse.")
     elif pyproject.is_file() and _has_deploylib_table(pyproject):
         own = _told(load_file(pyproject, root, ("tool", "deploylib")))
     if own and not own.demo:
@@ -275,6 +279,18 @@ def _close_to_deploy_toml(lower: str) -> bool:
 
 _CONFIG_STEMS = ("deploy", ".deploy", "deploylib", "deploy-config", "deploy_config")
 _CONFIG_SUFFIXES = (".toml", ".tml", ".tom", ".yaml", ".yml", ".json", ".ini", ".cfg", ".conf", ".txt")
+
+
+def _configures_deploylib(pyproject: Path) -> bool:
+    """Whether `pyproject` exists and has a [tool.deploylib] table; its text is parsed only when it names
+    deploylib at all."""
+    try:
+        if b"deploylib" not in pyproject.read_bytes():
+            return False
+    except OSError:  # no pyproject.toml (doit reports one it cannot read)
+        return False
+    tool = read_table(pyproject).get("tool")
+    return isinstance(tool, dict) and "deploylib" in tool
 
 
 def _has_deploylib_table(pyproject: Path) -> bool:

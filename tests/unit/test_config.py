@@ -570,6 +570,17 @@ def test_finding_the_configuration_in_pyproject_refuses_an_unreadable_file(conte
     assert str(caught.value).startswith(fragment)
 
 
+def test_a_deploy_toml_beside_a_deploylib_table_in_pyproject_is_refused_naming_both(tmp_path: Path) -> None:
+    from deploylib.state.workspace import discover
+
+    write(tmp_path, "deploy.toml", b'[release]\nbranch = "main"\n')
+    write(tmp_path, "pyproject.toml", b'[project]\nname = "site"\n[tool.deploylib.release]\nbranch = "trunk"\n')
+    with pytest.raises(ConfigError) as caught:
+        discover(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'deploy.toml'} and [tool.deploylib] in "
+                                        f"{tmp_path / 'pyproject.toml'} both configure deploylib")
+
+
 @pytest.mark.parametrize(("text", "fragment"), [
     ('demo = "yes"\n', 'deploy.toml: [top level] demo must be true or false, not "yes"'),
     ('demo = true\n[environments.production]\nurl = "http://127.0.0.1:1"\n',
