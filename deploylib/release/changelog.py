@@ -111,20 +111,42 @@ def _environment(folders: list[str]) -> Any:
 _MARKUP = re.compile(r"[\\*\[\]<>&~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 _ANY_MARK = re.compile(r"[\\*\[\]<>&~_`]")
+# What opens a block at the start of a line (CommonMark 0.31 §4-5), where the list item's own text or
+# a breaking-change note's later lines stand: an ATX heading, a bullet or ordered list marker, a
+# thematic break or setext underline, a code fence (`>`, `*`, `_`, `~` and `<` are escaped anywhere).
+# The group is the character (or fence) whose escape leaves the line ordinary text.
+_BLOCK_START = re.compile(r"^[ \t]{0,3}(?:(#)#{0,5}(?=[ \t]|$)|([-+])(?=[ \t]|$)|([-=])[-=]*[ \t]*$"
+                          r"|\d{1,9}([.)])(?=[ \t]|$)|(`{3,}))", re.MULTILINE)
 
 
 def markdown_text(text: str) -> str:
     """`text` written so that Markdown renders it as written (the `md` filter of the templates):
-    `__proto__` stays `__proto__`, `<Header>` is shown, not taken for HTML. Code spans (`x`) are
-    kept, since a subject's backticks mean code."""
-    if not _ANY_MARK.search(text):  # most subjects: nothing to escape
+    `__proto__` stays `__proto__`, `<Header>` is shown, not taken for HTML, and a line that starts
+    like a heading, a list item, a rule or a code fence (`# of retries`, a breaking-change note's
+    `- removed a`) stays text inside its list item. Code spans (`x`) are kept, since a subject's
+    backticks mean code."""
+    if not _ANY_MARK.search(text) and not _BLOCK_START.search(text):  # most subjects: nothing to escape
         return text
     parts, last = [], 0
     for span in _CODE_SPAN.finditer(text):
-        parts += [_MARKUP.sub(lambda m: "\\" + m.group(), text[last:span.start()]), span.group()]
+        parts += [_escaped(text[last:span.start()], last == 0 or text[last - 1] == "\n"), span.group()]
         last = span.end()
-    parts.append(_MARKUP.sub(lambda m: "\\" + m.group(), text[last:]))
+    parts.append(_escaped(text[last:], last == 0 or text[last - 1] == "\n"))
     return "".join(parts)
+
+
+def _escaped(text: str, line_start: bool) -> str:
+    """`text` (no code span in it) with its markup escaped; `line_start`: whether it begins a line."""
+    text = _MARKUP.sub(lambda m: "\\" + m.group(), text)
+
+    def block(found: re.Match[str]) -> str:
+        if found.start() == 0 and not line_start:  # mid-line, after a code span: no block starts here
+            return found.group()
+        whole, mark = found.group(), found[found.lastindex or 0]
+        offset = found.start(found.lastindex or 0) - found.start()
+        return whole[:offset] + "".join("\\" + c for c in mark) + whole[offset + len(mark):]
+
+    return _BLOCK_START.sub(block, text)
 
 
 def own_template_used(template: str, override_dir: Path | None) -> bool:

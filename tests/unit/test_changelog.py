@@ -151,6 +151,16 @@ def test_replacing_the_last_section_keeps_a_missing_final_newline() -> None:
     ("a * b, [x](y), ~~s~~, &amp;, C:\\temp", "a \\* b, \\[x\\](y), \\~\\~s\\~\\~, \\&amp;, C:\\\\temp"),
     ("_private_ name", "\\_private\\_ name"),
     ("unmatched ` backtick", "unmatched ` backtick"),
+    # What would start a block at the start of a line: a heading, a list, a rule, a code fence.
+    ("# of retries is off by one", "\\# of retries is off by one"),
+    ("1. step, then 2) step", "1\\. step, then 2) step"),
+    ("- dash, + plus", "\\- dash, + plus"),
+    ("the API changed:\n- removed a\n+ removed b\n3) removed c",
+     "the API changed:\n\\- removed a\n\\+ removed b\n3\\) removed c"),
+    ("a heading?\n---\n===", "a heading?\n\\---\n\\==="),
+    ("config:\n```toml\nx = 1\n```", "config:\n\\`\\`\\`toml\nx = 1\n\\`\\`\\`"),
+    ("#123, -1 and 2.5 stay as written", "#123, -1 and 2.5 stay as written"),
+    ("`code` # mid-line", "`code` # mid-line"),
 ])
 def test_markdown_in_subjects_renders_as_written(description: str, markdown: str) -> None:
     assert markdown_text(description) == markdown
@@ -161,6 +171,15 @@ def test_both_templates_escape_subjects_and_scopes(template: str) -> None:
     release = notes("1.1.0", "fix(assert): remove needless __proto__ use", "feat(<layout>): add <Header> to <App>")
     text = render(template, None, releases=[release], release=release)
     assert "remove needless \\_\\_proto\\_\\_ use" in text and "**\\<layout\\>:** add \\<Header\\> to \\<App\\>" in text
+
+
+@pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
+def test_a_breaking_note_over_several_lines_stays_one_list_item(template: str) -> None:
+    release = notes("2.0.0", "feat: x\n\nBREAKING CHANGE: the API changed:\n- removed a\n- removed b")
+    text = render(template, None, releases=[release], release=release)
+    breaking = text[text.index("### Breaking Changes"):text.index("### Features")]
+    assert [line for line in breaking.splitlines() if line.startswith(("- ", "+ ", "* "))] == [
+        "- the API changed:"]
 
 
 def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
