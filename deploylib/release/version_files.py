@@ -2,12 +2,12 @@
 everything else in the file (formatting, comments, key order, line endings, a byte-order mark,
 a missing final newline) stays as it was.
 
-A spec is `package.json` (its top-level "version"), `package-lock.json` or `npm-shrinkwrap.json`
-(the top-level "version" and `packages[""].version`, as npm writes both), `pyproject.toml`
-(`project.version`), or `PATH:PATTERN` where PATTERN is the text around the version with
-`{version}` in its place, e.g. `src/app/__init__.py:__version__ = "{version}"`. A pattern changes
-every place it matches that holds the same version as its first match (commitizen's
-`version_files` rule), so a version written twice is bumped twice and other versions are left alone.
+A spec is `package.json` (its top-level "version"), `package-lock.json` or `npm-shrinkwrap.json` (the
+top-level "version" and `packages[""].version`, as npm writes both), `pyproject.toml` (`project.version` and
+Poetry's `tool.poetry.version`, each where present), or `PATH:PATTERN` where PATTERN is the text around the
+version with `{version}` in its place, e.g. `src/app/__init__.py:__version__ = "{version}"`. A pattern changes
+every place it matches that holds the same version as its first match (commitizen's `version_files` rule), so
+a version written twice is bumped twice and other versions are left alone.
 """
 
 from __future__ import annotations
@@ -115,15 +115,19 @@ def _json_string_values(text: str, wanted: set[tuple[str, ...]]) -> dict[tuple[s
 
 
 def set_pyproject(text: str, version: str) -> str:
-    """Set `[project] version` (PEP 621) through tomlkit, which keeps comments and layout. Raises ValueError
-    (tomlkit's ParseError included) for invalid TOML or when [project] has no static version."""
+    """Set `[project] version` (PEP 621) and `[tool.poetry] version` (Poetry's own, the only one before Poetry 2,
+    and its source for `dynamic = ["version"]`), each where present, through tomlkit, which keeps comments and
+    layout. Raises ValueError (tomlkit's ParseError included) for invalid TOML or when neither holds a version."""
     import tomlkit
 
     document = tomlkit.parse(text.removeprefix(textfile.BOM))  # tomlkit keeps CRLF, not a BOM
-    project = document.get("project")
-    if project is None or "version" not in project:
-        raise ValueError("has no [project] version (a dynamic version is set elsewhere: use PATH:PATTERN)")
-    project["version"] = version
+    tables = [table for table in (document.get("project"), document.get("tool", {}).get("poetry"))
+              if table is not None and "version" in table]
+    if not tables:
+        raise ValueError("has no [project] version nor [tool.poetry] version (a dynamic version is set elsewhere: "
+                         "use PATH:PATTERN)")
+    for table in tables:
+        table["version"] = version
     return (textfile.BOM if text.startswith(textfile.BOM) else "") + tomlkit.dumps(document)
 
 

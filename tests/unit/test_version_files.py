@@ -39,6 +39,16 @@ def test_pyproject_keeps_comments_and_layout() -> None:
     assert set_pyproject(text, "2.0.0") == text.replace('"1.4.0"', '"2.0.0"')
 
 
+# Poetry keeps the version in [tool.poetry] (Poetry 1), beside [project] or for a dynamic one (Poetry 2).
+@pytest.mark.parametrize("text", [
+    '[tool.poetry]\nname = "x"\nversion = "1.4.0"\n',
+    '[project]\nname = "x"\nversion = "1.4.0"\n\n[tool.poetry]\nversion = "1.4.0"\n',
+    '[project]\nname = "x"\ndynamic = ["version"]\n\n[tool.poetry]\nversion = "1.4.0"  # source of truth\n',
+])
+def test_pyproject_poetry_version_is_written(text: str) -> None:
+    assert set_pyproject(text, "2.0.0") == text.replace('"1.4.0"', '"2.0.0"')
+
+
 def test_pyproject_with_a_dynamic_version_is_an_error() -> None:
     with pytest.raises(ValueError, match="no \\[project\\] version"):
         set_pyproject('[project]\nname = "x"\ndynamic = ["version"]\n', "1.0.0")
@@ -134,6 +144,7 @@ KINDS = [
     ("package-lock.json", '{\n  "version": "1.4.0",\n  "packages": {\n    "": {\n      "version": "1.4.0"\n'
                           '    }\n  }\n}\n'),
     ("pyproject.toml", '[project]\nname = "x"\nversion = "1.4.0"\n\n[tool.x]\na = 1\n'),
+    ("pyproject.toml", '[tool.poetry]\nname = "x"\nversion = "1.4.0"\n\n[tool.poetry.dependencies]\npy = "^3"\n'),
     ('version.py:__version__ = "{version}"', '"""The version."""\n__version__ = "1.4.0"\n'),
 ]
 
