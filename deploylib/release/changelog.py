@@ -194,7 +194,9 @@ def _template_line(err: BaseException) -> str:
 
 
 _HEADING = re.compile(r"^## ", re.MULTILINE)
-_UNRELEASED = re.compile(r"^## \[?unreleased\]?[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+# `## [Unreleased]`, `## Unreleased`, linked (`## [Unreleased](…/compare/v1.0.0...HEAD)`) or followed by text
+# (`## [Unreleased] - ReleaseDate`, cargo-release's placeholder): the heading's first word is what counts.
+_UNRELEASED = re.compile(r"^## \[?unreleased(?:\]\([^)\r\n]*\)|\])?(?=[ \t]|\r?$)[^\n]*$", re.MULTILINE | re.IGNORECASE)
 
 
 def _version_heading(version: str) -> re.Pattern[str]:

@@ -111,6 +111,11 @@ def section(version: str, *messages: str) -> str:
      "# Changelog\n\n## [Unreleased]\n\n- coming soon\n\n## [1.1.0]"),
     ("# Changelog\n\n## Unreleased\n\n## 1.0.0\n", "# Changelog\n\n## Unreleased\n\n## [1.1.0]"),
     ("# Changelog\n\n## [unreleased]\n", "# Changelog\n\n## [unreleased]\n\n## [1.1.0]"),
+    # linked inline (github_changelog_generator), and dated as cargo-release's template writes it
+    ("# Changelog\n\n## [Unreleased](https://github.com/o/r/compare/v1.0.0...HEAD)\n\n## [1.0.0]\n",
+     "# Changelog\n\n## [Unreleased](https://github.com/o/r/compare/v1.0.0...HEAD)\n\n## [1.1.0]"),
+    ("# Changelog\n\n## [Unreleased] - ReleaseDate\n\n## [1.0.0] - 2026-01-01\n",
+     "# Changelog\n\n## [Unreleased] - ReleaseDate\n\n## [1.1.0]"),
 ])
 def test_an_unreleased_section_stays_on_top(existing: str, expected_start: str) -> None:
     assert update(existing, section("1.1.0", "feat: a"), "1.1.0").startswith(expected_start)
@@ -195,7 +200,8 @@ def test_a_revert_of_an_earlier_release_is_listed_under_reverts() -> None:
     assert [(s.title, [e.description for e in s.entries]) for s in release.sections] == [("Reverts", ["dark mode"])]
 
 
-@pytest.mark.parametrize("unreleased", ["## [Unreleased]\n\n- coming soon\n", "## Unreleased\r\n\r\n- coming\r\n"])
+@pytest.mark.parametrize("unreleased", ["## [Unreleased]\n\n- coming soon\n", "## Unreleased\r\n\r\n- coming\r\n",
+                                        "## [Unreleased](https://github.com/o/r/compare/v1.0.0...HEAD)\n\n- soon\n"])
 def test_a_regenerated_changelog_keeps_the_unreleased_section_on_top(unreleased: str) -> None:
     existing = "# Changelog\n\n" + unreleased + "\n## [1.0.0] - 2026-01-01\n\n- old text\n"
     regenerated = with_unreleased(section("1.1.0", "feat: a"), existing)
