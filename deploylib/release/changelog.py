@@ -194,6 +194,9 @@ def _template_line(err: BaseException) -> str:
 
 
 _HEADING = re.compile(r"^## ", re.MULTILINE)
+# Where a release's section starts in a changelog: any `## ` heading, or a `#` / `###` one naming a version,
+# as semantic-release heads a major release (`# [2.0.0](…)`) and standard-version a patch (`### [1.0.1](…)`).
+_RELEASE = re.compile(r"^(?:## |#{1,3}[ \t]+\[?v?\d+\.\d+\.\d+)", re.MULTILINE)
 # `## [Unreleased]`, `## Unreleased`, linked (`## [Unreleased](…/compare/v1.0.0...HEAD)`) or followed by text
 # (`## [Unreleased] - ReleaseDate`, cargo-release's placeholder): the heading's first word is what counts.
 _UNRELEASED = re.compile(r"^## \[?unreleased(?:\]\([^)\r\n]*\)|\])?(?=[ \t]|\r?$)[^\n]*$", re.MULTILINE | re.IGNORECASE)
@@ -220,7 +223,7 @@ def with_unreleased(rendered: str, existing: str) -> str:
     found = _UNRELEASED.search(existing)
     if not found:
         return rendered
-    following = _HEADING.search(existing, found.end())
+    following = _RELEASE.search(existing, found.end())
     kept = existing[found.start():following.start() if following else len(existing)]
     kept = kept.replace("\r\n", "\n").rstrip("\n") + "\n\n"
     first = _HEADING.search(rendered)
@@ -233,7 +236,8 @@ def update(existing: str, rendered: str, version: str) -> str:
     """Put the `version` section of a freshly rendered changelog into `existing` ("" for no file).
 
     A section for that version already there is replaced (never duplicated); otherwise the new one
-    goes above the newest release, below an `## [Unreleased]` section if there is one. Every other
+    goes above the newest release (headed `## `, or `#` / `###` with its version, as other tools write them),
+    below an `## [Unreleased]` section if there is one. Every other
     byte of `existing` is kept, and the new section takes the file's line endings.
     Raises ReleaseError (exit 1) when `rendered` holds no `## [version]` heading (a template that
     does not write one section per release).
@@ -249,12 +253,12 @@ def update(existing: str, rendered: str, version: str) -> str:
     ending = existing[len(existing.rstrip("\r\n")):]  # how the file ends, kept: even without a newline
     old = _version_heading(version).search(existing)
     if old:
-        after = _HEADING.search(existing, old.end())
+        after = _RELEASE.search(existing, old.end())
         if after:
             return existing[:old.start()] + section + existing[after.start():]
         return existing[:old.start()] + section.rstrip("\r\n") + ending
     unreleased = _UNRELEASED.search(existing)
-    first = _HEADING.search(existing, unreleased.end() if unreleased else 0)
+    first = _RELEASE.search(existing, unreleased.end() if unreleased else 0)
     if first:
         return existing[:first.start()] + section + existing[first.start():]
     return existing.rstrip("\r\n") + newline * 2 + section.rstrip("\r\n") + ending

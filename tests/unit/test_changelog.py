@@ -178,6 +178,36 @@ def test_both_templates_escape_subjects_and_scopes(template: str) -> None:
     assert "remove needless \\_\\_proto\\_\\_ use" in text and "**\\<layout\\>:** add \\<Header\\> to \\<App\\>" in text
 
 
+# Changelogs other tools wrote: semantic-release heads a major release with `#`, standard-version a patch
+# release with `###`; the new section still goes above the newest release and the rest stays as it was.
+SEMANTIC_RELEASE = ("# [2.0.0](https://github.com/o/r/compare/v1.1.0...v2.0.0) (2026-01-02)\n\n\n"
+                    "### Features\n\n* x ([abc1234](https://github.com/o/r/commit/abc1234))\n\n"
+                    "## [1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0) (2026-01-01)\n\n\n"
+                    "### Features\n\n* y\n")
+STANDARD_VERSION = ("# Changelog\n\nAll notable changes to this project will be documented in this file.\n\n"
+                    "### [1.0.1](https://github.com/o/r/compare/v1.0.0...v1.0.1) (2026-01-02)\n\n"
+                    "### Bug Fixes\n\n* z\n\n"
+                    "## [1.0.0](https://github.com/o/r/compare/v0.9.0...v1.0.0) (2026-01-01)\n\n### Features\n\n* w\n")
+
+
+@pytest.mark.parametrize(("existing", "newest"), [
+    (SEMANTIC_RELEASE, "# [2.0.0]"),
+    (STANDARD_VERSION, "### [1.0.1]"),
+    ("# Changelog\n\n### v2.0.0 (2026-01-02)\n\n- z\n\n## 1.0.0\n", "### v2.0.0"),
+])
+def test_the_new_section_goes_above_the_newest_release_whatever_its_heading_level(existing: str, newest: str) -> None:
+    updated = update(existing, section("2.0.1", "fix: a"), "2.0.1")
+    assert updated.index("## [2.0.1]") < updated.index(newest)
+    assert updated.endswith(existing[existing.index(newest):])
+
+
+def test_a_replaced_section_ends_at_the_next_release_whatever_its_heading_level() -> None:
+    existing = STANDARD_VERSION.replace("### [1.0.1]", "## [1.1.0] - 2026-01-03\n\n- old (1234567)\n\n### [1.0.1]")
+    updated = update(existing, section("1.1.0", "feat: again"), "1.1.0")
+    assert "again" in updated and "old" not in updated
+    assert updated.endswith(STANDARD_VERSION[STANDARD_VERSION.index("### [1.0.1]"):])
+
+
 @pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
 def test_a_breaking_note_over_several_lines_stays_one_list_item(template: str) -> None:
     release = notes("2.0.0", "feat: x\n\nBREAKING CHANGE: the API changed:\n- removed a\n- removed b")
