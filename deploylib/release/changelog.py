@@ -202,9 +202,12 @@ _RELEASE = re.compile(r"^(?:## |#{1,3}[ \t]+\[?v?\d+\.\d+\.\d+)", re.MULTILINE)
 _UNRELEASED = re.compile(r"^## \[?unreleased(?:\]\([^)\r\n]*\)|\])?(?=[ \t]|\r?$)[^\n]*$", re.MULTILINE | re.IGNORECASE)
 
 
-def _version_heading(version: str) -> re.Pattern[str]:
-    """`## [1.2.0]…` or `## 1.2.0 …`, never `## [1.2.0-rc.1]` (a prerelease is a section of its own)."""
-    return re.compile(rf"^## \[?{re.escape(version)}(?:\](?!\S)|\]\(|(?=[ \t(]|\r?$))", re.MULTILINE)
+def _version_heading(version: str, as_other_tools_write_it: bool = False) -> re.Pattern[str]:
+    """`## [1.2.0]…` or `## 1.2.0 …` (what a template must render), never `## [1.2.0-rc.1]` (a prerelease is a
+    section of its own); `as_other_tools_write_it`: also with a `v` (`## v1.2.0`) or at level 1 or 3 (see
+    _RELEASE), as a changelog's existing sections may be headed."""
+    level, v = ("#{1,3}", "v?") if as_other_tools_write_it else ("##", "")
+    return re.compile(rf"^{level} \[?{v}{re.escape(version)}(?:\](?!\S)|\]\(|(?=[ \t(]|\r?$))", re.MULTILINE)
 
 
 def section_of(text: str, version: str) -> str:
@@ -251,7 +254,7 @@ def update(existing: str, rendered: str, version: str) -> str:
     newline = textfile.newline_of(existing)
     section = section.replace("\r\n", "\n").replace("\n", newline) + newline * 2
     ending = existing[len(existing.rstrip("\r\n")):]  # how the file ends, kept: even without a newline
-    old = _version_heading(version).search(existing)
+    old = _version_heading(version, as_other_tools_write_it=True).search(existing)
     if old:
         after = _RELEASE.search(existing, old.end())
         if after:

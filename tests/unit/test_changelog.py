@@ -65,6 +65,16 @@ def test_update_replaces_an_existing_section_instead_of_duplicating_it() -> None
     assert twice.endswith(OLD[OLD.index("## [1.0.0]"):])
 
 
+@pytest.mark.parametrize("heading", ["## v1.1.0 (2026-01-01)", "## [v1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0)",
+                                     "# [1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0) (2026-01-01)",
+                                     "### [1.1.0](https://github.com/o/r/compare/v1.0.0...v1.1.0) (2026-01-01)"])
+def test_a_section_another_tool_headed_is_replaced_not_duplicated(heading: str) -> None:
+    existing = f"# Changelog\n\n{heading}\n\n- old\n\n## [1.0.0] - 2026-01-01\n\n- first\n"
+    updated = update(existing, section("1.1.0", "feat: again"), "1.1.0")
+    assert "again" in updated and "- old" not in updated
+    assert updated.endswith("## [1.0.0] - 2026-01-01\n\n- first\n")
+
+
 def test_update_of_a_missing_file_is_the_whole_rendering() -> None:
     rendered = render("CHANGELOG.md.j2", None, releases=[notes()])
     assert update("", rendered, "1.1.0") == rendered
