@@ -8,7 +8,9 @@ follows the same rule, so feat, its revert and its reapplication in one release 
 
 A revert names what it undoes by sha ("This reverts commit <sha>." from `git revert`, or a
 `Refs: <sha>` footer under a conventional `revert:` header, as in Conventional Commits 1.0's
-example); when it names no sha (GitHub's "Revert" button, squash-merged), by the reverted header.
+example); when it names no sha (GitHub's "Revert" button, squash-merged), by the reverted header, or,
+when the pull request it reverts ("Reverts owner/repo#41", or the "(#41)" of the reverted header) was
+one squash merge read as several commits (parse_squash_bodies), by that pull request: all of them.
 Pure: commits in, commits out, newest first.
 """
 
@@ -22,6 +24,7 @@ from deploylib.release.versioning.commits import Commit, parse
 _REVERTED_SHA = re.compile(r"\bThis reverts commit ([0-9a-fA-F]{7,40})\b")
 _REFS_SHA = re.compile(r"^Refs:[ \t]*(.+)$", re.MULTILINE)
 _HEX = re.compile(r"[0-9a-fA-F]{7,40}")
+_REVERTS_PR = re.compile(r"^Reverts [\w.-]+/[\w.-]+#(\d+)[ \t]*$", re.MULTILINE)  # GitHub's revert PR body
 
 
 def without_cancelled(commits: Sequence[Commit]) -> list[Commit]:
@@ -59,7 +62,12 @@ def _targets(revert: Commit, commits: Sequence[Commit], index: int, cancelled: s
         return [j for j in older if commits[j].sha and commits[j].sha.lower().startswith(shas)]
     if not revert.reverts:
         return []
-    key = _key(parse(revert.reverts))
+    reverted = parse(revert.reverts)
+    prs = {pr for pr in (reverted.pr, *_REVERTS_PR.findall(revert.rest)) if pr}
+    same_pr = [j for j in older if commits[j].pr in prs] if prs else []
+    if same_pr and len({commits[j].sha for j in same_pr}) == 1:  # one squash merge, read as several commits
+        return same_pr
+    key = _key(reverted)
     return next(([j] for j in older if _key(commits[j]) == key), [])
 
 
