@@ -38,8 +38,11 @@ def newline_of(text: str) -> str:
 
 
 def conform(text: str, like: str) -> str:
-    """`text` (LF line endings, e.g. freshly rendered) with the line endings and BOM of `like`."""
+    """`text` (LF line endings, e.g. freshly rendered) with the line endings, BOM and missing final newline of
+    `like` (the file it replaces; "" for none, which leaves `text` as it is)."""
     text = text.removeprefix(BOM)
     if newline_of(like) == "\r\n":
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    if like and not like.endswith("\n"):
+        text = text.rstrip("\r\n")
     return (BOM if like.startswith(BOM) else "") + text

@@ -233,6 +233,16 @@ def test_the_release_commit_changes_only_the_version_lines_and_the_new_section_k
     assert "\n" not in changelog.replace("\r\n", "")
 
 
+def test_the_regenerated_changelog_keeps_crlf_and_the_missing_final_newline(app: Path) -> None:
+    release(app)
+    done = subprocess.run([sys.executable, "-m", "deploylib", "changelog", "--full"], cwd=app, capture_output=True,
+                          text=True, env=os.environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    changelog = (app / "CHANGELOG.md").read_bytes().decode()
+    assert changelog.startswith("# Changelog\r\n") and "\n" not in changelog.replace("\r\n", "")
+    assert "## [1.0.0] - " in changelog and not changelog.endswith("\n")
+
+
 def test_running_the_release_again_runs_nothing(app: Path) -> None:
     release(app)
     assert run_doit(app, "release").stdout.splitlines() == ["-- gate", "-- build", "-- release"]
