@@ -117,6 +117,7 @@ _ANY_MARK = re.compile(r"[\\*\[\]<>&~_`]")
 # The group is the character (or fence) whose escape leaves the line ordinary text.
 _BLOCK_START = re.compile(r"^[ \t]{0,3}(?:(#)#{0,5}(?=[ \t]|$)|([-+])(?=[ \t]|$)|([-=])[-=]*[ \t]*$"
                           r"|\d{1,9}([.)])(?=[ \t]|$)|(`{3,}))", re.MULTILINE)
+_BLOCK_FIRST = frozenset("#-+=`0123456789 \t")  # how a one-line text that _BLOCK_START matches can begin
 
 
 def markdown_text(text: str) -> str:
@@ -125,7 +126,7 @@ def markdown_text(text: str) -> str:
     like a heading, a list item, a rule or a code fence (`# of retries`, a breaking-change note's
     `- removed a`) stays text inside its list item. Code spans (`x`) are kept, since a subject's
     backticks mean code."""
-    if not _ANY_MARK.search(text) and not _BLOCK_START.search(text):  # most subjects: nothing to escape
+    if not _ANY_MARK.search(text) and text[:1] not in _BLOCK_FIRST and "\n" not in text:  # most subjects
         return text
     parts, last = [], 0
     for span in _CODE_SPAN.finditer(text):
