@@ -11,7 +11,8 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
     forge        a forge is configured, or a gate asks one: it can be used (GitHub: GITHUB_TOKEN or GH_TOKEN
                  is set; Forge.problem, no network)
     targets      each environment's target can be used: its folder writable, its remote path, programs and
-                 files present (Target.problem; nothing is changed and no network is used)
+                 files present (Target.problem; nothing is changed and no network is used), and no two
+                 environments go live in the same place (Target.places)
 """
 
 from __future__ import annotations
@@ -64,11 +65,19 @@ def preflight(ws: Workspace) -> None:
             raise ConfigError(f"{name}: {', '.join(asks)} needs {cls.label}, but {problem}. Nothing was tagged or "
                               "pushed; fix this and run again.")
         checked.append(f"{cls.label} access")
+    seen: dict[str, str] = {}  # a place an environment's target goes live in -> that environment
     for env in ws.config.environments.values():
-        problem = open_target(env, ws.app).problem()
+        target = open_target(env, ws.app)
+        problem = target.problem()
         if problem:
             raise ConfigError(f"{name}: [environments.{env.name}] target: {problem}. Nothing was tagged or pushed; "
                               "fix the target and run again.")
+        for place in sorted(target.places()):
+            other = seen.setdefault(place, env.name)
+            if other != env.name:
+                raise ConfigError(f"{name}: [environments.{other}] and [environments.{env.name}] both go live in "
+                                  f"{place}, so a deploy to one would replace what the other serves, without its "
+                                  "confirmation. Nothing was tagged or pushed; give each environment its own target.")
     if ws.config.environments:
         checked.append("targets")
     report.stage(report.OK, "preflight", ", ".join(checked))

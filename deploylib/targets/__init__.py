@@ -94,7 +94,8 @@ def _answers() -> dict[str, Answer]:
         return types, due, items
 
     text, holder = one((str,), "a str"), one((LockHolder, type(None)), "a LockHolder or None")
-    return {"describe": text, "problem": text, "live": one((Release, type(None)), "a Release or None"),
+    return {"describe": text, "problem": text, "places": one((frozenset,), "a frozenset", (str,)),
+            "live": one((Release, type(None)), "a Release or None"),
             "releases": one((list,), "a list", (Release,)), "kept": one((Kept,), "a Kept"),
             "deploy": one((Release,), "a Release"), "cleanup": one((list,), "a list", (str,)),
             "parts": one((tuple,), "a tuple", (Batch,)), "busy": holder, "unlock": holder,

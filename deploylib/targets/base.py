@@ -135,6 +135,13 @@ class Target(ABC):
         The preflight asks every target before the gate, so a run that cannot deploy writes nothing."""
         return ""
 
+    def places(self) -> frozenset[str]:
+        """Where this target's releases go live, each as a string no two environments may share (a folder's
+        real path, a remote's branch, a host's folder); empty when it cannot tell (a command target's
+        script may choose by DEPLOY_ENVIRONMENT). The preflight refuses two environments that share one:
+        a deploy to one would replace what the other serves, without the other's confirmation."""
+        return frozenset()
+
     @classmethod
     def url_hint(cls, options: Any) -> str:
         """How to set a missing `url` for these options, as the end of a sentence: "Add it, e.g. url = …"."""

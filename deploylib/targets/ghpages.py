@@ -119,6 +119,10 @@ class PagesTarget(Target):
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
 
+    def places(self) -> frozenset[str]:
+        remote = self.remote if looks_remote(self.remote) else str(Path(self.remote).resolve())
+        return frozenset({f"branch {self.options.branch} of {remote}"})
+
     @classmethod
     def url_hint(cls, options: PagesOptions) -> str:
         if options.cname:

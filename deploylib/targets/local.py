@@ -49,6 +49,9 @@ class LocalTarget(Target):
     def describe(self) -> str:
         return f"local directory {self.base}"
 
+    def places(self) -> frozenset[str]:
+        return frozenset({f"local directory {self.base.resolve()}"})
+
     def problem(self) -> str:
         """Whether the nearest existing folder of `path` is one this user may write to and enter (access(2))."""
         existing = next(folder for folder in (self.base, *self.base.parents) if folder.exists())

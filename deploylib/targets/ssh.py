@@ -326,6 +326,10 @@ class SshTarget(Target):
             return f'ssh_config = "{self.options.ssh_config}" does not exist ({self.root / self.options.ssh_config})'
         return next((problem for host in self.hosts if (problem := host.endpoint.config_problem())), "")
 
+    def places(self) -> frozenset[str]:
+        return frozenset(f"{h.path} on {h.endpoint.address}{f' port {h.endpoint.port}' if h.endpoint.port else ''}"
+                         for h in self.hosts)
+
     def describe(self) -> str:
         paths = {h.path for h in self.hosts}
         where = f":{paths.pop()}" if len(paths) == 1 else ""

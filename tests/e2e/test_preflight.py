@@ -66,6 +66,30 @@ def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
 
 
+@pytest.mark.parametrize(("test_target", "place"), [
+    ('{ type = "local", path = "../live" }', "local directory"),
+    ('{ type = "local", path = "site/../../live" }', "local directory"),  # another spelling of the same folder
+    ('{ type = "local", path = "../link-to-live" }', "local directory"),  # a link to it
+], ids=["same-path", "same-folder-spelled-otherwise", "link-to-it"])
+def test_two_environments_going_live_in_one_place_stop_with_exit_3_before_anything_is_written(
+        tmp_path: Path, test_target: str, place: str) -> None:
+    (tmp_path / "live").mkdir()
+    (tmp_path / "link-to-live").symlink_to(tmp_path / "live")
+    repo = make_repo(tmp_path / "site", CONFIG + f"""
+[environments.test]
+target = {test_target}
+confirm = false
+[[environments.test.checks]]
+path = "/"
+""")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, "deploy:test")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"[environments.production] and [environments.test] both go live in {place} {tmp_path / 'live'}" in \
+        result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+
+
 @pytest.mark.parametrize("command", [
     ["deploy:staging"], ["validate:staging"], ["rollback", "--env", "staging"], ["history", "--env", "staging"],
     ["promote", "--env", "staging"], ["hotfix", "--env", "staging"],
