@@ -133,10 +133,14 @@ def set_pyproject(text: str, version: str) -> str:
 
 def set_pattern(text: str, pattern: str, version: str) -> str:
     """Every match of `pattern` holding the version its first match holds gets `version`. `{version}`
-    matches a SemVer 2.0 version (prerelease and build metadata included); the rest of `pattern` is
-    literal text. Raises ValueError when nothing matches."""
+    matches a SemVer 2.0 version (prerelease and build metadata included), and when it ends the pattern, a
+    whole version token only (never the start of "1.0.0.1"); the rest of `pattern` is literal text. Raises
+    ValueError when nothing matches."""
     before, _, after = pattern.partition("{version}")
-    regex = re.compile(re.escape(before) + f"({_SEMVER})" + re.escape(after))
+    # With nothing after {version} in the pattern, the version must end where a version token ends: not in
+    # the middle of "1.0.0.1" or "1.0.0a" (a "." or "-" then a space or the line's end still ends it).
+    end = "" if after else r"(?![0-9A-Za-z]|[.+-][0-9A-Za-z])"
+    regex = re.compile(re.escape(before) + f"({_SEMVER}){end}" + re.escape(after))
     matches = list(regex.finditer(text))
     if not matches:
         raise ValueError(f"does not contain the pattern {pattern!r} with a version in it")

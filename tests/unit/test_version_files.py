@@ -58,6 +58,10 @@ def test_pyproject_with_a_dynamic_version_is_an_error() -> None:
     ('__version__ = "1.4.0"\n', '__version__ = "{version}"', '__version__ = "1.5.0-rc.1"\n'),
     ("VERSION=1.4.0-beta.2+exp.sha.5114f85\n", "VERSION={version}", "VERSION=1.5.0-rc.1\n"),
     ('a = "1.4.0"\nversion: 1.4.0\n', "version: {version}", 'a = "1.4.0"\nversion: 1.5.0-rc.1\n'),
+    ("image: app:1.0.0.1\nimage: app:1.4.0\n", "image: app:{version}", "image: app:1.0.0.1\nimage: app:1.5.0-rc.1\n"),
+    ("image: app:1.4.0a\nimage: app:1.4.0\n", "image: app:{version}", "image: app:1.4.0a\nimage: app:1.5.0-rc.1\n"),
+    ("Released as 1.4.0.\n", "Released as {version}", "Released as 1.5.0-rc.1.\n"),
+    ("tag 1.4.0-\n", "tag {version}", "tag 1.5.0-rc.1-\n"),
 ])
 def test_a_pattern_replaces_the_version_it_surrounds(text: str, pattern: str, expected: str) -> None:
     assert set_pattern(text, pattern, "1.5.0-rc.1") == expected
