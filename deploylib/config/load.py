@@ -362,8 +362,13 @@ def _one_forge(release: ReleaseConfig, ctx: Where) -> ReleaseConfig:
 
 
 def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> EnvironmentConfig:
-    """The environment with checks this machine can run. A user's check that cannot run (a browser check and
-    no browser) is a configuration error now, not a failed deploy later; the demo leaves it out and says why."""
+    """The environment with checks this machine can run. A check whose keys conflict (Check.conflict), or a
+    user's check that cannot run (a browser check and no browser), is a configuration error now, not a failed
+    deploy later; the demo leaves a check that cannot run out and says why."""
+    for index, check in enumerate(env.checks):
+        conflict = _conflict(check, ctx, f"{where}.checks[{index}]", "check kind")
+        if conflict:
+            raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({check.label}) {conflict}")
     lacking = {index: why for index, check in enumerate(env.checks) if (why := _unavailable(check, ctx, where, index))}
     if lacking and not demo:
         index, why = next(iter(lacking.items()))
@@ -399,16 +404,16 @@ def _unavailable(check: Check, ctx: Where, where: str, index: int) -> str:
     return contained(blame, "unavailable", check.unavailable, answer=((str,), "a str", ()))
 
 
-def _conflict(options: Any, ctx: Where, index: int) -> str:
-    """`options.conflict()` of the notifier `[[notify]]` number `index`; one that raises or answers no str (a bug
-    in that notifier) is a ConfigError naming its options' class."""
+def _conflict(options: Any, ctx: Where, section: str, kind_word: str) -> str:
+    """`options.conflict()`, a rule across the keys of the table `section` (a notifier's or a check's); one
+    that raises or answers no str (a bug in that kind) is a ConfigError naming its class."""
     from deploylib.plugins import contained, fault  # imported already by the registries: no cost
 
     def blame(operation: str, err: Exception) -> ConfigError:
         kind = f"{type(options).__module__}.{type(options).__qualname__}"
-        return ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] ({kind}): asked whether its keys "
-                           f"conflict ({operation}), {fault(err)}. This is a bug in that notifier; report it to its "
-                           "authors, or use another type.")
+        return ConfigError(f"{ctx.file}: [{ctx.section(section)}] ({kind}): asked whether its keys conflict "
+                           f"({operation}), {fault(err)}. This is a bug in that {kind_word}; report it to its "
+                           "authors, or use another one.")
 
     conflict: str = contained(blame, "conflict", options.conflict, answer=((str,), "a str", ()))
     return conflict
@@ -431,7 +436,7 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):
-        conflict = _conflict(notifier.options, ctx, index)
+        conflict = _conflict(notifier.options, ctx, f"notify[{index}]", "notifier")
         if conflict:
             raise ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] {conflict}")
     gate = config.gate

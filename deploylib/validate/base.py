@@ -121,6 +121,12 @@ class Check(ABC):
         nothing. Asked when the configuration is loaded, so it must be cheap and import nothing heavy."""
         return ""
 
+    def conflict(self) -> str:
+        """A rule across this check's own keys that its values break, so that it could never pass, as the
+        rest of a sentence naming the keys and the fix ("" when none): asked when the configuration is
+        loaded, so such a check is refused before it can roll a good release back."""
+        return ""
+
     def result(self, verdict: Verdict, expected: str, seen: str, seconds: float, **details: Any) -> CheckResult:
         """A CheckResult labelled and graded as this check: `seconds` is the attempt's wall time; `details`
         (JSON-serialisable values) go to reports and incidents."""

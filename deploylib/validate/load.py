@@ -108,6 +108,18 @@ class LoadCheck(Check):
     def describe(self) -> str:
         return f"load {', '.join(self.paths)}"
 
+    def conflict(self) -> str:
+        """The error counter needs both where to read it and which one it is."""
+        if self.prometheus_metric and not self.prometheus_url:
+            return (f'prometheus_metric = "{self.prometheus_metric}" is set without prometheus_url, so the counter '
+                    'could never be read and the check would always be inconclusive. Add where to read it, e.g. '
+                    'prometheus_url = "/metrics".')
+        if self.prometheus_url and not self.prometheus_metric:
+            return (f'prometheus_url = "{self.prometheus_url}" is set without prometheus_metric, so nothing would be '
+                    'read there. Name the error counter, e.g. prometheus_metric = "errors_total", or remove '
+                    "prometheus_url.")
+        return ""
+
     def expectation(self) -> str:
         parts = [f"errors ≤ {self.max_error_rate:g} % of {self.requests}"]
         parts += [f"p95 ≤ {self.p95_ms} ms"] if self.p95_ms else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,21 @@ class SmokeCheck(Expectations, Check):
 
     def describe(self) -> str:
         return self.path if self.method == "GET" else f"{self.method} {self.path}"
+
+    def conflict(self) -> str:
+        """Body expectations on an answer that has no body (RFC 9110 §9.3.2 HEAD, §15.3.5 204, §15.4.5 304)."""
+        if self.method == "HEAD":
+            why = 'method = "HEAD" is answered without a body'
+        elif self.status in (204, 304):
+            why = f"status = {self.status} is an answer without a body"
+        else:
+            return ""
+        wanted = [key for key, unmet in (("contains", bool(self.contains)), ("json", bool(self.json)),
+                                         ("regex", bool(self.regex) and re.search(self.regex, "") is None)) if unmet]
+        if not wanted:
+            return ""
+        return (f"{why}, so {' and '.join(wanted)} could never be met and the check would always fail. Drop "
+                f"{'it' if len(wanted) == 1 else 'them'}, or check a GET answered with a body.")
 
     def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         seen = observe(session, self.method, url_for(base_url, self.path), self.timeout_s, self.verify_tls,

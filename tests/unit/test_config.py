@@ -185,6 +185,14 @@ def test_asking_for_an_unknown_environment_lists_the_known_ones() -> None:
      ["not json:PATH, header:NAME or regex:PATTERN"]),
     ({"checks": [{"kind": "load", "requests": 0}]}, ["requests = 0", "between 1 and 100000"]),
     ({"checks": [{"kind": "load", "prometheus_metric": "bad metric"}]}, ["is not a metric"]),
+    ({"checks": [{"path": "/", "method": "HEAD", "contains": "Welcome"}]},
+     ['(HEAD /) method = "HEAD" is answered without a body, so contains could never be met']),
+    ({"checks": [{"path": "/", "status": 204, "json": {"ok": True}, "regex": "^up$"}]},
+     ["status = 204 is an answer without a body, so json and regex could never be met"]),
+    ({"checks": [{"kind": "load", "paths": ["/"], "prometheus_metric": "errors_total"}]},
+     ['prometheus_metric = "errors_total" is set without prometheus_url']),
+    ({"checks": [{"kind": "load", "paths": ["/"], "prometheus_url": "/metrics"}]},
+     ['prometheus_url = "/metrics" is set without prometheus_metric']),
     ({"checks": [{"path": "/", "severity": "fatal"}]}, ['severity = "fatal"', "is not critical or minor"]),
     ({"validation": {"interval_s": -5}}, ["[environments.prod.validation] interval_s = -5",
                                           "must be between 0 and 86400"]),
@@ -196,6 +204,15 @@ def test_validation_mistakes_are_named(env_extra: dict, fragments: list[str]) ->
     message = error_of({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, **env_extra}}})
     for fragment in fragments:
         assert fragment in message
+
+
+@pytest.mark.parametrize("check", [
+    {"path": "/", "method": "HEAD"}, {"path": "/", "method": "HEAD", "not_contains": "Traceback", "regex": ".*"},
+    {"path": "/", "status": 304}, {"path": "/", "status": 201, "contains": "created"},
+    {"kind": "load", "paths": ["/"], "prometheus_url": "/metrics", "prometheus_metric": "errors_total"},
+], ids=["head", "head-with-what-an-empty-body-meets", "304", "201-with-a-body", "load-with-its-counter"])
+def test_checks_whose_keys_can_all_be_met_load(check: dict) -> None:
+    assert load({"build": {"command": "make"}, "environments": {"prod": {**MINIMAL_ENV, "checks": [check]}}})
 
 
 @pytest.mark.parametrize(("notify", "fragment"), [
