@@ -108,25 +108,22 @@ def test_live_is_read_back_from_the_tip(tmp_path: Path, remote: Path) -> None:
     assert live is not None and (live.version, live.digest, live.commit) == ("1.0.0", artifact.digest, "commit1.0.0")
 
 
-def test_a_lost_cache_is_fetched_again_and_the_next_publish_builds_on_the_tip(tmp_path: Path, remote: Path) -> None:
-    target = pages(tmp_path)
-    publish(target, site(tmp_path, "1.0.0", FILES))
-    first = branch(remote, "rev-parse", "gh-pages")
+def lose_the_cache(target: PagesTarget) -> None:
     shutil.rmtree(target.cache)  # its records stay: only git's objects and refs are gone
-    again = pages(tmp_path)
-    with again.lock(LockHolder.me("deploy", "1.0.1"), 0):
-        live = again.live()
-        assert live is not None and live.version == "1.0.0"
-        publish(again, site(tmp_path, "1.0.1", FILES | {"index.html": "home v2"}))
-    assert branch(remote, "rev-parse", "gh-pages^") == first
 
 
-def test_a_cache_that_lost_its_objects_but_kept_its_refs_is_fetched_again(tmp_path: Path, remote: Path) -> None:
-    target = pages(tmp_path)
-    publish(target, site(tmp_path, "1.0.0", FILES))
-    first = branch(remote, "rev-parse", "gh-pages")
+def lose_the_objects(target: PagesTarget) -> None:
     for packed in (target.cache / "objects" / "pack").iterdir():  # e.g. removed to free space: refs/ name them still
         packed.unlink()
+
+
+@pytest.mark.parametrize("loss", [lose_the_cache, lose_the_objects], ids=["cache", "objects-but-not-refs"])
+def test_a_lost_cache_is_fetched_again_and_the_next_publish_builds_on_the_tip(
+        tmp_path: Path, remote: Path, loss: Callable[[PagesTarget], None]) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    first = branch(remote, "rev-parse", "gh-pages")
+    loss(target)
     again = pages(tmp_path)
     with again.lock(LockHolder.me("deploy", "1.0.1"), 0):
         live = again.live()
