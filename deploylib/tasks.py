@@ -508,6 +508,9 @@ def _history(ws: Workspace) -> dict[str, Any]:
             report.stage(report.WARN, "demo", ws.demo_notice)
         if env:
             ws.config.environment(env)
+        if limit < 0:  # SQLite would read a negative LIMIT as none at all
+            raise ConfigError(f"doit history --limit {limit}: give how many entries to show, 0 or more. "
+                              "Nothing was read.")
         report.history(ws.ledger.entries(env, limit), as_json)
 
     return {"basename": "history", "doc": "List recorded deploys, validations and rollbacks, newest first",

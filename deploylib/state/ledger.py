@@ -46,6 +46,7 @@ CREATE INDEX IF NOT EXISTS entries_env ON entries (environment, action, status);
 _MARKED_BAD = ("action = 'validate' AND status = 'failed' AND json_extract(details, '$.during') IN "
                "('deploy', 'recovery')")
 
+_SQLITE_MAX = 2**63 - 1  # a larger Python int cannot be bound to a query (OverflowError)
 _COLUMNS = ("id, action, environment, version, digest, commit_sha, status, started_at, finished_at, duration, actor, "
             "details")
 
@@ -154,13 +155,14 @@ class Ledger:
                 if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]
 
     def entries(self, environment: str = "", limit: int = 50) -> list[LedgerEntry]:
-        """The latest `limit` rows of `environment` ("" for every environment), newest first; [] when the
-        ledger does not exist yet (nothing is created)."""
+        """The latest `limit` rows (0 or more; more than SQLite's largest integer, 2**63 - 1, is every row) of
+        `environment` ("" for every environment), newest first; [] when the ledger does not exist yet (nothing
+        is created)."""
         if not self.path.exists():
             return []
         where, args = ("WHERE environment = ?", [environment]) if environment else ("", [])
         return [_entry(row) for row in self._select(f"SELECT {_COLUMNS} FROM entries {where} ORDER BY id DESC "
-                                                     "LIMIT ?", [*args, limit])]
+                                                     "LIMIT ?", [*args, min(limit, _SQLITE_MAX)])]
 
     def _select(self, query: str, args: list[Any]) -> list[tuple[Any, ...]]:
         """Rows of a query; on a read-only state folder SQLite still reads the file as it is."""

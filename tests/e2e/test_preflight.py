@@ -105,6 +105,16 @@ def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(
     nothing_written(repo)
 
 
+@pytest.mark.parametrize("limit", ["-1", "-99999999999"])
+@pytest.mark.parametrize("as_json", [[], ["--json"]], ids=["table", "json"])
+def test_a_history_limit_below_zero_is_exit_3_naming_it(tmp_path: Path, limit: str, as_json: list[str]) -> None:
+    repo = make_repo(tmp_path / "site", CONFIG)
+    result = run_doit(repo, "history", *as_json, "--limit", limit)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"--limit {limit}" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ("" if as_json else ".  history\n")  # no JSON that would read as an empty history
+
+
 def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "site", LOCAL)
     with_origin(repo)

@@ -33,6 +33,13 @@ def test_entries_come_newest_first_and_filter_by_environment(tmp_path: Path) -> 
     assert [e.id for e in ledger.entries("test")] == [3, 1]
 
 
+def test_a_limit_beyond_sqlites_integers_gives_every_entry(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    for version in ("1", "2"):
+        ledger.finish(ledger.start("deploy", "test", version, "d", "c", "a"), "succeeded")
+    assert [e.version for e in ledger.entries(limit=10**24)] == ["2", "1"]  # `doit history --limit 1e24`'s digits
+
+
 def test_rows_left_running_by_a_dead_process_are_marked_interrupted(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     ledger.start("deploy", "production", "1", "d", "c", "a")
