@@ -16,7 +16,7 @@ from typing import Any
 
 import semver
 
-from deploylib.init.survey import Survey
+from deploylib.init.survey import HUGO_CONFIGS, Survey
 
 _SEMVER = r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
 # A release tag: a version after a prefix ending in neither a digit nor a dot (`v`, `web-v`, `release-`, `V`,
@@ -34,7 +34,7 @@ _OUTPUT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "Eleventy": ((".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs"), "output"),
     "Next.js static export": (("next.config.js", "next.config.mjs", "next.config.ts"), "distDir"),
     "MkDocs": (("mkdocs.yml", "mkdocs.yaml"), "site_dir"),
-    "Hugo": (("hugo.toml", "hugo.yaml", "hugo.json", "config.toml"), "publishDir"),
+    "Hugo": (HUGO_CONFIGS, "publishDir"),
     "Jekyll": (("_config.yml",), "destination"),
 }
 _OUTPUT_FLAGS = {"Vite": "--outDir", "Astro": "--outDir", "Eleventy": "--output"}
@@ -277,8 +277,10 @@ def _workspace_site(facts: Survey, root: Site) -> Site | None:
 def _generator_site(facts: Survey) -> Site | None:
     """A static-site generator's site (Hugo, Jekyll, MkDocs, Sphinx), or None."""
     has = facts.present.__contains__
-    if has("hugo.toml") or has("hugo.yaml") or has("hugo.json") or (
-            has("config.toml") and (has("archetypes") or (has("layouts") and has("content")))):
+    # hugo.* and the config/_default/ folder are Hugo's own; a config.* at the root is any tool's, so Hugo's
+    # folders must be there too
+    hugo_folders = has("archetypes") or (has("layouts") and has("content"))
+    if any(has(name) and (name.startswith(("hugo.", "config/")) or hugo_folders) for name in HUGO_CONFIGS):
         return Site("Hugo", "hugo --minify", "public", "", "")
     if has("_config.yml"):
         # a Gemfile means Bundler holds Jekyll, named or through github-pages or a theme's gemspec

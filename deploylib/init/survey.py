@@ -10,19 +10,22 @@ from typing import Any
 
 from deploylib.git import git_run
 
+# Every file Hugo reads its configuration from, in the order init looks for publishDir: hugo.* before the older
+# config.*, the root before the configuration folder config/_default/ (gohugo.io, "Configure Hugo").
+HUGO_CONFIGS = tuple(f"{folder}{name}.{ext}" for folder in ("", "config/_default/") for name in ("hugo", "config")
+                     for ext in ("toml", "yaml", "yml", "json"))
 # Files whose presence says which tool builds the site (detect.py reads their names, and a few their text).
 MARKERS = ("package.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "bun.lockb", "package-lock.json",
            "next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts",
            "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
            ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
            "mkdocs.yml", "mkdocs.yaml", "docs/conf.py", "docs/source/conf.py", "conf.py",
-           "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "archetypes", "layouts", "content",
+           *HUGO_CONFIGS, "archetypes", "layouts", "content",
            "_config.yml", "Gemfile", "pyproject.toml", "pnpm-workspace.yaml")
 READ = ("next.config.js", "next.config.mjs", "next.config.ts", "svelte.config.js", "svelte.config.ts",
         "astro.config.mjs", "astro.config.ts", "vite.config.js", "vite.config.ts", "vite.config.mjs",
         ".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs",
-        "mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "_config.yml",
-        "pnpm-workspace.yaml")
+        "mkdocs.yml", "mkdocs.yaml", *HUGO_CONFIGS, "_config.yml", "pnpm-workspace.yaml")
 MAX_WORKSPACES = 200  # package.json files read from a monorepo's workspaces; beyond that it is not one site
 OUTPUTS = ("dist", "build", "out", "_site", "site", "public", "docs/_build/html", "_build/html")
 

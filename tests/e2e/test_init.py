@@ -47,6 +47,8 @@ SKELETONS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                {"command": "sphinx-build -b html docs docs/_build/html", "output": "docs/_build/html"}),
     "hugo": ({"hugo.toml": "title = 'x'\n", "content/_index.md": "Hi"},
              {"command": "hugo --minify", "output": "public"}),
+    "hugo-config-folder": ({"config/_default/hugo.yaml": "publishDir: docs\n", "content/_index.md": "Hi"},
+                           {"command": "hugo --minify", "output": "docs"}),
     "jekyll": ({"_config.yml": "title: x\n", "Gemfile": 'gem "jekyll"\n', "index.md": "# Hi"},
                {"command": "bundle exec jekyll build", "output": "_site"}),
     "vite-out-dir": ({"package.json": package("vite", "typescript", build="tsc && vite build"),

@@ -137,6 +137,14 @@ def test_the_pages_url(repository: str, cname: str, expected: str) -> None:
      "docs/_build/html"),
     (facts("hugo.toml"), "Hugo", "hugo --minify", "public"),
     (facts("config.toml", "archetypes"), "Hugo", "hugo --minify", "public"),
+    # every name Hugo reads its configuration from: hugo.* and config.* in toml, yaml, yml, json, at the root or
+    # in its configuration folder config/_default/ (Hugo's "Configure Hugo": configuration file and directory)
+    (facts("hugo.yml"), "Hugo", "hugo --minify", "public"),
+    (facts("config.yaml", "archetypes"), "Hugo", "hugo --minify", "public"),
+    (facts("config.yml", "layouts", "content"), "Hugo", "hugo --minify", "public"),
+    (facts("config.json", "archetypes"), "Hugo", "hugo --minify", "public"),
+    (facts("config/_default/hugo.toml", "content"), "Hugo", "hugo --minify", "public"),
+    (facts("config/_default/config.yaml", "content"), "Hugo", "hugo --minify", "public"),
     (facts("_config.yml", "Gemfile", texts={"Gemfile": 'gem "jekyll", "~> 4.3"'}), "Jekyll",
      "bundle exec jekyll build", "_site"),
     (facts("_config.yml"), "Jekyll", "jekyll build", "_site"),
@@ -184,6 +192,11 @@ def test_a_package_json_without_a_known_framework_gives_way_to_the_site_generato
     assert not any("no known framework" in note for note in site.notes)
 
 
+@pytest.mark.parametrize("name", ["config.yaml", "config.yml", "config.json"])
+def test_a_config_file_alone_is_not_a_hugo_site(name: str) -> None:
+    assert detect_site(facts(name)).framework == ""  # without Hugo's folders, any tool's configuration
+
+
 def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> None:
     site = detect_site(facts("package.json", "mkdocs.yml", package=npm(build="ts-node tools/build")))
     assert any('"npm run build && mkdocs build --strict"' in note for note in site.notes)
@@ -202,6 +215,11 @@ def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> 
     (facts("hugo.yaml", texts={"hugo.yaml": "publishDir: dist\n"}), "dist", "publishDir in hugo.yaml"),
     (facts("hugo.json", texts={"hugo.json": '{\n  "publishDir": "www",\n  "title": "x"\n}\n'}), "www",
      "publishDir in hugo.json"),
+    (facts("hugo.yml", texts={"hugo.yml": "publishDir: docs\n"}), "docs", "publishDir in hugo.yml"),
+    (facts("config.yaml", "archetypes", texts={"config.yaml": "baseURL: /\npublishDir: out\n"}), "out",
+     "publishDir in config.yaml"),
+    (facts("config/_default/hugo.toml", texts={"config/_default/hugo.toml": "publishDir = 'docs'\n"}), "docs",
+     "publishDir in config/_default/hugo.toml"),
     (facts("_config.yml", texts={"_config.yml": "title: x\ndestination: ./docs\n"}), "docs",
      "destination in _config.yml"),
     (facts("package.json", "vite.config.ts", package=npm("vite", build="tsc && vite build"),
