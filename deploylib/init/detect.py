@@ -10,6 +10,7 @@ Next.js static export (`output: 'export'`) `out`, Eleventy `_site`, SvelteKit wi
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -180,26 +181,60 @@ def _site(facts: Survey) -> Site:
 def _configured_output(site: Site, facts: Survey) -> Site:
     """`site` with the output folder its tool's configuration sets instead of the default: the build script's
     flag (`vite build --outDir build`) first, as the command line overrides the file, then the file's key. A key
-    set to something other than a literal (`outDir: resolve(__dirname, "build")`) is named in a note."""
+    set to something other than a literal (`outDir: resolve(__dirname, "build")`) is named in a note. Vite's
+    folder is then put under its project root (see `_under_vite_root`)."""
+    script = _build_script(facts.package) if site.build.endswith(" run build") else ""
+    site = _output_setting(site, facts, script)
+    return _under_vite_root(site, facts, script) if site.framework == "Vite" else site
+
+
+def _output_setting(site: Site, facts: Survey, script: str) -> Site:
     files, key = _OUTPUT_KEYS.get(site.framework, ((), ""))
     flag = _OUTPUT_FLAGS.get(site.framework, "")
-    script = _build_script(facts.package) if site.build.endswith(" run build") else ""
     found = re.search(rf"(?:^|\s){flag}[= ]([^\s;&|]+)", script) if flag else None
     if found:
         return replace(site, output=_folder(found.group(1)), output_from=f"{flag} in package.json's build script")
     for name in files:
-        value = _key_value(facts.texts.get(name, ""), key, yaml=name.endswith((".yml", ".yaml")))
-        if value is None:
-            continue
-        # a literal: a quoted string without interpolation, or YAML's plain scalar of path characters
-        literal = re.fullmatch(r"""(['"`])([^'"`$]+)\1""", value) or (
-            re.fullmatch(r"()([\w.~/-]+)", value) if name.endswith((".yml", ".yaml")) else None)
-        folder = _folder(literal.group(2)) if literal else ""
-        if folder:
-            return replace(site, output=folder, output_from=f"{key} in {name}")
-        return replace(site, notes=(*site.notes, f"{name} sets {key} to {value}, which init cannot read: set output "
-                                                 "to the folder it names"))
+        value, readable = _literal(facts.texts.get(name, ""), key, name)
+        if readable:
+            return replace(site, output=readable, output_from=f"{key} in {name}")
+        if value is not None:
+            return replace(site, notes=(*site.notes, f"{name} sets {key} to {value}, which init cannot read: set "
+                                                     "output to the folder it names"))
     return site
+
+
+def _literal(text: str, key: str, name: str) -> tuple[str | None, str]:
+    """(the value `key` is set to in the file `name`'s `text`, as written, or None; the folder it names when it
+    is a literal: a quoted string without interpolation, or YAML's plain scalar of path characters, else "")."""
+    yaml = name.endswith((".yml", ".yaml"))
+    value = _key_value(text, key, yaml=yaml)
+    if value is None:
+        return None, ""
+    literal = re.fullmatch(r"""(['"`])([^'"`$]+)\1""", value) or (
+        re.fullmatch(r"()([\w.~/-]+)", value) if yaml else None)
+    return value, _folder(literal.group(2)) if literal else ""
+
+
+def _under_vite_root(site: Site, facts: Survey, script: str) -> Site:
+    """Vite resolves build.outDir (and its default, dist) against the project root: `vite build DIR` in the build
+    script, else `root` in vite.config.* (vite.dev, "Shared options: root"; "CLI: vite build [root]"), so
+    `root: 'src'` builds into src/dist, and with `outDir: '../dist'` into dist. A root init cannot read is
+    named in a note."""
+    found = re.search(r"(?:^|[\s;&|])vite build\s+([^\s;&|-][^\s;&|]*)", script)
+    root, where = (_folder(found.group(1)), "root in package.json's build script") if found else ("", "")
+    for name in _OUTPUT_KEYS["Vite"][0] if not found else ():
+        value, root = _literal(facts.texts.get(name, ""), "root", name)
+        if value is not None and not root:
+            return replace(site, notes=(*site.notes, f"{name} sets root to {value}, which init cannot read: set "
+                                                     f"output to {site.output}/ under the folder it names"))
+        if root:
+            where = f"root in {name}"
+            break
+    if not root or root == "." or site.output.startswith("/"):
+        return site
+    return replace(site, output=_folder(posixpath.normpath(f"{root}/{site.output}")),
+                   output_from=f"{site.output_from}, {where}" if site.output_from else where)
 
 
 def _build_script(package: dict[str, Any] | None) -> str:

@@ -233,6 +233,15 @@ def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> 
     (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build --outDir=www"),
            texts={"vite.config.ts": "build: { outDir: 'build' }"}), "www",
      "--outDir in package.json's build script"),  # the command line overrides the file
+    # Vite resolves outDir (dist by default) against its project root: `root` in vite.config.*, or `vite build DIR`
+    (facts("package.json", "vite.config.js", package=npm("vite", build="vite build"),
+           texts={"vite.config.js": "export default {\n  root: 'src',\n  build: { outDir: '../dist' },\n}\n"}),
+     "dist", "outDir in vite.config.js, root in vite.config.js"),
+    (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build"),
+           texts={"vite.config.ts": "export default defineConfig({ root: './web' })\n"}),
+     "web/dist", "root in vite.config.ts"),
+    (facts("package.json", package=npm("vite", build="vite build src --outDir public")), "src/public",
+     "--outDir in package.json's build script, root in package.json's build script"),
     (facts("package.json", "astro.config.mjs", package=npm("astro", build="astro build"),
            texts={"astro.config.mjs": "export default defineConfig({ outDir: './build' });"}), "build",
      "outDir in astro.config.mjs"),
