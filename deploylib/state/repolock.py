@@ -45,9 +45,10 @@ class RepoLock:
             return
         self.ws.ensure_state()
         lock = FileLock(self.ws.state / "repo.lock", lambda who: (
-            f"Another deploylib run is building or releasing {self.ws.app}: {who}. One run at a time builds and "
-            "releases a repository; wait for it to finish (or raise lock_wait_s in deploy.toml to wait longer), then "
-            "run the command again."))
+            f"Another deploylib run holds {self.ws.app}: {who}. A run keeps the repository from its first build or "
+            "release stage to its end, its deploys and their validation included, so that one run at a time builds "
+            "and releases it; wait for it to finish (or raise lock_wait_s in deploy.toml to wait longer), then run "
+            "the command again."))
         wait = max((env.lock_wait_s for env in self.ws.config.environments.values()), default=0.0)
         try:
             dead = self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))

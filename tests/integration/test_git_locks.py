@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.config.load import parse
+from deploylib.errors import LockHeld
 from deploylib.git import repo_state
 from deploylib.state.lock import LockHolder
 from deploylib.state.repolock import RepoLock
@@ -85,3 +86,20 @@ def test_a_run_that_ends_clears_its_name_so_a_name_left_is_a_killed_runs(ws: Wor
                           capture_output=True, text=True, check=False)
     assert done.returncode == 1, done.stderr
     assert (ws.state / "repo.lock").exists() and (ws.state / "repo.lock").read_text() == ""
+
+
+def test_a_run_holding_the_repository_is_named_as_holding_it_to_its_end(ws: Workspace) -> None:
+    code = ("import sys; from pathlib import Path; from deploylib.state.repolock import RepoLock; "
+            "from deploylib.state.workspace import discover; RepoLock(discover(Path.cwd())).hold('gate', '1.1.0'); "
+            "print('held', flush=True); sys.stdin.read()")  # then deploying and validating, as far as others know
+    (ws.app / "deploy.toml").write_text("[release]\npush = false\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ws.app, env={**os.environ, "PYTHONPATH": str(REPO)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(LockHeld, match=r"holds .*: gate of 1\.1\.0 by .* from its first build or release stage "
+                                           r"to its end, its deploys and their validation included"):
+            RepoLock(ws).hold("gate")
+    finally:
+        holder.kill()
+        holder.wait()
