@@ -2,8 +2,9 @@
 
 A page fails on an uncaught JavaScript exception, a console.error (unless `allow_console` matches
 it), a same-origin request that fails or answers >= 400, a `selector` that does not become visible,
-or `contains` text that scripts did not render. `steps` drive a flow (goto, click, fill, press,
-wait_for, expect_text, expect_url) in the same browser context; a failure names the step. Core Web
+or `contains` text that scripts did not render; judged once the page settled (the requests it made after
+its load event answered and their callbacks ran, see `_Seen.settle`). `steps` drive a flow (goto, click,
+fill, press, wait_for, expect_text, expect_url) in the same browser context; a failure names the step. Core Web
 Vitals (LCP, CLS, TTFB; web.dev/vitals definitions) are read from the page's performance entries and
 held to optional budgets. On a failure the page's screenshot is kept as evidence.
 
@@ -12,6 +13,7 @@ All checks of a round share one browser process (see chromium.py); Playwright is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -27,7 +29,7 @@ from deploylib.validate.base import Check, Round, measure_alone, path_problem, p
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Page, Request
 
     from deploylib.validate.session import HttpSession
 
@@ -49,6 +51,10 @@ _VITALS_JS = """() => {
           shifts: take('layout-shift').filter(e => !e.hadRecentInput).map(e => [e.startTime, e.value]),
           ttfb: nav ? nav.responseStart : null};
 }"""
+# One turn of the page's event loop: what the answers it got have scheduled (their callbacks, their errors) runs first.
+_TURN_JS = "() => new Promise(done => setTimeout(done))"
+# Streams that stay open by design; a page is not waited for until they end.
+_STREAMS = ("eventsource", "websocket")
 _TEXT_JS = "([selector, text]) => { const e = document.querySelector(selector || 'body'); " \
            "return !!e && e.innerText.includes(text); }"
 
@@ -180,14 +186,56 @@ class _Seen:
     console: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    in_flight: set[Request] = field(default_factory=set)
+    idle: Any = None  # an asyncio.Event, set while no request is in flight (made on the browser's loop)
 
     def watch(self, page: Page) -> None:
+        import asyncio
+
+        self.idle = asyncio.Event()
+        self.idle.set()
         page.on("pageerror", lambda error: self.problems.append(
             f"uncaught {getattr(error, 'name', '') or 'Error'}: {_first_line(error)}"))
         page.on("console", self._console)
-        page.on("requestfailed", lambda r: self._failed(r.method, r.url, r.failure or "failed"))
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._request_failed)
         page.on("response", lambda r: self._failed(r.request.method, r.url, f"status {r.status}")
                 if r.status >= 400 else None)
+
+    async def settle(self, page: Page, timeout_s: float) -> None:
+        """Wait until the page has no request in flight and has run what their answers scheduled, for at most
+        `timeout_s` seconds: the load event does not wait for a page's own data requests, and a page that
+        breaks while rendering their answers is broken. A request kept open (long polling) ends the wait at
+        `timeout_s`; the page is judged as it is then. Never raises."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                await asyncio.wait_for(self.idle.wait(), left)
+            except TimeoutError:
+                return
+            with contextlib.suppress(Exception):  # a page navigating away or closed: nothing more to run
+                for worker in page.workers:
+                    await worker.evaluate(_TURN_JS)
+                await page.evaluate(_TURN_JS)
+            if not self.in_flight:  # else that turn started more requests (data after config): wait for them
+                return
+
+    def _started(self, request: Request) -> None:
+        if request.resource_type not in _STREAMS:
+            self.in_flight.add(request)
+            self.idle.clear()
+
+    def _ended(self, request: Request) -> None:
+        self.in_flight.discard(request)
+        if not self.in_flight:
+            self.idle.set()
+
+    def _request_failed(self, request: Request) -> None:
+        self._ended(request)
+        self._failed(request.method, request.url, request.failure or "failed")
 
     def _console(self, message: Any) -> None:
         if len(self.console) < _KEPT_MESSAGES:
@@ -310,7 +358,10 @@ class BrowserCheck(Check):
             if problem:
                 return f"{path}:", problem, measured
         for number, step in enumerate(self.steps, 1):
-            problem = await _act(page, base_url, step, secrets) or "; ".join(seen.problems)
+            problem = await _act(page, base_url, step, secrets)
+            if not problem:
+                await seen.settle(page, self.timeout_s)
+                problem = "; ".join(seen.problems)
             if problem:
                 return f"step {number}/{len(self.steps)} '{step.label}' broke:", problem, measured
         return "", "", measured
@@ -322,6 +373,7 @@ class BrowserCheck(Check):
             return f"no answer: {_first_line(err)}"
         if response is not None and response.status >= 400 and not seen.problems:
             return f"status {response.status}"
+        await seen.settle(page, self.timeout_s)
         for what, expected in (("selector", self.selector), ("text", self.contains)):
             if expected and not seen.problems and not await _rendered(page, what, expected, self.timeout_s):
                 seen.problems.append(f"{what} {expected!r} not {'visible' if what == 'selector' else 'rendered'} "

@@ -69,6 +69,11 @@ BROKEN = [  # (page body, its bundle, check options, what the failure says)
      "GET /api/cart: status 500"),
     ("<div id='app'></div>", "setTimeout(() => { throw new RangeError('bad page size') }, 50);", {"contains": "x"},
      "uncaught RangeError: bad page size"),
+    # what the page does once loaded, with nothing else to wait for: its data requests and their callbacks
+    ("<div id='app'></div>", "fetch('/api/cart').then(r => r.status);", {}, "GET /api/cart: status 500"),
+    ("<div id='app'></div>", "fetch('/api/items').then(r => r.json()).then(cart => cart.items.length);", {},
+     "uncaught TypeError: Cannot read properties of undefined (reading 'length')"),
+    ("<div id='app'></div>", "new Worker('/worker.js');", {}, "console.error: worker: no stock service"),
 ]
 
 
@@ -77,6 +82,9 @@ def broken_pages() -> Iterator[list]:
     """Every broken page of BROKEN at /case<N>, checked in one round: one browser, pages concurrently."""
     app = App().start()
     app.route("/api/cart", (500, {}, "down"))
+    app.route("/api/items", (200, {"Content-Type": "application/json"}, "{}"))
+    app.route("/worker.js", (200, {"Content-Type": "application/javascript"},
+                             "console.error('worker: no stock service');"))
     for number, (body, script, _, _) in enumerate(BROKEN):
         bundle = f"<script src='/case{number}.js'></script>" if script else ""
         app.route(f"/case{number}", (200, {}, page(body + bundle)))
@@ -133,6 +141,28 @@ def test_a_failure_keeps_a_screenshot_as_evidence(app: App, tmp_path: Path) -> N
     result = run_round(app.url, [BrowserCheck(name="home")], 1, Deployed(evidence=tmp_path / "evidence"))[0]
     shot = Path(result.details["screenshot"])
     assert shot.parent == tmp_path / "evidence" and shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_page_that_keeps_a_request_open_passes_once_timeout_s_has_passed(app: App) -> None:
+    released = threading.Event()  # a long poll: the server answers only when there is news
+    app.route("/updates", lambda request: (released.wait(30), (200, {}, "news"))[1])
+    serve(app, "<div id='app'></div>", "fetch('/updates');" + RENDER)
+    try:
+        result = run_round(app.url, [BrowserCheck(contains="Welcome", timeout_s=1)], 1)[0]
+    finally:
+        released.set()
+    assert result.verdict is Verdict.PASS, result.seen
+
+
+def test_a_click_whose_request_fails_names_the_step(app: App) -> None:
+    pay = "fetch('/api/cart').then(() => fetch('/api/checkout', {method: 'POST'}))"
+    app.route("/api/cart", (200, {}, "{}"))
+    app.route("/cart", (200, {}, page(f'<button onclick="{pay}">Pay</button>')))
+    app.route("/api/checkout", (502, {}, "bad gateway"), method="POST")
+    check = BrowserCheck(timeout_s=5, steps=(BrowserStep(goto="/cart"), BrowserStep(name="pay", click="button")))
+    result = run_round(app.url, [check], 1)[0]
+    assert result.verdict is Verdict.FAIL
+    assert result.seen == "step 2/2 'pay' broke: POST /api/checkout: status 502"
 
 
 LOGIN = """<form method="post" action="/session"><input id="user" name="user"><input id="password" name="password"
