@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from deploylib.config.schema import is_http_url, option, optional
 from deploylib.model import CheckResult, Verdict
@@ -39,6 +39,12 @@ _ENV = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 # request rule instead, so a broken third-party tracker alone does not fail a release.
 _RESOURCE_ERROR = re.compile(r"^Failed to load resource\b")
 _KEPT_MESSAGES = 50
+# What a browser leaves as is when it writes text into a URL (WHATWG URL Standard's percent-encode sets; letters
+# and digits always): a path, a query, encodeURIComponent. A form (application/x-www-form-urlencoded) keeps
+# only "*-._" and writes a space as "+".
+_KEPT_IN_URLS = ("!$%&'()*+,-./:;=@[\\]^_|~", "!$%&()*+,-./:;=?@[\\]^_`{|}~", "-_.!~*'()")
+# The encodings a form is sent in: the page's, UTF-8 nearly always, windows-1252 for a page that names none.
+_FORM_ENCODINGS = ("utf-8", "cp1252")
 _OVERHEAD_S = 30.0
 # Core Web Vitals from the buffered performance entries (largest-contentful-paint, layout-shift,
 # navigation): the values a PerformanceObserver would have reported so far.
@@ -107,10 +113,25 @@ def with_env(text: str, environ: dict[str, str]) -> tuple[str, list[str], str]:
     return _ENV.sub(lambda m: environ[m[1]], text), secrets, ""
 
 
+def url_spellings(secret: str) -> set[str]:
+    """`secret` as written and as a browser writes it into a URL: percent-encoded in a path, a query, by
+    encodeURIComponent or by a form (WHATWG URL Standard), in UTF-8 or windows-1252 (see _FORM_ENCODINGS)."""
+    found = {secret}
+    for encoding in _FORM_ENCODINGS:
+        try:
+            secret.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        found |= {quote(secret, safe=kept, encoding=encoding) for kept in _KEPT_IN_URLS}
+        found.add(quote_plus(secret, safe="*", encoding=encoding).replace("~", "%7E"))
+    return found
+
+
 def scrub(text: str, secrets: Sequence[str]) -> str:
-    """`text` with every secret value replaced by "***", so no report or incident shows one."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
+    """`text` with every secret value replaced by "***", also where a page put it into a URL (a form sent
+    with GET, a link), so no report or incident shows one."""
+    for spelling in sorted({s for secret in secrets for s in url_spellings(secret)}, key=len, reverse=True):
+        text = text.replace(spelling, "***")
     return text
 
 

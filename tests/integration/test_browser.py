@@ -212,6 +212,19 @@ def test_a_broken_login_flow_names_the_step_and_never_shows_the_password(app: Ap
     assert PASSWORD not in repr(result)
 
 
+def test_a_secret_a_form_puts_into_the_url_is_never_shown(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("E2E_PASSWORD", "p@ss wörd&x=1")
+    app.route("/login", (200, {}, page(LOGIN.replace('method="post"', 'method="get"'))))
+    app.route("/session", (200, {}, page("<h1>Wrong password</h1>")))
+    check = BrowserCheck(timeout_s=2, steps=(BrowserStep(goto="/login"), BrowserStep(fill="#user", value="demo"),
+                                             BrowserStep(fill="#password", value="{env:E2E_PASSWORD}"),
+                                             BrowserStep(press="#password", key="Enter"),
+                                             BrowserStep(expect_url="/dashboard")))
+    result = run_round(app.url, [check], 1)[0]
+    assert result.seen == f"step 5/5 'expect_url /dashboard' broke: the page is at {app.url}/session?user=demo" \
+                          "&password=***, not /dashboard"
+
+
 def test_a_step_whose_environment_variable_is_missing_names_it(app: App, shop: dict,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("E2E_PASSWORD", raising=False)

@@ -75,6 +75,16 @@ def test_secrets_are_scrubbed_longest_first() -> None:
     assert scrub("typed hunter22 then hunter2", ["hunter2", "hunter22"]) == "typed *** then ***"
 
 
+@pytest.mark.parametrize(("text", "secret"), [  # how a browser writes "p@ss wörd&x=1/é~*'" into a URL
+    ("/session?user=demo&password=p%40ss+w%C3%B6rd%26x%3D1%2F%C3%A9%7E*%27", "p@ss wörd&x=1/é~*'"),  # a form
+    ("/echo?t=p@ss%20w%C3%B6rd&x=1/%C3%A9~*%27", "p@ss wörd&x=1/é~*'"),  # a query typed into a URL
+    ("/files/p@ss%20w%C3%B6rd&x=1/%C3%A9~*'", "p@ss wörd&x=1/é~*'"),  # a path
+    ("fetch('/a?t=' + encodeURIComponent(t)): /a?t=p%40ss%20w%C3%B6rd%26x%3D1%2F%C3%A9~*'", "p@ss wörd&x=1/é~*'"),
+])
+def test_secrets_are_scrubbed_as_a_browser_puts_them_into_urls(text: str, secret: str) -> None:
+    assert "***" in scrub(text, [secret]) and not any(part in scrub(text, [secret]) for part in ("p%40", "p@ss"))
+
+
 @pytest.mark.parametrize(("text", "allow", "allowed"), [
     ("TypeError: x is undefined", [], False),
     ("ResizeObserver loop limit exceeded", ["ResizeObserver"], True),
