@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from deploylib.errors import ConfigError
+
 if TYPE_CHECKING:
     from asyncio import Future
 
@@ -32,6 +34,8 @@ _PLAYWRIGHT_BUILDS = ("chromium-*/chrome-linux*/chrome", "chromium_headless_shel
                       "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium")
 INSTALL_HINT = ("install Chromium (Debian/Ubuntu: apt-get install chromium; macOS: brew install --cask chromium) "
                 "or set chromium_path to a Chromium or Chrome executable")
+START_HINT = ("set chromium_path to a Chromium or Chrome executable, or install Chromium (Debian/Ubuntu: "
+              "apt-get install chromium; macOS: brew install --cask chromium)")
 PACKAGE_HINT = "pip install 'deploylib[browser]'"
 LAUNCH_TIMEOUT_S = 60.0
 
@@ -69,8 +73,9 @@ def browser_unavailable(configured: str = "") -> str:
 class SharedBrowser:
     """One headless Chromium process on an event loop thread. `call` runs a coroutine there and waits for
     its result; any number of threads may call at once. Use as a context manager (closes the browser).
-    The constructor launches the browser at `executable` and raises what Playwright raises when it cannot
-    (ModuleNotFoundError without Playwright), or TimeoutError after LAUNCH_TIMEOUT_S seconds."""
+    The constructor launches the browser at `executable` and raises ConfigError naming it and the fix when it
+    would not start (not a browser, a broken install), ModuleNotFoundError without Playwright, or TimeoutError
+    after LAUNCH_TIMEOUT_S seconds."""
 
     def __init__(self, executable: str) -> None:
         import asyncio  # not at the top: loading a configuration with browser checks must stay cheap
@@ -92,6 +97,11 @@ class SharedBrowser:
         playwright = await async_playwright().start()
         try:
             return playwright, await playwright.chromium.launch(executable_path=self.executable, headless=True)
+        except Exception as err:  # Playwright's Error: the process exited or never spoke the protocol
+            await playwright.stop()
+            lines = str(err).strip().splitlines()
+            raise ConfigError(f"the browser at {self.executable} would not start "
+                              f"({lines[0] if lines else type(err).__name__}): {START_HINT}") from err
         except BaseException:
             await playwright.stop()
             raise

@@ -232,6 +232,18 @@ def test_a_step_whose_environment_variable_is_missing_names_it(app: App, shop: d
     assert result.seen == "step 3/6 'fill #password' broke: the environment variable E2E_PASSWORD is not set"
 
 
+def test_a_chromium_path_that_is_not_a_browser_is_named_with_the_fix(app: App, tmp_path: Path) -> None:
+    impostor = tmp_path / "chrome"
+    impostor.write_text("#!/bin/sh\necho 'not a browser' >&2\nexit 1\n")
+    impostor.chmod(0o755)
+    serve(app, "<div id='app'>Welcome</div>")
+    result = run_round(app.url, [BrowserCheck(chromium_path=str(impostor), timeout_s=5)], 1)[0]
+    assert result.verdict is Verdict.ERROR
+    assert result.seen.startswith(f"browser error: the browser at {impostor} would not start (BrowserType.launch: ")
+    assert result.seen.endswith("): set chromium_path to a Chromium or Chrome executable, or install Chromium "
+                                "(Debian/Ubuntu: apt-get install chromium; macOS: brew install --cask chromium)")
+
+
 def test_under_ci_a_missing_chromium_fails_the_browser_tests(tmp_path: Path) -> None:
     """The suite's own rule: CI installs Chromium, so a browser test there must fail without it, never skip."""
     test = "tests/integration/test_browser.py::test_an_allowed_console_error_passes"
