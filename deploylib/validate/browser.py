@@ -47,11 +47,19 @@ _KEPT_IN_URLS = ("!$%&'()*+,-./:;=@[\\]^_|~", "!$%&()*+,-./:;=?@[\\]^_`{|}~", "-
 _FORM_ENCODINGS = ("utf-8", "cp1252")
 _OVERHEAD_S = 30.0
 # Core Web Vitals from the buffered performance entries (largest-contentful-paint, layout-shift,
-# navigation): the values a PerformanceObserver would have reported so far.
-_VITALS_JS = """() => {
+# navigation): the values a PerformanceObserver would have reported so far. A page's load event often comes
+# before its first frame is on screen, and LCP is reported only then: without an entry yet, wait for one
+# for at most `limit` ms (a page that never paints content waits it out and has no LCP).
+_VITALS_JS = """async (limit) => {
   const take = (type) => { const o = new PerformanceObserver(() => {}); o.observe({type, buffered: true});
                            const found = o.takeRecords(); o.disconnect(); return found; };
-  const lcp = take('largest-contentful-paint');
+  let lcp = take('largest-contentful-paint');
+  if (!lcp.length) {
+    await new Promise(done => { const o = new PerformanceObserver(() => { o.disconnect(); done(); });
+                                o.observe({type: 'largest-contentful-paint'});
+                                setTimeout(() => { o.disconnect(); done(); }, limit); });
+    lcp = take('largest-contentful-paint');
+  }
   const nav = performance.getEntriesByType('navigation')[0];
   return {lcp: lcp.length ? lcp[lcp.length - 1].startTime : null,
           shifts: take('layout-shift').filter(e => !e.hadRecentInput).map(e => [e.startTime, e.value]),
@@ -373,7 +381,7 @@ class BrowserCheck(Check):
         for path in self._pages():
             problem = await self._load(page, url_for(base_url, path), seen)
             if not problem:
-                vitals = await _vitals(page)
+                vitals = await _vitals(page, self.timeout_s)
                 problem = vitals_problem(vitals, self.lcp_ms, self.cls)
                 measured.append((path, vitals))
             if problem:
@@ -451,8 +459,9 @@ def _url_matches(url: str, wanted: str) -> bool:
     return url == wanted or url.split("#")[0].split("?")[0] == wanted
 
 
-async def _vitals(page: Page) -> Vitals:
-    found = await page.evaluate(_VITALS_JS)
+async def _vitals(page: Page, timeout_s: float) -> Vitals:
+    """The page's vitals once it has painted, waiting at most `timeout_s` seconds for its first contentful frame."""
+    found = await page.evaluate(_VITALS_JS, timeout_s * 1000)
     return Vitals(found["lcp"], cumulative_layout_shift([(s, v) for s, v in found["shifts"]]), found["ttfb"])
 
 

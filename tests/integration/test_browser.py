@@ -126,6 +126,15 @@ def test_a_page_over_its_lcp_budget_fails(app: App) -> None:
     assert result.verdict is Verdict.FAIL and "/: LCP over the 1 ms budget (LCP " in result.seen
 
 
+def test_a_page_that_painted_reports_its_lcp_even_when_read_right_after_loading(app: App) -> None:
+    paths = ["/", "/pricing", "/about", "/contact", "/faq"]  # static pages: their load comes before their first frame
+    for path in paths:
+        app.route(path, (200, {}, page(f"<h1>{path}</h1>")))
+    result = run_round(app.url, [BrowserCheck(pages=paths, lcp_ms=60000, timeout_s=5)], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+    assert "nothing painted" not in result.seen and result.seen.count(": LCP ") == len(paths)
+
+
 def test_a_page_that_does_not_answer_within_timeout_s_is_an_error(app: App) -> None:
     released = threading.Event()
     app.route("/", lambda request: (released.wait(30), (200, {}, "late"))[1])
