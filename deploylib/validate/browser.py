@@ -69,8 +69,26 @@ _VITALS_JS = """async (limit) => {
 _TURN_JS = "() => new Promise(done => setTimeout(done))"
 # Streams that stay open by design; a page is not waited for until they end.
 _STREAMS = ("eventsource", "websocket")
-_TEXT_JS = "([selector, text]) => { const e = document.querySelector(selector || 'body'); " \
-           "return !!e && e.innerText.includes(text); }"
+# Whether `text` is rendered in `selector` (default: the page): its innerText (what CSS shows; "" for an element
+# that is not rendered, whose innerText would be its source text) and that of open shadow roots (web components),
+# compared in Unicode NFC with a no-break space read as a space, as a reader cannot tell them apart.
+_TEXT_JS = """([selector, text]) => {
+  const same = s => s.normalize('NFC').replace(/\\u00a0/g, ' ');
+  const parts = [];
+  const read = (e) => {
+    if (!e.checkVisibility()) return;
+    parts.push(e.innerText);
+    for (const host of [e, ...e.querySelectorAll('*')]) {
+      for (const node of host.shadowRoot ? host.shadowRoot.childNodes : []) {
+        if (node.nodeType === Node.ELEMENT_NODE) read(node);
+        else if (node.nodeType === Node.TEXT_NODE && host.checkVisibility()) parts.push(node.textContent);
+      }
+    }
+  };
+  const root = document.querySelector(selector || 'body');
+  if (root) read(root);
+  return parts.some(part => same(part).includes(same(text)));
+}"""
 
 
 def cumulative_layout_shift(shifts: Sequence[tuple[float, float]]) -> float:

@@ -103,6 +103,30 @@ def test_what_a_user_would_see_as_broken_fails_the_page(broken_pages: list, case
     assert result.seen.startswith(f"/case{case}: ") and BROKEN[case][3] in result.seen
 
 
+SHADOW = "document.getElementById('app').attachShadow({mode: 'open'}).innerHTML = '<p>Welcome to the shop</p>';"
+RENDERED_TEXT = [  # (page body, its bundle, contains): text a user reads on the page, however the page writes it
+    ("<div id='app'></div>", SHADOW, "Welcome"),  # a web component renders into its shadow root
+    ("<p>Welcome&nbsp;to the shop</p>", "", "Welcome to the shop"),  # a no-break space looks like a space
+    ("<p>Cafe&#x301; cre&#x300;me</p>", "", "Café crème"),  # accents as combining marks (NFD)
+]
+
+
+@pytest.mark.parametrize(("body", "script", "contains"), RENDERED_TEXT, ids=["shadow root", "nbsp", "NFD"])
+def test_text_is_found_as_a_user_reads_it(app: App, body: str, script: str, contains: str) -> None:
+    serve(app, body, script)
+    result = run_round(app.url, [BrowserCheck(contains=contains, timeout_s=2)], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+
+
+def test_expected_text_inside_a_hidden_element_is_not_rendered(app: App) -> None:
+    app.route("/paid", (200, {}, page("<h1>Checkout</h1><div id='notice' style='display:none'>Payment accepted</div>")))
+    check = BrowserCheck(timeout_s=1, steps=(BrowserStep(goto="/paid"),
+                                             BrowserStep(expect_text="Payment accepted", selector="#notice")))
+    result = run_round(app.url, [check], 1)[0]
+    assert result.verdict is Verdict.FAIL
+    assert result.seen == "step 2/2 'expect_text Payment accepted' broke: text 'Payment accepted' not rendered"
+
+
 def test_an_allowed_console_error_passes(app: App) -> None:
     serve(app, "<div id='app'></div>", "console.error('ResizeObserver loop limit exceeded');" + RENDER)
     result = run_round(app.url, [BrowserCheck(contains="Welcome", allow_console=["^ResizeObserver"])], 1)[0]
