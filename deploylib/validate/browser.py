@@ -69,6 +69,12 @@ _VITALS_JS = """async (limit) => {
 _TURN_JS = "() => new Promise(done => setTimeout(done))"
 # Streams that stay open by design; a page is not waited for until they end.
 _STREAMS = ("eventsource", "websocket")
+# Whether an element Playwright calls visible (it has a box, not visibility:hidden) is also one a user can see:
+# not transparent, and not moved off the page where no scrolling reaches it (the "visually hidden" trick).
+_SEEN_JS = """e => { if (!e.checkVisibility({opacityProperty: true, visibilityProperty: true})) return false;
+  const box = e.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && box.right + scrollX > 0 && box.bottom + scrollY > 0; }"""
+_NEXT_FRAME_JS = "() => new Promise(done => requestAnimationFrame(() => done()))"
 # Whether `text` is rendered in `selector` (default: the page): its innerText (what CSS shows; "" for an element
 # that is not rendered, whose innerText would be its source text) and that of open shadow roots (web components),
 # compared in Unicode NFC with a no-break space read as a space, as a reader cannot tell them apart.
@@ -405,7 +411,7 @@ class BrowserCheck(Check):
             if problem:
                 return f"{path}:", problem, measured
         for number, step in enumerate(self.steps, 1):
-            problem = await _act(page, base_url, step, secrets)
+            problem = await _act(page, base_url, step, secrets, self.timeout_s)
             if not problem:
                 await seen.settle(page, self.timeout_s)
                 problem = "; ".join(seen.problems)
@@ -432,7 +438,7 @@ async def _rendered(page: Page, what: str, expected: str, timeout_s: float) -> b
     """Whether a selector becomes visible, or text appears in the rendered page, within the timeout."""
     try:
         if what == "selector":
-            await page.locator(expected).first.wait_for(state="visible", timeout=timeout_s * 1000)
+            await _seen(page, expected, timeout_s)
         else:
             await page.wait_for_function(_TEXT_JS, arg=["", expected], timeout=timeout_s * 1000)
         return True
@@ -440,8 +446,8 @@ async def _rendered(page: Page, what: str, expected: str, timeout_s: float) -> b
         return False
 
 
-async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str]) -> str:
-    """Do one step; what went wrong, or ""."""
+async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str], timeout_s: float) -> str:
+    """Do one step (a wait taking at most `timeout_s` seconds); what went wrong, or ""."""
     action, environ = step.action, dict(os.environ)
     target, found, missing = with_env(getattr(step, action), environ)
     value, more, missing_value = with_env(step.value, environ)
@@ -461,7 +467,7 @@ async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str])
         elif action == "wait_for" and _is_url(target):
             await page.wait_for_url(lambda url: _url_matches(url, url_for(base_url, target)))
         elif action == "wait_for":
-            await page.locator(target).first.wait_for(state="visible")
+            await _seen(page, target, timeout_s)
         elif action == "expect_text":
             await page.wait_for_function(_TEXT_JS, arg=[step.selector, target])
         else:
@@ -470,6 +476,23 @@ async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str])
         return {"expect_text": f"text {target!r} not rendered", "expect_url": f"the page is at {page.url}, not "
                 f"{target}"}.get(action, _first_line(err))
     return ""
+
+
+async def _seen(page: Page, selector: str, timeout_s: float) -> None:
+    """Wait until the first element `selector` finds is visible to a user (see _SEEN_JS), checking again at each
+    frame the page renders (the element may be re-rendered or animated into view). Raises Playwright's
+    TimeoutError after `timeout_s` seconds, or its Error for a selector it cannot parse."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    element = page.locator(selector).first
+    deadline = time.monotonic() + timeout_s
+    while (left_ms := max(1, round((deadline - time.monotonic()) * 1000))) > 1:  # 0 would mean no timeout
+        await element.wait_for(state="visible", timeout=left_ms)
+        with contextlib.suppress(PlaywrightTimeout):  # detached between the two calls: look again
+            if await element.evaluate(_SEEN_JS, timeout=left_ms):
+                return
+        await page.evaluate(_NEXT_FRAME_JS)
+    raise PlaywrightTimeout(f"{selector} not visible within {timeout_s:g} s")
 
 
 def _url_matches(url: str, wanted: str) -> bool:

@@ -62,6 +62,10 @@ def test_text_rendered_by_scripts_passes_and_reports_web_vitals(app: App) -> Non
 BROKEN = [  # (page body, its bundle, check options, what the failure says)
     ("<template>Welcome</template>", "", {"contains": "Welcome"}, "text 'Welcome' not rendered within 5 s"),
     ("<div id='app' hidden>Welcome</div>", "", {"selector": "#app"}, "selector '#app' not visible within 5 s"),
+    ("<div id='app' style='position: absolute; left: -9999px'>Welcome</div>", "", {"selector": "#app"},
+     "selector '#app' not visible within 5 s"),  # moved off the page, where no scrolling reaches it
+    ("<div style='opacity: 0'><p id='app'>Welcome</p></div>", "", {"selector": "#app"},
+     "selector '#app' not visible within 5 s"),
     ("<div id='app'></div>", "console.error('cart service unreachable');", {},
      "console.error: cart service unreachable"),
     ("<img src='/missing.png'>", "", {}, "GET /missing.png: status 404"),
