@@ -231,6 +231,15 @@ def steps_problem(steps: tuple[BrowserStep, ...]) -> str:
 
 
 @dataclass
+class _Secrets:
+    """What steps took from the environment: the values (scrubbed from every text) and the selectors of the
+    fields they were typed into (masked in screenshots, where a scrub cannot reach)."""
+
+    values: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _Seen:
     """What a page did while the check watched: messages, uncaught errors and failed same-origin requests."""
 
@@ -376,30 +385,31 @@ class BrowserCheck(Check):
         page.set_default_timeout(self.timeout_s * 1000)
         seen = _Seen(within.base_url, self.allow_console)
         seen.watch(page)
-        secrets: list[str] = []
+        secrets = _Secrets()
         try:
             where, problem, vitals = await self._walk(page, within.base_url, seen, secrets)
             verdict = Verdict.PASS if not problem else Verdict.ERROR if problem.startswith("no answer") else \
                 Verdict.FAIL
-            details: dict[str, Any] = {"console": [scrub(m, secrets) for m in seen.console],
-                                       "failed_requests": [scrub(r, secrets) for r in seen.failed_requests],
+            details: dict[str, Any] = {"console": [scrub(m, secrets.values) for m in seen.console],
+                                       "failed_requests": [scrub(r, secrets.values) for r in seen.failed_requests],
                                        "vitals": {path: v.__dict__ for path, v in vitals}}
             evidence = within.deployed.evidence
             if evidence is not None and (problem or within.deployed.screenshot_always):
-                details["screenshot"] = await _screenshot(page, evidence, self.label)
+                details["screenshot"] = await _screenshot(page, evidence, self.label, secrets.fields)
                 if not details["screenshot"]:
                     del details["screenshot"]
         finally:
             await (own.close() if own else page.close())
         seconds = time.perf_counter() - started
         if problem:
-            return self.result(verdict, self.expectation(), scrub(f"{where} {problem}", secrets), seconds, **details)
+            return self.result(verdict, self.expectation(), scrub(f"{where} {problem}", secrets.values), seconds,
+                               **details)
         shown = "; ".join(f"{self.label if len(vitals) == 1 else path}: {v.describe()}" for path, v in vitals)
         summary = shown or f"{len(self.steps)} steps passed"
         return self.result(Verdict.PASS, self.expectation(), summary, seconds, summary=summary, **details)
 
     async def _walk(self, page: Page, base_url: str, seen: _Seen,
-                    secrets: list[str]) -> tuple[str, str, list[tuple[str, Vitals]]]:
+                    secrets: _Secrets) -> tuple[str, str, list[tuple[str, Vitals]]]:
         """Each page, then each step: (where it broke, what broke, vitals per page); ("", "", …) when all pass."""
         measured: list[tuple[str, Vitals]] = []
         for path in self._pages():
@@ -446,12 +456,14 @@ async def _rendered(page: Page, what: str, expected: str, timeout_s: float) -> b
         return False
 
 
-async def _act(page: Page, base_url: str, step: BrowserStep, secrets: list[str], timeout_s: float) -> str:
+async def _act(page: Page, base_url: str, step: BrowserStep, secrets: _Secrets, timeout_s: float) -> str:
     """Do one step (a wait taking at most `timeout_s` seconds); what went wrong, or ""."""
     action, environ = step.action, dict(os.environ)
     target, found, missing = with_env(getattr(step, action), environ)
     value, more, missing_value = with_env(step.value, environ)
-    secrets += found + more
+    secrets.values.extend(found + more)
+    if action == "fill" and more:
+        secrets.fields.append(target)
     if missing or missing_value:
         return f"the environment variable {missing or missing_value} is not set"
     try:
@@ -506,13 +518,13 @@ async def _vitals(page: Page, timeout_s: float) -> Vitals:
     return Vitals(found["lcp"], cumulative_layout_shift([(s, v) for s, v in found["shifts"]]), found["ttfb"])
 
 
-async def _screenshot(page: Page, folder: Path, label: str) -> str:
-    """A full-page PNG of the page as it is now, in `folder`; its path, or "" when the page cannot be captured
-    (it crashed): the verdict stands without its picture."""
+async def _screenshot(page: Page, folder: Path, label: str, masked: Sequence[str] = ()) -> str:
+    """A full-page PNG of the page as it is now, in `folder`, with the elements `masked` selects painted over;
+    its path, or "" when the page cannot be captured (it crashed): the verdict stands without its picture."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{re.sub(r'[^A-Za-z0-9]+', '-', label).strip('-').lower() or 'page'}-{time.time_ns()}.png"
     try:
-        await page.screenshot(path=str(path), full_page=True)
+        await page.screenshot(path=str(path), full_page=True, mask=[page.locator(m) for m in masked])
     except Exception:  # Playwright's Error: target closed, or a page too large to render
         return ""
     return str(path)

@@ -262,6 +262,24 @@ def test_a_secret_a_form_puts_into_the_url_is_never_shown(app: App, monkeypatch:
                           "&password=***, not /dashboard"
 
 
+def test_a_secret_typed_into_a_field_is_masked_in_the_screenshot(app: App, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    require_browser("PIL")
+    monkeypatch.setenv("E2E_TOKEN", "tok_live_0123456789")
+    field = "<input id='token' style='position: absolute; left: 0; top: 0; width: 300px; height: 60px; border: 0'>"
+    app.route("/keys", (200, {}, page(field)))
+    check = BrowserCheck(name="api key", timeout_s=1, steps=(
+        BrowserStep(goto="/keys"), BrowserStep(fill="#token", value="{env:E2E_TOKEN}"),
+        BrowserStep(expect_text="Key saved")))
+    result = run_round(app.url, [check], 1, Deployed(evidence=tmp_path))[0]
+    assert result.verdict is Verdict.FAIL
+    with Image.open(result.details["screenshot"]) as shot:
+        field_pixels = shot.convert("RGB").crop((0, 0, 300, 60)).getcolors()
+    assert field_pixels is not None and len(field_pixels) == 1, "the field's text shows in the screenshot"
+
+
 def test_a_step_whose_environment_variable_is_missing_names_it(app: App, shop: dict,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("E2E_PASSWORD", raising=False)
