@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 class CommandCheck(Check):
     """`kind = "command"`: the suite runs in the repository (the current folder when unknown) through the
     shell, stopped after `timeout_s` seconds (ERROR). Without `junit`, exit 0 passes; with it, the JUnit
-    XML files matching `junit` written during this run decide (none written: INCONCLUSIVE after exit 0,
-    unreadable: ERROR)."""
+    XML files matching `junit` written during this run decide (none written, or holding no test: INCONCLUSIVE
+    after exit 0, as nothing was shown to work; unreadable: ERROR)."""
 
     command: str = option(doc='a shell command that runs the end-to-end suite, e.g. "npx playwright test"',
                           check=lambda v: "" if v.strip() else "is empty")
@@ -65,6 +65,9 @@ class CommandCheck(Check):
         except JUnitError as err:
             return self.result(Verdict.ERROR, expected, str(err), outcome.seconds, output=outcome.tail)
         summary = counts.describe("E2E")
+        if outcome.ok and not counts.total:
+            return self.result(Verdict.INCONCLUSIVE, expected, f"exit 0, but the JUnit XML matching {self.junit} "
+                               f"holds no test: {summary}", outcome.seconds, summary=summary, output=outcome.tail)
         failing = not outcome.ok or bool(counts.failed)
         seen = f"{summary}" + (f" ({outcome.explain()})" if not outcome.ok else "")
         return self.result(Verdict.FAIL if failing else Verdict.PASS, expected, seen, outcome.seconds,

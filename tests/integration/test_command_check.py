@@ -32,3 +32,11 @@ def test_a_suite_without_junit_is_judged_by_its_exit_code(tmp_path: Path) -> Non
                        Deployed(root=tmp_path, echo=lines.append))[0]
     assert (result.verdict, result.seen) == (Verdict.FAIL, '`echo "$BASE_URL"; exit 3` exited with code 3')
     assert lines == ["http://127.0.0.1:9"]
+
+
+def test_a_suite_whose_junit_holds_no_test_is_inconclusive(tmp_path: Path) -> None:
+    empty = '<testsuites><testsuite name="jest" tests="0" failures="0" errors="0"></testsuite></testsuites>'
+    check = CommandCheck(command=f"mkdir -p results && echo '{empty}' > results/e2e.xml", junit="results/*.xml")
+    result = run_round("http://127.0.0.1:9", [check], 1, Deployed(root=tmp_path))[0]
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.seen == "exit 0, but the JUnit XML matching results/*.xml holds no test: E2E: 0/0 passed"
