@@ -269,7 +269,7 @@ class _Seen:
         """Wait until the page has no request in flight and has run what their answers scheduled, for at most
         `timeout_s` seconds: the load event does not wait for a page's own data requests, and a page that
         breaks while rendering their answers is broken. A request kept open (long polling) ends the wait at
-        `timeout_s`; the page is judged as it is then. Never raises."""
+        `timeout_s`; the page is judged as it is then, and that request is not waited for again. Never raises."""
         import asyncio
 
         deadline = time.monotonic() + timeout_s
@@ -277,6 +277,8 @@ class _Seen:
             try:
                 await asyncio.wait_for(self.idle.wait(), left)
             except TimeoutError:
+                self.in_flight.clear()  # open that long, they are streams: the next step need not wait for them
+                self.idle.set()
                 return
             with contextlib.suppress(Exception):  # a page navigating away or closed: nothing more to run
                 for worker in page.workers:

@@ -191,6 +191,19 @@ def test_a_page_that_keeps_a_request_open_passes_once_timeout_s_has_passed(app: 
     assert result.verdict is Verdict.PASS, result.seen
 
 
+def test_a_request_kept_open_is_waited_for_once_not_at_every_step(app: App) -> None:
+    released = threading.Event()
+    app.route("/updates", lambda request: (released.wait(30), (200, {}, "news"))[1])
+    app.route("/chat", (200, {}, page("<input id='message'><script>fetch('/updates')</script>")))
+    steps = (BrowserStep(goto="/chat"), *[BrowserStep(fill="#message", value=f"hello {n}") for n in range(5)])
+    try:
+        result = run_round(app.url, [BrowserCheck(timeout_s=1, steps=steps)], 1)[0]
+    finally:
+        released.set()
+    assert result.verdict is Verdict.PASS, result.seen
+    assert result.seconds < 4  # one wait of timeout_s, not one per step (6 s)
+
+
 def test_a_click_whose_request_fails_names_the_step(app: App) -> None:
     pay = "fetch('/api/cart').then(() => fetch('/api/checkout', {method: 'POST'}))"
     app.route("/api/cart", (200, {}, "{}"))
