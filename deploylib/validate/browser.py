@@ -511,7 +511,9 @@ async def _seen(page: Page, selector: str, timeout_s: float) -> None:
 
 def _url_matches(url: str, wanted: str) -> bool:
     """The page's URL is `wanted`, ignoring a query string or fragment `wanted` does not give."""
-    return url == wanted or url.split("#")[0].split("?")[0] == wanted
+    page, want = urlsplit(url), urlsplit(wanted)
+    return page._replace(query=page.query if "?" in wanted.split("#")[0] else "",
+                         fragment=page.fragment if "#" in wanted else "") == want
 
 
 async def _vitals(page: Page, timeout_s: float) -> Vitals:

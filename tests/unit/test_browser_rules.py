@@ -18,6 +18,7 @@ from deploylib.validate.browser import (
     BrowserStep,
     Vitals,
     _is_url,
+    _url_matches,
     console_allowed,
     cumulative_layout_shift,
     same_origin,
@@ -33,6 +34,20 @@ from deploylib.validate.browser import (
 ])
 def test_a_wait_for_target_is_a_url_by_the_one_url_rule(target: str, is_url: bool) -> None:
     assert _is_url(target) is is_url
+
+
+@pytest.mark.parametrize(("url", "wanted", "matches"), [
+    ("https://a.example/dashboard", "https://a.example/dashboard", True),
+    ("https://a.example/dashboard?tab=1#top", "https://a.example/dashboard", True),  # neither given: ignored
+    ("https://a.example/orders?tab=items#top", "https://a.example/orders?tab=items", True),  # no fragment given
+    ("https://a.example/orders?tab=items#top", "https://a.example/orders#top", True),  # no query given
+    ("https://a.example/orders?tab=items", "https://a.example/orders?tab=bills", False),
+    ("https://a.example/orders#top", "https://a.example/orders#end", False),
+    ("https://a.example/login?next=/dashboard", "https://a.example/dashboard", False),
+    ("https://a.example/?lang=de#/cart?step=2", "https://a.example/#/cart?step=2", True),  # a hash router's route
+])
+def test_which_urls_a_step_accepts(url: str, wanted: str, matches: bool) -> None:
+    assert _url_matches(url, wanted) is matches
 
 
 @pytest.mark.parametrize(("shifts", "cls"), [
