@@ -29,6 +29,8 @@ def _glob_problem(glob: str) -> str:
         return 'starts with "/": globs are relative to the build output, e.g. "js/*.js"'
     if any(part in (".", "..") for part in glob.split("/")):
         return 'has a "." or ".." part: globs are relative to the build output, e.g. "js/*.js"'
+    if "{" not in glob:  # only braces expand a glob into several (glob_matcher's flags): no wcmatch to load
+        return ""
     from wcmatch._wcparse import PatternLimitException  # documented, but exported only there
 
     try:

@@ -34,7 +34,6 @@ from deploylib.config.schema import (
 from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
-from deploylib.gates.junit import junit_glob_problem
 from deploylib.model import Verdict
 from deploylib.notify import NOTIFIERS
 from deploylib.programs import command_problem
@@ -78,6 +77,16 @@ def _semver_problem(value: str) -> str:
 WAIVABLE_GATES = ("review", "ci", "audit", "issues", "staging")  # tests and validation are never waived
 
 
+def _junit_glob_problem(pattern: str) -> str:
+    """deploylib.gates.junit's rule for a junit glob, loaded only when one is configured (a run that reads a
+    configuration without one never imports the JUnit reader)."""
+    if not pattern:
+        return ""
+    from deploylib.gates.junit import junit_glob_problem
+
+    return junit_glob_problem(pattern)
+
+
 @dataclass(frozen=True)
 class GateConfig:
     """The `[gate]` table: the checks that must pass before a build is deployed. Each field's `doc` is the
@@ -87,7 +96,7 @@ class GateConfig:
     tests: str = option("", doc='a shell command that runs the tests, e.g. "pytest -q"',
                         check=optional(command_problem))
     junit: str = option("", doc='a glob of the JUnit XML files the tests write, relative to the repository, e.g. '
-                                '"reports/junit.xml": reported as "Tests: 335/335 passing"', check=junit_glob_problem)
+                                '"reports/junit.xml": reported as "Tests: 335/335 passing"', check=_junit_glob_problem)
     audit: str = option("", doc='a security audit command, e.g. "pip-audit" or "npm audit --audit-level=high"',
                         check=optional(command_problem))
     require_review: bool = option(False, doc="true or false: HEAD's pull request needs an approving review and no "
