@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,6 +92,22 @@ def test_running_it_again_runs_no_stage(shared_deploy: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["-- gate", "-- build", "-- release", "-- deploy:test",
                                           "-- deploy:production"]
+
+
+HEAVY = ("wcmatch", "playwright", "git", "jinja2", "semver", "requests", "tarfile", "junitparser", "tomlkit")
+
+
+def test_running_it_again_loads_none_of_the_libraries_only_a_stage_needs(shared_deploy: Path) -> None:
+    """The no-op re-run stays fast: GitPython, Jinja2, semver, requests, Playwright, wcmatch and tarfile are
+    imported only where a stage does work (each costs 5-190 ms to import)."""
+    listing = ("import atexit, sys; from doit.doit_cmd import DoitMain; from doit.cmd_base import DodoTaskLoader; "
+               "atexit.register(lambda: print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)); "
+               "sys.argv = ['doit', 'deploy:production']; sys.exit(DoitMain(DodoTaskLoader()).run(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", listing], cwd=shared_deploy, capture_output=True, text=True,
+                            env={**os.environ, **YES}, stdin=subprocess.DEVNULL, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stderr.rpartition("MODULES ")[2].split())
+    assert "deploylib.tasks" in loaded and sorted(loaded & set(HEAVY)) == []
 
 
 def test_test_and_production_run_the_same_artifact_and_the_release_is_tagged(shared_deploy: Path) -> None:
