@@ -375,10 +375,13 @@ def _runnable(env: EnvironmentConfig, ctx: Where, where: str, demo: bool) -> Env
     user's check that cannot run (a browser check and no browser), is a configuration error now, not a failed
     deploy later; the demo leaves a check that cannot run out and says why."""
     for index, check in enumerate(env.checks):
-        conflict = _conflict(check, ctx, f"{where}.checks[{index}]", "check kind")
+        conflict = _answer(check, "conflict", "whether its keys conflict", ctx, f"{where}.checks[{index}]",
+                           "check kind")
         if conflict:
             raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({check.label}) {conflict}")
-    lacking = {index: why for index, check in enumerate(env.checks) if (why := _unavailable(check, ctx, where, index))}
+    lacking = {index: why for index, check in enumerate(env.checks)
+               if (why := _answer(check, "unavailable", "what this machine lacks to run it", ctx,
+                                  f"{where}.checks[{index}]", "check kind"))}
     if lacking and not demo:
         index, why = next(iter(lacking.items()))
         raise ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({env.checks[index].label}) "
@@ -399,33 +402,21 @@ def _demo_key(data: dict[str, Any], ctx: Where) -> bool:
     return demo
 
 
-def _unavailable(check: Check, ctx: Where, where: str, index: int) -> str:
-    """`check.unavailable()`; a check kind whose `unavailable` raises (a bug in it) is a ConfigError naming
-    the check, its class and the exception, not a traceback; so is one that answers no str."""
+def _answer(kind: Any, method: str, question: str, ctx: Where, section: str, kind_word: str) -> str:
+    """`kind.method()`, a question a check or notifier is asked while the configuration is read (`question`, in
+    words: what this machine lacks to run it, whether its keys conflict); one that raises or answers no str (a
+    bug in that kind) is a ConfigError naming the table `section`, its class and the exception, not a
+    traceback."""
     from deploylib.plugins import contained, fault  # imported already by the registries: no cost
 
     def blame(operation: str, err: Exception) -> ConfigError:
-        kind = f"{type(check).__module__}.{type(check).__qualname__}"
-        return ConfigError(f"{ctx.file}: [{ctx.section(f'{where}.checks[{index}]')}] ({kind}): asked what this "
-                           f"machine lacks to run it ({operation}), {fault(err)}. This is a bug in that check kind; "
-                           "report it to its authors, or use another kind.")
+        named = f"{type(kind).__module__}.{type(kind).__qualname__}"
+        return ConfigError(f"{ctx.file}: [{ctx.section(section)}] ({named}): asked {question} ({operation}), "
+                           f"{fault(err)}. This is a bug in that {kind_word}; report it to its authors, or use "
+                           "another one.")
 
-    return contained(blame, "unavailable", check.unavailable, answer=((str,), "a str", ()))
-
-
-def _conflict(options: Any, ctx: Where, section: str, kind_word: str) -> str:
-    """`options.conflict()`, a rule across the keys of the table `section` (a notifier's or a check's); one
-    that raises or answers no str (a bug in that kind) is a ConfigError naming its class."""
-    from deploylib.plugins import contained, fault  # imported already by the registries: no cost
-
-    def blame(operation: str, err: Exception) -> ConfigError:
-        kind = f"{type(options).__module__}.{type(options).__qualname__}"
-        return ConfigError(f"{ctx.file}: [{ctx.section(section)}] ({kind}): asked whether its keys conflict "
-                           f"({operation}), {fault(err)}. This is a bug in that {kind_word}; report it to its "
-                           "authors, or use another one.")
-
-    conflict: str = contained(blame, "conflict", options.conflict, answer=((str,), "a str", ()))
-    return conflict
+    said: str = contained(blame, method, getattr(kind, method), answer=((str,), "a str", ()))
+    return said
 
 
 def _check_consistency(config: Config, ctx: Where) -> None:
@@ -445,7 +436,8 @@ def _check_consistency(config: Config, ctx: Where) -> None:
         raise ConfigError(f"{ctx.key('build', 'command')} is missing: environments are configured, so there must "
                           'be a build to deploy. Add it, e.g. [build] command = "npm run build".')
     for index, notifier in enumerate(config.notify):
-        conflict = _conflict(notifier.options, ctx, f"notify[{index}]", "notifier")
+        conflict = _answer(notifier.options, "conflict", "whether its keys conflict", ctx, f"notify[{index}]",
+                           "notifier")
         if conflict:
             raise ConfigError(f"{ctx.file}: [{ctx.section(f'notify[{index}]')}] {conflict}")
     gate = config.gate
