@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from deploylib.errors import GitError, NotARepository, PushRefused
 
@@ -54,14 +54,28 @@ def git_run(repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str
     """Run `git ARGS` in `repo` (fed `stdin`, e.g. a fast-import stream; `env` added to this process's
     environment, e.g. GIT_AUTHOR_DATE) and return how it ended, failed or not. Raises GitError (exit 1)
     when `repo` is not a folder or git is not installed; never for git's answer."""
-    if not repo.is_dir():  # subprocess would blame git itself: FileNotFoundError names the missing cwd too
-        raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
+    with _start(repo, args, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as git:
+        out, err = git.communicate(stdin)
+    return GitRun(git.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+def _start(repo: Path, args: Iterable[str], env: Mapping[str, str] | None = None, opened: Iterable[IO[bytes]] = (),
+           **streams: Any) -> subprocess.Popen[bytes]:
+    """`git ARGS` started in `repo` with git_env(`env`) and `streams` (Popen's stdin, stdout, stderr, bufsize):
+    every git process deploylib starts is started here. Raises GitError (exit 1) when `repo` is not a folder
+    (subprocess would blame git itself: FileNotFoundError names the missing cwd too), NotARepository (exit 3)
+    when git cannot be started; the files in `opened` (the caller's, for git's output) are closed first."""
     try:
-        done = subprocess.run(["git", *args], cwd=repo, input=stdin, capture_output=True, check=False,
-                              env=git_env(env))
-    except OSError:
-        raise NotARepository(_NO_GIT) from None
-    return GitRun(done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"))
+        if not repo.is_dir():
+            raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
+        try:
+            return subprocess.Popen(["git", *args], cwd=repo, env=git_env(env), **streams)
+        except OSError:
+            raise NotARepository(_NO_GIT) from None
+    except GitError:
+        for file in opened:
+            file.close()
+        raise
 
 
 def scratch_file(folder: Path) -> IO[bytes]:
@@ -85,15 +99,9 @@ class GitFeed:
     it is being fed. Raises GitError (exit 1) when `repo` is not a folder or git is not installed."""
 
     def __init__(self, repo: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
-        if not repo.is_dir():
-            raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
         self._err = scratch_file(repo)
-        try:
-            self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._err, env=git_env(env), bufsize=1 << 16)
-        except OSError:
-            self._err.close()
-            raise NotARepository(_NO_GIT) from None
+        self._git = _start(repo, args, env, (self._err,), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=self._err, bufsize=1 << 16)
         self._stopped = False  # git closed its input (it failed): the rest is not written; `finish` tells why
 
     def __enter__(self) -> GitFeed:
@@ -144,16 +152,9 @@ class GitStarted:
     first kills it. Raises GitError (exit 1) as `git_run` does."""
 
     def __init__(self, repo: Path, *args: str) -> None:
-        if not repo.is_dir():
-            raise GitError(f"{repo} does not exist or is not a folder, so it cannot be a git repository.")
         self._out, self._err = scratch_file(repo), scratch_file(repo)
-        try:
-            self._git = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=self._out,
-                                         stderr=self._err, env=git_env())
-        except OSError:
-            self._out.close()
-            self._err.close()
-            raise NotARepository(_NO_GIT) from None
+        self._git = _start(repo, args, None, (self._out, self._err), stdin=subprocess.DEVNULL, stdout=self._out,
+                           stderr=self._err)
 
     def __enter__(self) -> GitStarted:
         return self
@@ -399,11 +400,8 @@ def log_entries(repo: Path, *revisions: str) -> Iterator[Entry]:
     (e.g. an unknown revision); a caller that stops early never sees git's exit status."""
     from deploylib.release.versioning.history import Entry  # the git adapter itself does not load the planner's types
 
-    try:
-        process = subprocess.Popen(["git", "log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"],
-                                   cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
-    except OSError:
-        raise NotARepository(_NO_GIT) from None
+    process = _start(repo, ("log", "-z", "--format=%H%x1f%P%x1f%ct%x1f%B", *revisions, "--"),
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     pending = b""
     with process:
