@@ -548,7 +548,7 @@ def _pax(data: bytes) -> dict[str, str]:
     return found
 
 
-def check_tar(artifact: Artifact) -> list[str]:
+def check_tar(artifact: Artifact, manifest_sha256: str = "") -> list[str]:
     """Read the tar once: its digest, and every entry against the manifest (the same files, in the same
     order, at the same offsets, each with the bytes its sha256 and git blob id name, regular files and
     folders only, no name used twice, nothing escaping).
@@ -558,14 +558,17 @@ def check_tar(artifact: Artifact) -> list[str]:
 
     A tar that passed (or that pack wrote) is remembered beside it (`<artifact>.checked`, see `_stamp`):
     when its manifest is that one and the tar is unchanged since, or still hashes to its digest, the same
-    bytes were checked already and are not read again."""
+    bytes were checked already and are not read again. `manifest_sha256`: the hash (hex) of the manifest
+    bytes a caller already read and parsed, for that look; read from the file when not given."""
     # What is stamped is what was there before it was read (the manifest's hash, the tar's stat): a change
     # made while it is read is then told apart next time.
-    try:
-        manifest_sha256 = _file_sha256(str(artifact.manifest))
-    except OSError:
-        manifest_sha256 = ""  # the walk names the problem
     stamp = _stamp(artifact, manifest_sha256) if manifest_sha256 else None
+    if stamp is None or not stamp[1]:  # what the paths below check and stamp is the manifest on disk now
+        try:
+            manifest_sha256 = _file_sha256(str(artifact.manifest))
+        except OSError:
+            manifest_sha256 = ""  # the walk names the problem
+        stamp = _stamp(artifact, manifest_sha256) if manifest_sha256 else None
     if stamp is not None:
         folders, unchanged = stamp
         if unchanged:
@@ -938,22 +941,17 @@ class FileReader:
     """Random access to an artifact's files through its manifest: for a consumer that needs only some files'
     bytes (the rest it knows by their ids, e.g. git blobs a branch already holds). Use as a context
     manager. The tar is read only where a file is asked for, and that file checked against its manifest
-    entry (`read`); before that, the artifact as a whole is checked by check_tar, which reads nothing when
-    the tar and manifest are the ones pack wrote or it checked, unchanged since. The constructor raises
-    ArtifactError (exit 1) for an unreadable or pre-offset manifest, a path that would leave the
-    release, or a tar that fails check_tar."""
+    entry (`read`); before that, the artifact as a whole is checked by check_tar (its paths safe, its bytes
+    the manifest's), which reads nothing when the tar and this very manifest are the ones pack wrote or it
+    checked, unchanged since. The constructor raises ArtifactError (exit 1) for an unreadable or pre-offset
+    manifest, or a tar that fails check_tar."""
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
         self.manifest, manifest_sha256 = _manifest_of(artifact)
-        stamp = _stamp(artifact, manifest_sha256)
-        if stamp is None or not stamp[1]:  # not the artifact check_tar or pack saw: check it whole
-            if any("offset" not in entry for entry in self.manifest.values()):
-                raise unusable(f"{artifact.release_id} was built by an older deploylib: its manifest has no file "
-                               "offsets")
-            for path in self.manifest:
-                _safe_member_path(path, str(artifact.manifest))
-            check_tar(artifact)
+        if any("offset" not in entry for entry in self.manifest.values()):
+            raise unusable(f"{artifact.release_id} was built by an older deploylib: its manifest has no file offsets")
+        check_tar(artifact, manifest_sha256)
 
     def __enter__(self) -> FileReader:
         self._tar = self.artifact.tar.open("rb")
