@@ -318,7 +318,11 @@ class RepoState:
     ahead: int  # commits on the branch not on its upstream (as last fetched)
     behind: int  # commits on the upstream not on the branch
     changes: tuple[str, ...]  # porcelain lines for modified, staged and untracked (not ignored) paths
-    shallow: bool
+    boundary: str  # where a shallow clone's history stops (`shallow_boundary`); "" for a complete history
+
+    @property
+    def shallow(self) -> bool:
+        return bool(self.boundary)
 
 
 def repo_state(repo: Path) -> RepoState:
@@ -342,7 +346,7 @@ def repo_state(repo: Path) -> RepoState:
             ahead, behind = int(line.split()[2]), -int(line.split()[3])
         elif not line.startswith("#"):
             changes.append(_porcelain_path(line))
-    return RepoState(head, branch, upstream, ahead, behind, tuple(changes), bool(shallow_boundary(repo)))
+    return RepoState(head, branch, upstream, ahead, behind, tuple(changes), shallow_boundary(repo))
 
 
 def shallow_boundary(repo: Path) -> str:

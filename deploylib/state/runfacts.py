@@ -89,13 +89,12 @@ class RunFacts:
         checks need it: remembered in the state folder by HEAD, a shallow clone's boundary, the tags, the
         release settings and the options (deploylib.state.runkeys), so a run with none of them changed
         reads no history."""
-        from deploylib.git import shallow_boundary
         from deploylib.state import runkeys
 
-        head = self.repo_state().head
+        state = self.repo_state()
         if self._planned is None:
-            key = runkeys.plan_key(head, self._tags, repr(self.ws.config.release),
-                                   dataclasses.asdict(self.options), shallow_boundary(self.ws.app))
+            key = runkeys.plan_key(state.head, self._tags, repr(self.ws.config.release),
+                                   dataclasses.asdict(self.options), state.boundary)
             found = runkeys.remembered_plan(self.ws.state, key)
             if found is None:
                 plan = self.plan()

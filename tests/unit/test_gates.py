@@ -12,7 +12,7 @@ from deploylib.model import FAIL, PASS, SKIP
 
 def state(branch: str = "main", changes: tuple[str, ...] = ()) -> RepoState:
     return RepoState(head="a" * 40, branch=branch, upstream="origin/main", ahead=0, behind=0, changes=changes,
-                     shallow=False)
+                     boundary="")
 
 
 def test_clean_tree_on_the_release_branch_passes() -> None:
@@ -102,7 +102,7 @@ def test_blocking_issues() -> None:
     ("", 3, 0, False, False, SKIP),  # no upstream and no such remote: a local-only repository
 ])
 def test_pushed_gate(upstream: str, ahead: int, behind: int, push: bool, releases: bool, outcome: str) -> None:
-    state = RepoState("a" * 40, "main", upstream, ahead, behind, (), False)
+    state = RepoState("a" * 40, "main", upstream, ahead, behind, (), "")
     assert pushed_gate(state, push, releases).outcome == outcome
 
 
@@ -114,7 +114,7 @@ def test_pushed_gate(upstream: str, ahead: int, behind: int, push: bool, release
 ])
 def test_pushed_gate_without_an_upstream_branch_asks_the_release_remote(on_remote: bool, push: bool, releases: bool,
                                                                         outcome: str) -> None:
-    state = RepoState("a" * 40, "main", "", 0, 0, (), False)
+    state = RepoState("a" * 40, "main", "", 0, 0, (), "")
     assert pushed_gate(state, push, releases, "origin", on_remote).outcome == outcome
 
 
@@ -126,7 +126,7 @@ def test_pushed_gate_without_an_upstream_branch_asks_the_release_remote(on_remot
 ])
 def test_pushed_gate_with_an_upstream_on_another_remote_asks_the_release_remote(
         ahead: int, on_remote: bool, releases: bool, outcome: str) -> None:
-    state = RepoState("a" * 40, "main", "fork/main", ahead, 0, (), False)
+    state = RepoState("a" * 40, "main", "fork/main", ahead, 0, (), "")
     result = pushed_gate(state, True, releases, "origin", on_remote)
     assert result.outcome == outcome
     if outcome == FAIL:
@@ -135,5 +135,5 @@ def test_pushed_gate_with_an_upstream_on_another_remote_asks_the_release_remote(
 
 
 def test_the_pushed_gate_says_why_an_unreleased_commit_is_not_pushed() -> None:
-    state = RepoState("a" * 40, "main", "origin/main", 1, 0, (), False)
+    state = RepoState("a" * 40, "main", "origin/main", 1, 0, (), "")
     assert "this run pushes nothing; push them first (git push)" in pushed_gate(state, True, False).detail
