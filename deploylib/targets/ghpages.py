@@ -165,7 +165,11 @@ class PagesTarget(Target):
             with self._cache_lock() if args[0] in _WRITES else contextlib.nullcontext():
                 return git_run(self.cache, *args, stdin=data, env=env)
         except GitError as err:
-            raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
+            raise self._cannot_run(args[0], err) from None
+
+    def _cannot_run(self, command: str, err: GitError) -> TargetError:
+        """git could not run in the cache at all (deploylib.git's reason), as a TargetError."""
+        return TargetError(f"git {command} cannot run for {self.describe()}: {err}")
 
     def _git(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> str:
         done = self._run(*args, data=data, env=env)
@@ -366,7 +370,7 @@ class PagesTarget(Target):
         try:
             return GitStarted(self.cache, "ls-tree", "-r", "-z", tip)
         except GitError as err:
-            raise TargetError(f"git ls-tree cannot run for {self.describe()}: {err}") from None
+            raise self._cannot_run("ls-tree", err) from None
 
     def _blobs(self, listing: GitStarted | None, manifest: Manifest) -> tuple[set[str], dict[str, tuple[str, str]]]:
         """The tip's files (`listing`'s answer): the paths the manifest lists with the very mode and blob the
@@ -424,7 +428,7 @@ class PagesTarget(Target):
         try:
             return GitFeed(self.cache, "-c", "fastimport.unpackLimit=0", *args)
         except GitError as err:
-            raise TargetError(f"git {args[0]} cannot run for {self.describe()}: {err}") from None
+            raise self._cannot_run(args[0], err) from None
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
         """Publish `release`. Over a tip deploylib did not make (no trailers), or (rollback = "reset") over
@@ -516,8 +520,6 @@ class PagesTarget(Target):
             if sum(name.endswith(".pack") for name in os.listdir(self.cache / "objects" / "pack")) > _PACK_LIMIT:
                 self._git("repack", "-a", "-d", "-q")
         return []
-
-
 
 
 def _mode(entry: dict[str, object]) -> str:
