@@ -98,6 +98,10 @@ def breaking_mid_body(repo: Path) -> None:
     commit(repo, "fix: config keys\n\nBREAKING CHANGE: `out` is now `output`\n\nMigrate by renaming the key.\n")
 
 
+def bold_breaking_in_squash_body(repo: Path) -> None:
+    commit(repo, "feat: new login (#42)\n\n* feat: new login\n* **BREAKING CHANGE:** the session cookie is renamed\n")
+
+
 def merged_branch(repo: Path) -> None:
     """The issue's history: "search box" is made before v1.0.0 but merged after it, so it is 1.1.0's."""
     git(repo, "tag", "-d", "v1.0.0")
@@ -121,6 +125,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (revert_of_a_release, "", "1.0.1"),
     (reapplied, "", "1.1.0"),
     (breaking_mid_body, "", "2.0.0"),
+    (bold_breaking_in_squash_body, "", "2.0.0"),
     (merged_branch, "", "1.1.0"),
     (nothing, "", "none"),
 ]

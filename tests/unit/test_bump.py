@@ -166,6 +166,7 @@ DEFAULT_RULES = {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "pa
       "feat(theme): dark mode"), "1.0.0+3.gfffffff"),  # cancelled: nothing releasable
     ((f'Revert "feat(theme): dark mode"\n\nThis reverts commit {"9" * 40}.',), "1.0.1"),  # released earlier
     (("feat(api): rename the export route\r\n\r\nA body.\r\n\r\nBREAKING CHANGE: /export is gone\r\n",), "2.0.0"),
+    (("feat: new login (#42)\n\n* feat: new login\n* **BREAKING CHANGE:** the session cookie is renamed",), "2.0.0"),
 ])
 def test_issue_histories_plan_the_stated_version(messages: tuple[str, ...], version: str) -> None:
     history = tuple(parse(m, f"{len(messages) - 1 - i:040x}") for i, m in enumerate(messages))

@@ -227,6 +227,15 @@ def test_a_breaking_note_over_several_lines_stays_one_list_item(template: str) -
         "- the API changed:"]
 
 
+@pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
+def test_a_bold_breaking_note_is_listed_without_the_marks_of_its_token(template: str) -> None:
+    release = notes("2.0.0", "feat: new login (#42)\n\n* feat: new login\n* **BREAKING CHANGE:** the cookie is renamed")
+    text = render(template, None, releases=[release], release=release)
+    breaking = text[text.index("### Breaking Changes"):text.index("### Features")]
+    assert [line for line in breaking.splitlines() if line.startswith("- ")] == [
+        "- the cookie is renamed (#42) (0000000)"]
+
+
 def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
     sha = "1" * 40
     revert = parse(f'Revert "feat(theme): dark mode"\n\nThis reverts commit {sha}.', "2" * 40)

@@ -150,6 +150,57 @@ def test_breaking_change_notes_are_found_where_they_are_written(message: str, br
     assert parse(message).breaking == breaking
 
 
+# Markdown around the token, as squash bodies and pull request descriptions write it: GitHub renders each
+# of these as the footer "BREAKING CHANGE: …", so each is a breaking change, and its note is the text
+# without the marks. "sr" marks the rows semantic-release reads alike (its note keeps the marks).
+ISSUE_BOLD = "feat: new login (#42)\n\n* feat: new login\n* **BREAKING CHANGE:** the session cookie is renamed"
+
+
+@pytest.mark.parametrize(("message", "breaking"), [
+    (ISSUE_BOLD, "the session cookie is renamed"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE:** bold token and colon", "bold token and colon"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE**: colon after the bold", "colon after the bold"),
+    ("feat: x\n\n- **BREAKING CHANGE:** a dash list item", "a dash list item"),
+    ("feat: x\n\n+ BREAKING CHANGE: a plus list item", "a plus list item"),
+    ("feat: x\n\n  * **BREAKING CHANGE:** indented under a bullet", "indented under a bullet"),  # sr
+    ("feat: x\n\n__BREAKING CHANGE:__ underscores", "underscores"),
+    ("feat: x\n\n__BREAKING CHANGE__: underscores, colon after", "underscores, colon after"),
+    ("feat: x\n\n*BREAKING CHANGE:* italic", "italic"),  # sr
+    ("feat: x\n\n_BREAKING CHANGE_: italic underscore", "italic underscore"),
+    ("feat: x\n\n***BREAKING CHANGE:*** bold italic", "bold italic"),  # sr
+    ("feat: x\n\n**BREAKING-CHANGE:** hyphenated", "hyphenated"),  # sr
+    ("feat: x\n\n- **BREAKING-CHANGE**: hyphenated, colon after", "hyphenated, colon after"),
+    ("feat: x\n\n**BREAKING CHANGE: the whole line bold**", "the whole line bold"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE: bold over\ntwo lines**", "bold over\ntwo lines"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE:**\nthe text on the next line", "the text on the next line"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE:**\n\nthe text in the next paragraph", "the text in the next paragraph"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE:**", "(no description)"),  # sr
+    ("feat: x\n\n**BREAKING CHANGE:** keeps **its own** marks", "keeps **its own** marks"),  # sr
+    ("feat: x\n\n_BREAKING CHANGE: renames __init__", "renames __init__"),  # "__" does not close "_"
+    ("fix: x\r\n\r\n**BREAKING CHANGE:** crlf\r\n", "crlf"),  # sr
+])
+def test_a_breaking_change_token_in_markdown_emphasis_is_the_token(message: str, breaking: str) -> None:
+    assert parse(message).breaking == breaking
+
+
+# What only looks like the token stays a plain commit: the spec's token is upper case, with a colon right
+# after it (items 12 and 15), and it opens its line. "sr" marks the rows semantic-release reads otherwise.
+@pytest.mark.parametrize("message", [
+    "feat: x\n\n**Breaking change:** lower case, as pull request templates ask",  # sr: breaking
+    "feat: x\n\n* **breaking change**: lower case in a list",
+    "feat: x\n\n**BREAKING CHANGE** without a colon",
+    "feat: x\n\n**BREAKING CHANGES:** plural",
+    "feat: x\n\nThis is a **BREAKING CHANGE:** in prose",
+    "feat: **BREAKING CHANGE:** in the subject only",
+    "feat: x\n\n### BREAKING CHANGES\n\n* a heading is not the token",
+    "feat: x\n\n> **BREAKING CHANGE:** a quotation",
+    "feat: x\n\n`BREAKING CHANGE:` in a code span",
+    "feat: x\n\n| **BREAKING CHANGE** | a table cell |",
+])
+def test_what_only_looks_like_the_token_is_not_a_breaking_change(message: str) -> None:
+    assert parse(message).breaking == ""
+
+
 # GitHub squash bodies: the lines after a bullet, indented or not, belong to that bullet's commit.
 ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
                 "BREAKING CHANGE: export() now returns an iterator\n\n* fix(export): quote fields with commas")
@@ -170,6 +221,7 @@ ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
     ("fix(cmd): the title counts too (#1369)\n\n* test(cmd): a test\n\n* docs: a page",
      [("fix", "the title counts too", ""), ("test", "a test", ""), ("docs", "a page", "")]),
     ('Revert things (#3)\n\n* Revert "feat: a"\n\nThis reverts commit abcdef1.', [("revert", "a", "")]),
+    (ISSUE_BOLD, [("feat", "new login", ""), ("feat", "new login", "the session cookie is renamed")]),
 ])
 def test_squash_bodies(message: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(c.type, c.description, c.breaking) for c in parse_squash(message, "sha")] == expected

@@ -15,11 +15,19 @@ from functools import cached_property
 _HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>\S.*)$")
 _FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][\w-]*)(?::[ \t]+| #)(?P<value>.*)$")
 # A breaking-change note where git and GitHub put one in practice: any line after the subject, as the
-# last paragraph or not, indented or as a list item ("* BREAKING CHANGE: …" in a squash body), with
-# its text on the same line or on the lines after "BREAKING CHANGE:". The token itself must be upper
-# case and followed by a colon (Conventional Commits 1.0, items 12 and 16), so prose that merely
-# mentions a breaking change is not one.
-_BREAKING = re.compile(r"^[ \t]*(?:[*-][ \t]+)?BREAKING[ -]CHANGE:(?P<value>.*)$", re.MULTILINE)
+# last paragraph or not, indented or as a list item ("-", "+" or "*", CommonMark 0.31 §5.2; "* BREAKING
+# CHANGE: …" in a squash body), with its text on the same line or on the lines after it, and in Markdown
+# emphasis ("**BREAKING CHANGE:** …", "**BREAKING CHANGE**: …", "__…__", "*…*"), which GitHub renders as
+# that same footer; the marks are not part of the note. The token itself must be upper case and followed
+# by a colon (Conventional Commits 1.0, items 12, 15 and 16), so prose that merely mentions a breaking
+# change ("breaking change: …", "a BREAKING CHANGE here", "**Breaking change:** none") is not one.
+# semantic-release (conventional-commits-parser's default notes pattern, case-insensitive:
+# `^[\s|*]*(BREAKING CHANGE|BREAKING-CHANGE)[:\s]+(.*)`) takes a note after spaces, "*" and "|" only (not
+# "-", "+", "_" or a mark between the token and its colon), also without the colon or in lower case,
+# and keeps the marks in its text ("** …"). Here the spec decides the token, and every form of the
+# bullet and the emphasis counts alike.
+_BREAKING = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?(?P<em>\*{1,3}|_{1,3})?BREAKING[ -]CHANGE"
+                       r"(?P<shut>(?P=em))?:(?P<after>(?P=em))?(?P<value>.*)$", re.MULTILINE)
 _PR_SUFFIX = re.compile(r"\s*\(#(?P<pr>\d+)\)$")
 _REVERT = re.compile(r'^(?P<verb>Revert|Reapply) "(?P<header>.+)"$')
 _MERGE = re.compile(r"^Merge (pull request|branch|remote-tracking branch|tag|commit) ")
@@ -81,8 +89,9 @@ def parse(message: str, sha: str = "") -> Commit:
 
     The type is read case-insensitively and stored lower-case (item 15); a breaking change is a `!`
     before the colon (item 13) or an upper-case `BREAKING CHANGE:` / `BREAKING-CHANGE:` note (items 12
-    and 16). Merge commits (`Merge pull request …`, `Merge branch …`) and `Revert "…"` / `Reapply "…"`
-    subjects, as git and GitHub write them, are recognised although they are not conventional headers.
+    and 16), also in Markdown emphasis (`**BREAKING CHANGE:**`, see _BREAKING). Merge commits (`Merge pull
+    request …`, `Merge branch …`) and `Revert "…"` / `Reapply "…"` subjects, as git and GitHub write them,
+    are recognised although they are not conventional headers.
     """
     first, _, rest = normalize_newlines(message).strip("\n").partition("\n")
     subject, rest = first.strip(), rest.strip("\n")
@@ -119,7 +128,8 @@ def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str) 
 def _breaking_note(rest: str) -> str:
     """The text of the first breaking-change note in `rest`: its line, continued on the following lines
     up to a blank line or the next footer (or, after a bare "BREAKING CHANGE:", the next paragraph).
-    A note without any text still marks the commit: its value is then "(no description)"."""
+    Emphasis marks around the token are not part of the text. A note without any text still marks the
+    commit: its value is then "(no description)"."""
     found = _BREAKING.search(rest)
     if not found:
         return ""
@@ -132,7 +142,11 @@ def _breaking_note(rest: str) -> str:
         if _FOOTER.match(line.strip()):
             break
         lines.append(line.strip())
-    return "\n".join(line for line in lines if line) or "(no description)"
+    note = "\n".join(line for line in lines if line)
+    em = found["em"]
+    if em and not (found["shut"] or found["after"]) and len(note) - len(note.rstrip(em[0])) == len(em):
+        note = note[:-len(em)].rstrip()  # "**BREAKING CHANGE: text**": the closing marks end the note
+    return note or "(no description)"
 
 
 def parse_squash(message: str, sha: str = "") -> list[Commit]:
