@@ -183,6 +183,23 @@ def test_a_breaking_change_token_in_markdown_emphasis_is_the_token(message: str,
     assert parse(message).breaking == breaking
 
 
+# Where a note ends: a note that is a list item ends at the next item of its list, as the item does
+# (CommonMark 0.31 §5.2), and any note ends where another one starts.
+@pytest.mark.parametrize(("message", "breaking"), [
+    ("feat: x\n\n* BREAKING CHANGE: the cookie is renamed\n* wip", "the cookie is renamed"),
+    ("feat: x\n\n* feat: new login\n* **BREAKING CHANGE:** the cookie is renamed\n* tidy up\n* fix: typo",
+     "the cookie is renamed"),
+    ("feat: x\n\n- **BREAKING CHANGE:** a\n+ another list", "a"),
+    ("feat: x\n\n  * BREAKING CHANGE: nested\n* the parent list goes on", "nested"),
+    ("feat: x\n\n* BREAKING CHANGE: removed:\n  * a\n  * b\n* then the next item", "removed:\n* a\n* b"),
+    ("feat: x\n\n* BREAKING CHANGE: first\n* BREAKING CHANGE: second", "first"),
+    ("feat: x\n\nBREAKING CHANGE: first\n**BREAKING CHANGE:** second", "first"),
+    ("feat: x\n\nBREAKING CHANGE: not an item:\n- removed a\n- removed b", "not an item:\n- removed a\n- removed b"),
+])
+def test_a_note_ends_where_its_list_item_ends(message: str, breaking: str) -> None:
+    assert parse(message).breaking == breaking
+
+
 # What only looks like the token stays a plain commit: the spec's token is upper case, with a colon right
 # after it (items 12 and 15), and it opens its line. "sr" marks the rows semantic-release reads otherwise.
 @pytest.mark.parametrize("message", [

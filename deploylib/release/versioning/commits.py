@@ -26,8 +26,9 @@ _FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][\w-]*)(?::[ \t]+| 
 # "-", "+", "_" or a mark between the token and its colon), also without the colon or in lower case,
 # and keeps the marks in its text ("** …"). Here the spec decides the token, and every form of the
 # bullet and the emphasis counts alike.
-_BREAKING = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?(?P<em>\*{1,3}|_{1,3})?BREAKING[ -]CHANGE"
+_BREAKING = re.compile(r"^(?P<lead>[ \t]*(?:[-+*][ \t]+)?)(?P<em>\*{1,3}|_{1,3})?BREAKING[ -]CHANGE"
                        r"(?P<shut>(?P=em))?:(?P<after>(?P=em))?(?P<value>.*)$", re.MULTILINE)
+_LIST_ITEM = re.compile(r"[ \t]*[-+*][ \t]")
 _PR_SUFFIX = re.compile(r"\s*\(#(?P<pr>\d+)\)$")
 _REVERT = re.compile(r'^(?P<verb>Revert|Reapply) "(?P<header>.+)"$')
 _MERGE = re.compile(r"^Merge (pull request|branch|remote-tracking branch|tag|commit) ")
@@ -127,19 +128,23 @@ def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str) 
 
 def _breaking_note(rest: str) -> str:
     """The text of the first breaking-change note in `rest`: its line, continued on the following lines
-    up to a blank line or the next footer (or, after a bare "BREAKING CHANGE:", the next paragraph).
-    Emphasis marks around the token are not part of the text. A note without any text still marks the
-    commit: its value is then "(no description)"."""
+    up to a blank line, the next footer or breaking-change note, or, for a note that is a list item, the
+    next item of its list (CommonMark 0.31 §5.2: an item ends where a sibling begins); after a bare
+    "BREAKING CHANGE:", the next paragraph. Emphasis marks around the token are not part of the text. A
+    note without any text still marks the commit: its value is then "(no description)"."""
     found = _BREAKING.search(rest)
     if not found:
         return ""
+    item = found["lead"].strip() != ""
+    indent = len(found["lead"]) - len(found["lead"].lstrip())
     lines = [found["value"].strip()]
     for line in rest[found.end() + 1:].split("\n"):
         if not line.strip():
             if any(lines):
                 break
             continue
-        if _FOOTER.match(line.strip()):
+        if (_FOOTER.match(line.strip()) or _BREAKING.match(line)
+                or item and _LIST_ITEM.match(line) and len(line) - len(line.lstrip()) <= indent):
             break
         lines.append(line.strip())
     note = "\n".join(line for line in lines if line)
