@@ -206,7 +206,17 @@ class PagesTarget(Target):
 
     def _remote_tip(self) -> str:
         """The branch's commit on the remote, "" when the remote has no such branch."""
-        done = self._run("ls-remote", "--heads", self.remote, self.options.branch)
+        return self._tip_in(self._run("ls-remote", "--heads", self.remote, self.options.branch))
+
+    def _asking_remote(self) -> GitStarted:
+        """`_remote_tip`'s question, started: the answer is read with `_tip_in(….result())`."""
+        try:
+            return GitStarted(self.cache, "ls-remote", "--heads", self.remote, self.options.branch)
+        except GitError as err:
+            raise self._cannot_run("ls-remote", err) from None
+
+    def _tip_in(self, done: GitRun) -> str:
+        """The branch's commit in ls-remote's answer, "" when the remote has no such branch."""
         if not done.ok:
             raise TargetError(f"Cannot reach {self.options.remote}: {done.err.strip()}. Check the remote in "
                               f"deploy.toml and your access to it.")
@@ -251,12 +261,13 @@ class PagesTarget(Target):
 
     def live(self) -> Release | None:
         self._ensure_cache()
-        tip = self._remote_tip()
+        with self._asking_remote() as asked:  # what deploylib recorded is read while the remote answers
+            records = self._records()
+            history = self._history(records)
+            tip = self._tip_in(asked.result())
         self._seen_tip = tip if self._locked else None
         if not tip:
             return None
-        records = self._records()
-        history = self._history(records)
         last = history.last()
         if last and last.commit == tip and last.release_id in records and self._kept(last.release_id) == tip:
             # Where deploylib last put the branch, and its ref in the cache still names that commit: a commit id
