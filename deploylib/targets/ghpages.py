@@ -344,32 +344,31 @@ class PagesTarget(Target):
         branch's tip (the commit's parent), made as the artifact is read: a file whose blob and mode are
         already there needs no command, so only changed files are read from the artifact and written, and
         files the artifact lacks are deleted. Without a tip, every file. The tip's files are listed by git
-        while the manifest is read. Progress through the artifact's files is emitted as it goes. Raises
+        while the manifest is read. Progress through the files written is emitted as it goes. Raises
         ArtifactError (from FileReader) part-way for a file that is not what the manifest says, _Unlisted
         before any command when git cannot list the tip's files."""
-        from deploylib import events
-
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
         if not tip:
             yield b"deleteall\n"
         with self._listing(tip) as listing, FileReader(artifact) as files:
-            same, on_tip = self._blobs(listing, files.manifest)
-            names = set(files.manifest)
-            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
+            from deploylib import events  # imported while git lists the tip
+
+            manifest = files.manifest
+            changed, on_tip = self._changes(listing, manifest)
+            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in manifest
                         and path not in kept)
-            total = len(files.manifest)
+            total = len(changed)
             step = max(1, total // 50)  # about 50 updates, however many files
-            for number, (path, entry) in enumerate(sorted(files.manifest.items()), 1):
+            for number, path in enumerate(sorted(changed), 1):
                 if number % step == 0 or number == total:
                     events.emit(events.Progress(f"pages {self.options.branch}", number, total, "files"))
-                if path in same:
-                    continue
+                entry = manifest[path]
                 mode, had = _mode(entry), on_tip.get(path)
                 if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
                     yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
                     yield f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path))
-        if ".nojekyll" in names or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
+        if ".nojekyll" in manifest or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
             yield b"M 100644 inline .nojekyll\n" + _data(b"")
         if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
             yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
@@ -383,29 +382,25 @@ class PagesTarget(Target):
         except GitError as err:
             raise self._cannot_run("ls-tree", err) from None
 
-    def _blobs(self, listing: GitStarted | None, manifest: Manifest) -> tuple[set[str], dict[str, tuple[str, str]]]:
-        """The tip's files (`listing`'s answer): the paths the manifest lists with the very mode and blob the
-        tip holds, and path -> (mode, blob id) of every other. Lines are compared whole (the line ls-tree
-        prints for an unchanged file is known from its entry), so only the others are split."""
+    def _changes(self, listing: GitStarted | None, manifest: Manifest) -> tuple[list[str], dict[str, tuple[str, str]]]:
+        """The manifest's paths the tip (`listing`'s answer) does not hold with the very mode and blob, and
+        path -> (mode, blob id) of the tip's files that are not the manifest's. The line ls-tree prints for
+        an unchanged file is known from its entry, so the two are compared as sets of whole lines and only
+        the lines that differ are split."""
         if listing is None:
-            return set(), {}
+            return list(manifest), {}
+        wanted = {f"{_mode(entry)} blob {entry['blob']}\t{path}": path for path, entry in manifest.items()}
         done = listing.result()
         if not done.ok:
             raise _Unlisted(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
         lines = set(done.out.split("\0"))
         lines.discard("")
-        same = set()
-        for path, entry in manifest.items():
-            line = f"{_mode(entry)} blob {entry['blob']}\t{path}"
-            if line in lines:
-                same.add(path)
-                lines.remove(line)
         others = {}
-        for line in lines:
+        for line in lines.difference(wanted):
             meta, path = line.split("\t", 1)
             mode, _, blob = meta.split()
             others[path] = (mode, blob)
-        return same, others
+        return [wanted[line] for line in wanted.keys() - lines], others
 
     def _commit(self, release: Release, parent: str, files: Iterable[bytes]) -> _Built:
         """The release's commit on `parent` (its ref `refs/deploylib/<release>`), from one fast-import fed

@@ -445,3 +445,14 @@ def test_a_publish_reports_its_progress_through_the_files(tmp_path: Path, remote
         pages(tmp_path).deploy(site(tmp_path, "1.0.0", FILES))
     assert heard and all(e.name == "pages gh-pages" and e.unit == "files" for e in heard)
     assert [e.done for e in heard] == sorted(e.done for e in heard) and (heard[-1].done, heard[-1].total) == (21, 21)
+
+
+def test_a_republish_reports_progress_through_the_files_it_writes_only(tmp_path: Path, remote: Path) -> None:
+    from deploylib import events
+
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    heard: list[events.Progress] = []
+    with events.subscribed(lambda e: heard.append(e) if isinstance(e, events.Progress) else None):
+        target.deploy(site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed", "new.html": "new"}))
+    assert [(e.done, e.total) for e in heard] == [(1, 2), (2, 2)]
