@@ -14,11 +14,14 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploylib.errors import LockHeld, TargetError
 from deploylib.model import host_name, utc_now
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 _POLL_SECONDS = 0.2
 
@@ -51,6 +54,8 @@ def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str
     """Why a lock left on a remote host protects nothing any more, or "" while its holder may still run:
     its process is gone (checked when it ran on this machine), or it is older than `ttl_s` seconds at `now`
     (an aware datetime). A `since` that does not parse never counts as old. Pure but for `alive(pid)`."""
+    from datetime import datetime  # only a lock found on a remote host is dated
+
     if holder.host == this_host and holder.pid > 0 and not alive(holder.pid):
         return f"its process {holder.pid} on {this_host} is gone"
     try:
