@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, dataclass_transform
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 if TYPE_CHECKING:
     from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Release
@@ -42,9 +42,17 @@ class _Event:
     """What every event is: a frozen dataclass, hashed and compared by identity (an ActionFinished refers to
     its ActionStarted, and two alike events are still two). A subclass is made one by being declared."""
 
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # each subclass's own, set by dataclass()
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dataclass(frozen=True, eq=False)(cls)
+        dataclass(frozen=True, eq=False, repr=False)(cls)
+
+    def __repr__(self) -> str:
+        """The dataclass repr, e.g. "Progress(name='pages gh-pages', done=1, total=1, unit='files')": one for
+        every event, where dataclass would compile one per class as the module loads."""
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"{type(self).__qualname__}({shown})"
 
 
 class StageStarted(_Event):

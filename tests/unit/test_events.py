@@ -40,6 +40,14 @@ def test_the_plain_report_prints_one_event_as_todays_lines(event: object, lines:
     assert Terminal.lines(event) == lines
 
 
+@pytest.mark.parametrize(("event", "shown"), [
+    (events.Progress("pages", 1, 2, "files"), "Progress(name='pages', done=1, total=2, unit='files')"),
+    (events.Note("hello"), "Note(text='hello')"),
+])
+def test_an_event_shows_itself_as_a_dataclass_does(event: object, shown: str) -> None:
+    assert repr(event) == shown
+
+
 def test_subscribers_hear_events_in_order_and_only_inside_their_block(capsys: pytest.CaptureFixture[str]) -> None:
     heard: list[tuple[str, object]] = []
     note = events.Note("hello")
