@@ -17,6 +17,8 @@ _KEPT_LINES = 30
 
 @dataclass(frozen=True)
 class CommandResult:
+    """How a user command (tests, build, a check's command) ended, with its output."""
+
     command: str
     code: int
     seconds: float

@@ -166,6 +166,9 @@ def _pages_problem(pages: list[str]) -> str:
 
 @dataclass(frozen=True)
 class LighthouseConfig:
+    """The `[build.lighthouse]` table: the lowest Lighthouse scores (0-100) each audited page of the build must
+    reach."""
+
     scores: dict[str, int] = option(factory=dict, doc="a table of the lowest acceptable scores, e.g. "
                                                       "{performance = 90, accessibility = 90} (empty: no Lighthouse)",
                                     check=_scores_problem)

@@ -41,6 +41,8 @@ _PATHS = {"dodoFile": "file", "cwdPath": "folder"}  # doit reads them: they must
 
 @dataclass(frozen=True)
 class DoitOption:
+    """One command-line option doit declares, as a `[doit]` key in deploy.toml must match it."""
+
     name: str
     kind: type  # bool, int, str or list, as doit declares it
     choices: tuple[str, ...] = ()  # empty: any value of the kind

@@ -37,12 +37,16 @@ class ReviewState(Enum):
 
 @dataclass(frozen=True)
 class PullRequest:
+    """A pull request that brought a commit in."""
+
     number: int
     merged: bool  # merged into the branch (a closed or open one brought the commit in some other way)
 
 
 @dataclass(frozen=True)
 class Review:
+    """One reviewer's latest review of a pull request."""
+
     author: str
     state: ReviewState
 
@@ -65,6 +69,8 @@ class CICheck:
 
 @dataclass(frozen=True)
 class Issue:
+    """An issue on the forge (e.g. the one an incident opened)."""
+
     number: int
     title: str
     labels: tuple[str, ...]
@@ -74,6 +80,8 @@ class Issue:
 
 @dataclass(frozen=True)
 class ReleaseAsset:
+    """A file attached to a forge release."""
+
     name: str  # the name the forge shows, e.g. "site-1.2.0.tar"
     path: Path  # the file uploaded
 

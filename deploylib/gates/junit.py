@@ -17,12 +17,16 @@ class JUnitError(DeployError):
 
 @dataclass(frozen=True)
 class FailedTest:
+    """One test a JUnit XML report lists as failed or in error."""
+
     name: str  # as the runner names it, e.g. "checkout › pays by card" (Playwright) or "test_pays_by_card"
     message: str  # the failure's message, or its first line of text
 
 
 @dataclass(frozen=True)
 class Tally:
+    """What a JUnit XML report counts: tests passed, skipped, and the failed ones by name."""
+
     passed: int
     skipped: int
     failed: tuple[FailedTest, ...]  # failures and errors, in file order

@@ -56,6 +56,8 @@ class Site:
 
 @dataclass(frozen=True)
 class Tags:
+    """The release tags `deploylib init` found in the repository."""
+
     format: str  # tag_format, e.g. "v{version}"
     highest: str  # the highest tag in that format, "" when there is none
     count: int  # tags in that format
@@ -73,6 +75,8 @@ class Pages:
 
 @dataclass(frozen=True)
 class Plan:
+    """What `deploylib init` found in a repository, from which it writes deploy.toml."""
+
     site: Site
     tags: Tags
     branch: str  # the release branch

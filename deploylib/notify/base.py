@@ -44,6 +44,8 @@ class NotifierOptions:
 
 @dataclass(frozen=True)
 class Event:
+    """What a notifier is told: one deploy, validation or rollback outcome on one environment."""
+
     kind: str  # one of EVENTS
     environment: str
     version: str

@@ -15,6 +15,8 @@ from deploylib.notify.base import Event, Notifier, NotifierOptions, NotifyError
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookOptions(NotifierOptions):
+    """The options of a `type = "webhook"` notifier: where the JSON event is posted."""
+
     url_env: str = option("", doc='the environment variable holding the webhook URL, e.g. "SLACK_WEBHOOK_URL"')
     url: str = option("", doc='the webhook URL itself (prefer url_env: webhook URLs are secrets)',
                       check=url_problem)

@@ -26,6 +26,8 @@ from deploylib.targets.store import ReleaseStore
 
 @dataclass(frozen=True)
 class CommandOptions:
+    """The options of a `type = "command"` target: the user's own deploy, rollback and live commands."""
+
     deploy: str = option(doc='the command that publishes a release from $DEPLOY_DIR, e.g. "npm run deploy"',
                          check=command_problem)
     rollback: str = option("", doc="the command that brings back an older release (empty: run deploy on it)",

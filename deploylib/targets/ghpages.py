@@ -57,6 +57,8 @@ def _remote_problem(remote: str) -> str:
 
 @dataclass(frozen=True)
 class PagesOptions:
+    """The options of a `type = "github-pages"` target: the remote and branch that are served."""
+
     remote: str = option(doc='the git remote to publish to, e.g. "git@github.com:acme/site.git" or a path',
                          check=_remote_problem)
     branch: str = option("gh-pages", doc='the branch that is served, a valid git branch name, e.g. "gh-pages"',

@@ -21,6 +21,8 @@ class Mark(StrEnum):
 
 @dataclass(frozen=True)
 class Listed:
+    """One release in `doit releases`, with its marks (live, previous, failed)."""
+
     release: Release
     marks: tuple[Mark, ...]
 

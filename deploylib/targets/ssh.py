@@ -68,6 +68,8 @@ def _shared_problem(paths: list[str]) -> str:
 
 @dataclass(frozen=True)
 class SshHostOptions:
+    """One entry of an SSH target's `hosts` array: a host, its deploy folder and where checks reach it."""
+
     address: str = option(doc='"[user@]host" or an alias from your ssh config, e.g. "deploy@web1.example.com"',
                           check=lambda v: "" if v and v.isprintable() and not v.startswith("-") and " " not in v
                           else "is not a host address")

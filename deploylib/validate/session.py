@@ -37,6 +37,8 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Answer:
+    """An HTTP response as the checks read it."""
+
     status: int
     headers: dict[str, str]  # names in lower case
     content: bytes  # after the content coding (gzip, deflate) is undone
