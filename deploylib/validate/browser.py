@@ -3,7 +3,8 @@
 A page fails on an uncaught JavaScript exception, a console.error (unless `allow_console` matches
 it), a same-origin request that fails or answers >= 400, a `selector` that does not become visible,
 or `contains` text that scripts did not render; judged once the page settled (the requests it made after
-its load event answered and their callbacks ran, see `_Seen.settle`). `steps` drive a flow (goto, click,
+its load event answered and their callbacks ran, and the timeouts it set for the next second fired, see
+`_Seen.settle`). `steps` drive a flow (goto, click,
 fill, press, wait_for, expect_text, expect_url) in the same browser context; a failure names the step. Core Web
 Vitals (LCP, CLS, TTFB; web.dev/vitals definitions) are read from the page's performance entries and
 held to optional budgets. On a failure the page's screenshot is kept as evidence.
@@ -67,6 +68,37 @@ _VITALS_JS = """async (limit) => {
 }"""
 # One turn of the page's event loop: what the answers it got have scheduled (their callbacks, their errors) runs first.
 _TURN_JS = "() => new Promise(done => setTimeout(done))"
+# Run in every document before its own scripts: the timers the page sets (setTimeout, and an interval's first run),
+# each with the time it is due, so that `_Seen.settle` can wait for those due soon. `__deploylibTimers(until)`
+# resolves once no timer due by `until` (performance.now() milliseconds) is left, timers those set included.
+_TIMERS_JS = """(() => {
+  const due = new Map(), wait = setTimeout;
+  const tracked = (start) => function (handler, delay, ...rest) {
+    if (typeof handler !== 'function') return start.call(globalThis, handler, delay, ...rest);
+    const id = start.call(globalThis, function (...args) { due.delete(id); return handler.apply(this, args); },
+                          delay, ...rest);
+    due.set(id, performance.now() + Math.max(0, Number(delay) || 0));
+    return id;
+  };
+  const cleared = (stop) => function (id) { due.delete(id); return stop.call(globalThis, id); };
+  globalThis.setTimeout = tracked(setTimeout);
+  globalThis.setInterval = tracked(setInterval);
+  globalThis.clearTimeout = cleared(clearTimeout);
+  globalThis.clearInterval = cleared(clearInterval);
+  Object.defineProperty(globalThis, '__deploylibTimers', {value: (until) => new Promise(done => {
+    const look = () => {
+      let next = Infinity;
+      for (const at of due.values()) if (at <= until && at < next) next = at;
+      if (next === Infinity) done(); else wait(look, Math.max(0, next - performance.now()) + 1);
+    };
+    look();
+  })});
+})()"""
+# What a page does from a timeout this soon after it loaded (or after a step) is part of loading it: a bundle that
+# throws or moves its layout 300 ms in is broken every time, not only when the check happens to look late. Later
+# timers (a carousel, a session expiry) are not waited for. Lighthouse waits a second after load too (its
+# pauseAfterLoadMs).
+_TIMER_WINDOW_MS = 1000
 # Streams that stay open by design; a page is not waited for until they end.
 _STREAMS = ("eventsource", "websocket")
 # Whether an element Playwright calls visible (it has a box, not visibility:hidden) is also one a user can see:
@@ -251,9 +283,10 @@ class _Seen:
     in_flight: set[Request] = field(default_factory=set)
     idle: Any = None  # an asyncio.Event, set while no request is in flight (made on the browser's loop)
 
-    def watch(self, page: Page) -> None:
+    async def watch(self, page: Page) -> None:
         import asyncio
 
+        await page.add_init_script(_TIMERS_JS)
         self.idle = asyncio.Event()
         self.idle.set()
         page.on("pageerror", lambda error: self.problems.append(
@@ -266,13 +299,18 @@ class _Seen:
                 if r.status >= 400 else None)
 
     async def settle(self, page: Page, timeout_s: float) -> None:
-        """Wait until the page has no request in flight and has run what their answers scheduled, for at most
-        `timeout_s` seconds: the load event does not wait for a page's own data requests, and a page that
-        breaks while rendering their answers is broken. A request kept open (long polling) ends the wait at
-        `timeout_s`; the page is judged as it is then, and that request is not waited for again. Never raises."""
+        """Wait until the page has no request in flight, has run what their answers scheduled, and has fired the
+        timers it set to go off within `_TIMER_WINDOW_MS` of this call, for at most `timeout_s` seconds: the load
+        event does not wait for a page's own data requests or its short timeouts, and a page that breaks while
+        rendering their answers, or from such a timeout, is broken. A request kept open (long polling) ends the
+        wait at `timeout_s`; the page is judged as it is then, and that request is not waited for again. Never
+        raises."""
         import asyncio
 
         deadline = time.monotonic() + timeout_s
+        until = None  # the page's clock (performance.now(), ms) at which timers are no longer waited for
+        with contextlib.suppress(Exception):  # a page navigating away or closed: nothing more to run
+            until = await page.evaluate("() => performance.now()") + _TIMER_WINDOW_MS
         while (left := deadline - time.monotonic()) > 0:
             try:
                 await asyncio.wait_for(self.idle.wait(), left)
@@ -280,10 +318,13 @@ class _Seen:
                 self.in_flight.clear()  # open that long, they are streams: the next step need not wait for them
                 self.idle.set()
                 return
-            with contextlib.suppress(Exception):  # a page navigating away or closed: nothing more to run
+            with contextlib.suppress(Exception):
                 for worker in page.workers:
                     await worker.evaluate(_TURN_JS)
                 await page.evaluate(_TURN_JS)
+                if until is not None:  # a timer's own work may start requests: the loop then waits for them
+                    await asyncio.wait_for(page.evaluate("until => globalThis.__deploylibTimers?.(until)", until),
+                                           max(0.001, deadline - time.monotonic()))
             if not self.in_flight:  # else that turn started more requests (data after config): wait for them
                 return
 
@@ -386,7 +427,7 @@ class BrowserCheck(Check):
         page = await (own or await browser.visitor(not self.verify_tls)).new_page()
         page.set_default_timeout(self.timeout_s * 1000)
         seen = _Seen(within.base_url, self.allow_console)
-        seen.watch(page)
+        await seen.watch(page)
         secrets = _Secrets()
         try:
             where, problem, vitals = await self._walk(page, within.base_url, seen, secrets)

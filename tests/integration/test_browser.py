@@ -154,6 +154,33 @@ def test_a_page_over_its_lcp_budget_fails(app: App) -> None:
     assert result.verdict is Verdict.FAIL and "/: LCP over the 1 ms budget (LCP " in result.seen
 
 
+SHIFT = "const ad = document.createElement('div'); ad.style.height = '400px'; document.body.prepend(ad);"
+LATE = [  # (its bundle, check options, what the failure says): what a page does from a timeout soon after its load,
+    # with nothing else pending, fails it every time, not only when the check happens to look late
+    ("setTimeout(() => { throw new RangeError('late page size') }, 300);", {}, "uncaught RangeError: late page size"),
+    ("setTimeout(() => setTimeout(() => console.error('retry failed'), 400), 400);", {}, "console.error: retry failed"),
+    ("const poll = setInterval(() => { clearInterval(poll); null.total; }, 700);", {},
+     "uncaught TypeError: Cannot read properties of null (reading 'total')"),
+    ("setTimeout(() => fetch('/api/cart'), 700);", {}, "GET /api/cart: status 500"),
+    (f"setTimeout(() => {{ {SHIFT} }}, 700);", {"cls": 0.05}, "CLS over the 0.05 budget"),
+]
+
+
+@pytest.mark.parametrize(("script", "options", "fragment"), LATE, ids=[fragment for *_, fragment in LATE])
+def test_what_a_page_does_from_a_timeout_soon_after_its_load_is_judged(app: App, script: str, options: dict,
+                                                                       fragment: str) -> None:
+    app.route("/api/cart", (500, {}, "down"))
+    serve(app, "<div id='app'>" + "<p>Welcome to the shop</p>" * 20 + "</div>", script)
+    result = run_round(app.url, [BrowserCheck(**options)], 1)[0]  # one page alone: judged as soon as it settles
+    assert result.verdict is Verdict.FAIL and result.seen.startswith("/: ") and fragment in result.seen
+
+
+def test_a_timer_set_for_long_after_load_is_not_waited_for(app: App) -> None:
+    serve(app, "<div id='app'></div>", RENDER + " setTimeout(() => { throw new Error('session expired') }, 60000);")
+    result = run_round(app.url, [BrowserCheck(contains="Welcome", timeout_s=30)], 1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
+
+
 def test_a_page_that_painted_reports_its_lcp_even_when_read_right_after_loading(app: App) -> None:
     paths = ["/", "/pricing", "/about", "/contact", "/faq"]  # static pages: their load comes before their first frame
     for path in paths:
