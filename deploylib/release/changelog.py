@@ -35,7 +35,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 class Entry:
     """One line of the notes, as the templates see it (`entry.description`, …)."""
 
-    description: str  # the commit's description, or its breaking-change note under Breaking Changes
+    description: str  # the commit's description, or one of its breaking-change notes under Breaking Changes
     scope: str  # "" when the commit has none
     sha: str  # full 40-hex sha
     short_sha: str  # first 7 characters
@@ -66,15 +66,16 @@ OTHER = "Other"  # commits that are not conventional (merges aside), listed only
 
 
 def release_notes(version: str, date: str, commits: Iterable[Commit], include_other: bool = False) -> ReleaseNotes:
-    """Group commits into titled sections; a breaking change appears under Breaking Changes as well.
+    """Group commits into titled sections; a breaking change appears under Breaking Changes as well,
+    one entry for each of its notes (as semantic-release lists them).
 
     `commits`: the release's commits, newest first; a revert and its target both among them are left
     out. `date`: YYYY-MM-DD. `include_other`: list non-conventional commits (not merges) under Other.
     Types without a section (docs, chore, …) are left out. Never raises."""
     grouped: dict[str, list[Entry]] = {key: [] for key, _ in (*SECTIONS, (OTHER, OTHER))}
     for commit in without_cancelled(tuple(commits)):
-        if commit.breaking:
-            grouped["breaking"].append(Entry(commit.breaking, commit.scope, commit.sha, commit.short_sha, commit.pr))
+        for note in commit.breaking_notes:
+            grouped["breaking"].append(Entry(note, commit.scope, commit.sha, commit.short_sha, commit.pr))
         key = commit.type or (OTHER if include_other and not commit.merge else "")
         if key in grouped:
             grouped[key].append(Entry(commit.description, commit.scope, commit.sha, commit.short_sha, commit.pr))

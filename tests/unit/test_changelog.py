@@ -236,6 +236,24 @@ def test_a_bold_breaking_note_is_listed_without_the_marks_of_its_token(template:
         "- the cookie is renamed (#42) (0000000)"]
 
 
+# Each breaking-change note of a commit is an entry of its own under Breaking Changes, as semantic-release's
+# release notes list them: a commit announcing two breaking changes loses neither.
+@pytest.mark.parametrize(("message", "entries"), [
+    ("feat(api): v2 (#7)\n\nBREAKING CHANGE: /v1 is gone\nBREAKING CHANGE: tokens expire", [
+        "- **api:** /v1 is gone (#7) (0000000)", "- **api:** tokens expire (#7) (0000000)"]),
+    ("feat: esm\n\nBREAKING CHANGE: ESM only\n\nBREAKING CHANGE: configs need the file extension", [
+        "- ESM only (0000000)", "- configs need the file extension (0000000)"]),
+    ("refactor: x\n\n* **BREAKING CHANGE:** a\n* **BREAKING CHANGE:** b", ["- a (0000000)", "- b (0000000)"]),
+    ("feat!: x\n\nBREAKING CHANGE: a\nBREAKING CHANGE: a", ["- a (0000000)"]),
+])
+@pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
+def test_every_breaking_change_note_is_listed(template: str, message: str, entries: list[str]) -> None:
+    release = notes("2.0.0", message)
+    text = render(template, None, releases=[release], release=release)
+    breaking = text.split("### Breaking Changes")[1].split("\n### ")[0]
+    assert [line for line in breaking.splitlines() if line.startswith("- ")] == entries
+
+
 def test_a_cancelled_revert_pair_is_left_out_of_the_notes() -> None:
     sha = "1" * 40
     revert = parse(f'Revert "feat(theme): dark mode"\n\nThis reverts commit {sha}.', "2" * 40)

@@ -200,6 +200,37 @@ def test_a_note_ends_where_its_list_item_ends(message: str, breaking: str) -> No
     assert parse(message).breaking == breaking
 
 
+# A message may announce several breaking changes (a squash body, a long refactoring): each note is kept,
+# in message order, as semantic-release's parser keeps them (conventional-commits-parser `notes`); a note
+# written twice counts once. "!" alone stands for the description; a note, when there is one, says more.
+@pytest.mark.parametrize(("message", "notes"), [
+    ("feat: x\n\nBREAKING CHANGE: a\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\nBREAKING CHANGE: a\n\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\nBREAKING CHANGE: a\nBREAKING-CHANGE: b\nBREAKING CHANGE: c", ("a", "b", "c")),
+    ("feat: x\n\nBREAKING CHANGE: a\nRefs: #1\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\nBREAKING CHANGE: a\nCloses #1\n\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\nBREAKING CHANGE: a\n\nSigned-off-by: A <a@example.invalid>\n\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\n* BREAKING CHANGE: a\n* BREAKING CHANGE: b", ("a", "b")),
+    ("feat: x\n\n- **BREAKING CHANGE:** a\n- **BREAKING CHANGE:** b", ("a", "b")),
+    ("feat: x\n\nprose\nBREAKING CHANGE: in the body\n\nBREAKING CHANGE: in the footer",
+     ("in the body", "in the footer")),
+    ("feat: x\n\nBREAKING CHANGE: spans\ntwo lines\nBREAKING CHANGE: b", ("spans\ntwo lines", "b")),
+    ("feat: x\n\nBREAKING CHANGE:\n\nthe next paragraph\n\nBREAKING CHANGE: b", ("the next paragraph", "b")),
+    ("feat: x\n\nBREAKING CHANGE: a\n* wip\nBREAKING CHANGE: b", ("a\n* wip", "b")),
+    ("feat: x\r\n\r\nBREAKING CHANGE: a\r\nBREAKING CHANGE: b\r\n", ("a", "b")),
+    ("feat: x\n\nBREAKING CHANGE: same\n\nBREAKING CHANGE: same", ("same",)),
+    ("feat!: x\n\nBREAKING CHANGE: a\nBREAKING CHANGE: b", ("a", "b")),
+    ("feat!: x", ("x",)),
+    ("feat: x\n\nBREAKING CHANGE: a\nbreaking change: lower case is prose",
+     ("a\nbreaking change: lower case is prose",)),
+    ("feat: x", ()),
+    ('Reapply "feat!: x"', ("x",)),
+])
+def test_every_breaking_change_note_of_a_message_is_kept(message: str, notes: tuple[str, ...]) -> None:
+    commit = parse(message)
+    assert (commit.breaking_notes, commit.breaking) == (notes, notes[0] if notes else "")
+
+
 # What only looks like the token stays a plain commit: the spec's token is upper case, with a colon right
 # after it (items 12 and 15), and it opens its line. "sr" marks the rows semantic-release reads otherwise.
 @pytest.mark.parametrize("message", [

@@ -47,7 +47,9 @@ class Commit:
     scope: str
     description: str  # the header's text without a trailing "(#123)"
     rest: str  # everything after the subject line: body and footers, lines ending in "\n"
-    breaking: str  # what breaks: the BREAKING CHANGE note, else the description when marked with "!"
+    # What breaks: every BREAKING CHANGE note in message order (a message may hold several, e.g. a squash
+    # body's), else the description when marked with "!"; () when nothing breaks.
+    breaking_notes: tuple[str, ...]
     pr: str = ""  # the pull request number of a squash-merge subject "… (#123)"
     merge: bool = False
     reverts: str = ""  # the header a `Revert "…"` (or `Reapply "…"`) commit undoes
@@ -68,6 +70,12 @@ class Commit:
         """(token, value) pairs in message order, e.g. ("Refs", "#12"); "BREAKING-CHANGE" reads as
         "BREAKING CHANGE" (items 8-10 and 16). A value continued over several lines keeps its newlines."""
         return self._parts[1]
+
+    @property
+    def breaking(self) -> str:
+        """What breaks, in one text: the first breaking-change note (or the "!" description); "" when
+        nothing breaks."""
+        return self.breaking_notes[0] if self.breaking_notes else ""
 
     @property
     def conventional(self) -> bool:
@@ -98,17 +106,17 @@ def parse(message: str, sha: str = "") -> Commit:
     subject, rest = first.strip(), rest.strip("\n")
     pr = found["pr"] if "(#" in subject and (found := _PR_SUFFIX.search(subject)) else ""
     if _MERGE.match(subject):
-        return Commit(sha, subject, "", "", subject, rest, "", pr, merge=True)
+        return Commit(sha, subject, "", "", subject, rest, (), pr, merge=True)
     if (subject.startswith(("Revert ", "Reapply "))
             and (revert := _REVERT.match(_PR_SUFFIX.sub("", subject) if pr else subject))):
         return _revert(sha, subject, rest, pr, revert["verb"], revert["header"])
     header = _HEADER.match(subject)
     if not header:
-        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, "", pr)
+        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, (), pr)
     description = (_PR_SUFFIX.sub("", header["desc"]) if pr else header["desc"]).strip()
-    breaking = _breaking_note(rest) if "BREAKING" in rest else ""
+    breaking = _breaking_notes(rest) if "BREAKING" in rest else ()
     if header["bang"] and not breaking:
-        breaking = description
+        breaking = (description,)
     return Commit(sha, subject, header["type"].lower(), (header["scope"] or "").strip(), description, rest,
                   breaking, pr)
 
@@ -121,37 +129,51 @@ def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str) 
     if verb == "Reapply" or inner.reverts:
         again = parse(header if verb == "Reapply" else inner.reverts)
         undone = f'Revert "{header}"' if verb == "Reapply" else header
-        return Commit(sha, subject, again.type, again.scope, again.description, rest, again.breaking, pr,
+        return Commit(sha, subject, again.type, again.scope, again.description, rest, again.breaking_notes, pr,
                       reverts=undone)
-    return Commit(sha, subject, "revert", inner.scope, inner.description, rest, "", pr, reverts=header)
+    return Commit(sha, subject, "revert", inner.scope, inner.description, rest, (), pr, reverts=header)
 
 
-def _breaking_note(rest: str) -> str:
-    """The text of the first breaking-change note in `rest`: its line, continued on the following lines
-    up to a blank line, the next footer or breaking-change note, or, for a note that is a list item, the
-    next item of its list (CommonMark 0.31 §5.2: an item ends where a sibling begins); after a bare
-    "BREAKING CHANGE:", the next paragraph. Emphasis marks around the token are not part of the text. A
-    note without any text still marks the commit: its value is then "(no description)"."""
+def _breaking_notes(rest: str) -> tuple[str, ...]:
+    """The text of every breaking-change note in `rest`, in message order, each once; () for none.
+
+    A note is its line, continued on the following lines up to a blank line, the next footer or
+    breaking-change note, or, for a note that is a list item, the next item of its list (CommonMark 0.31
+    §5.2: an item ends where a sibling begins); after a bare "BREAKING CHANGE:", the next paragraph.
+    Emphasis marks around the token are not part of the text. A note without any text still marks the
+    commit: its value is then "(no description)". Every note counts, as semantic-release lists each one
+    under its breaking changes: a squash body or a long message may announce several."""
+    notes: dict[str, None] = {}
     found = _BREAKING.search(rest)
-    if not found:
-        return ""
+    while found:
+        note, end = _note_at(rest, found)
+        notes[note] = None
+        found = _BREAKING.search(rest, end)
+    return tuple(notes)
+
+
+def _note_at(rest: str, found: re.Match[str]) -> tuple[str, int]:
+    """The note `found` opens (see _breaking_notes) and the offset in `rest` where it ends."""
     item = found["lead"].strip() != ""
     indent = len(found["lead"]) - len(found["lead"].lstrip())
     lines = [found["value"].strip()]
-    for line in rest[found.end() + 1:].split("\n"):
+    end = found.end() + 1
+    for line in rest[end:].split("\n"):
         if not line.strip():
             if any(lines):
                 break
+            end += len(line) + 1
             continue
         if (_FOOTER.match(line.strip()) or _BREAKING.match(line)
                 or item and _LIST_ITEM.match(line) and len(line) - len(line.lstrip()) <= indent):
             break
         lines.append(line.strip())
+        end += len(line) + 1
     note = "\n".join(line for line in lines if line)
     em = found["em"]
     if em and not (found["shut"] or found["after"]) and len(note) - len(note.rstrip(em[0])) == len(em):
         note = note[:-len(em)].rstrip()  # "**BREAKING CHANGE: text**": the closing marks end the note
-    return note or "(no description)"
+    return note or "(no description)", end
 
 
 def parse_squash(message: str, sha: str = "") -> list[Commit]:
