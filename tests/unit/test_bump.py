@@ -25,6 +25,10 @@ def commits(*messages: str) -> tuple:
     (("docs: a\n\nBREAKING CHANGE: b",), "major"),
     (("docs: a", "chore: b", "style: c"), ""),
     (("not conventional",), ""),
+    (("not conventional\n\nBREAKING CHANGE: b",), "major"),
+    (('Revert "feat: a"\n\nThis reverts commit 1234567.\n\nBREAKING CHANGE: b',), "major"),
+    (('Revert "feat!: a"\n\nThis reverts commit 1234567.',), ""),
+    (("Merge pull request #5 from a/b\n\nBREAKING CHANGE: b",), ""),
     ((), ""),
 ])
 def test_bump_level(messages: tuple[str, ...], level: str) -> None:

@@ -245,6 +245,7 @@ def test_a_bold_breaking_note_is_listed_without_the_marks_of_its_token(template:
         "- ESM only (0000000)", "- configs need the file extension (0000000)"]),
     ("refactor: x\n\n* **BREAKING CHANGE:** a\n* **BREAKING CHANGE:** b", ["- a (0000000)", "- b (0000000)"]),
     ("feat!: x\n\nBREAKING CHANGE: a\nBREAKING CHANGE: a", ["- a (0000000)"]),
+    ("Rework the export (#4)\n\nBREAKING CHANGE: /v1 is gone", ["- /v1 is gone (#4) (0000000)"]),
 ])
 @pytest.mark.parametrize("template", ["CHANGELOG.md.j2", "release_notes.md.j2"])
 def test_every_breaking_change_note_is_listed(template: str, message: str, entries: list[str]) -> None:

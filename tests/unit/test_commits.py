@@ -249,6 +249,31 @@ def test_what_only_looks_like_the_token_is_not_a_breaking_change(message: str) -
     assert parse(message).breaking == ""
 
 
+# A breaking-change note marks any commit but a merge, whatever its subject (semantic-release counts them
+# all; a merge's notes are its merged commits', which history holds too). Undoing a breaking change is
+# not itself one: a revert breaks something only when its own body says so.
+@pytest.mark.parametrize(("message", "type_", "breaking"), [
+    ('Revert "feat: export"\n\nThis reverts commit 1234567.\n\nBREAKING CHANGE: the export option is gone',
+     "revert", "the export option is gone"),
+    ('Revert "feat: export (#11)" (#12)\n\nReverts o/r#11\n\n**BREAKING CHANGE:** gone again', "revert", "gone again"),
+    ('Reapply "feat: export"\n\nBREAKING CHANGE: back, renamed', "feat", "back, renamed"),
+    ('Revert "feat!: export"\n\nThis reverts commit 1234567.', "revert", ""),
+    ("Add the export\n\nBREAKING CHANGE: /v1 is gone", "", "/v1 is gone"),
+    ("Add the export (#4)\n\n* BREAKING CHANGE: /v1 is gone", "", "/v1 is gone"),
+    ("feat!(api): the header puts ! before the scope\n\nBREAKING CHANGE: /v1 is gone", "", "/v1 is gone"),
+    ("fix(deps)(deps-dev): two scopes\n\nBREAKING-CHANGE: node 18 needed", "", "node 18 needed"),
+    ("Squashed commit of the following:\n\ncommit 1234567\nAuthor: A <a@example.invalid>\n\n    feat: x\n\n"
+     "    BREAKING CHANGE: /v1 is gone", "", "/v1 is gone"),
+    ("Add the export\n\nbreaking change: lower case is prose", "", ""),
+    ("Add the export", "", ""),
+    ("Merge pull request #5 from a/b\n\nBREAKING CHANGE: /v1 is gone", "", ""),
+    ("Merge branch 'next'\n\nBREAKING CHANGE: /v1 is gone", "", ""),
+])
+def test_a_breaking_change_note_marks_any_commit_but_a_merge(message: str, type_: str, breaking: str) -> None:
+    commit = parse(message)
+    assert (commit.type, commit.breaking) == (type_, breaking)
+
+
 # GitHub squash bodies: the lines after a bullet, indented or not, belong to that bullet's commit.
 ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
                 "BREAKING CHANGE: export() now returns an iterator\n\n* fix(export): quote fields with commas")
@@ -270,6 +295,8 @@ ISSUE_SQUASH = ("Rework the export (#41)\n\n* feat(export): stream the CSV\n\n"
      [("fix", "the title counts too", ""), ("test", "a test", ""), ("docs", "a page", "")]),
     ('Revert things (#3)\n\n* Revert "feat: a"\n\nThis reverts commit abcdef1.', [("revert", "a", "")]),
     (ISSUE_BOLD, [("feat", "new login", ""), ("feat", "new login", "the session cookie is renamed")]),
+    ("Rework the export (#41)\n\nBREAKING CHANGE: the title's note\n\n* feat: a\n\n* fix: b",
+     [("", "Rework the export", "the title's note"), ("feat", "a", ""), ("fix", "b", "")]),
 ])
 def test_squash_bodies(message: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(c.type, c.description, c.breaking) for c in parse_squash(message, "sha")] == expected

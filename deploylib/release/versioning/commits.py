@@ -101,37 +101,41 @@ def parse(message: str, sha: str = "") -> Commit:
     and 16), also in Markdown emphasis (`**BREAKING CHANGE:**`, see _BREAKING). Merge commits (`Merge pull
     request …`, `Merge branch …`) and `Revert "…"` / `Reapply "…"` subjects, as git and GitHub write them,
     are recognised although they are not conventional headers.
+
+    A note marks any commit but a merge, whatever its subject: a `Revert "…"` whose author says what its
+    revert breaks, a subject that is not a conventional header (`feat!(api): …`, prose) but whose body
+    announces a breaking change (semantic-release counts those notes too). A merge's notes are its merged
+    commits', which history holds as well.
     """
     first, _, rest = normalize_newlines(message).strip("\n").partition("\n")
     subject, rest = first.strip(), rest.strip("\n")
     pr = found["pr"] if "(#" in subject and (found := _PR_SUFFIX.search(subject)) else ""
     if _MERGE.match(subject):
         return Commit(sha, subject, "", "", subject, rest, (), pr, merge=True)
+    notes = _breaking_notes(rest) if "BREAKING" in rest else ()
     if (subject.startswith(("Revert ", "Reapply "))
             and (revert := _REVERT.match(_PR_SUFFIX.sub("", subject) if pr else subject))):
-        return _revert(sha, subject, rest, pr, revert["verb"], revert["header"])
+        return _revert(sha, subject, rest, pr, revert["verb"], revert["header"], notes)
     header = _HEADER.match(subject)
     if not header:
-        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, (), pr)
+        return Commit(sha, subject, "", "", _PR_SUFFIX.sub("", subject) if pr else subject, rest, notes, pr)
     description = (_PR_SUFFIX.sub("", header["desc"]) if pr else header["desc"]).strip()
-    breaking = _breaking_notes(rest) if "BREAKING" in rest else ()
-    if header["bang"] and not breaking:
-        breaking = (description,)
     return Commit(sha, subject, header["type"].lower(), (header["scope"] or "").strip(), description, rest,
-                  breaking, pr)
+                  notes or ((description,) if header["bang"] else ()), pr)
 
 
-def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str) -> Commit:
+def _revert(sha: str, subject: str, rest: str, pr: str, verb: str, header: str, notes: tuple[str, ...]) -> Commit:
     """`Revert "H"` undoes H. Reverting a revert (`Revert "Revert "G""`, or `Reapply "G"` as git 2.43
     and later write it) brings G back: it is G again, recorded as undoing the revert, so it cancels
-    that revert when both are unreleased and counts as G when the revert was released."""
+    that revert when both are unreleased and counts as G when the revert was released. `notes`: the
+    breaking-change notes of the revert's own body; undoing H breaks nothing unless they say so."""
     inner = parse(header)
     if verb == "Reapply" or inner.reverts:
         again = parse(header if verb == "Reapply" else inner.reverts)
         undone = f'Revert "{header}"' if verb == "Reapply" else header
-        return Commit(sha, subject, again.type, again.scope, again.description, rest, again.breaking_notes, pr,
-                      reverts=undone)
-    return Commit(sha, subject, "revert", inner.scope, inner.description, rest, (), pr, reverts=header)
+        return Commit(sha, subject, again.type, again.scope, again.description, rest,
+                      notes or again.breaking_notes, pr, reverts=undone)
+    return Commit(sha, subject, "revert", inner.scope, inner.description, rest, notes, pr, reverts=header)
 
 
 def _breaking_notes(rest: str) -> tuple[str, ...]:
@@ -179,7 +183,7 @@ def _note_at(rest: str, found: re.Match[str]) -> tuple[str, int]:
 def parse_squash(message: str, sha: str = "") -> list[Commit]:
     """A GitHub squash merge lists its commits as "* feat: …" bullets: each counts as a commit of its own,
     and so does the title (with the text before the first bullet) when it is conventional, as
-    python-semantic-release's squash parser reads it.
+    python-semantic-release's squash parser reads it, or when that text holds a breaking-change note.
 
     GitHub's default squash message is the PR title, then for each commit `* <subject>` followed by
     that commit's body and footers, unindented. So every line after a bullet, indented or not,
@@ -199,7 +203,7 @@ def parse_squash(message: str, sha: str = "") -> list[Commit]:
     head = parse("\n".join(items[0]), sha)
     found = [parse("\n".join(item), sha) for item in items[1:]]
     bullets = [dataclasses.replace(c, pr=c.pr or head.pr) for c in found]
-    return [head, *bullets] if head.conventional or not bullets else bullets
+    return [head, *bullets] if head.conventional or head.breaking_notes or not bullets else bullets
 
 
 def _starts_commit(line: str) -> bool:
