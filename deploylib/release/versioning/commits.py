@@ -162,16 +162,17 @@ def _note_at(rest: str, found: re.Match[str]) -> tuple[str, int]:
     indent = len(found["lead"]) - len(found["lead"].lstrip())
     lines = [found["value"].strip()]
     end = found.end() + 1
-    for line in rest[end:].split("\n"):
+    while end <= len(rest):  # line by line, never splitting the rest of a long message again per note
+        stop = rest.find("\n", end)
+        line = rest[end:stop if stop >= 0 else len(rest)]
         if not line.strip():
             if any(lines):
                 break
-            end += len(line) + 1
-            continue
-        if (_FOOTER.match(line.strip()) or _BREAKING.match(line)
+        elif (_FOOTER.match(line.strip()) or _BREAKING.match(line)
                 or item and _LIST_ITEM.match(line) and len(line) - len(line.lstrip()) <= indent):
             break
-        lines.append(line.strip())
+        else:
+            lines.append(line.strip())
         end += len(line) + 1
     note = "\n".join(line for line in lines if line)
     em = found["em"]
