@@ -102,6 +102,16 @@ def bold_breaking_in_squash_body(repo: Path) -> None:
     commit(repo, "feat: new login (#42)\n\n* feat: new login\n* **BREAKING CHANGE:** the session cookie is renamed\n")
 
 
+def breaking_revert_of_a_release(repo: Path) -> None:
+    git(repo, "revert", "--no-edit", "HEAD")  # v1.0.0 released it; the revert says what its removal breaks
+    git(repo, "commit", "-q", "--amend", "-m",
+        git(repo, "log", "-1", "--format=%B") + "\n\nBREAKING CHANGE: the dark theme is gone\n")
+
+
+def breaking_under_a_prose_subject(repo: Path) -> None:
+    commit(repo, "Rework the export\n\nBREAKING CHANGE: export() now returns an iterator\n")
+
+
 def merged_branch(repo: Path) -> None:
     """The issue's history: "search box" is made before v1.0.0 but merged after it, so it is 1.1.0's."""
     git(repo, "tag", "-d", "v1.0.0")
@@ -126,6 +136,8 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
     (reapplied, "", "1.1.0"),
     (breaking_mid_body, "", "2.0.0"),
     (bold_breaking_in_squash_body, "", "2.0.0"),
+    (breaking_revert_of_a_release, "", "2.0.0"),
+    (breaking_under_a_prose_subject, "", "2.0.0"),
     (merged_branch, "", "1.1.0"),
     (nothing, "", "none"),
 ]
@@ -135,7 +147,7 @@ CASES: list[tuple[Callable[[Path], None], str, str]] = [
 def test_dry_run_next_version_and_release_agree(tmp_path: Path, history: Callable[[Path], None], config: str,
                                                 version: str) -> None:
     repo = make_repo(tmp_path / "repo", config or "[release]\npush = false\n")
-    if history is revert_of_a_release:  # a feature released in 1.0.0
+    if history in (revert_of_a_release, breaking_revert_of_a_release):  # a feature released in 1.0.0
         git(repo, "tag", "-d", "v1.0.0")
         commit(repo, "feat(theme): dark mode")
         git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
