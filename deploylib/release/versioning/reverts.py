@@ -3,8 +3,10 @@
 A revert and the commit it undoes cancel when both are in the same release (neither bumps the
 version nor appears in the notes): the release holds nothing of either. A revert of a commit
 released earlier stays: it is listed under Reverts and bumps as the `revert` type's rule says
-(patch by default, as semantic-release's commit analyzer does). Reverting a revert (`Reapply "…"`)
-follows the same rule, so feat, its revert and its reapplication in one release leave the feat.
+(patch by default, whatever its form; semantic-release's commit analyzer gives a patch only to a
+message naming the reverted sha, "This reverts commit <sha>.", and nothing to a `revert:` header or
+to GitHub's squash-merged Revert without one). Reverting a revert (`Reapply "…"`) follows the
+same rule, so feat, its revert and its reapplication in one release leave the feat.
 
 A revert names what it undoes by sha ("This reverts commit <sha>." from `git revert`, or a
 `Refs: <sha>` footer under a conventional `revert:` header, as in Conventional Commits 1.0's
