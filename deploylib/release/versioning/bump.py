@@ -66,10 +66,10 @@ def bump_level(commits: Iterable[Commit], rules: Mapping[str, str]) -> tuple[str
 
     best, reasons = -1, set()
     for commit in without_cancelled(tuple(commits)):
-        level = "major" if commit.breaking else rules.get(commit.type, "")
+        level = "major" if commit.breaking_notes else rules.get(commit.type, "")
         if level:
             best = max(best, LEVELS.index(level))
-            reasons.add("breaking change" if commit.breaking else commit.type)
+            reasons.add("breaking change" if commit.breaking_notes else commit.type)
     return (LEVELS[best] if best >= 0 else ""), ", ".join(sorted(reasons))
 
 
