@@ -28,6 +28,7 @@ from deploylib.config.schema import is_http_url, option, optional
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
+from deploylib.validate.selectors import css_problem, locator_problem
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
@@ -225,14 +226,18 @@ class BrowserStep:
 
     name: str = option("", doc='what the step does, e.g. "log in"')
     goto: str = option("", doc='a page to open, e.g. "/login"', check=optional(path_problem))
-    click: str = option("", doc='a selector to click, e.g. "button[type=submit]"')
-    fill: str = option("", doc='a selector of a field to fill with `value`, e.g. "#password"')
+    click: str = option("", doc='a selector to click, e.g. "button[type=submit]" or "text=Log in"',
+                        check=optional(locator_problem))
+    fill: str = option("", doc='a selector of a field to fill with `value`, e.g. "#password"',
+                       check=optional(locator_problem))
     value: str = option("", doc='the text to fill in; "{env:NAME}" inserts an environment variable, never printed')
-    press: str = option("", doc='a selector to press `key` in, e.g. "#password"')
+    press: str = option("", doc='a selector to press `key` in, e.g. "#password"', check=optional(locator_problem))
     key: str = option("", doc='a key for press, e.g. "Enter"')
-    wait_for: str = option("", doc='a selector that must become visible, or a URL path such as "/dashboard"')
+    wait_for: str = option("", doc='a selector that must become visible, or a URL path such as "/dashboard"',
+                           check=lambda target: "" if not target or _is_url(target) else locator_problem(target))
     expect_text: str = option("", doc='text that must be rendered (inside `selector` when given), e.g. "Welcome"')
-    selector: str = option("", doc="where expect_text must appear, e.g. \"h1\" (default: the whole page)")
+    selector: str = option("", doc="where expect_text must appear, in plain CSS, e.g. \"main h1\" (default: the whole "
+                                   "page)", check=optional(css_problem))
     expect_url: str = option("", doc='the URL path (or full URL) the page must be at, e.g. "/dashboard"')
 
     @property
@@ -364,7 +369,8 @@ class BrowserCheck(Check):
     pages: list[str] = option(factory=list, check=paths_problem,
                               doc='an array of pages to load, e.g. ["/", "/pricing"] (default: "/" unless steps '
                                   "are given)")
-    selector: str = option("", doc='a selector that must become visible on each page, e.g. "#app main"')
+    selector: str = option("", doc='a selector that must become visible on each page, e.g. "#app main" (CSS, or '
+                                   "Playwright's text=, role=, xpath= and >>)", check=optional(locator_problem))
     contains: str = option("", doc="text each page must render once its scripts ran, e.g. \"Welcome\"")
     allow_console: list[str] = option(
         factory=list, doc='an array of regular expressions for console errors to ignore, e.g. ["ResizeObserver"]',

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_doit
+from tests.deploytoml import check
 from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo, with_origin
 
 pytestmark = pytest.mark.slow
@@ -52,8 +53,11 @@ path = "/"
      "installed"),
     (LOCAL.replace('path = "../live"', 'path = "site/index.html/live"'),
      "index.html is not a folder this user can write to"),
+    (LOCAL + check("production", kind="browser", steps=[{"click": "button[type=submit"}]),
+     '[environments.production.checks[1].steps[0]] click = "button[type=submit" (a string) is not a valid selector: '
+     "a string, bracket or parenthesis is never closed"),
 ], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-pages-remote",
-        "no-publish-program", "target-under-a-file"])
+        "no-publish-program", "target-under-a-file", "browser-selector"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)

@@ -505,6 +505,55 @@ OPTIONAL = [
 ]
 
 
+def browser_check(**keys: object) -> dict:
+    return env_with(checks=[{"kind": "browser", **keys}])
+
+
+# Every key of a browser check that holds a selector: (the key, a check with it set to a value, where it sits,
+# the form it is read in).
+SELECTOR_KEYS = [
+    ("selector", lambda v: browser_check(selector=v), "checks[0]", "is not a valid selector"),
+    ("click", lambda v: browser_check(steps=[{"click": v}]), "checks[0].steps[0]", "is not a valid selector"),
+    ("fill", lambda v: browser_check(steps=[{"fill": v, "value": "x"}]), "checks[0].steps[0]",
+     "is not a valid selector"),
+    ("press", lambda v: browser_check(steps=[{"press": v, "key": "Enter"}]), "checks[0].steps[0]",
+     "is not a valid selector"),
+    ("wait_for", lambda v: browser_check(steps=[{"wait_for": v}]), "checks[0].steps[0]", "is not a valid selector"),
+    ("selector", lambda v: browser_check(steps=[{"expect_text": "Hi", "selector": v}]), "checks[0].steps[0]",
+     "is not a valid CSS selector"),
+]
+IDS = [f"{where.rpartition('.')[2]} {key}" for key, _, where, _ in SELECTOR_KEYS]
+
+
+@pytest.mark.parametrize(("key", "make", "where", "form"), SELECTOR_KEYS, ids=IDS)
+def test_a_selector_that_cannot_parse_is_refused_at_load_naming_key_and_value(key: str, make, where: str,
+                                                                               form: str) -> None:
+    assert error_of(make("div[class=x")).startswith(
+        f'deploy.toml: [environments.prod.{where}] {key} = "div[class=x" (a string) {form}: a string, bracket or '
+        "parenthesis is never closed; it must be ")
+
+
+@pytest.mark.parametrize("make", [case[1] for case in SELECTOR_KEYS], ids=IDS)
+def test_a_selector_key_loads_a_valid_selector_and_its_empty_default(make) -> None:
+    load(make("main #app > h1.title"))
+    load(browser_check(steps=[{"goto": "/"}]))
+
+
+@pytest.mark.parametrize("make", [case[1] for case in SELECTOR_KEYS[:5]], ids=IDS[:5])
+def test_a_locator_key_takes_playwright_syntax(make) -> None:
+    load(make('text="Log in" >> nth=0'))
+    load(make('role=button[name="Save"]'))
+
+
+def test_the_selector_of_an_expect_text_step_takes_only_plain_css() -> None:
+    message = error_of(browser_check(steps=[{"expect_text": "Hi", "selector": "text=Hi"}]))
+    assert 'selector = "text=Hi" (a string) is a Playwright selector' in message and "takes plain CSS" in message
+
+
+def test_a_wait_for_url_path_is_no_selector() -> None:
+    load(browser_check(steps=[{"wait_for": "/dashboard?tab=1"}]))
+
+
 @pytest.mark.parametrize(("empty", "bad", "problem"), [case[1:] for case in OPTIONAL], ids=[c[0] for c in OPTIONAL])
 def test_an_option_meaning_none_when_empty_loads_empty_and_refuses_a_bad_value(empty: dict, bad: dict,
                                                                               problem: str) -> None:
