@@ -63,15 +63,21 @@ def written_since(root: Path, pattern: str, since: float) -> list[Path]:
 
 
 def read_counts(paths: list[Path]) -> Tally:
-    """Sum the test cases of every report; raises JUnitError for a file that is not JUnit XML."""
+    """Sum the test cases of every report; raises JUnitError for a file that is not JUnit XML (empty, not XML,
+    another XML format) or cannot be read."""
     from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
     passed = skipped = 0
     failed: list[FailedTest] = []
     for path in paths:
         try:
+            if not path.stat().st_size:  # ElementTree's word for it, "no element found", names no cause
+                raise JUnitError(f"{path} is empty, not a JUnit XML report.")
             document = JUnitXml.fromfile(str(path))
-        except (JUnitXmlError, OSError, SyntaxError) as err:  # lxml and ElementTree raise SyntaxError subclasses
+        except JUnitXmlError:  # XML of another kind ("Invalid format."): name what it is
+            raise JUnitError(f"{path} is not a JUnit XML report (its root element is <{_root_tag(path)}>, not "
+                             "<testsuites> or <testsuite>).") from None
+        except (OSError, SyntaxError) as err:  # lxml and ElementTree raise SyntaxError subclasses
             raise JUnitError(f"{path} is not a JUnit XML report ({err}).") from None
         for suite in [document] if isinstance(document, TestSuite) else document:
             for case in suite:
@@ -85,3 +91,41 @@ def read_counts(paths: list[Path]) -> Tally:
                 else:
                     passed += 1
     return Tally(passed, skipped, tuple(failed))
+
+
+def _root_tag(path: Path) -> str:
+    """The root element's name of an XML file that parsed (junitparser read it), without its namespace."""
+    from xml.etree import ElementTree
+
+    return ElementTree.parse(path).getroot().tag.rpartition("}")[2]
+
+
+@dataclass(frozen=True)
+class GateReports:
+    """What the tests gate reads in the reports its run wrote: `counts` in words ("Tests: 335/335 passing", "" when
+    none could be read) and `problem`, why the gate cannot pass on them ("" when it can)."""
+
+    counts: str
+    problem: str
+
+
+def gate_reports(root: Path, pattern: str, since: float) -> GateReports:
+    """The reports matching `pattern` (relative to `root`) written since `since` (epoch seconds), judged for the
+    tests gate. A gate told to read a report passes only on one that shows the tests ran and passed: none written,
+    one that is not JUnit XML, no test case in them, or a failing test (whatever the command's exit code) is a
+    problem naming the report or the glob, and the fix."""
+    fix = (f"make [gate] tests write its JUnit XML to a path matching {pattern} (pytest --junitxml=PATH, Jest "
+           "with jest-junit, Playwright --reporter=junit), or remove [gate] junit")
+    reports = written_since(root, pattern, since)
+    if not reports:
+        return GateReports("", f"no JUnit XML matching {pattern} was written by this run: {fix}")
+    try:
+        found = read_counts(reports)
+    except JUnitError as err:
+        return GateReports("", f"{str(err).removesuffix('.')}: {fix}")
+    counts = found.describe("Tests", "passing", "failing")
+    if not found.total:
+        files = f"{', '.join(map(str, reports))} {'holds' if len(reports) == 1 else 'hold'}"
+        return GateReports(counts, f"{files} no test case: the tests ran none, or wrote the report before running "
+                                   "them; check [gate] tests")
+    return GateReports(counts, counts if found.failed else "")

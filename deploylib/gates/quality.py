@@ -177,7 +177,8 @@ def _forge_gates(ws: Workspace, waived: frozenset[str]) -> list[GateResult]:
 
 def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", junit: str = "") -> GateResult:
     """Run a gate's command, or reuse a pass recorded for the same sources and command. With `junit`, the
-    JUnit XML reports the run wrote give the counts: "Tests: 335/335 passing"."""
+    JUnit XML reports the run wrote give the counts ("Tests: 335/335 passing"), and the gate passes only when
+    they show the tests ran and passed (see junit.gate_reports)."""
     cache = ws.ensure_state() / "gates.json"
     passed = _passes(cache) if cache_key else {}
     if cache_key and passed.get(name) == cache_key:
@@ -190,26 +191,20 @@ def _command_gate(ws: Workspace, name: str, command: str, cache_key: str = "", j
     report.stage("…", f"gate {name}", f"running {command}")
     since = time.time()
     outcome = run_shell(command, ws.app, report.command_line)
-    counts, failing = "", False
+    counts = unfit = ""
     if junit:
-        from deploylib.gates.junit import JUnitError, read_counts, written_since
+        from deploylib.gates.junit import gate_reports
 
-        try:
-            reports = written_since(ws.app, junit, since)
-            found = read_counts(reports) if reports else None
-            counts = found.describe("Tests", "passing", "failing") if found else \
-                f"no JUnit XML matching {junit} was written"
-            failing = bool(found and found.failed)  # a failing test fails the gate even if the command exits 0
-        except JUnitError as err:
-            counts = str(err)
-    if not outcome.ok or failing:
-        return GateResult(name, FAIL, (outcome.explain() + "; " if not outcome.ok else "") + counts
-                          if counts else outcome.explain())
+        found = gate_reports(ws.app, junit, since)
+        counts, unfit = found.counts, found.problem
+    if not outcome.ok:
+        return GateResult(name, FAIL, "; ".join(filter(None, [outcome.explain(), unfit or counts])))
+    if unfit:  # a gate told to read a report cannot pass without one showing that the tests ran and passed
+        return GateResult(name, FAIL, f"exit 0, but {unfit}")
     if cache_key:
         with contextlib.suppress(OSError):  # a read-only or full state folder: the pass is not remembered
             write_atomically(cache, json.dumps({**_passes(cache), name: cache_key}))
-    return GateResult(name, PASS, f"{counts} in {outcome.seconds:.2f} s" if counts else
-                      f"passed in {outcome.seconds:.2f} s")
+    return GateResult(name, PASS, f"{counts or 'passed'} in {outcome.seconds:.2f} s")
 
 
 def _passes(cache: Path) -> dict[str, str]:

@@ -90,3 +90,28 @@ def test_a_failing_unit_test_stops_the_gate_with_the_counts(shop: Path) -> None:
     result = run_doit(shop, "deploy:production")
     assert result.returncode != 0
     assert "Tests: 1/2 passing, 1 failing: test_vat_is_twenty_percent" in result.stdout
+
+
+@pytest.mark.parametrize(("report", "said"), [
+    (None, "exit 0, but no JUnit XML matching reports/*.xml was written by this run: make [gate] tests write its "
+           "JUnit XML to a path matching reports/*.xml"),
+    ("", "exit 0, but {repo}/reports/unit.xml is empty, not a JUnit XML report: make [gate] tests write"),
+    ("2 passed", "exit 0, but {repo}/reports/unit.xml is not a JUnit XML report (syntax error: line 1, column 0): "),
+    ("<coverage/>", "exit 0, but {repo}/reports/unit.xml is not a JUnit XML report (its root element is <coverage>, "
+                    "not <testsuites> or <testsuite>): make [gate] tests write"),
+    ("<testsuites/>", "exit 0, but {repo}/reports/unit.xml holds no test case: the tests ran none"),
+    ("<testsuite name='unit'><testcase name='test_vat'><failure message='off by one'/></testcase></testsuite>",
+     "exit 0, but Tests: 0/1 passing, 1 failing: test_vat"),
+], ids=["none written", "empty", "not XML", "another XML", "no test", "failing with exit 0"])
+def test_a_gate_that_cannot_read_a_passing_report_fails_though_the_tests_exit_0(
+        tmp_path: Path, report: str | None, said: str) -> None:
+    tests = "true" if report is None else f"mkdir -p reports && printf '%s' \"{report}\" > reports/unit.xml"
+    repo = user_repo(tmp_path / "shop", {
+        "site/index.html": "<h1>Shop</h1>", ".gitignore": "out/\nreports/\n",
+        "deploy.toml": table("gate", tests=tests, junit="reports/*.xml") + local_production("http://127.0.0.1:9")
+        + check("production", path="/")})
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"✗ Gate failed: tests: {said.format(repo=repo)}" in result.stderr
+    assert "Nothing was built or deployed" in result.stderr and "Traceback" not in result.stderr
+    assert not (repo / ".deploylib" / "build.json").exists() and git(repo, "tag", "--list") == ""
