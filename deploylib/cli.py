@@ -17,11 +17,14 @@ import argparse
 import atexit
 import errno
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
-from deploylib import report
+from deploylib import cmdline, report
 from deploylib.errors import DeployError, ExitCode
+
+T = TypeVar("T")
 
 
 def installed_version() -> str:
@@ -54,12 +57,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(int(ExitCode.INVALID), f"{self.prog}: error: {message}\n")
 
 
+def _argument(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An option type of cmdline.py for argparse, whose error then gives the type's own words (argparse
+    would say "invalid prerelease value")."""
+
+    def parsed(text: str) -> T:
+        try:
+            return parse(text)
+        except cmdline.OptionValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return parsed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="deploylib", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     nxt = commands.add_parser("next-version", help="print the version the next release gets, or none")
-    nxt.add_argument("--prerelease", default="", help="a prerelease token, e.g. rc")
+    # no default string: argparse would pass it through the type (and "" is no token)
+    nxt.add_argument("--prerelease", type=_argument(cmdline.prerelease), help="a prerelease token, e.g. rc")
     nxt.add_argument("--hotfix", action="store_true", help="a patch release, whatever the commits ask for")
     log = commands.add_parser("changelog", help="write the latest release's section into the changelog")
     log.add_argument("--full", action="store_true", help="regenerate the whole file from every tag")
@@ -93,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             from deploylib.git import head_of
 
             head = head_of(ws.app)  # refused in the same words as by every other reader of history
-            plan = plan_release(ws, head.sha, PlanOptions(prerelease=args.prerelease, hotfix=args.hotfix))
+            plan = plan_release(ws, head.sha, PlanOptions(prerelease=args.prerelease or "", hotfix=args.hotfix))
             refuse_unless_plan_holds(ws, plan, head)  # never a version the release would refuse (as the dry run)
             report.plain(plan.version if plan.is_release else "none")
         else:

@@ -1,26 +1,74 @@
 """The command line as doit 0.37 reads it, for what deploylib must know before doit parses it itself: the
 task a run names first, whether it asks for its result as JSON, and the task option doit's parser will
-refuse (unknown, missing its value, of the wrong type, not among its choices). doit refuses such an option
-with "ERROR: …" and exit code 3 before any reporter exists, so without this a run asked for JSON or run
-under GitHub Actions would get none of its outputs. The words are split as doit splits them, with doit's
-own parsers (read: doit_cmd.DoitMain.run, control.TaskControl._process_filter, loader.load_tasks); doit
-is imported only when asked, and it is then already loaded (this runs inside a doit process).
+refuse (unknown, missing its value, not among its choices, or a value one of the option types below
+refuses). doit refuses such an option with "ERROR: …" and exit code 3 before any reporter exists, in its
+own words (every option dumped, a type's repr), so without this a run asked for JSON or run under GitHub
+Actions would get none of its outputs, and no run deploylib's paragraph. The words are split as doit
+splits them, with doit's own parsers (read: doit_cmd.DoitMain.run, control.TaskControl._process_filter,
+loader.load_tasks); doit is imported only when asked, and it is then already loaded (this runs inside a
+doit process).
 """
 
 from __future__ import annotations
 
 import getopt
-import os
+import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 RESULT_TASKS = ("rollback", "promote", "hotfix")  # and deploy:ENV, release --dry-run (see `asks_result_json`)
+_LARGEST = 2**63 - 1  # SQLite's largest integer, and the config's (config/schema.py)
 
 
-def outputs_wanted(argv: Sequence[str]) -> bool:
-    """Whether a refusal of `argv` (sys.argv[1:]) has outputs beyond doit's message: `--json` somewhere, or
-    a run under GitHub Actions (GITHUB_ACTIONS=true). Reads no file and imports nothing."""
-    return "--json" in argv or os.environ.get("GITHUB_ACTIONS") == "true"
+def shown(value: str) -> str:
+    """A value as messages quote it: in double quotes, escaped as JSON (a blank or a line break stays visible)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class OptionValueError(ValueError):
+    """A value one of deploylib's own options cannot take. Raised by the option types below, which doit's
+    parser calls while it reads the command line; its text is the whole reason, naming the option, the value
+    and the form expected (see `_message`)."""
+
+
+def entries(text: str) -> int:
+    """`--limit`'s type: how many ledger entries, a whole number from 0 to 2**63 - 1 in ASCII digits (SQLite
+    reads a negative LIMIT as none at all). Raises OptionValueError."""
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) > _LARGEST:
+        raise OptionValueError(f"--limit {shown(text)} is not how many entries to show; give a whole number, 0 or "
+                               "more (e.g. --limit 20)")
+    return int(text)
+
+
+def version(text: str) -> str:
+    """`--version`'s type: a semantic version (SemVer 2.0, without the tag's prefix). Raises OptionValueError."""
+    import semver  # only when --version is given
+
+    if not semver.Version.is_valid(text):
+        prefixed = text[:1] in ("v", "V") and semver.Version.is_valid(text[1:])
+        hint = f' (without the tag\'s "{text[0]}")' if prefixed else ""
+        raise OptionValueError(f"--version {shown(text)} is not a semantic version{hint}; give MAJOR.MINOR.PATCH, e.g. "
+                               "--version 2.0.0 or --version 2.0.0-rc.1")
+    return text
+
+
+def prerelease(text: str) -> str:
+    """`--prerelease`'s type: a token of ASCII letters and digits, the first identifier of a SemVer 2.0
+    prerelease ("rc" makes 1.5.0-rc.1). Raises OptionValueError."""
+    if not re.fullmatch(r"[0-9A-Za-z]+", text):
+        raise OptionValueError(f"--prerelease {shown(text)} is not a prerelease token; give letters and digits only, "
+                               "e.g. --prerelease rc (1.5.0-rc.1, then rc.2)")
+    return text
+
+
+def release(text: str) -> str:
+    """`--to`'s type: a release named by its version, its tag or its release id, none of which is blank or has a
+    space in it (which release it is, the rollback decides). Raises OptionValueError."""
+    if not text or any(c.isspace() or not c.isprintable() for c in text):
+        raise OptionValueError(f"--to {shown(text)} names no release; give its version (1.1.0), its tag (v1.1.0) or "
+                               "its release id (1.1.0-d24b1d017ee3), or leave --to out to restore the previous one")
+    return text
 
 
 def task_words(argv: Sequence[str]) -> list[str] | None:
@@ -103,8 +151,13 @@ def refusal(words: Sequence[str], options_of: Callable[[str], Sequence[dict[str,
 
 
 def _message(name: str, err: Exception) -> str:
-    """deploylib's paragraph for doit's refusal of `name`'s options: getopt's reason (without doit's dump of
-    every option), or doit's own words for a value of the wrong type or not among the choices."""
+    """deploylib's paragraph for doit's refusal of `name`'s options: an option type's reason (OptionValueError),
+    getopt's (without doit's dump of every option), or doit's own words for a value not among the choices."""
     cause = err.__context__
-    reason = cause.msg if isinstance(cause, getopt.GetoptError) else " ".join(str(err).split())
+    if isinstance(cause, OptionValueError):
+        reason = str(cause)
+    elif isinstance(cause, getopt.GetoptError):
+        reason = cause.msg
+    else:
+        reason = " ".join(str(err).split())
     return f"doit {name}: {reason.rstrip('.')}. Nothing was run; doit help {name} lists its options."

@@ -23,7 +23,7 @@ from typing import Any
 from doit import task_params
 from doit.reporter import ConsoleReporter
 
-from deploylib import report, startup
+from deploylib import cmdline, report, startup
 from deploylib.errors import ConfigError, DeployError, Interrupted
 from deploylib.interrupts import Terminated, sigterm_as_exception
 from deploylib.release.versioning.options import PlanOptions
@@ -186,7 +186,6 @@ def _refuse_parallel(argv: list[str]) -> None:
     parses the command line again, only when a word could be that option (getopt takes `-an2`, `--proc=2`)."""
     if not any(word.startswith("--p") or (word[:1] == "-" and word[1:2] != "-" and "n" in word) for word in argv):
         return
-    from deploylib import cmdline
     from deploylib.config.doitconf import PARALLEL
 
     if cmdline.processes(argv) > 0:
@@ -194,19 +193,17 @@ def _refuse_parallel(argv: list[str]) -> None:
 
 
 def _refuse_bad_options(argv: list[str]) -> None:
-    """A task option doit will refuse (`doit rollback --json --env typo`, an unknown flag, a missing value,
-    `--limit x`) refused here first, as a bad command line (exit 3, `_invalid`), when the refusal has outputs
-    (--json, GitHub Actions): doit would refuse it before any reporter exists, with its message alone.
-    Checked when doit reads DOIT_CONFIG, because doit parses `release`'s options before it makes any task."""
-    from deploylib import cmdline
-
-    if not cmdline.outputs_wanted(argv):
-        return
+    """A task option doit will refuse (`doit rollback --env typo`, an unknown flag, a missing value, `--limit x`,
+    a value one of the option types in cmdline.py refuses) refused here first, as a bad command line (exit 3,
+    `_invalid`): in deploylib's words, naming the option, the value and the form expected, rather than doit's
+    (its dump of every option, its type's repr), and with the run's outputs (--json, GitHub Actions), which doit
+    would refuse it without. Checked when doit reads DOIT_CONFIG, because doit parses `release`'s options before
+    it makes any task."""
     words = cmdline.task_words(argv)
     if not words or not any(word.startswith("-") for word in words):  # no option, nothing to refuse
         return
     options: dict[str, list[dict[str, Any]]] = {name: _PLAN_PARAMS for name in ("gate", "build", "release")}
-    for task in task_deploylib():
+    for task in _made():
         name = task["basename"] + (f":{task['name']}" if task.get("name") else "")
         options[name] = task.get("params", [])
     message = cmdline.refusal(words, options.get)
@@ -350,9 +347,23 @@ _RESULT_META = {"machine_readable": "as_json", "no_color": "no_color", "result":
 
 def _env_param(ws: Workspace, default: str, text: str) -> dict[str, Any]:
     """An --env option whose value doit checks against the configured environments while it parses the
-    command line, so `doit deploy:production rollback --env typo` stops (exit 3) before any task runs."""
+    command line, so `doit deploy:production rollback --env typo` stops (exit 3) before any task runs, in the
+    words of every other unknown environment (Config.environment). "" is every environment where `default` is
+    "" (history), and refused where the option names one."""
     choices = [*([("", "all environments")] if not default else []), *((name, "") for name in ws.config.environments)]
-    return {"name": "env", "long": "env", "type": str, "default": default, "help": text, "choices": choices}
+
+    def environment(name: str) -> str:  # doit calls the type before it checks the choices: refuse in words
+        if not name and default:
+            known = ", ".join(ws.config.environments) or "none"
+            raise cmdline.OptionValueError(f'--env "" names no environment; the configured environments are: {known}')
+        if name:
+            try:
+                ws.config.environment(name)
+            except ConfigError as err:
+                raise cmdline.OptionValueError(f"--env {cmdline.shown(name)}: {str(err).rstrip('.')}") from None
+        return name
+
+    return {"name": "env", "long": "env", "type": environment, "default": default, "help": text, "choices": choices}
 
 
 def _workspace() -> Workspace:
@@ -376,8 +387,9 @@ def _discovered(root: Path) -> Workspace:
 _PLAN_PARAMS = [
     {"name": "dry_run", "long": "dry-run", "type": bool, "default": False,
      "help": "print the next version and its release notes; write nothing"},
-    {"name": "version", "long": "version", "type": str, "default": "", "help": "release this version (X.Y.Z)"},
-    {"name": "prerelease", "long": "prerelease", "type": str, "default": "",
+    {"name": "version", "long": "version", "type": cmdline.version, "default": "",
+     "help": "release this version (X.Y.Z)"},
+    {"name": "prerelease", "long": "prerelease", "type": cmdline.prerelease, "default": "",
      "help": "release a prerelease with this token: 1.5.0-rc.1, then rc.2"},
     {"name": "hotfix", "long": "hotfix", "type": bool, "default": False,
      "help": "a patch release, whatever the commits ask for"},
@@ -426,7 +438,7 @@ def _invalid(message: str) -> Exception:
     written (see deploylib.ci)."""
     from doit.exceptions import InvalidDodoFile
 
-    from deploylib import ci, cmdline
+    from deploylib import ci
 
     command, as_json = cmdline.first_word(sys.argv[1:]), cmdline.asks_result_json(sys.argv[1:])
     if as_json or ci.active():
@@ -458,9 +470,15 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
     """The rest of deploylib's tasks (doit lists them by their own names). doit calls its creators in the order
     of their lines, this one last, so when it ends the tasks are loaded: collection resumes (startup.py)."""
     try:
-        yield from _deploylib_tasks()
+        yield from (dict(task) for task in _made())  # a copy each: doit pops keys off the dicts it is given
     finally:
         startup.loaded()
+
+
+@functools.cache
+def _made() -> tuple[dict[str, Any], ...]:
+    """deploylib's tasks, made once a run: `_refuse_bad_options` reads their options before doit asks for them."""
+    return tuple(_deploylib_tasks())
 
 
 def _deploylib_tasks() -> Iterator[dict[str, Any]]:
@@ -508,16 +526,14 @@ def _history(ws: Workspace) -> dict[str, Any]:
             report.stage(report.WARN, "demo", ws.demo_notice)
         if env:
             ws.config.environment(env)
-        if limit < 0:  # SQLite would read a negative LIMIT as none at all
-            raise ConfigError(f"doit history --limit {limit}: give how many entries to show, 0 or more. "
-                              "Nothing was read.")
         report.history(ws.ledger.entries(env, limit), as_json)
 
     return {"basename": "history", "doc": "List recorded deploys, validations and rollbacks, newest first",
             "actions": [_action(history)], "uptodate": [False], "verbosity": 2,
             "meta": {"machine_readable": "as_json"}, "params": [_JSON,
                        _env_param(ws, "", "only this environment"),
-                       {"name": "limit", "long": "limit", "type": int, "default": 50, "help": "how many entries"}]}
+                       {"name": "limit", "long": "limit", "type": cmdline.entries, "default": 50,
+                        "help": "how many entries"}]}
 
 
 _DEMO_CHAIN = "demo-"  # under `demo = true`, the demo's stages are demo-gate, demo-build and demo-release
@@ -755,7 +771,8 @@ def _rollback(ws: Workspace) -> dict[str, Any]:
             "doc": "Restore the last good release (production unless --env; --to VERSION picks one)",
             "actions": [_action(rollback)], "uptodate": [False], "io": {"capture": False}, "verbosity": 2,
             "params": [_env_param(ws, "production", "environment"),
-                       {"name": "to", "long": "to", "type": str, "default": "", "help": "version to restore"}, _YES,
+                       {"name": "to", "long": "to", "type": cmdline.release, "default": "",
+                        "help": "version to restore"}, _YES,
                        _RESULT_JSON, _NO_COLOR,
                        {"name": "force", "long": "force", "type": bool, "default": False,
                         "help": "restore a release marked bad, or replace what deploylib did not publish"}]}

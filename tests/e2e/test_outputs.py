@@ -469,7 +469,8 @@ def test_a_run_interrupted_in_its_gate_tells_the_release_it_was_making(tmp_path:
 
 @pytest.mark.parametrize(("args", "reason"), [
     (("deploy:production", "--json", "--bogus"), "option --bogus not recognized"),  # an unknown flag
-    (("rollback", "--json", "--env", "typo"), "Provided 'typo' but available choices are: 'test', 'production'"),
+    (("rollback", "--json", "--env", "typo"), 'there is no environment "typo"; the configured environments are: '
+                                              "test, production."),
     (("promote", "--json", "--env"), "option --env requires argument"),  # a missing value
     (("hotfix", "--json", "--yes=no"), "option --yes must not have an argument"),
     (("release", "--dry-run", "--json", "--bogus"), "option --bogus not recognized"),  # parsed as doit loads
@@ -493,8 +494,8 @@ def test_an_option_doits_parser_refuses_is_a_failed_result(tmp_path: Path, args:
 
 @pytest.mark.parametrize(("args", "reason"), [
     (("deploy:production", "--bogus"), "doit deploy:production: option --bogus not recognized"),
-    (("history", "--limit", "x"), "doit history: Error parsing parameter 'limit'"),  # a bad type
-    (("rollback", "--env", "typo"), "doit rollback: Error parsing parameter 'env'"),
+    (("history", "--limit", "x"), 'doit history: --limit "x" is not how many entries to show'),  # a bad value
+    (("rollback", "--env", "typo"), 'doit rollback: --env "typo": deploy.toml: there is no environment "typo"'),
 ])
 def test_github_actions_annotate_an_option_doits_parser_refuses_and_get_outputs(tmp_path: Path,
                                                                                 args: tuple[str, ...],

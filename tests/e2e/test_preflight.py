@@ -109,14 +109,41 @@ def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(
     nothing_written(repo)
 
 
-@pytest.mark.parametrize("limit", ["-1", "-99999999999"])
-@pytest.mark.parametrize("as_json", [[], ["--json"]], ids=["table", "json"])
-def test_a_history_limit_below_zero_is_exit_3_naming_it(tmp_path: Path, limit: str, as_json: list[str]) -> None:
+MALFORMED = [  # (a task and an option with a value it cannot take, what the refusal says)
+    (["history", "--limit", "-1"], '--limit "-1" is not how many entries to show; give a whole number, 0 or more'),
+    (["history", "--limit", "-99999999999"], '--limit "-99999999999" is not how many entries'),
+    (["history", "--limit=", "--json"], '--limit "" is not how many entries'),  # an unset variable: --limit="$N"
+    (["history", "--limit", "abc"], '--limit "abc" is not how many entries'),
+    (["history", "--limit", "1.5"], '--limit "1.5" is not how many entries'),
+    (["history", "--limit", str(2**63)], f'--limit "{2**63}" is not how many entries'),
+    (["history", "--env", "staging"], '--env "staging": deploy.toml: there is no environment "staging"; the '
+                                      "configured environments are: production."),
+    (["rollback", "--env="], '--env "" names no environment; the configured environments are: production'),
+    (["rollback", "--to="], '--to "" names no release; give its version (1.1.0)'),
+    (["release", "--version=", "--dry-run"], '--version "" is not a semantic version; give MAJOR.MINOR.PATCH'),
+    (["release", "--version", "v2.0.0"], '--version "v2.0.0" is not a semantic version (without the tag\'s "v")'),
+    (["release", "--version", "2.0"], '--version "2.0" is not a semantic version'),
+    (["release", "--prerelease="], '--prerelease "" is not a prerelease token; give letters and digits only'),
+    (["release", "--prerelease", "rc.1"], '--prerelease "rc.1" is not a prerelease token'),
+    (["hotfix", "--env", "Production"], '--env "Production": deploy.toml: there is no environment "Production"; the '
+                                        'configured environments are: production. Did you mean "production"?'),
+    (["history", "--limit"], "option --limit requires argument"),
+    (["history", "--bogus"], "option --bogus not recognized"),
+]
+
+
+@pytest.mark.parametrize(("command", "said"), MALFORMED, ids=[" ".join(c) for c, _ in MALFORMED])
+def test_a_malformed_option_value_is_one_paragraph_and_exit_3_before_anything_runs(
+        tmp_path: Path, command: list[str], said: str) -> None:
     repo = make_repo(tmp_path / "site", CONFIG)
-    result = run_doit(repo, "history", *as_json, "--limit", limit)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat: something to release")
+    result = run_doit(repo, *command)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert f"--limit {limit}" in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == ("" if as_json else ".  history\n")  # no JSON that would read as an empty history
+    task = command[0]
+    assert result.stderr == f"ERROR: doit {task}: {said}" + result.stderr.partition(said)[2]
+    assert result.stderr.endswith(f". Nothing was run; doit help {task} lists its options.\n")
+    assert result.stdout == "" and result.stderr.count("\n") == 1  # one paragraph: no traceback, nothing run
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
 
 
 def test_an_unpushed_commit_that_releases_nothing_is_never_deployed(tmp_path: Path) -> None:

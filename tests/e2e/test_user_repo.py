@@ -269,7 +269,8 @@ def test_release_with_an_explicit_version_builds_and_tags_that_version(site: Pat
 
 def test_an_invalid_version_is_refused_before_anything_is_written(site: Path) -> None:
     result = run_doit(site, "release", "--version", "2.0")
-    assert result.returncode == 1 and "--version names '2.0', which is not a semantic version" in result.stderr
+    assert result.returncode == 3  # a malformed command line (README, Exit codes), refused before any task runs
+    assert '--version "2.0" is not a semantic version; give MAJOR.MINOR.PATCH' in result.stderr
     assert git(site, "tag", "--list") == "" and not (site / ".deploylib" / "build.json").exists()
 
 

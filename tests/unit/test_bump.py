@@ -122,9 +122,10 @@ def test_releasing_without_a_prerelease_token_finishes_the_prerelease() -> None:
     assert plan_with(PlanOptions(), prereleases=("1.5.0-rc.1", "1.5.0-rc.2")).version == "1.5.0"
 
 
-def test_a_prerelease_token_must_be_alphanumeric() -> None:
+@pytest.mark.parametrize("token", ["rc-1", "rc.1", "é", "ｒｃ"])  # SemVer's identifiers are ASCII
+def test_a_prerelease_token_must_be_ascii_letters_and_digits(token: str) -> None:
     with pytest.raises(ReleaseError, match="letters and digits"):
-        plan_with(PlanOptions(prerelease="rc-1"))
+        plan_with(PlanOptions(prerelease=token))
 
 
 @pytest.mark.parametrize(("version", "expected"), [("2.0.0", "2.0.0"), ("1.4.1", "1.4.1"),

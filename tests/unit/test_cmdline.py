@@ -14,7 +14,7 @@ ENV = {"name": "env", "long": "env", "type": str, "default": "production",
 YES = {"name": "yes", "long": "yes", "short": "y", "type": bool, "default": False}
 JSON = {"name": "as_json", "long": "json", "type": bool, "default": False}
 TO = {"name": "to", "long": "to", "type": str, "default": ""}
-LIMIT = {"name": "limit", "long": "limit", "type": int, "default": 50}
+LIMIT = {"name": "limit", "long": "limit", "type": cmdline.entries, "default": 50}
 OPTIONS: dict[str, list[dict[str, Any]]] = {"deploy:production": [YES, JSON], "rollback": [ENV, TO, YES, JSON],
                                             "history": [JSON, LIMIT], "status": [JSON]}
 
@@ -56,8 +56,8 @@ def test_the_first_task_named_and_whether_its_result_is_asked_as_json(argv: list
     (["rollback", "--env=typo"], "available choices are"),
     (["rollback", "--json", "--to"], "doit rollback: option --to requires argument."),  # a missing value
     (["deploy:production", "--yes=1"], "doit deploy:production: option --yes must not have an argument."),
-    (["history", "--limit", "x"], "doit history: Error parsing parameter 'limit' <class 'int'>. invalid literal "
-                                  "for int() with base 10: 'x'."),
+    (["history", "--limit", "x"], 'doit history: --limit "x" is not how many entries to show; give a whole number, '
+                                  "0 or more (e.g. --limit 20). Nothing was run"),  # an option type's own words
     (["status", "-z"], "doit status: option -z not recognized."),
     (["deploy:production", "--json", "rollback", "--bogus"], "doit rollback: option --bogus not recognized."),
 ])
@@ -88,3 +88,48 @@ def test_a_command_line_doit_accepts_or_that_deploylib_cannot_judge_is_not_refus
 ])
 def test_the_worker_processes_doits_run_is_asked_for(argv: list[str], count: int) -> None:
     assert cmdline.processes(argv) == count
+
+
+@pytest.mark.parametrize(("parse", "text", "value"), [
+    (cmdline.entries, "0", 0), (cmdline.entries, "20", 20), (cmdline.entries, " 7 ", 7),
+    (cmdline.entries, str(2**63 - 1), 2**63 - 1),
+    (cmdline.version, "2.0.0", "2.0.0"), (cmdline.version, "2.0.0-rc.1+build.5", "2.0.0-rc.1+build.5"),
+    (cmdline.prerelease, "rc", "rc"), (cmdline.prerelease, "beta2", "beta2"),
+    (cmdline.release, "1.1.0", "1.1.0"), (cmdline.release, "v1.1.0", "v1.1.0"),
+    (cmdline.release, "1.1.0-d24b1d017ee3", "1.1.0-d24b1d017ee3"),
+])
+def test_an_option_type_reads_a_well_formed_value(parse, text: str, value: object) -> None:
+    assert parse(text) == value
+
+
+@pytest.mark.parametrize(("parse", "text", "said"), [
+    (cmdline.entries, "", '--limit "" is not how many entries to show; give a whole number, 0 or more (e.g. '
+                          "--limit 20)"),
+    (cmdline.entries, " ", '--limit " " is not how many entries'),
+    (cmdline.entries, "abc", '--limit "abc" is not how many entries'),
+    (cmdline.entries, "-1", '--limit "-1" is not how many entries'),
+    (cmdline.entries, "1.5", '--limit "1.5" is not how many entries'),
+    (cmdline.entries, "0x10", '--limit "0x10" is not how many entries'),
+    (cmdline.entries, "1_000", '--limit "1_000" is not how many entries'),  # Python's spelling, not a count's
+    (cmdline.entries, "１", '--limit "１" is not how many entries'),  # a digit, but not an ASCII one
+    (cmdline.entries, str(2**63), f'--limit "{2**63}" is not how many entries'),  # beyond SQLite's integers
+    (cmdline.version, "", '--version "" is not a semantic version; give MAJOR.MINOR.PATCH, e.g. --version 2.0.0 '
+                          "or --version 2.0.0-rc.1"),
+    (cmdline.version, "1.2", '--version "1.2" is not a semantic version;'),
+    (cmdline.version, "v2.0.0", '--version "v2.0.0" is not a semantic version (without the tag\'s "v");'),
+    (cmdline.version, "2.0.0 ", '--version "2.0.0 " is not a semantic version;'),
+    (cmdline.prerelease, "", '--prerelease "" is not a prerelease token; give letters and digits only, e.g. '
+                             "--prerelease rc (1.5.0-rc.1, then rc.2)"),
+    (cmdline.prerelease, "rc.1", '--prerelease "rc.1" is not a prerelease token'),
+    (cmdline.prerelease, "release-candidate", '--prerelease "release-candidate" is not a prerelease token'),
+    (cmdline.prerelease, "é", '--prerelease "é" is not a prerelease token'),  # a letter, but no SemVer one
+    (cmdline.release, "", '--to "" names no release; give its version (1.1.0), its tag (v1.1.0) or its release id '
+                          "(1.1.0-d24b1d017ee3), or leave --to out to restore the previous one"),
+    (cmdline.release, " ", '--to " " names no release'),
+    (cmdline.release, "1.1.0 ", '--to "1.1.0 " names no release'),
+    (cmdline.release, "1.1\n0", '--to "1.1\\n0" names no release'),
+])
+def test_an_option_type_refuses_a_malformed_value_naming_option_value_and_form(parse, text: str, said: str) -> None:
+    with pytest.raises(cmdline.OptionValueError) as refused:
+        parse(text)
+    assert str(refused.value).startswith(said)

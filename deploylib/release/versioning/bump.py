@@ -150,7 +150,7 @@ def _prerelease(plan: VersionPlan, token: str, existing: Iterable[str], head_ver
     """1.5.0 → 1.5.0-rc.N, one past the highest rc of 1.5.0 already tagged (or the one on HEAD, if any)."""
     import semver
 
-    if not token.isalnum():
+    if not (token.isascii() and token.isalnum()):  # SemVer 2.0 §9: identifiers are [0-9A-Za-z-]
         raise ReleaseError(f"--prerelease {token!r} must be letters and digits only, e.g. rc, beta or alpha.")
     numbers = {}
     for text in existing:
