@@ -475,9 +475,15 @@ def task_deploylib() -> Iterator[dict[str, Any]]:
         startup.loaded()
 
 
-@functools.cache
 def _made() -> tuple[dict[str, Any], ...]:
     """deploylib's tasks, made once a run: `_refuse_bad_options` reads their options before doit asks for them."""
+    return _made_for(Path.cwd(), tuple(sys.argv[1:]))
+
+
+@functools.cache
+def _made_for(root: Path, argv: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+    # keyed by what the tasks are made from (_workspace() reads root, _check_environments_named argv): a second
+    # run in one process, elsewhere or with other words, makes its own
     return tuple(_deploylib_tasks())
 
 
