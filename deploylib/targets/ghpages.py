@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import report
-from deploylib.build.artifact import FileReader, Manifest
+from deploylib.build.artifact import FileReader, git_file_mode
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
@@ -355,22 +355,21 @@ class PagesTarget(Target):
         with self._listing(tip) as listing, FileReader(artifact) as files:
             from deploylib import events  # imported while git lists the tip
 
-            manifest = files.manifest
-            changed, on_tip = self._changes(listing, manifest)
-            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in manifest
+            names, changed, on_tip = self._changes(listing, files.listing())
+            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
                         and path not in kept)
             total = len(changed)
             step = max(1, total // 50)  # about 50 updates, however many files
             for number, path in enumerate(sorted(changed), 1):
                 if number % step == 0 or number == total:
                     events.emit(events.Progress(f"pages {self.options.branch}", number, total, "files"))
-                entry = manifest[path]
+                entry = files.entry(path)
                 mode, had = _mode(entry), on_tip.get(path)
                 if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
                     yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
                     yield f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path))
-        if ".nojekyll" in manifest or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
+        if ".nojekyll" in names or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
             yield b"M 100644 inline .nojekyll\n" + _data(b"")
         if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
             yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
@@ -384,14 +383,15 @@ class PagesTarget(Target):
         except GitError as err:
             raise self._cannot_run("ls-tree", err) from None
 
-    def _changes(self, listing: GitStarted | None, manifest: Manifest) -> tuple[list[str], dict[str, tuple[str, str]]]:
-        """The manifest's paths the tip (`listing`'s answer) does not hold with the very mode and blob, and
-        path -> (mode, blob id) of the tip's files that are not the manifest's. The line ls-tree prints for
-        an unchanged file is known from its entry, so the two are compared as sets of whole lines and only
-        the lines that differ are split."""
+    def _changes(self, listing: GitStarted | None, wanted: set[str]) -> tuple[set[str], list[str],
+                                                                               dict[str, tuple[str, str]]]:
+        """The artifact's paths, those of them the tip (`listing`'s answer) does not hold with the very mode and
+        blob, and path -> (mode, blob id) of the tip's files that are not the artifact's. `wanted` holds the
+        lines ls-tree prints for the artifact's files (FileReader.listing), so the two are compared as sets of
+        whole lines and only the lines that differ are split."""
+        names = {line.partition("\t")[2] for line in wanted}
         if listing is None:
-            return list(manifest), {}
-        wanted = {f"{_mode(entry)} blob {entry['blob']}\t{path}": path for path, entry in manifest.items()}
+            return names, list(names), {}
         done = listing.result()
         if not done.ok:
             raise _Unlisted(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
@@ -402,7 +402,7 @@ class PagesTarget(Target):
             meta, path = line.split("\t", 1)
             mode, _, blob = meta.split()
             others[path] = (mode, blob)
-        return [wanted[line] for line in wanted.keys() - lines], others
+        return names, [line.partition("\t")[2] for line in wanted - lines], others
 
     def _commit(self, release: Release, parent: str, files: Iterable[bytes]) -> _Built:
         """The release's commit on `parent` (its ref `refs/deploylib/<release>`), from one fast-import fed
@@ -532,7 +532,7 @@ class PagesTarget(Target):
 
 def _mode(entry: dict[str, object]) -> str:
     """A manifest entry's file mode as git writes it in a tree."""
-    return "100755" if int(entry["mode"]) & 0o100 else "100644"  # type: ignore[call-overload]
+    return git_file_mode(int(entry["mode"]))  # type: ignore[call-overload]
 
 
 def _data(payload: bytes) -> bytes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.build.artifact import pack
+from deploylib.build.artifact import load_manifest, pack
 from deploylib.errors import ArtifactError, TargetError
 from deploylib.model import Artifact
 from deploylib.report import release_label
@@ -54,6 +54,30 @@ def test_a_one_file_change_is_one_new_commit_with_a_few_objects(tmp_path: Path, 
     new_objects = branch(remote, "rev-list", "--objects", f"{first}..gh-pages").splitlines()
     assert len(new_objects) == 4  # the commit, the root tree, docs/, and the changed page
     assert branch(remote, "log", "-1", "--format=%s", "gh-pages").startswith("Deploy 1.0.1 (sha256:")
+
+
+def test_the_branch_holds_exactly_the_files_pack_listed(tmp_path: Path, remote: Path) -> None:
+    from deploylib.build.artifact import FileReader
+
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    artifact = site(tmp_path, "1.0.1", FILES | {"docs/page3.html": "changed", "new.html": "new"})
+    publish(target, artifact)
+    with FileReader(artifact) as files:
+        assert files.listing() | {f"100644 blob {ghpages._EMPTY_BLOB}\t.nojekyll"} == \
+            set(branch(remote, "ls-tree", "-r", "-z", "gh-pages").split("\0")) - {""}
+
+
+def test_a_listing_edited_to_hide_a_change_does_not_hide_it(tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    first = site(tmp_path, "1.0.0", FILES)
+    publish(target, first)
+    second = site(tmp_path, "1.0.1", FILES | {"index.html": "new home"})
+    old, new = (load_manifest(a)["index.html"]["blob"] for a in (first, second))
+    listing = second.tar.with_suffix(".listing")
+    listing.write_bytes(listing.read_bytes().replace(str(new).encode(), str(old).encode()))  # "index.html unchanged"
+    publish(target, second)
+    assert branch(remote, "show", "gh-pages:index.html") == "new home"
 
 
 def test_nojekyll_is_written_and_a_configured_domain_wins(tmp_path: Path, remote: Path) -> None:

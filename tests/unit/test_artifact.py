@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import tarfile
 from dataclasses import replace
 from pathlib import Path
@@ -184,3 +185,52 @@ def test_what_changes_while_a_tar_is_checked_is_checked_again(tmp_path: Path, mo
     monkeypatch.undo()
     with pytest.raises(ArtifactError, match=refusal):
         check_tar(artifact)
+
+
+ODD_NAMES = ["index.html", "caf\u00e9/men\u00fc.html", 'say "hi".txt', "back\\slash.css", "with space.js",
+             "\u6f22\u5b57.html", "run.sh"]
+
+
+def odd_site(root: Path) -> Path:
+    for name in ODD_NAMES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(f"content of {name}")
+    (root / "run.sh").chmod(0o755)
+    return root
+
+
+def test_pack_lists_the_files_as_git_lists_them_in_a_commit_made_from_the_artifact(tmp_path: Path) -> None:
+    tree = odd_site(tmp_path / "site")
+    artifact = pack(tree, tmp_path / "store", "1.0.0", "c")
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(tree), *command], check=True)
+    shown = subprocess.run(["git", "-C", str(tree), "ls-tree", "-r", "-z", "HEAD"], capture_output=True, text=True,
+                           check=True).stdout
+    assert artifacts.listed(artifact, artifacts._file_sha256(str(artifact.manifest))) == \
+        set(shown.split("\0")) - {""}
+
+
+@pytest.mark.parametrize("damage", ["edited", "removed", "stamp without it"])
+def test_a_listing_the_stamp_does_not_vouch_for_is_not_used(tmp_path: Path, damage: str) -> None:
+    artifact = pack(site(tmp_path / "site"), tmp_path / "store", "1.0.0", "c")
+    listing, stamp = artifact.tar.with_suffix(".listing"), artifact.tar.with_suffix(".checked")
+    if damage == "edited":
+        listing.write_bytes(listing.read_bytes().replace(b"index.html", b"other.html"))
+    elif damage == "removed":
+        listing.unlink()
+    else:
+        stamp.write_text(stamp.read_text().replace('"listing": "', '"listing": "0'))
+    assert artifacts.listed(artifact, artifacts._file_sha256(str(artifact.manifest))) is None
+    with artifacts.FileReader(artifact) as files:  # made from the manifest instead
+        assert any(line.endswith("\tindex.html") for line in files.listing())
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_an_entry_read_from_its_own_line_is_the_one_the_whole_manifest_holds(tmp_path: Path, name: str) -> None:
+    artifact = pack(odd_site(tmp_path / "site"), tmp_path / "store", "1.0.0", "c")
+    with artifacts.FileReader(artifact) as files:
+        files.listing()  # the listing pack wrote: entries are then read line by line
+        assert files.entry(name) == load_manifest(artifact)[name]
+        assert files.read(name) == f"content of {name}".encode()
+        with pytest.raises(KeyError):
+            files.entry(name + ".missing")
