@@ -1053,15 +1053,24 @@ class FileReader:
             self._found += 1
             key = f"\n{_json_string(path)}: "  # the start of its line, as ManifestWriter wrote it
             start = self._text.find(key)
-            if start >= 0:
-                start += len(key)
-                with contextlib.suppress(ValueError):
-                    entry = json.loads(self._text[start:self._text.find("\n", start)].rstrip(","))
-                    if isinstance(entry, dict):
-                        if "offset" not in entry:
-                            raise self._older()
-                        return entry
+            if start < 0:  # pack wrote every entry on a line of its own
+                raise KeyError(path)
+            start += len(key)
+            with contextlib.suppress(ValueError):
+                entry = json.loads(self._text[start:self._text.find("\n", start)].rstrip(","))
+                if isinstance(entry, dict):
+                    if "offset" not in entry:
+                        raise self._older()
+                    return entry
         return self.manifest[path]
+
+    def has(self, path: str) -> bool:
+        """Whether the manifest lists `path` (found as `entry` finds it)."""
+        try:
+            self.entry(path)
+        except KeyError:
+            return False
+        return True
 
     def _older(self) -> ArtifactError:
         return unusable(f"{self.artifact.release_id} was built by an older deploylib: its manifest has no file "

@@ -355,9 +355,9 @@ class PagesTarget(Target):
         with self._listing(tip) as listing, FileReader(artifact) as files:
             from deploylib import events  # imported while git lists the tip
 
-            names, changed, on_tip = self._changes(listing, files.listing())
-            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in names
-                        and path not in kept)
+            changed, on_tip = self._changes(listing, files.listing())
+            yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in kept
+                        and not files.has(path))
             total = len(changed)
             step = max(1, total // 50)  # about 50 updates, however many files
             for number, path in enumerate(sorted(changed), 1):
@@ -369,7 +369,8 @@ class PagesTarget(Target):
                     yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
                     yield f"M {mode} inline ".encode() + _quote(path) + b"\n" + _data(files.read(path))
-        if ".nojekyll" in names or on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB):  # always the empty one
+            nojekyll = on_tip.get(".nojekyll") != ("100644", _EMPTY_BLOB) or files.has(".nojekyll")
+        if nojekyll:  # always the empty one
             yield b"M 100644 inline .nojekyll\n" + _data(b"")
         if self.options.cname:  # a configured domain wins over the artifact's CNAME and the branch's
             yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
@@ -383,15 +384,13 @@ class PagesTarget(Target):
         except GitError as err:
             raise self._cannot_run("ls-tree", err) from None
 
-    def _changes(self, listing: GitStarted | None, wanted: set[str]) -> tuple[set[str], list[str],
-                                                                               dict[str, tuple[str, str]]]:
-        """The artifact's paths, those of them the tip (`listing`'s answer) does not hold with the very mode and
-        blob, and path -> (mode, blob id) of the tip's files that are not the artifact's. `wanted` holds the
-        lines ls-tree prints for the artifact's files (FileReader.listing), so the two are compared as sets of
-        whole lines and only the lines that differ are split."""
-        names = {line.partition("\t")[2] for line in wanted}
+    def _changes(self, listing: GitStarted | None, wanted: set[str]) -> tuple[list[str], dict[str, tuple[str, str]]]:
+        """The artifact's paths the tip (`listing`'s answer) does not hold with the very mode and blob, and
+        path -> (mode, blob id) of the tip's files that are not the artifact's. `wanted` holds the lines
+        ls-tree prints for the artifact's files (FileReader.listing), so the two are compared as sets of whole
+        lines and only the lines that differ are split."""
         if listing is None:
-            return names, list(names), {}
+            return [line.partition("\t")[2] for line in wanted], {}
         done = listing.result()
         if not done.ok:
             raise _Unlisted(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
@@ -402,7 +401,7 @@ class PagesTarget(Target):
             meta, path = line.split("\t", 1)
             mode, _, blob = meta.split()
             others[path] = (mode, blob)
-        return names, [line.partition("\t")[2] for line in wanted - lines], others
+        return [line.partition("\t")[2] for line in wanted - lines], others
 
     def _commit(self, release: Release, parent: str, files: Iterable[bytes]) -> _Built:
         """The release's commit on `parent` (its ref `refs/deploylib/<release>`), from one fast-import fed
