@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deploylib.errors import TargetError
-from deploylib.validate.charset import codec_for, is_html, meta_charset, meta_label
+from deploylib.validate.charset import is_html, meta_encoding
 
 _TEXT_TYPES = ("application/javascript", "application/json", "image/svg+xml", "application/xml")
 
@@ -38,10 +38,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         if is_html(kind):
             with contextlib.suppress(OSError), open(path, "rb") as page:
                 head = page.read(1024)
-        # The label as the page writes it, when a browser reads the page in that encoding: not one it does
-        # not know, nor a <meta> saying UTF-16 (read as UTF-8; in a header it would be believed).
-        label = meta_label(head)
-        return f"{kind}; charset={label if meta_charset(head) == codec_for(label) != '' else 'utf-8'}"
+        # The encoding a browser reads the page in, by its WHATWG name: not the label as written, which may
+        # be one it does not know, or a <meta> saying UTF-16 (read as UTF-8; in a header it would be believed).
+        return f"{kind}; charset={meta_encoding(head) or 'utf-8'}"
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")

@@ -108,3 +108,14 @@ def test_deploylibs_own_server_sends_the_charset_a_browsers_prescan_finds(tmp_pa
     with static_server(tmp_path, 0, "the site") as url:
         assert requests.get(f"{url}/", timeout=5).headers["content-type"] == "text/html; charset=utf-8"
         assert one(SmokeCheck(path="/", contains="café"), url).verdict is Verdict.PASS
+
+
+def test_deploylibs_own_server_names_the_encoding_a_browser_reads_the_page_in(tmp_path: Path) -> None:
+    pages = {"sjis": ("sjis", "①".encode("cp932")), "user": ("x-user-defined", "café".encode("cp1252"))}
+    for name, (label, text) in pages.items():
+        (tmp_path / f"{name}.html").write_bytes(f"<meta charset={label}><p>".encode() + text)
+    with static_server(tmp_path, 0, "the site") as url:
+        sent = {name: requests.get(f"{url}/{name}.html", timeout=5).headers["content-type"] for name in pages}
+        assert one(SmokeCheck(path="/sjis.html", contains="①"), url).verdict is Verdict.PASS
+        assert one(SmokeCheck(path="/user.html", contains="café"), url).verdict is Verdict.PASS
+    assert sent == {"sjis": "text/html; charset=shift_jis", "user": "text/html; charset=windows-1252"}

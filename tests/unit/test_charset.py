@@ -73,3 +73,41 @@ def test_a_body_is_decoded_as_a_browser_decodes_it(body: bytes, content_type: st
 def test_a_meta_beyond_the_first_1024_bytes_is_not_seen() -> None:
     body = b" " * 1024 + "<meta charset=windows-1252>café".encode()
     assert decode(body, "text/html").endswith("café")
+
+
+@pytest.mark.parametrize(("body", "content_type", "text"), [
+    # Shift_JIS is read with Microsoft's extensions, under each of its labels
+    ("<p>① ～ 日本</p>".encode("cp932"), "text/html; charset=shift_jis", "<p>① ～ 日本</p>"),
+    ("<p>日本 ～</p>".encode("cp932"), "text/html; charset=windows-31j", "<p>日本 ～</p>"),
+    ("<meta charset=sjis><p>①</p>".encode("cp932"), "text/html", "<meta charset=sjis><p>①</p>"),
+    ("<p>①</p>".encode("cp932"), "text/html; charset=MS932", "<p>①</p>"),
+    # EUC-JP through the same JIS X 0208 index, half-width katakana and JIS X 0212
+    ("日本".encode("euc_jp") + b"\xad\xa1\xa1\xc1\x8e\xb1" + "丂".encode("euc_jp"), "text/html; charset=euc-jp",
+     "日本①～ｱ丂"),
+    (b"\xa4\xa2A\xa4", "text/html; charset=euc-jp", "あA\ufffd"),  # a cut pair: one U+FFFD
+    # EUC-KR is Windows-949: Hangul beyond KS X 1001
+    ("<meta charset=euc-kr><p>똠방각하</p>".encode("cp949"), "text/html", "<meta charset=euc-kr><p>똠방각하</p>"),
+    ("<p>똠</p>".encode("cp949"), "text/html; charset=ks_c_5601-1987", "<p>똠</p>"),
+    # Big5 has HKSCS; GBK is read by the GB18030 decoder (four-byte sequences, and 0x80 as €)
+    ("<meta charset=big5><p>香港 𨋢</p>".encode("big5hkscs"), "text/html", "<meta charset=big5><p>香港 𨋢</p>"),
+    ("<p>𠀀</p>".encode("gb18030"), "text/html; charset=gb2312", "<p>𠀀</p>"),
+    (b"<p>\x80 5</p>", "text/html; charset=gbk", "<p>€ 5</p>"),
+    (b"<p>\x80 5</p>", "text/html; charset=gb18030", "<p>€ 5</p>"),
+    # labels Python does not know, or knows as another encoding
+    ("<p>ґ</p>".encode("koi8-u"), "text/html; charset=koi8-ru", "<p>ґ</p>"),
+    (CAFE.encode(), "text/html; charset=unicode-1-1-utf-8", CAFE),
+    ("<meta charset=windows-1252><p>café</p>".encode("cp1252"), "text/html; charset=utf_8",  # not a label:
+     "<meta charset=windows-1252><p>café</p>"),  # the <meta> decides
+    ("<meta charset=windows-1252><p>café</p>".encode("cp1252"), "text/html; charset=latin-1",
+     "<meta charset=windows-1252><p>café</p>"),
+    ('<meta charset=" windows-1252 "><p>café</p>'.encode("cp1252"), "text/html",
+     '<meta charset=" windows-1252 "><p>café</p>'),  # blanks around a label do not matter
+    # encodings browsers read without a Python codec
+    (b"<p>\xe9</p>", "text/html; charset=x-user-defined", "<p>\uf7e9</p>"),
+    ("<meta charset=x-user-defined><p>café</p>".encode("cp1252"), "text/html",  # in a <meta>: windows-1252
+     "<meta charset=x-user-defined><p>café</p>"),
+    (CAFE.encode(), "text/html; charset=iso-2022-kr", "\ufffd"),  # the replacement encoding
+    (CAFE.encode(), "text/html; charset=hz-gb-2312", "\ufffd"),
+])
+def test_each_encoding_is_read_with_the_decoder_browsers_use(body: bytes, content_type: str, text: str) -> None:
+    assert decode(body, content_type) == text
