@@ -4,6 +4,7 @@ Also page performance, which loads a page and its assets as a browser would."""
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,10 +20,15 @@ from deploylib.validate.base import Check, Observed, observe, path_option, some_
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
 
+# The JavaScript MIME type essences browsers run a script served with (HTML Living Standard §8.1.1,
+# "JavaScript MIME type"): old servers still send application/x-javascript.
+_JAVASCRIPT = ("application/javascript", "text/javascript", "application/ecmascript", "application/x-ecmascript",
+               "application/x-javascript", "text/ecmascript", "text/javascript1.0", "text/javascript1.1",
+               "text/javascript1.2", "text/javascript1.3", "text/javascript1.4", "text/javascript1.5",
+               "text/jscript", "text/livescript", "text/x-ecmascript", "text/x-javascript")
 # Content types an asset's extension promises (any one of them is right).
 EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
-    ".css": ("text/css",), ".js": ("application/javascript", "text/javascript"),
-    ".mjs": ("application/javascript", "text/javascript"), ".json": ("application/json",),
+    ".css": ("text/css",), ".js": _JAVASCRIPT, ".mjs": _JAVASCRIPT, ".json": ("application/json",),
     ".map": ("application/json", "application/octet-stream"),  # servers rarely know .map
     ".png": ("image/png",), ".jpg": ("image/jpeg",), ".jpeg": ("image/jpeg",), ".gif": ("image/gif",),
     ".webp": ("image/webp",), ".avif": ("image/avif",), ".svg": ("image/svg+xml",), ".ico": ("image/x-icon",
@@ -30,42 +36,128 @@ EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
     ".woff": ("font/woff", "application/font-woff"), ".woff2": ("font/woff2",),
 }
 _LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "apple-touch-icon", "manifest"}
+_URL_SPACE = " \t\n\x0c\r"  # the ASCII whitespace browsers strip around a URL and split srcset on
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+# A rule that may stand before an @import (@charset, a statement @layer), and an @import's URL.
+_CSS_PRELUDE = re.compile(r"""\s*@(?:charset\s+"[^"]*"|layer\s+[\w\s,.-]*);""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"""\s*@import\s*(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|"([^"]*)"|'([^']*)')"""
+                         r"""[^;]*(?:;|\Z)""", re.IGNORECASE)
 
 
 class _References(HTMLParser):
+    """The URLs a page makes a browser load, as written, and its first `<base href>`. What a `<template>`
+    holds is inert (HTML §4.12.3): not loaded."""
+
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
+        self.base: str | None = None
+        self._inert = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "template":
+            self._inert += 1
+        if self._inert:
+            return
         attr = {k: v or "" for k, v in attrs}
-        if tag == "script" and attr.get("src"):
+        if tag == "base" and "href" in attr and self.base is None:
+            self.base = attr["href"]
+        elif tag == "script" and attr.get("src"):
             self.found.append(attr["src"])
         elif tag == "link" and _LINK_RELS & set(attr.get("rel", "").lower().split()) and attr.get("href"):
             self.found.append(attr["href"])
+            if "imagesrcset" in attr:
+                self.found += srcset_urls(attr["imagesrcset"])
         elif tag in ("img", "source", "video", "audio"):
             if attr.get("src"):
                 self.found.append(attr["src"])
-            for candidate in attr.get("srcset", "").split(","):
-                if candidate.strip():
-                    self.found.append(candidate.strip().split()[0])
+            self.found += srcset_urls(attr.get("srcset", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template" and self._inert:
+            self._inert -= 1
+
+
+def srcset_urls(srcset: str) -> list[str]:
+    """The image candidates' URLs in a `srcset` (HTML §4.8.4.3.10, "parse a srcset attribute"): a URL runs to
+    the next whitespace, so one may hold commas (`w_100,h_100/a.png`, a data: URL); candidates are
+    separated by commas after their descriptors. Pure."""
+    urls: list[str] = []
+    at = 0
+    while True:
+        while at < len(srcset) and (srcset[at] in _URL_SPACE or srcset[at] == ","):
+            at += 1
+        if at >= len(srcset):
+            return urls
+        start = at
+        while at < len(srcset) and srcset[at] not in _URL_SPACE:
+            at += 1
+        url = srcset[start:at]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:  # the descriptors, up to a comma outside parentheses
+            depth = 0
+            while at < len(srcset) and (srcset[at] != "," or depth):
+                depth = depth + 1 if srcset[at] == "(" else max(0, depth - 1) if srcset[at] == ")" else depth
+                at += 1
+        urls.append(url)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) as browsers compare origins: case-insensitive host, default port filled in."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # not a port: no origin shares it
+        return parts.scheme, "\0" + parts.netloc, None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _resolve(reference: str, base: str) -> str:
+    """`reference` as a browser resolves it against `base`: surrounding whitespace stripped, without its fragment."""
+    return urljoin(base, reference.strip(_URL_SPACE)).split("#")[0]
 
 
 def find_assets(html: str, page_url: str) -> list[str]:
     """Absolute URLs of the same-origin assets a page references, in order, without repeats and without
     fragments. `page_url`: the page's absolute URL, which relative references resolve against (RFC 3986
-    §5) and whose scheme and host:port define same-origin. data: URLs are skipped. Pure; never raises."""
+    §5), or against the page's first `<base href>`; its scheme, host and port define same-origin. data:
+    URLs are skipped. Pure; never raises."""
     parser = _References()
     parser.feed(html)
-    origin = urlsplit(page_url)[:2]
-    urls = [urljoin(page_url, ref).split("#")[0] for ref in parser.found if not ref.startswith("data:")]
-    return list(dict.fromkeys(u for u in urls if urlsplit(u)[:2] == origin))
+    base = _resolve(parser.base, page_url) if parser.base is not None else page_url
+    origin = _origin(page_url)
+    urls = [_resolve(ref, base) for ref in parser.found if not ref.strip(_URL_SPACE).lower().startswith("data:")]
+    return list(dict.fromkeys(u for u in urls if _origin(u) == origin))
+
+
+def css_imports(css: str, sheet_url: str) -> list[str]:
+    """The absolute URLs of the stylesheets a stylesheet (`css`, fetched from `sheet_url`) imports: its
+    `@import` rules, which count only before any other rule but `@charset` and a statement `@layer`
+    (CSS Cascade §2.1); comments skipped. Pure."""
+    css, at, found = _CSS_COMMENT.sub(" ", css), 0, []
+    while True:
+        if prelude := _CSS_PRELUDE.match(css, at):
+            at = prelude.end()
+        elif (rule := _CSS_IMPORT.match(css, at)) and rule.end() > at:
+            reference = next(g for g in rule.groups() if g is not None)
+            found += [_resolve(reference, sheet_url)] if reference.strip(_URL_SPACE) else []
+            at = rule.end()
+        else:
+            return found
 
 
 def source_map(body: str, asset_url: str) -> str:
     """The source map a script or stylesheet (`body`, fetched from `asset_url`) declares in its last lines,
     as an absolute URL, or "" when it declares none or only an inline one (see `declared_source_maps`)."""
     return next((urljoin(asset_url, ref) for ref in declared_source_maps(body) if not ref.startswith("data:")), "")
+
+
+def _loaded_next(url: str, seen: Observed) -> list[str]:
+    """What a browser (or its developer tools) loads because of an asset: a stylesheet's imports, then the
+    source map it declares; same-origin only."""
+    imported = css_imports(seen.body, url) if seen.content_type == "text/css" else []
+    return [u for u in (*imported, source_map(seen.body, url)) if u and _origin(u) == _origin(url)]
 
 
 def asset_problem(url: str, seen: Observed) -> str:
@@ -85,7 +177,8 @@ def asset_problem(url: str, seen: Observed) -> str:
 
 def load_page(session: HttpSession, url: str, timeout: float, verify: bool,
               workers: int = 8) -> tuple[Observed, dict[str, Observed]]:
-    """A page, then its assets in parallel (and the source maps those declare), as a browser loads them.
+    """A page, then its assets in parallel (and the stylesheets and source maps those import or declare), as a
+    browser loads them.
     `timeout` in seconds per request; `workers`: concurrent asset requests. Returns (page, {asset URL:
     Observed}); no assets are fetched unless the page answered 200. Never raises for the network."""
     page = observe(session, "GET", url, timeout, verify)
@@ -97,8 +190,8 @@ def load_page(session: HttpSession, url: str, timeout: float, verify: bool,
         while assets:
             results = list(pool.map(lambda u: observe(session, "GET", u, timeout, verify), assets))
             seen.update(zip(assets, results, strict=True))
-            assets = [m for u, o in zip(assets, results, strict=True) if o.status == 200 and
-                      (m := source_map(o.body, u)) and m not in seen]
+            assets = list(dict.fromkeys(n for u, o in zip(assets, results, strict=True) if o.status == 200
+                                        for n in _loaded_next(u, o) if n not in seen))
     return page, seen
 
 

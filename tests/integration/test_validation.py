@@ -135,6 +135,14 @@ def test_a_missing_asset_and_a_missing_declared_source_map_are_named(app: App) -
     assert "/logo-2x.svg: status 404" in result.seen and "/site.css.map: status 404" in result.seen
 
 
+def test_a_stylesheet_a_stylesheet_imports_is_an_asset(app: App) -> None:
+    app.route("/", (200, {}, '<link rel="stylesheet" href="/css/site.css">'))
+    app.route("/css/site.css", (200, {"Content-Type": "text/css"}, '@import "theme.css";\n@import url(/gone.css);'))
+    app.route("/css/theme.css", (200, {"Content-Type": "text/css"}, "b{}"))
+    result = one(AssetsCheck(pages=["/"]), app)
+    assert result.verdict is Verdict.FAIL and result.seen == "1 of 3 asset(s) broken: /gone.css: status 404"
+
+
 def test_a_page_without_assets_is_inconclusive(app: App) -> None:
     app.route("/", (200, {}, "<html>plain</html>"))
     assert one(AssetsCheck(pages=["/"]), app).verdict is Verdict.INCONCLUSIVE

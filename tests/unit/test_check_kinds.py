@@ -10,7 +10,7 @@ from deploylib.notify.base import Event
 from deploylib.notify.json import JsonNotifier
 from deploylib.notify.slack import SlackNotifier
 from deploylib.notify.webhook import WebhookOptions, redact
-from deploylib.validate.assets import asset_problem, find_assets, source_map
+from deploylib.validate.assets import asset_problem, css_imports, find_assets, source_map, srcset_urls
 from deploylib.validate.base import Observed
 from deploylib.validate.flow import FlowStep, captured, fill
 from deploylib.validate.load import counter_total, figures, percentile
@@ -81,6 +81,54 @@ def test_find_assets_lists_same_origin_references_once() -> None:
         "http://127.0.0.1:8000/docs/img/a-3x.png", "http://127.0.0.1:8000/img/b.webp"]
 
 
+@pytest.mark.parametrize(("html", "page", "assets"), [
+    # a <base href> is what relative references resolve against; the first one counts
+    ('<base href="/app/"><script src="main.js"></script>', "http://h/", ["http://h/app/main.js"]),
+    ('<base href="../lib/"><base href="/x/"><img src="a.png">', "http://h/docs/p/", ["http://h/docs/lib/a.png"]),
+    ('<base target="_blank"><img src="a.png">', "http://h/docs/", ["http://h/docs/a.png"]),  # no href: the page
+    # whitespace around a URL is not part of it
+    ('<script src=" /main.js\n"></script><img src="\ta b.png ">', "http://h/",
+     ["http://h/main.js", "http://h/a b.png"]),
+    # a srcset URL runs to the next whitespace: commas inside it (image CDNs, data: URLs) are part of it
+    ('<img srcset="/img/w_100,h_100/a.png 1x, /img/w_200,h_200/a.png 2x">', "http://h/",
+     ["http://h/img/w_100,h_100/a.png", "http://h/img/w_200,h_200/a.png"]),
+    ('<img srcset="data:image/png;base64,iVBORw0KGgo= 1x, /a.png 2x">', "http://h/", ["http://h/a.png"]),
+    ('<link rel="preload" as="image" href="/a.png" imagesrcset="/a-2x.png 2x">', "http://h/",
+     ["http://h/a.png", "http://h/a-2x.png"]),
+    # same origin as browsers compare it: host case and the default port do not matter
+    ('<img src="http://H:80/a.png"><img src="HTTPS://h/b.png"><img src="//h/c.png">', "http://h/",
+     ["http://H:80/a.png", "http://h/c.png"]),
+    ('<img src="http://h:8080/a.png"><img src="http://h:x/b.png">', "http://h/", []),
+    # what a <template> holds is not loaded
+    ('<template><img src="/{{ id }}.png"></template><img src="/a.png">', "http://h/", ["http://h/a.png"]),
+])
+def test_find_assets_resolves_references_as_a_browser_does(html: str, page: str, assets: list[str]) -> None:
+    assert find_assets(html, page) == assets
+
+
+@pytest.mark.parametrize(("srcset", "urls"), [
+    ("a.png 1x,b.png 2x", ["a.png", "b.png"]),
+    ("a.png, b.png 2x,", ["a.png", "b.png"]),
+    ("a.png 480w (min-width: 1px, x) , b.png", ["a.png", "b.png"]),
+    ("/w_100,h_100/a.png", ["/w_100,h_100/a.png"]),
+    (" , ", []),
+])
+def test_srcset_candidates(srcset: str, urls: list[str]) -> None:
+    assert srcset_urls(srcset) == urls
+
+
+@pytest.mark.parametrize(("css", "imports"), [
+    ('@import url("a.css") screen; @import \'b.css\'; @import url(c.css);', ["http://h/s/a.css", "http://h/s/b.css",
+                                                                          "http://h/s/c.css"]),
+    ('@charset "utf-8";\n/* @import "no.css"; */\n@import "/top.css"', ["http://h/top.css"]),
+    ('@layer base, theme; @import "a.css" layer(base);', ["http://h/s/a.css"]),
+    ('body { color: red } @import "late.css";', []),  # after a rule, an @import is ignored
+    ('@import url();', []),
+])
+def test_css_imports_are_the_ones_a_browser_loads(css: str, imports: list[str]) -> None:
+    assert css_imports(css, "http://h/s/site.css") == imports
+
+
 @pytest.mark.parametrize(("body", "found"), [
     ("body{}\n/*# sourceMappingURL=site.css.map */\n", "http://h/css/site.css.map"),
     ("x()\n//# sourceMappingURL=app.js.map", "http://h/css/app.js.map"),
@@ -94,6 +142,9 @@ def test_declared_source_maps(body: str, found: str) -> None:
     ("http://h/a.css", Observed(200, "", 0, headers={"content-type": "text/css; charset=utf-8"}), ""),
     ("http://h/a.css", Observed(200, "", 0, headers={"content-type": "text/plain"}), "served as text/plain"),
     ("http://h/a.js", Observed(200, "", 0, headers={"content-type": "text/javascript"}), ""),
+    ("http://h/a.js", Observed(200, "", 0, headers={"content-type": "application/x-javascript"}), ""),  # any JS type
+    ("http://h/a.mjs", Observed(200, "", 0, headers={"content-type": "text/ecmascript"}), ""),
+    ("http://h/a.js", Observed(200, "", 0, headers={"content-type": "text/plain"}), "served as text/plain"),
     ("http://h/a.png", Observed(404, "", 0), "status 404"),
     ("http://h/a.map", Observed(200, "", 0, headers={"content-type": "application/octet-stream"}), ""),
     ("http://h/font", Observed(200, "", 0, headers={"content-type": "text/plain"}), ""),  # nothing promised
