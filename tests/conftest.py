@@ -173,9 +173,10 @@ def workspace(tmp_path: Path) -> Path:
 
 
 class Nginx:
-    """A real nginx serving one folder (a target's `current`) on a free 127.0.0.1 port."""
+    """A real nginx serving one folder (a target's `current`) on a free 127.0.0.1 port, with `directives`
+    added to its server block (e.g. "gzip on;")."""
 
-    def __init__(self, binary: str, prefix: Path, root: Path) -> None:
+    def __init__(self, binary: str, prefix: Path, root: Path, directives: str = "") -> None:
         self.binary, self.prefix, self.port = binary, prefix, free_port()
         (prefix / "logs").mkdir(parents=True)
         user = "user root;" if os.geteuid() == 0 else ""  # workers must read pytest's 0700 temp folders
@@ -186,7 +187,7 @@ class Nginx:
 events {{ worker_connections 64; }}
 http {{ access_log off; open_file_cache off; {temp}
   types {{ text/html html; text/css css; application/javascript js; image/svg+xml svg; application/json map; }}
-  server {{ listen 127.0.0.1:{self.port}; root {root}; }} }}
+  server {{ listen 127.0.0.1:{self.port}; root {root}; {directives} }} }}
 """)
 
     def start(self) -> None:
@@ -202,12 +203,12 @@ http {{ access_log off; open_file_cache off; {temp}
 
 @pytest.fixture
 def nginx(tmp_path: Path) -> Iterator[type[Nginx]]:
-    """Start nginx instances with `nginx(root)`; every one is stopped after the test."""
+    """Start nginx instances with `nginx(root)` or `nginx(root, directives)`; every one is stopped after the test."""
     binary = require("nginx")
     started: list[Nginx] = []
 
-    def start(root: Path) -> Nginx:
-        server = Nginx(binary, tmp_path / f"nginx{len(started)}", root)
+    def start(root: Path, directives: str = "") -> Nginx:
+        server = Nginx(binary, tmp_path / f"nginx{len(started)}", root, directives)
         server.start()
         started.append(server)
         return server

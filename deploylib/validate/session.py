@@ -225,19 +225,25 @@ def _request_target(path: str, query: str) -> str:
 
 
 def _decoded(body: bytes, coding: str) -> bytes:
-    """The body without its content coding, as urllib3 undoes it (gzip, deflate with or without zlib's
-    header); other codings are left as they came."""
-    coding = coding.strip().lower()
-    try:
-        if coding in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if coding == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
-    except zlib.error as err:
-        raise FetchError(f"ContentDecodingError: the body is not valid {coding} ({err})") from err
+    """The body without its content codings (RFC 9110 §8.4: listed in the order applied, so undone last
+    first), as urllib3 undoes them: gzip, deflate with or without zlib's header; `identity` is none. A
+    coding not known here leaves the body as it then is. An empty body (the answer to HEAD, a 204, a 304)
+    has nothing to undo."""
+    for name in reversed([c.strip().lower() for c in coding.split(",")]):
+        if not body or name in ("", "identity"):
+            continue
+        try:
+            if name in ("gzip", "x-gzip"):
+                body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+            elif name == "deflate":
+                try:
+                    body = zlib.decompress(body)
+                except zlib.error:
+                    body = zlib.decompress(body, -zlib.MAX_WBITS)
+            else:
+                return body
+        except zlib.error as err:
+            raise FetchError(f"ContentDecodingError: the body is not valid {name} ({err})") from err
     return body
 
 

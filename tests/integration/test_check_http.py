@@ -15,6 +15,7 @@ from deploylib.model import Verdict
 from deploylib.validate.runner import run_round
 from deploylib.validate.session import HttpSession, needs_requests
 from deploylib.validate.smoke import SmokeCheck
+from tests.conftest import Nginx
 from tests.fakes.app import App
 
 
@@ -36,6 +37,9 @@ def check(app: App, **options: object) -> tuple[Verdict, str]:
     ("gzip", gzip.compress(b"<p>all good</p>")),
     ("deflate", zlib.compress(b"<p>all good</p>")),
     ("deflate", zlib.compress(b"<p>all good</p>")[2:-4]),  # raw deflate, as some servers send it
+    ("GZIP", gzip.compress(b"<p>all good</p>")),
+    ("deflate, gzip", gzip.compress(zlib.compress(b"<p>all good</p>"))),  # undone last first (RFC 9110 §8.4)
+    ("gzip, identity", gzip.compress(b"<p>all good</p>")),
 ])
 def test_a_compressed_body_is_judged_as_its_text(app: App, coding: str, encoded: bytes) -> None:
     app.route("/", (200, {"Content-Encoding": coding}, encoded))
@@ -46,6 +50,23 @@ def test_a_body_that_is_not_its_coding_is_no_answer(app: App) -> None:
     app.route("/", (200, {"Content-Encoding": "gzip"}, b"plain text"))
     verdict, seen = check(app, path="/")
     assert verdict is Verdict.ERROR and "ContentDecodingError" in seen
+
+
+@pytest.mark.parametrize("method, status", [("HEAD", 200), ("GET", 204), ("GET", 304)])
+def test_an_answer_without_a_body_is_not_decoded(app: App, method: str, status: int) -> None:
+    app.route("/", (status, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, b""), method=method)
+    verdict, seen = check(app, path="/", method=method, status=status)
+    assert verdict is Verdict.PASS and seen.startswith(f"status {status} in "), seen
+
+
+def test_a_head_check_passes_against_nginx_compressing_its_pages(nginx: type[Nginx], tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<h1>Welcome</h1>" + " " * 2000)
+    server = nginx(tmp_path / "site", "gzip on; gzip_min_length 10;")
+    head = requests.head(server.url(), headers={"Accept-Encoding": "gzip"}, timeout=5)
+    assert head.headers["Content-Encoding"] == "gzip"  # compressed, though a HEAD answer has no body
+    result = run_round(server.url(), [SmokeCheck(path="/", method="HEAD")], concurrency=1)[0]
+    assert result.verdict is Verdict.PASS, result.seen
 
 
 def test_a_redirect_is_followed_to_its_page(app: App) -> None:
