@@ -13,6 +13,7 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
     targets      each environment's target can be used: its folder writable, its remote path, programs and
                  files present (Target.problem; nothing is changed and no network is used), and no two
                  environments go live in the same place (Target.places)
+    checks       each environment's checks can run here: a command check's program is installed (Check.missing)
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ def preflight(ws: Workspace) -> None:
                 raise ConfigError(f"{name}: [environments.{other}] and [environments.{env.name}] both go live in "
                                   f"{place}, so a deploy to one would replace what the other serves, without its "
                                   "confirmation. Nothing was tagged or pushed; give each environment its own target.")
+    for env in ws.config.environments.values():
+        for index, check in enumerate(env.checks):
+            problem = check.missing(ws.app)
+            if problem:
+                raise ConfigError(f"{name}: [environments.{env.name}.checks[{index}]] ({check.label}) {problem}, so "
+                                  "the check could only fail after the switch and roll a good release back. Nothing "
+                                  "was tagged or pushed; install it, or fix the command, and run again.")
     if ws.config.environments:
         checked.append("targets")
     report.stage(report.OK, "preflight", ", ".join(checked))

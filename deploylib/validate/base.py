@@ -121,6 +121,12 @@ class Check(ABC):
         nothing. Asked when the configuration is loaded, so it must be cheap and import nothing heavy."""
         return ""
 
+    def missing(self, root: Path) -> str:
+        """What this machine lacks to run the check from the repository at `root`, as the rest of a sentence
+        naming it ("" when nothing): asked by the preflight before the gate of a run that deploys, not at load,
+        so read-only tasks never need it (a program a command check runs)."""
+        return ""
+
     def conflict(self) -> str:
         """A rule across this check's own keys that its values break, so that it could never pass, as the
         rest of a sentence naming the keys and the fix ("" when none): asked when the configuration is

@@ -5,6 +5,7 @@ run wrote give the counts and the failing tests' names and messages."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from deploylib.config.schema import option
 from deploylib.gates.junit import JUnitError, junit_glob_problem, read_counts, written_since
 from deploylib.model import CheckResult, Verdict
+from deploylib.programs import program_problem
 from deploylib.runner import run_shell
 from deploylib.validate.base import Check, Round, measure_alone
 
@@ -37,6 +39,11 @@ class CommandCheck(Check):
 
     def describe(self) -> str:
         return self.command
+
+    def missing(self, root: Path) -> str:
+        """The program the suite starts, when it is not installed or cannot start (see `program_problem`)."""
+        problem = program_problem(self.command, root)
+        return f"command = {json.dumps(self.command)} {problem}" if problem else ""
 
     def measure(self, base_url: str, session: HttpSession) -> CheckResult:
         return measure_alone(self, base_url, session)

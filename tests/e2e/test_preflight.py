@@ -431,3 +431,33 @@ def test_a_file_the_release_names_that_cannot_work_is_exit_3_before_anything_is_
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
     assert not (repo.parent / "live").exists()
+
+
+@pytest.mark.parametrize(("command", "fragment"), [
+    ("no-such-e2e run", 'command = "no-such-e2e run" runs no-such-e2e, which is not installed or not on PATH'),
+    ("CI=1 BASE=x no-such-e2e", "runs no-such-e2e, which is not installed"),
+    ("./e2e.sh --headless", "runs ./e2e.sh, which is not executable"),
+    ("./missing/run-e2e", "runs ./missing/run-e2e, which does not exist in"),
+], ids=["not-installed", "after-assignments", "not-executable", "no-such-file"])
+def test_a_command_check_whose_program_cannot_start_is_exit_3_before_anything_is_written(
+        tmp_path: Path, command: str, fragment: str) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL + f'\n[[environments.production.checks]]\nkind = "command"\n'
+                                                f'command = "{command}"\n')
+    with_origin(repo)
+    (repo / "e2e.sh").write_text("#!/bin/sh\nexit 0\n")  # committed without the execute bit
+    git(repo, "add", "e2e.sh")
+    git(repo, "commit", "-qm", "feat: an end-to-end suite")
+    git(repo, "push", "-q")
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "[environments.production.checks[1]]" in result.stderr and fragment in result.stderr
+    assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+    assert run_doit(repo, "status").returncode == 0  # a task that only reads never needs it
+
+
+def test_a_command_check_whose_program_is_installed_passes_the_preflight(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL + '\n[[environments.production.checks]]\nkind = "command"\n'
+                                                'command = "cd site && grep -q Welcome index.html"\n')
+    with_origin(repo)
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 0, result.stdout + result.stderr
