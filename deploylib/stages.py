@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     from deploylib.state.workspace import Workspace
 
 
-def gate(ws: Workspace, facts: RunFacts, waived: frozenset[str] = frozenset(), action: str = "gate") -> str:
+def gate(ws: Workspace, facts: RunFacts, waived: frozenset[str] = frozenset(),
+         action: str = "gate") -> tuple[str, str]:
     """Start the demo when it runs, check what the release needs (preflight), then under the lock (held as
-    `action`) run the gates, `waived` left out; returns the key the pass is valid for. Raises GateFailed."""
+    `action`) run the gates, `waived` left out; returns the key the pass is valid for and the HEAD it passed
+    at (full sha). Raises GateFailed."""
     from deploylib.demo import start_demo
     from deploylib.gates.quality import run_gates
     from deploylib.preflight import preflight
@@ -26,9 +28,9 @@ def gate(ws: Workspace, facts: RunFacts, waived: frozenset[str] = frozenset(), a
     with _told_if_stopped(facts):
         preflight(ws)
         with facts.stage(action):
-            key = facts.gate_key()
-            run_gates(ws, key, waived, releases=facts.plan().is_release, state=facts.repo_state())
-    return key
+            key, state = facts.gate_key(), facts.repo_state()
+            run_gates(ws, key, waived, releases=facts.plan().is_release, state=state)
+    return key, state.head
 
 
 def build(ws: Workspace, facts: RunFacts, action: str = "build") -> tuple[Artifact, str]:

@@ -553,13 +553,17 @@ def _gate(ws: Workspace, facts: RunFacts, chain: str = "") -> dict[str, Any]:
     def gate() -> dict[str, str]:
         from deploylib import stages
 
-        key = stages.gate(ws, facts)
-        return {"key": key}
+        key, head = stages.gate(ws, facts)
+        return {"key": key, "head": head}
 
     def current(values: dict[str, Any]) -> bool:
         from deploylib.gates.quality import still_passes
 
-        return still_passes(facts.repo_state(), ws.config.release.branch, facts.gate_key(), values.get("key"))
+        state = facts.repo_state()
+        # The pushed gate judged the HEAD it passed at: a new commit with the same sources (an empty or
+        # amended one) is judged again, unless it is the release commit a release made on top of it.
+        judged = not ws.config.gate.require_pushed or values.get("head") == state.head or facts.head_released()
+        return judged and still_passes(state, ws.config.release.branch, facts.gate_key(), values.get("key"))
 
     from deploylib.gates.quality import asks_forge
 
