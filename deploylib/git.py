@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -189,17 +190,20 @@ def run_git(repo: Path, *args: str) -> str:
 
 def _failure(repo: Path, what: str, said: str) -> GitError:
     """git's error as ours: its words for "no repository" or "no commits" (e.g. "ambiguous argument
-    'HEAD'", "bad revision 'HEAD'") become `repository_problem`'s paragraph."""
-    suspect = any(sign in said for sign in ("not a git repository", "HEAD", "commits yet", "work tree"))
-    problem = repository_problem(repo) if suspect else ""
+    'HEAD'", "bad revision 'HEAD'", "bad object HEAD"), or for a repository it will not read ("dubious
+    ownership"), become `repository_problem`'s paragraph."""
+    signs = ("not a git repository", "HEAD", "commits yet", "work tree", "dubious ownership")
+    problem = repository_problem(repo) if any(sign in said for sign in signs) else ""
     return NotARepository(problem) if problem else GitError(f"{what} failed in {repo}: {said}")
 
 
 def repository_problem(repo: Path) -> str:
-    """Why `repo` cannot be released at all, in words (not git's): not a git repository, a bare one or its
-    .git folder (no working tree to build from), or one whose HEAD has no commits (a new repository, or
-    an unborn branch checked out beside others), or git is not installed; "" when it is fine. Never raises
-    for git's answer (raises GitError for a `repo` that does not exist)."""
+    """Why `repo` cannot be released at all, in words (not git's): not a git repository (or one git will not
+    read: another user's, a linked worktree whose repository is gone, a `.git` git does not recognise), a
+    bare one or its .git folder (no working tree to build from), one whose HEAD has no commits (a new
+    repository, or an unborn branch checked out beside others) or names a commit the repository lacks
+    (damaged), or git is not installed; "" when it is fine. Never raises for git's answer (raises GitError
+    for a `repo` that does not exist)."""
     try:
         return _problem(repo, *_probe(repo))
     except NotARepository as err:  # git is not installed
@@ -217,30 +221,26 @@ class Head:
 def head_of(repo: Path) -> Head:
     """HEAD of `repo` and whether it is a shallow clone, read with `repository_problem`'s checks in one git
     process. Raises NotARepository (exit 3) with `repository_problem`'s paragraph when there is a problem."""
-    answers, code = _probe(repo)
-    problem = _problem(repo, answers, code)
+    answers, code, said = _probe(repo)
+    problem = _problem(repo, answers, code, said)
     if problem:
         raise NotARepository(problem)
     return Head(answers[3], answers[2] == "true")
 
 
-def _probe(repo: Path) -> tuple[list[str], int]:
-    """git's answers (bare, inside the work tree, shallow, HEAD's sha; the first three "true"/"false", none
-    outside a repository, no sha without commits) and its exit code. Raises GitError as `git_run` does
-    (NotARepository when git is not installed)."""
+def _probe(repo: Path) -> tuple[list[str], int, str]:
+    """git's answers (bare, inside the work tree, shallow, HEAD's commit; the first three "true"/"false", none
+    outside a repository, no sha without commits or when HEAD's commit is missing), its exit code and its
+    stderr. Raises GitError as `git_run` does (NotARepository when git is not installed)."""
     probe = git_run(repo, "rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--is-shallow-repository",
-                    "--verify", "-q", "HEAD")
-    return probe.out.split(), probe.code
+                    "--verify", "-q", "HEAD^{commit}")
+    return probe.out.split(), probe.code, probe.err
 
 
-def _problem(repo: Path, answers: list[str], code: int) -> str:
+def _problem(repo: Path, answers: list[str], code: int, said: str = "") -> str:
     """`repository_problem`'s answer from `_probe`'s."""
     if len(answers) < 2:
-        elsewhere = next((f" ({name}={os.environ[name]} is set, and git looks there instead)"
-                          for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)), "")
-        return (f"{repo} is not inside a git repository{elsewhere}. deploylib releases and deploys the commits of "
-                "a git repository: run doit in your repository's root (where deploy.toml is), or make this folder "
-                "one with git init, then commit your site.")
+        return _unreadable(repo, said)
     if answers[0] == "true":
         return (f"{repo} is a bare git repository: it has no working tree to gate and build. Clone it "
                 f"(git clone {repo} SITE) and run the command in the clone.")
@@ -249,16 +249,49 @@ def _problem(repo: Path, answers: list[str], code: int) -> str:
                 "repository's root (where deploy.toml is).")
     if code == 0:
         return ""
-    branch = subprocess.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=repo, capture_output=True,
-                            text=True, check=False).stdout.strip()
-    others = subprocess.run(["git", "for-each-ref", "--format=%(refname:short)", "refs/heads"], cwd=repo,
-                            capture_output=True, text=True, check=False).stdout.split()
+    branch = git_run(repo, "symbolic-ref", "--short", "-q", "HEAD").out.strip()
+    named = git_run(repo, "rev-parse", "-q", "--verify", "HEAD").out.strip()
+    if named:
+        return (f"The git repository at {repo} is damaged: HEAD ({branch or 'detached'}) names commit {named[:12]}, "
+                "which is not in the repository (git fsck lists what else is missing). Restore its .git folder "
+                "from a backup, or clone the repository again, then run the command again.")
+    others = git_run(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads").out.split()
     if others:
         return (f"The git repository at {repo} has HEAD on {branch or 'a branch'}, which has no commits yet; its "
                 f"commits are on {', '.join(others[:5])}. Check out the branch to release, e.g. git checkout "
                 f"{others[0]}, then run the command again.")
     return (f"The git repository at {repo} has no commits yet, so there is nothing to release. Commit your site "
             'first, e.g. git add -A && git commit -m "feat: first version", then run the command again.')
+
+
+def _unreadable(repo: Path, said: str) -> str:
+    """Why git found no repository at `repo`, from what it `said` and the `.git` nearest above: another
+    user's repository (git's safe.directory rule), a linked worktree's `.git` file naming a folder that is
+    gone, a `.git` git does not read, or none at all."""
+    owned = re.search(r"dubious ownership in repository at '([^']*)'", said)
+    if owned:
+        return (f"git refuses to read the repository at {owned[1]}: it belongs to another user than the one running "
+                "this command (git's safe.directory rule; a CI container's checkout is often made by another "
+                f"user). If you trust it, run git config --global --add safe.directory {owned[1]}, then run the "
+                "command again.")
+    dot = next((folder / ".git" for folder in (repo, *repo.parents) if os.path.lexists(folder / ".git")), None)
+    if dot is not None and dot.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            named = dot.read_text().partition("gitdir:")[2].strip()
+            gitdir = Path(named) if Path(named).is_absolute() else dot.parent / named
+            if named and not gitdir.is_dir():
+                return (f"{dot} says the repository of this working tree is at {gitdir}, which does not exist (the "
+                        "repository was moved or removed). Run git worktree repair in the repository's main working "
+                        "tree, or clone the repository again, then run the command again.")
+    if dot is not None and not os.environ.get("GIT_DIR"):
+        return (f"{dot} is there, but git does not read it as a repository: it is damaged (e.g. its HEAD file no "
+                "longer names a branch or a commit). Repair it, or clone the repository again, then run the command "
+                "again.")
+    elsewhere = next((f" ({name}={os.environ[name]} is set, and git looks there instead)"
+                      for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)), "")
+    return (f"{repo} is not inside a git repository{elsewhere}. deploylib releases and deploys the commits of "
+            "a git repository: run doit in your repository's root (where deploy.toml is), or make this folder "
+            "one with git init, then commit your site.")
 
 
 def looks_remote(url: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_doit
+from tests.conftest import missing, run_doit
 from tests.e2e.test_user_repo import CONFIG
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,12 @@ SAYS = {"no repository": "is not inside a git repository", "no commits": "has no
         "bare": "is a bare git repository", "bare with commits": "is a bare git repository",
         "unborn branch": "has HEAD on pages, which has no commits yet; its commits are on main",
         "GIT_DIR elsewhere": "(GIT_DIR=", "no git": "git is not installed or not on PATH",
-        "git not executable": "git is not installed or not on PATH, or cannot be run"}
+        "git not executable": "git is not installed or not on PATH, or cannot be run",
+        # a repository git will not read, or that is damaged: said as such, not as "not a repository"
+        "another user's": "git refuses to read the repository at", "worktree gone":
+        "/.git says the repository of this working tree is at /nonexistent/worktrees/site, which does not exist",
+        "damaged .git": "/.git is there, but git does not read it as a repository: it is damaged",
+        "commit missing": "is damaged: HEAD (main) names commit 0123456789ab, which is not in the repository"}
 ENV = {"GIT_DIR elsewhere": {"GIT_DIR": "/nonexistent/.git"}, "no git": {"PATH": "/nonexistent"},
        "git not executable": {"PATH": str(Path(__file__).parents[1] / "data" / "git-not-executable")}}
 
@@ -42,10 +47,11 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     (root / "site" / "index.html").write_text("<h1>Welcome</h1>")
     (root / "deploy.toml").write_text(CONFIG)
     (root / "dodo.py").write_text("from deploylib.tasks import *  # noqa: F403\n")
-    if request.param in ("no commits", "unborn branch", "GIT_DIR elsewhere", "no git", "git not executable",
-                         "bare with commits"):
+    committed = ("unborn branch", "GIT_DIR elsewhere", "no git", "git not executable", "bare with commits",
+                 "another user's", "damaged .git", "commit missing")
+    if request.param in ("no commits", *committed):
         subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    if request.param in ("unborn branch", "GIT_DIR elsewhere", "no git", "git not executable", "bare with commits"):
+    if request.param in committed:
         _git(root, "-c", "user.name=O", "-c", "user.email=o@x.invalid", "commit", "-q", "--allow-empty", "-m",
              "feat: first")
     if request.param == "unborn branch":
@@ -54,6 +60,16 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         subprocess.run(["git", "init", "-q", "--bare", str(root)], check=True)
     if request.param == "bare with commits":  # deploy.toml and dodo.py beside a bare clone's objects
         _git(root, "config", "core.bare", "true")
+    if request.param == "another user's":  # a CI container's checkout, made by another user
+        if os.geteuid() != 0:
+            missing("only root can give the repository to another user (.ci/run runs as root)")
+        subprocess.run(["chown", "-R", "nobody", str(root)], check=True)
+    if request.param == "worktree gone":  # a linked worktree whose repository was removed
+        (root / ".git").write_text("gitdir: /nonexistent/worktrees/site\n")
+    if request.param == "damaged .git":
+        (root / ".git" / "HEAD").write_text("garbage\n")
+    if request.param == "commit missing":  # a branch naming a commit the repository does not hold
+        (root / ".git" / "refs" / "heads" / "main").write_text("0123456789abcdef0123456789abcdef01234567\n")
     return root, request.param
 
 
