@@ -191,8 +191,8 @@ def discover(root: Path) -> Workspace:
         own = _told(load_file(pyproject, root, ("tool", "deploylib")))
     if own and not own.demo:
         return Workspace(root, own, demo=False)
-    misnamed = misnamed_config(p.name for p in root.iterdir() if p.is_file()) or _config_below(root)
-    if misnamed and not own:
+    misnamed = "" if own else misnamed_config(p.name for p in root.iterdir() if p.is_file()) or _config_below(root)
+    if misnamed:
         raise ConfigError(f"There is no deploy.toml in {root}, but there is {misnamed}. deploylib reads only "
                           "deploy.toml (TOML), or [tool.deploylib] in pyproject.toml; without either it runs its "
                           f"embedded demo, not your site. Rename or move {misnamed} to {root / 'deploy.toml'} (in TOML "
@@ -205,13 +205,23 @@ def discover(root: Path) -> Workspace:
 
 
 def _config_below(root: Path) -> str:
-    """A deploy.toml one folder down (config/deploy.toml, .github/deploy.toml), as a path relative to `root`,
-    or "": deploylib reads only the one in the folder doit runs in, so that one was misplaced. deploylib's
-    own state folder (where the demo keeps its app) and git's are not looked in."""
+    """A deploy.toml one or two folders down (config/deploy.toml, .github/deploy.toml, a monorepo's
+    apps/web/deploy.toml), as a path relative to `root`, or "": deploylib reads only the one in the folder doit
+    runs in, so that one was misplaced. deploylib's own state folder (where the demo keeps its app) and git's
+    are not looked in, nor, two down, hidden folders and node_modules (thousands of packages, none the site's)."""
+    skipped = (STATE_DIR, ".git")
     with contextlib.suppress(OSError):
-        for child in sorted(root.iterdir()):
-            if child.name not in (STATE_DIR, ".git") and child.is_dir() and (child / "deploy.toml").is_file():
+        children = [child for child in sorted(root.iterdir()) if child.name not in skipped and child.is_dir()]
+        for child in children:
+            if (child / "deploy.toml").is_file():
                 return f"{child.name}/deploy.toml"
+        for child in children:
+            if child.name.startswith(".") or child.name == "node_modules":
+                continue
+            with contextlib.suppress(OSError):
+                for grandchild in sorted(child.iterdir()):
+                    if grandchild.is_dir() and (grandchild / "deploy.toml").is_file():
+                        return f"{child.name}/{grandchild.name}/deploy.toml"
     return ""
 
 
@@ -277,7 +287,7 @@ def _close_to_deploy_toml(lower: str) -> bool:
     return difflib.SequenceMatcher(None, lower, "deploy.toml").ratio() >= 0.85
 
 
-_CONFIG_STEMS = ("deploy", ".deploy", "deploylib", "deploy-config", "deploy_config")
+_CONFIG_STEMS = ("deploy", ".deploy", "deploylib", ".deploylib", "deploy-config", "deploy_config")
 _CONFIG_SUFFIXES = (".toml", ".tml", ".tom", ".yaml", ".yml", ".json", ".ini", ".cfg", ".conf", ".txt")
 
 
@@ -294,15 +304,23 @@ def _configures_deploylib(pyproject: Path) -> bool:
 
 
 def _has_deploylib_table(pyproject: Path) -> bool:
-    tool = read_table(pyproject).get("tool")
+    """Whether `pyproject` has [tool.deploylib]. Raises ConfigError for a table meant to be it: a close name
+    in [tool] ([tool.deploy]), or a deploylib table elsewhere ([deploylib], [tools.deploylib]), which would
+    otherwise leave the embedded demo to run in its place."""
+    table = read_table(pyproject)
+    tool = table.get("tool")
     tool = tool if isinstance(tool, dict) else {}
     if "deploylib" in tool:
         return True
     import difflib  # only for a pyproject.toml without [tool.deploylib]
 
     near = difflib.get_close_matches("deploylib", [str(key) for key in tool], n=1, cutoff=0.75)
-    if near:
-        raise ConfigError(f"{pyproject.name} has [tool.{near[0]}] but no [tool.deploylib]: did you mean "
+    misplaced = [f"tool.{near[0]}"] if near else []
+    misplaced += [name for name, value in table.items() if name.lower() == "deploylib" and isinstance(value, dict)]
+    misplaced += [f"{name}.{key}" for name, value in table.items() if name != "tool" and isinstance(value, dict)
+                  for key, inner in value.items() if key.lower() == "deploylib" and isinstance(inner, dict)]
+    if misplaced:
+        raise ConfigError(f"{pyproject.name} has [{misplaced[0]}] but no [tool.deploylib]: did you mean "
                           "[tool.deploylib]? Without it deploylib runs its embedded demo, not your site. Rename the "
                           "table.")
     return False

@@ -379,9 +379,10 @@ def test_next_version_in_the_demo_answers_and_says_it_is_the_demo(workspace: Pat
 
 
 @pytest.mark.parametrize("name", ["deploy.tml", "deploy.yaml", "Deploy.toml", "deploy.toml.txt", "deplyo.toml",
-                                  "config/deploy.toml", ".github/deploy.toml"])
+                                  "config/deploy.toml", ".github/deploy.toml", ".deploylib.toml",
+                                  "apps/web/deploy.toml", "docs/site/deploy.toml"])
 def test_a_misnamed_config_file_is_named_and_the_demo_is_not_deployed(workspace: Path, name: str) -> None:
-    (workspace / name).parent.mkdir(exist_ok=True)
+    (workspace / name).parent.mkdir(parents=True, exist_ok=True)
     (workspace / name).write_text("[release]\npush = false\n")
     result = run_doit(workspace, "deploy:production", env=YES)
     assert result.returncode == 3
@@ -389,10 +390,12 @@ def test_a_misnamed_config_file_is_named_and_the_demo_is_not_deployed(workspace:
     assert not demo(workspace).exists()
 
 
-def test_a_misnamed_deploylib_table_in_pyproject_is_named(workspace: Path) -> None:
-    (workspace / "pyproject.toml").write_text("[tool.deploy]\n[tool.deploy.release]\npush = false\n")
+@pytest.mark.parametrize("table", ["tool.deploy", "tools.deploylib", "deploylib", "Tool.deploylib"])
+def test_a_misnamed_deploylib_table_in_pyproject_is_named(workspace: Path, table: str) -> None:
+    (workspace / "pyproject.toml").write_text(f'[project]\nname = "site"\n[{table}.release]\npush = false\n')
     result = run_doit(workspace, "deploy:production", env=YES)
-    assert result.returncode == 3 and "did you mean [tool.deploylib]?" in result.stderr
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"pyproject.toml has [{table}] but no [tool.deploylib]: did you mean [tool.deploylib]?" in result.stderr
     assert not demo(workspace).exists()
 
 

@@ -746,6 +746,7 @@ def test_without_a_forge_the_repository_has_no_web_address() -> None:
 @pytest.mark.parametrize(("name", "meant"), [
     ("deplyo.toml", True), ("deploytoml", True), ("deploy.tomll", True), ("Deploy.TOML", True),
     ("my-deploy.toml", True),  # 14 characters: the longest a 0.85 ratio to deploy.toml allows
+    (".deploylib.toml", True), ("deploylib.yaml", True),
     ("the-deploy.toml", False),  # 15: too long to be that close (ratio 0.846)
     ("deploy.py", False), ("dodo.py", False), ("README.md", False), ("pyproject.toml", False),
 ])
