@@ -258,12 +258,18 @@ def status(rows: list[EnvironmentStatus], as_json: bool) -> None:
         _out(json.dumps({"environments": [dataclasses.asdict(row) for row in rows]}))
         return
     _table(["environment", "version", "digest", "commit", "deployed", "by", "target"],
-           [[r.name, r.version or ("not deploylib's" if r.foreign else "not deployed"),
+           [[r.name, "unknown" if r.unreadable else r.version or ("not deploylib's" if r.foreign else "not deployed"),
              short_digest(r.digest) if r.digest else "", r.commit[:7], r.deployed_at, r.deployed_by,
              r.target] for r in rows])
     for row in rows:
+        if row.unreadable:
+            _out(f"  {FAIL} {row.name}: what it serves could not be read: {row.unreadable}")
         if row.foreign:
             note(f"{row.name} serves {row.foreign}")
+        if row.failed_validation:
+            _out(f"  {WARN} {row.name} serves {row.version}, which failed its validation there: it is not healthy. "
+                 f"Deploy a fix, or roll back to a release that passes (doit releases:{row.name} lists them, and "
+                 "the incident).")
         for cut in row.interrupted:
             _out(f"  {WARN} {row.name}: a {cut.action} of {cut.version} was interrupted (its process is "
                  "gone)" + (f"; {cut.version} is live but NOT validated" if cut.live else "; the release live "

@@ -24,7 +24,7 @@ from doit import task_params
 from doit.reporter import ConsoleReporter
 
 from deploylib import cmdline, report, startup
-from deploylib.errors import ConfigError, DeployError, Interrupted
+from deploylib.errors import ConfigError, DeployError, Interrupted, TargetError
 from deploylib.interrupts import Terminated, sigterm_as_exception
 from deploylib.release.versioning.options import PlanOptions
 from deploylib.state.runfacts import RunFacts
@@ -519,7 +519,13 @@ def _status(ws: Workspace) -> dict[str, Any]:
 
         if ws.demo and not as_json:
             report.stage(report.WARN, "demo", ws.demo_notice)
-        report.status(environment_statuses(ws), as_json)
+        rows = environment_statuses(ws)
+        report.status(rows, as_json)
+        unread = [row.name for row in rows if row.unreadable]
+        if unread:
+            raise TargetError(f"What {', '.join(unread)} serve{'s' if len(unread) == 1 else ''} could not be read "
+                              f"({'said above' if not as_json else 'the unreadable key says why'}); the other rows "
+                              "stand.")
 
     return {"basename": "status", "doc": "Show what each environment serves: version, digest, commit, when, by whom",
             "actions": [_action(status)], "params": [_JSON], "uptodate": [False], "verbosity": 2,

@@ -447,3 +447,34 @@ def test_a_failed_deploy_over_a_hand_made_current_puts_it_back(site: Path) -> No
     result = run_doit(site, "deploy:production")
     assert result.returncode == 4, result.stdout + result.stderr
     assert os.readlink(site.parent / "live" / "current") == "../handmade"
+
+
+def test_status_says_the_live_release_failed_its_validation(tmp_path: Path) -> None:
+    site = make_repo(tmp_path / "site", CONFIG)
+    (site / "site" / "index.html").write_text("<h2>Welcome</h2>")  # passes the gate, fails the check
+    git(site, "commit", "-qam", "fix: a first page that fails")
+    assert run_doit(site, "deploy:production").returncode == 5  # escalated: it stays live
+    shown = run_doit(site, "status")
+    assert "production serves 0.1.0, which failed its validation there: it is not healthy" in shown.stdout
+    assert json.loads(run_doit(site, "status", "--json").stdout)["environments"][0]["failed_validation"] is True
+    (site / "site" / "index.html").write_text("<h1>Welcome</h1>")
+    git(site, "commit", "-qam", "fix: the welcome is back")
+    assert run_doit(site, "deploy:production").returncode == 0
+    assert "not healthy" not in run_doit(site, "status").stdout
+    assert run_doit(site, "rollback", "--to", "0.1.0", "--force").returncode == 5  # restored by hand: bad again
+    assert "production serves 0.1.0, which failed its validation there" in run_doit(site, "status").stdout
+
+
+def test_status_shows_every_environment_when_one_target_cannot_say_what_is_live(tmp_path: Path) -> None:
+    site = make_repo(tmp_path / "site", CONFIG + table("environments.publish", target={
+        "type": "command", "deploy": "true", "live": "exit 3"}, url="http://127.0.0.1:9", confirm=False)
+        + check("publish", path="/"))
+    shown = run_doit(site, "status")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert "  production   not deployed" in shown.stdout and "  publish      unknown" in shown.stdout
+    assert "publish: what it serves could not be read: The live command of publish failed" in shown.stdout
+    assert "What publish serves could not be read" in shown.stderr and "Traceback" not in shown.stderr
+    as_json = run_doit(site, "status", "--json")
+    rows = {row["name"]: row for row in json.loads(as_json.stdout)["environments"]}  # the whole of stdout
+    assert as_json.returncode == 1 and rows["production"]["unreadable"] == ""
+    assert rows["publish"]["unreadable"].startswith("The live command of publish failed")
