@@ -221,6 +221,14 @@ class Observed:
     seconds: float  # wall time of the request, redirects included
     error: str = ""  # e.g. "ConnectTimeout: …" when status is None
     headers: dict[str, str] = field(default_factory=dict)  # names lower-case
+    content: bytes | None = None  # the body's bytes (after content coding); None when only `body` is known
+
+    @property
+    def json_text(self) -> str:
+        """The body as a browser's `response.json()` reads it: UTF-8, a byte order mark skipped, whatever
+        charset the Content-Type names (Fetch's "parse JSON from bytes"; RFC 8259 §8.1). Servers that label
+        JSON ISO-8859-1 (old Tomcat and Spring defaults) still send UTF-8."""
+        return self.body if self.content is None else self.content.decode("utf-8-sig", errors="replace")
 
     @property
     def content_type(self) -> str:
@@ -249,7 +257,7 @@ def observe(session: HttpSession, method: str, url: str, timeout: float, verify:
         return Observed(None, "", time.perf_counter() - started, error=str(err))
     # Decoded as browsers decode: requests' own text reads text/* without a charset as ISO-8859-1 (RFC 2616).
     return Observed(answer.status, decode(answer.content, answer.headers.get("content-type", "")),
-                    time.perf_counter() - started, headers=answer.headers)
+                    time.perf_counter() - started, headers=answer.headers, content=answer.content)
 
 
 def excerpt(body: str) -> str:
@@ -301,7 +309,7 @@ class Expectations:
         if self.not_regex and re.search(self.not_regex, seen.body):
             return Verdict.FAIL, f"status {seen.status}, body matches /{self.not_regex}/: {excerpt(seen.body)}"
         if self.json:
-            problem = _json_problem(seen.body, self.json)
+            problem = _json_problem(seen.json_text, self.json)
             if problem:
                 return Verdict.FAIL, f"status {seen.status}, {problem}"
         if ms > self.max_latency_ms:

@@ -88,7 +88,7 @@ def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
             value = (found.group(1) if found.groups() else found.group(0)) if found else None
         else:
             try:
-                value = json_value(json.loads(seen.body), what)
+                value = json_value(json.loads(seen.json_text), what)
             except ValueError:
                 value = MISSING
             value = None if value is MISSING or isinstance(value, (dict, list)) else value

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
+import pytest
 import requests
 
 from deploylib.model import Verdict
@@ -119,3 +121,20 @@ def test_deploylibs_own_server_names_the_encoding_a_browser_reads_the_page_in(tm
         assert one(SmokeCheck(path="/sjis.html", contains="①"), url).verdict is Verdict.PASS
         assert one(SmokeCheck(path="/user.html", contains="café"), url).verdict is Verdict.PASS
     assert sent == {"sjis": "text/html; charset=shift_jis", "user": "text/html; charset=windows-1252"}
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json;charset=ISO-8859-1", '{"name": "café", "auth": {"token": "tök"}}'.encode()),  # old Tomcat
+    ("application/json; charset=windows-1252", '{"name": "café", "auth": {"token": "tök"}}'.encode()),
+    ("application/json", codecs.BOM_UTF8 + '{"name": "café", "auth": {"token": "tök"}}'.encode()),
+    ("text/plain; charset=us-ascii", '{"name": "café", "auth": {"token": "tök"}}'.encode()),
+], ids=["latin1-label", "windows-1252-label", "utf8-bom", "text-ascii-label"])
+def test_json_is_read_as_utf_8_whatever_charset_it_is_labelled_with(app: App, content_type: str,
+                                                                      body: bytes) -> None:
+    app.route("/api", (200, {"Content-Type": content_type}, body))
+    app.route("/me", lambda request: (200, {}, f"token={request.headers.get('x-token', '').encode().hex()}"))
+    smoke = SmokeCheck(path="/api", json={"name": "café", "auth.token": "tök"})
+    flow = FlowCheck(steps=(FlowStep(path="/api", capture={"token": "json:auth.token"}),
+                            FlowStep(path="/me", headers={"X-Token": "{token}"}, contains="tök".encode().hex())))
+    assert [r.verdict for r in run_round(app.url, [smoke], concurrency=1)] == [Verdict.PASS]
+    assert one(flow, app.url).verdict is Verdict.PASS
