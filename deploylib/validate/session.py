@@ -81,7 +81,7 @@ class HttpSession:
             location = answer_headers.get("location")
             if status not in _REDIRECTS or not location:
                 return Answer(status, answer_headers, content)
-            following = urljoin(url, location)
+            following = urljoin(url, _as_sent(location))
             if urlsplit(following).scheme not in ("http", "https") or "@" in urlsplit(following).netloc:
                 return self._through_requests(method, following, timeout, verify, sent, data)
             if urlsplit(following).hostname != urlsplit(url).hostname:  # as requests: credentials stay home
@@ -215,6 +215,20 @@ class HttpSession:
             raise FetchError(f"{type(err).__name__}: {err}") from err
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
                       response.content)
+
+
+def _as_sent(location: str) -> str:
+    """A Location header as its bytes meant it: http.client reads them as latin-1, but non-ASCII bytes there
+    are UTF-8 (nginx's `return 301 /über/`), as browsers and requests read them; bytes that are not UTF-8
+    are sent back percent-encoded, as browsers send them."""
+    try:
+        raw = location.encode("latin-1")
+    except UnicodeEncodeError:
+        return location
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return quote(raw, safe=bytes(range(0x21, 0x7F)))
 
 
 def _request_target(path: str, query: str) -> str:

@@ -75,6 +75,19 @@ def test_a_redirect_is_followed_to_its_page(app: App) -> None:
     assert check(app, path="/old", contains="the new page")[0] is Verdict.PASS
 
 
+@pytest.mark.parametrize("location, arrives_at", [
+    ("/über/".encode().decode("latin-1"), "/%C3%BCber/"),  # raw UTF-8 bytes, as nginx's return 301 /über/ sends
+    ("/%C3%BCber/", "/%C3%BCber/"),
+    ("/\xfcber/", "/%FCber/"),  # not UTF-8: the byte percent-encoded, as browsers send it
+    ("/a b/", "/a%20b/"),
+])
+def test_a_redirect_to_a_non_ascii_location_is_followed_as_browsers_follow_it(app: App, location: str,
+                                                                               arrives_at: str) -> None:
+    app.route("/old", (301, {"Location": location}, ""))
+    app.route(arrives_at, (200, {}, "arrived"))
+    assert check(app, path="/old", contains="arrived")[0] is Verdict.PASS
+
+
 def test_a_post_answered_by_303_is_followed_by_a_get(app: App) -> None:
     app.route("/form", (303, {"Location": "/done"}, ""), method="POST")
     app.route("/done", lambda request: (200, {}, f"{request.method} with {len(request.body)} bytes"))
