@@ -68,10 +68,16 @@ class _References(HTMLParser):
             self.found.append(attr["href"])
             if "imagesrcset" in attr:
                 self.found += srcset_urls(attr["imagesrcset"])
-        elif tag in ("img", "source", "video", "audio"):
+        elif tag in ("img", "source", "video", "audio", "track") or tag == "input" and attr.get("type") == "image":
             if attr.get("src"):
                 self.found.append(attr["src"])
+            if attr.get("poster"):  # a video's still, shown before it plays
+                self.found.append(attr["poster"])
             self.found += srcset_urls(attr.get("srcset", ""))
+        elif tag in ("use", "image"):  # SVG: a sprite in another file (a reference within the page is no load)
+            reference = attr.get("href") or attr.get("xlink:href", "")
+            if reference and not reference.startswith("#"):
+                self.found.append(reference)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "template" and self._inert:

@@ -99,6 +99,10 @@ def test_find_assets_lists_same_origin_references_once() -> None:
     ('<img src="http://H:80/a.png"><img src="HTTPS://h/b.png"><img src="//h/c.png">', "http://h/",
      ["http://H:80/a.png", "http://h/c.png"]),
     ('<img src="http://h:8080/a.png"><img src="http://h:x/b.png">', "http://h/", []),
+    # everything else a browser loads: a video's poster, subtitles, an image button, an SVG sprite in a file
+    ('<video src="/v.mp4" poster="/v.jpg"><track src="/v.vtt"></video><input type="image" src="/go.png">'
+     '<input type="text" src="/no.png"><svg><use href="/icons.svg#menu"/><use xlink:href="#local"/></svg>',
+     "http://h/", ["http://h/v.mp4", "http://h/v.jpg", "http://h/v.vtt", "http://h/go.png", "http://h/icons.svg"]),
     # what a <template> holds is not loaded
     ('<template><img src="/{{ id }}.png"></template><img src="/a.png">', "http://h/", ["http://h/a.png"]),
 ])
