@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from deploylib.errors import TargetError
-from deploylib.validate.charset import is_html, meta_encoding
+from deploylib.validate.charset import served_encoding
 
 _TEXT_TYPES = ("application/javascript", "application/json", "image/svg+xml", "application/xml")
+_HEAD_BYTES = 65536  # how much of a text file is read to tell whether it is UTF-8
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -29,18 +30,18 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         """Requests are reported by the checks that make them, not logged here."""
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
-        """Text is sent with its charset, as a browser needs it: the one an HTML page declares in its
-        <meta> (when a browser knows it), else UTF-8."""
+        """Text is sent with the charset a browser reads it in (validate/charset.py `served_encoding`): the
+        one the file declares (an HTML <meta>, a stylesheet's @charset, a byte order mark), else UTF-8 when
+        it is UTF-8, else none (as nginx sends none: a legacy file is not misnamed UTF-8)."""
         kind = str(super().guess_type(path))
         if not kind.startswith("text/") and kind not in _TEXT_TYPES:
             return kind
-        head = b""
-        if is_html(kind):
-            with contextlib.suppress(OSError), open(path, "rb") as page:
-                head = page.read(1024)
-        # The encoding a browser reads the page in, by its WHATWG name: not the label as written, which may
-        # be one it does not know, or a <meta> saying UTF-16 (read as UTF-8; in a header it would be believed).
-        return f"{kind}; charset={meta_encoding(head) or 'utf-8'}"
+        head, whole = b"", True
+        with contextlib.suppress(OSError), open(path, "rb") as file:
+            head = file.read(_HEAD_BYTES)
+            whole = len(head) < _HEAD_BYTES
+        name = served_encoding(head, kind, whole)
+        return f"{kind}; charset={name}" if name else kind
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")

@@ -194,6 +194,32 @@ def meta_charset(head: bytes) -> str:
     return _CODEC.get(name, name)
 
 
+def css_encoding(head: bytes) -> str:
+    """The WHATWG name of the encoding a stylesheet's `@charset "…";` rule declares, or "": only the exact bytes
+    `@charset "` at its very start count, and a UTF-16 label means UTF-8 (CSS Syntax §3.2)."""
+    found = re.match(rb'@charset "([^"]{1,64})";', head[:_PRESCAN_BYTES])
+    name = encoding_for(found[1].decode("latin-1")) if found else ""
+    return "utf-8" if name in ("utf-16be", "utf-16le") else name
+
+
+def served_encoding(head: bytes, media: str, whole: bool) -> str:
+    """The charset a static server should name for a text file of `media` type (e.g. "text/css") starting
+    with `head` (the whole file when `whole`): what the file declares (a byte order mark, an HTML <meta>, a
+    stylesheet's @charset), else "utf-8" when `head` is valid UTF-8, else "" (name none: the browser then
+    reads the file as it would from any server that names none, e.g. in its page's encoding). Pure."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec.replace("-be", "be").replace("-le", "le")
+    declared = meta_encoding(head) if is_html(media) else css_encoding(head) if media == "text/css" else ""
+    if declared:
+        return declared
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+    except UnicodeDecodeError:
+        return ""
+    return "utf-8"
+
+
 def is_html(content_type: str) -> bool:
     """Whether a body of this Content-Type is prescanned for `<meta>`: text/html, XHTML, or no type at all."""
     media = content_type.partition(";")[0].strip().lower()

@@ -138,3 +138,15 @@ def test_json_is_read_as_utf_8_whatever_charset_it_is_labelled_with(app: App, co
                             FlowStep(path="/me", headers={"X-Token": "{token}"}, contains="tök".encode().hex())))
     assert [r.verdict for r in run_round(app.url, [smoke], concurrency=1)] == [Verdict.PASS]
     assert one(flow, app.url).verdict is Verdict.PASS
+
+
+def test_deploylibs_own_server_names_no_utf_8_a_legacy_file_is_not_in(tmp_path: Path) -> None:
+    (tmp_path / "old.css").write_bytes('@charset "iso-8859-1";\nb::after{content:"é"}'.encode("latin-1"))
+    (tmp_path / "old.js").write_bytes("var s = 'é';".encode("cp1252"))
+    (tmp_path / "new.js").write_bytes("var s = 'é';".encode())
+    with static_server(tmp_path, 0, "the site") as url:
+        sent = {name: requests.get(f"{url}/{name}", timeout=5).headers["content-type"]
+                for name in ("old.css", "old.js", "new.js")}
+    assert sent["old.css"] == "text/css; charset=windows-1252"
+    assert sent["old.js"] in ("text/javascript", "application/javascript")  # as nginx sends it: no charset
+    assert sent["new.js"].endswith("; charset=utf-8")

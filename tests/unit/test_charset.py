@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from deploylib.validate.charset import decode
+from deploylib.validate.charset import decode, served_encoding
 
 CAFE = "<h1>Welcome · café</h1>"
 
@@ -111,3 +111,23 @@ def test_a_meta_beyond_the_first_1024_bytes_is_not_seen() -> None:
 ])
 def test_each_encoding_is_read_with_the_decoder_browsers_use(body: bytes, content_type: str, text: str) -> None:
     assert decode(body, content_type) == text
+
+
+@pytest.mark.parametrize(("head", "media", "whole", "name"), [
+    ('@charset "iso-8859-1";\nb::after{content:"é"}'.encode("latin-1"), "text/css", True, "windows-1252"),
+    (b'@charset "UTF-16";\nb{}', "text/css", True, "utf-8"),  # a UTF-16 label means UTF-8
+    (b"@charset 'iso-8859-1';\nb{}", "text/css", True, "utf-8"),  # not the exact form: not a declaration
+    (b' @charset "iso-8859-1";\nb{}', "text/css", True, "utf-8"),  # not at the very start
+    ('/* é */ b{}'.encode("cp1252"), "text/css", True, ""),  # not UTF-8 and nothing declared: no charset
+    ("var s = 'é';".encode("cp1252"), "text/javascript", True, ""),
+    ("var s = 'é';".encode(), "text/javascript", True, "utf-8"),
+    ("<p>é</p>".encode("cp1252"), "text/html", True, ""),
+    ("<meta charset=windows-1252><p>é</p>".encode("cp1252"), "text/html", True, "windows-1252"),
+    (codecs.BOM_UTF16_LE + "b{}".encode("utf-16-le"), "text/css", True, "utf-16le"),
+    ("é".encode()[:1], "text/plain", False, "utf-8"),  # a character cut at the end of what was read
+    ("é".encode()[:1], "text/plain", True, ""),
+    (b"", "text/css", True, "utf-8"),
+])
+def test_a_static_server_names_the_encoding_a_browser_reads_the_file_in(head: bytes, media: str, whole: bool,
+                                                                          name: str) -> None:
+    assert served_encoding(head, media, whole) == name
