@@ -111,32 +111,33 @@ class Actions:
 
 def summary_markdown(result: dict[str, Any]) -> str:
     """The job summary: what ran and how it ended, the release, its stages, its checks and links."""
-    def cell(text: Any) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
+    from deploylib.markdown import table_cell
 
     title = f"## deploylib {result['command']}: {result['outcome']}"
-    facts = [(key, result[key]) for key in ("version", "tag", "environment") if result[key]]
+    # each fact as its cell: text escaped; the digest and incident path as code, the URLs as links
+    facts = [(key, table_cell(result[key])) for key in ("version", "tag", "environment") if result[key]]
     facts += [("digest", f"`{result['digest']}`")] if result["digest"] else []
-    facts += [(name, result["urls"][key]) for name, key in (("url", "environment"), ("release", "release"))
+    facts += [(name, result["urls"][key].replace("|", "%7C")) for name, key in (("url", "environment"),
+                                                                               ("release", "release"))
               if result["urls"][key]]
-    facts += [("incident", f"`{result['incident']}`")] if result["incident"] else []
+    facts += [("incident", f"`{result['incident']}`".replace("|", "\\|"))] if result["incident"] else []
     facts += [("exit code", result["exit_code"]), ("duration", f"{result['duration_s']:.1f} s")]
     lines = [title, ""]
     if result["message"]:
         # a quote, not a table: `|` stays as it is (in a code span a backslash would show), each line quoted
         lines += [*(f"> {line}" for line in result["message"].splitlines()), ""]
-    lines += ["| | |", "|---|---|", *(f"| {key} | {cell(value)} |" for key, value in facts), ""]
+    lines += ["| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in facts), ""]
     if result["stages"]:
         marks = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "warning": "⚠️"}
         lines += ["### Stages", "", "| stage | result | detail | duration |", "|---|---|---|---|"]
-        lines += [f"| {cell(s['name'])} | {marks[s['result']]} {s['result']} | {cell(s['detail'])} | "
+        lines += [f"| {table_cell(s['name'])} | {marks[s['result']]} {s['result']} | {table_cell(s['detail'])} | "
                   f"{s['duration_s']:.2f} s |" for s in result["stages"]]
         lines.append("")
     if result["checks"]:
         lines += ["### Checks", "", "| check | environment | phase | round | verdict | time | seen |",
                   "|---|---|---|---|---|---|---|"]
-        lines += [f"| {cell(c['name'])} | {c['environment']} | {c['phase']} | {c['round']} | {c['verdict']} | "
-                  f"{c['duration_s'] * 1000:.0f} ms | {cell(c['seen']) if c['verdict'] != 'pass' else ''} |"
+        lines += [f"| {table_cell(c['name'])} | {c['environment']} | {c['phase']} | {c['round']} | {c['verdict']} | "
+                  f"{c['duration_s'] * 1000:.0f} ms | {table_cell(c['seen']) if c['verdict'] != 'pass' else ''} |"
                   for c in result["checks"]]
         lines.append("")
     return "\n".join(lines) + "\n"

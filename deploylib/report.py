@@ -298,6 +298,10 @@ table = _table  # a table for a task outside this module (e.g. `doit releases:<e
 
 
 def incident_markdown(incident: Incident) -> str:
+    """The incident report in Markdown. What a page, a check or a commit said is escaped (markdown.table_cell),
+    so it shows as written when rendered, never as HTML that could hide the rest of the report."""
+    from deploylib.markdown import table_cell
+
     lines = [f"# Incident: {release_label(incident.failed)} failed validation on {incident.environment}", "",
              f"- **Outcome:** {incident.outcome}",
              f"- **Failed release:** {incident.failed.version} `{incident.failed.digest}` "
@@ -306,13 +310,14 @@ def incident_markdown(incident: Incident) -> str:
                                            f"{incident.restored.commit[:12]})" if incident.restored else "none"),
              ""]
     if incident.reasons:
-        lines += ["## Why it was rolled back", "", *(f"- {reason}" for reason in incident.reasons), ""]
+        lines += ["## Why it was rolled back", "", *(f"- {table_cell(reason)}" for reason in incident.reasons), ""]
     lines += ["## Timeline", "", "| time (UTC) | event |", "|---|---|"]
-    lines += [f"| {when} | {what} |" for when, what in incident.timeline]
+    lines += [f"| {when} | {table_cell(what)} |" for when, what in incident.timeline]
     lines += ["", "## Failed checks", "", "| check | verdict | expected | seen | time |", "|---|---|---|---|---|"]
     lines += [_check_row(r) for r in incident.failed_checks]
     if incident.commits:
-        lines += ["", "## Commits in the failed release", "", *(f"- {commit}" for commit in incident.commits)]
+        lines += ["", "## Commits in the failed release", "",
+                  *(f"- {table_cell(commit)}" for commit in incident.commits)]
     if incident.recheck:
         lines += ["", "## Checks against the restored release", "", "| check | verdict | expected | seen | time |",
                   "|---|---|---|---|---|"]
@@ -343,5 +348,7 @@ def _evidence(results: list[CheckResult], whose: str) -> list[str]:
 
 
 def _check_row(result: CheckResult) -> str:
+    from deploylib.markdown import table_cell
+
     cells = [result.name, result.verdict.value, result.expected, result.seen, f"{result.seconds * 1000:.0f} ms"]
-    return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
+    return "| " + " | ".join(table_cell(cell) for cell in cells) + " |"
