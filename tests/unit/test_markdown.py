@@ -18,7 +18,10 @@ SEEN = "status 200, body lacks 'Welcome': '<!-- built by Hugo <h1>A | B</h1> **n
     ("<!-- an unclosed comment", "\\<\\!-- an unclosed comment"),  # would hide all that follows
     ("<script>alert(1)</script>", "\\<script\\>alert(1)\\</script\\>"),
     ("A | B", "A \\| B"), ("**bold** _it_ ~~gone~~", "\\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~"),
-    ("[link](https://x)", "\\[link\\](https://x)"), ("`code`", "\\`code\\`"), ("C:\\path", "C:\\\\path"),
+    ("[link](https://x)", "\\[link\\](https://x)"), ("C:\\path", "C:\\\\path"),
+    # a code span stays one (deploylib's words put commands in them); nothing in it is markup but its `|`
+    ("`npm test | tee log` exited", "`npm test | tee log` exited".replace("|", "\\|")),
+    ("``a ` b`` <b>", "``a ` b`` \\<b\\>"), ("a lone ` tick", "a lone \\` tick"),
     ("two\nlines\r\nhere", "two lines here"), ("café · 42", "café · 42"), (404, "404"),
 ])
 def test_a_table_cell_shows_its_text_as_written(text: object, cell: str) -> None:
