@@ -188,13 +188,20 @@ def run_git(repo: Path, *args: str) -> str:
     return done.out.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def git_words(output: str) -> str:
+    """What git said on stderr, as one line for a one-paragraph message: its lines joined with "; ", without
+    blank and `hint:` lines, the `fatal: `/`error: ` prefixes or the lines' final periods ("" for nothing said)."""
+    lines = [re.sub(r"^(?:fatal|error): ", "", line.strip()).rstrip(".") for line in output.splitlines()]
+    return "; ".join(line for line in lines if line and not line.startswith("hint:"))
+
+
 def _failure(repo: Path, what: str, said: str) -> GitError:
     """git's error as ours: its words for "no repository" or "no commits" (e.g. "ambiguous argument
     'HEAD'", "bad revision 'HEAD'", "bad object HEAD"), or for a repository it will not read ("dubious
     ownership"), become `repository_problem`'s paragraph."""
     signs = ("not a git repository", "HEAD", "commits yet", "work tree", "dubious ownership")
     problem = repository_problem(repo) if any(sign in said for sign in signs) else ""
-    return NotARepository(problem) if problem else GitError(f"{what} failed in {repo}: {said}")
+    return NotARepository(problem) if problem else GitError(f"{what} failed in {repo}: {git_words(said)}.")
 
 
 def repository_problem(repo: Path) -> str:

@@ -27,7 +27,7 @@ from deploylib.build.artifact import FileReader, git_file_mode
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
-from deploylib.git import GitFeed, GitRun, GitStarted, git_run, local_remote_problem, looks_remote
+from deploylib.git import GitFeed, GitRun, GitStarted, git_run, git_words, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
 from deploylib.state.atomic import write_atomically
 from deploylib.state.lock import LockHolder
@@ -176,7 +176,7 @@ class PagesTarget(Target):
     def _git(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None) -> str:
         done = self._run(*args, data=data, env=env)
         if not done.ok:
-            raise TargetError(f"git {args[0]} failed for {self.describe()}: {done.err.strip()}")
+            raise TargetError(f"git {args[0]} failed for {self.describe()}: {git_words(done.err)}.")
         return done.out
 
     @contextlib.contextmanager
@@ -220,7 +220,7 @@ class PagesTarget(Target):
     def _tip_in(self, done: GitRun) -> str:
         """The branch's commit in ls-remote's answer, "" when the remote has no such branch."""
         if not done.ok:
-            raise TargetError(f"Cannot reach {self.options.remote}: {done.err.strip()}. Check the remote in "
+            raise TargetError(f"Cannot reach {self.options.remote}: {git_words(done.err)}. Check the remote in "
                               f"deploy.toml and your access to it.")
         return next((line.split()[0] for line in done.out.splitlines()
                      if line.endswith(f"refs/heads/{self.options.branch}")), "")
@@ -306,7 +306,7 @@ class PagesTarget(Target):
             self._fetch()
             done = self._run(*look)
         if not done.ok:
-            raise TargetError(f"git log failed for {self.describe()}: {done.err.strip()}")
+            raise TargetError(f"git log failed for {self.describe()}: {git_words(done.err)}.")
         shown = done.out
         author, when, tree, subject, body = shown.split("\x1f", 4)
         trailers = dict(line.split(": ", 1) for line in body.splitlines()
@@ -393,7 +393,7 @@ class PagesTarget(Target):
             return [line.partition("\t")[2] for line in wanted], {}
         done = listing.result()
         if not done.ok:
-            raise _Unlisted(f"git ls-tree failed for {self.describe()}: {done.err.strip()}")
+            raise _Unlisted(f"git ls-tree failed for {self.describe()}: {git_words(done.err)}.")
         lines = set(done.out.split("\0"))
         lines.discard("")
         others = {}
@@ -428,7 +428,7 @@ class PagesTarget(Target):
             feed.write(b"done\n")
             done = feed.finish()
         if not done.ok or not (_OBJECT_ID.fullmatch(tree) and _OBJECT_ID.fullmatch(commit)):
-            raise TargetError(f"git fast-import failed for {self.describe()}: {done.err.strip() or 'no answer'}")
+            raise TargetError(f"git fast-import failed for {self.describe()}: {git_words(done.err) or 'no answer'}.")
         return _Built(release, commit, tree, parent)
 
     def _feed(self, *args: str) -> GitFeed:
@@ -512,7 +512,7 @@ class PagesTarget(Target):
             return True
         if any(why in done.out for why in ("stale info", "rejected", "fetch first")):  # porcelain: on stdout
             return False
-        raise TargetError(f"Publishing to {self.describe()} failed: {done.err.strip() or done.out.strip()}")
+        raise TargetError(f"Publishing to {self.describe()} failed: {git_words(done.err or done.out)}.")
 
     def cleanup(self, keep: int, protect: set[str]) -> list[str]:
         """Forget the oldest releases' cache refs (the branch keeps its history on the remote), and once more

@@ -156,10 +156,14 @@ def test_a_lost_cache_is_fetched_again_and_the_next_publish_builds_on_the_tip(
     assert branch(remote, "rev-parse", "gh-pages^") == first
 
 
-def test_an_unreachable_remote_is_named(tmp_path: Path) -> None:
+def test_an_unreachable_remote_is_named_in_one_paragraph(tmp_path: Path) -> None:
     target = PagesTarget(PagesOptions(remote=str(tmp_path / "missing.git")), root=tmp_path, environment="production")
-    with pytest.raises(TargetError, match="Cannot reach .*missing.git"):
-        target.deploy(site(tmp_path, "1.0.0", {"index.html": "one"}))
+    for look in (lambda: target.deploy(site(tmp_path, "1.0.0", {"index.html": "one"})), target.live):
+        with pytest.raises(TargetError, match="Cannot reach .*missing.git") as raised:
+            look()
+        said = str(raised.value)
+        assert "\n" not in said and "fatal:" not in said and ".." not in said, said
+        assert "does not appear to be a git repository; Could not read from remote repository" in said
 
 
 def test_an_artifact_with_a_symlink_is_refused_and_nothing_is_published(tmp_path: Path, remote: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import GitError
-from deploylib.git import GitFeed, git_run, repo_state, run_git, scratch_file, shallow_boundary
+from deploylib.git import GitFeed, git_run, git_words, repo_state, run_git, scratch_file, shallow_boundary
 from tests.conftest import git, new_repo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deploylib"
@@ -109,3 +109,16 @@ def test_a_scratch_file_holds_what_is_written_and_leaves_no_name_behind(tmp_path
         scratch.seek(0)
         assert scratch.read() == b"fatal: something\n"
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("said", "words"), [
+    ("fatal: '/x' does not appear to be a git repository\nfatal: Could not read from remote repository.\n\n"
+     "Please make sure you have the correct access rights\nand the repository exists.\n",
+     "'/x' does not appear to be a git repository; Could not read from remote repository; Please make sure you "
+     "have the correct access rights; and the repository exists"),
+    ("error: pathspec 'x' did not match any file(s) known to git\nhint: try git add\n",
+     "pathspec 'x' did not match any file(s) known to git"),
+    ("", ""),
+])
+def test_what_git_said_is_one_line(said: str, words: str) -> None:
+    assert git_words(said) == words
