@@ -213,8 +213,12 @@ class HttpSession:
                                                         allow_redirects=True, headers=headers, data=data)
         except requests.RequestException as err:
             raise FetchError(f"{type(err).__name__}: {err}") from err
-        return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                      response.content)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        decodable = getattr(response.raw, "CONTENT_DECODERS", ("gzip", "x-gzip", "deflate"))
+        left = [c for c in (c.strip().lower() for c in headers.get("content-encoding", "").split(","))
+                if c not in ("", "identity", *decodable)]
+        # urllib3 leaves a coding it cannot undo (br without its decoder): undone here, or no answer
+        return Answer(response.status_code, headers, _decoded(response.content, ", ".join(left)))
 
 
 def _as_sent(location: str) -> str:
@@ -240,25 +244,51 @@ def _request_target(path: str, query: str) -> str:
 
 def _decoded(body: bytes, coding: str) -> bytes:
     """The body without its content codings (RFC 9110 §8.4: listed in the order applied, so undone last
-    first), as urllib3 undoes them: gzip, deflate with or without zlib's header; `identity` is none. A
-    coding not known here leaves the body as it then is. An empty body (the answer to HEAD, a 204, a 304)
-    has nothing to undo."""
+    first), as browsers and urllib3 undo them: gzip, deflate with or without zlib's header, and br (Brotli,
+    which a server may send unasked, e.g. a file stored precompressed) when a Brotli decoder is installed;
+    `identity` is none. An empty body (the answer to HEAD, a 204, a 304) has nothing to undo. Raises
+    FetchError (no answer) for a body that is not valid in its coding, or in one that cannot be undone
+    here: its bytes are not the text a browser shows, so they are never judged as such."""
     for name in reversed([c.strip().lower() for c in coding.split(",")]):
         if not body or name in ("", "identity"):
             continue
-        try:
-            if name in ("gzip", "x-gzip"):
-                body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
-            elif name == "deflate":
-                try:
-                    body = zlib.decompress(body)
-                except zlib.error:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)
-            else:
-                return body
-        except zlib.error as err:
-            raise FetchError(f"ContentDecodingError: the body is not valid {name} ({err})") from err
+        body = _undone(body, name)
     return body
+
+
+def _undone(body: bytes, name: str) -> bytes:
+    """`body` without the one content coding `name`; raises FetchError as `_decoded` says."""
+    try:
+        if name in ("gzip", "x-gzip"):
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if name == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except zlib.error as err:
+        raise FetchError(f"ContentDecodingError: the body is not valid {name} ({err})") from err
+    brotli = _brotli() if name == "br" else None
+    if brotli is None:
+        fix = " (pip install brotli)" if name == "br" else ""
+        raise FetchError(f"ContentDecodingError: the body is in the content coding {name!r}, which deploylib "
+                         f"cannot undo{fix}, so its text cannot be checked")
+    try:
+        return bytes(brotli.decompress(body))
+    except Exception as err:  # brotli.error, or brotlicffi's: the body is not valid Brotli
+        raise FetchError(f"ContentDecodingError: the body is not valid br ({err})") from err
+
+
+def _brotli() -> Any:
+    """The Brotli decoder urllib3 would use (brotli, else brotlicffi), or None when neither is installed."""
+    import importlib
+
+    for module in ("brotli", "brotlicffi"):
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            continue
+    return None
 
 
 def _host_settings_session(pool_size: int) -> requests.Session:

@@ -4,6 +4,7 @@ would show it, whichever way the request went, against real servers."""
 from __future__ import annotations
 
 import gzip
+import types
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 from deploylib.model import Verdict
+from deploylib.validate import session
 from deploylib.validate.runner import run_round
 from deploylib.validate.session import HttpSession, needs_requests
 from deploylib.validate.smoke import SmokeCheck
@@ -113,6 +115,39 @@ def test_a_proxy_in_the_environment_carries_the_checks(app: App, monkeypatch: py
     monkeypatch.delenv("NO_PROXY", raising=False)
     result = run_round("http://shop.invalid", [SmokeCheck(path="/page", contains="proxied shop.invalid")], 1)[0]
     assert result.verdict is Verdict.PASS
+
+
+@pytest.mark.parametrize("through", ["http.client", "requests"])
+@pytest.mark.parametrize("coding", ["br", "zstd", "compress"])
+def test_a_body_in_a_coding_that_cannot_be_undone_is_no_answer_not_text(app: App, monkeypatch: pytest.MonkeyPatch,
+                                                                        coding: str, through: str) -> None:
+    monkeypatch.setattr(session, "_brotli", lambda: None)  # this machine has no Brotli decoder
+    app.route("/page", (200, {"Content-Encoding": coding}, b"\x1b\x0e\x00\xf8\xa5@\x02welcome"))
+    base = app.url
+    if through == "requests":  # a proxy in the environment: the request goes through requests
+        monkeypatch.setenv("http_proxy", app.url)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        base = "http://shop.invalid"
+    result = run_round(base, [SmokeCheck(path="/page", not_contains="Traceback")], 1)[0]
+    assert result.verdict is Verdict.ERROR, result.seen
+    assert f"the body is in the content coding '{coding}', which deploylib cannot undo" in result.seen
+    assert ("pip install brotli" in result.seen) == (coding == "br")
+
+
+@pytest.mark.parametrize("through", ["http.client", "requests"])
+def test_a_brotli_body_sent_unasked_is_read_with_the_installed_decoder(app: App, monkeypatch: pytest.MonkeyPatch,
+                                                                       through: str) -> None:
+    # a stand-in for the brotli module (not installed here): what matters is that its output is what is judged
+    monkeypatch.setattr(session, "_brotli", lambda: types.SimpleNamespace(decompress=zlib.decompress))
+    app.route("/page", (200, {"Content-Encoding": "br"}, zlib.compress(b"<p>all good</p>")))
+    base = app.url
+    if through == "requests":
+        monkeypatch.setenv("http_proxy", app.url)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        base = "http://shop.invalid"
+    assert run_round(base, [SmokeCheck(path="/page", contains="all good")], 1)[0].verdict is Verdict.PASS
 
 
 def test_the_proxy_environment_is_read_once_per_host(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
