@@ -120,8 +120,12 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def _resolve(reference: str, base: str) -> str:
-    """`reference` as a browser resolves it against `base`: surrounding whitespace stripped, without its fragment."""
-    return urljoin(base, reference.strip(_URL_SPACE)).split("#")[0]
+    """`reference` as a browser resolves it against `base` (an http(s) URL): surrounding whitespace stripped, a
+    backslash before the query read as a slash (WHATWG URL: `js\\app.js` is `js/app.js`), without its
+    fragment."""
+    reference = reference.strip(_URL_SPACE)
+    end = min((at for at in (reference.find("?"), reference.find("#")) if at >= 0), default=len(reference))
+    return urljoin(base, reference[:end].replace("\\", "/") + reference[end:]).split("#")[0]
 
 
 def find_assets(html: str, page_url: str) -> list[str]:

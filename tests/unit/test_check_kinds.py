@@ -89,6 +89,9 @@ def test_find_assets_lists_same_origin_references_once() -> None:
     # whitespace around a URL is not part of it
     ('<script src=" /main.js\n"></script><img src="\ta b.png ">', "http://h/",
      ["http://h/main.js", "http://h/a b.png"]),
+    # a backslash before the query is a slash, as browsers read http(s) URLs
+    ('<script src="js\\app.js?x=a\\b"></script><img src="\\\\h\\img\\a.png">', "http://h/docs/",
+     ["http://h/docs/js/app.js?x=a\\b", "http://h/img/a.png"]),
     # a srcset URL runs to the next whitespace: commas inside it (image CDNs, data: URLs) are part of it
     ('<img srcset="/img/w_100,h_100/a.png 1x, /img/w_200,h_200/a.png 2x">', "http://h/",
      ["http://h/img/w_100,h_100/a.png", "http://h/img/w_200,h_200/a.png"]),
