@@ -81,10 +81,12 @@ class RunFacts:
     def head_released(self) -> bool:
         """Whether HEAD carries a tag in [release] tag_format: a release commit (its release pushed it along,
         with push = true), read from the tags this run read with the state."""
+        import re
+
         head = self.repo_state().head
         prefix, _, suffix = self.ws.config.release.tag_format.partition("{version}")
-        return any(commit == head and len(name) > len(prefix) + len(suffix) and name.startswith(prefix)
-                   and name.endswith(suffix) for name, commit, _ in self._tags)
+        release = re.compile(re.escape(prefix) + r"\d+\.\d+\.\d+\S*" + re.escape(suffix))
+        return any(commit == head and release.fullmatch(name) for name, commit, _ in self._tags)
 
     def gate_key(self) -> str:
         """What a gate pass is valid for (deploylib.gates.quality.tests_key)."""
