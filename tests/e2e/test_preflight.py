@@ -188,22 +188,28 @@ def test_a_commit_pushed_only_to_a_fork_that_is_the_upstream_is_never_deployed(t
     assert (repo.parent / "live" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
 
 
-@pytest.mark.parametrize(("push", "change", "fragment"), [
-    ("true", ["commit", "-q", "--allow-empty", "-m", "chore: nothing changed"],
-     "1 commit(s) not pushed to origin/main, and no commit since the last release asks for a new one"),
-    ("true", ["commit", "-q", "--amend", "-m", "chore(release): v0.1.0, reworded"], "1 commit(s) behind origin/main"),
-    ("false", ["commit", "-q", "--allow-empty", "-m", "feat: empty"], "1 commit(s) not pushed to origin/main; push"),
-], ids=["empty-commit", "amended-commit", "push-false"])
+EMPTY_COMMIT = ["commit", "-q", "--allow-empty", "-m", "chore: nothing changed"]
+NOT_PUSHED = "1 commit(s) not pushed to origin/main, and no commit since the last release asks for a new one"
+
+
+@pytest.mark.parametrize(("push", "changes", "fragment"), [
+    ("true", [EMPTY_COMMIT], NOT_PUSHED),
+    ("true", [["commit", "-q", "--amend", "-m", "chore(release): v0.1.0, reworded"]], "1 commit(s) behind origin/main"),
+    ("false", [["commit", "-q", "--allow-empty", "-m", "feat: empty"]], "1 commit(s) not pushed to origin/main; push"),
+    ("true", [EMPTY_COMMIT, ["tag", "nightly"]], NOT_PUSHED),  # a tag, but not a release's
+], ids=["empty-commit", "amended-commit", "push-false", "tagged-not-a-release"])
 def test_a_new_unpushed_commit_with_the_same_sources_is_judged_by_the_pushed_gate_again(
-        tmp_path: Path, push: str, change: list[str], fragment: str) -> None:
+        tmp_path: Path, push: str, changes: list[list[str]], fragment: str) -> None:
     # the build writes the commit it was built from: a new commit is a new artifact even with the same sources
-    repo = make_repo(tmp_path / "site", LOCAL.replace("push = true", f"push = {push}").replace(
+    release = f'push = {push}\ntag_format = "{{version}}"'  # any tag could then look like a release's
+    repo = make_repo(tmp_path / "site", LOCAL.replace("push = true", release).replace(
         "cp -R site/. out/", "cp -R site/. out/ && echo $DEPLOY_COMMIT > out/commit.txt"))
     with_origin(repo)
     assert run_doit(repo, "deploy:production").returncode == 0
     git(repo, "push", "-q")  # with push = false, the release commit is pushed by hand
     live = (repo.parent / "live" / "current" / "commit.txt").read_text()
-    git(repo, *change)
+    for change in changes:
+        git(repo, *change)
     result = run_doit(repo, "deploy:production")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"gate pushed            {fragment}" in result.stdout
