@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from deploylib.config.schema import (
 from deploylib.config.tomlfile import MAX_DEPTH, read_table, too_deep_key
 from deploylib.errors import ConfigError
 from deploylib.forge import FORGES, forge_label
-from deploylib.model import Verdict
+from deploylib.model import STATE_DIR, Verdict
 from deploylib.notify import NOTIFIERS
 from deploylib.programs import command_problem
 from deploylib.release.version_files import spec_problem
@@ -61,6 +62,24 @@ def _env_names_problem(env: dict[str, str]) -> str:
     """"" when every key can name an environment variable (POSIX: no "=", not empty)."""
     return next((f'has the variable name {json.dumps(name)}, which cannot name an environment variable'
                  for name in env if not name or "=" in name), "")
+
+
+def _output_problem(value: str) -> str:
+    """"" for a folder strictly inside the repository, judged on the path as written (`.` and `..` resolved,
+    links not followed). The build moves the configured output aside and back (build/place.py): an output
+    outside the repository (an absolute path such as "/var/www/html", or "../dist") would have another
+    folder of this machine moved away while the build runs, and the repository itself, deploylib's state
+    folder or git's would pack or move what is not the build's."""
+    if not value.strip():
+        return "is empty"
+    parts = Path(os.path.normpath(value)).parts
+    if Path(value).is_absolute() or parts[:1] == ("..",):
+        return "is outside the repository, and the build moves its output folder aside and back while it runs"
+    if parts in ((), (".",)):
+        return "is the repository itself, which holds deploylib's state folder"
+    if parts[0] in (STATE_DIR, ".git"):
+        return f"is inside {parts[0]}, which is not the build's to write"
+    return ""
 
 
 _PLAIN_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")  # SemVer 2.0 §2
@@ -121,8 +140,8 @@ class BuildConfig:
 
     command: str = option("", doc='a shell command that builds the site, e.g. "npm run build"',
                           check=optional(command_problem))
-    output: str = option("dist", doc='the folder the build writes, relative to the repository, e.g. "dist"',
-                         check=nonempty_problem)
+    output: str = option("dist", doc='the folder the build writes, inside the repository, e.g. "dist"',
+                         check=_output_problem)
     env: dict[str, str] = option(factory=dict, doc='a table of environment variables, e.g. {NODE_ENV = "production"}',
                                  check=_env_names_problem)
     fail_on_warnings: bool = option(False, doc="true or false: a warning line in the build's output fails the build")

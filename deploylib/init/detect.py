@@ -188,8 +188,14 @@ def _configured_output(site: Site, facts: Survey) -> Site:
     set to something other than a literal (`outDir: resolve(__dirname, "build")`) is named in a note. Vite's
     folder is then put under its project root (see `_under_vite_root`)."""
     script = _build_script(facts.package) if site.build.endswith(" run build") else ""
-    site = _output_setting(site, facts, script)
-    return _under_vite_root(site, facts, script) if site.framework == "Vite" else site
+    configured = _output_setting(site, facts, script)
+    configured = _under_vite_root(configured, facts, script) if configured.framework == "Vite" else configured
+    parts = posixpath.normpath(configured.output).split("/")
+    if configured.output.startswith("/") or parts[0] == "..":  # deploylib builds only inside the repository
+        return replace(site, notes=(*configured.notes, f"{configured.output_from} names {configured.output}, outside "
+                                    "the repository, where deploylib does not build: make the build write a folder "
+                                    'inside it (or "$DEPLOY_OUTPUT") and set output to that folder'))
+    return configured
 
 
 def _output_setting(site: Site, facts: Survey, script: str) -> Site:

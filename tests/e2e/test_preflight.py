@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, run_doit
-from tests.deploytoml import check
+from tests.deploytoml import COPY_SITE, check
 from tests.e2e.test_user_repo import BUILD_AND_RELEASE, CONFIG, make_repo, with_origin
 
 pytestmark = pytest.mark.slow
@@ -56,8 +56,11 @@ path = "/"
     (LOCAL + check("production", kind="browser", steps=[{"click": "button[type=submit"}]),
      '[environments.production.checks[1].steps[0]] click = "button[type=submit" (a string) is not a valid selector: '
      "a string, bracket or parenthesis is never closed"),
+    (LOCAL.replace('output = "out"', 'output = "../origin.git"'),  # would be moved aside while the build runs
+     '[build] output = "../origin.git" (a string) is outside the repository'),
+    (LOCAL.replace('output = "out"', 'output = "."'), '[build] output = "." (a string) is the repository itself'),
 ], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-pages-remote",
-        "no-publish-program", "target-under-a-file", "browser-selector"])
+        "no-publish-program", "target-under-a-file", "browser-selector", "output-outside", "output-the-repository"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)
@@ -68,6 +71,8 @@ def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is
     assert result.returncode == 3, result.stdout + result.stderr
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == "" and not (repo / ".deploylib" / "build.json").exists()
+    if "origin.git" in config:  # the output named the bare origin: it was never moved aside
+        assert git(repo.parent / "origin.git", "rev-parse", "--is-bare-repository") == "true"
 
 
 @pytest.mark.parametrize(("test_target", "place"), [
@@ -489,3 +494,18 @@ def test_a_command_check_whose_program_is_installed_passes_the_preflight(tmp_pat
     with_origin(repo)
     result = run_doit(repo, "deploy:production")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_absolute_output_outside_the_repository_is_never_moved_aside(tmp_path: Path) -> None:
+    served = tmp_path / "www"  # e.g. the web server's folder, named as the build's output by mistake
+    served.mkdir()
+    (served / "index.html").write_text("<h1>the live site</h1>")
+    config = LOCAL.replace('output = "out"', f'output = "{served}"').replace(
+        COPY_SITE, f"test -f {served}/index.html && {COPY_SITE}")  # the build sees the folder where it was
+    repo = make_repo(tmp_path / "site", config)
+    with_origin(repo)
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f'[build] output = "{served}" (a string) is outside the repository' in result.stderr
+    assert (served / "index.html").read_text() == "<h1>the live site</h1>"
+    assert git(repo, "tag", "--list") == ""

@@ -410,6 +410,14 @@ def check_with(**check: object) -> dict:
     (check_with(path="http://"), ["checks[0]] path", "has no host"]),
     # emptiness that cannot work
     ({"build": {"output": ""}}, ['[build] output = ""', "is empty"]),
+    # an output the build would move aside and back must be the build's, inside the repository
+    ({"build": {"output": "/var/www/html"}}, ['[build] output = "/var/www/html"', "is outside the repository"]),
+    ({"build": {"output": "../dist"}}, ['[build] output = "../dist"', "is outside the repository"]),
+    ({"build": {"output": "web/../../dist"}}, ["is outside the repository"]),
+    ({"build": {"output": "."}}, ['[build] output = "."', "is the repository itself"]),
+    ({"build": {"output": "./"}}, ["is the repository itself"]),
+    ({"build": {"output": ".deploylib/out"}}, ["is inside .deploylib"]),
+    ({"build": {"output": ".git"}}, ["is inside .git"]),
     ({"build": {"command": "  "}}, ['[build] command = "  "', "runs no program"]),
     ({"gate": {"tests": "CI=1"}}, ['[gate] tests = "CI=1"', "runs no program"]),
     (env_with(target={"type": "command", "deploy": "x", "rollback": " "}), ["target] rollback", "runs no program"]),

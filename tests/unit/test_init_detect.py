@@ -225,9 +225,6 @@ def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> 
     (facts("package.json", "vite.config.ts", package=npm("vite", build="tsc && vite build"),
            texts={"vite.config.ts": "export default defineConfig({\n  build: { outDir: 'build' },\n})\n"}), "build",
      "outDir in vite.config.ts"),
-    (facts("package.json", "vite.config.js", package=npm("vite", build="vite build"),
-           texts={"vite.config.js": "export default {\n  build: {\n    outDir: \"../server/public\",\n  }\n}\n"}),
-     "../server/public", "outDir in vite.config.js"),
     (facts("package.json", package=npm("vite", build="tsc -b && vite build --outDir www")), "www",
      "--outDir in package.json's build script"),
     (facts("package.json", "vite.config.ts", package=npm("vite", build="vite build --outDir=www"),
@@ -259,6 +256,19 @@ def test_the_package_json_build_script_a_generator_may_need_first_is_named() -> 
 def test_an_output_folder_the_tools_configuration_sets_is_read(survey: Survey, output: str, source: str) -> None:
     site = detect_site(survey)
     assert (site.output, site.output_from) == (output, source)
+
+
+@pytest.mark.parametrize(("survey", "named"), [
+    (facts("package.json", "vite.config.js", package=npm("vite", build="vite build"),
+           texts={"vite.config.js": "export default {\n  build: {\n    outDir: \"../server/public\",\n  }\n}\n"}),
+     "outDir in vite.config.js names ../server/public, outside the repository"),
+    (facts("hugo.toml", texts={"hugo.toml": "publishDir = '/var/www/html'\n"}),
+     "publishDir in hugo.toml names /var/www/html, outside the repository"),
+])
+def test_an_output_folder_outside_the_repository_is_a_check_not_the_output(survey: Survey, named: str) -> None:
+    site = detect_site(survey)  # deploylib builds only inside the repository ([build] output is refused outside)
+    assert (site.output, site.output_from) == ({"Vite": "dist", "Hugo": "public"}[site.framework], "")
+    assert any(note.startswith(named) for note in site.notes), site.notes
 
 
 @pytest.mark.parametrize(("survey", "default"), [
