@@ -19,10 +19,11 @@ ConfigError (exit 3). Checks that need only the file run at load instead (config
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from deploylib import report
 from deploylib.errors import ConfigError
-from deploylib.git import local_remote_problem, repository_problem, run_git
+from deploylib.git import git_run, local_remote_problem, repository_problem, run_git
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
 
@@ -69,7 +70,7 @@ def preflight(ws: Workspace) -> None:
     seen: dict[str, str] = {}  # a place an environment's target goes live in -> that environment
     for env in ws.config.environments.values():
         target = open_target(env, ws.app)
-        problem = target.problem()
+        problem = target.problem() or _local_folder_problem(ws, env.target.options)
         if problem:
             raise ConfigError(f"{name}: [environments.{env.name}] target: {problem}. Nothing was tagged or pushed; "
                               "fix the target and run again.")
@@ -89,6 +90,35 @@ def preflight(ws: Workspace) -> None:
     if ws.config.environments:
         checked.append("targets")
     report.stage(report.OK, "preflight", ", ".join(checked))
+
+
+def _local_folder_problem(ws: Workspace, options: object) -> str:
+    """Why a `local` target's folder cannot be in the repository where it is, or "": in the build's output (the
+    build moves that folder aside while it runs, live releases with it, and would pack them), in `.git` or
+    deploylib's state folder, or anywhere in the working tree git does not ignore (each deploy would leave the
+    tree dirty, and the next clean-tree gate fail). A folder outside the repository, or ignored, is fine."""
+    from deploylib.model import STATE_DIR
+    from deploylib.targets.local import LocalOptions
+
+    if not isinstance(options, LocalOptions):
+        return ""
+    app = ws.app.resolve()
+    base = Path(os.path.abspath(ws.app / options.path)).resolve()
+    if not base.is_relative_to(app):
+        return ""
+    output = Path(os.path.abspath(ws.app / ws.config.build.output)).resolve()
+    where = f'path = "{options.path}" is {base}'
+    if ws.config.build.command and (base.is_relative_to(output) or output.is_relative_to(base)):
+        return (f"{where}, which holds or is inside the build's output ({ws.config.build.output}): the build moves "
+                "that folder aside while it runs, the live releases with it")
+    inside = base.relative_to(app).parts[:1]
+    if inside and inside[0] in (".git", STATE_DIR):
+        return f"{where}, inside {inside[0]}, which is not a place to serve releases from"
+    if git_run(ws.app, "check-ignore", "-q", "--", str(base / "current")).code != 0:
+        return (f"{where}, inside the repository where git does not ignore it: each deploy would leave the tree "
+                "dirty and the next clean-tree gate fail. Deploy outside the repository, or add the folder to "
+                ".gitignore")
+    return ""
 
 
 def _release_files_problem(ws: Workspace) -> str:

@@ -59,8 +59,14 @@ path = "/"
     (LOCAL.replace('output = "out"', 'output = "../origin.git"'),  # would be moved aside while the build runs
      '[build] output = "../origin.git" (a string) is outside the repository'),
     (LOCAL.replace('output = "out"', 'output = "."'), '[build] output = "." (a string) is the repository itself'),
+    # a local target's folder in the repository: the build would move it aside, or the tree would be left dirty
+    (LOCAL.replace('path = "../live"', 'path = "out/live"'), "which holds or is inside the build's output (out)"),
+    (LOCAL.replace('path = "../live"', 'path = "."'), "which holds or is inside the build's output (out)"),
+    (LOCAL.replace('path = "../live"', 'path = "site/live"'), "inside the repository where git does not ignore it"),
+    (LOCAL.replace('path = "../live"', 'path = ".deploylib/live"'), "inside .deploylib, which is not a place"),
 ], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-pages-remote",
-        "no-publish-program", "target-under-a-file", "browser-selector", "output-outside", "output-the-repository"])
+        "no-publish-program", "target-under-a-file", "browser-selector", "output-outside", "output-the-repository",
+        "target-in-the-output", "target-the-repository", "target-in-the-sources", "target-in-the-state-folder"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)
@@ -509,3 +515,13 @@ def test_an_absolute_output_outside_the_repository_is_never_moved_aside(tmp_path
     assert f'[build] output = "{served}" (a string) is outside the repository' in result.stderr
     assert (served / "index.html").read_text() == "<h1>the live site</h1>"
     assert git(repo, "tag", "--list") == ""
+
+
+def test_a_local_target_in_a_folder_git_ignores_deploys_and_leaves_the_tree_clean(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site", LOCAL.replace('path = "../live"', 'path = "public_html"'))
+    (repo / ".gitignore").write_text("out/\npublic_html/\n")
+    git(repo, "commit", "-qam", "chore: ignore the local web root")
+    with_origin(repo)
+    assert run_doit(repo, "deploy:production").returncode == 0
+    assert (repo / "public_html" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
+    assert git(repo, "status", "--porcelain") == "" and run_doit(repo, "deploy:production").returncode == 0
