@@ -94,10 +94,10 @@ def preflight(ws: Workspace) -> None:
 
 def _local_folder_problem(ws: Workspace, options: object) -> str:
     """Why a `local` target's folder cannot be in the repository where it is, or "": in the build's output (the
-    build moves that folder aside while it runs, live releases with it, and would pack them), in `.git` or
-    deploylib's state folder, or anywhere in the working tree git does not ignore (each deploy would leave the
-    tree dirty, and the next clean-tree gate fail). A folder outside the repository, or ignored, is fine."""
-    from deploylib.model import STATE_DIR
+    build moves that folder aside while it runs, live releases with it, and would pack them), in `.git`, or
+    anywhere in the working tree git does not ignore (each deploy would leave the tree dirty, and the next
+    clean-tree gate fail). A folder outside the repository, or ignored (as deploylib init's test target in
+    deploylib's state folder is), is fine."""
     from deploylib.targets.local import LocalOptions
 
     if not isinstance(options, LocalOptions):
@@ -111,9 +111,8 @@ def _local_folder_problem(ws: Workspace, options: object) -> str:
     if ws.config.build.command and (base.is_relative_to(output) or output.is_relative_to(base)):
         return (f"{where}, which holds or is inside the build's output ({ws.config.build.output}): the build moves "
                 "that folder aside while it runs, the live releases with it")
-    inside = base.relative_to(app).parts[:1]
-    if inside and inside[0] in (".git", STATE_DIR):
-        return f"{where}, inside {inside[0]}, which is not a place to serve releases from"
+    if base.relative_to(app).parts[:1] == (".git",):
+        return f"{where}, inside .git, which is not a place to serve releases from"
     if git_run(ws.app, "check-ignore", "-q", "--", str(base / "current")).code != 0:
         return (f"{where}, inside the repository where git does not ignore it: each deploy would leave the tree "
                 "dirty and the next clean-tree gate fail. Deploy outside the repository, or add the folder to "

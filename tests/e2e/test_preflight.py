@@ -63,10 +63,10 @@ path = "/"
     (LOCAL.replace('path = "../live"', 'path = "out/live"'), "which holds or is inside the build's output (out)"),
     (LOCAL.replace('path = "../live"', 'path = "."'), "which holds or is inside the build's output (out)"),
     (LOCAL.replace('path = "../live"', 'path = "site/live"'), "inside the repository where git does not ignore it"),
-    (LOCAL.replace('path = "../live"', 'path = ".deploylib/live"'), "inside .deploylib, which is not a place"),
+    (LOCAL.replace('path = "../live"', 'path = ".git/live"'), "inside .git, which is not a place"),
 ], ids=["pages-without-url", "command-without-url", "no-origin", "no-named-remote", "no-pages-remote",
         "no-publish-program", "target-under-a-file", "browser-selector", "output-outside", "output-the-repository",
-        "target-in-the-output", "target-the-repository", "target-in-the-sources", "target-in-the-state-folder"])
+        "target-in-the-output", "target-the-repository", "target-in-the-sources", "target-in-git"])
 def test_a_configuration_that_cannot_finish_stops_with_exit_3_before_anything_is_written(
         tmp_path: Path, config: str, fragment: str) -> None:
     repo = make_repo(tmp_path / "site", config)
