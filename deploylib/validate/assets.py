@@ -26,14 +26,20 @@ _JAVASCRIPT = ("application/javascript", "text/javascript", "application/ecmascr
                "application/x-javascript", "text/ecmascript", "text/javascript1.0", "text/javascript1.1",
                "text/javascript1.2", "text/javascript1.3", "text/javascript1.4", "text/javascript1.5",
                "text/jscript", "text/livescript", "text/x-ecmascript", "text/x-javascript")
-# Content types an asset's extension promises (any one of them is right).
+# What a browser reads a raster image or a font served as: images by their bytes (MIME Sniffing §8.2, so any
+# image type, or none told: S3's binary/octet-stream), fonts whatever their type (older servers' mime.types
+# know no woff2). An HTML page (a single-page app's fallback for a missing file) is none of them.
+_UNTYPED = ("application/octet-stream", "binary/octet-stream", "")  # "": no Content-Type at all
+_RASTER = ("image/*", *_UNTYPED)
+_FONT = ("font/*", "application/font-woff", "application/font-woff2", "application/x-font-woff",
+         "application/x-font-woff2", *_UNTYPED)
+# Content types an asset's extension promises (any one of them is right; "image/*" is any image type). SVG,
+# stylesheets and scripts are read only with their own type.
 EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
     ".css": ("text/css",), ".js": _JAVASCRIPT, ".mjs": _JAVASCRIPT, ".json": ("application/json",),
     ".map": ("application/json", "application/octet-stream"),  # servers rarely know .map
-    ".png": ("image/png",), ".jpg": ("image/jpeg",), ".jpeg": ("image/jpeg",), ".gif": ("image/gif",),
-    ".webp": ("image/webp",), ".avif": ("image/avif",), ".svg": ("image/svg+xml",), ".ico": ("image/x-icon",
-                                                                                            "image/vnd.microsoft.icon"),
-    ".woff": ("font/woff", "application/font-woff"), ".woff2": ("font/woff2",),
+    ".png": _RASTER, ".jpg": _RASTER, ".jpeg": _RASTER, ".gif": _RASTER, ".webp": _RASTER, ".avif": _RASTER,
+    ".ico": _RASTER, ".svg": ("image/svg+xml",), ".woff": _FONT, ".woff2": _FONT,
 }
 _LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "apple-touch-icon", "manifest"}
 _URL_SPACE = " \t\n\x0c\r"  # the ASCII whitespace browsers strip around a URL and split srcset on
@@ -180,8 +186,11 @@ def asset_problem(url: str, seen: Observed) -> str:
         return f"{path}: status {seen.status}"
     extension = path[path.rfind("."):].lower() if "." in path.rsplit("/", 1)[-1] else ""
     wanted = EXPECTED_TYPES.get(extension)
-    if wanted and seen.content_type not in wanted:
-        return f"{path}: served as {seen.content_type or 'no content type'}, expected {' or '.join(wanted)}"
+    if wanted and not any(seen.content_type == kind or kind.endswith("/*") and
+                          seen.content_type.startswith(kind[:-1]) and seen.content_type != "image/svg+xml"
+                          for kind in wanted):
+        named = " or ".join(kind for kind in wanted if kind)
+        return f"{path}: served as {seen.content_type or 'no content type'}, expected {named}"
     return ""
 
 

@@ -152,6 +152,18 @@ def test_declared_source_maps(body: str, found: str) -> None:
     ("http://h/a.js", Observed(200, "", 0, headers={"content-type": "application/x-javascript"}), ""),  # any JS type
     ("http://h/a.mjs", Observed(200, "", 0, headers={"content-type": "text/ecmascript"}), ""),
     ("http://h/a.js", Observed(200, "", 0, headers={"content-type": "text/plain"}), "served as text/plain"),
+    # raster images are read by their bytes, fonts whatever their type: only what no browser reads is broken
+    ("http://h/a.avif", Observed(200, "", 0, headers={"content-type": "application/octet-stream"}), ""),
+    ("http://h/a.png", Observed(200, "", 0, headers={"content-type": "binary/octet-stream"}), ""),  # S3's default
+    ("http://h/a.jpg", Observed(200, "", 0, headers={"content-type": "image/png"}), ""),
+    ("http://h/a.webp", Observed(200, "", 0), ""),  # no Content-Type at all
+    ("http://h/a.png", Observed(200, "", 0, headers={"content-type": "text/html"}),  # a single-page app's fallback
+     "served as text/html, expected image/* or application/octet-stream or binary/octet-stream"),
+    ("http://h/a.png", Observed(200, "", 0, headers={"content-type": "image/svg+xml"}), "served as image/svg+xml"),
+    ("http://h/a.woff2", Observed(200, "", 0, headers={"content-type": "application/octet-stream"}), ""),
+    ("http://h/a.woff", Observed(200, "", 0, headers={"content-type": "application/x-font-woff"}), ""),
+    ("http://h/a.woff2", Observed(200, "", 0, headers={"content-type": "text/html"}), "served as text/html"),
+    ("http://h/a.svg", Observed(200, "", 0, headers={"content-type": "text/plain"}), "served as text/plain"),
     ("http://h/a.png", Observed(404, "", 0), "status 404"),
     ("http://h/a.map", Observed(200, "", 0, headers={"content-type": "application/octet-stream"}), ""),
     ("http://h/font", Observed(200, "", 0, headers={"content-type": "text/plain"}), ""),  # nothing promised
