@@ -210,7 +210,8 @@ class LedgerEntry:
     finished_at: str  # UTC ISO-8601; "" while running
     duration: float  # seconds; 0 while running
     actor: str
-    details: dict[str, Any] = field(default_factory=dict)  # JSON values; "pid" and "host" of the recording process
+    # JSON values; "pid", "started" (its start time, lock.process_started) and "host" of the recording process
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-serialisable dict (for the JSON form of `doit history`)."""

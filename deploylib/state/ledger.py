@@ -106,10 +106,12 @@ class Ledger:
 
     def start(self, action: LedgerAction, environment: str, version: str, digest: str, commit: str, actor: str,
               details: dict[str, Any] | None = None) -> int:
-        """Record an action as running, by this process (its pid and host go into the details); returns
+        """Record an action as running, by this process (its pid, start time and host go into the details); returns
         the row's id for `finish`. `action`: deploy | validate | rollback; `digest`: the artifact's sha256
         hex; `commit`: full sha; `details`: JSON-serialisable values."""
-        details = {**(details or {}), "pid": os.getpid(), "host": host_name()}
+        from deploylib.state.lock import process_started
+
+        details = {**(details or {}), "pid": os.getpid(), "started": process_started(os.getpid()), "host": host_name()}
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO entries (action, environment, version, digest, commit_sha, status, started_at, actor,"
@@ -140,19 +142,21 @@ class Ledger:
 
     def interrupted(self, environment: str) -> list[LedgerEntry]:
         """Rows of `environment` still "running" whose process is gone (it ran on this host and has
-        exited; a row from another host, or from before pids were recorded, counts as gone too:
-        callers hold the environment's lock, so no one else can be running them). Oldest first."""
+        exited, or its pid now names a process started later; a row from another host, or from before pids
+        were recorded, counts as gone too: callers hold the environment's lock, so no one else can be
+        running them). Oldest first."""
         if not self.path.exists():
             return []
         rows = self._select(f"SELECT {_COLUMNS} FROM entries WHERE environment = ? AND status = 'running' ORDER BY id",
                             [environment])
         if not rows:  # the usual answer, given without loading the lock module
             return []
-        from deploylib.state.lock import process_alive
+        from deploylib.state.lock import still_running
 
         here = host_name()
         return [entry for entry in map(_entry, rows)
-                if not (entry.details.get("host") == here and process_alive(int(entry.details.get("pid", 0))))]
+                if not (entry.details.get("host") == here and still_running(int(entry.details.get("pid", 0)),
+                                                                           int(entry.details.get("started", 0))))]
 
     def entries(self, environment: str = "", limit: int = 50) -> list[LedgerEntry]:
         """The latest `limit` rows (0 or more; more than SQLite's largest integer, 2**63 - 1, is every row) of

@@ -77,6 +77,24 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def process_started(pid: int) -> int:
+    """When the process `pid` started, in clock ticks since boot (proc(5): field 22 of /proc/<pid>/stat), or
+    0 when unknown (no such process, no /proc). With its pid it names one process: pids are reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return int(stat.read().rpartition(b")")[2].split()[19])  # the fields after the command's name
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def still_running(pid: int, started: int) -> bool:
+    """Whether the process `pid` that started at `started` (process_started's ticks, 0 when not recorded) is
+    still running on this host: a live process given that pid since (pids are reused) is another one."""
+    if pid <= 0 or not process_alive(pid):
+        return False
+    return not started or process_started(pid) in (0, started)
+
+
 def actor_name() -> str:
     """Who is deploying, for the ledger and the lock: $DEPLOYLIB_ACTOR, else the login name."""
     import getpass  # with termios: only a run that takes a lock or records asks who runs it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from deploylib.errors import StateError
 from deploylib.state.ledger import Ledger
+from deploylib.state.lock import process_started
 
 
 def test_an_action_is_recorded_when_it_starts_and_closed_when_it_ends(tmp_path: Path) -> None:
@@ -21,7 +23,8 @@ def test_an_action_is_recorded_when_it_starts_and_closed_when_it_ends(tmp_path: 
     ledger.finish(entry, "succeeded", {"checks": 3})
     recorded = ledger.entries()[0]
     assert (recorded.action, recorded.status, recorded.actor) == ("deploy", "succeeded", "alice")
-    assert recorded.details == {"target": "x", "checks": 3, "pid": os.getpid(), "host": socket.gethostname()}
+    assert recorded.details == {"target": "x", "checks": 3, "pid": os.getpid(), "started": process_started(os.getpid()),
+                                "host": socket.gethostname()}
     assert recorded.finished_at and recorded.duration >= 0
 
 
@@ -77,6 +80,37 @@ def test_a_running_row_whose_process_is_gone_is_interrupted(tmp_path: Path) -> N
     subprocess.run([sys.executable, "-c", code], check=True)
     assert [(e.action, e.status) for e in ledger.interrupted("production")] == [("deploy", "running")]
     assert ledger.interrupted("staging") == []
+
+
+def started_by_a_process_now_gone(path: Path) -> int:
+    """A running row recorded by another process, which has exited; returns its id."""
+    code = (f"from pathlib import Path; from deploylib.state.ledger import Ledger; "
+            f"print(Ledger(Path({str(path)!r})).start('deploy', 'production', '1', 'd', 'c', 'a'))")
+    return int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+
+
+@pytest.mark.parametrize(("pid", "started", "gone"), [
+    ("this process", "its start", False),
+    ("this process", "not recorded", False),  # a row written before start times were recorded
+    ("this process", "another start", True),  # the pid was reused: the process that wrote the row is gone
+    ("init", "another start", True),
+    ("the exited writer", "its start", True),
+])
+def test_a_running_row_is_interrupted_once_the_process_that_wrote_it_is_gone(tmp_path: Path, pid: str, started: str,
+                                                                            gone: bool) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    row = started_by_a_process_now_gone(path)
+    writer = Ledger(path).entries()[0].details
+    pids = {"this process": os.getpid(), "init": 1, "the exited writer": writer["pid"]}
+    starts = {"its start": process_started(pids[pid]) or writer["started"], "another start": writer["started"],
+              "not recorded": None}
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE entries SET details = json_set(json_remove(details, '$.started'), '$.pid', ?) WHERE id = ?",
+                   (pids[pid], row))
+        if starts[started] is not None:
+            db.execute("UPDATE entries SET details = json_set(details, '$.started', ?) WHERE id = ?",
+                       (starts[started], row))
+    assert [e.id for e in Ledger(path).interrupted("production")] == ([row] if gone else [])
 
 
 def test_an_artifact_that_failed_its_deploy_validation_anywhere_is_bad(tmp_path: Path) -> None:

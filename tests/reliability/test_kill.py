@@ -7,7 +7,9 @@ kill the whole process group after a seeded random delay, and assert the same in
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,19 @@ def test_a_release_live_but_unvalidated_is_validated_by_the_next_deploy_although
     assert done.returncode == 0, done.stdout + done.stderr
     assert "passed validation and stays live" in done.stdout and "nothing new" in done.stdout
     assert site.live_digest() == unvalidated and site.validated(unvalidated)
+
+
+def test_a_killed_deploy_whose_pid_now_names_another_process_is_completed_by_the_next_deploy(site: Site) -> None:
+    site.new_commit()
+    site.crash_at("deploy:switched", "deploy:production")
+    unvalidated = site.live_digest()
+    with contextlib.closing(sqlite3.connect(site.repo / ".deploylib" / "ledger.sqlite3")) as db, db:
+        db.execute("UPDATE entries SET details = json_set(details, '$.pid', 1) WHERE status = 'running'")  # reused
+    done = site.doit("deploy:production")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "passed validation and stays live" in done.stdout
+    assert site.live_digest() == unvalidated and site.validated(unvalidated)
+    assert site.ledger_rows("status = 'running'") == []
 
 
 def test_status_reports_an_interrupted_deploy_as_unvalidated(site: Site) -> None:
