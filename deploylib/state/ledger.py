@@ -40,12 +40,14 @@ CREATE TABLE IF NOT EXISTS entries (
     details TEXT NOT NULL DEFAULT '{}',
     started_clock REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entries_env ON entries (environment, action, status);
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS entries_env ON entries (environment, action, status)"
 
-_MARKED_BAD = ("action = 'validate' AND status = 'failed' AND json_extract(details, '$.during') IN "
-               "('deploy', 'recovery')")
+_MARKED_BAD = ("action = 'validate' AND status = 'failed' AND CASE WHEN json_valid(details) THEN "
+               "json_extract(details, '$.during') END IN ('deploy', 'recovery')")  # damaged details: not marked
 
+_NAMES = ("id", "action", "environment", "version", "digest", "commit_sha", "status", "started_at", "finished_at",
+          "duration", "actor", "details", "started_clock")  # the columns of _SCHEMA's table
 _SQLITE_MAX = 2**63 - 1  # a larger Python int cannot be bound to a query (OverflowError)
 _COLUMNS = ("id, action, environment, version, digest, commit_sha, status, started_at, finished_at, duration, actor, "
             "details")
@@ -84,10 +86,16 @@ class Ledger:
                              "again.") from None
 
     def _open(self) -> sqlite3.Connection:
+        """A connection to the ledger, its table made if missing; raises _Garbled when the file holds a table
+        `entries` of another shape (not deploylib's, or damaged by hand)."""
         connection = sqlite3.connect(self.path, timeout=30)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(entries)")}
+            if lacking := [name for name in _NAMES if name not in columns]:
+                raise _Garbled(f"its table 'entries' has no column {', '.join(lacking)}")
+            connection.execute(_INDEX)
         except BaseException:
             connection.close()
             raise
@@ -147,14 +155,14 @@ class Ledger:
         running them). Oldest first."""
         if not self.path.exists():
             return []
-        rows = self._select(f"SELECT {_COLUMNS} FROM entries WHERE environment = ? AND status = 'running' ORDER BY id",
-                            [environment])
+        rows = self._entries(f"SELECT {_COLUMNS} FROM entries WHERE environment = ? AND status = 'running' ORDER BY id",
+                             [environment])
         if not rows:  # the usual answer, given without loading the lock module
             return []
         from deploylib.state.lock import still_running
 
         here = host_name()
-        return [entry for entry in map(_entry, rows)
+        return [entry for entry in rows
                 if not (entry.details.get("host") == here and still_running(int(entry.details.get("pid", 0)),
                                                                            int(entry.details.get("started", 0))))]
 
@@ -165,8 +173,23 @@ class Ledger:
         if not self.path.exists():
             return []
         where, args = ("WHERE environment = ?", [environment]) if environment else ("", [])
-        return [_entry(row) for row in self._select(f"SELECT {_COLUMNS} FROM entries {where} ORDER BY id DESC "
-                                                     "LIMIT ?", [*args, min(limit, _SQLITE_MAX)])]
+        return self._entries(f"SELECT {_COLUMNS} FROM entries {where} ORDER BY id DESC LIMIT ?",
+                             [*args, min(limit, _SQLITE_MAX)])
+
+    def _entries(self, query: str, args: list[Any]) -> list[LedgerEntry]:
+        """The entries a query of _COLUMNS selects. A row deploylib cannot have written (an action or status it
+        does not know, details that are not a JSON object, …) means the ledger was damaged: it is moved aside
+        like a corrupted file and a new one started, so none are returned. StateError when it cannot be moved."""
+        try:
+            return [_entry(row) for row in self._select(query, args)]
+        except _Garbled as err:
+            try:
+                self._move_aside(err)
+            except OSError as moving:
+                raise StateError(f"The ledger {self.path} cannot be read ({err}) and cannot be moved aside: "
+                                 f"{moving.strerror}. Move it away by hand (a new ledger is then started), then run "
+                                 "the command again.") from None
+            return []
 
     def _select(self, query: str, args: list[Any]) -> list[tuple[Any, ...]]:
         """Rows of a query; on a read-only state folder SQLite still reads the file as it is."""
@@ -210,15 +233,30 @@ class Ledger:
         return self._exists(f"SELECT 1 FROM entries WHERE digest = ? AND {_MARKED_BAD}", (digest,))
 
 
+class _Garbled(sqlite3.DatabaseError):
+    """The file is a SQLite database, but not a ledger deploylib wrote: a table or a row of another shape."""
+
+
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
+    """A row of _COLUMNS as an entry; raises _Garbled for values deploylib never writes."""
     entry_id, action, environment, version, digest, commit, status, started, finished, duration, actor, details = row
-    return LedgerEntry(entry_id, LedgerAction(action), environment, version, digest, commit, LedgerStatus(status),
-                       started, finished, duration, actor, details=json.loads(details))
+    try:
+        fields = json.loads(details)
+        if isinstance(fields, dict) and all(isinstance(fields.get(key, 0), int) for key in ("pid", "started")) \
+                and all(isinstance(text, str) for text in (environment, version, digest, commit, started, finished,
+                                                            actor)) \
+                and isinstance(duration, int | float) and not isinstance(duration, bool):
+            return LedgerEntry(entry_id, LedgerAction(action), environment, version, digest, commit,
+                               LedgerStatus(status), started, finished, duration, actor, details=fields)
+    except (TypeError, ValueError):  # json.JSONDecodeError and an unknown enum value are ValueErrors
+        pass
+    raise _Garbled(f"its row {entry_id} holds values deploylib never writes")
 
 
 def _corrupt(err: BaseException) -> bool:
-    """Whether SQLite says the file is not a database it can read (as opposed to not writable)."""
-    return isinstance(err, sqlite3.DatabaseError) and any(
+    """Whether SQLite says the file is not a database it can read (as opposed to not writable), or it is not
+    a ledger deploylib wrote."""
+    return isinstance(err, _Garbled) or isinstance(err, sqlite3.DatabaseError) and any(
         sign in str(err) for sign in ("not a database", "malformed", "file is encrypted"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -131,6 +132,43 @@ def test_a_corrupted_ledger_is_moved_aside_and_a_new_one_started(tmp_path: Path,
     kept = list(tmp_path.glob("ledger.sqlite3.corrupt-*"))
     assert [p.read_bytes() for p in kept] == [garbage]  # never deleted
     assert "moved it to ledger.sqlite3.corrupt-" in capsys.readouterr().err
+
+
+ROW = "holds values deploylib never writes"
+GARBLED = {  # a SQLite database, but not a ledger deploylib wrote: (SQL run on a good ledger, what is said)
+    "another table of that name": ("DROP TABLE entries; CREATE TABLE entries (x)", "no column id"),
+    "a column missing": ("ALTER TABLE entries DROP COLUMN details", "no column details"),
+    "details not JSON": ("UPDATE entries SET details = '{not json'", ROW),
+    "details a JSON list": ("UPDATE entries SET details = '[1]'", ROW),
+    "an unknown action": ("UPDATE entries SET action = 'zap'", ROW),
+    "an unknown status": ("UPDATE entries SET status = 'weird'", ROW),
+    "a duration in words": ("UPDATE entries SET duration = 'long'", ROW),
+    "a pid in words": ("UPDATE entries SET details = json_set(details, '$.pid', 'me')", ROW),
+    "a version that is a blob": ("UPDATE entries SET version = x'ff'", ROW),
+}
+
+
+@pytest.mark.parametrize("reader", ["entries", "interrupted", "validated", "failed"])
+@pytest.mark.parametrize("case", GARBLED)
+def test_a_garbled_ledger_is_moved_aside_and_a_new_one_started(tmp_path: Path, case: str, reader: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    ledger.finish(ledger.start("validate", "production", "1", "d", "c", "a", {"during": "deploy"}), "failed")
+    ledger.start("deploy", "production", "2", "e", "c", "a")
+    sql, said = GARBLED[case]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(sql)
+    garbled = path.read_bytes()
+    answers = {"entries": lambda: ledger.entries(), "interrupted": lambda: ledger.interrupted("production"),
+               "validated": lambda: ledger.validated("production", "d"), "failed": lambda: ledger.failed("zz", "d")}
+    answers[reader]()  # read, moved aside (or, for the flag queries, left for the next full read): no exception
+    assert ledger.entries() == []
+    ledger.finish(ledger.start("deploy", "production", "3", "f", "c", "a"), "succeeded")
+    assert [e.version for e in ledger.entries()] == ["3"]
+    assert [p.read_bytes() for p in tmp_path.glob("ledger.sqlite3.corrupt-*") if not p.name.endswith(("-wal", "-shm"))
+            ] == [garbled]  # kept, never deleted
+    assert said in capsys.readouterr().err
 
 
 def test_an_unwritable_ledger_is_a_state_error_naming_it(tmp_path: Path) -> None:

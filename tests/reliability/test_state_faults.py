@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,6 +169,25 @@ def test_a_corrupted_database_is_moved_aside_with_a_warning_and_a_new_one_starte
     done = next_deploy_works(site, before)
     assert f"{name}.corrupt-" in done.stderr
     assert [p.read_bytes() for p in path.parent.glob(f"{name}.corrupt-*")] == [GARBAGE]  # kept, never deleted
+
+
+GARBLED_LEDGER = {"rows it never wrote": "UPDATE entries SET action = 'zap', details = '{not json'",
+                  "a table of another shape": "DROP TABLE entries; CREATE TABLE entries (x)"}
+
+
+@pytest.mark.parametrize("sql", GARBLED_LEDGER.values(), ids=list(GARBLED_LEDGER))
+def test_a_garbled_ledger_is_moved_aside_by_history_and_the_next_deploy_works(site: Site, sql: str) -> None:
+    before, path = site.live_digest(), site.repo / ".deploylib" / "ledger.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(sql)
+    garbled = path.read_bytes()
+    history = site.doit("history")
+    no_traceback(history)
+    assert history.returncode == 0 and "ledger.sqlite3.corrupt-" in history.stderr, history.stderr
+    assert [p.read_bytes() for p in path.parent.glob("ledger.sqlite3.corrupt-*")
+            if not p.name.endswith(("-wal", "-shm"))] == [garbled]  # kept, never deleted
+    site.new_commit()
+    next_deploy_works(site, before)
 
 
 @pytest.mark.parametrize("name", ["build.json", "gates.json"])
