@@ -80,6 +80,9 @@ class Ledger:
             finally:
                 connection.close()
         except (sqlite3.Error, OSError) as err:
+            if _corrupt(err) and self.path.exists():  # damage a query found past the pages read at open
+                with contextlib.suppress(OSError):
+                    self._move_aside(err)  # readers then find no ledger; a writer's next run starts a new one
             raise StateError(f"The ledger {self.path} cannot be {'read' if _corrupt(err) else 'written'}: {err}. "
                              "Nothing more was recorded or changed by this step. Make the state folder "
                              f"{self.path.parent} writable (and give its disk free space), then run the command "
@@ -101,7 +104,7 @@ class Ledger:
             raise
         return connection
 
-    def _move_aside(self, err: sqlite3.DatabaseError) -> None:
+    def _move_aside(self, err: Exception) -> None:
         """Keep a corrupted ledger for inspection (its -wal and -shm files too) and start a new one."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")

@@ -171,6 +171,28 @@ def test_a_garbled_ledger_is_moved_aside_and_a_new_one_started(tmp_path: Path, c
     assert said in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("reader", ["entries", "interrupted"])
+def test_a_ledger_damaged_past_its_first_pages_is_moved_aside_when_a_query_finds_it(tmp_path: Path, reader: str,
+                                                                                    capsys: pytest.CaptureFixture[str]
+                                                                                    ) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    for n in range(300):
+        ledger.finish(ledger.start("deploy", "production", str(n), "d" * 64, "c" * 40, "a", {"n": "x" * 200}),
+                      "running" if n == 299 else "succeeded")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = path.read_bytes()
+    damaged = raw[:8192] + b"\xff" * (len(raw) - 8192)
+    path.write_bytes(damaged)
+    assert getattr(ledger, reader)(*(["production"] if reader == "interrupted" else [])) == []
+    assert [p.read_bytes() for p in tmp_path.glob("ledger.sqlite3.corrupt-*") if not p.name.endswith(("-wal", "-shm"))
+            ] == [damaged]
+    assert "malformed" in capsys.readouterr().err
+    ledger.finish(ledger.start("deploy", "production", "new", "d", "c", "a"), "succeeded")
+    assert [e.version for e in ledger.entries()] == ["new"]
+
+
 def test_an_unwritable_ledger_is_a_state_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     path.mkdir()  # what SQLite cannot open as a file, whoever runs the test
