@@ -134,9 +134,11 @@ _SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite 3 da
 
 
 def set_aside_if_corrupt(database: Path) -> Path:
-    """Move a file that is not a SQLite database out of the way (kept, as `<name>.corrupt-<time>`) with a
-    warning, so SQLite starts a new one; returns `database`. Only the header is read: this runs on every
-    doit start. Raises StateError when the file cannot be read or moved."""
+    """Move doit's dependency file out of the way (kept, as `<name>.corrupt-<time>`) with a warning when doit
+    could not use it, so that doit starts a new one; returns `database`. Unusable: not a SQLite database (its
+    header), damaged inside (SQLite's quick_check: truncated, pages overwritten), or a `doit` table doit cannot
+    read back (`_unusable`). This runs on every doit start: a small file is checked in well under a
+    millisecond. Raises StateError when the file cannot be read or moved."""
     try:
         with database.open("rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
@@ -144,7 +146,7 @@ def set_aside_if_corrupt(database: Path) -> Path:
         return database
     except OSError as err:
         raise StateError(f"Cannot read {database}: {err.strerror}. Fix its permissions, then run again.") from None
-    if not header or header == _SQLITE_HEADER:
+    if not header or header == _SQLITE_HEADER and not _unusable(database):
         return database
     from datetime import UTC, datetime
 
@@ -160,6 +162,29 @@ def set_aside_if_corrupt(database: Path) -> Path:
     report.state_warning("state", f"{database.name} was corrupted; kept it as {kept.name} and started a new "
                          "one (every stage checks itself again once)")
     return database
+
+
+# A row doit reads back (doit/dependency.py SqliteDB): task_data is decoded as JSON and used as a dict.
+_DOIT_ROWS = ("SELECT 1 FROM doit WHERE CASE WHEN json_valid(task_data) THEN json_type(task_data) END IS NOT 'object' "
+              "LIMIT 1")
+
+
+def _unusable(database: Path) -> bool:
+    """Whether SQLite finds the database damaged, or its `doit` table has other columns or a row whose task
+    data is not a JSON object: doit would stop with a traceback. Read only; a database SQLite cannot open
+    for another reason (locked, unreadable) is left for doit to report."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            if db.execute("PRAGMA quick_check(1)").fetchone() != ("ok",):
+                return True
+            columns = {row[1] for row in db.execute("PRAGMA table_info(doit)")}
+            if not columns:  # no table yet: doit makes it
+                return False
+            return not {"task_id", "task_data"} <= columns or db.execute(_DOIT_ROWS).fetchone() is not None
+    except sqlite3.DatabaseError as err:
+        return any(sign in str(err) for sign in ("not a database", "malformed", "encrypted"))
 
 
 def demo_app_dir(root: Path) -> Path:

@@ -3,6 +3,7 @@ when corrupted, and the check that the state folder can be written."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_a_failed_atomic_write_leaves_the_file_as_it_was(tmp_path: Path) -> None
     assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["build.json"]
 
 
-@pytest.mark.parametrize(("content", "kept"), [(None, False), (b"", False), (b"SQLite format 3\0" + b"\0" * 84, False),
+@pytest.mark.parametrize(("content", "kept"), [(None, False), (b"", False), (b"SQLite format 3\0" + b"\0" * 84, True),
                                                (b"\x00garbage" * 10, True), (b"{}", True)])
 def test_only_a_file_that_is_not_sqlite_is_set_aside(tmp_path: Path, content: bytes | None, kept: bool) -> None:
     path = tmp_path / "doit.sqlite3"
@@ -36,6 +37,47 @@ def test_only_a_file_that_is_not_sqlite_is_set_aside(tmp_path: Path, content: by
     assert set_aside_if_corrupt(path) == path
     assert bool(list(tmp_path.glob("doit.sqlite3.corrupt-*"))) == kept
     assert path.exists() == (content is not None and not kept)
+
+
+def doit_file(path: Path, *statements: str) -> bytes:
+    """A dependency file as doit writes it (doit/dependency.py SqliteDB), then changed by `statements`."""
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE doit (task_id TEXT NOT NULL PRIMARY KEY, task_data JSON)")
+        db.executemany("INSERT INTO doit VALUES (?, ?)", [(f"task{n}", '{"_values_:": {}, "x": "' + "y" * 300 + '"}')
+                                                           for n in range(200)])
+        for statement in statements:
+            db.execute(statement)
+    return path.read_bytes()
+
+
+DAMAGED = {  # what doit would stop on with a traceback: (statements, then the file's bytes changed)
+    "truncated": ((), lambda raw: raw[:len(raw) // 2]),
+    "truncated to its first page": ((), lambda raw: raw[:200]),
+    "a page overwritten": ((), lambda raw: raw[:4096] + b"\xff" * 4096 + raw[8192:]),
+    "task data that is not JSON": (("UPDATE doit SET task_data = '{bad' WHERE task_id = 'task7'",), None),
+    "task data that is a JSON list": (("UPDATE doit SET task_data = '[1]' WHERE task_id = 'task7'",), None),
+    "task data that is NULL": (("UPDATE doit SET task_data = NULL WHERE task_id = 'task7'",), None),
+    "a doit table of other columns": (("DROP TABLE doit", "CREATE TABLE doit (x)"), None),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED)
+def test_a_dependency_file_doit_cannot_read_back_is_set_aside(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "doit.sqlite3"
+    statements, damage = DAMAGED[case]
+    raw = doit_file(path, *statements)
+    if damage:
+        raw = damage(raw)
+        path.write_bytes(raw)
+    assert set_aside_if_corrupt(path) == path and not path.exists()
+    assert [p.read_bytes() for p in tmp_path.glob("doit.sqlite3.corrupt-*")] == [raw]  # kept, never deleted
+
+
+def test_a_dependency_file_as_doit_writes_it_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "doit.sqlite3"
+    raw = doit_file(path)
+    assert set_aside_if_corrupt(path) == path and path.read_bytes() == raw
+    assert not list(tmp_path.glob("*.corrupt-*"))
 
 
 def test_a_real_database_is_left_alone(tmp_path: Path) -> None:

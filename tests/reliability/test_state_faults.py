@@ -161,14 +161,34 @@ def test_a_revisions_log_that_cannot_be_written_after_the_switch_restores_the_re
     next_deploy_works(site, before)
 
 
+CORRUPTION = {"garbage": lambda raw: GARBAGE, "truncated": lambda raw: raw[:len(raw) // 2],
+              "cut after its header": lambda raw: raw[:200], "a page overwritten": lambda raw: raw[:4096] + GARBAGE}
+
+
+@pytest.mark.parametrize("how", CORRUPTION)
 @pytest.mark.parametrize("name", ["ledger.sqlite3", "doit.sqlite3"])
-def test_a_corrupted_database_is_moved_aside_with_a_warning_and_a_new_one_started(site: Site, name: str) -> None:
+def test_a_corrupted_database_is_moved_aside_with_a_warning_and_a_new_one_started(site: Site, name: str,
+                                                                                  how: str) -> None:
     before, path = site.live_digest(), site.repo / ".deploylib" / name
-    path.write_bytes(GARBAGE)
+    corrupted = CORRUPTION[how](path.read_bytes())
+    path.write_bytes(corrupted)
     site.new_commit()
     done = next_deploy_works(site, before)
     assert f"{name}.corrupt-" in done.stderr
-    assert [p.read_bytes() for p in path.parent.glob(f"{name}.corrupt-*")] == [GARBAGE]  # kept, never deleted
+    assert [p.read_bytes() for p in path.parent.glob(f"{name}.corrupt-*")] == [corrupted]  # kept, never deleted
+
+
+def test_task_data_doit_cannot_decode_is_set_aside_before_doit_reads_it(site: Site) -> None:
+    before, path = site.live_digest(), site.repo / ".deploylib" / "doit.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE doit SET task_data = '{not json'")
+    for command in ("status", "history"):
+        done = site.doit(command)
+        no_traceback(done)
+        assert done.returncode == 0, done.stdout + done.stderr
+    site.new_commit()
+    next_deploy_works(site, before)
+    assert len(list(path.parent.glob("doit.sqlite3.corrupt-*"))) == 1
 
 
 GARBLED_LEDGER = {"rows it never wrote": "UPDATE entries SET action = 'zap', details = '{not json'",
