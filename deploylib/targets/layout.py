@@ -18,11 +18,17 @@ from deploylib.model import Release
 
 def parse_release(text: str) -> Release | None:
     """A release's metadata file (`releases/<id>.json`, JSON of Release's fields), or None when it is torn
-    or not ours (not JSON, or keys that are not Release's); never raises."""
+    or not ours (not JSON, keys that are not Release's, a value that is not text, or an id that is not a
+    plain file name, which would name a folder outside `releases/`); never raises."""
     try:
-        return Release(**json.loads(text))
+        release = Release(**json.loads(text))
     except (ValueError, TypeError):
         return None
+    fields = asdict(release).values()
+    if not all(isinstance(value, str) for value in fields) or release.id in ("", ".", "..") \
+            or any(sign in release.id for sign in "/\0\n"):
+        return None
+    return release
 
 
 def release_json(release: Release) -> str:

@@ -47,12 +47,13 @@ class ReleaseStore:
         self._just_built: set[str] = set()  # put here and verified as they were written, not yet activated
 
     def read(self, release_id: str) -> Release | None:
-        """A complete release (metadata readable and its folder present), or None; never raises."""
+        """A complete release (metadata readable, naming this release, and its folder present), or None;
+        never raises."""
         try:
             release = parse_release((self.folder / f"{release_id}.json").read_text())
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
-        return release if release and (self.folder / release_id).is_dir() else None
+        return release if release and release.id == release_id and (self.folder / release_id).is_dir() else None
 
     def all(self) -> list[Release]:
         """Every complete release, in no particular order (History.ordered puts them in order)."""

@@ -7,6 +7,7 @@ release is never one that did not pass validation.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -240,3 +241,34 @@ def test_an_incident_that_cannot_be_written_does_not_hide_the_rollback(site: Sit
     assert done.returncode == 4, done.stdout + done.stderr
     assert "was rolled back" in done.stderr and "Incident report: not written" in done.stderr
     assert site.live_digest() == before
+
+
+RECORD_DAMAGE = {"not UTF-8": b"\xff{", "torn": b'{"id": "0.1', "a version that is not text": None,
+                 "an id naming another folder": b"", "a folder": b""}
+
+
+@pytest.mark.parametrize("how", RECORD_DAMAGE)
+def test_a_damaged_release_record_on_the_target_is_not_deploylibs_release_and_nothing_fails(site: Site,
+                                                                                           how: str) -> None:
+    before = site.live_digest()
+    record = next(p for p in (site.repo.parent / "live" / "releases").glob("*.json")
+                  if not p.name.endswith(".manifest.json"))
+    good = json.loads(record.read_text())
+    damaged = {"a version that is not text": json.dumps({**good, "version": None}).encode(),
+               "an id naming another folder": json.dumps({**good, "id": "../../elsewhere"}).encode()}
+    if how == "a folder":
+        record.unlink()
+        record.mkdir()
+    else:
+        record.write_bytes(damaged.get(how) or RECORD_DAMAGE[how])
+    status = site.doit("status")
+    no_traceback(status)
+    assert status.returncode == 0 and "not a complete release deploylib made" in status.stdout, status.stdout
+    rollback = site.doit("rollback", "--yes")
+    no_traceback(rollback)
+    assert rollback.returncode == 1 and "no earlier good release" in rollback.stderr, rollback.stderr
+    site.new_commit()
+    done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert site.live_digest() != before and site.validated(site.live_digest())
