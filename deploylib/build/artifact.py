@@ -122,9 +122,18 @@ def _special(path: str, mode: int) -> BuildError:
 
 def scan_output(source: Path) -> list[tuple[str, str, bool]]:
     """(relative posix path, path, is a folder) of everything below `source`, sorted; anything but regular
-    files and folders, or a name no artifact can hold, is refused without being opened. Folders are
+    files and folders, or a name no artifact can hold, is refused without being opened. `source` itself
+    must be a folder, not a link to one (it could point anywhere: /etc, a home folder). Folders are
     listed without a trailing "/". Raises BuildError (exit 1) naming the first such entry, and OSError
     when a folder cannot be listed."""
+    with contextlib.suppress(FileNotFoundError):  # a missing folder: listing it below says so
+        mode = os.lstat(source).st_mode
+        if not stat.S_ISDIR(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "a file")
+            raise BuildError(f"The build output {source} is {kind}, not a folder. An artifact is packed from a "
+                             "folder's own files and folders (a link could point outside the build, to anything "
+                             "on this machine), and nothing was read from it. Make the build write its files into "
+                             "that folder itself; nothing was released.")
     found: list[tuple[str, str, bool]] = []
     for rel, item in _below(str(source)):
         if item.is_dir(follow_symlinks=False):

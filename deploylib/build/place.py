@@ -67,11 +67,13 @@ def collect(place: BuildPlace) -> tuple[Path | None, bool]:
     """After a build that succeeded: the folder to pack, inside the private folder (None when the build
     wrote neither $DEPLOY_OUTPUT nor the configured output), and whether it is the configured output
     moved in (then `finish` moves it back)."""
-    if any(place.private.iterdir()):
-        return place.private, False  # the build was told $DEPLOY_OUTPUT
+    private = place.private
+    if _exists(private) and (private.is_symlink() or not private.is_dir() or any(private.iterdir())):
+        return private, False  # the build was told $DEPLOY_OUTPUT (the pack refuses anything there but a folder)
     if not place.configured.is_dir() or not any(place.configured.iterdir()):
         return None, False
-    place.private.rmdir()
+    if _exists(private):
+        private.rmdir()
     if place.copied:
         _copy(place.configured, place.private)
         return place.private, False

@@ -108,6 +108,17 @@ def test_a_special_file_in_the_build_output_is_refused_by_path_without_reading_i
     assert [p.name for p in (tmp_path / "artifacts").iterdir()] == []  # nothing half-packed is left
 
 
+@pytest.mark.parametrize("kind", [*SPECIAL, "regular file"])
+def test_a_build_output_that_is_not_itself_a_folder_is_refused_without_reading_it(tmp_path: Path, kind: str) -> None:
+    make, what = SPECIAL.get(kind, (lambda path: path.write_text("x"), "a file"))
+    output = tmp_path / "out"
+    make(output)
+    with pytest.raises(BuildError) as refused:
+        pack(output, tmp_path / "artifacts", "1.0.0", "c")
+    assert f"{output} is " in str(refused.value) and what in str(refused.value) and "not a folder" in str(refused.value)
+    assert [p.name for p in (tmp_path / "artifacts").iterdir()] == []
+
+
 @pytest.mark.parametrize(("name", "why"), [("new\nline.html", "control character"), ("tab\t.html", "control character"),
                                           ("bell\x07", "control character"), ("del\x7f.css", "control character"),
                                           ("bad-\udcff.html", "not valid UTF-8")])
@@ -184,6 +195,25 @@ def test_doit_refuses_a_special_file_before_anything_is_tagged(tmp_path: Path, k
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{repo / 'out' / 'assets' / 'odd'}, which is {what}" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+    assert git(repo, "tag", "--list") == ""
+    assert not (tmp_path / "live").exists()
+
+
+OUTPUT_REPLACED = {"a symlink to a folder outside": ('ln -s "$SECRETS" "$DEPLOY_OUTPUT"', "a symlink"),
+                   "a fifo": ('mkfifo "$DEPLOY_OUTPUT"', "a fifo"), "a file": ('echo x > "$DEPLOY_OUTPUT"', "a file")}
+
+
+@pytest.mark.parametrize("case", OUTPUT_REPLACED)
+def test_doit_refuses_a_deploy_output_the_build_replaced_by_something_else(tmp_path: Path, case: str) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "id_rsa").write_text("PRIVATE KEY")
+    replace_it, what = OUTPUT_REPLACED[case]
+    build = 'command = "rm -rf out && mkdir -p out && cp -R site/. out/"'
+    repo = make_repo(tmp_path / "repo", CONFIG.replace(build, f"command = 'rm -rf \"$DEPLOY_OUTPUT\" && {replace_it}'"))
+    result = run_doit(repo, "deploy:production", env={"SECRETS": str(secrets)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"The build output $DEPLOY_OUTPUT is {what}" in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "tag", "--list") == ""
     assert not (tmp_path / "live").exists()
 
