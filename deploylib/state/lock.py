@@ -36,12 +36,13 @@ class LockHolder:
     action: str  # what it does: deploy, rollback, recovery, … (RepoLock: the stage that took it)
     version: str  # "" when the action has none
     since: str  # UTC ISO-8601, "2026-01-31T12:00:00Z"
+    started: int = 0  # when process `pid` started (process_started), 0 when unknown: tells a reused pid apart
 
     @classmethod
     def me(cls, action: str, version: str) -> LockHolder:
         """This process, now."""
         return cls(user=actor_name(), host=host_name(), pid=os.getpid(), action=action,
-                   version=version, since=utc_now())
+                   version=version, since=utc_now(), started=process_started(os.getpid()))
 
     def describe(self) -> str:
         """E.g. "deploy of 1.4.0 by ana@ci-3 (pid 812) since 2026-01-31T12:00:00Z"."""
@@ -50,13 +51,14 @@ class LockHolder:
 
 
 def stale_reason(holder: LockHolder, ttl_s: float, now: datetime, this_host: str,
-                 alive: Callable[[int], bool]) -> str:
+                 alive: Callable[[int, int], bool]) -> str:
     """Why a lock left on a remote host protects nothing any more, or "" while its holder may still run:
-    its process is gone (checked when it ran on this machine), or it is older than `ttl_s` seconds at `now`
-    (an aware datetime). A `since` that does not parse never counts as old. Pure but for `alive(pid)`."""
+    its process is gone (checked when it ran on this machine: `alive(pid, started)`, as still_running, so a
+    pid given to another process since is gone too), or it is older than `ttl_s` seconds at `now` (an aware
+    datetime). A `since` that does not parse never counts as old. Pure but for `alive`."""
     from datetime import datetime  # only a lock found on a remote host is dated
 
-    if holder.host == this_host and holder.pid > 0 and not alive(holder.pid):
+    if holder.host == this_host and holder.pid > 0 and not alive(holder.pid, holder.started):
         return f"its process {holder.pid} on {this_host} is gone"
     try:
         age = (now - datetime.fromisoformat(holder.since.replace("Z", "+00:00"))).total_seconds()

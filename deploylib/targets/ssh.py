@@ -35,7 +35,7 @@ from deploylib.config.schema import option, positive_seconds_problem, url_proble
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.model import Artifact, Release, host_name
 from deploylib.sizes import format_size
-from deploylib.state.lock import LockHolder, process_alive, stale_reason
+from deploylib.state.lock import LockHolder, stale_reason, still_running
 from deploylib.targets.base import Batch, Kept, Target
 from deploylib.targets.history import FILE_NAME, History
 from deploylib.targets.layout import parse_release, release_json, to_remove
@@ -298,10 +298,15 @@ def _under(path: str, shared: list[str]) -> bool:
 
 
 def _holder(text: str) -> LockHolder | None:
+    """The holder a lock file names, or None when it is torn or not one deploylib wrote (a field of another type)."""
     try:
-        return LockHolder(**json.loads(text))
+        holder = LockHolder(**json.loads(text))
     except (ValueError, TypeError):
         return None
+    numbers = ("pid", "started")
+    typed = all(isinstance(value, int) and not isinstance(value, bool) if name in numbers else isinstance(value, str)
+                for name, value in asdict(holder).items())
+    return holder if typed else None
 
 
 class SshTarget(Target):
@@ -476,7 +481,7 @@ class SshTarget(Target):
             other = _holder(seen)
             if other is None:  # being created this very moment, or unreadable: not ours to judge
                 return LockHolder("unknown", host.name, 0, "deploy", "", "unknown")
-            why = stale_reason(other, self.options.lock_ttl_s, datetime.now(UTC), host_name(), process_alive)
+            why = stale_reason(other, self.options.lock_ttl_s, datetime.now(UTC), host_name(), still_running)
             if not why:
                 return other
             host.drop_lock(seen)
