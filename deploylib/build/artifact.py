@@ -124,8 +124,8 @@ def scan_output(source: Path) -> list[tuple[str, str, bool]]:
     """(relative posix path, path, is a folder) of everything below `source`, sorted; anything but regular
     files and folders, or a name no artifact can hold, is refused without being opened. `source` itself
     must be a folder, not a link to one (it could point anywhere: /etc, a home folder). Folders are
-    listed without a trailing "/". Raises BuildError (exit 1) naming the first such entry, and OSError
-    when a folder cannot be listed."""
+    listed without a trailing "/". Raises BuildError (exit 1) naming the first such entry, or a folder that
+    cannot be listed (no permission, a path longer than the system takes)."""
     with contextlib.suppress(FileNotFoundError):  # a missing folder: listing it below says so
         mode = os.lstat(source).st_mode
         if not stat.S_ISDIR(mode):
@@ -151,11 +151,18 @@ def scan_output(source: Path) -> list[tuple[str, str, bool]]:
 
 def _below(root: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """(relative posix path, entry) of everything below the folder `root`, a folder before what it holds;
-    links are not followed. Raises OSError when a folder cannot be listed."""
+    links are not followed. Raises BuildError naming a folder that cannot be listed: the build's fault,
+    not the state folder's."""
     pending = [("", root)]
     while pending:
         prefix, folder = pending.pop()
-        with os.scandir(folder) as listing:
+        try:
+            listing = os.scandir(folder)
+        except OSError as err:
+            raise BuildError(f"Cannot list {folder} in the build output: {err.strerror}. Nothing was read from "
+                             "it and nothing was released; make the build leave a folder this user can read, by a "
+                             "path the system takes (PATH_MAX), then run the command again.") from None
+        with listing:
             for item in listing:
                 if item.is_dir(follow_symlinks=False):
                     pending.append((f"{prefix}{item.name}/", item.path))

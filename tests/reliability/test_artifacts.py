@@ -119,6 +119,18 @@ def test_a_build_output_that_is_not_itself_a_folder_is_refused_without_reading_i
     assert [p.name for p in (tmp_path / "artifacts").iterdir()] == []
 
 
+def test_a_folder_of_the_build_output_that_cannot_be_listed_is_named_as_the_builds_fault(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = output_with(tmp_path, lambda path: path.mkdir(), "deep")
+    monkeypatch.chdir(tree / "deep")
+    for _ in range(25):  # made one step at a time: its whole path is longer than the system takes (4096)
+        os.mkdir("d" * 200)
+        os.chdir("d" * 200)
+    with pytest.raises(BuildError, match="Cannot list .* in the build output: File name too long"):
+        pack(tree, tmp_path / "artifacts", "1.0.0", "c")
+    assert [p.name for p in (tmp_path / "artifacts").iterdir()] == []
+
+
 @pytest.mark.parametrize(("name", "why"), [("new\nline.html", "control character"), ("tab\t.html", "control character"),
                                           ("bell\x07", "control character"), ("del\x7f.css", "control character"),
                                           ("bad-\udcff.html", "not valid UTF-8")])
