@@ -77,8 +77,8 @@ def _output_problem(value: str) -> str:
         return "is outside the repository, and the build moves its output folder aside and back while it runs"
     if parts in ((), (".",)):
         return "is the repository itself, which holds deploylib's state folder"
-    if parts[0] in (STATE_DIR, ".git"):
-        return f"is inside {parts[0]}, which is not the build's to write"
+    if kept := next((part for part in parts if part in (STATE_DIR, ".git")), ""):
+        return f"is inside {kept}, which is not the build's to write"
     return ""
 
 

@@ -261,6 +261,25 @@ def test_build_gate_mistakes_are_named(build: dict, fragment: str) -> None:
     assert fragment in error_of({"build": {"command": "make", **build}})
 
 
+THE_REPOSITORY, OUTSIDE = "is the repository itself", "is outside the repository"
+
+
+@pytest.mark.parametrize(("output", "fragment"), [
+    (".", THE_REPOSITORY), ("./", THE_REPOSITORY), ("a/..", THE_REPOSITORY), ("..", OUTSIDE), ("../..", OUTSIDE),
+    ("/", OUTSIDE), (".git", "is inside .git"), ("./.git/", "is inside .git"), (".git/objects", "is inside .git"),
+    ("site/.git", "is inside .git"), (".deploylib", "is inside .deploylib"),
+    (".deploylib/artifacts", "is inside .deploylib"), (" ", "is empty"),
+])
+def test_a_build_output_the_build_could_not_move_aside_and_pack_is_refused(output: str, fragment: str) -> None:
+    assert f'[build] output = "{output}" (a string) {fragment}' in error_of({"build": {"command": "make",
+                                                                                      "output": output}})
+
+
+@pytest.mark.parametrize("output", ["dist", "./dist/", "site/public", ".github-pages", "a/../dist"])
+def test_a_build_output_folder_of_its_own_loads(output: str) -> None:
+    assert load({"build": {"command": "make", "output": output}}).build.output == output
+
+
 def test_gates_that_ask_github_need_a_repository() -> None:
     assert "[gate] require_review asks GitHub, but [release.github] repository is not set" in error_of(
         {"gate": {"require_review": True}})
