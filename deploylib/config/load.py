@@ -23,6 +23,7 @@ from deploylib.config.schema import (
     Where,
     build,
     build_kind,
+    committed_path_problem,
     nearest,
     nonempty_problem,
     option,
@@ -176,7 +177,7 @@ class ReleaseConfig:
     parse_squash_bodies: bool = option(False, doc='true or false: read each "* feat: …" line of a squash '
                                                   "merge's body as a commit of its own")
     changelog: str = option("CHANGELOG.md", doc='the changelog file, relative to the repository',
-                            check=nonempty_problem)
+                            check=committed_path_problem)
     templates: str = option("", doc='a folder of changelog templates overriding the defaults, '
                                     'e.g. "changelog_templates"')
     push: bool = option(True, doc="true or false: push the release commit and tag to the remote")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploylib.errors import ConfigError
+from deploylib.model import STATE_DIR
 
 if typing.TYPE_CHECKING:
     from deploylib.plugins import Registry
@@ -91,6 +92,21 @@ def url_problem(value: str) -> str:
 def nonempty_problem(value: str) -> str:
     """A check for strings that cannot work empty: commands, paths, names."""
     return "" if value.strip() else "is empty"
+
+
+def committed_path_problem(path: str) -> str:
+    """A check for a file the release commits (the changelog, a version file): a relative path inside the
+    repository, outside .git and .deploylib (neither is ever committed); "" when it is one. Edits to a file
+    elsewhere could be neither committed nor undone."""
+    from pathlib import PurePosixPath
+
+    if not path.strip():
+        return "is empty"
+    parts = PurePosixPath(path).parts
+    if PurePosixPath(path).is_absolute() or ".." in parts:
+        return "is not a path inside the repository"
+    kept = next((part for part in parts if part in (".git", STATE_DIR)), "")
+    return f"is in {kept}, which is never committed" if kept else ""
 
 
 def optional(check: Callable[[str], str]) -> Callable[[str], str]:

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from deploylib import textfile
+from deploylib.config.schema import committed_path_problem
 from deploylib.errors import ReleaseError
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ def spec_problem(spec: str) -> str:
     """Why a version-file spec cannot work, as a phrase following the quoted spec (e.g. 'names "../x",
     which is not a path inside the repository'), or "". Checks the spec's form only, not the file."""
     found = VersionFile.parse(spec)
-    if not found.path or PurePosixPath(found.path).is_absolute() or ".." in PurePosixPath(found.path).parts:
-        return f'names "{found.path}", which is not a path inside the repository'
+    if problem := committed_path_problem(found.path):
+        return f'names "{found.path}", which {problem}'
     if found.pattern:
         return "" if "{version}" in found.pattern else f'has a pattern without {{version}}: "{found.pattern}"'
     if PurePosixPath(found.path).name not in _KNOWN:

@@ -525,3 +525,18 @@ def test_a_local_target_in_a_folder_git_ignores_deploys_and_leaves_the_tree_clea
     assert run_doit(repo, "deploy:production").returncode == 0
     assert (repo / "public_html" / "current" / "index.html").read_text() == "<h1>Welcome</h1>"
     assert git(repo, "status", "--porcelain") == "" and run_doit(repo, "deploy:production").returncode == 0
+
+
+@pytest.mark.parametrize("where", ["outside", ".git/description"])
+def test_a_changelog_outside_what_git_commits_is_refused_and_left_untouched(tmp_path: Path, where: str) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("notes of my own\n")
+    repo = tmp_path / "site"
+    changelog = str(outside) if where == "outside" else where
+    repo = make_repo(repo, CONFIG.replace("push = false", f"push = false\nchangelog = {json.dumps(changelog)}"))
+    kept = (repo / changelog).read_bytes()
+    result = run_doit(repo, "deploy:production")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "[release] changelog = " in result.stderr and "Traceback" not in result.stderr
+    assert (repo / changelog).read_bytes() == kept
+    nothing_written(repo)

@@ -280,6 +280,18 @@ def test_a_build_output_folder_of_its_own_loads(output: str) -> None:
     assert load({"build": {"command": "make", "output": output}}).build.output == output
 
 
+@pytest.mark.parametrize(("path", "fragment"), [
+    ("/etc/hosts", "is not a path inside the repository"), ("../CHANGELOG.md", "is not a path inside the repository"),
+    ("docs/../../x.md", "is not a path inside the repository"), (".git/description", "is in .git, which is never"),
+    (".deploylib/notes.md", "is in .deploylib, which is never"), ("", "is empty"), (" ", "is empty"),
+])
+@pytest.mark.parametrize("key", ["changelog", "version_files"])
+def test_a_file_the_release_could_neither_commit_nor_undo_is_refused(path: str, fragment: str, key: str) -> None:
+    value = path if key == "changelog" else [f"{path}:v={{version}}"]
+    message = error_of({"release": {key: value}})
+    assert f"[release] {key} = " in message and fragment in message
+
+
 def test_gates_that_ask_github_need_a_repository() -> None:
     assert "[gate] require_review asks GitHub, but [release.github] repository is not set" in error_of(
         {"gate": {"require_review": True}})
