@@ -10,6 +10,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
+from deploylib import jsontext
+
 STATE_DIR = ".deploylib"  # deploylib's own files in a repository
 ARTIFACT_STORE = "artifacts"  # the artifact store, inside STATE_DIR (names inside it: build.artifact.stored)
 
@@ -74,7 +76,7 @@ class Artifact:
         """Read `to_json`'s text back. Raises ValueError for text that is not JSON, KeyError for a missing
         field, TypeError for JSON that is not an object (build/stage.py turns these into an ArtifactError
         naming the file)."""
-        data = json.loads(text)
+        data = jsontext.loads(text)
         return cls(
             digest=data["digest"],
             tar=Path(data["tar"]),

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploylib import events, report
+from deploylib import events, jsontext, report
 from deploylib.config.load import EnvironmentConfig
 from deploylib.confirmation import confirm
 from deploylib.crash import crash_point
@@ -600,7 +600,7 @@ def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
     """Why a digest is marked bad on an environment, from its newest incident report."""
     for path in sorted(ws.incidents.glob(f"*-{env_name}.json"), reverse=True):
         try:
-            incident = json.loads(path.read_text(encoding="utf-8"))
+            incident = jsontext.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if incident.get("failed", {}).get("digest") == digest:

@@ -25,6 +25,7 @@ from json.encoder import encode_basestring_ascii as _json_string
 from pathlib import Path
 from typing import IO
 
+from deploylib import jsontext
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
@@ -372,7 +373,7 @@ def _manifest_of(artifact: Artifact) -> tuple[Manifest, str]:
     """load_manifest's dict, and the sha256 (hex) of the bytes it was read from."""
     try:
         text = artifact.manifest.read_bytes()
-        manifest: Manifest = json.loads(text)
+        manifest: Manifest = jsontext.loads(text)
         if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
             raise ValueError("it is not a JSON object of entries")
     except (OSError, ValueError) as err:
@@ -433,14 +434,14 @@ def _manifest_items(path: Path) -> Iterator[tuple[object, object] | Entry]:
                         yield Entry(json.loads(name) if "\\" in name else name[1:-1], sha256, int(size),
                                     int(mode), int(offset), blob, int(mtime or 0))
                         continue
-                    item = json.loads("{" + line.rstrip("\n").rstrip(",") + "}")
+                    item = jsontext.loads("{" + line.rstrip("\n").rstrip(",") + "}")
                     if len(item) != 1:
                         break
                     yield from item.items()
                 else:
                     raise ValueError("it ends before its closing brace")
             handle.seek(0)
-            whole = json.loads(handle.read(), object_pairs_hook=_refuse_twice)
+            whole = jsontext.loads(handle.read(), object_pairs_hook=_refuse_twice)
             if not isinstance(whole, dict):
                 raise ValueError("it is not a JSON object")
             yield from sorted(whole.items())
@@ -636,7 +637,7 @@ def _stamp(artifact: Artifact, manifest_sha256: str) -> tuple[list[str], bool, s
     unchanged since (its size, mtime, ctime and inode are the ones recorded), and the sha256 (hex) of the
     listing pack wrote ("" when there is none). None otherwise."""
     try:
-        found = json.loads(artifact.tar.with_suffix(".checked").read_text())
+        found = jsontext.loads(artifact.tar.with_suffix(".checked").read_text())
         folders, listing_sha256 = found["folders"], found.get("listing") or ""
         if found["digest"] != artifact.digest or \
                 found["manifest"] != manifest_sha256 or \

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploylib import report
+from deploylib import jsontext, report
 from deploylib.config.load import GateConfig
 from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, on_remote, repo_state, run_git, upstream_remote
@@ -211,7 +211,7 @@ def _passes(cache: Path) -> dict[str, str]:
     """The gates cache: {gate name: key of the sources it passed for}; empty when missing or unreadable
     (it is only a cache: the gate then runs again)."""
     try:
-        passed = json.loads(cache.read_bytes())
+        passed = jsontext.loads(cache.read_bytes())
     except (OSError, ValueError):
         return {}
     return passed if isinstance(passed, dict) else {}

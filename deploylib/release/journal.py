@@ -19,7 +19,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from deploylib import report, textfile
+from deploylib import jsontext, report, textfile
 from deploylib.crash import crash_point
 from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
@@ -119,7 +119,7 @@ def settle(ws: Workspace) -> None:
 
 def _load(ws: Workspace) -> Journal | None:
     try:
-        return Journal(**json.loads(path(ws).read_text(encoding="utf-8")))
+        return Journal(**jsontext.loads(path(ws).read_text(encoding="utf-8")))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError) as err:

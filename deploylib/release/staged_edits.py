@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib import textfile
+from deploylib import jsontext, textfile
 from deploylib.state.atomic import temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
 
@@ -99,7 +99,7 @@ def _in_tree(ws: Workspace, found: Staged) -> bool:
 
 def _read(ws: Workspace) -> Staged | None:
     try:
-        data = json.loads(_path(ws).read_text())
+        data = jsontext.loads(_path(ws).read_text())
         return Staged(data["head"], data["version"], data["files"], data["originals"], int(data.get("pid", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from deploylib import textfile
+from deploylib import jsontext, textfile
 from deploylib.config.schema import committed_path_problem
 from deploylib.errors import ReleaseError
 
@@ -76,7 +76,7 @@ def set_lockfile(text: str, version: str) -> str:
 
 def _set_json(text: str, version: str, paths: list[tuple[str, ...]]) -> str:
     """Replace the string values at `paths` (the first is required), found by one scan of the text."""
-    document = json.loads(text.removeprefix(textfile.BOM))
+    document = jsontext.loads(text.removeprefix(textfile.BOM))
     if not isinstance(document, dict) or "version" not in document:
         raise ValueError('has no top-level "version" key')
     spans = _json_string_values(text, set(paths))

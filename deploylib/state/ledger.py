@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploylib import report
+from deploylib import jsontext, report
 from deploylib.errors import StateError
 from deploylib.model import LedgerAction, LedgerEntry, LedgerStatus, host_name, utc_now
 
@@ -140,7 +140,7 @@ class Ledger:
             row = db.execute("SELECT details, started_clock FROM entries WHERE id = ?", (entry_id,)).fetchone()
             if row is None:  # the ledger was found corrupted and replaced since this action started
                 return
-            merged = {**json.loads(row[0]), **(details or {})}
+            merged = {**jsontext.loads(row[0]), **(details or {})}
             db.execute("UPDATE entries SET status = ?, finished_at = ?, duration = ?, details = ? WHERE id = ?",
                        (status, utc_now(), round(time.time() - row[1], 3), json.dumps(merged), entry_id))
 
@@ -244,7 +244,7 @@ def _entry(row: tuple[Any, ...]) -> LedgerEntry:
     """A row of _COLUMNS as an entry; raises _Garbled for values deploylib never writes."""
     entry_id, action, environment, version, digest, commit, status, started, finished, duration, actor, details = row
     try:
-        fields = json.loads(details)
+        fields = jsontext.loads(details)
         if isinstance(fields, dict) and all(isinstance(fields.get(key, 0), int) for key in ("pid", "started")) \
                 and all(isinstance(text, str) for text in (environment, version, digest, commit, started, finished,
                                                             actor)) \

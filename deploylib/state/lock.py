@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploylib import jsontext
 from deploylib.errors import LockHeld, TargetError
 from deploylib.model import host_name, utc_now
 
@@ -186,6 +187,6 @@ class FileLock:
     def holder(self) -> LockHolder | None:
         """Who holds (or last held, if the lock is free) the lock, as its file says."""
         try:
-            return LockHolder(**json.loads(self.path.read_text() or "null"))
+            return LockHolder(**jsontext.loads(self.path.read_text() or "null"))
         except (OSError, TypeError, ValueError):
             return None

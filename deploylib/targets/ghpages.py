@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploylib import report
+from deploylib import jsontext, report
 from deploylib.build.artifact import FileReader, git_file_mode
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
@@ -242,7 +242,7 @@ class PagesTarget(Target):
 
     def _records(self) -> dict[str, dict[str, object]]:
         try:
-            records = json.loads(self.record.read_text())
+            records = jsontext.loads(self.record.read_text())
         except (OSError, ValueError):
             return {}
         return records if isinstance(records, dict) else {}  # not ours any more: the remote's tip still tells

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from deploylib import jsontext
 from deploylib.errors import TargetError
 from deploylib.model import Release, utc_now
 
@@ -101,7 +102,7 @@ class History:
 
 def _activation(line: str) -> Activation | None:
     try:
-        return _from_entry(json.loads(line))
+        return _from_entry(jsontext.loads(line))
     except ValueError:
         return None
 
@@ -118,7 +119,7 @@ def from_command_record(text: str) -> list[Activation]:
     """The activations in a command target's old `activations.json` (a JSON array), oldest first; [] for
     text that is not such an array."""
     try:
-        entries = json.loads(text)
+        entries = jsontext.loads(text)
     except ValueError:
         return []
     return [a for entry in entries if (a := _from_entry(entry)) is not None] if isinstance(entries, list) else []

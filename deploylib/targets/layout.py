@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from deploylib import jsontext
 from deploylib.model import Release
 
 
@@ -21,7 +22,7 @@ def parse_release(text: str) -> Release | None:
     or not ours (not JSON, keys that are not Release's, a value that is not text, or an id that is not a
     plain file name, which would name a folder outside `releases/`); never raises."""
     try:
-        release = Release(**json.loads(text))
+        release = Release(**jsontext.loads(text))
     except (ValueError, TypeError):
         return None
     fields = asdict(release).values()

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from deploylib import report
+from deploylib import jsontext, report
 from deploylib.build.artifact import Manifest, load_manifest
 from deploylib.config.schema import option, positive_seconds_problem, url_problem
 from deploylib.errors import ArtifactError, LockHeld, TargetError
@@ -300,7 +300,7 @@ def _under(path: str, shared: list[str]) -> bool:
 def _holder(text: str) -> LockHolder | None:
     """The holder a lock file names, or None when it is torn or not one deploylib wrote (a field of another type)."""
     try:
-        holder = LockHolder(**json.loads(text))
+        holder = LockHolder(**jsontext.loads(text))
     except (ValueError, TypeError):
         return None
     numbers = ("pid", "started")

@@ -380,6 +380,9 @@ CRAFTED: dict[str, tuple[bytes, object, str]] = {
         json.dumps(GOOD_MANIFEST["css/a.css"]), *[json.dumps(GOOD_MANIFEST["index.html"])] * 2), "twice"),
     "a manifest of another artifact": (GOOD, manifest_for(tar_of(member("other.html", data=b"x", mode=0o644))),
                                        "not the manifest's next file"),
+    "a manifest nested too deep": (GOOD, "[" * 100_000 + "]" * 100_000, "cannot be read .*too deep"),
+    "a manifest entry nested too deep": (GOOD, "{\n" + '"index.html": ' + "[" * 100_000 + "]" * 100_000 + "\n}\n",
+                                         "cannot be read .*too deep"),
     "a manifest cut short": (GOOD, "{\n" + json.dumps({"css/a.css": GOOD_MANIFEST["css/a.css"]})[1:-1] + ",\n",
                              "cannot be read"),
 }

@@ -272,3 +272,31 @@ def test_a_damaged_release_record_on_the_target_is_not_deploylibs_release_and_no
     no_traceback(done)
     assert done.returncode == 0, done.stdout + done.stderr
     assert site.live_digest() != before and site.validated(site.live_digest())
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # JSON nested past Python's recursion limit
+
+
+def nest_too_deep(site: Site) -> None:
+    """Every JSON file of the state folder and of the target, and the ledger's details, nested too deep."""
+    state, live = site.repo / ".deploylib", site.repo.parent / "live"
+    for path in [*state.glob("*.json"), *(state / "artifacts").glob("*.checked"), *live.glob("releases/*.json"),
+                 live / ".deploy.lock"]:
+        path.write_text(DEEP)
+    with (live / "revisions.log").open("a") as log:
+        log.write(DEEP + "\n")
+    with contextlib.closing(sqlite3.connect(state / "ledger.sqlite3")) as db, db:
+        db.execute("UPDATE entries SET details = ?", (DEEP,))
+
+
+def test_json_nested_too_deep_in_any_state_file_is_unreadable_not_a_traceback(site: Site) -> None:
+    nest_too_deep(site)
+    for command, code in ((["status"], 0), (["history"], 0), (["rollback", "--yes"], 1)):
+        done = site.doit(*command)
+        no_traceback(done)
+        assert done.returncode == code, done.stdout + done.stderr
+    site.new_commit()
+    done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert site.validated(site.live_digest())
