@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deploylib import jsontext
 from deploylib.git import git_run
 
 # Every file Hugo reads its configuration from, in the order init looks for publishDir: hugo.* before the older
@@ -84,7 +84,7 @@ def _text(path: Path) -> str:
 
 def _package(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text())
+        data = jsontext.loads(path.read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

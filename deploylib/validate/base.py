@@ -334,10 +334,10 @@ def json_value(document: Any, path: str) -> Any:
 
 
 def _json_problem(body: str, wanted: dict[str, Any]) -> str:
-    import json
+    from deploylib import jsontext
 
     try:
-        document = json.loads(body)
+        document = jsontext.loads(body)
     except ValueError:
         return f"body is not JSON: {excerpt(body)}"
     for path, expected in wanted.items():

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from deploylib import jsontext
 from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import (
@@ -88,7 +89,7 @@ def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
             value = (found.group(1) if found.groups() else found.group(0)) if found else None
         else:
             try:
-                value = json_value(json.loads(seen.json_text), what)
+                value = json_value(jsontext.loads(seen.json_text), what)
             except ValueError:
                 value = MISSING
             value = None if value is MISSING or isinstance(value, (dict, list)) else value

@@ -236,9 +236,11 @@ def test_a_tag_with_another_prefix_gives_its_format_and_the_release_continues_fr
     assert f"next version: {next_version}" in preview.stdout
 
 
-def test_a_package_json_that_is_not_json_is_pointed_out(tmp_path: Path) -> None:
-    repo = new_repo(tmp_path / "site", {"package.json": '{"scripts": {"build": "vite build",}}',  # trailing comma
-                                        "index.html": "<h1>Hi</h1>"}, "feat: site")
+@pytest.mark.parametrize("text", ['{"scripts": {"build": "vite build",}}',  # a trailing comma
+                                  '{"scripts": ' + "[" * 100_000 + "]" * 100_000 + "}"],  # nested past json's limit
+                         ids=["trailing comma", "too deep"])
+def test_a_package_json_that_is_not_json_is_pointed_out(tmp_path: Path, text: str) -> None:
+    repo = new_repo(tmp_path / "site", {"package.json": text, "index.html": "<h1>Hi</h1>"}, "feat: site")
     done = init(repo, "--dry-run")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "# CHECK: package.json is not a JSON object init can read" in done.stdout

@@ -25,6 +25,13 @@ def test_evaluate(seen: Observed, verdict: Verdict, fragment: str) -> None:
     assert fragment in what
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"status": ' * 100_000 + "1" + "}" * 100_000,
+                                  "{not json", ""], ids=["deep array", "deep object", "not json", "empty"])
+def test_a_body_that_is_not_json_it_can_read_fails_a_json_check(body: str) -> None:
+    verdict, what = SmokeCheck(path="/health", json={"status": "ok"}).judge(Observed(200, body, 0.01))
+    assert verdict is Verdict.FAIL and "body is not JSON" in what
+
+
 def test_a_failure_shows_an_excerpt_of_the_body() -> None:
     _, what = CHECK.judge(Observed(503, "Service   Unavailable\n\nretry later", 0.01))
     assert "'Service Unavailable retry later'" in what

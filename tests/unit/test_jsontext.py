@@ -8,7 +8,8 @@ from deploylib import jsontext
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a": ' * 100_000 + "1" + "}" * 100_000,
-                                  b"[" * 5_000 + b"]" * 5_000, "{", "", "\udcff"])
+                                  b"[" * 5_000 + b"]" * 5_000, "{", "", "\udcff"],
+                         ids=["deep array", "deep object", "deep bytes", "torn", "empty", "not UTF-8"])
 def test_what_json_cannot_read_is_a_value_error(text: str | bytes) -> None:
     with pytest.raises(ValueError):
         jsontext.loads(text)
