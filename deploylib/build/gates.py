@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 from deploylib.config.schema import option
 from deploylib.model import FAIL, PASS, GateResult
@@ -179,11 +178,21 @@ class LighthouseConfig:
     chrome_path: str = option("", doc='the Chromium or Chrome to drive (empty: $CHROME_PATH, else chromium on PATH)')
 
 
-def judge_lighthouse(page: str, report: dict[str, Any], minimums: dict[str, int]) -> GateResult:
-    """A page's Lighthouse report against the minimum scores: "Lighthouse score: performance 95, …"."""
-    scores = {name: round((report.get("categories", {}).get(name, {}).get("score") or 0) * 100) for name in minimums}
+def judge_lighthouse(page: str, report: object, minimums: dict[str, int]) -> GateResult:
+    """A page's Lighthouse report (its JSON, decoded) against the minimum scores: "Lighthouse score:
+    performance 95, …". A category it lacks, or whose score is not a number from 0 to 1, scores 0; a report
+    without a table of categories is not Lighthouse's and fails the gate, saying so."""
+    categories = report.get("categories") if isinstance(report, dict) else None
+    if not isinstance(categories, dict):
+        return GateResult("lighthouse", FAIL, f"{page}: the report is not Lighthouse's JSON (no table of categories)")
+    scores = {name: round(_score(categories.get(name)) * 100) for name in minimums}
     low = [f"{name} {scores[name]} < {minimum}" for name, minimum in minimums.items() if scores[name] < minimum]
     shown = ", ".join(f"{name} {score}" for name, score in scores.items())
     if low:
         return GateResult("lighthouse", FAIL, f"{page}: {', '.join(low)}")
     return GateResult("lighthouse", PASS, f"Lighthouse score: {shown} ({page})")
+
+
+def _score(category: object) -> float:
+    score = category.get("score") if isinstance(category, dict) else None
+    return score if isinstance(score, int | float) and not isinstance(score, bool) and 0 <= score <= 1 else 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from deploylib import report
+from deploylib import jsontext, report
 from deploylib.build.artifact import pack, scan_output
 from deploylib.build.place import BuildPlace, collect, finish, prepare
 from deploylib.build.record import write_record
@@ -151,5 +150,11 @@ def lighthouse(ws: Workspace, output: Path) -> list[GateResult]:
                 raise BuildError(f"Lighthouse could not audit {page}: {ran.explain()}. Is the CLI installed (npm "
                                  f"install -g lighthouse), or [build.lighthouse] command right? Last output: "
                                  f"{ran.tail[-300:]}")
-            results.append(judge_lighthouse(page, json.loads(report_path.read_text()), cfg.scores))
+            try:
+                audit = jsontext.loads(report_path.read_bytes())
+            except (OSError, ValueError) as err:
+                raise BuildError(f"Lighthouse ran for {page} ({cfg.command}) but left no report deploylib can read "
+                                 f"({getattr(err, 'strerror', None) or err}). Is [build.lighthouse] command the "
+                                 "Lighthouse CLI? Nothing was released.") from None
+            results.append(judge_lighthouse(page, audit, cfg.scores))
     return results

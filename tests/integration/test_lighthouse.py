@@ -56,3 +56,24 @@ def test_a_missing_lighthouse_cli_is_a_clear_error(tmp_path: Path) -> None:
     ws = workspace(tmp_path, "no-such-lighthouse", {"performance": 50}, ["/"])
     with pytest.raises(BuildError, match="could not audit /: .*command not found.*npm install -g lighthouse"):
         build_gates(ws, site, [])
+
+
+WRITES_REPORT = "sh -c 'for a; do case $a in --output-path=*) printf %s \"$0\" > \"${a#--output-path=}\";; esac; done' "
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    ("true", "Lighthouse ran for / (true) but left no report deploylib can read (No such file or directory)"),
+    (WRITES_REPORT + "'{not json'", "left no report deploylib can read"),
+    (WRITES_REPORT + "'" + "[" * 100_000 + "'", "left no report deploylib can read (it nests"),
+    (WRITES_REPORT + "'[1, 2]'", "lighthouse: /: the report is not Lighthouse's JSON (no table of categories)"),
+], ids=["no report", "not JSON", "too deep", "a list"])
+def test_a_lighthouse_command_that_leaves_no_usable_report_is_a_clear_build_error(tmp_path: Path, command: str,
+                                                                                 said: str) -> None:
+    require("chromium")
+    site = tmp_path / "dist"
+    site.mkdir()
+    (site / "index.html").write_text("<html></html>")
+    with pytest.raises(BuildError) as caught:
+        build_gates(workspace(tmp_path, command, {"performance": 50}, ["/"]), site, [])
+    assert said in str(caught.value)
+

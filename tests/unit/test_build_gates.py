@@ -105,3 +105,22 @@ def test_lighthouse_scores_against_their_minimums() -> None:
     assert ok.outcome == PASS and ok.detail == "Lighthouse score: performance 95 (/)"
     low = judge_lighthouse("/", report, {"performance": 90, "accessibility": 90, "seo": 50})
     assert low.outcome == FAIL and low.detail == "/: accessibility 72 < 90, seo 0 < 50"
+
+
+@pytest.mark.parametrize(("report", "detail"), [
+    ([1, 2], "/: the report is not Lighthouse's JSON (no table of categories)"),
+    ("report", "/: the report is not Lighthouse's JSON (no table of categories)"),
+    ({}, "/: the report is not Lighthouse's JSON (no table of categories)"),
+    ({"categories": []}, "/: the report is not Lighthouse's JSON (no table of categories)"),
+    ({"categories": {"performance": []}}, "/: performance 0 < 90"),
+    ({"categories": {"performance": {"score": "0.95"}}}, "/: performance 0 < 90"),
+    ({"categories": {"performance": {"score": True}}}, "/: performance 0 < 90"),
+    ({"categories": {"performance": {"score": 95}}}, "/: performance 0 < 90"),  # out of 0-1: not a Lighthouse score
+    ({"categories": {"performance": {"score": float("nan")}}}, "/: performance 0 < 90"),
+])
+def test_a_report_of_another_shape_fails_the_lighthouse_gate_saying_why(report: object, detail: str) -> None:
+    from deploylib.build.gates import judge_lighthouse
+
+    judged = judge_lighthouse("/", report, {"performance": 90})
+    assert (judged.outcome, judged.detail) == (FAIL, detail)
+
