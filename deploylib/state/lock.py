@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -112,12 +113,34 @@ class FileLock:
     """An exclusive lock on `path`, held for the duration of a with-block: flock(2), so it holds between
     processes on one machine (and on NFS only where the kernel maps flock to fcntl locks)."""
 
-    def __init__(self, path: Path, refusal: Callable[[str], str] | None = None) -> None:
-        """`refusal(who)`: the message of the LockHeld raised when the lock stays taken (default: an
+    def __init__(self, path: Path, refusal: Callable[[str], str] | None = None,
+                 unusable: Callable[[str], str] | None = None) -> None:
+        """`refusal(who)`: the message of the LockHeld raised when the lock stays taken; `unusable(why)`: the
+        message of the TargetError raised when the lock file cannot be made or used (defaults: an
         environment's deploy lock)."""
         self.path = path
         self.refusal = refusal or (lambda who: f"{path.parent} is locked by {who}. Wait for it to finish, or raise "
                                                "lock_wait_s for this environment in deploy.toml to wait longer.")
+        self.unusable = unusable or (lambda why: f"Cannot create the deploy lock {path}: {why}. Check that the "
+                                                 "deploy path exists and is writable by this user.")
+
+    def _open(self, flags: int) -> int:
+        """The lock file's descriptor. Opened without blocking and refused unless it is a regular file: a fifo
+        there would block the open or the read of its holder forever. Raises FileNotFoundError, and
+        TargetError (`unusable`) for any other failure."""
+        try:
+            fd = os.open(self.path, flags | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:
+            raise
+        except OSError as err:
+            raise TargetError(self.unusable(err.strerror or str(err))) from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            kind = {stat.S_IFIFO: "a fifo", stat.S_IFDIR: "a folder", stat.S_IFSOCK: "a socket"}.get(
+                stat.S_IFMT(mode), "a device")
+            raise TargetError(self.unusable(f"it is {kind}, not a file (remove it: a new one is made)"))
+        return fd
 
     @contextlib.contextmanager
     def hold(self, holder: LockHolder, wait: float) -> Iterator[LockHolder | None]:
@@ -128,10 +151,12 @@ class FileLock:
         The file holds `holder` while the block runs and is emptied when it ends."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:
-            raise TargetError(f"Cannot create the deploy lock {self.path}: {err.strerror}. "
-                              "Check that the deploy path exists and is writable by this user.") from None
+            raise TargetError(self.unusable(err.strerror or str(err))) from None
+        try:
+            fd = self._open(os.O_RDWR | os.O_CREAT)
+        except FileNotFoundError as err:  # a link to a folder that does not exist
+            raise TargetError(self.unusable(err.strerror or str(err))) from None
         try:
             self._acquire(fd, wait)
             left_behind = self.holder()
@@ -163,7 +188,7 @@ class FileLock:
     def busy(self) -> LockHolder | None:
         """Who holds the lock now, or None when it is free; the lock and its file are left as they are."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = self._open(os.O_RDONLY)
         except FileNotFoundError:
             return None
         try:

@@ -48,16 +48,17 @@ class RepoLock:
             f"Another deploylib run holds {self.ws.app}: {who}. A run keeps the repository from its first build or "
             "release stage to its end, its deploys and their validation included, so that one run at a time builds "
             "and releases it; wait for it to finish (or raise lock_wait_s in deploy.toml to wait longer), then run "
-            "the command again."))
+            "the command again."), lambda why: (
+            f"Cannot take the repository lock {self.ws.state / 'repo.lock'} ({why}): the state folder {self.ws.state} "
+            "is not writable as a run needs it. Nothing was built or released. Make it writable (and give its disk "
+            "free space), then run the command again."))
         wait = max((env.lock_wait_s for env in self.ws.config.environments.values()), default=0.0)
         try:
             dead = self._held.enter_context(lock.hold(LockHolder.me(action, version), wait))
         except LockHeld:
             raise
-        except TargetError:
-            raise StateError(f"Cannot take the repository lock {lock.path}: the state folder {self.ws.state} is not "
-                             "writable. Nothing was built or released. Make it writable (and give its disk free "
-                             "space), then run the command again.") from None
+        except TargetError as err:
+            raise StateError(str(err)) from None
         self._holding = True
         atexit.register(self._held.close)  # a run that ends, however it fails, clears its name: one left names a kill
         problem = writable(self.ws.state, self.ws.state / "ledger.sqlite3")

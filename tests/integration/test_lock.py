@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.errors import LockHeld
+from deploylib.errors import LockHeld, TargetError
 from deploylib.state.lock import FileLock, LockHolder
 
 HOLDER = """
@@ -70,3 +73,38 @@ def test_the_holder_is_recorded_while_held(tmp_path: Path) -> None:
     with lock.hold(me(), wait=0):
         holder = lock.holder()
         assert holder is not None and holder.version == "1.0.0"
+
+
+def unix_socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+
+
+NOT_A_FILE = {  # a lock file that is not one: (how it is made, what the error says)
+    "a fifo": (os.mkfifo, "it is a fifo, not a file"),
+    "a folder": (os.mkdir, "(Is a directory|it is a folder, not a file)"),  # open(2) for writing, or reading
+    "a socket": (unix_socket, "No such device or address"),  # open(2) of a socket
+    "a character device": (lambda path: os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(1, 3)),
+                           "it is a device, not a file"),
+    "a link to nowhere": (lambda path: path.symlink_to(path.parent / "missing" / "lock"), "No such file or directory"),
+    "a link to a fifo": (lambda path: (os.mkfifo(path.with_name("fifo")), path.symlink_to("fifo")),
+                         "it is a fifo, not a file"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_A_FILE)
+@pytest.mark.parametrize("use", ["hold", "busy"])
+def test_a_lock_file_that_is_not_a_file_is_refused_without_blocking(tmp_path: Path, case: str, use: str) -> None:
+    make, said = NOT_A_FILE[case]
+    make(tmp_path / ".deploy.lock")
+    lock = FileLock(tmp_path / ".deploy.lock")
+    if case == "a link to nowhere" and use == "busy":
+        assert lock.busy() is None  # no lock file: nobody holds it
+        return
+    with pytest.raises(TargetError, match=f"deploy lock {tmp_path / '.deploy.lock'}: {said}"):
+        if use == "busy":
+            lock.busy()
+        else:
+            with lock.hold(me(), 0):
+                pytest.fail("held a lock that is not a file")
+

@@ -300,3 +300,20 @@ def test_json_nested_too_deep_in_any_state_file_is_unreadable_not_a_traceback(si
     no_traceback(done)
     assert done.returncode == 0, done.stdout + done.stderr
     assert site.validated(site.live_digest())
+
+
+@pytest.mark.parametrize("where", ["repository lock", "deploy lock"])
+def test_a_lock_file_that_is_a_fifo_is_refused_before_anything_changes_not_waited_on(site: Site, where: str) -> None:
+    before = site.live_digest()
+    lock = site.repo / ".deploylib" / "repo.lock" if where == "repository lock" else \
+        site.repo.parent / "live" / ".deploy.lock"
+    lock.unlink()
+    os.mkfifo(lock)  # opening or reading it would block forever
+    site.new_commit()
+    done = site.doit("deploy:production")
+    no_traceback(done)
+    assert done.returncode == 1 and str(lock) in done.stderr, done.stdout + done.stderr
+    assert "it is a fifo, not a file (remove it: a new one is made)" in done.stderr
+    assert site.live_digest() == before and git(site.repo, "tag", "--list") == "v0.1.0"
+    lock.unlink()
+    next_deploy_works(site, before)
