@@ -51,6 +51,7 @@ from deploylib.model import (
     short_digest,
     utc_now,
 )
+from deploylib.state.atomic import read_regular
 from deploylib.state.ledger import Ledger
 from deploylib.state.lock import LockHolder, actor_name
 from deploylib.state.workspace import Workspace
@@ -600,7 +601,7 @@ def _why_bad(ws: Workspace, env_name: str, digest: str) -> str:
     """Why a digest is marked bad on an environment, from its newest incident report."""
     for path in sorted(ws.incidents.glob(f"*-{env_name}.json"), reverse=True):
         try:
-            incident = jsontext.loads(path.read_text(encoding="utf-8"))
+            incident = jsontext.loads(read_regular(path))
         except (OSError, ValueError):
             continue
         if incident.get("failed", {}).get("digest") == digest:

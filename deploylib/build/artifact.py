@@ -29,7 +29,7 @@ from deploylib import jsontext
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
-from deploylib.state.atomic import replace_bytes, write_atomically
+from deploylib.state.atomic import open_regular, read_regular, replace_bytes, write_atomically
 from deploylib.state.lock import process_alive
 
 Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
@@ -372,7 +372,7 @@ def load_manifest(artifact: Artifact) -> Manifest:
 def _manifest_of(artifact: Artifact) -> tuple[Manifest, str]:
     """load_manifest's dict, and the sha256 (hex) of the bytes it was read from."""
     try:
-        text = artifact.manifest.read_bytes()
+        text = read_regular(artifact.manifest)
         manifest: Manifest = jsontext.loads(text)
         if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
             raise ValueError("it is not a JSON object of entries")
@@ -423,7 +423,7 @@ _LINE = (r'("(?:[^"\\]|\\.)*"): \{"blob": "([0-9a-f]{40}|)", "mode": (420|493)(?
 def _manifest_items(path: Path) -> Iterator[tuple[object, object] | Entry]:
     """Entries as written by ManifestWriter (matched, already valid), else (path, fields) pairs to check."""
     try:
-        with path.open(encoding="utf-8") as handle:
+        with open(open_regular(path), encoding="utf-8") as handle:
             written = re.compile(_LINE)
             if handle.readline() == "{\n":
                 for line in handle:
@@ -637,7 +637,7 @@ def _stamp(artifact: Artifact, manifest_sha256: str) -> tuple[list[str], bool, s
     unchanged since (its size, mtime, ctime and inode are the ones recorded), and the sha256 (hex) of the
     listing pack wrote ("" when there is none). None otherwise."""
     try:
-        found = jsontext.loads(artifact.tar.with_suffix(".checked").read_text())
+        found = jsontext.loads(read_regular(artifact.tar.with_suffix(".checked")))
         folders, listing_sha256 = found["folders"], found.get("listing") or ""
         if found["digest"] != artifact.digest or \
                 found["manifest"] != manifest_sha256 or \

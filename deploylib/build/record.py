@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from deploylib.errors import ArtifactError, StateError
 from deploylib.model import Artifact
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import read_regular, write_atomically
 
 if TYPE_CHECKING:
     from deploylib.state.workspace import Workspace
@@ -28,12 +28,20 @@ def write_record(path: Path, artifact: Artifact) -> None:
     """Rewrite the build record only when it changes, so stages that depend on it stay up to date."""
     text = artifact.to_json()
     try:
-        if not path.exists() or path.read_text(errors="replace") != text:
+        if not _holds(path, text):
             write_atomically(path, text)  # a reader (another run, a killed one's successor) never sees half
     except OSError as err:
         raise StateError(f"Cannot write the build record {path}: {err.strerror}. The artifact {artifact.release_id} "
                          f"was built but nothing was released or deployed. Make {path.parent} writable (and give "
                          "its disk free space), then run the command again.") from None
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file `path` holds `text` now (a missing or unreadable one, a fifo say, does not)."""
+    try:
+        return read_regular(path).decode(errors="replace") == text
+    except OSError:
+        return False
 
 
 def is_current(ws: Workspace, key: str, built_key: object) -> bool:
@@ -47,7 +55,7 @@ def is_current(ws: Workspace, key: str, built_key: object) -> bool:
 
 def read_record(ws: Workspace) -> Artifact:
     try:
-        return Artifact.from_json(ws.build_record.read_text())
+        return Artifact.from_json(read_regular(ws.build_record).decode())
     except FileNotFoundError:
         raise ArtifactError("There is no build yet: run doit build (or doit deploy:ENV, which builds first).") from None
     except (ValueError, KeyError, TypeError, OSError) as err:

@@ -16,7 +16,7 @@ from deploylib.errors import DeployError, GateFailed
 from deploylib.git import RepoState, on_remote, repo_state, run_git, upstream_remote
 from deploylib.model import FAIL, PASS, SKIP, GateResult
 from deploylib.programs import program_problem
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import read_regular, write_atomically
 from deploylib.state.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _passes(cache: Path) -> dict[str, str]:
     """The gates cache: {gate name: key of the sources it passed for}; empty when missing or unreadable
     (it is only a cache: the gate then runs again)."""
     try:
-        passed = jsontext.loads(cache.read_bytes())
+        passed = jsontext.loads(read_regular(cache))
     except (OSError, ValueError):
         return {}
     return passed if isinstance(passed, dict) else {}

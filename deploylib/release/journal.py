@@ -23,7 +23,7 @@ from deploylib import jsontext, report, textfile
 from deploylib.crash import crash_point
 from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
-from deploylib.state.atomic import temporary_name, write_atomically
+from deploylib.state.atomic import read_regular, temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
 
 
@@ -119,7 +119,7 @@ def settle(ws: Workspace) -> None:
 
 def _load(ws: Workspace) -> Journal | None:
     try:
-        return Journal(**jsontext.loads(path(ws).read_text(encoding="utf-8")))
+        return Journal(**jsontext.loads(read_regular(path(ws))))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError) as err:

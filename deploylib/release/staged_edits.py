@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import jsontext, textfile
-from deploylib.state.atomic import temporary_name, write_atomically
+from deploylib.state.atomic import read_regular, temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
 
 _RECORD = "release-edits.json"
@@ -99,7 +99,7 @@ def _in_tree(ws: Workspace, found: Staged) -> bool:
 
 def _read(ws: Workspace) -> Staged | None:
     try:
-        data = jsontext.loads(_path(ws).read_text())
+        data = jsontext.loads(read_regular(_path(ws)))
         return Staged(data["head"], data["version"], data["files"], data["originals"], int(data.get("pid", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None

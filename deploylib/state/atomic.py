@@ -2,14 +2,40 @@
 
 A reader never sees a half-written file, because the text goes to a temporary file beside the
 target first and is renamed over it (rename(2) is atomic within a filesystem, POSIX.1-2017).
-Temporary files carry the writer's pid, so two writers never share one.
+Temporary files carry the writer's pid, so two writers never share one. A reader never waits on
+what is not a file either: a fifo, a device or a folder in a state file's place is an OSError.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
+
+
+class NotAFile(OSError):
+    """A fifo, device, socket or folder where a regular file should be."""
+
+
+def open_regular(path: Path) -> int:
+    """A descriptor of the regular file `path`, open for reading. Opened without blocking and checked: a
+    fifo would block the open (or the first read) forever, a device could be read forever. Raises OSError:
+    FileNotFoundError when it is missing, NotAFile (strerror "not a regular file") for a fifo, device,
+    socket or folder."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+    os.set_blocking(fd, True)
+    return fd
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file `path` (see open_regular for what it refuses, as OSError)."""
+    with open(open_regular(path), "rb") as handle:
+        return handle.read()
 
 
 def temporary_name(path: Path, pid: int | None = None) -> Path:

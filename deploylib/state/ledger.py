@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ class Ledger:
         """One transaction; raises StateError when the ledger cannot be opened or written."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if problem := self._not_a_file():
+                self._move_aside(_Garbled(problem))
             try:
                 connection = self._open()
             except sqlite3.DatabaseError as err:
@@ -87,6 +90,14 @@ class Ledger:
                              "Nothing more was recorded or changed by this step. Make the state folder "
                              f"{self.path.parent} writable (and give its disk free space), then run the command "
                              "again.") from None
+
+    def _not_a_file(self) -> str:
+        """What the ledger is when it is not a regular file (SQLite would wait on a fifo forever), or ""."""
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:  # missing (it is made), or unreachable (SQLite says why)
+            return ""
+        return "" if stat.S_ISREG(mode) else "it is not a regular file but a fifo, device, socket or folder"
 
     def _open(self) -> sqlite3.Connection:
         """A connection to the ledger, its table made if missing; raises _Garbled when the file holds a table
@@ -206,6 +217,9 @@ class Ledger:
         """Rows read without writing anything (not even SQLite's lock files); StateError if unreadable."""
         if not self.path.exists():
             return []
+        if problem := self._not_a_file():
+            raise StateError(f"The ledger {self.path} cannot be read: {problem}. Move it away (a new ledger is then "
+                             "started), then run the command again.")
         try:
             connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True)
             try:

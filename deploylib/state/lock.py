@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from deploylib import jsontext
 from deploylib.errors import LockHeld, TargetError
 from deploylib.model import host_name, utc_now
+from deploylib.state.atomic import read_regular
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -212,6 +213,6 @@ class FileLock:
     def holder(self) -> LockHolder | None:
         """Who holds (or last held, if the lock is free) the lock, as its file says."""
         try:
-            return LockHolder(**jsontext.loads(self.path.read_text() or "null"))
+            return LockHolder(**jsontext.loads(read_regular(self.path) or b"null"))
         except (OSError, TypeError, ValueError):
             return None

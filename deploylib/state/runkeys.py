@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deploylib import jsontext
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import read_regular, write_atomically
 
 if TYPE_CHECKING:
     from deploylib.release.versioning.bump import VersionPlan
@@ -78,7 +78,7 @@ def remember_fingerprint(state: Path, key: str, fingerprint: str) -> None:
 def _remembered(memo: Path, key: str) -> dict[str, Any] | None:
     """The memo's values when it was written under `key`; None for none, another key or an unreadable file."""
     try:
-        found = jsontext.loads(memo.read_text())
+        found = jsontext.loads(read_regular(memo))
     except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) and found.get("key") == key else None

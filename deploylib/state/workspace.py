@@ -22,6 +22,7 @@ from deploylib.errors import ConfigError, StateError
 from deploylib.model import ARTIFACT_STORE, STATE_DIR, Below
 from deploylib.resources import shipped
 from deploylib.sizes import format_size
+from deploylib.state.atomic import NotAFile, open_regular
 
 if TYPE_CHECKING:
     from deploylib.state.ledger import Ledger
@@ -140,10 +141,12 @@ def set_aside_if_corrupt(database: Path) -> Path:
     read back (`_unusable`). This runs on every doit start: a small file is checked in well under a
     millisecond. Raises StateError when the file cannot be read or moved."""
     try:
-        with database.open("rb") as handle:
+        with open(open_regular(database), "rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
     except FileNotFoundError:
         return database
+    except NotAFile:
+        header = b"-"  # a fifo, device or folder: not a database, set aside like one
     except OSError as err:
         raise StateError(f"Cannot read {database}: {err.strerror}. Fix its permissions, then run again.") from None
     if not header or header == _SQLITE_HEADER and not _unusable(database):

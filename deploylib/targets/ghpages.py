@@ -29,7 +29,7 @@ from deploylib.config.schema import hostname_problem, nonempty_problem, option, 
 from deploylib.errors import GitError, NeedsForce, TargetError
 from deploylib.git import GitFeed, GitRun, GitStarted, git_run, git_words, local_remote_problem, looks_remote
 from deploylib.model import Artifact, Release
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import read_regular, write_atomically
 from deploylib.state.lock import LockHolder
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_pages_records, read_history
@@ -242,7 +242,7 @@ class PagesTarget(Target):
 
     def _records(self) -> dict[str, dict[str, object]]:
         try:
-            records = jsontext.loads(self.record.read_text())
+            records = jsontext.loads(read_regular(self.record))
         except (OSError, ValueError):
             return {}
         return records if isinstance(records, dict) else {}  # not ours any more: the remote's tip still tells
@@ -291,7 +291,7 @@ class PagesTarget(Target):
         """The commit the cache's ref for a release names, read from its file (gitrepository-layout(5):
         refs/…); "" when it has none, or git keeps it elsewhere (packed-refs, reftable): then git is asked."""
         try:
-            return (self.cache / "refs" / "deploylib" / release_id).read_text().strip()
+            return read_regular(self.cache / "refs" / "deploylib" / release_id).decode().strip()
         except (OSError, ValueError):
             return ""
 

@@ -33,6 +33,7 @@ from typing import Any
 from deploylib import jsontext
 from deploylib.errors import TargetError
 from deploylib.model import Release, utc_now
+from deploylib.state.atomic import read_regular
 
 FILE_NAME = "revisions.log"
 
@@ -143,7 +144,7 @@ def read_history(path: Path, earlier: Sequence[Activation] = ()) -> History:
     """The history in the revisions.log at `path` (none yet: only `earlier`), after `earlier` (activations
     from an old format). Raises TargetError naming the file when it exists but cannot be read."""
     try:  # bytes that are not UTF-8 (a corrupted log) spoil only their own lines
-        text = path.read_bytes().decode(errors="replace")
+        text = read_regular(path).decode(errors="replace")
     except FileNotFoundError:
         return History(earlier)
     except OSError as err:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, DeployError, TargetError
 from deploylib.model import Artifact, Release
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import read_regular, write_atomically
 from deploylib.targets.fingerprint import Fingerprint, of_folder, remember, remembered
 from deploylib.targets.layout import parse_release, release_json
 
@@ -50,7 +50,7 @@ class ReleaseStore:
         """A complete release (metadata readable, naming this release, and its folder present), or None;
         never raises."""
         try:
-            release = parse_release((self.folder / f"{release_id}.json").read_text())
+            release = parse_release(read_regular(self.folder / f"{release_id}.json").decode())
         except (OSError, UnicodeDecodeError):
             return None
         return release if release and release.id == release_id and (self.folder / release_id).is_dir() else None
@@ -252,7 +252,7 @@ def _copies_file(artifact: Artifact) -> Path:
 
 def _copies(artifact: Artifact) -> list[Path]:
     try:
-        return [Path(line) for line in _copies_file(artifact).read_text().splitlines() if line]
+        return [Path(line) for line in read_regular(_copies_file(artifact)).decode().splitlines() if line]
     except OSError:
         return []
 

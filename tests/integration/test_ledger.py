@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -194,8 +195,24 @@ def test_a_ledger_damaged_past_its_first_pages_is_moved_aside_when_a_query_finds
 
 
 def test_an_unwritable_ledger_is_a_state_error_naming_it(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite3"
-    path.mkdir()  # what SQLite cannot open as a file, whoever runs the test
+    (tmp_path / "state").write_text("a file where the state folder should be")  # unwritable, whoever runs the test
     with pytest.raises(StateError, match="ledger.sqlite3 cannot be written"):
-        Ledger(path).start("deploy", "production", "1", "d", "c", "a")
+        Ledger(tmp_path / "state" / "ledger.sqlite3").start("deploy", "production", "1", "d", "c", "a")
+
+
+NOT_A_FILE = {"a fifo": os.mkfifo, "a folder": os.mkdir,
+              "a character device": lambda path: os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(1, 3))}
+
+
+@pytest.mark.parametrize("case", NOT_A_FILE)
+def test_a_ledger_that_is_not_a_file_is_moved_aside_without_waiting_on_it(tmp_path: Path, case: str,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    NOT_A_FILE[case](path)
+    ledger = Ledger(path)
+    assert ledger.entries() == []  # a fifo: SQLite would have waited for a writer forever
+    ledger.finish(ledger.start("deploy", "production", "1", "d", "c", "a"), "succeeded")
+    assert [e.version for e in ledger.entries()] == ["1"]
+    assert len(list(tmp_path.glob("ledger.sqlite3.corrupt-*"))) == 1  # kept, never deleted
+    assert "it is not a regular file" in capsys.readouterr().err
 

@@ -4,12 +4,15 @@ when corrupted, and the check that the state folder can be written."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from deploylib.state.atomic import write_atomically
+from deploylib.state.atomic import NotAFile, read_regular, write_atomically
 from deploylib.state.workspace import set_aside_if_corrupt, writable
 
 
@@ -91,3 +94,30 @@ def test_a_real_database_is_left_alone(tmp_path: Path) -> None:
 def test_a_writable_folder_has_no_problem_and_a_missing_one_is_named(tmp_path: Path) -> None:
     assert writable(tmp_path, tmp_path / "ledger.sqlite3") == ""
     assert str(tmp_path / "gone") in writable(tmp_path / "gone", tmp_path / "gone" / "ledger.sqlite3")
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir, lambda path: os.mknod(path, stat.S_IFCHR | 0o644,
+                                                                           os.makedev(1, 3))],
+                         ids=["fifo", "folder", "character device"])
+def test_a_dependency_file_that_is_not_a_file_is_set_aside_without_waiting_on_it(tmp_path: Path,
+                                                                                 make: Callable[[Path], None]) -> None:
+    path = tmp_path / "doit.sqlite3"
+    make(path)
+    assert set_aside_if_corrupt(path) == path and not os.path.lexists(path)
+    assert len(list(tmp_path.glob("doit.sqlite3.corrupt-*"))) == 1
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir, lambda path: os.mknod(path, stat.S_IFCHR | 0o644,
+                                                                           os.makedev(1, 5))],
+                         ids=["fifo", "folder", "character device"])
+def test_a_state_file_that_is_not_a_file_is_an_os_error_read_without_blocking(tmp_path: Path,
+                                                                              make: Callable[[Path], None]) -> None:
+    make(tmp_path / "build.json")
+    with pytest.raises(NotAFile, match="not a regular file"):
+        read_regular(tmp_path / "build.json")
+
+
+def test_a_state_file_is_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "build.json").write_bytes(b"{}" * 100_000)
+    assert read_regular(tmp_path / "build.json") == b"{}" * 100_000
+
