@@ -682,7 +682,7 @@ def listed(artifact: Artifact, manifest_sha256: str) -> set[str] | None:
     if stamp is None or not stamp[2]:
         return None
     try:
-        data = _listing_path(artifact).read_bytes()
+        data = read_regular(_listing_path(artifact))
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != stamp[2]:
@@ -1018,7 +1018,7 @@ class FileReader:
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
         try:
-            raw = artifact.manifest.read_bytes()
+            raw = read_regular(artifact.manifest)
             self._text = raw.decode()
         except (OSError, ValueError) as err:
             raise unusable(f"The manifest {artifact.manifest} of {artifact.release_id} cannot be read "
@@ -1042,7 +1042,7 @@ class FileReader:
         objects, or that has no file offsets (written by an older deploylib)."""
         if self._parsed is None:
             try:
-                parsed: Manifest = json.loads(self._text)
+                parsed: Manifest = jsontext.loads(self._text)
                 if not isinstance(parsed, dict) or not all(isinstance(entry, dict) for entry in parsed.values()):
                     raise ValueError("it is not a JSON object of entries")
             except ValueError as err:
@@ -1074,7 +1074,7 @@ class FileReader:
                 raise KeyError(path)
             start += len(key)
             with contextlib.suppress(ValueError):
-                entry = json.loads(self._text[start:self._text.find("\n", start)].rstrip(","))
+                entry = jsontext.loads(self._text[start:self._text.find("\n", start)].rstrip(","))
                 if isinstance(entry, dict):
                     if "offset" not in entry:
                         raise self._older()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from deploylib.build.artifact import load_manifest, pack
+from deploylib.build.artifact import FileReader, git_listing_line, load_manifest, pack
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.targets.local import LocalOptions, LocalTarget
@@ -404,6 +404,17 @@ def test_a_tar_with_bytes_after_its_end_marker_deploys_what_its_manifest_lists(t
     raw = GOOD + os.urandom(1024)
     target.activate(target.deploy(crafted(tmp_path, raw, GOOD_MANIFEST)), "ci")
     assert (target.current / "index.html").read_text() == "<h1>two</h1>"
+
+
+@pytest.mark.parametrize("name", [".listing", ".checked"])
+def test_a_publish_reads_past_a_cache_beside_the_artifact_replaced_by_a_fifo(tmp_path: Path, name: str) -> None:
+    artifact = build_artifact(tmp_path, "2.0.0", SITE)
+    beside = artifact.tar.with_suffix(name)
+    beside.unlink()
+    os.mkfifo(beside)  # reading it would wait for a writer forever
+    with FileReader(artifact) as reader:
+        assert reader.listing() == {git_listing_line(path, 0o644, str(entry["blob"]))
+                                    for path, entry in load_manifest(artifact).items()}
 
 
 def test_a_corrupted_artifact_is_named_corrupt_before_its_shape_is_judged(target: LocalTarget,
