@@ -9,6 +9,7 @@ the table, the key, the value seen and the form expected, with "did you mean" fo
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import json
 import math
@@ -430,7 +431,8 @@ def toml_key(key: str) -> str:
 
 
 _TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),
-               (dict, "a table"), (list, "an array"))
+               (dict, "a table"), (list, "an array"), (datetime.datetime, "a date and time"), (datetime.date, "a date"),
+               (datetime.time, "a time"))
 
 
 def show(value: Any) -> str:
@@ -443,6 +445,8 @@ def show(value: Any) -> str:
         return text if len(text) <= 80 else f"{text[:77]}…"
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)  # escaped, so a newline or NUL stays visible in one line
+    elif isinstance(value, datetime.date | datetime.time):
+        text = value.isoformat()  # as TOML writes it, not Python's repr
     else:
         text = repr(value).lower() if isinstance(value, bool) else repr(value)
     return f"{text[:80]} ({kind})"

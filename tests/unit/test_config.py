@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -290,6 +291,16 @@ def test_a_file_the_release_could_neither_commit_nor_undo_is_refused(path: str, 
     value = path if key == "changelog" else [f"{path}:v={{version}}"]
     message = error_of({"release": {key: value}})
     assert f"[release] {key} = " in message and fragment in message
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (dt.date(1979, 5, 27), "1979-05-27 (a date)"), (dt.time(7, 32), "07:32:00 (a time)"),
+    (dt.datetime(1979, 5, 27, 7, 32, tzinfo=dt.UTC), "1979-05-27T07:32:00+00:00 (a date and time)"),
+])
+def test_a_date_or_time_where_a_value_of_another_type_belongs_is_shown_as_toml_writes_it(value: object,
+                                                                                        shown: str) -> None:
+    assert f"lock_wait_s must be seconds to wait for another deploy's lock, e.g. 60, got {shown}." in error_of(
+        {"environments": {"prod": {**MINIMAL_ENV, "lock_wait_s": value}}})
 
 
 def test_gates_that_ask_github_need_a_repository() -> None:
