@@ -68,8 +68,8 @@ def is_http_url(value: str) -> bool:
 
 
 def url_problem(value: str) -> str:
-    """The one check for http(s) URLs: "" for a URL with a scheme, a host and a valid port, or for "" (unset);
-    otherwise the problem, as the rest of a sentence naming the key ("is not an http(s) URL").
+    """The one check for http(s) URLs: "" for a URL with a scheme, a host and a usable port (1-65535), or for
+    "" (unset); otherwise the problem, as the rest of a sentence naming the key ("is not an http(s) URL").
 
     Spaces and control characters are refused anywhere (http.client refuses them in a request line)."""
     from urllib.parse import urlsplit
@@ -82,11 +82,13 @@ def url_problem(value: str) -> str:
         return "is not an http(s) URL"
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 - reading it validates the port (ValueError when it is not 0-65535)
+        port = parts.port  # reading it validates the port (ValueError when it is not 0-65535)
     except ValueError as err:
         return f"is not a well-formed URL ({err})"
     if not parts.hostname:
         return "has no host"
+    if port == 0:
+        return "has port 0, which nothing can be reached on"
     return hostname_problem(parts.hostname)
 
 

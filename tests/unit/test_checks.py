@@ -72,6 +72,8 @@ def test_a_path_the_configuration_accepts_is_reached_where_it_says(value: str) -
     ("https://a.example:99999", "is not a well-formed URL"),
     ("a.example", "is not an http(s) URL"), ("https://", "has no host"), ("https://a b", "contains a space"),
     ("https://a_.example", ""), ("https://-a.example", "is not a host name"),
+    ("http://127.0.0.1:0/", "has port 0"), ("https://a.example:00", "has port 0"), ("http://[::1]:0", "has port 0"),
+    ("http://a.example:1", ""), ("http://a.example:65535/", ""),
 ])
 def test_the_one_url_check(value: str, problem: str) -> None:
     assert problem in url_problem(value) if problem else url_problem(value) == ""
