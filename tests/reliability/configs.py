@@ -75,6 +75,7 @@ HOSTILE_STRINGS = [
     "http://user@", "{version}", "v{version}", "{version}{version}", "v{version}.", "{version}.lock", "v {version}",
     "prod\n", "{", "}", "[", "%s", "$(true)", "-oProxyCommand=x", "~/x", "../x", "/abs", "C:\\x", "=", "A=B",
     "(unclosed", "**", "*", "500 KB", "5OOKB", "GET", "get", "smoke", "local", "ssh", "slack", "rollback", "warn",
+    "http://h:0", "https://[::1]:0/", ".git", ".git/config", "./.git/", ".deploylib/x", "docs/../../x.md", "a/..",
 ]
 HOSTILE_NUMBERS = [0, -1, 1, 2, 99, 100, 101, 599, 65535, 65536, 86400, 86401, 2**31, 2**63 - 1, -(2**63), 2**63,
                    2**64, 10**30, 0.0, -0.0, 0.5, 1e-300, 1e300, math.inf, -math.inf, math.nan]

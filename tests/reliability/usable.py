@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import math
+import posixpath
 import re
 import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import requests
@@ -80,7 +81,24 @@ def url_unusable(url: str) -> str:
         prepared = requests.Request("GET", url).prepare()
     except (requests.RequestException, ValueError) as err:
         return f"requests refuses it: {err}"
-    return "" if requests.utils.urlparse(prepared.url).hostname else "no host"
+    parsed = requests.utils.urlparse(prepared.url)
+    if parsed.port == 0:
+        return "port 0: connect(2) reaches nothing there"
+    return "" if parsed.hostname else "no host"
+
+
+def outside_commits(path: str) -> str:
+    """Why `git add` could never commit the file `path` (relative to the repository), or ""."""
+    parts = PurePosixPath(path).parts
+    if PurePosixPath(path).is_absolute() or ".." in parts:
+        return "outside the repository"
+    return "in .git or .deploylib, which git never commits" if {".git", ".deploylib"} & set(parts) else ""
+
+
+def holds_the_repository(output: str) -> bool:
+    """Whether a build output folder (relative to the repository) is the repository, holds it or is in .git."""
+    normal = posixpath.normpath(output.strip() or ".")
+    return normal in (".", "/") or set(normal.split("/")) <= {".."} or ".git" in normal.split("/")
 
 
 def header_unusable(name: str, value: str) -> str:
@@ -136,6 +154,12 @@ def unusable(config: Config, git: Git) -> list[str]:
             found.append(f"{shown}: the shell would run nothing")
         if (cls, key) in NON_EMPTY and not value.strip():
             found.append(f"{shown}: empty")
+        if (cls, key) == ("ReleaseConfig", "changelog") and value.strip() and (why := outside_commits(value)):
+            found.append(f"{shown}: {why}")
+        if (cls, key) == ("ReleaseConfig", "version_files"):
+            found += [f"{shown}: {why}" for spec in value if (why := outside_commits(spec.partition(":")[0]))]
+        if (cls, key) == ("BuildConfig", "output") and value.strip() and holds_the_repository(value):
+            found.append(f"{shown}: the build would move the repository or its .git aside")
         if cls == "PagesOptions" and key == "branch" and not git.accepts("--branch", value):
             found.append(f"{shown}: git refuses it")
     return found
