@@ -4,6 +4,7 @@ renaming a new symlink over it, and `<path>/.deploy.lock` is the deploy lock (se
 
 from __future__ import annotations
 
+import errno
 import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -69,6 +70,12 @@ class LocalTarget(Target):
         except FileNotFoundError:
             return None
         except OSError as err:
+            if err.errno == errno.EINVAL:  # there, but not a link
+                kind = "a folder" if self.current.is_dir() else "a file" if self.current.is_file() else \
+                    "neither a file nor a folder"
+                raise TargetError(f"{self.current} is {kind}, not the symbolic link deploylib switches: something "
+                                  "else put it there, and deploylib neither reads nor replaces it. Move it away (keep "
+                                  "what you need from it), then run the command again.") from None
             raise TargetError(f"Cannot read {self.current}: {err.strerror}.") from None
 
     def live(self) -> Release | None:
@@ -77,7 +84,10 @@ class LocalTarget(Target):
         link = self._current_link()
         if link is None:
             return None
-        inside = (self.base / link).resolve().parent == self.store.folder.resolve()  # relative or absolute
+        try:
+            inside = (self.base / link).resolve().parent == self.store.folder.resolve()  # relative or absolute
+        except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13): no release of ours
+            inside = False
         release = self.store.read(Path(link).name) if inside else None
         if release is None:
             changed = self.current.lstat().st_mtime

@@ -34,6 +34,32 @@ def test_nothing_is_live_before_the_first_activation(target: LocalTarget) -> Non
     assert target.live() is None and target.releases() == []
 
 
+NOT_A_LINK = {"a folder": (os.mkdir, "a folder"), "a file": (lambda path: path.write_text("x"), "a file"),
+              "a fifo": (os.mkfifo, "neither a file nor a folder")}
+
+
+@pytest.mark.parametrize("case", NOT_A_LINK)
+def test_a_current_that_is_not_a_link_is_named_and_left_alone(target: LocalTarget, tmp_path: Path, case: str) -> None:
+    target.activate(target.deploy(build(tmp_path, "1.0.0", "one")), "ci")
+    target.current.unlink()
+    make, kind = NOT_A_LINK[case]
+    make(target.current)
+    with pytest.raises(TargetError, match=f"{target.current} is {kind}, not the symbolic link deploylib switches"):
+        target.live()
+    with pytest.raises(TargetError, match="not the symbolic link"):
+        target.activate(target.deploy(build(tmp_path, "2.0.0", "two")), "ci")
+    assert not target.current.is_symlink()  # never replaced
+
+
+def test_a_current_link_that_loops_is_not_a_release_of_deploylibs(target: LocalTarget, tmp_path: Path) -> None:
+    target.current.parent.mkdir(parents=True)
+    target.current.symlink_to("current")
+    live = target.live()
+    assert live is not None and live.foreign and "-> current" in live.foreign
+    target.activate(target.deploy(build(tmp_path, "1.0.0", "one")), "ci")
+    assert target.live().version == "1.0.0"  # type: ignore[union-attr]
+
+
 def test_deploy_unpacks_a_verified_release_that_is_not_live_yet(target: LocalTarget, tmp_path: Path) -> None:
     release = target.deploy(build(tmp_path, "1.0.0", "one"))
     assert (target.store.folder / release.id / "index.html").read_text() == "<h1>one</h1>"
