@@ -120,7 +120,7 @@ def writable(folder: Path, file: Path) -> str:
     try:
         probe.touch()
         probe.unlink()
-        if file.exists():
+        if os.path.lexists(file):  # a link to nowhere too: SQLite could not create the file it names
             with file.open("ab"):
                 pass
         space = os.statvfs(folder)

@@ -121,3 +121,8 @@ def test_a_state_file_is_read_whole(tmp_path: Path) -> None:
     (tmp_path / "build.json").write_bytes(b"{}" * 100_000)
     assert read_regular(tmp_path / "build.json") == b"{}" * 100_000
 
+
+def test_a_ledger_that_links_to_nowhere_makes_the_state_folder_unwritable(tmp_path: Path) -> None:
+    (tmp_path / "ledger.sqlite3").symlink_to(tmp_path / "gone" / "ledger.sqlite3")
+    assert "ledger.sqlite3: No such file or directory" in writable(tmp_path, tmp_path / "ledger.sqlite3")
+
