@@ -102,6 +102,11 @@ def ensure_state_dir(root: Path) -> Path:
         if not ignore.exists():
             ignore.write_text("# deploylib's local state: ledger, artifacts, incidents. Never committed.\n*\n")
     except OSError as err:
+        if os.path.lexists(state) and not state.is_dir():  # a file, a link to nowhere or a link loop
+            what = "a symbolic link to no folder" if state.is_symlink() else "a file"
+            raise StateError(f"deploylib's state folder {state} is {what}, not a folder, so deploylib cannot keep its "
+                             "ledger, builds and locks there; nothing was run. Move it away (deploylib makes the "
+                             "folder), then run the command again.") from None
         raise StateError(f"Cannot create deploylib's state folder {state}: {err.strerror}. Make {root} writable "
                          "by this user, then run the command again.") from None
     return state

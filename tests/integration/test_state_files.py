@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from deploylib.errors import StateError
 from deploylib.state.atomic import NotAFile, read_regular, write_atomically
-from deploylib.state.workspace import set_aside_if_corrupt, writable
+from deploylib.state.workspace import ensure_state_dir, set_aside_if_corrupt, writable
 
 
 def test_an_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -125,4 +126,16 @@ def test_a_state_file_is_read_whole(tmp_path: Path) -> None:
 def test_a_ledger_that_links_to_nowhere_makes_the_state_folder_unwritable(tmp_path: Path) -> None:
     (tmp_path / "ledger.sqlite3").symlink_to(tmp_path / "gone" / "ledger.sqlite3")
     assert "ledger.sqlite3: No such file or directory" in writable(tmp_path, tmp_path / "ledger.sqlite3")
+
+
+@pytest.mark.parametrize(("make", "what"), [
+    (lambda path: path.write_text("x"), "a file"),
+    (lambda path: path.symlink_to(path.parent / "gone"), "a symbolic link to no folder"),
+    (lambda path: path.symlink_to(path.name), "a symbolic link to no folder"),  # a loop
+], ids=["file", "link to nowhere", "link loop"])
+def test_a_state_folder_that_is_not_a_folder_is_named_as_such(tmp_path: Path, make: Callable[[Path], None],
+                                                               what: str) -> None:
+    make(tmp_path / ".deploylib")
+    with pytest.raises(StateError, match=f"state folder {tmp_path / '.deploylib'} is {what}, not a folder"):
+        ensure_state_dir(tmp_path)
 
