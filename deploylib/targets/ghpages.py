@@ -199,6 +199,20 @@ class PagesTarget(Target):
             os.close(fd)  # closing the descriptor releases the flock
 
     def _ensure_cache(self) -> None:
+        """Make the cache (a bare repository) when it is missing. Anything but a folder in its place (a file, a
+        link to nowhere) is moved aside, kept as `pages.git.corrupt-<time>`, with a warning: it is only a cache
+        of the remote's branch. Raises TargetError when it cannot be moved."""
+        if os.path.lexists(self.cache) and not self.cache.is_dir():
+            from datetime import UTC, datetime
+
+            kept = self.cache.with_name(f"{self.cache.name}.corrupt-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
+            try:
+                os.replace(self.cache, kept)
+            except OSError as err:
+                raise TargetError(f"The GitHub Pages cache {self.cache} is not a folder and cannot be moved aside: "
+                                  f"{err.strerror}. Move it away, then run the command again.") from None
+            report.state_warning("pages cache", f"{self.cache} was not a folder; kept it as {kept.name} and started "
+                                 "a new cache of the remote's branch")
         if not (self.cache / "HEAD").exists():
             self.cache.mkdir(parents=True, exist_ok=True)
             self._git("init", "-q", "--bare")

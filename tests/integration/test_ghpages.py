@@ -141,7 +141,19 @@ def lose_the_objects(target: PagesTarget) -> None:
         packed.unlink()
 
 
-@pytest.mark.parametrize("loss", [lose_the_cache, lose_the_objects], ids=["cache", "objects-but-not-refs"])
+def a_file_in_its_place(target: PagesTarget) -> None:
+    shutil.rmtree(target.cache)
+    target.cache.write_text("not a repository")
+
+
+def a_link_to_nowhere_in_its_place(target: PagesTarget) -> None:
+    shutil.rmtree(target.cache)
+    target.cache.symlink_to(target.cache.parent / "gone.git")
+
+
+@pytest.mark.parametrize("loss", [lose_the_cache, lose_the_objects, a_file_in_its_place,
+                                  a_link_to_nowhere_in_its_place],
+                         ids=["cache", "objects-but-not-refs", "a file in its place", "a link to nowhere in its place"])
 def test_a_lost_cache_is_fetched_again_and_the_next_publish_builds_on_the_tip(
         tmp_path: Path, remote: Path, loss: Callable[[PagesTarget], None]) -> None:
     target = pages(tmp_path)
