@@ -29,7 +29,7 @@ from deploylib import jsontext
 from deploylib.crash import crash_point
 from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
-from deploylib.state.atomic import open_regular, read_regular, replace_bytes, write_atomically
+from deploylib.state.atomic import open_regular, open_regular_file, read_regular, replace_bytes, write_atomically
 from deploylib.state.lock import process_alive
 
 Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
@@ -610,13 +610,13 @@ def check_tar(artifact: Artifact, manifest_sha256: str = "") -> list[str]:
         folders, unchanged, listing_sha256 = stamp
         if unchanged:
             return folders
-        with contextlib.suppress(OSError), artifact.tar.open("rb") as handle:
+        with contextlib.suppress(OSError), open_regular_file(artifact.tar) as handle:
             info = os.fstat(handle.fileno())
             if "sha256:" + _sha256(handle) == artifact.digest:  # e.g. copied: its new stat is recorded
                 _remember_checked(artifact, folders, manifest_sha256, info, listing_sha256)
                 return folders
     try:
-        with artifact.tar.open("rb") as handle:
+        with open_regular_file(artifact.tar) as handle:
             info = os.fstat(handle.fileno())
             blocks = _Blocks(handle)
             try:
@@ -818,7 +818,7 @@ def unpack(artifact: Artifact, dest: Path, like: Path | None = None, like_entrie
     base, earlier = str(dest), str(like)
     for folder in folders:
         os.makedirs(f"{base}/{folder}", exist_ok=True)
-    with artifact.tar.open("rb") as tar:
+    with open_regular_file(artifact.tar) as tar:
         for entry, old in _aligned(read_entries(artifact.manifest), like_entries if like else ()):
             target = f"{base}/{entry.path}"
             if old is not None and (old.sha256, old.mode) == (entry.sha256, entry.mode):
@@ -863,7 +863,7 @@ def update(artifact: Artifact, dest: Path, there: Iterable[Entry],
     try:
         for folder in folders:
             os.makedirs(f"{base}/{folder}", exist_ok=True)
-        with artifact.tar.open("rb") as tar:
+        with open_regular_file(artifact.tar) as tar:
             for entry, old in _aligned(read_entries(artifact.manifest), there):
                 files.add(entry.path)
                 target = f"{base}/{entry.path}"
@@ -974,7 +974,8 @@ def verify_tree(root: Path, manifest: Manifest | Iterable[Entry]) -> list[str]:
 
 
 def _file_sha256(path: str) -> str:
-    with open(path, "rb") as handle:
+    """The sha256 (hex) of the regular file `path`; OSError for anything else (a fifo would be waited on)."""
+    with open_regular_file(Path(path)) as handle:
         return _sha256(handle)
 
 
@@ -1030,7 +1031,7 @@ class FileReader:
         check_tar(artifact, self._sha256)
 
     def __enter__(self) -> FileReader:
-        self._tar = self.artifact.tar.open("rb")
+        self._tar = open_regular_file(self.artifact.tar)
         return self
 
     def __exit__(self, *exc: object) -> None:

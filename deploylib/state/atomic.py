@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 from pathlib import Path
@@ -32,9 +33,17 @@ def open_regular(path: Path) -> int:
     return fd
 
 
+def open_regular_file(path: Path) -> io.BufferedReader:
+    """The regular file `path` open for reading in binary, named by its path as open() names it (see
+    open_regular for what it refuses, as OSError)."""
+    raw = io.FileIO(open_regular(path), "rb")
+    raw.name = str(path)
+    return io.BufferedReader(raw)
+
+
 def read_regular(path: Path) -> bytes:
     """The bytes of the regular file `path` (see open_regular for what it refuses, as OSError)."""
-    with open(open_regular(path), "rb") as handle:
+    with open_regular_file(path) as handle:
         return handle.read()
 
 

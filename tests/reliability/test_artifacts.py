@@ -417,6 +417,18 @@ def test_a_publish_reads_past_a_cache_beside_the_artifact_replaced_by_a_fifo(tmp
                                     for path, entry in load_manifest(artifact).items()}
 
 
+@pytest.mark.parametrize("kind", ["fifo", "character device", "folder"])
+def test_an_artifact_whose_tar_is_not_a_file_is_refused_without_reading_it(target: LocalTarget, tmp_path: Path,
+                                                                          kind: str) -> None:
+    artifact = build_artifact(tmp_path, "2.0.0", SITE)
+    artifact.tar.unlink()
+    make = {"fifo": fifo, "character device": char_device, "folder": lambda path: path.mkdir()}[kind]
+    make(artifact.tar)  # a fifo would be waited on forever, /dev/zero read forever
+    with pytest.raises(ArtifactError, match="cannot be read"):
+        target.deploy(artifact)
+    assert releases_folder_holds_only_the_live_one(target)
+
+
 def test_a_corrupted_artifact_is_named_corrupt_before_its_shape_is_judged(target: LocalTarget,
                                                                           tmp_path: Path) -> None:
     artifact = build_artifact(tmp_path, "2.0.0", SITE)
