@@ -29,8 +29,8 @@ def read_table(path: Path, table: tuple[str, ...] = ()) -> dict[str, Any]:
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror}).") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ConfigError(f"{path.name} is UTF-16 text (it starts with a UTF-16 byte-order mark). TOML files are "
-                          "UTF-8: save it as UTF-8 and run the command again.")
+        raise ConfigError(f"{path.name} is UTF-16 text: it starts with byte 0x{raw[0]:02x} then byte 0x{raw[1]:02x}, a "
+                          "UTF-16 byte-order mark. TOML files are UTF-8: save it as UTF-8 and run the command again.")
     try:
         # A UTF-8 byte-order mark, which some Windows editors write, is not part of the text (tomllib refuses it).
         text = raw.decode("utf-8").removeprefix("\ufeff")

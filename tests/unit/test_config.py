@@ -129,7 +129,15 @@ def test_after_a_byte_order_mark_syntax_errors_still_name_their_line(tmp_path: P
 def test_a_utf16_file_is_named_as_such(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "deploy.toml"
     path.write_bytes("\ufeff[build]\n".encode(encoding))
-    with pytest.raises(ConfigError, match=r"deploy.toml is UTF-16 text .*save it as UTF-8"):
+    first = "byte 0xff then byte 0xfe" if encoding == "utf-16-le" else "byte 0xfe then byte 0xff"
+    with pytest.raises(ConfigError, match=rf"deploy.toml is UTF-16 text: it starts with {first}, .*save it as UTF-8"):
+        load_file(path, tmp_path)
+
+
+def test_a_utf8_file_that_starts_with_the_bytes_of_a_utf16_mark_names_them(tmp_path: Path) -> None:
+    path = tmp_path / "deploy.toml"
+    path.write_bytes(b"\xff\xfe[build]\ncommand = 'make'\n")  # found by the configuration fuzz: two bytes inserted
+    with pytest.raises(ConfigError, match="starts with byte 0xff then byte 0xfe"):
         load_file(path, tmp_path)
 
 
