@@ -34,8 +34,9 @@ pytestmark = pytest.mark.reliability
 
 EXAMPLES = int(os.environ.get("DEPLOYLIB_FUZZ_EXAMPLES", "300"))
 DOIT_EXAMPLES = int(os.environ.get("DEPLOYLIB_FUZZ_DOIT", "5"))
-# What a message about a file whose text or nesting changed names: "[table] key", a line or a byte.
-NAMED = re.compile(r"\[[^\n]*?\] [\w\"]|line \d+|byte 0x[0-9a-f]{2}")
+# What a message about a file whose text or nesting changed names: "[table] key" (a check's table may be followed
+# by what the check does: "[environments.x.checks[0]] (load /, /api) prometheus_url"), a line or a byte.
+NAMED = re.compile(r"\[[^\n]*?\] (?:\([^)\n]*\) )?[\w\"]|line \d+|byte 0x[0-9a-f]{2}")
 
 
 def fuzz_settings(examples: int, override: str) -> settings:
