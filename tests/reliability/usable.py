@@ -113,8 +113,10 @@ def header_unusable(name: str, value: str) -> str:
 
 
 def runs_nothing(command: str) -> bool:
-    """True when sh would run no program: nothing but blanks and VAR=value assignments."""
-    return all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", word) for word in command.split())
+    """True when sh would run no program: nothing but blanks and VAR=value assignments. Words are split as sh
+    splits them (space, tab, newline), not as str.split() does: "\x85" (NEL) is a program name to sh."""
+    return all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=[^ \t\n]*", word) for word in re.split(r"[ \t\n]+", command)
+               if word)
 
 
 def unusable(config: Config, git: Git) -> list[str]:
