@@ -19,12 +19,12 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from deploylib.errors import GitError, NotARepository, PushRefused
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.release.versioning.history import Entry
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _NO_GIT = "git is not installed or not on PATH, or cannot be run; install git and run the command again."
 
 
-@dataclass(frozen=True)
+@frozen
 class GitRun:
     """A finished git process: its exit code and its output, decoded as UTF-8 (undecodable bytes replaced)."""
 
@@ -217,7 +217,7 @@ def repository_problem(repo: Path) -> str:
         return str(err)
 
 
-@dataclass(frozen=True)
+@frozen
 class Head:
     """HEAD of a working tree with commits."""
 
@@ -348,7 +348,7 @@ def on_remote(repo: Path, remote: str) -> bool | None:
 _NOT_CHANGES = (":(top,exclude,glob)**/__pycache__", ":(top,exclude,glob)**/__pycache__/**")
 
 
-@dataclass(frozen=True)
+@frozen
 class RepoState:
     """A working tree's state, as `git status --porcelain=v2 --branch` reports it."""
 
@@ -668,7 +668,7 @@ def push_fix(said: str, remote: str) -> str:
                 "fix the remote, or set [release] push = false, then run again.")
 
 
-@dataclass(frozen=True)
+@frozen
 class NewCommit:
     """A commit `create_repository` makes: its message, the paths (relative to the repository) it adds,
     and an annotated tag on it with its message, or "" for none."""

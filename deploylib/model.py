@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
 from deploylib import jsontext
+from deploylib.values import frozen
 
 STATE_DIR = ".deploylib"  # deploylib's own files in a repository
 ARTIFACT_STORE = "artifacts"  # the artifact store, inside STATE_DIR (names inside it: build.artifact.stored)
@@ -50,7 +51,7 @@ def short_digest(digest: str) -> str:
     return digest.split(":", 1)[-1][:12]
 
 
-@dataclass(frozen=True)
+@frozen
 class Artifact:
     """One build's output, packed reproducibly: identical inputs give an identical digest."""
 
@@ -97,7 +98,7 @@ class GateOutcome(StrEnum):
 PASS, FAIL, SKIP = GateOutcome.PASS, GateOutcome.FAIL, GateOutcome.SKIP
 
 
-@dataclass(frozen=True)
+@frozen
 class GateResult:
     """One gate's outcome: pass, fail, or skip (with the reason in `detail`)."""
 
@@ -106,7 +107,7 @@ class GateResult:
     detail: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Release:
     """A release as a target holds it: unpacked, verified, and possibly live."""
 
@@ -135,7 +136,7 @@ class Severity(StrEnum):
     MINOR = "minor"  # reported; the release stays
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     """One attempt of one check: what was expected and seen, in words, and how long it took."""
 
@@ -197,7 +198,7 @@ class Outcome(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
 
 
-@dataclass(frozen=True)
+@frozen
 class LedgerEntry:
     """One recorded action: a deploy, validate or rollback on one environment."""
 
@@ -220,7 +221,7 @@ class LedgerEntry:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@frozen
 class Incident:
     """What happened when a release failed validation, for the incident report."""
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from deploylib.errors import ConfigError, DeployError
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -35,7 +35,7 @@ R = TypeVar("R")
 Blame = Callable[[str, Exception], DeployError]
 
 
-@dataclass(frozen=True)
+@frozen
 class Registry(Generic[T]):
     """The kinds of one plug-in point: `builtin` maps a kind to "module:Class"; `group` is the entry-point
     group third-party kinds are installed under; every class must subclass `base` ("module:Class" too, so

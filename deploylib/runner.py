@@ -9,13 +9,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from deploylib.values import frozen
 
 _KEPT_LINES = 30
 
 
-@dataclass(frozen=True)
+@frozen
 class CommandResult:
     """How a user command (tests, build, a check's command) ended, with its output."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from deploylib.config.schema import option
 from deploylib.model import FAIL, PASS, GateResult
 from deploylib.programs import command_problem
 from deploylib.sizes import format_size, parse_size, restate, size_problem
+from deploylib.values import frozen
 
 _CODE = (".js", ".mjs", ".css")
 # The Source Map v3 comment, "//# sourceMappingURL=…" or "/*# … */" ("@" is the older form).
@@ -39,7 +39,7 @@ def _glob_problem(glob: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Budget:
     """`[[build.budgets]]`: a glob of build output files (see `glob_matcher`) and the most their sizes may
     add up to, raw and gzipped (sizes as `deploylib.sizes.parse_size` reads them; "" : no limit)."""
@@ -163,7 +163,7 @@ def _pages_problem(pages: list[str]) -> str:
                  if not page.startswith("/") or any(c.isspace() or not c.isprintable() for c in page)), "")
 
 
-@dataclass(frozen=True)
+@frozen
 class LighthouseConfig:
     """The `[build.lighthouse]` table: the lowest Lighthouse scores (0-100) each audited page of the build must
     reach."""

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.build.artifact import scan_output
 from deploylib.crash import crash_point
 from deploylib.git import run_git
 from deploylib.model import Below
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildPlace:
     """One run's build folders. `configured`: the `[build] output` folder in the repository."""
 

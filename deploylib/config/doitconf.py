@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deploylib.config.schema import nearest, show, toml_key
+from deploylib.values import frozen
 
 _BOOLEAN_WORDS = ("1", "yes", "true", "on", "0", "no", "false", "off")  # CmdOption.str2boolean
 _FROM_DODO_ONLY = ("default_tasks", "minversion", "action_string_formatting")
@@ -39,7 +39,7 @@ _FILES = ("dep_file", "outfile")  # doit writes them: their folder must exist an
 _PATHS = {"dodoFile": "file", "cwdPath": "folder"}  # doit reads them: they must exist
 
 
-@dataclass(frozen=True)
+@frozen
 class DoitOption:
     """One command-line option doit declares, as a `[doit]` key in deploy.toml must match it."""
 

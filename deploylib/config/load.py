@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ from deploylib.release.version_files import spec_problem
 from deploylib.targets import TARGETS, serves_itself, url_hint
 from deploylib.validate import CHECKS
 from deploylib.validate.base import Check, regex_problem
+from deploylib.values import frozen
 
 BUMP_LEVELS = ("major", "minor", "patch")  # SemVer 2.0 §6-§8
 ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # usable in a doit task name (deploy:NAME): no ":", no space
@@ -107,7 +107,7 @@ def _junit_glob_problem(pattern: str) -> str:
     return junit_glob_problem(pattern)
 
 
-@dataclass(frozen=True)
+@frozen
 class GateConfig:
     """The `[gate]` table: the checks that must pass before a build is deployed. Each field's `doc` is the
     form a user writes (quoted in ConfigError messages); the README's "Configuration reference" describes
@@ -134,7 +134,7 @@ class GateConfig:
                                   for g in gates if g not in WAIVABLE_GATES), ""))
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildConfig:
     """The `[build]` table: how the site is built and the build gates it must pass. Paths are relative to
     the repository; sizes in `budgets` are strings such as "500 KB" (see build/gates.py)."""
@@ -158,7 +158,7 @@ class BuildConfig:
                                                  'max = "500 kB" max_gzip = "150 kB"')
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseConfig:
     """The `[release]` table: versioning (SemVer 2.0 from Conventional Commits 1.0), the changelog (Keep a
     Changelog 1.1), tagging, pushing and the forge release. Tag, branch and remote names are checked by
@@ -201,7 +201,7 @@ class ReleaseConfig:
         return "release.github" if self.github is not None else "release.forge"
 
 
-@dataclass(frozen=True)
+@frozen
 class DeployConfig:
     """The `[deploy]` table: rules across environments."""
 
@@ -221,7 +221,7 @@ def _not_negative(value: int) -> str:
     return "" if value >= 0 else "must not be negative"
 
 
-@dataclass(frozen=True)
+@frozen
 class WindowPolicy:
     """An environment's `[environments.<env>.validation]` table: the window's timing (seconds; the old names
     without `_s` are still read) and the Argo Rollouts AnalysisRun limits and actions that turn results into
@@ -258,7 +258,7 @@ class WindowPolicy:
                 Verdict.INCONCLUSIVE: self.on_inconclusive}.get(outcome, "")
 
 
-@dataclass(frozen=True)
+@frozen
 class EnvironmentConfig:
     """One `[environments.NAME]` table: where releases go (`target`, a Variant whose `type` picks the
     options class in deploylib.targets), how they are validated, and how many are kept. Times in seconds
@@ -285,7 +285,7 @@ class EnvironmentConfig:
     skipped: tuple[tuple[str, str], ...] = ()  # (check, why) the demo left out: this machine cannot run them
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """A whole, validated configuration: every value is checked and every cross-section rule holds."""
 

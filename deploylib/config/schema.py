@@ -17,17 +17,18 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from deploylib.errors import ConfigError
 from deploylib.model import STATE_DIR
+from deploylib.values import frozen
 
 if typing.TYPE_CHECKING:
     from deploylib.plugins import Registry
 
 
-@dataclass(frozen=True)
+@frozen
 class Kinds:
     """A table (or each table of an array) whose `key` picks, through `registry`, the class whose options
     dataclass (`Registry.options`) reads the rest of it."""
@@ -140,7 +141,7 @@ def option(default: Any = dataclasses.MISSING, *, doc: str, check: Callable[[Any
     return field(default=default, metadata=meta)
 
 
-@dataclass(frozen=True)
+@frozen
 class Variant:
     """A table whose `type` chose the dataclass `options` was built from."""
 

@@ -5,16 +5,16 @@ forge's wire format (GitHub's JSON) stays in its own module."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
 from deploylib.config.schema import option
 from deploylib.errors import ForgeError as ForgeError  # re-exported: a forge plug-in raises it
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class ForgeOptions:
     """What every forge's `Options` dataclass has (subclass it; its own fields are the rest of the table)."""
 
@@ -35,7 +35,7 @@ class ReviewState(Enum):
     COMMENTED = "commented"  # no verdict (a comment, a pending review): changes nothing
 
 
-@dataclass(frozen=True)
+@frozen
 class PullRequest:
     """A pull request that brought a commit in."""
 
@@ -43,7 +43,7 @@ class PullRequest:
     merged: bool  # merged into the branch (a closed or open one brought the commit in some other way)
 
 
-@dataclass(frozen=True)
+@frozen
 class Review:
     """One reviewer's latest review of a pull request."""
 
@@ -57,7 +57,7 @@ class CIState(Enum):
     RUNNING = "running"  # not finished: queued, pending, in progress
 
 
-@dataclass(frozen=True)
+@frozen
 class CICheck:
     """One CI result on a commit; `kind` is what the forge calls such results, counted in the gate's message
     ("3 status(es) and 2 check run(s) green")."""
@@ -67,7 +67,7 @@ class CICheck:
     kind: str = "check(s)"
 
 
-@dataclass(frozen=True)
+@frozen
 class Issue:
     """An issue on the forge (e.g. the one an incident opened)."""
 
@@ -78,7 +78,7 @@ class Issue:
     opened: str  # when it was opened, ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseAsset:
     """A file attached to a forge release."""
 
@@ -86,7 +86,7 @@ class ReleaseAsset:
     path: Path  # the file uploaded
 
 
-@dataclass(frozen=True)
+@frozen
 class ForgeRelease:
     """The release of one tag: its title, notes (Markdown) and assets."""
 
@@ -105,7 +105,7 @@ class DeploymentState(Enum):
     INACTIVE = "inactive"  # superseded: rolled back
 
 
-@dataclass(frozen=True)
+@frozen
 class Deployment:
     """A deploy of `ref` (a tag, or a commit for a build between releases) to `environment`."""
 

@@ -14,7 +14,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from deploylib.forge.base import (
     Review,
     ReviewState,
 )
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     import requests
@@ -54,7 +54,7 @@ def repository_problem(value: str) -> str:
     return "is not OWNER/NAME (GitHub's characters: letters, digits, - and, in NAME, _ and .)"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class GitHubOptions(ForgeOptions):
     """[release.forge] type = "github" (repository required) and the older [release.github] table."""
 
@@ -69,7 +69,7 @@ class GitHubOptions(ForgeOptions):
         return f"{host}/{self.repository}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class GitHubTable(GitHubOptions):
     """The older [release.github] table: the same keys; an empty repository means no forge."""
 

@@ -3,10 +3,10 @@ the counts and the failing tests, read with `junitparser` and summed over a run'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import DeployError
+from deploylib.values import frozen
 
 _NAMES_SHOWN = 3
 
@@ -15,7 +15,7 @@ class JUnitError(DeployError):
     """A report file that is not JUnit XML."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FailedTest:
     """One test a JUnit XML report lists as failed or in error."""
 
@@ -23,7 +23,7 @@ class FailedTest:
     message: str  # the failure's message, or its first line of text
 
 
-@dataclass(frozen=True)
+@frozen
 class Tally:
     """What a JUnit XML report counts: tests passed, skipped, and the failed ones by name."""
 
@@ -100,7 +100,7 @@ def _root_tag(path: Path) -> str:
     return ElementTree.parse(path).getroot().tag.rpartition("}")[2]
 
 
-@dataclass(frozen=True)
+@frozen
 class GateReports:
     """What the tests gate reads in the reports its run wrote: `counts` in words ("Tests: 335/335 passing", "" when
     none could be read) and `problem`, why the gate cannot pass on them ("" when it can)."""

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import semver
 
 from deploylib.init.survey import HUGO_CONFIGS, Survey
+from deploylib.values import frozen
 
 _SEMVER = r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
 # A release tag: a version after a prefix ending in neither a digit nor a dot (`v`, `web-v`, `release-`, `V`,
@@ -41,7 +42,7 @@ _OUTPUT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
 _OUTPUT_FLAGS = {"Vite": "--outDir", "Astro": "--outDir", "Eleventy": "--output"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Site:
     """How the site is built and tested."""
 
@@ -54,7 +55,7 @@ class Site:
     output_from: str = ""  # where a configured output folder was read, e.g. "outDir in vite.config.ts"
 
 
-@dataclass(frozen=True)
+@frozen
 class Tags:
     """The release tags `deploylib init` found in the repository."""
 
@@ -64,7 +65,7 @@ class Tags:
     notes: tuple[str, ...] = ()  # what the user should check: tags in other formats, higher ones off HEAD's history
 
 
-@dataclass(frozen=True)
+@frozen
 class Pages:
     """A GitHub Pages production found from an existing gh-pages branch."""
 
@@ -73,7 +74,7 @@ class Pages:
     cname: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """What `deploylib init` found in a repository, from which it writes deploy.toml."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from deploylib import jsontext
 from deploylib.git import git_run
+from deploylib.values import frozen
 
 # Every file Hugo reads its configuration from, in the order init looks for publishDir: hugo.* before the older
 # config.*, the root before the configuration folder config/_default/ (gohugo.io, "Configure Hugo").
@@ -30,7 +31,7 @@ MAX_WORKSPACES = 200  # package.json files read from a monorepo's workspaces; be
 OUTPUTS = ("dist", "build", "out", "_site", "site", "public", "docs/_build/html", "_build/html")
 
 
-@dataclass(frozen=True)
+@frozen
 class Survey:
     """The facts of one repository that init's detection works from."""
 

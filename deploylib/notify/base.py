@@ -4,12 +4,13 @@ implements, the events it is told of, and the options every notifier shares."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 from deploylib.config.schema import option, positive_seconds_problem
 from deploylib.errors import DeployError
 from deploylib.model import utc_now
+from deploylib.values import frozen
 
 EVENTS = ("started", "succeeded", "degraded", "failed", "rolled-back", "rollback-failed")
 SEVERITY = {"started": "info", "succeeded": "info", "degraded": "warning", "failed": "critical",
@@ -26,7 +27,7 @@ def _events_problem(events: list[str]) -> str:
     return f"names unknown event(s) {', '.join(unknown)}; known: {', '.join(EVENTS)}" if unknown else ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class NotifierOptions:
     """What every notifier's `Options` dataclass has (subclass it; its own fields are the rest of the table)."""
 
@@ -42,7 +43,7 @@ class NotifierOptions:
         return ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """What a notifier is told: one deploy, validation or rollback outcome on one environment."""
 

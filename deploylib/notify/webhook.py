@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import os
 from abc import abstractmethod
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from deploylib.config.schema import option, url_problem
 from deploylib.notify.base import Event, Notifier, NotifierOptions, NotifyError
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class WebhookOptions(NotifierOptions):
     """The options of a `type = "webhook"` notifier: where the JSON event is posted."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from deploylib.errors import ReleaseError
 from deploylib.release.versioning.commits import Commit
 from deploylib.release.versioning.reverts import without_cancelled
 from deploylib.resources import shipped
+from deploylib.values import frozen
 
 # Section order in the notes; commit types not listed here are left out of the changelog.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -31,7 +32,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One line of the notes, as the templates see it (`entry.description`, …)."""
 
@@ -42,7 +43,7 @@ class Entry:
     pr: str  # pull request number without "#", "" when the subject names none
 
 
-@dataclass(frozen=True)
+@frozen
 class Section:
     """A titled group of entries, in the order the commits were given (newest first)."""
 
@@ -50,7 +51,7 @@ class Section:
     entries: list[Entry]
 
 
-@dataclass(frozen=True)
+@frozen
 class ReleaseNotes:
     """One release's notes: the context of `release_notes.md.j2` (`release`) and, as a list newest
     first, of `CHANGELOG.md.j2` (`releases`)."""

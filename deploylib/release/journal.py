@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from deploylib import jsontext, report, textfile
@@ -25,9 +25,10 @@ from deploylib.errors import ReleaseError, StateError
 from deploylib.git import create_tag, run_git, tag_commit
 from deploylib.state.atomic import read_regular, temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Journal:
     """The journal file's content (see the module docstring)."""
 

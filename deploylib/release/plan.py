@@ -7,7 +7,6 @@ apart from the release stage (stage.py) so that planning loads no changelog, for
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.errors import GitError, ReleaseError
@@ -15,6 +14,7 @@ from deploylib.git import Head, head_of, is_ancestor, log_entries, tag_refs, tag
 from deploylib.release.versioning import history
 from deploylib.release.versioning.bump import VersionPlan, bump_level, plan_version
 from deploylib.release.versioning.options import PlanOptions
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
 
@@ -45,7 +45,7 @@ def _tag_version(tag_format: str, tag: str) -> semver.Version | None:
     return semver.Version.parse(found[1])
 
 
-@dataclass(frozen=True)
+@frozen
 class Tag:
     """A tag that names a version by [release] tag_format."""
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import jsontext, textfile
 from deploylib.state.atomic import read_regular, temporary_name, write_atomically
 from deploylib.state.workspace import Workspace
+from deploylib.values import frozen
 
 _RECORD = "release-edits.json"
 
 
-@dataclass(frozen=True)
+@frozen
 class Staged:
     """The record of edits staged in the working tree, as read back from `release-edits.json`."""
 

@@ -16,13 +16,13 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from deploylib import jsontext, textfile
 from deploylib.config.schema import committed_path_problem
 from deploylib.errors import ReleaseError
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.config.load import ReleaseConfig
@@ -33,7 +33,7 @@ _KNOWN = ("package.json", *_LOCKFILES, "pyproject.toml")
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionFile:
     """One entry of [release] version_files, split into its path and pattern."""
 

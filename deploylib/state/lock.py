@@ -14,7 +14,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from deploylib import jsontext
 from deploylib.errors import LockHeld, TargetError
 from deploylib.model import host_name, utc_now
 from deploylib.state.atomic import read_regular
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 _POLL_SECONDS = 0.2
 
 
-@dataclass(frozen=True)
+@frozen
 class LockHolder:
     """Who holds a lock, as written into the lock file (JSON of these fields)."""
 

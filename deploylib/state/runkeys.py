@@ -8,12 +8,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deploylib import jsontext
 from deploylib.state.atomic import read_regular, write_atomically
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.release.versioning.bump import VersionPlan
@@ -22,7 +22,7 @@ PLAN_MEMO = "plan.json"  # in the state folder
 FINGERPRINT_MEMO = "fingerprint.json"
 
 
-@dataclass(frozen=True)
+@frozen
 class Planned:
     """What the uptodate checks need of a version plan."""
 

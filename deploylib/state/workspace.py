@@ -12,7 +12,6 @@ import contextlib
 import functools
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,13 +22,14 @@ from deploylib.model import ARTIFACT_STORE, STATE_DIR, Below
 from deploylib.resources import shipped
 from deploylib.sizes import format_size
 from deploylib.state.atomic import NotAFile, open_regular
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.state.ledger import Ledger
 
 
 
-@dataclass(frozen=True)
+@frozen
 class Workspace:
     """Where one run works: the folder doit runs in, the validated configuration, and whether it is the
     demo. Its properties are paths only: nothing is created by reading them."""

@@ -6,18 +6,18 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Generator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from deploylib.errors import LockHeld
 from deploylib.model import STATE_DIR, Artifact, Release
+from deploylib.values import frozen
 
 if TYPE_CHECKING:  # the lock module is loaded by a run that takes or reads a lock, not by one that only asks
     from deploylib.state.lock import LockHolder
 
 
-@dataclass(frozen=True)
+@frozen
 class Batch:
     """One step of a rollout: the part of the target that now serves the new release, and the
     addresses to check it on (none: the environment's url)."""
@@ -26,7 +26,7 @@ class Batch:
     urls: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Kept:
     """What a target holds, read together: the live release and every complete release, oldest activation
     first (never-activated first of all), as `live()` and `releases()` give them."""

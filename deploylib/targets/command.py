@@ -9,7 +9,6 @@ A non-zero exit is a failed deploy. What is live comes from the `live` command w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import report
@@ -22,9 +21,10 @@ from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_command_record, read_history
 from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class CommandOptions:
     """The options of a `type = "command"` target: the user's own deploy, rollback and live commands."""
 

@@ -19,7 +19,6 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib import jsontext, report
@@ -33,6 +32,7 @@ from deploylib.state.atomic import read_regular, write_atomically
 from deploylib.state.lock import LockHolder
 from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, from_pages_records, read_history
+from deploylib.values import frozen
 
 _TRAILERS = ("deploylib-version", "deploylib-digest", "deploylib-commit", "deploylib-release", "deploylib-tree")
 _IDENTITY = "deploylib <deploylib@localhost>"
@@ -55,7 +55,7 @@ def _remote_problem(remote: str) -> str:
         nonempty_problem(remote)
 
 
-@dataclass(frozen=True)
+@frozen
 class PagesOptions:
     """The options of a `type = "github-pages"` target: the remote and branch that are served."""
 
@@ -70,7 +70,7 @@ class PagesOptions:
                            check=lambda v: "" if v in ("commit", "reset") else "is not commit or reset")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Built:
     """A release's commit in the cache, and the tip it was built on (the lease)."""
 
@@ -85,7 +85,7 @@ class _Unlisted(TargetError):
     live() trusts without asking git) still names it."""
 
 
-@dataclass(frozen=True)
+@frozen
 class _Made:
     """What a commit on the branch says about itself."""
 

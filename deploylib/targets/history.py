@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,12 @@ from deploylib import jsontext
 from deploylib.errors import TargetError
 from deploylib.model import Release, utc_now
 from deploylib.state.atomic import read_regular
+from deploylib.values import frozen
 
 FILE_NAME = "revisions.log"
 
 
-@dataclass(frozen=True)
+@frozen
 class Activation:
     """One release made live: its id, when (ISO 8601 UTC, seconds), by whom, and for Pages the commit."""
 

@@ -4,12 +4,12 @@ one notion of "previous" that both `doit releases:<env>` and `doit rollback` use
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from deploylib.model import Release
 from deploylib.targets.base import Kept
+from deploylib.values import frozen
 
 
 class Mark(StrEnum):
@@ -19,7 +19,7 @@ class Mark(StrEnum):
     NEVER_LIVE = "never live"  # unpacked and verified, never activated (a deploy that stopped before its switch)
 
 
-@dataclass(frozen=True)
+@frozen
 class Listed:
     """One release in `doit releases`, with its marks (live, previous, failed)."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import os
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,9 +17,10 @@ from deploylib.targets.base import Target
 from deploylib.targets.history import FILE_NAME, History, append_activation, read_history
 from deploylib.targets.layout import to_remove
 from deploylib.targets.store import ReleaseStore
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class LocalOptions:
     """The options of `target = {type = "local", …}`."""
 

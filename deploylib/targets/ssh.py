@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -41,6 +41,7 @@ from deploylib.targets.history import FILE_NAME, History
 from deploylib.targets.layout import parse_release, release_json, to_remove
 from deploylib.targets.ssh_client import Endpoint
 from deploylib.targets.store import ReleaseStore
+from deploylib.values import frozen
 
 _LOCK_POLL_S = 0.5
 # Script lines around a change that may alter the ctime of live files (see Host.remove).
@@ -66,7 +67,7 @@ def _shared_problem(paths: list[str]) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@frozen
 class SshHostOptions:
     """One entry of an SSH target's `hosts` array: a host, its deploy folder and where checks reach it."""
 
@@ -80,7 +81,7 @@ class SshHostOptions:
                               "(empty: the environment's url)", check=url_problem)
 
 
-@dataclass(frozen=True)
+@frozen
 class SshOptions:
     """`[environments.NAME.target]` with type = "ssh"; durations in seconds (`lock_ttl_s`, formerly `lock_ttl`)."""
 
@@ -103,7 +104,7 @@ class SshOptions:
                              check=positive_seconds_problem, was="lock_ttl")
 
 
-@dataclass(frozen=True)
+@frozen
 class HostState:
     """What one host holds, read in one ssh round trip by `Host.inspect`."""
 

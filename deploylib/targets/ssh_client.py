@@ -15,10 +15,10 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from deploylib.errors import TargetError
+from deploylib.values import frozen
 
 _CONNECT_TIMEOUT_S = 10
 _PROGRESS2 = re.compile(r"^\s*([\d,]+)\s+(\d+)%")  # rsync --info=progress2: "  1,234,567  45%  1.2MB/s ..."
@@ -30,7 +30,7 @@ _DEFAULT_KEYS = frozenset(f"~/.ssh/id_{kind}" for kind in ("rsa", "ecdsa", "ecds
                                                            "xmss", "dsa"))
 
 
-@dataclass(frozen=True)
+@frozen
 class Endpoint:
     """How to reach one host: an address ([user@]host or an ssh-config alias) and client settings."""
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from deploylib.errors import TargetError
 from deploylib.state.workspace import Workspace
 from deploylib.targets import open_target
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Interruption:
     """A deploy or rollback on the environment whose process died before it finished."""
 
@@ -20,7 +19,7 @@ class Interruption:
     live: bool  # whether that release is what the environment serves now
 
 
-@dataclass(frozen=True)
+@frozen
 class EnvironmentStatus:
     """One row of `doit status` (field names are the keys of `doit status --json`). Empty strings when
     nothing is live."""

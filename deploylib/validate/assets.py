@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -16,6 +15,7 @@ from deploylib.build.gates import declared_source_maps
 from deploylib.config.schema import option
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Observed, observe, path_option, some_paths_problem, url_for
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -214,7 +214,7 @@ def load_page(session: HttpSession, url: str, timeout: float, verify: bool,
     return page, seen
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class AssetsCheck(Check):
     """`kind = "assets"`: FAIL when a page or asset is broken (ERROR when none answered at all),
     INCONCLUSIVE when the pages reference no same-origin asset, else PASS."""
@@ -246,7 +246,7 @@ class AssetsCheck(Check):
         return self.result(Verdict.PASS, expected, f"{count} assets load", seconds, assets=count)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class PageCheck(Check):
     """`kind = "page"`: the page and its assets loaded as `load_page` does, timed on the wall clock; FAIL
     over `budget_ms` (or `first_byte_ms`, measured as the page request's whole time), on a status other

@@ -10,12 +10,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from deploylib.config.schema import is_http_url, option, positive_seconds_problem, seconds_problem, url_problem
 from deploylib.model import CheckResult, Severity, Verdict
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -74,7 +75,7 @@ def path_option(default: Any = "/", doc: str = 'a path starting with "/" or a fu
     return option(default, doc=doc, check=path_problem)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class Check(ABC):
     """One kind of check; `measure` makes a single attempt, the runner adds retries and rounds.
 
@@ -139,7 +140,7 @@ class Check(ABC):
         return CheckResult(self.label, verdict, expected, seen, seconds, Severity(self.severity), details)
 
 
-@dataclass(frozen=True)
+@frozen
 class Deployed:
     """What is being validated, for checks that need more than its URL."""
 
@@ -212,7 +213,7 @@ def measure_alone(check: Check, base_url: str, session: HttpSession) -> CheckRes
         within.close()
 
 
-@dataclass(frozen=True)
+@frozen
 class Observed:
     """What one HTTP request produced: a response, or the reason there was none."""
 
@@ -266,7 +267,7 @@ def excerpt(body: str) -> str:
     return repr(text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else ""))
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class Expectations:
     """What a response must look like: shared by smoke checks and the steps of a flow."""
 

@@ -29,6 +29,7 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, Round, measure_alone, path_problem, paths_problem, regex_problem, url_for
 from deploylib.validate.chromium import SharedBrowser, browser_unavailable, executable_problem, find_chromium
 from deploylib.validate.selectors import css_problem, locator_problem
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
@@ -144,7 +145,7 @@ def cumulative_layout_shift(shifts: Sequence[tuple[float, float]]) -> float:
     return largest
 
 
-@dataclass(frozen=True)
+@frozen
 class Vitals:
     """Core Web Vitals of one page load: times in milliseconds (None: the page reported none)."""
 
@@ -220,7 +221,7 @@ def _is_url(target: str) -> bool:
     return (target.startswith("/") and not target.startswith("//")) or is_http_url(target)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class BrowserStep:
     """One step of a browser flow (`[[…checks.steps]]`): exactly one of ACTIONS set (see `steps_problem`)."""
 
@@ -360,7 +361,7 @@ class _Seen:
             self.problems.append(what)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class BrowserCheck(Check):
     """`kind = "browser"` (see the module docstring). Every page and step may take `timeout_s` seconds; the
     whole check is bounded by that times (pages + steps + 1), plus 30 s. ERROR when no browser is found,

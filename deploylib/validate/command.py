@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +16,13 @@ from deploylib.model import CheckResult, Verdict
 from deploylib.programs import program_problem
 from deploylib.runner import run_shell
 from deploylib.validate.base import Check, Round, measure_alone
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class CommandCheck(Check):
     """`kind = "command"`: the suite runs in the repository (the current folder when unknown) through the
     shell, stopped after `timeout_s` seconds (ERROR). Without `junit`, exit 0 passes; with it, the JUnit

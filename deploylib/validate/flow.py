@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from deploylib import jsontext
@@ -24,6 +23,7 @@ from deploylib.validate.base import (
     url_for,
 )
 from deploylib.validate.smoke import METHODS
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -44,7 +44,7 @@ def _capture_problem(captures: dict[str, str]) -> str:
     return ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class FlowStep(Expectations):
     """One request of a flow (`[[…checks.steps]]`) and the response it expects; its path, headers and
     body may use "{name}" placeholders for values captured by earlier steps."""
@@ -99,7 +99,7 @@ def captured(step: FlowStep, seen: Observed) -> tuple[dict[str, str], str]:
     return values, ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class FlowCheck(Check):
     """`kind = "flow"`: the steps in order in a fresh session of their own (cookies kept between steps,
     never between runs); the first step that does not pass ends the flow and names it in the result."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from deploylib.errors import DeployError
 from deploylib.forge.base import Issue
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -28,7 +29,7 @@ def describe_issues(issues: list[Issue]) -> list[str]:
     return [f"[#{i.number} {i.title} ({', '.join(i.labels)})]({i.url})" for i in issues]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class ReportedIssues(Check):
     """FAIL when any issue carrying one of `labels` was opened at or after `since`; ERROR when the forge
     could not be asked (a DeployError from `ask`, e.g. no token or the forge down); PASS otherwise."""

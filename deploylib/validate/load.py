@@ -7,12 +7,12 @@ import math
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.config.schema import option, optional, seconds_problem
 from deploylib.model import CheckResult, Verdict
 from deploylib.validate.base import Check, observe, path_problem, some_paths_problem, url_for
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -53,7 +53,7 @@ def counter_total(exposition: str, selector: str) -> float | None:
     return total if found else None
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadFigures:
     """What a load check's requests produced; latencies of answered requests only, in milliseconds."""
 
@@ -78,7 +78,7 @@ def figures(samples: list[tuple[int | None, float]]) -> LoadFigures:
                        percentile(answered, 95) if answered else 0.0, percentile(answered, 99) if answered else 0.0)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class LoadCheck(Check):
     """`kind = "load"`: `requests` GETs round-robin over `paths`, `concurrency` at a time, spread evenly
     over `window_s` seconds; FAIL over the error rate or a latency budget or when the Prometheus counter

@@ -9,10 +9,10 @@ roll back; minor checks only ever warn. A decision to roll back ends the window 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.model import CheckResult, Severity, Verdict
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.config.load import WindowPolicy
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _WORST_FIRST = (Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS)
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """The window's verdict so far (or final)."""
 

@@ -8,16 +8,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from deploylib.config.load import WindowPolicy
 from deploylib.model import CheckResult, Severity, Verdict
 from deploylib.validate.base import Check, Deployed, Round
 from deploylib.validate.monitor import Decision, decide
 from deploylib.validate.session import HttpSession
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class ValidationReport:
     """What one validation produced."""
 

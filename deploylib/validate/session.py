@@ -15,9 +15,10 @@ import os
 import threading
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
+
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     import http.client
@@ -35,7 +36,7 @@ class FetchError(Exception):
     """No answer: `str(err)` is "<Kind>: <reason>", e.g. "ConnectionError: [Errno 111] Connection refused"."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """An HTTP response as the checks read it."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.config.schema import option
 from deploylib.model import CheckResult
 from deploylib.validate.base import Check, Expectations, headers_problem, observe, path_option, url_for
+from deploylib.values import frozen
 
 if TYPE_CHECKING:
     from deploylib.validate.session import HttpSession
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class SmokeCheck(Expectations, Check):
     """`kind = "smoke"` (the default): one request to `path`, judged by `Expectations.judge`."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deploylib.errors import ReleaseError
 from deploylib.release.versioning.options import PlanOptions
+from deploylib.values import frozen
 
 if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never needs them
     import semver
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported where a version is computed: doit's start-up never
 LEVELS = ("patch", "minor", "major")  # in increasing order: the SemVer 2.0 §6-§8 field a bump increments
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionPlan:
     """What the release stage will do: the version to build and whether it is a new release."""
 

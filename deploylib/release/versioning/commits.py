@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from functools import cached_property
+
+from deploylib.values import frozen
 
 _HEADER = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>\S.*)$")
 _FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][\w-]*)(?::[ \t]+| #)(?P<value>.*)$")
@@ -36,7 +37,7 @@ _SQUASH_ITEM = re.compile(r"^\* (?=\S)")
 BREAKING_TOKENS = ("BREAKING CHANGE", "BREAKING-CHANGE")
 
 
-@dataclass(frozen=True)
+@frozen
 class Commit:
     """One commit message as Conventional Commits 1.0 reads it: `type(scope)!: description`, then an
     optional body and footers (Specification items 1-16). Every field is text; "" means absent."""

@@ -3,10 +3,10 @@ of the version plan (bump.py) and of the key its remembered outcome is kept unde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from deploylib.values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanOptions:
     """What the person releasing asked for on the command line."""
 
