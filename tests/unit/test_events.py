@@ -3,7 +3,9 @@ GitHub Actions' workflow commands, each from events alone."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -288,3 +290,40 @@ def test_the_summary_quotes_a_failures_message_as_written_line_by_line() -> None
     result(events.Failed("The build failed: `npm ci | tee log` exited with code 1.\nSee the log.", 1))
     text = ci.summary_markdown(result.to_dict())
     assert "\n> The build failed: `npm ci | tee log` exited with code 1.\n> See the log.\n" in text
+
+
+def test_an_event_kind_becomes_a_frozen_dataclass_compared_by_identity_when_its_first_event_is_made() -> None:
+    class Pinged(events._Event):
+        """A kind declared here, so that no event of it was made before."""
+
+        host: str
+        tries: int = 1
+
+    assert not dataclasses.is_dataclass(Pinged)
+    first = Pinged("a")
+    assert dataclasses.is_dataclass(Pinged)
+    assert (first.host, first.tries) == ("a", 1)
+    assert first != Pinged("a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.host = "b"  # type: ignore[misc]
+
+
+def test_threads_making_a_kinds_first_events_at_once_each_get_theirs() -> None:
+    class Beat(events._Event):
+        """A kind declared here, so that no event of it was made before."""
+
+        number: int
+
+    start = threading.Barrier(8)
+    made: list[Beat] = []
+
+    def make(number: int) -> None:
+        start.wait()
+        made.append(Beat(number))
+
+    threads = [threading.Thread(target=make, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(beat.number for beat in made) == list(range(8))
