@@ -79,13 +79,15 @@ def _start(repo: Path, args: Iterable[str], env: Mapping[str, str] | None = None
         raise
 
 
-def scratch_file(folder: Path) -> IO[bytes]:
+def scratch_file() -> IO[bytes]:
     """A file with no name for a git's output, opened for reading and writing: nothing is left behind,
-    however the process ends. Made in `folder` with O_TMPFILE (Linux, open(2)), which needs no module
-    loaded; where the system or the filesystem has none, by tempfile in the system's temporary folder.
-    The caller closes it. Raises OSError when neither can be made."""
+    however the process ends. Made in memory with memfd_create (Linux, memfd_create(2)), which needs no
+    module loaded and no disk: a file made on disk (O_TMPFILE) waits for the filesystem's journal while a
+    git beside it syncs what it wrote (fast-import's pack), ~0.3 ms an output on ext4. Where the system
+    has none, by tempfile in the system's temporary folder. The caller closes it. Raises OSError when
+    neither can be made."""
     try:
-        return os.fdopen(os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600), "w+b")
+        return os.fdopen(os.memfd_create("deploylib-git-output", os.MFD_CLOEXEC), "w+b")
     except (AttributeError, OSError):
         import tempfile
 
@@ -96,11 +98,11 @@ class GitFeed:
     """`git ARGS` in `repo`, fed as its input is made (a context manager): `write` bytes, `ask` a query
     git answers with one line on stdout (fast-import's `ls`, `get-mark`), then `finish` for how it ended.
     Leaving the block by an exception kills git first, so a stream cut short is never taken as whole.
-    git's stderr goes to a temporary file, so a git that complains cannot block on a full pipe while
+    git's stderr goes to a file in memory, so a git that complains cannot block on a full pipe while
     it is being fed. Raises GitError (exit 1) when `repo` is not a folder or git is not installed."""
 
     def __init__(self, repo: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
-        self._err = scratch_file(repo)
+        self._err = scratch_file()
         self._git = _start(repo, args, env, (self._err,), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=self._err, bufsize=1 << 16)
         self._stopped = False  # git closed its input (it failed): the rest is not written; `finish` tells why
@@ -148,12 +150,12 @@ class GitFeed:
 
 class GitStarted:
     """`git ARGS` in `repo`, started now and answered later (a context manager): a question whose answer is
-    needed only after other work, which git then answers beside it. Its output goes to temporary files,
+    needed only after other work, which git then answers beside it. Its output goes to files in memory,
     so git never waits for a reader. `result` waits for git and returns how it ended; leaving the block
     first kills it. Raises GitError (exit 1) as `git_run` does."""
 
     def __init__(self, repo: Path, *args: str) -> None:
-        self._out, self._err = scratch_file(repo), scratch_file(repo)
+        self._out, self._err = scratch_file(), scratch_file()
         self._git = _start(repo, args, None, (self._out, self._err), stdin=subprocess.DEVNULL, stdout=self._out,
                            stderr=self._err)
 

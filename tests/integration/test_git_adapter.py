@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,10 +103,13 @@ def test_a_shallow_clone_is_known_as_one_in_its_linked_worktrees_too(tmp_path: P
     assert repo_state(repo).shallow and shallow_boundary(repo).strip() == git(repo, "rev-parse", "HEAD").strip()
 
 
-@pytest.mark.parametrize("where", ["folder", "missing folder"])
-def test_a_scratch_file_holds_what_is_written_and_leaves_no_name_behind(tmp_path: Path, where: str) -> None:
-    folder = tmp_path if where == "folder" else tmp_path / "missing"  # no O_TMPFILE there: tempfile's
-    with scratch_file(folder) as scratch:
+@pytest.mark.parametrize("memfd", [True, False])
+def test_a_scratch_file_holds_what_is_written_and_leaves_no_name_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        memfd: bool) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where tempfile would put one
+    if not memfd:  # a system without memfd_create: tempfile's
+        monkeypatch.delattr(os, "memfd_create")
+    with scratch_file() as scratch:
         scratch.write(b"fatal: something\n")
         scratch.seek(0)
         assert scratch.read() == b"fatal: something\n"
