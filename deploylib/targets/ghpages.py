@@ -536,7 +536,8 @@ class PagesTarget(Target):
         for release_id in old:
             self._git("update-ref", "-d", f"refs/deploylib/{release_id}")
             records.pop(release_id, None)
-        self._save(records)
+        if old:
+            self._save(records)
         with contextlib.suppress(FileNotFoundError):  # no cache yet: nothing was published
             if sum(name.endswith(".pack") for name in os.listdir(self.cache / "objects" / "pack")) > _PACK_LIMIT:
                 self._git("repack", "-a", "-d", "-q")

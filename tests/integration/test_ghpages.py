@@ -242,6 +242,19 @@ def test_cleanup_makes_the_packs_one_once_there_are_too_many(tmp_path: Path, rem
     assert branch(remote, "show", "gh-pages:index.html") == "home 3"
 
 
+def test_cleanup_forgets_only_releases_beyond_keep_and_rewrites_the_record_only_then(tmp_path: Path,
+                                                                                     remote: Path) -> None:
+    target = pages(tmp_path)
+    for n in range(3):
+        publish(target, site(tmp_path, f"1.0.{n}", FILES | {"index.html": f"home {n}"}))
+    written = target.record.stat()
+    target.cleanup(keep=3, protect=set())
+    assert (target.record.stat().st_ino, target.record.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    target.cleanup(keep=2, protect=set())
+    assert [r.version for r in target.releases()] == ["1.0.1", "1.0.2"]
+    assert git(target.cache, "for-each-ref", "--format=%(refname:short)", "refs/deploylib/").count("1.0.0") == 0
+
+
 def damage(artifact: Artifact, path: str) -> None:
     """Flip the first byte of `path`'s bytes in the artifact's tar (its manifest and stamp left as packed)."""
     at = int(json.loads(artifact.manifest.read_text())[path]["offset"])
