@@ -37,17 +37,19 @@ def frozen(cls: type[_T], /) -> type[_T]: ...
 
 
 @overload
-def frozen(*, kw_only: bool = False) -> Callable[[type[_T]], type[_T]]: ...
+def frozen(*, kw_only: bool = False, slots: bool = False) -> Callable[[type[_T]], type[_T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def frozen(cls: type[_T] | None = None, /, *, kw_only: bool = False) -> type[_T] | Callable[[type[_T]], type[_T]]:
-    """`cls` made a frozen dataclass (`kw_only`: every field keyword-only), with the shared comparison, hash and
-    repr. Used bare (`@frozen`) or with arguments (`@frozen(kw_only=True)`)."""
+def frozen(cls: type[_T] | None = None, /, *, kw_only: bool = False,
+           slots: bool = False) -> type[_T] | Callable[[type[_T]], type[_T]]:
+    """`cls` made a frozen dataclass (`kw_only`: every field keyword-only; `slots`: instances without a
+    __dict__, for a class made in great numbers), with the shared comparison, hash and repr. Used bare
+    (`@frozen`) or with arguments (`@frozen(kw_only=True)`)."""
 
     def make(cls: type[_T]) -> type[_T]:
         own = vars(cls)
-        made = dataclass(frozen=True, eq=False, repr=False, kw_only=kw_only)(cls)
+        made = dataclass(frozen=True, eq=False, repr=False, kw_only=kw_only, slots=slots)(cls)
         declared = fields(made)  # type: ignore[arg-type]
         made.__value__ = (  # type: ignore[attr-defined]  # a tuple: a function there would be bound as a method
             _getter(f.name for f in declared if f.compare),

@@ -20,7 +20,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from json.encoder import encode_basestring_ascii as _json_string
 from pathlib import Path
 from typing import IO
@@ -31,6 +31,7 @@ from deploylib.errors import ArtifactError, BuildError
 from deploylib.model import Artifact
 from deploylib.state.atomic import open_regular, open_regular_file, read_regular, replace_bytes, write_atomically
 from deploylib.state.lock import process_alive
+from deploylib.values import frozen
 
 Manifest = dict[str, dict[str, object]]  # relative POSIX path -> {"sha256", "size", "mode", "offset", "blob"}
 
@@ -46,7 +47,7 @@ _RACY_NS = 2_000_000_000  # a file changed this close to a pack may have changed
 _PACKING = ".pack-"  # + "<pid>-<random>.tar" (and .manifest, .hashes): files being written
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Entry:
     """One file of a manifest. `offset` is where its bytes start in the tar and `blob` git's id for them
     (a publish to a branch reads only files the branch lacks); `mtime` (ns) is set in a release store's

@@ -162,3 +162,20 @@ def test_a_value_survives_pickling() -> None:
 
     release = Release(id="1.0.0-abc", version="1.0.0", digest="sha256:00", commit="c")
     assert pickle.loads(pickle.dumps(release)) == release
+
+
+def test_slots_leave_instances_without_a_dict_and_the_shared_methods_in_place() -> None:
+    @frozen(slots=True)
+    class Entry:
+        """A file."""
+
+        path: str
+        size: int = 0
+
+    entry = Entry("a", 1)
+    assert not hasattr(entry, "__dict__")
+    assert entry == Entry("a", 1)
+    assert hash(entry) == hash(Entry("a", 1))
+    assert repr(entry) == f"{Entry.__qualname__}(path='a', size=1)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.path = "b"  # type: ignore[misc]
