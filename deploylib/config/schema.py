@@ -9,7 +9,6 @@ the table, the key, the value seen and the form expected, with "did you mean" fo
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import functools
 import json
 import math
@@ -364,7 +363,7 @@ def _reject_item(items: Iterable[tuple[str, Any]], hint: Any, key: str, f: datac
         return
     for label, item in items:
         if not isinstance(item, hint) or (hint is int and isinstance(item, bool)):
-            expected = next(name for t, name in _TOML_NAMES if t is hint)
+            expected = next(name for t, name in _toml_names() if t is hint)
             raise ConfigError(f"{ctx.key(where, label)} = {show(item)}, which is not {expected}; {key} must be "
                               f"{f.metadata['doc']}.")
 
@@ -433,14 +432,20 @@ def toml_key(key: str) -> str:
     return key if bare else json.dumps(key, ensure_ascii=False)
 
 
-_TOML_NAMES = ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),
-               (dict, "a table"), (list, "an array"), (datetime.datetime, "a date and time"), (datetime.date, "a date"),
-               (datetime.time, "a time"))
+@functools.cache
+def _toml_names() -> tuple[tuple[type, str], ...]:
+    """Each TOML value type (tomllib's Python type) with its name in a message. datetime is imported only for a
+    message: a process that declares options but reads no TOML (a GitHub Pages publish) does without it."""
+    import datetime
+
+    return ((bool, "true or false"), (str, "a string"), (int, "a whole number"), (float, "a number"),
+            (dict, "a table"), (list, "an array"), (datetime.datetime, "a date and time"), (datetime.date, "a date"),
+            (datetime.time, "a time"))
 
 
 def show(value: Any) -> str:
     """A TOML value as an error message quotes it: `"abc" (a string)`, `42 (a whole number)`."""
-    kind = next((name for t, name in _TOML_NAMES if isinstance(value, t)), type(value).__name__)
+    kind = next((name for t, name in _toml_names() if isinstance(value, t)), type(value).__name__)
     if isinstance(value, dict):
         return kind
     if isinstance(value, list):
@@ -448,7 +453,7 @@ def show(value: Any) -> str:
         return text if len(text) <= 80 else f"{text[:77]}…"
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)  # escaped, so a newline or NUL stays visible in one line
-    elif isinstance(value, datetime.date | datetime.time):
+    elif kind in ("a date and time", "a date", "a time"):
         text = value.isoformat()  # as TOML writes it, not Python's repr
     else:
         text = repr(value).lower() if isinstance(value, bool) else repr(value)
