@@ -49,19 +49,22 @@ def frozen(cls: type[_T] | None = None, /, *, kw_only: bool = False,
 
     def make(cls: type[_T]) -> type[_T]:
         own = vars(cls)
+        # what the body defines, read before anything is set (`own` is a live view): dataclass(eq=True,
+        # frozen=True) keeps a body's __eq__ and __repr__, and adds a hash unless the body defines one,
+        # `__hash__ = None` included; a body's __eq__ alone sets __hash__ to None, which is not defining one
+        add_eq, add_repr = "__eq__" not in own, "__repr__" not in own
+        add_hash = "__hash__" not in own or (own["__hash__"] is None and not add_eq)
         made = dataclass(frozen=True, eq=False, repr=False, kw_only=kw_only, slots=slots)(cls)
         declared = fields(made)  # type: ignore[arg-type]
         made.__value__ = (  # type: ignore[attr-defined]  # a tuple: a function there would be bound as a method
             _getter(f.name for f in declared if f.compare),
             _getter(f.name for f in declared if (f.compare if f.hash is None else f.hash)),
             tuple(f.name for f in declared if f.repr))
-        if "__eq__" not in own:
+        if add_eq:
             made.__eq__ = _eq  # type: ignore[method-assign]
-        # dataclass(eq=True, frozen=True) adds a hash unless the body defines one (a body's __eq__ alone sets
-        # __hash__ to None, which is not defining one)
-        if own.get("__hash__") is None:
+        if add_hash:
             made.__hash__ = _hash  # type: ignore[method-assign]
-        if "__repr__" not in own:
+        if add_repr:
             made.__repr__ = _repr  # type: ignore[method-assign]
         return made
 

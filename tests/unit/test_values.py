@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -179,3 +180,32 @@ def test_slots_leave_instances_without_a_dict_and_the_shared_methods_in_place() 
     assert repr(entry) == f"{Entry.__qualname__}(path='a', size=1)"
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.path = "b"  # type: ignore[misc]
+
+
+def _always_equal(self: object, other: object) -> bool:
+    return True
+
+
+def _hash_one(self: object) -> int:
+    return 1
+
+
+HASH_BODIES = [  # what the class body defines, and what dataclass() then does
+    pytest.param({}, id="nothing: a hash by the fields is added"),
+    pytest.param({"__eq__": _always_equal}, id="an __eq__ alone (Python sets __hash__ to None): a hash is added"),
+    pytest.param({"__hash__": None}, id="an explicit __hash__ = None: the class stays unhashable"),
+    pytest.param({"__eq__": _always_equal, "__hash__": None}, id="__eq__ and __hash__ = None: as __eq__ alone"),
+    pytest.param({"__hash__": _hash_one}, id="its own __hash__: kept"),
+]
+
+
+@pytest.mark.parametrize("body", HASH_BODIES)
+def test_the_body_decides_hashability_as_dataclass_decides_it(body: dict[str, object]) -> None:
+    def made(decorator: Callable[[type], type]) -> type:
+        return decorator(type("Made", (), {"__annotations__": {"x": "int"}, "__doc__": "Made.", **body}))
+
+    ours, theirs = made(frozen), made(dataclass(frozen=True))
+    assert (ours.__hash__ is None) == (theirs.__hash__ is None)
+    if theirs.__hash__ is not None:
+        assert hash(ours(1)) == hash(theirs(1))
+
