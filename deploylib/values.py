@@ -23,6 +23,7 @@ kept, as dataclass() keeps it.
 
 from __future__ import annotations
 
+import abc
 import reprlib
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
@@ -66,6 +67,8 @@ def frozen(cls: type[_T] | None = None, /, *, kw_only: bool = False,
             made.__hash__ = _hash  # type: ignore[method-assign]
         if add_repr:
             made.__repr__ = _repr  # type: ignore[method-assign]
+        if getattr(made, "__abstractmethods__", None):  # an ABC's abstract __eq__/__hash__/__repr__ are implemented now
+            abc.update_abstractmethods(made)
         return made
 
     return make if cls is None else make(cls)

@@ -3,6 +3,7 @@ repr, immutability, keyword-only fields and the dataclasses functions — with t
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import pickle
 from collections.abc import Callable
@@ -209,3 +210,18 @@ def test_the_body_decides_hashability_as_dataclass_decides_it(body: dict[str, ob
     if theirs.__hash__ is not None:
         assert hash(ours(1)) == hash(theirs(1))
 
+
+@pytest.mark.parametrize("abstract", [("__repr__",), ("__eq__",), ("__hash__",), ("__eq__", "__hash__", "__repr__")])
+def test_a_value_class_implements_the_abstract_methods_of_its_abc_that_dataclass_implements(
+        abstract: tuple[str, ...]) -> None:
+    base = abc.ABCMeta("Base", (abc.ABC,), {name: abc.abstractmethod(lambda self: 0) for name in abstract})
+
+    @frozen
+    class Made(base):  # type: ignore[valid-type,misc]
+        """Made."""
+
+        x: int
+
+    assert not Made.__abstractmethods__
+    assert Made(1) == Made(1)
+    assert repr(Made(1)) == f"{Made.__qualname__}(x=1)"
