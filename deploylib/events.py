@@ -44,12 +44,16 @@ class _EventClass(type):
     run makes few of the seventeen kinds (a GitHub Pages publish only Progress)."""
 
     _making = threading.Lock()  # two threads making an event class's first events: dataclass() runs once
+    _made: bool  # set in a class's own __dict__ once dataclass() has made it
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if "__dataclass_fields__" not in vars(cls):
+        if "_made" not in vars(cls):
             with _EventClass._making:
-                if "__dataclass_fields__" not in vars(cls):
+                if "_made" not in vars(cls):
                     dataclass(frozen=True, eq=False, repr=False)(cast("type[Any]", cls))
+                    # marked once dataclass() is done (it sets __dataclass_fields__ before __init__): another
+                    # thread takes the class as made only then
+                    cls._made = True
         return super().__call__(*args, **kwargs)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -327,3 +328,57 @@ def test_threads_making_a_kinds_first_events_at_once_each_get_theirs() -> None:
     for thread in threads:
         thread.join()
     assert sorted(beat.number for beat in made) == list(range(8))
+
+
+class _Watched:
+    """The event classes' lock, which tells (`met`) when a thread other than the one that made it waits for it."""
+
+    def __init__(self, met: threading.Event) -> None:
+        self._lock, self._met, self._maker = threading.RLock(), met, threading.get_ident()
+
+    def __enter__(self) -> None:
+        if threading.get_ident() != self._maker:
+            self._met.set()
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_thread_making_an_event_while_another_makes_its_kind_waits_for_the_whole_kind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    met = threading.Event()  # the other thread waits for the lock, or made its event without waiting
+    monkeypatch.setattr(events._EventClass, "_making", _Watched(met))
+    threads: list[threading.Thread] = []
+    made: list[object] = []
+
+    def make_another() -> None:
+        try:
+            made.append(Beat(2))
+        except TypeError as err:  # the kind was taken as made while dataclass() was still making it
+            made.append(err)
+        met.set()
+
+    class MidWay:
+        """A __post_init__, which dataclass() looks up half-way through making the class (its fields set,
+        its __init__ not yet): there another thread makes an event of the same kind."""
+
+        def __get__(self, event: object, kind: type) -> Callable[[], None]:
+            if event is None and not threads:
+                threads.append(threading.Thread(target=make_another))
+                threads[0].start()
+                met.wait()
+            return lambda: None
+
+    class Beat(events._Event):
+        """A kind declared here, so that no event of it was made before."""
+
+        number: int
+        __post_init__ = MidWay()
+
+    first = Beat(1)
+    threads[0].join()
+    assert [type(event) for event in made] == [Beat]
+    assert (first.number, made[0].number) == (1, 2)  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].number = 3  # type: ignore[attr-defined]
