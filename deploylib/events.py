@@ -49,11 +49,13 @@ class _EventClass(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if "_made" not in vars(cls):
             with _EventClass._making:
-                if "_made" not in vars(cls):
-                    dataclass(frozen=True, eq=False, repr=False)(cast("type[Any]", cls))
-                    # marked once dataclass() is done (it sets __dataclass_fields__ before __init__): another
-                    # thread takes the class as made only then
-                    cls._made = True
+                # its event bases first, as declared: dataclass() takes the fields of bases that are dataclasses
+                for kind in reversed(cls.__mro__):
+                    if isinstance(kind, _EventClass) and kind is not _Event and "_made" not in vars(kind):
+                        dataclass(frozen=True, eq=False, repr=False)(cast("type[Any]", kind))
+                        # marked once dataclass() is done (it sets __dataclass_fields__ before __init__): another
+                        # thread takes the class as made only then
+                        kind._made = True
         return super().__call__(*args, **kwargs)
 
 

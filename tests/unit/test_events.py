@@ -330,6 +330,24 @@ def test_threads_making_a_kinds_first_events_at_once_each_get_theirs() -> None:
     assert sorted(beat.number for beat in made) == list(range(8))
 
 
+@pytest.mark.parametrize("first", ["subkind", "base kind"])
+def test_an_event_subkind_has_its_base_kinds_fields_first_whichever_kind_makes_the_first_event(first: str) -> None:
+    class Reached(events._Event):
+        """A kind declared here, so that no event of it was made before."""
+
+        host: str
+
+    class Retried(Reached):
+        """Its subkind."""
+
+        tries: int = 1
+
+    made = [Retried("a", 2), Reached("b")] if first == "subkind" else [Reached("b"), Retried("a", 2)]
+    assert sorted(map(repr, made)) == [f"{Reached.__qualname__}(host='b')",
+                                       f"{Retried.__qualname__}(host='a', tries=2)"]
+    assert [f.name for f in dataclasses.fields(Retried)] == ["host", "tries"]
+
+
 class _Watched:
     """The event classes' lock, which tells (`met`) when a thread other than the one that made it waits for it."""
 
