@@ -304,6 +304,8 @@ def test_a_file_the_release_could_neither_commit_nor_undo_is_refused(path: str, 
 @pytest.mark.parametrize(("value", "shown"), [
     (dt.date(1979, 5, 27), "1979-05-27 (a date)"), (dt.time(7, 32), "07:32:00 (a time)"),
     (dt.datetime(1979, 5, 27, 7, 32, tzinfo=dt.UTC), "1979-05-27T07:32:00+00:00 (a date and time)"),
+    (dt.datetime(1979, 5, 27, 7, 32), "1979-05-27T07:32:00 (a date and time)"),  # TOML's local date-time
+    (dt.time(7, 32, 0, 999000), "07:32:00.999000 (a time)"),
 ])
 def test_a_date_or_time_where_a_value_of_another_type_belongs_is_shown_as_toml_writes_it(value: object,
                                                                                         shown: str) -> None:
@@ -527,6 +529,8 @@ def check_with(**check: object) -> dict:
     ({"build": {"lighthouse": {"pages": ["index.html"]}}}, ["[build.lighthouse] pages", 'not a path starting with']),
     # an item of the wrong type is named by its index or key
     ({"gate": {"blocking_labels": ["a", 3]}}, ["[gate] blocking_labels[1] = 3 (a whole number), which is not a"]),
+    ({"gate": {"blocking_labels": [dt.date(2020, 1, 2)]}},
+     ["[gate] blocking_labels[0] = 2020-01-02 (a date), which is not a string"]),
     (check_with(headers={"X-Trace": 0}), ["checks[0]] headers.X-Trace = 0 (a whole number), which is not a string"]),
     # the kind key of a check, and of a target
     (env_with(checks=[{"kind": []}]), ["[environments.prod.checks[0]] kind must be a string", "got []."]),
