@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deploylib.errors import GitError
-from deploylib.git import GitFeed, git_run, git_words, repo_state, run_git, scratch_file, shallow_boundary
+from deploylib.git import GitFeed, GitStarted, git_run, git_words, repo_state, run_git, scratch_file, shallow_boundary
 from tests.conftest import git, new_repo
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deploylib"
@@ -114,6 +114,26 @@ def test_a_scratch_file_holds_what_is_written_and_leaves_no_name_behind(tmp_path
         scratch.seek(0)
         assert scratch.read() == b"fatal: something\n"
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("memfd", [True, False])
+def test_a_started_git_answers_more_than_a_pipe_holds_and_leaves_no_file_open_or_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memfd: bool) -> None:
+    cache = bare(tmp_path)
+    files = b"".join(b"M 100644 inline d%d/file-%05d.txt\ndata 2\nhi\n" % (n % 7, n) for n in range(5000))
+    assert git_run(cache, "fast-import", "--quiet", stdin=COMMIT + files + b"\n").ok
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create")
+    opened = sorted(os.listdir("/proc/self/fd"))
+    with GitStarted(cache, "ls-tree", "-r", "main") as started:
+        done = started.result()
+    with GitStarted(cache, "log", "--all"):
+        pass  # left before git ended: it is killed
+    assert done.ok and done.out.count("\n") == 5001 and len(done.out) > 1 << 16  # a pipe holds 64 KiB
+    assert sorted(os.listdir("/proc/self/fd")) == opened
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 @pytest.mark.parametrize(("said", "words"), [
