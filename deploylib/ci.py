@@ -37,13 +37,14 @@ def command(name: str, message: str, title: str = "") -> str:
 
 def guarded(lines: Iterable[str]) -> list[str]:
     """`lines` as the runner must show them, one per physical line (the runner splits at CR and LF): a line it
-    would run as a workflow command (`::` after leading blanks: a commit message's text in the release notes,
-    a server's answer) is put between `::stop-commands::TOKEN` and `::TOKEN::`, so it shows as written and
-    runs nothing (GitHub's "Stopping and starting workflow commands")."""
+    would run as a workflow command (`::` after leading blanks, or the older `##[name]` anywhere in the line, as
+    the runner's ActionCommand.TryParseV2 and TryParse read them: a commit message's text in the release notes,
+    a server's answer, a build's output) is put between `::stop-commands::TOKEN` and `::TOKEN::`, so it shows
+    as written and runs nothing (GitHub's "Stopping and starting workflow commands")."""
     shown = []
     for line in lines:
         for physical in re.split(r"\r\n|\r|\n", line):
-            if physical.lstrip().startswith("::"):
+            if physical.lstrip().startswith("::") or "##[" in physical:
                 token = uuid.uuid4().hex
                 shown += [f"::stop-commands::{token}", physical, f"::{token}::"]
             else:

@@ -392,6 +392,17 @@ def test_github_actions_show_a_commit_messages_workflow_command_as_text(tmp_path
     assert lines[at - 1] != token and lines[at + 1] == f"::{token}::"
 
 
+def test_github_actions_show_a_commands_older_form_workflow_command_as_text(tmp_path: Path) -> None:
+    root = site_repo(tmp_path / "site", tests="echo 'see ##[warning]from the tests'")  # the runner reads `##[` anywhere
+    _, _, _, stderr = in_actions(root, "deploy:test")
+    lines = stderr.splitlines()
+    shown = [n for n, line in enumerate(lines) if "##[warning]" in line and not line.startswith("::group::")]
+    assert [lines[n].split()[:2] for n in shown] == [["…", "gate"], ["│", "see"]]  # the stage's line, its output
+    for n in shown:
+        token = lines[n - 1].removeprefix("::stop-commands::")
+        assert lines[n - 1] != token and lines[n + 1] == f"::{token}::"
+
+
 def test_a_run_that_stops_on_test_does_not_tell_productions_url(tmp_path: Path) -> None:
     config = table("build", command=COPY_SITE, output="out") + table("release", push=False) \
         + table("deploy", require_staging=True) + local_environment("test", "../live-test", "Not on the page") \

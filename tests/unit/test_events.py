@@ -211,6 +211,8 @@ def test_command_checks_output_is_folded_by_round() -> None:
     (["  ::error::indented", "ok"], ["  ::error::indented"]),  # the runner reads past leading blanks
     (["a\r::add-mask::x"], ["::add-mask::x"]),  # a lone CR ends a line for the runner too
     (["  ✓ gate tests   :: not at the start", "    │ ::error::streamed output"], []),
+    (["    │ ##[error]streamed output"], ["    │ ##[error]streamed output"]),  # the older `##[` form: anywhere
+    (["- fix: log ##[warning title=x]y"], ["- fix: log ##[warning title=x]y"]),
 ])
 def test_text_a_log_would_run_as_a_workflow_command_is_shown_between_stop_and_resume(
         lines: list[str], commands: list[str]) -> None:
@@ -219,7 +221,7 @@ def test_text_a_log_would_run_as_a_workflow_command_is_shown_between_stop_and_re
     assert [shown[i + 1] for i in stopped] == commands
     for i in stopped:
         assert shown[i + 2] == f"::{shown[i].removeprefix('::stop-commands::')}::"  # resumed right after
-    assert all(not line.lstrip().startswith("::") for n, line in enumerate(shown)
+    assert all(not line.lstrip().startswith("::") and "##[" not in line for n, line in enumerate(shown)
                if not any(i <= n <= i + 2 for i in stopped))
 
 
