@@ -78,14 +78,14 @@ def _git(root: Path, *args: str) -> str:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(errors="replace")
+        return path.read_text(encoding="utf-8-sig", errors="replace")  # a BOM, as Windows editors write, is no text
     except OSError:
         return ""
 
 
 def _package(path: Path) -> dict[str, Any] | None:
     try:
-        data = jsontext.loads(path.read_text())
+        data = jsontext.loads(path.read_text(encoding="utf-8-sig"))  # npm and Node read past a BOM too
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

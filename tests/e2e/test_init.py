@@ -244,3 +244,18 @@ def test_a_package_json_that_is_not_json_is_pointed_out(tmp_path: Path, text: st
     done = init(repo, "--dry-run")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "# CHECK: package.json is not a JSON object init can read" in done.stdout
+
+
+@pytest.mark.parametrize(("files", "build"), [
+    ({"package.json": "\ufeff" + package("vite", build="vite build"), "index.html": "<h1>Hi</h1>"},
+     {"command": "npm run build", "output": "dist"}),  # npm and Node strip it, as Windows editors write it
+    ({"mkdocs.yml": "\ufeffsite_dir: www\nsite_name: Docs\n", "docs/index.md": "# Hi"},
+     {"command": "mkdocs build --strict", "output": "www"}),  # a key on the first line
+])
+def test_a_file_starting_with_a_byte_order_mark_is_read_as_without_it(tmp_path: Path, files: dict[str, str],
+                                                                     build: dict[str, str]) -> None:
+    repo = new_repo(tmp_path / "site", {**files, ".gitignore": f"{build['output']}/\n"}, "feat: site")
+    done = init(repo)
+    assert done.returncode == 0, done.stderr
+    assert written(repo)["build"] == build
+    assert "not a JSON object" not in (repo / "deploy.toml").read_text()
