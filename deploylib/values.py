@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import abc
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import Field, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
@@ -74,9 +74,9 @@ def frozen(cls: type[_T] | None = None, /, *, kw_only: bool = False,
     return make if cls is None else make(cls)
 
 
-def _getter(names: Any) -> Callable[[object], tuple[object, ...]]:
-    """A function giving an object's attributes `names` as a tuple (attrgetter's, with one or none too)."""
-    names = tuple(names)
+def _getter(attributes: Iterable[str]) -> Callable[[object], tuple[object, ...]]:
+    """A function giving an object's `attributes` as a tuple (attrgetter's, with one or none too)."""
+    names = tuple(attributes)
     if len(names) > 1:
         return attrgetter(*names)
     if names:

@@ -453,8 +453,8 @@ def show(value: Any) -> str:
         return text if len(text) <= 80 else f"{text[:77]}…"
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)  # escaped, so a newline or NUL stays visible in one line
-    elif kind in ("a date and time", "a date", "a time"):
-        text = value.isoformat()  # as TOML writes it, not Python's repr
+    elif hasattr(value, "isoformat"):  # a date, time or date and time (tomllib's): as TOML writes it, not repr
+        text = value.isoformat()
     else:
         text = repr(value).lower() if isinstance(value, bool) else repr(value)
     return f"{text[:80]} ({kind})"
