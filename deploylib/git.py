@@ -14,7 +14,6 @@ leaves no lock that would refuse the user's next `git commit`. Writes still take
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import subprocess
@@ -537,6 +536,8 @@ def source_fingerprint(repo: Path, excluded: Iterable[str],
             continue
         rewrite = rewrites.get(path)
         kept.append(_rewritten(repo, meta, path, rewrite) if rewrite is not None else entry)
+    import hashlib  # only here: a publish never loads OpenSSL for it (~3 ms)
+
     return hashlib.sha256("\0".join(kept).encode()).hexdigest()
 
 
@@ -549,6 +550,8 @@ def _rewritten(repo: Path, meta: str, path: str, rewrite: Callable[[str], str]) 
     read = git_run(repo, "cat-file", "blob", blob)  # git_run: line endings as they are, unlike run_git
     if not read.ok:
         raise _failure(repo, f"git cat-file blob {blob}", read.err.strip())
+    import hashlib
+
     try:
         digest = hashlib.sha256(rewrite(read.out).encode()).hexdigest()
     except ValueError:

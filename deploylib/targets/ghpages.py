@@ -22,7 +22,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from deploylib import jsontext, report
-from deploylib.build.artifact import FileReader, git_file_mode
 from deploylib.config.refname import branch_problem
 from deploylib.config.schema import hostname_problem, nonempty_problem, option, optional
 from deploylib.errors import GitError, NeedsForce, TargetError
@@ -117,6 +116,8 @@ class PagesTarget(Target):
         self._in_cache = ""  # the last remote tip known to be in the cache (git is not asked again)
         self._locked = False  # this object holds the deploy lock (see `lock`)
         self._seen_tip: str | None = None  # the remote's tip as live() read it while the lock was held
+        # a commit's files, being listed ahead for deploy() (see `live`)
+        self._listed: tuple[str, contextlib.AbstractContextManager[GitStarted | None]] | None = None
 
     def describe(self) -> str:
         return f"branch {self.options.branch} of {self.options.remote}"
@@ -157,6 +158,7 @@ class PagesTarget(Target):
                 yield left_behind
             finally:
                 self._locked, self._seen_tip = False, None
+                self._drop_listed()
 
     # -- git in the cache ----------------------------------------------------------------------------
 
@@ -280,12 +282,20 @@ class PagesTarget(Target):
         with self._asking_remote() as asked:  # what deploylib recorded is read while the remote answers
             records = self._records()
             history = self._history(records)
+            last = history.last()
+            ours = last.commit if last and last.release_id in records and self._kept(last.release_id) == \
+                last.commit else ""
+            if ours and self._locked:  # the tip is most likely ours: its files are listed for deploy() meanwhile
+                self._list_ahead(ours)
+                from deploylib import events  # noqa: F401 -- deploy()'s modules, loaded while git works
+                from deploylib.build import artifact  # noqa: F401
             tip = self._tip_in(asked.result())
         self._seen_tip = tip if self._locked else None
+        if tip != ours:
+            self._drop_listed()
         if not tip:
             return None
-        last = history.last()
-        if last and last.commit == tip and last.release_id in records and self._kept(last.release_id) == tip:
+        if last and tip == ours:
             # Where deploylib last put the branch, and its ref in the cache still names that commit: a commit id
             # names the commit's whole content (git's object model), so git need not be asked what it is.
             self._in_cache = tip
@@ -366,9 +376,10 @@ class PagesTarget(Target):
         kept = {".nojekyll"} | ({"CNAME"} if not self.options.cname else set())  # ours, not the artifact's
         if not tip:
             yield b"deleteall\n"
-        with self._listing(tip) as listing, FileReader(artifact) as files:
-            from deploylib import events  # imported while git lists the tip
+        from deploylib import events
+        from deploylib.build.artifact import FileReader, git_file_mode
 
+        with self._listing(tip) as listing, FileReader(artifact) as files:
             changed, on_tip = self._changes(listing, files.listing())
             yield from (b"D " + _quote(path) + b"\n" for path in sorted(on_tip) if path not in kept
                         and not files.has(path))
@@ -378,7 +389,7 @@ class PagesTarget(Target):
                 if number % step == 0 or number == total:
                     events.emit(events.Progress(f"pages {self.options.branch}", number, total, "files"))
                 entry = files.entry(path)
-                mode, had = _mode(entry), on_tip.get(path)
+                mode, had = git_file_mode(int(entry["mode"])), on_tip.get(path)  # type: ignore[call-overload]
                 if had is not None and had[1] == entry["blob"]:  # the same bytes, another mode
                     yield f"M {mode} {entry['blob']} ".encode() + _quote(path) + b"\n"
                 else:
@@ -390,13 +401,29 @@ class PagesTarget(Target):
             yield b"M 100644 inline CNAME\n" + _data(self.options.cname.encode() + b"\n")
 
     def _listing(self, tip: str) -> contextlib.AbstractContextManager[GitStarted | None]:
-        """`git ls-tree` of the tip's files, started (None without a tip)."""
+        """`git ls-tree` of the tip's files, started (None without a tip); the one live() started when it
+        lists this very commit."""
         if not tip:
             return contextlib.nullcontext()
+        if self._listed and self._listed[0] == tip:
+            listed, self._listed = self._listed[1], None
+            return listed
         try:
             return GitStarted(self.cache, "ls-tree", "-r", "-z", tip)
         except GitError as err:
             raise self._cannot_run("ls-tree", err) from None
+
+    def _list_ahead(self, commit: str) -> None:
+        """Start listing `commit`'s files for a deploy() that may follow (`_listing` hands it over); stopped
+        unread when the deploy lock is released."""
+        self._drop_listed()
+        with contextlib.suppress(TargetError):  # only a head start: deploy() runs git again and says what failed
+            self._listed = (commit, self._listing(commit))
+
+    def _drop_listed(self) -> None:
+        if self._listed:
+            listed, self._listed = self._listed[1], None
+            listed.__exit__(None, None, None)
 
     def _changes(self, listing: GitStarted | None, wanted: set[str]) -> tuple[list[str], dict[str, tuple[str, str]]]:
         """The artifact's paths the tip (`listing`'s answer) does not hold with the very mode and blob, and
@@ -542,11 +569,6 @@ class PagesTarget(Target):
             if sum(name.endswith(".pack") for name in os.listdir(self.cache / "objects" / "pack")) > _PACK_LIMIT:
                 self._git("repack", "-a", "-d", "-q")
         return []
-
-
-def _mode(entry: dict[str, object]) -> str:
-    """A manifest entry's file mode as git writes it in a tree."""
-    return git_file_mode(int(entry["mode"]))  # type: ignore[call-overload]
 
 
 def _data(payload: bytes) -> bytes:

@@ -355,6 +355,37 @@ def test_under_the_lock_a_deploy_builds_on_what_live_saw_and_a_publish_in_betwee
     assert branch(remote, "rev-parse", "gh-pages") == theirs
 
 
+def test_under_the_lock_a_deploy_builds_on_a_release_published_elsewhere_since_not_on_its_own_last(
+        tmp_path: Path, remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", {"index.html": "one", "ours.html": "ours"}))
+    elsewhere = tmp_path / "elsewhere"  # another machine, its own cache and record
+    elsewhere.mkdir()
+    publish(PagesTarget(PagesOptions(remote=str(remote)), root=elsewhere, environment="production"),
+            site(elsewhere, "1.1.0", {"index.html": "one", "theirs.html": "theirs"}))
+    with target.lock(LockHolder.me("deploy", "1.2.0"), 0):
+        live = target.live()
+        assert live is not None and live.version == "1.1.0"
+        target.activate(target.deploy(site(tmp_path, "1.2.0", {"index.html": "two"})), "ci")
+    assert tree_of(remote) == {"index.html": "100644 two", ".nojekyll": "100644 "}  # theirs.html removed too
+
+
+def children_of_this_process() -> set[str]:
+    """The ids of this process's child processes, finished but not yet waited for included (proc(5))."""
+    return {child for task in Path("/proc/self/task").iterdir()
+            for child in (task / "children").read_text().split()}
+
+
+def test_a_listing_started_for_a_deploy_that_never_came_is_stopped_with_the_lock(tmp_path: Path,
+                                                                                 remote: Path) -> None:
+    target = pages(tmp_path)
+    publish(target, site(tmp_path, "1.0.0", FILES))
+    before = children_of_this_process()
+    with target.lock(LockHolder.me("rollback", "1.0.0"), 0):
+        assert target.live() is not None  # a rollback looks, then publishes an older release: no deploy()
+    assert children_of_this_process() == before
+
+
 def test_a_foreign_commit_on_the_branch_is_described_not_called_unknown(tmp_path: Path, remote: Path) -> None:
     target = pages(tmp_path)
     publish(target, site(tmp_path, "1.0.0", {"index.html": "one"}))
