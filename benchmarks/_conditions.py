@@ -1,12 +1,16 @@
 """What every benchmark states beside its figures: whether Python's bytecode cache was on (the
 variable PYTHONDONTWRITEBYTECODE is set or removed explicitly, never inherited), the machine's load,
-and each figure as a median with its range."""
+where the measured files were (tmpfs or disk), and each figure as a median with its range."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
+import tempfile
+from pathlib import Path
+
+TMPFS = Path("/dev/shm")
 
 
 def add_bytecode_option(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +33,17 @@ def bytecode_env(off: bool, base: dict[str, str] | None = None) -> dict[str, str
 def describe(off: bool) -> str:
     cache = "off (PYTHONDONTWRITEBYTECODE=1)" if off else "on (PYTHONDONTWRITEBYTECODE unset)"
     return f"bytecode cache {cache}; {os.cpu_count()} CPUs; load average {load()}"
+
+
+def working_folder(prefix: str) -> Path:
+    """A new folder for the measured files, in tmpfs (/dev/shm) where the machine has one, so that disk noise
+    from other work (another process's writeback or syncs) does not decide the figures; the caller removes it."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=TMPFS if TMPFS.is_dir() else None))
+
+
+def folder_kind(folder: Path) -> str:
+    """"tmpfs" or "not tmpfs", for a folder made by working_folder."""
+    return "tmpfs" if folder.parent == TMPFS else "not tmpfs"
 
 
 def load() -> str:

@@ -1,7 +1,9 @@
 """Publishing to a gh-pages branch, side by side: deploylib's GitHub Pages target, ghp-import and the
 npm gh-pages package, on the same generated 5,000-file site, to local bare remotes. First publish,
 then a republish after a one-file change; whole processes, N runs each on fresh remotes, the tools
-interleaved within each run; medians and ranges.
+interleaved within each run; medians and ranges. As in e2e.py, everything runs in a tmpfs working folder
+(/dev/shm), so that disk noise from other work (another process's writeback or syncs) does not decide the
+figures: both tools' gits write there, and the run says where it was.
 
 Like with like: each tool runs as its own process with the same interpreter, each from a virtual
 environment of its own in benchmarks/.anchors (ghp-import as pip installs it; deploylib, this checkout,
@@ -28,12 +30,11 @@ import statistics
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _conditions import add_bytecode_option, bytecode_env, describe, spread
+from _conditions import add_bytecode_option, bytecode_env, describe, folder_kind, spread, working_folder
 from sitegen import generate
 
 from deploylib.build.artifact import pack
@@ -144,10 +145,12 @@ def main() -> None:
     # per tool: wall and CPU seconds of the first publishes, then of the republishes
     results: dict[str, tuple[list[float], list[float], list[float], list[float]]] = {
         tool: ([], [], [], []) for tool in found}
-    with tempfile.TemporaryDirectory(prefix="deploylib-pages-bench-") as tmp:
+    tmp = working_folder("deploylib-pages-bench-")
+    try:
         site = generate(Path(tmp, "site"), args.files)
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-        print(f"site: {args.files} files, {size / 2**20:.2f} MiB; {describe(args.no_bytecode_cache)}")
+        print(f"site: {args.files} files, {size / 2**20:.2f} MiB; working folder {tmp.parent} ({folder_kind(tmp)}); "
+              f"{describe(args.no_bytecode_cache)}")
         print("whole processes, each tool from its own venv; deploylib: lock, live, deploy, activate, cleanup "
               "of an artifact packed beforehand (packing timed apart); CPU: the process and the gits it ran")
         for run in range(args.runs):
@@ -162,6 +165,8 @@ def main() -> None:
                 again = publish()
                 for column, value in zip(results[tool], (*first, *again), strict=True):
                     column.append(value)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     base = [statistics.median(column) for column in results["ghp-import"]]
     for tool, columns in results.items():
         first, first_cpu, again, again_cpu = ([statistics.median(c) / b for c, b in zip(columns, base, strict=True)])
