@@ -29,11 +29,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from _conditions import folder_kind, working_folder
 from sitegen import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,8 +161,8 @@ def measure(files: int, runs: int, work: Path, env: dict[str, str], servers: Ser
     for target in ("test", "production"):
         releases = hand / target / "releases"
         releases.mkdir(parents=True)
-        subprocess.run(["cp", "-a", f"{hand_repo}/src/.", str(releases / "r0")], check=True)
-        (hand / target / "current").symlink_to("releases/r0")
+        subprocess.run(["cp", "-a", f"{hand_repo}/src/.", str(releases / "v0")], check=True)
+        (hand / target / "current").symlink_to("releases/v0")
         (hand / target / "url").write_text(servers.serve(hand / target / "current"))
     script = folder / "by_hand.sh"
     script.write_text(BY_HAND)
@@ -209,8 +209,7 @@ def main() -> None:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     else:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-    tmpfs = Path("/dev/shm")
-    work = Path(tempfile.mkdtemp(prefix="deploylib-e2e-", dir=tmpfs if tmpfs.is_dir() else None))
+    work = working_folder("deploylib-e2e-")
     servers = Servers()
     try:
         results = {files: measure(files, args.runs, work, env, servers) for files in args.files}
@@ -220,7 +219,7 @@ def main() -> None:
     import deploylib
 
     cached = any(Path(deploylib.__file__).parent.glob("__pycache__/*.pyc"))
-    print(f"working folder: {work.parent} ({'tmpfs' if work.parent == tmpfs else 'not tmpfs'}); bytecode cache: "
+    print(f"working folder: {work.parent} ({folder_kind(work)}); bytecode cache: "
           f"{'off (PYTHONDONTWRITEBYTECODE=1)' if args.no_bytecode_cache else 'on (PYTHONDONTWRITEBYTECODE unset)'}"
           f"; deploylib's __pycache__ {'present' if cached else 'absent'}; {os.cpu_count()} CPUs, load "
           f"{os.getloadavg()[0]:.1f}; {args.runs} interleaved pairs")
