@@ -36,8 +36,8 @@ def entries(text: str) -> int:
     """`--limit`'s type: how many ledger entries, a whole number from 0 to 2**63 - 1 in ASCII digits (SQLite
     reads a negative LIMIT as none at all). Raises OptionValueError."""
     if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) > _LARGEST:
-        raise OptionValueError(f"--limit {shown(text)} is not how many entries to show; give a whole number, 0 or "
-                               "more (e.g. --limit 20)")
+        raise OptionValueError(f"--limit {shown(text)} is not how many entries to show; give a whole number from 0 "
+                               f"to {_LARGEST} (e.g. --limit 20)")
     return int(text)
 
 

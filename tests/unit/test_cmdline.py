@@ -56,8 +56,8 @@ def test_the_first_task_named_and_whether_its_result_is_asked_as_json(argv: list
     (["rollback", "--env=typo"], "available choices are"),
     (["rollback", "--json", "--to"], "doit rollback: option --to requires argument."),  # a missing value
     (["deploy:production", "--yes=1"], "doit deploy:production: option --yes must not have an argument."),
-    (["history", "--limit", "x"], 'doit history: --limit "x" is not how many entries to show; give a whole number, '
-                                  "0 or more (e.g. --limit 20). Nothing was run"),  # an option type's own words
+    (["history", "--limit", "x"], 'doit history: --limit "x" is not how many entries to show; give a whole number '
+                                  "from 0 to 9223372036854775807 (e.g. --limit 20). Nothing was run"),  # its own words
     (["status", "-z"], "doit status: option -z not recognized."),
     (["deploy:production", "--json", "rollback", "--bogus"], "doit rollback: option --bogus not recognized."),
 ])
@@ -103,8 +103,8 @@ def test_an_option_type_reads_a_well_formed_value(parse, text: str, value: objec
 
 
 @pytest.mark.parametrize(("parse", "text", "said"), [
-    (cmdline.entries, "", '--limit "" is not how many entries to show; give a whole number, 0 or more (e.g. '
-                          "--limit 20)"),
+    (cmdline.entries, "", '--limit "" is not how many entries to show; give a whole number from 0 to '
+                          "9223372036854775807 (e.g. --limit 20)"),
     (cmdline.entries, " ", '--limit " " is not how many entries'),
     (cmdline.entries, "abc", '--limit "abc" is not how many entries'),
     (cmdline.entries, "-1", '--limit "-1" is not how many entries'),
@@ -112,7 +112,8 @@ def test_an_option_type_reads_a_well_formed_value(parse, text: str, value: objec
     (cmdline.entries, "0x10", '--limit "0x10" is not how many entries'),
     (cmdline.entries, "1_000", '--limit "1_000" is not how many entries'),  # Python's spelling, not a count's
     (cmdline.entries, "１", '--limit "１" is not how many entries'),  # a digit, but not an ASCII one
-    (cmdline.entries, str(2**63), f'--limit "{2**63}" is not how many entries'),  # beyond SQLite's integers
+    (cmdline.entries, str(2**63), f'--limit "{2**63}" is not how many entries to show; give a whole number from 0 '
+                                  f"to {2**63 - 1}"),  # beyond SQLite's integers: the bound is named
     (cmdline.version, "", '--version "" is not a semantic version; give MAJOR.MINOR.PATCH, e.g. --version 2.0.0 '
                           "or --version 2.0.0-rc.1"),
     (cmdline.version, "1.2", '--version "1.2" is not a semantic version;'),
