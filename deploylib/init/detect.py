@@ -81,11 +81,19 @@ class Plan:
     site: Site
     tags: Tags
     branch: str  # the release branch
-    branch_guessed: bool  # HEAD was detached: `branch` is origin's default branch, or "main"
+    branch_guessed: bool  # HEAD was detached: `branch` is a guess (`release_branch`)
     origin: str  # "" when the repository has no origin: nothing is pushed
     repository: str  # "OWNER/NAME" on github.com, "" otherwise
     pages: Pages | None
     output_ignored: bool  # git ignores the output folder (else the clean-tree gate fails after a build)
+
+
+def release_branch(facts: Survey) -> str:
+    """The branch releases are made from: the one checked out; with HEAD detached (a CI checkout, a bisect),
+    origin's default branch, else a local branch holding HEAD's commit (main or master first), else "main"."""
+    holding = [name for name in facts.holding_head if name != "gh-pages"]
+    return facts.branch or facts.origin_head or next((name for name in ("main", "master") if name in holding),
+                                                     holding[0] if holding else "main")
 
 
 def detect(facts: Survey) -> Plan:
@@ -95,7 +103,7 @@ def detect(facts: Survey) -> Plan:
     if facts.pages and facts.origin:
         pages = Pages(facts.origin, pages_url(repository, facts.pages_cname), facts.pages_cname)
     return Plan(site=site, tags=tag_format(facts.tags, facts.on_history),
-                branch=facts.branch or facts.origin_head or "main", branch_guessed=not facts.branch,
+                branch=release_branch(facts), branch_guessed=not facts.branch,
                 origin=facts.origin, repository=repository, pages=pages, output_ignored=site.output in facts.ignored)
 
 

@@ -44,6 +44,7 @@ class Survey:
     on_history: frozenset[str] | None = None  # the tags on HEAD's history; None: all of them
     branch: str = ""  # the checked-out branch, "" when detached
     origin_head: str = ""  # origin's default branch as last fetched ("main" for refs/remotes/origin/main), or ""
+    holding_head: tuple[str, ...] = ()  # the local branches whose history holds HEAD's commit
     origin: str = ""  # the URL of the `origin` remote, "" when none
     pages: bool = False  # a gh-pages branch exists, here or on origin as last fetched
     pages_cname: str = ""  # the CNAME file on that branch, stripped
@@ -66,6 +67,8 @@ def survey(root: Path) -> Survey:
                   branch=_git(root, "symbolic-ref", "-q", "--short", "HEAD").strip(),
                   origin_head=_git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD").strip()
                   .removeprefix("origin/"),
+                  holding_head=tuple(_git(root, "for-each-ref", "--contains", "HEAD", "--format=%(refname:short)",
+                                          "refs/heads").split()),
                   origin=_git(root, "remote", "get-url", "origin").strip(), pages=bool(pages_ref),
                   pages_cname=_git(root, "show", f"{pages_ref}:CNAME").strip() if pages_ref else "")
 

@@ -109,6 +109,16 @@ def test_an_output_folder_from_the_tools_configuration_that_git_does_not_ignore_
     assert "docs/ is not in .gitignore" in done.stdout
 
 
+def test_on_a_detached_head_the_release_branch_is_the_local_one_holding_it_marked_check(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "docs", {"mkdocs.yml": "site_name: Docs\n", ".gitignore": "site/\n"}, "feat: docs")
+    git(repo, "branch", "-m", "main", "master")  # an older repository's only branch, and no origin
+    git(repo, "checkout", "-q", "--detach")  # as a CI checkout leaves it
+    done = init(repo)
+    assert done.returncode == 0, done.stderr
+    assert written(repo)["release"]["branch"] == "master"
+    assert 'branch = "master"  # CHECK: HEAD was detached' in (repo / "deploy.toml").read_text()
+
+
 def test_tags_origin_and_gh_pages_give_the_release_and_a_pages_production(tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "docs", {"mkdocs.yml": "site_name: Docs\n", "docs/index.md": "# Hi",
                                         ".gitignore": "site/\n"}, "feat: docs")

@@ -449,14 +449,17 @@ def test_an_output_folder_git_does_not_ignore_is_pointed_out() -> None:
     assert ".gitignore" not in deploy_toml(plan())
 
 
-@pytest.mark.parametrize(("branch", "origin_head", "expected"), [
-    ("trunk", "main", ("trunk", False)),
-    ("", "master", ("master", True)),  # detached (a CI checkout, a bisect): origin's default branch
-    ("", "", ("main", True)),
+@pytest.mark.parametrize(("branch", "origin_head", "holding", "expected"), [
+    ("trunk", "main", ("main",), ("trunk", False)),
+    ("", "master", ("main",), ("master", True)),  # detached (a CI checkout, a bisect): origin's default branch
+    ("", "", ("master",), ("master", True)),  # no origin: the local branch holding HEAD's commit
+    ("", "", ("feature", "master", "zeta"), ("master", True)),  # main or master first
+    ("", "", ("gh-pages", "trunk"), ("trunk", True)),  # never the served branch
+    ("", "", (), ("main", True)),
 ])
-def test_the_release_branch_is_the_checked_out_one_or_a_guess_marked_check(branch: str, origin_head: str,
-                                                                          expected: tuple[str, bool]) -> None:
-    found = detect(facts("mkdocs.yml", branch=branch, origin_head=origin_head))
+def test_the_release_branch_is_the_checked_out_one_or_a_guess_marked_check(
+        branch: str, origin_head: str, holding: tuple[str, ...], expected: tuple[str, bool]) -> None:
+    found = detect(facts("mkdocs.yml", branch=branch, origin_head=origin_head, holding_head=holding))
     assert (found.branch, found.branch_guessed) == expected
     assert ("# CHECK: HEAD was detached" in deploy_toml(found)) is expected[1]
 
