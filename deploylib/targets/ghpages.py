@@ -283,8 +283,9 @@ class PagesTarget(Target):
             records = self._records()
             history = self._history(records)
             last = history.last()
-            ours = last.commit if last and last.release_id in records and self._kept(last.release_id) == \
-                last.commit else ""
+            # a commit id (the state files could hold anything: it is given to git before the remote confirms it)
+            ours = last.commit if last and last.release_id in records and _OBJECT_ID.fullmatch(last.commit) and \
+                self._kept(last.release_id) == last.commit else ""
             if ours and self._locked:  # the tip is most likely ours: its files are listed for deploy() meanwhile
                 self._list_ahead(ours)
                 from deploylib import events  # noqa: F401 -- deploy()'s modules, loaded while git works
