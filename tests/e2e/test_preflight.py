@@ -121,12 +121,14 @@ def test_an_environment_named_on_the_command_line_that_does_not_exist_is_exit_3(
 
 
 MALFORMED = [  # (a task and an option with a value it cannot take, what the refusal says)
-    (["history", "--limit", "-1"], '--limit "-1" is not how many entries to show; give a whole number, 0 or more'),
+    (["history", "--limit", "-1"], '--limit "-1" is not how many entries to show; give a whole number from 0 to '
+                                   "9223372036854775807"),
     (["history", "--limit", "-99999999999"], '--limit "-99999999999" is not how many entries'),
     (["history", "--limit=", "--json"], '--limit "" is not how many entries'),  # an unset variable: --limit="$N"
     (["history", "--limit", "abc"], '--limit "abc" is not how many entries'),
     (["history", "--limit", "1.5"], '--limit "1.5" is not how many entries'),
-    (["history", "--limit", str(2**63)], f'--limit "{2**63}" is not how many entries'),
+    (["history", "--limit", str(2**63)], f'--limit "{2**63}" is not how many entries to show; give a whole number '
+                                         f"from 0 to {2**63 - 1}"),
     (["history", "--env", "staging"], '--env "staging": deploy.toml: there is no environment "staging"; the '
                                       "configured environments are: production."),
     (["rollback", "--env="], '--env "" names no environment; the configured environments are: production'),
