@@ -146,27 +146,33 @@ exit 0
                 revisions.append(rest)
         return HostState(current, releases, History.parse(revisions))
 
-    def prepare_command(self, release_id: str) -> str:
+    def link_source(self, serving: str) -> str:
+        """The folder an upload hard-links unchanged files from: the release `serving` (the one `current` named
+        when the host was last read), by its real path. Through the `current` link, or by a relative path,
+        rsync looks each file up more slowly: 5,000 files took 0.45 s instead of 0.34 s here."""
+        return f"{self.path}/releases/{serving}"
+
+    def prepare_command(self, release_id: str, serving: str) -> str:
         """Run before an upload, in the same session: make the layout's folders, drop uploads a killed
-        deploy left, and list the live release's files changed since it was verified (their inode's
-        ctime is newer than the mtime of its metadata, written when it was verified; rsync will
-        hard-link them, so the finish then hashes every file). Every live file is listed when that is
-        missing or the host's rsync compares times only to the second (before 3.1.3). Run through `sh -c`: the
+        deploy left, and list the files of the release `serving` (`link_source`: "" for none) changed since
+        it was verified (their inode's ctime is newer than the mtime of its metadata, written when it was
+        verified; rsync will hard-link them, so the finish then hashes every file). Every one of its files
+        is listed when that is missing or the host's rsync compares times only to the second (before
+        3.1.3). A release gone meanwhile lends no file, so nothing is listed. Run through `sh -c`: the
         login shell may not be POSIX."""
-        changed = q(f".changed-{release_id}")
+        changed, source = q(f".changed-{release_id}"), q(serving)
         script = f"""set -e
 mkdir -p -- {q(self.path)}/releases {q(self.path)}/shared
-{self.cd}
-rm -rf -- releases/.partial-* releases/.changed-*
-live=$(readlink current 2>/dev/null || true)
-if [ -z "$live" ] || ! [ -d current/ ]; then : > releases/{changed}; exit 0; fi
+{self.cd}/releases
+rm -rf -- .partial-* .changed-*
+if [ -z {source} ] || ! [ -d {source}/ ]; then : > {changed}; exit 0; fi
 case "$(rsync --version 2>/dev/null | sed -n '1s/^rsync *version v*\\([0-9.]*\\).*/\\1/p')" in
   3.1.[3-9]*|3.[2-9]*|[4-9]*) new=1 ;; *) new= ;;
 esac
-if [ -n "$new" ] && [ -f "$live.json" ]; then
-  find current/ -type f -cnewer "$live.json" > releases/{changed}
+if [ -n "$new" ] && [ -f {q(serving + '.json')} ]; then
+  find {source}/ -type f -cnewer {q(serving + '.json')} > {changed}
 else
-  find current/ -type f > releases/{changed}
+  find {source}/ -type f > {changed}
 fi"""
         return f"sh -c {q(script)}"
 
@@ -325,6 +331,7 @@ class SshTarget(Target):
                            h.url) for h in options.hosts]
         self.staging = ReleaseStore(self.state_folder / "staging")
         self.bytes_sent: dict[str, int] = {}  # by host, for the last deploy
+        self._serving: dict[str, str] = {}  # by host: the complete release `current` named when last read or switched
 
     def problem(self) -> str:
         missing = [program for program in ("ssh", "rsync") if not shutil.which(program)]
@@ -355,7 +362,10 @@ class SshTarget(Target):
         return [f.result() for f in futures]
 
     def _states(self) -> list[HostState]:
-        return self._each(self.hosts, Host.inspect)
+        states = self._each(self.hosts, Host.inspect)
+        self._serving = {host.name: state.current if state.current in state.releases else ""
+                         for host, state in zip(self.hosts, states, strict=True)}
+        return states
 
     def live(self) -> Release | None:
         return self._live(self._states()[-1])
@@ -390,6 +400,8 @@ class SshTarget(Target):
                                 "backslashes cannot be verified on SSH hosts. Rename it in the build.")
         release = Release(id=artifact.release_id, version=artifact.version, digest=artifact.digest,
                           commit=artifact.commit)
+        if any(host.name not in self._serving for host in self.hosts):
+            self._states()  # which release each host serves, to link unchanged files from (live() read it already)
         staged = self.staging.path(self.staging.put(artifact, like=self.staging.newest(), consume=True))
         try:
             sent = self._each(self.hosts, lambda host: self._upload(host, staged, release, manifest))
@@ -408,19 +420,23 @@ class SshTarget(Target):
 
     def _upload(self, host: Host, staged: Path, release: Release, manifest: Manifest) -> int:
         dest = f"{host.path}/releases/.partial-{release.id}"
-        # Unchanged files are hard-linked from the live release (`current`, followed by rsync).
+        # Unchanged files are hard-linked from the release the host serves. Named from an older look (a release
+        # switched or removed since), the files are still right: the one named lends only what is unchanged
+        # since it was verified (prepare_command), and a release gone lends nothing.
+        serving = self._serving[host.name]
+        source = host.link_source(serving) if serving else ""
         def told(done: int, total: int) -> None:
             from deploylib import events
 
             events.emit(events.Progress(f"upload {host.name}", done, total, "bytes"))
 
-        sent, written = host.endpoint.push(staged, dest, "../../current", first=host.prepare_command(release.id),
+        sent, written = host.endpoint.push(staged, dest, source, first=host.prepare_command(release.id, serving),
                                            progress=told)
         if host.finish(release, manifest, self.options.shared,
                        written if written is not None and written <= manifest.keys() else None):
             return sent
         # A file hard-linked from the live release was changed there in place: copy by content instead.
-        sent += host.endpoint.push(staged, dest, "../../current", checksum=True)[0]
+        sent += host.endpoint.push(staged, dest, source, checksum=True)[0]
         if not host.finish(release, manifest, self.options.shared, None):
             raise ArtifactError(f"{host.where('releases/' + release.id)} does not match the manifest of {release.id}"
                                 " (changed on the host?). Nothing was switched; remove that folder on the host, or "
@@ -428,7 +444,11 @@ class SshTarget(Target):
         return sent
 
     def activate(self, release: Release, by: str, force: bool = False) -> None:
-        self._each(self.hosts, lambda host: host.activate(release, by))
+        self._each(self.hosts, lambda host: self._switch(host, release, by))
+
+    def _switch(self, host: Host, release: Release, by: str) -> None:
+        host.activate(release, by)
+        self._serving[host.name] = release.id
 
     def _batches(self) -> list[list[Host]]:
         canary = self.hosts[:1] if self.options.canary and len(self.hosts) > 1 else []
@@ -439,7 +459,7 @@ class SshTarget(Target):
     def rollout(self, release: Release, by: str) -> Generator[Batch, None, None]:
         batches = self._batches()
         for number, batch in enumerate(batches, 1):
-            self._each(batch, lambda host: host.activate(release, by))
+            self._each(batch, lambda host: self._switch(host, release, by))
             kind = "canary" if number == 1 and self.options.canary and len(self.hosts) > 1 else \
                 f"batch {number}/{len(batches)}"
             yield Batch(f"{kind} {', '.join(h.name for h in batch)}", tuple(h.url for h in batch if h.url))

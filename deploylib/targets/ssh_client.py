@@ -97,11 +97,11 @@ class Endpoint:
     def push(self, source: Path, dest: str, link_dest: str, first: str = "", checksum: bool = False,
              progress: Callable[[int, int], None] | None = None) -> tuple[int, set[str] | None]:
         """rsync the tree `source` into the folder `dest` on the host, hard-linking files unchanged from
-        `link_dest` (relative to dest): same size and the same mtime to the nanosecond; returns the bytes
-        sent and the files written (paths relative to `source`; None when rsync's report of them cannot
-        be read whole). `first` is a shell command run on the host before rsync starts there, in the same
-        session (no extra round trip). `progress(bytes done, bytes in all)` is told as rsync reports its
-        overall progress (--info=progress2)."""
+        `link_dest` (absolute, or relative to dest; "" for none): same size and the same mtime to the
+        nanosecond; returns the bytes sent and the files written (paths relative to `source`; None when
+        rsync's report of them cannot be read whole). `first` is a shell command run on the host before
+        rsync starts there, in the same session (no extra round trip). `progress(bytes done, bytes in all)`
+        is told as rsync reports its overall progress (--info=progress2)."""
         argv = ["rsync", "-a", "--delete", "--stats", "--modify-window=-1", "--8-bit-output",
                 "--out-format=%i %n", "-e", shlex.join(self.ssh_argv())]
         if first:

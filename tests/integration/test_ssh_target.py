@@ -319,6 +319,35 @@ def test_a_live_file_changed_in_place_after_old_releases_were_removed_is_still_c
     assert (tmp_path / "web1" / "releases" / fourth.id / "page1.html").read_text().startswith("<p>page 1</p>")
 
 
+def test_a_release_named_by_an_older_look_and_changed_in_place_since_lends_no_changed_file(
+        tmp_path: Path, config: Path) -> None:
+    target = ssh_target(tmp_path, config, hosts=("web1",))
+    first = target.deploy(build(tmp_path, "1.0.0", site(2)))
+    target.activate(first, "ci")  # this object now takes 1.0.0 as served, and looks no more
+    elsewhere = SshTarget(target.options, root=tmp_path / "elsewhere", environment="production")  # another machine
+    other = elsewhere.deploy(build(tmp_path / "elsewhere", "1.0.1", site(2, changed=" theirs")))
+    elsewhere.activate(other, "ci")
+    change_unseen(tmp_path / "web1" / "releases" / first.id / "page1.html")  # the release this object names
+    third = target.deploy(build(tmp_path, "1.0.2", site(2, changed=" v3")))
+    assert (tmp_path / "web1" / "releases" / third.id / "page1.html").read_text().startswith("<p>page 1</p>")
+    assert (tmp_path / "web1" / "releases" / third.id / "index.html").read_text() == "home v3"
+
+
+def test_a_release_named_by_an_older_look_and_removed_since_lends_nothing_and_the_upload_is_whole(
+        tmp_path: Path, config: Path) -> None:
+    target = ssh_target(tmp_path, config, hosts=("web1",))
+    first = target.deploy(build(tmp_path, "1.0.0", site(2)))
+    target.activate(first, "ci")
+    elsewhere = SshTarget(target.options, root=tmp_path / "elsewhere", environment="production")
+    for number in (1, 2):
+        elsewhere.activate(elsewhere.deploy(build(tmp_path / "elsewhere", f"1.0.{number}", site(2, str(number)))),
+                           "ci")
+    assert elsewhere.cleanup(keep=1, protect=set()) == []  # 1.0.0, which `target` names, is gone
+    third = target.deploy(build(tmp_path, "1.0.3", site(2, changed=" v3")))
+    files = {path.name: path.read_text() for path in (tmp_path / "web1" / "releases" / third.id).iterdir()}
+    assert files == site(2, changed=" v3")
+
+
 def test_each_host_reports_its_upload_progress_in_bytes(tmp_path: Path, config: Path) -> None:
     from deploylib import events
 
