@@ -161,7 +161,8 @@ def main() -> None:
                 shutil.copytree(site, local_site)
                 publish = prepare(work, local_site)
                 first = publish()
-                (local_site / "section3" / "part3" / "page3.html").write_text("<html>one file changed</html>\n")
+                page = local_site / "section6" / "part6" / "page6.html"  # one of the site's pages, as e2e.py changes
+                page.write_text(page.read_text() + "<!-- one file changed -->\n")
                 again = publish()
                 for column, value in zip(results[tool], (*first, *again), strict=True):
                     column.append(value)
