@@ -127,24 +127,19 @@ class Host:
     def inspect(self) -> HostState:
         """`current`, the complete releases and the last 1000 lines of revisions.log, in one ssh command
         (nothing at all when the deploy folder does not exist yet); raises TargetError when ssh fails."""
-        _, out = self.endpoint.run(f"""{self.cd} 2>/dev/null || exit 0
-printf 'current %s\\n' "$(readlink current 2>/dev/null)"
+        return _state(self.endpoint.run(f"{self.cd} 2>/dev/null || exit 0\n" + self._inspect_script(),
+                                        f"reading {self.where()}")[1])
+
+    @staticmethod
+    def _inspect_script() -> str:
+        """Script lines printing what `inspect` reads (`_state` parses it), run in the deploy folder."""
+        return f"""printf 'current %s\\n' "$(readlink current 2>/dev/null)"
 for f in releases/*.json; do
   [ -f "$f" ] && [ -d "${{f%.json}}" ] && printf 'release %s\\n' "$(cat -- "$f")"
 done
 [ -f {FILE_NAME} ] && tail -n 1000 {FILE_NAME} | sed 's/^/revision /'
 exit 0
-""", f"reading {self.where()}")
-        current, releases, revisions = "", {}, []
-        for line in out.splitlines():
-            kind, _, rest = line.partition(" ")
-            if kind == "current":
-                current = PurePosixPath(rest).name if rest else ""
-            elif kind == "release" and (release := parse_release(rest)):
-                releases[release.id] = release
-            elif kind == "revision":
-                revisions.append(rest)
-        return HostState(current, releases, History.parse(revisions))
+"""
 
     def link_source(self, serving: str) -> str:
         """The folder an upload hard-links unchanged files from: the release `serving` (the one `current` named
@@ -275,17 +270,20 @@ printf '%s' {q(History.line(release, by))} >> {FILE_NAME}
             return [str(err)]
         return [f"{line} (permission denied or busy)" for line in out.splitlines() if line]
 
-    def try_lock(self, holder_json: str) -> tuple[bool, str]:
-        """(True, "") when this host's lock was free and is now ours, else (False, the holder's JSON)."""
+    def try_lock(self, holder_json: str) -> tuple[HostState | None, str]:
+        """(what the host holds, as `inspect` reads it, "") when this host's lock was free and is now ours: read
+        in the same ssh command, as a deploy reads it next. Else (None, the holder's JSON)."""
         _, out = self.endpoint.run(f"""mkdir -p -- {q(self.path)} || exit 3
 {self.cd} || exit 3
 if mkdir .deploy-lock 2>/dev/null; then
   printf '%s' {q(holder_json)} > .deploy-lock/holder.json && echo acquired
 else
-  printf 'held '; cat .deploy-lock/holder.json 2>/dev/null; echo
+  printf 'held '; cat .deploy-lock/holder.json 2>/dev/null; echo; exit 0
 fi
-""", f"locking {self.where()}")
-        return out.startswith("acquired"), out.partition("held ")[2].strip()
+""" + self._inspect_script(), f"locking {self.where()}")
+        if out.startswith("acquired\n"):
+            return _state(out), ""
+        return None, out.partition("held ")[2].strip()
 
     def drop_lock(self, holder_json: str | None) -> str:
         """Remove the lock if `holder_json` still holds it (any holder when None); return who held it."""
@@ -298,6 +296,20 @@ mv .deploy-lock .deploy-lock.gone-$$ 2>/dev/null && rm -rf .deploy-lock.gone-$$
 exit 0
 """, f"unlocking {self.where()}")
         return out.partition("held ")[2].strip()
+
+
+def _state(out: str) -> HostState:
+    """What `Host._inspect_script` printed, as a HostState (other lines ignored)."""
+    current, releases, revisions = "", {}, []
+    for line in out.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "current":
+            current = PurePosixPath(rest).name if rest else ""
+        elif kind == "release" and (release := parse_release(rest)):
+            releases[release.id] = release
+        elif kind == "revision":
+            revisions.append(rest)
+    return HostState(current, releases, History.parse(revisions))
 
 
 def _under(path: str, shared: list[str]) -> bool:
@@ -332,6 +344,7 @@ class SshTarget(Target):
         self.staging = ReleaseStore(self.state_folder / "staging")
         self.bytes_sent: dict[str, int] = {}  # by host, for the last deploy
         self._serving: dict[str, str] = {}  # by host: the complete release `current` named when last read or switched
+        self._looked: dict[str, HostState] = {}  # by host: what it held when its lock was taken (see `live`)
 
     def problem(self) -> str:
         missing = [program for program in ("ssh", "rsync") if not shutil.which(program)]
@@ -361,14 +374,20 @@ class SshTarget(Target):
             raise errors[0]  # type: ignore[misc]
         return [f.result() for f in futures]
 
-    def _states(self) -> list[HostState]:
-        states = self._each(self.hosts, Host.inspect)
+    def _states(self, looked: dict[str, HostState] | None = None) -> list[HostState]:
+        """What every host holds: read now, or as `looked` says when it has every host."""
+        states = [looked[host.name] for host in self.hosts] if looked and len(looked) == len(self.hosts) else \
+            self._each(self.hosts, Host.inspect)
         self._serving = {host.name: state.current if state.current in state.releases else ""
                          for host, state in zip(self.hosts, states, strict=True)}
         return states
 
     def live(self) -> Release | None:
-        return self._live(self._states()[-1])
+        """What the last host serves. The first look after the lock was taken is the one taking it made (no
+        round trip more): nothing switches a host while the lock is held but this target, which looks again
+        after it switched."""
+        looked, self._looked = self._looked, {}
+        return self._live(self._states(looked)[-1])
 
     def _live(self, state: HostState) -> Release | None:
         if not state.current:
@@ -447,6 +466,7 @@ class SshTarget(Target):
         self._each(self.hosts, lambda host: self._switch(host, release, by))
 
     def _switch(self, host: Host, release: Release, by: str) -> None:
+        self._looked.clear()
         host.activate(release, by)
         self._serving[host.name] = release.id
 
@@ -476,6 +496,7 @@ class SshTarget(Target):
         deadline = time.monotonic() + wait
         left_behind: list[LockHolder] = []
         while True:
+            self._looked.clear()  # what a host held is read again with each try to take its lock
             results = self._each(self.hosts, lambda host: self._take(host, mine, left_behind))
             blocked = [(host, other) for host, other in zip(self.hosts, results, strict=True) if other is not None]
             if not blocked:
@@ -491,13 +512,15 @@ class SshTarget(Target):
         try:
             yield left_behind[0] if left_behind else None
         finally:
+            self._looked.clear()
             self._release(self.hosts, mine)
 
     def _take(self, host: Host, mine: str, left_behind: list[LockHolder]) -> LockHolder | None:
         """Take the host's lock, breaking a stale one; None when taken, else its live holder."""
         for _ in range(2):
-            taken, seen = host.try_lock(mine)
-            if taken:
+            state, seen = host.try_lock(mine)
+            if state is not None:
+                self._looked[host.name] = state
                 return None
             other = _holder(seen)
             if other is None:  # being created this very moment, or unreadable: not ours to judge

@@ -20,7 +20,7 @@ import pytest
 from deploylib.errors import ArtifactError, LockHeld, TargetError
 from deploylib.model import Artifact
 from deploylib.state.lock import LockHolder
-from deploylib.targets.ssh import SshHostOptions, SshOptions, SshTarget
+from deploylib.targets.ssh import Host, SshHostOptions, SshOptions, SshTarget
 from tests.conftest import build_artifact as build
 from tests.conftest import free_port, missing
 from tests.sshd import UNPRIVILEGED, SshHosts
@@ -346,6 +346,29 @@ def test_a_release_named_by_an_older_look_and_removed_since_lends_nothing_and_th
     third = target.deploy(build(tmp_path, "1.0.3", site(2, changed=" v3")))
     files = {path.name: path.read_text() for path in (tmp_path / "web1" / "releases" / third.id).iterdir()}
     assert files == site(2, changed=" v3")
+
+
+def test_under_the_lock_the_first_look_is_the_one_taking_the_lock_made(tmp_path: Path, config: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    target = ssh_target(tmp_path, config)
+    release = target.deploy(build(tmp_path, "1.0.0", site(2)))
+    target.activate(release, "ci")
+    with target.lock(LockHolder.me("deploy", "1.0.1"), 0):
+        monkeypatch.setattr(Host, "inspect", lambda host: pytest.fail("read again"))
+        live = target.live()  # no ssh round trip of its own
+    assert live is not None and (live.id, live.activated_by) == (release.id, "ci")
+
+
+def test_under_the_lock_a_switch_before_the_first_look_is_seen_by_it(tmp_path: Path, config: Path) -> None:
+    target = ssh_target(tmp_path, config)
+    first = target.deploy(build(tmp_path, "1.0.0", site(2)))
+    target.activate(first, "ci")
+    second = target.deploy(build(tmp_path, "1.0.1", site(2, changed=" v2")))
+    target.activate(second, "ci")
+    with target.lock(LockHolder.me("rollback", "1.0.0"), 0):
+        target.activate(first, "recovery")  # as a recovery restores what was live, before the deploy looks
+        live = target.live()
+    assert live is not None and (live.id, live.activated_by) == (first.id, "recovery")
 
 
 def test_each_host_reports_its_upload_progress_in_bytes(tmp_path: Path, config: Path) -> None:
