@@ -176,7 +176,7 @@ def main() -> None:
     big_s, small_s = statistics.median(big_rollback), statistics.median(small_rollback)
     print(f"rollback (activate the previous release, median of {args.runs}):")
     print(f"  {args.files} files  {big_s * 1000:.0f} ms   50 files  {small_s * 1000:.0f} ms   "
-          f"ratio {big_s / small_s:.2f} (target within 1.2x)")
+          f"ratio {big_s / small_s:.2f} (target within 1.2x: {'OK' if big_s / small_s <= 1.2 else 'OVER'})")
 
 
 if __name__ == "__main__":
