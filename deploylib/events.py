@@ -24,6 +24,8 @@ from dataclasses import Field, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, cast, dataclass_transform
 
+from deploylib.values import fields_repr
+
 if TYPE_CHECKING:
     from deploylib.model import CheckResult, LedgerAction, LedgerStatus, Outcome, Release
 
@@ -70,8 +72,7 @@ class _Event(metaclass=_EventClass):
     def __repr__(self) -> str:
         """The dataclass repr, e.g. "Progress(name='pages gh-pages', done=1, total=1, unit='files')": one for
         every event, where dataclass would compile one per class as the module loads."""
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
-        return f"{type(self).__qualname__}({shown})"
+        return fields_repr(self, (f.name for f in fields(self) if f.repr))
 
 
 class StageStarted(_Event):

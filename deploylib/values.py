@@ -98,5 +98,10 @@ def _hash(self: Any) -> int:
 
 @reprlib.recursive_repr()
 def _repr(self: Any) -> str:
-    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__value__[2])
-    return f"{self.__class__.__qualname__}({shown})"
+    return fields_repr(self, self.__value__[2])
+
+
+def fields_repr(value: object, names: Iterable[str]) -> str:
+    """`value` shown as dataclass() shows it, with the fields `names`: "Release(id='1.0.0-ab12', …)"."""
+    shown = ", ".join(f"{name}={getattr(value, name)!r}" for name in names)
+    return f"{value.__class__.__qualname__}({shown})"
