@@ -143,9 +143,9 @@ exit 0
 
     def link_source(self, serving: str) -> str:
         """The folder an upload hard-links unchanged files from: the release `serving` (the one `current` named
-        when the host was last read), by its real path. Through the `current` link, or by a relative path,
-        rsync looks each file up more slowly: 5,000 files took 0.45 s instead of 0.34 s here."""
-        return f"{self.path}/releases/{serving}"
+        when the host was last read), by its real path; "" when it serves none. Through the `current` link, or
+        by a relative path, rsync looks each file up more slowly: 5,000 files took 0.45 s instead of 0.34 s."""
+        return f"{self.path}/releases/{serving}" if serving else ""
 
     def prepare_command(self, release_id: str, serving: str) -> str:
         """Run before an upload, in the same session: make the layout's folders, drop uploads a killed
@@ -443,7 +443,8 @@ class SshTarget(Target):
         # switched or removed since), the files are still right: the one named lends only what is unchanged
         # since it was verified (prepare_command), and a release gone lends nothing.
         serving = self._serving[host.name]
-        source = host.link_source(serving) if serving else ""
+        source = host.link_source(serving)
+
         def told(done: int, total: int) -> None:
             from deploylib import events
 
