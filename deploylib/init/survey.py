@@ -44,7 +44,7 @@ class Survey:
     on_history: frozenset[str] | None = None  # the tags on HEAD's history; None: all of them
     branch: str = ""  # the checked-out branch, "" when detached
     origin_head: str = ""  # origin's default branch as last fetched ("main" for refs/remotes/origin/main), or ""
-    holding_head: tuple[str, ...] = ()  # the local branches whose history holds HEAD's commit
+    holding_head: tuple[str, ...] = ()  # with HEAD detached, the local branches whose history holds its commit
     origin: str = ""  # the URL of the `origin` remote, "" when none
     pages: bool = False  # a gh-pages branch exists, here or on origin as last fetched
     pages_cname: str = ""  # the CNAME file on that branch, stripped
@@ -60,15 +60,16 @@ def survey(root: Path) -> Survey:
     pages_ref = next((ref for ref in ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")
                       if _git(root, "rev-parse", "-q", "--verify", ref)), "")
     package = _package(root / "package.json")
+    branch = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
     return Survey(root=root, present=present, package=package, texts=texts,
                   workspaces=_workspaces(root, workspace_patterns(package, texts.get("pnpm-workspace.yaml", ""))),
                   ignored=_ignored(root), tags=tuple(_git(root, "tag", "--list").split()),
                   on_history=frozenset(_git(root, "tag", "--merged", "HEAD").split()),
-                  branch=_git(root, "symbolic-ref", "-q", "--short", "HEAD").strip(),
+                  branch=branch,
                   origin_head=_git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD").strip()
                   .removeprefix("origin/"),
-                  holding_head=tuple(_git(root, "for-each-ref", "--contains", "HEAD", "--format=%(refname:short)",
-                                          "refs/heads").split()),
+                  holding_head=() if branch else tuple(_git(root, "for-each-ref", "--contains", "HEAD",
+                                                            "--format=%(refname:short)", "refs/heads").split()),
                   origin=_git(root, "remote", "get-url", "origin").strip(), pages=bool(pages_ref),
                   pages_cname=_git(root, "show", f"{pages_ref}:CNAME").strip() if pages_ref else "")
 
